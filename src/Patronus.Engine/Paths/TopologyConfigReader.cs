@@ -1,0 +1,104 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace Patronus.Engine.Paths;
+
+/// <summary>
+/// Reads the <c>Sites</c>, <c>Links</c> and <c>Paths</c> sections of the configuration into a
+/// validated <see cref="TopologySnapshot"/>. It reads key by key instead of using the binder so
+/// that it can report every bad key at once (the binder stops at the first) and can reject
+/// misspelt keys, which the binder silently ignores.
+/// </summary>
+public static class TopologyConfigReader
+{
+    private static readonly string[] s_siteKeys = ["Id", "Name", "Description"];
+    private static readonly string[] s_linkKeys = ["Id", "Site", "Name", "Interface", "SourceAddress", "Gateway", "Cost"];
+    private static readonly string[] s_pathKeys = ["Id", "Name", "Link", "RemoteSite", "Targets"];
+
+    /// <summary>Reads and validates. On any error the snapshot is null and every error is listed.</summary>
+    public static (TopologySnapshot? Topology, IReadOnlyList<TopologyError> Errors) Read(IConfiguration config, ItemSource source)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var errors = new List<TopologyError>();
+        var sites = new List<Site>();
+        var links = new List<WanLink>();
+        var paths = new List<PathDefinition>();
+
+        foreach (var (i, item) in Items(config, "Sites", errors))
+        {
+            CheckKeys(item, $"Sites:{i}", s_siteKeys, errors);
+            var id = item["Id"] ?? string.Empty;
+            sites.Add(new Site(id, item["Name"] ?? id, item["Description"], source));
+        }
+
+        foreach (var (i, item) in Items(config, "Links", errors))
+        {
+            CheckKeys(item, $"Links:{i}", s_linkKeys, errors);
+            var id = item["Id"] ?? string.Empty;
+            var cost = WanLink.DefaultCost;
+            var rawCost = item["Cost"];
+            if (rawCost is not null && !int.TryParse(rawCost, NumberStyles.Integer, CultureInfo.InvariantCulture, out cost))
+            {
+                errors.Add(new($"Links:{i}:Cost", id, $"'{rawCost}' is not a whole number"));
+                cost = WanLink.DefaultCost;
+            }
+
+            links.Add(new WanLink(id, item["Site"] ?? string.Empty, item["Name"] ?? id, Blank(item["Interface"]),
+                Blank(item["SourceAddress"]), Blank(item["Gateway"]), cost, source));
+        }
+
+        foreach (var (i, item) in Items(config, "Paths", errors))
+        {
+            CheckKeys(item, $"Paths:{i}", s_pathKeys, errors);
+            var id = item["Id"] ?? string.Empty;
+            var targetsSection = item.GetSection("Targets");
+            var targets = targetsSection.Value is { } single
+                ? [single] // "Targets": "10.0.0.1" is accepted as a list of one
+                : targetsSection.GetChildren().Select(c => c.Value ?? string.Empty).ToList();
+            paths.Add(new PathDefinition(id, item["Name"] ?? id, item["Link"] ?? string.Empty, Blank(item["RemoteSite"]), targets, source));
+        }
+
+        errors.AddRange(TopologyRules.Validate(sites, links, paths));
+        return errors.Count == 0 ? (new TopologySnapshot(sites, links, paths), errors) : (null, errors);
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    private static IEnumerable<(string Index, IConfigurationSection Item)> Items(IConfiguration config, string name, List<TopologyError> errors)
+    {
+        var section = config.GetSection(name);
+        if (section.Value is not null)
+        {
+            errors.Add(new(name, null, "must be a list of objects"));
+            yield break;
+        }
+
+        foreach (var child in section.GetChildren())
+        {
+            if (!int.TryParse(child.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                errors.Add(new($"{name}:{child.Key}", null, "must be a list of objects (found a named key)"));
+                continue;
+            }
+
+            if (child.Value is not null)
+            {
+                errors.Add(new($"{name}:{child.Key}", null, "must be an object"));
+                continue;
+            }
+
+            yield return (child.Key, child);
+        }
+    }
+
+    private static void CheckKeys(IConfigurationSection item, string key, string[] known, List<TopologyError> errors)
+    {
+        foreach (var child in item.GetChildren())
+        {
+            if (!known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add(new($"{key}:{child.Key}", item["Id"], $"unknown key (expected one of {string.Join(", ", known)})"));
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using Patronus.Engine.Persistence;
+
+namespace Patronus.Engine.Paths;
+
+/// <summary>
+/// Owns the current <see cref="TopologySnapshot"/>. Readers take <see cref="Current"/> without
+/// locks (an immutable object swapped atomically); writers are serialised, write through the store
+/// and then publish the new snapshot, completing <see cref="Changed"/> so watchers (probes,
+/// failover) can react without polling.
+/// </summary>
+public sealed class TopologyService : IDisposable
+{
+    private readonly IPatronusStore _store;
+
+    // Writes are rare (operator actions); one at a time keeps "write then reload" consistent.
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private TopologySnapshot _current = TopologySnapshot.Empty;
+    private TaskCompletionSource _changed = NewSignal();
+    private volatile bool _ready;
+
+    public TopologyService(IPatronusStore store)
+    {
+        _store = store;
+    }
+
+    /// <summary>The current topology. Never null; empty until <see cref="InitializeAsync"/> finished.</summary>
+    public TopologySnapshot Current => Volatile.Read(ref _current);
+
+    /// <summary>True once the stored topology has been loaded.</summary>
+    public bool IsReady => _ready;
+
+    /// <summary>Completes at the next change of <see cref="Current"/>. Take it, then read <see cref="Current"/>, to never miss one.</summary>
+    public Task Changed => Volatile.Read(ref _changed).Task;
+
+    /// <summary>
+    /// Writes the read-only (config or quickstart) topology into the store, replacing what an earlier
+    /// run left, then loads the whole topology.
+    /// </summary>
+    public async Task<StoreResult> InitializeAsync(TopologySnapshot readOnly, CancellationToken cancellationToken = default)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var result = await _store.SyncReadOnlyTopologyAsync(readOnly, cancellationToken).ConfigureAwait(false);
+            if (!result.Succeeded)
+            {
+                return result;
+            }
+
+            await ReloadCoreAsync(cancellationToken).ConfigureAwait(false);
+            _ready = true;
+            return result;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Runs one store write and, when it succeeded, publishes the reloaded topology.</summary>
+    public async Task<StoreResult> WriteAsync(Func<IPatronusStore, CancellationToken, Task<StoreResult>> write, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var result = await write(_store, cancellationToken).ConfigureAwait(false);
+            if (result.Succeeded)
+            {
+                await ReloadCoreAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return result;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private async Task ReloadCoreAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = await _store.LoadTopologyAsync(cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _current, snapshot);
+        Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Dispose() => _writeGate.Dispose();
+}

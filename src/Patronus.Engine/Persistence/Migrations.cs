@@ -1,0 +1,153 @@
+namespace Patronus.Engine.Persistence;
+
+/// <summary>One schema step, written once per dialect. Never edit a released migration: add a new one.</summary>
+public sealed record Migration(int Version, string Name, string Sqlite, string Postgres);
+
+/// <summary>
+/// The versioned schema. Times are stored as INTEGER/BIGINT Unix milliseconds (UTC) in both
+/// providers so ordering and range queries behave identically; lists (targets, backup paths) are
+/// JSON arrays in TEXT columns.
+/// </summary>
+public static class Migrations
+{
+    public static IReadOnlyList<Migration> All { get; } =
+    [
+        new(1, "sites, links, paths, path health, failover policies and events",
+            Sqlite: """
+            CREATE TABLE sdwan_sites (
+                site_id     TEXT PRIMARY KEY,
+                name        TEXT NOT NULL,
+                description TEXT,
+                source      TEXT NOT NULL CHECK (source IN ('config', 'quickstart', 'api')),
+                created_at  INTEGER NOT NULL,
+                updated_at  INTEGER NOT NULL
+            );
+            CREATE TABLE sdwan_links (
+                link_id        TEXT PRIMARY KEY,
+                site_id        TEXT NOT NULL REFERENCES sdwan_sites(site_id),
+                name           TEXT NOT NULL,
+                interface      TEXT,
+                source_address TEXT,
+                gateway        TEXT,
+                cost           INTEGER NOT NULL DEFAULT 10,
+                source         TEXT NOT NULL CHECK (source IN ('config', 'quickstart', 'api')),
+                created_at     INTEGER NOT NULL,
+                updated_at     INTEGER NOT NULL
+            );
+            CREATE INDEX idx_links_site ON sdwan_links(site_id);
+            CREATE TABLE sdwan_paths (
+                path_id        TEXT PRIMARY KEY,
+                name           TEXT NOT NULL,
+                link_id        TEXT NOT NULL REFERENCES sdwan_links(link_id),
+                remote_site_id TEXT REFERENCES sdwan_sites(site_id),
+                targets        TEXT NOT NULL,
+                source         TEXT NOT NULL CHECK (source IN ('config', 'quickstart', 'api')),
+                created_at     INTEGER NOT NULL,
+                updated_at     INTEGER NOT NULL
+            );
+            CREATE INDEX idx_paths_link ON sdwan_paths(link_id);
+            CREATE INDEX idx_paths_remote_site ON sdwan_paths(remote_site_id);
+            CREATE TABLE sdwan_path_health (
+                health_id       INTEGER PRIMARY KEY AUTOINCREMENT,
+                path_id         TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                timestamp       INTEGER NOT NULL,
+                latency_ms      REAL NOT NULL,
+                packet_loss_pct REAL NOT NULL,
+                jitter_ms       REAL NOT NULL,
+                health_score    REAL NOT NULL,
+                status          TEXT NOT NULL CHECK (status IN ('up', 'degraded', 'down'))
+            );
+            CREATE INDEX idx_path_health_path_time ON sdwan_path_health(path_id, timestamp);
+            CREATE TABLE sdwan_failover_policies (
+                policy_id           INTEGER PRIMARY KEY AUTOINCREMENT,
+                name                TEXT NOT NULL UNIQUE,
+                primary_path_id     TEXT NOT NULL REFERENCES sdwan_paths(path_id),
+                backup_path_ids     TEXT NOT NULL,
+                failover_threshold  REAL NOT NULL DEFAULT 50.0,
+                failback_threshold  REAL NOT NULL DEFAULT 80.0,
+                failback_delay_secs INTEGER NOT NULL DEFAULT 60,
+                enabled             INTEGER NOT NULL DEFAULT 1,
+                created_at          INTEGER NOT NULL,
+                updated_at          INTEGER NOT NULL
+            );
+            CREATE TABLE sdwan_failover_events (
+                event_id     INTEGER PRIMARY KEY AUTOINCREMENT,
+                policy_id    INTEGER NOT NULL REFERENCES sdwan_failover_policies(policy_id) ON DELETE CASCADE,
+                event_type   TEXT NOT NULL,
+                from_path_id TEXT,
+                to_path_id   TEXT,
+                reason       TEXT NOT NULL DEFAULT '',
+                timestamp    INTEGER NOT NULL
+            );
+            CREATE INDEX idx_failover_events_policy_time ON sdwan_failover_events(policy_id, timestamp);
+            """,
+            Postgres: """
+            CREATE TABLE sdwan_sites (
+                site_id     TEXT PRIMARY KEY,
+                name        TEXT NOT NULL,
+                description TEXT,
+                source      TEXT NOT NULL CHECK (source IN ('config', 'quickstart', 'api')),
+                created_at  BIGINT NOT NULL,
+                updated_at  BIGINT NOT NULL
+            );
+            CREATE TABLE sdwan_links (
+                link_id        TEXT PRIMARY KEY,
+                site_id        TEXT NOT NULL REFERENCES sdwan_sites(site_id),
+                name           TEXT NOT NULL,
+                interface      TEXT,
+                source_address TEXT,
+                gateway        TEXT,
+                cost           INTEGER NOT NULL DEFAULT 10,
+                source         TEXT NOT NULL CHECK (source IN ('config', 'quickstart', 'api')),
+                created_at     BIGINT NOT NULL,
+                updated_at     BIGINT NOT NULL
+            );
+            CREATE INDEX idx_links_site ON sdwan_links(site_id);
+            CREATE TABLE sdwan_paths (
+                path_id        TEXT PRIMARY KEY,
+                name           TEXT NOT NULL,
+                link_id        TEXT NOT NULL REFERENCES sdwan_links(link_id),
+                remote_site_id TEXT REFERENCES sdwan_sites(site_id),
+                targets        TEXT NOT NULL,
+                source         TEXT NOT NULL CHECK (source IN ('config', 'quickstart', 'api')),
+                created_at     BIGINT NOT NULL,
+                updated_at     BIGINT NOT NULL
+            );
+            CREATE INDEX idx_paths_link ON sdwan_paths(link_id);
+            CREATE INDEX idx_paths_remote_site ON sdwan_paths(remote_site_id);
+            CREATE TABLE sdwan_path_health (
+                health_id       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                path_id         TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                timestamp       BIGINT NOT NULL,
+                latency_ms      DOUBLE PRECISION NOT NULL,
+                packet_loss_pct DOUBLE PRECISION NOT NULL,
+                jitter_ms       DOUBLE PRECISION NOT NULL,
+                health_score    DOUBLE PRECISION NOT NULL,
+                status          TEXT NOT NULL CHECK (status IN ('up', 'degraded', 'down'))
+            );
+            CREATE INDEX idx_path_health_path_time ON sdwan_path_health(path_id, timestamp);
+            CREATE TABLE sdwan_failover_policies (
+                policy_id           BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+                name                TEXT NOT NULL UNIQUE,
+                primary_path_id     TEXT NOT NULL REFERENCES sdwan_paths(path_id),
+                backup_path_ids     TEXT NOT NULL,
+                failover_threshold  DOUBLE PRECISION NOT NULL DEFAULT 50.0,
+                failback_threshold  DOUBLE PRECISION NOT NULL DEFAULT 80.0,
+                failback_delay_secs INTEGER NOT NULL DEFAULT 60,
+                enabled             INTEGER NOT NULL DEFAULT 1,
+                created_at          BIGINT NOT NULL,
+                updated_at          BIGINT NOT NULL
+            );
+            CREATE TABLE sdwan_failover_events (
+                event_id     BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                policy_id    BIGINT NOT NULL REFERENCES sdwan_failover_policies(policy_id) ON DELETE CASCADE,
+                event_type   TEXT NOT NULL,
+                from_path_id TEXT,
+                to_path_id   TEXT,
+                reason       TEXT NOT NULL DEFAULT '',
+                timestamp    BIGINT NOT NULL
+            );
+            CREATE INDEX idx_failover_events_policy_time ON sdwan_failover_events(policy_id, timestamp);
+            """),
+    ];
+}

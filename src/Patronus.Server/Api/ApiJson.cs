@@ -1,0 +1,91 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Patronus.Server.Api;
+
+/// <summary>
+/// JSON conventions of the REST API: snake_case names (the seed's shapes), and unknown request
+/// fields rejected so a misspelt field is an error naming it rather than silently ignored.
+/// </summary>
+public static class ApiJson
+{
+    public static JsonSerializerOptions Options { get; } = Create();
+
+    private static JsonSerializerOptions Create()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+            DictionaryKeyPolicy = null,
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            NumberHandling = JsonNumberHandling.Strict,
+            DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        };
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+
+    /// <summary>Largest request body the API reads; topology objects are small.</summary>
+    public const int MaxBodyBytes = 64 * 1024;
+
+    /// <summary>
+    /// Reads the body as <typeparamref name="T"/>. On failure returns a problem result naming the
+    /// offending field (from the JSON path) instead of throwing.
+    /// </summary>
+    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (request.ContentType is null || !request.ContentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                "send the body as application/json"));
+        }
+
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return (null, Problems.Status(StatusCodes.Status413PayloadTooLarge, "Body too large", $"the body is larger than {MaxBodyBytes} bytes"));
+        }
+
+        try
+        {
+            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, Options, cancellationToken).ConfigureAwait(false);
+            return value is null
+                ? (null, Problems.Invalid("body", "the body must be a JSON object"))
+                : (value, null);
+        }
+        catch (JsonException ex)
+        {
+            var field = FieldOf(ex.Path);
+            return (null, Problems.Invalid(field, Describe(ex)));
+        }
+    }
+
+    /// <summary>The serializer's messages name .NET types; say it in the API's terms instead.</summary>
+    private static string Describe(JsonException ex)
+    {
+        var message = ex.Message;
+        if (message.Contains("could not be mapped", StringComparison.Ordinal))
+        {
+            return "unknown field";
+        }
+
+        if (message.Contains("could not be converted", StringComparison.Ordinal))
+        {
+            return "has the wrong type (check quoting: numbers and booleans are not strings)";
+        }
+
+        return ex.Path is null or "$" ? "the body is not valid JSON" : "is not valid JSON here";
+    }
+
+    /// <summary>"$.targets[2]" → "targets[2]"; "$" or null → "body".</summary>
+    internal static string FieldOf(string? jsonPath)
+    {
+        if (string.IsNullOrEmpty(jsonPath) || jsonPath == "$")
+        {
+            return "body";
+        }
+
+        return jsonPath.StartsWith("$.", StringComparison.Ordinal) ? jsonPath[2..] : jsonPath.TrimStart('$');
+    }
+}

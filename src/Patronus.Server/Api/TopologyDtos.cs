@@ -1,0 +1,72 @@
+using Patronus.Engine.Paths;
+
+namespace Patronus.Server.Api;
+
+/// <summary>A site as the API shows it.</summary>
+public sealed record SiteDto(string Id, string Name, string? Description, string Source, bool ReadOnly)
+{
+    public static SiteDto From(Site s) => new(s.Id, s.Name, s.Description, SourceText(s.Source), s.ReadOnly);
+
+    internal static string SourceText(ItemSource source) => source switch
+    {
+        ItemSource.Config => "config",
+        ItemSource.Quickstart => "quickstart",
+        _ => "api",
+    };
+}
+
+/// <summary>A WAN link as the API shows it.</summary>
+public sealed record LinkDto(string Id, string SiteId, string Name, string? Interface, string? SourceAddress, string? Gateway, int Cost, string Source, bool ReadOnly)
+{
+    public static LinkDto From(WanLink l) =>
+        new(l.Id, l.SiteId, l.Name, l.Interface, l.SourceAddress, l.Gateway, l.Cost, SiteDto.SourceText(l.Source), l.ReadOnly);
+}
+
+/// <summary>A path as the API shows it; <c>site_id</c> is the site of its link.</summary>
+public sealed record PathDto(string Id, string Name, string? SiteId, string LinkId, string? RemoteSiteId, IReadOnlyList<string> Targets, string Source, bool ReadOnly)
+{
+    public static PathDto From(PathDefinition p, TopologySnapshot t) =>
+        new(p.Id, p.Name, t.SiteOf(p), p.LinkId, p.RemoteSiteId, p.Targets, SiteDto.SourceText(p.Source), p.ReadOnly);
+}
+
+/// <summary>Body of POST/PUT /api/v1/sites. <c>id</c> is required on POST; on PUT it may be omitted or must match the URL.</summary>
+public sealed class SiteInput
+{
+    public string? Id { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? Description { get; set; }
+}
+
+/// <summary>Body of POST/PUT /api/v1/links.</summary>
+public sealed class LinkInput
+{
+    public string? Id { get; set; }
+
+    public string? SiteId { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? Interface { get; set; }
+
+    public string? SourceAddress { get; set; }
+
+    public string? Gateway { get; set; }
+
+    public int? Cost { get; set; }
+}
+
+/// <summary>Body of POST/PUT /api/v1/paths.</summary>
+public sealed class PathInput
+{
+    public string? Id { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? LinkId { get; set; }
+
+    public string? RemoteSiteId { get; set; }
+
+    public IList<string>? Targets { get; set; }
+}

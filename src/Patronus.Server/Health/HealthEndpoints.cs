@@ -1,0 +1,160 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Patronus.Engine.Paths;
+using Patronus.Engine.Persistence;
+using Patronus.Server.Hosting;
+
+namespace Patronus.Server.Health;
+
+/// <summary>
+/// <c>/health</c> (every component, JSON), <c>/health/live</c> (the process answers) and
+/// <c>/health/ready</c> (200 only once migrations ran, the topology is loaded and the store answers;
+/// 503 naming the failing component otherwise — what a load balancer should route on).
+/// These are the only routes that answer without authentication.
+/// </summary>
+public static class HealthEndpoints
+{
+    /// <summary>Tag of checks that gate readiness.</summary>
+    public const string ReadyTag = "ready";
+
+    /// <summary>How long the store may take to answer a readiness query before it counts as failing.</summary>
+    public static readonly TimeSpan StoreCheckTimeout = TimeSpan.FromSeconds(2);
+
+    public static IServiceCollection AddPatronusHealth(this IServiceCollection services)
+    {
+        services.AddHealthChecks()
+            .AddCheck<StoreHealthCheck>("store", tags: [ReadyTag])
+            .AddCheck<TopologyHealthCheck>("topology", tags: [ReadyTag]);
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapPatronusHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/health", Options(_ => true)).AllowAnonymous();
+        app.MapHealthChecks("/health/live", Options(_ => false)).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", Options(c => c.Tags.Contains(ReadyTag))).AllowAnonymous();
+        return app;
+    }
+
+    private static HealthCheckOptions Options(Func<HealthCheckRegistration, bool> predicate) => new()
+    {
+        Predicate = predicate,
+        ResponseWriter = WriteAsync,
+        ResultStatusCodes =
+        {
+            [HealthStatus.Healthy] = StatusCodes.Status200OK,
+            [HealthStatus.Degraded] = StatusCodes.Status200OK,
+            [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+        },
+    };
+
+    private static async Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        var time = context.RequestServices.GetRequiredService<TimeProvider>();
+        var started = context.RequestServices.GetRequiredService<ProcessInfo>().StartedAt;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        // Buffered: Kestrel forbids synchronous writes, and the body is small.
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        await using var writer = new Utf8JsonWriter(buffer);
+        writer.WriteStartObject();
+        writer.WriteString("status", Text(report.Status));
+        writer.WriteString("version", ProcessInfo.Version);
+        writer.WriteNumber("uptime_seconds", Math.Round((time.GetUtcNow() - started).TotalSeconds, 3));
+        writer.WriteString("checked_at", time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture));
+        writer.WriteStartObject("components");
+        foreach (var (name, entry) in report.Entries)
+        {
+            writer.WriteStartObject(name);
+            writer.WriteString("status", Text(entry.Status));
+            if (entry.Description is not null)
+            {
+                writer.WriteString("detail", entry.Description);
+            }
+
+            foreach (var (key, value) in entry.Data)
+            {
+                writer.WritePropertyName(key);
+                JsonSerializer.Serialize(writer, value);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static string Text(HealthStatus status) => status switch
+    {
+        HealthStatus.Healthy => "healthy",
+        HealthStatus.Degraded => "degraded",
+        _ => "unhealthy",
+    };
+}
+
+/// <summary>Process facts shown by <c>/health</c> and <c>patronus version</c>.</summary>
+public sealed class ProcessInfo(TimeProvider time)
+{
+    public DateTimeOffset StartedAt { get; } = time.GetUtcNow();
+
+    /// <summary>The informational version of the executable (e.g. <c>0.1.0</c>).</summary>
+    public static string Version { get; } =
+        typeof(ProcessInfo).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+}
+
+/// <summary>Healthy once migrations ran and the store answers a query within <see cref="HealthEndpoints.StoreCheckTimeout"/>.</summary>
+internal sealed class StoreHealthCheck(IPatronusStore store, StoreState state) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var data = new Dictionary<string, object>
+        {
+            ["provider"] = store.Provider == StoreProvider.Postgres ? "postgres" : "sqlite",
+            ["location"] = store.Description,
+        };
+        if (!state.Migrated)
+        {
+            return HealthCheckResult.Unhealthy($"migrations have not run: {state.LastFailure}", data: data);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(HealthEndpoints.StoreCheckTimeout);
+        try
+        {
+            var version = await store.GetSchemaVersionAsync(timeout.Token).ConfigureAwait(false);
+            data["schema_version"] = version;
+            return HealthCheckResult.Healthy($"answering at schema version {version}", data);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return HealthCheckResult.Unhealthy($"no answer within {HealthEndpoints.StoreCheckTimeout.TotalSeconds} s", data: data);
+        }
+#pragma warning disable CA1031 // a failing store is a health result, not a crash
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return HealthCheckResult.Unhealthy($"query failed: {ex.Message}", data: data);
+        }
+    }
+}
+
+/// <summary>Healthy once the topology (config + stored items) is loaded.</summary>
+internal sealed class TopologyHealthCheck(TopologyService topology) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (!topology.IsReady)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("topology not loaded yet"));
+        }
+
+        var t = topology.Current;
+        return Task.FromResult(HealthCheckResult.Healthy($"{t.Sites.Count} sites, {t.Links.Count} links, {t.Paths.Count} paths",
+            new Dictionary<string, object> { ["sites"] = t.Sites.Count, ["links"] = t.Links.Count, ["paths"] = t.Paths.Count }));
+    }
+}

@@ -1,0 +1,183 @@
+using System.Text.Json;
+using Microsoft.Extensions.Configuration.Memory;
+using Patronus.Engine.Paths;
+using Patronus.Engine.Persistence;
+
+namespace Patronus.Server.Hosting;
+
+/// <summary>Values given on the command line; each overrides the same key from file and environment.</summary>
+public sealed record CommandLineOverrides(string? ConfigFile = null, string? DataDir = null, string? Urls = null, string? Store = null);
+
+/// <summary>
+/// Everything <c>serve</c> needs, resolved and validated before anything is written: the merged
+/// configuration (file, then <c>PATRONUS__</c> environment variables, then flags — the usual .NET
+/// order, later wins), the topology and the store location.
+/// </summary>
+public sealed record PatronusConfiguration(
+    IConfigurationRoot Configuration,
+    string DataDir,
+    string Urls,
+    StoreLocation Store,
+    TopologySnapshot Topology,
+    bool IsQuickstart)
+{
+    /// <summary>Default data directory, relative to the working directory.</summary>
+    public const string DefaultDataDir = "./data";
+
+    /// <summary>Default listen URL: loopback only, so nothing is exposed until the operator says so.</summary>
+    public const string DefaultUrls = "http://127.0.0.1:8080";
+
+    /// <summary>Prefix of environment variables that override configuration (<c>PATRONUS__STORE__CONNECTIONSTRING</c>).</summary>
+    public const string EnvironmentPrefix = "PATRONUS__";
+
+    /// <summary>
+    /// Loads and validates. Returns null with every problem listed (each naming its key) when the
+    /// configuration is unusable; nothing is created on disk either way.
+    /// </summary>
+    public static PatronusConfiguration? Load(CommandLineOverrides overrides, IDictionary<string, string?>? environment, out IReadOnlyList<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(overrides);
+        var problems = new List<string>();
+        errors = problems;
+
+        var builder = new ConfigurationBuilder();
+        if (overrides.ConfigFile is { } file)
+        {
+            var full = Path.GetFullPath(file);
+            if (!File.Exists(full))
+            {
+                problems.Add($"--config: file '{file}' does not exist");
+                return null;
+            }
+
+            if (!TryCheckJson(full, out var jsonError))
+            {
+                problems.Add($"--config: '{file}' is not valid JSON: {jsonError}");
+                return null;
+            }
+
+            builder.AddJsonFile(full, optional: false, reloadOnChange: false);
+        }
+
+        builder.Add(new MemoryConfigurationSource { InitialData = FromEnvironment(environment) });
+        var flags = new Dictionary<string, string?>();
+        if (overrides.DataDir is not null)
+        {
+            flags["DataDir"] = overrides.DataDir;
+        }
+
+        if (overrides.Urls is not null)
+        {
+            flags["Urls"] = overrides.Urls;
+        }
+
+        if (overrides.Store is not null)
+        {
+            flags["Store:ConnectionString"] = overrides.Store;
+        }
+
+        builder.AddInMemoryCollection(flags);
+        IConfigurationRoot config;
+        try
+        {
+            config = builder.Build();
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidDataException)
+        {
+            // e.g. the same key twice in the file
+            problems.Add($"--config: {ex.Message}");
+            return null;
+        }
+
+        var dataDir = config["DataDir"] is { Length: > 0 } d ? d : DefaultDataDir;
+        var urls = config["Urls"] is { Length: > 0 } u ? u : DefaultUrls;
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(url.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri) ||
+                (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                problems.Add($"Urls: '{url}' is not an http:// or https:// URL");
+            }
+        }
+
+        // Store:ConnectionString, or Store as a plain string.
+        var storeSetting = config["Store:ConnectionString"] ?? config["Store"];
+        if (!StoreLocation.TryParse(storeSetting, Path.GetFullPath(dataDir), out var store, out var storeError))
+        {
+            problems.Add($"Store:ConnectionString: {storeError}");
+        }
+
+        // Quickstart only when nothing defines a topology, neither a file nor the environment.
+        var hasTopology = config.GetSection("Sites").Exists() || config.GetSection("Links").Exists() || config.GetSection("Paths").Exists();
+        var isQuickstart = overrides.ConfigFile is null && !hasTopology;
+        TopologySnapshot? topology = Quickstart.Topology;
+        if (!isQuickstart)
+        {
+            (topology, var topologyErrors) = TopologyConfigReader.Read(config, ItemSource.Config);
+            problems.AddRange(topologyErrors.Select(e => e.ToString()));
+        }
+
+        if (problems.Count > 0)
+        {
+            return null;
+        }
+
+        return new PatronusConfiguration(config, Path.GetFullPath(dataDir), urls, store!, topology!, isQuickstart);
+    }
+
+    /// <summary>Environment variables with the <see cref="EnvironmentPrefix"/>, as configuration keys (<c>__</c> → <c>:</c>).</summary>
+    private static Dictionary<string, string?> FromEnvironment(IDictionary<string, string?>? environment)
+    {
+        var result = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        if (environment is null)
+        {
+            foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
+            {
+                Add((string)entry.Key, (string?)entry.Value);
+            }
+        }
+        else
+        {
+            foreach (var (key, value) in environment)
+            {
+                Add(key, value);
+            }
+        }
+
+        return result;
+
+        void Add(string key, string? value)
+        {
+            if (key.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                result[key[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal)] = value;
+            }
+        }
+    }
+
+    private static bool TryCheckJson(string file, out string? error)
+    {
+        error = null;
+        try
+        {
+            using var stream = File.OpenRead(file);
+            using var _ = JsonDocument.Parse(stream, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            return true;
+        }
+        catch (JsonException ex)
+        {
+            error = ex.Message;
+            return false;
+        }
+        catch (IOException ex)
+        {
+            error = ex.Message;
+            return false;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            error = ex.Message;
+            return false;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using Patronus.Engine.Paths;
+using Patronus.Engine.Persistence;
+using Patronus.Server.Api;
+using Patronus.Server.Health;
+
+namespace Patronus.Server.Hosting;
+
+/// <summary>Builds the <c>serve</c> web application from a validated configuration.</summary>
+public static class ServerApp
+{
+    /// <summary>How long graceful shutdown may take before the host gives up on a component.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(4);
+
+    public static WebApplication Build(PatronusConfiguration config, TimeProvider? timeProvider = null, Action<ILoggingBuilder>? logging = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = "Production",
+        });
+
+        builder.Configuration.AddConfiguration(config.Configuration);
+        builder.WebHost.UseUrls(config.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging?.Invoke(builder.Logging);
+
+        var services = builder.Services;
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        services.AddSingleton(timeProvider ?? TimeProvider.System);
+        services.AddSingleton(config);
+        services.AddSingleton<ProcessInfo>();
+        services.AddSingleton<StoreState>();
+        services.AddSingleton(sp => StoreFactory.Create(config.Store, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<TopologyService>();
+        services.AddHostedService<StoreInitializer>();
+        services.AddPatronusHealth();
+        services.AddProblemDetails();
+        services.AddAuthorization();
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = ApiJson.Options.PropertyNamingPolicy;
+            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower));
+        });
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthorization();
+        app.MapPatronusHealth();
+        app.MapPatronusApi();
+        return app;
+    }
+}

@@ -1,0 +1,3 @@
+using Patronus.Server.Cli;
+
+return await PatronusCli.RunAsync(args).ConfigureAwait(false);
