@@ -85,7 +85,7 @@ public sealed record PatronusConfiguration(
         catch (Exception ex) when (ex is FormatException or InvalidDataException)
         {
             // e.g. the same key twice in the file
-            problems.Add($"--config: {ex.Message}");
+            problems.Add($"--config: {ex.InnerException?.Message ?? ex.Message}");
             return null;
         }
 

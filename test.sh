@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs what the tests need (apt packages when root; NuGet restore), builds, runs every test
+# project, and ends with one summary line: "summary: N passed, N failed, N skipped".
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$root"
+
+# Debian packages the test suites use as real peers. Installed only when missing (idempotent).
+APT_PACKAGES=(postgresql)
+
+install_packages() {
+  local missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "test.sh: not root; cannot install ${missing[*]} — the tests that need them will fail" >&2
+    return 0
+  fi
+  echo "test.sh: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_packages || { echo "test.sh: apt-get failed" >&2; exit 1; }
+
+echo "test.sh: restoring and building" >&2
+if ! dotnet build Patronus.slnx -c Release --nologo -v quiet -clp:ErrorsOnly; then
+  echo "summary: 0 passed, 1 failed (build failed)"
+  exit 1
+fi
+
+passed=0; failed=0; skipped=0; status=0
+results="$(mktemp -d)"
+for project in test/*/*.csproj; do
+  name="$(basename "$project" .csproj)"
+  log="$results/$name.log"
+  echo "test.sh: running $name" >&2
+  dotnet test "$project" -c Release --no-build --nologo 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  line="$(grep -E '(Passed|Failed)!  - Failed: ' "$log" | tail -1)"
+  if [[ -z "$line" ]]; then
+    echo "test.sh: $name produced no result line (rc $rc)" >&2
+    failed=$((failed + 1)); status=1; continue
+  fi
+  f=$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$line")
+  p=$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$line")
+  s=$(sed -E 's/.*Skipped: *([0-9]+).*/\1/' <<<"$line")
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  [[ $rc -ne 0 || $f -ne 0 ]] && status=1
+done
+rm -rf "$results"
+
+echo "summary: $passed passed, $failed failed, $skipped skipped"
+exit $status

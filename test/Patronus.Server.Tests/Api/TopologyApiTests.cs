@@ -1,0 +1,202 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Patronus.Server.Tests.TestSupport;
+
+namespace Patronus.Server.Tests.Api;
+
+public sealed class TopologyApiTests
+{
+    private const string Config = """
+        {
+          "Sites": [ { "Id": "hq", "Name": "Headquarters" }, { "Id": "dc" } ],
+          "Links": [ { "Id": "hq-fibre", "Site": "hq", "Interface": "eth1", "SourceAddress": "10.240.1.2", "Gateway": "10.240.1.1", "Cost": 10 } ],
+          "Paths": [ { "Id": "hq-fibre-dc", "Link": "hq-fibre", "RemoteSite": "dc", "Targets": [ "10.240.9.1", "10.240.9.2:862" ] } ]
+        }
+        """;
+
+    [Fact]
+    public async Task ConfigItems_AreListedAndReadOnly()
+    {
+        await using var server = await RunningServer.StartAsync(Config);
+
+        var path = await server.GetJsonAsync("/api/v1/paths/hq-fibre-dc");
+        Assert.Equal("hq", path.GetProperty("site_id").GetString());
+        Assert.Equal("dc", path.GetProperty("remote_site_id").GetString());
+        Assert.Equal(["10.240.9.1", "10.240.9.2:862"], path.GetProperty("targets").EnumerateArray().Select(t => t.GetString()));
+        Assert.True(path.GetProperty("read_only").GetBoolean());
+        Assert.Equal("config", path.GetProperty("source").GetString());
+
+        using var put = await server.PutJsonAsync("/api/v1/links/hq-fibre", """{"site_id":"hq","cost":5}""");
+        await AssertProblemAsync(put, HttpStatusCode.Conflict, "read-only");
+        using var delete = await server.Client.DeleteAsync("/api/v1/sites/hq");
+        await AssertProblemAsync(delete, HttpStatusCode.Conflict, "read-only");
+        Assert.Equal(10, (await server.GetJsonAsync("/api/v1/links/hq-fibre")).GetProperty("cost").GetInt32());
+    }
+
+    [Fact]
+    public async Task Crud_SiteLinkPath_RoundTrips()
+    {
+        await using var server = await RunningServer.StartAsync(Config);
+
+        using (var r = await server.PostJsonAsync("/api/v1/sites", """{"id":"branch-7","name":"Branch 7","description":"Lyon"}"""))
+        {
+            Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+            Assert.Equal("/api/v1/sites/branch-7", r.Headers.Location?.OriginalString);
+        }
+
+        using (var r = await server.PostJsonAsync("/api/v1/links", """{"id":"b7-lte","site_id":"branch-7","interface":"wwan0","source_address":"10.240.7.2","gateway":"10.240.7.1","cost":50}"""))
+        {
+            Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        }
+
+        using (var r = await server.PostJsonAsync("/api/v1/paths", """{"id":"b7-lte-dc","link_id":"b7-lte","remote_site_id":"dc","targets":["10.240.9.1"]}"""))
+        {
+            Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+            var body = await r.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("branch-7", body.GetProperty("site_id").GetString());
+            Assert.False(body.GetProperty("read_only").GetBoolean());
+        }
+
+        using (var r = await server.PutJsonAsync("/api/v1/paths/b7-lte-dc", """{"link_id":"b7-lte","targets":["10.240.9.1","10.240.9.3"]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        }
+
+        var path = await server.GetJsonAsync("/api/v1/paths/b7-lte-dc");
+        Assert.Equal(2, path.GetProperty("targets").GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, path.GetProperty("remote_site_id").ValueKind);
+        Assert.Equal(2, (await server.GetJsonAsync("/api/v1/paths")).GetArrayLength());
+
+        // A site with links cannot go; remove children first.
+        using (var r = await server.Client.DeleteAsync("/api/v1/sites/branch-7"))
+        {
+            await AssertProblemAsync(r, HttpStatusCode.Conflict, "branch-7");
+        }
+
+        using (var r = await server.Client.DeleteAsync("/api/v1/links/b7-lte"))
+        {
+            await AssertProblemAsync(r, HttpStatusCode.Conflict, "paths still use it");
+        }
+
+        foreach (var url in new[] { "/api/v1/paths/b7-lte-dc", "/api/v1/links/b7-lte", "/api/v1/sites/branch-7" })
+        {
+            using var r = await server.Client.DeleteAsync(url);
+            Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
+            using var gone = await server.Client.GetAsync(url);
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task ApiItems_SurviveRestart()
+    {
+        var dir = new TempDir();
+        try
+        {
+            // Same data dir twice: the API-created site must still be there.
+            var data = Path.Combine(dir.Path, "data");
+            await using (var first = await RunningServer.StartAsync(Config, dataDir: data))
+            {
+                using var r = await first.PostJsonAsync("/api/v1/sites", """{"id":"kept"}""");
+                Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+            }
+
+            await using var second = await RunningServer.StartAsync(Config, dataDir: data);
+            var sites = await second.GetJsonAsync("/api/v1/sites");
+            Assert.Contains(sites.EnumerateArray(), s => s.GetProperty("id").GetString() == "kept");
+        }
+        finally
+        {
+            dir.Dispose();
+        }
+    }
+
+    [Theory]
+    [InlineData("/api/v1/links", """{"id":"l1","site_id":"nowhere"}""", "site_id", "nowhere")]
+    [InlineData("/api/v1/links", """{"id":"l1","site_id":"hq","gateway":"10.0.0"}""", "gateway", "10.0.0")]
+    [InlineData("/api/v1/links", """{"id":"l1","site_id":"hq","cost":70000}""", "cost", "70000")]
+    [InlineData("/api/v1/links", """{"id":"l1","site_id":"hq","cost":"ten"}""", "cost", "wrong type")]
+    [InlineData("/api/v1/links", """{"id":"l1","site_id":"hq","gatway":"10.0.0.1"}""", "gatway", "unknown field")]
+    [InlineData("/api/v1/links", """{"id":"l1","site_id":"hq","interface":"averyveryverylongname"}""", "interface", "interface name")]
+    [InlineData("/api/v1/links", """{"id":"l1"}""", "site_id", "required")]
+    [InlineData("/api/v1/paths", """{"id":"p1","link_id":"hq-fibre","targets":[]}""", "targets", "at least one")]
+    [InlineData("/api/v1/paths", """{"id":"p1","link_id":"hq-fibre","targets":["10.240.9.1","nope"]}""", "targets[1]", "nope")]
+    [InlineData("/api/v1/paths", """{"id":"p1","link_id":"hq-fibre","targets":["2001:db8::1"]}""", "targets[0]", "address family")]
+    [InlineData("/api/v1/paths", """{"id":"p1","link_id":"missing","targets":["10.240.9.1"]}""", "link_id", "missing")]
+    [InlineData("/api/v1/sites", """{"id":"bad id!"}""", "id", "not a valid id")]
+    [InlineData("/api/v1/sites", """{"name":"no id"}""", "id", "required")]
+    [InlineData("/api/v1/sites", """{"id":"x",""", "body", "not valid JSON")]
+    [InlineData("/api/v1/sites", """[1,2]""", "body", "")]
+    public async Task Post_InvalidBody_ProblemNamesField(string url, string body, string field, string fragment)
+    {
+        await using var server = await RunningServer.StartAsync(Config);
+        using var response = await server.PostJsonAsync(url, body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(400, problem.GetProperty("status").GetInt32());
+        var errors = problem.GetProperty("errors");
+        Assert.True(errors.TryGetProperty(field, out var messages), $"no error for '{field}' in {problem}");
+        Assert.Contains(fragment, messages[0].GetString(), StringComparison.OrdinalIgnoreCase);
+
+        // Nothing was written by the rejected request.
+        Assert.Equal(2, (await server.GetJsonAsync("/api/v1/sites")).GetArrayLength());
+        Assert.Single((await server.GetJsonAsync("/api/v1/links")).EnumerateArray());
+        Assert.Single((await server.GetJsonAsync("/api/v1/paths")).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Post_DuplicateId_Conflict()
+    {
+        await using var server = await RunningServer.StartAsync(Config);
+        using var configured = await server.PostJsonAsync("/api/v1/sites", """{"id":"hq"}""");
+        await AssertProblemAsync(configured, HttpStatusCode.Conflict, "'hq' already exists");
+        using var first = await server.PostJsonAsync("/api/v1/sites", """{"id":"s2"}""");
+        using var second = await server.PostJsonAsync("/api/v1/sites", """{"id":"s2"}""");
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        await AssertProblemAsync(second, HttpStatusCode.Conflict, "'s2' already exists");
+    }
+
+    [Fact]
+    public async Task Put_IdMismatchOrMissingItem_Rejected()
+    {
+        await using var server = await RunningServer.StartAsync(Config);
+        using var created = await server.PostJsonAsync("/api/v1/sites", """{"id":"s2"}""");
+        using var mismatch = await server.PutJsonAsync("/api/v1/sites/s2", """{"id":"s3"}""");
+        await AssertProblemAsync(mismatch, HttpStatusCode.BadRequest, "does not match");
+        using var missing = await server.PutJsonAsync("/api/v1/sites/nope", """{"name":"x"}""");
+        await AssertProblemAsync(missing, HttpStatusCode.NotFound, "nope");
+    }
+
+    [Fact]
+    public async Task Post_WrongContentType_Unsupported()
+    {
+        await using var server = await RunningServer.StartAsync(Config);
+        using var response = await server.Client.PostAsync("/api/v1/sites", new StringContent("""{"id":"x"}""", System.Text.Encoding.UTF8, "text/plain"));
+        await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "application/json");
+    }
+
+    [Fact]
+    public async Task Quickstart_DemoSiteWithTwoLoopbackPaths()
+    {
+        await using var server = await RunningServer.StartAsync();
+        var paths = await server.GetJsonAsync("/api/v1/paths");
+        Assert.Equal(2, paths.GetArrayLength());
+        foreach (var p in paths.EnumerateArray())
+        {
+            Assert.Equal("demo", p.GetProperty("site_id").GetString());
+            Assert.Equal("quickstart", p.GetProperty("source").GetString());
+            Assert.All(p.GetProperty("targets").EnumerateArray(), t => Assert.StartsWith("127.", t.GetString(), StringComparison.Ordinal));
+        }
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string fragment)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(status == response.StatusCode, $"expected {status}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(fragment, text, StringComparison.OrdinalIgnoreCase);
+    }
+}

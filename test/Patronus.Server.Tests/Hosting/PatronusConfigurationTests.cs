@@ -1,0 +1,143 @@
+using Patronus.Engine.Persistence;
+using Patronus.Server.Hosting;
+using Patronus.Server.Tests.TestSupport;
+
+namespace Patronus.Server.Tests.Hosting;
+
+public sealed class PatronusConfigurationTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private string Write(string json)
+    {
+        var file = Path.Combine(_dir.Path, $"{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, json);
+        return file;
+    }
+
+    private static PatronusConfiguration? Load(string? file, out IReadOnlyList<string> errors,
+        Dictionary<string, string?>? env = null, string? dataDir = null, string? urls = null, string? store = null) =>
+        PatronusConfiguration.Load(new CommandLineOverrides(file, dataDir, urls, store), env ?? [], out errors);
+
+    [Fact]
+    public void Load_NoConfig_QuickstartWithDefaults()
+    {
+        var config = Load(null, out var errors);
+
+        Assert.Empty(errors);
+        Assert.True(config!.IsQuickstart);
+        Assert.Equal("http://127.0.0.1:8080", config.Urls);
+        Assert.Equal(Path.GetFullPath("./data"), config.DataDir);
+        Assert.Equal(StoreProvider.Sqlite, config.Store.Provider);
+        Assert.Contains(Path.Combine(Path.GetFullPath("./data"), "patronus.db"), config.Store.ConnectionString, StringComparison.Ordinal);
+        Assert.Equal(2, config.Topology.Paths.Count);
+    }
+
+    [Fact]
+    public void Load_UnknownLink_ErrorNamesPathAndLink()
+    {
+        var file = Write("""
+            { "Sites": [ { "Id": "hq" } ],
+              "Links": [ { "Id": "wan1", "Site": "hq" } ],
+              "Paths": [ { "Id": "hq-to-dc", "Link": "wan9", "Targets": [ "10.240.0.1" ] } ] }
+            """);
+
+        Assert.Null(Load(file, out var errors));
+        var error = Assert.Single(errors);
+        Assert.StartsWith("Paths:0:Link:", error, StringComparison.Ordinal);
+        Assert.Contains("hq-to-dc", error, StringComparison.Ordinal);
+        Assert.Contains("wan9", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_ManyProblems_AllReportedWithKeys()
+    {
+        var file = Write("""
+            { "Sites": [ { "Id": "hq" }, { "Id": "hq" } ],
+              "Links": [ { "Id": "wan1", "Site": "hq", "Gateway": "300.1.1.1", "Cost": 70000 } ],
+              "Paths": [ { "Id": "p", "Link": "wan1", "Targets": [] } ],
+              "Urls": "ftp://x",
+              "Store": "mysql://nope" }
+            """);
+
+        Assert.Null(Load(file, out var errors));
+        Assert.Contains(errors, e => e.StartsWith("Sites:1:Id:", StringComparison.Ordinal) && e.Contains("duplicate", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Links:0:Gateway:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Links:0:Cost:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Paths:0:Targets:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Urls:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Store:ConnectionString:", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("{ \"Sites\": [ ", "not valid JSON")]
+    [InlineData("{ \"Urls\": \"http://127.0.0.1:1\", \"Urls\": \"http://127.0.0.1:2\" }", "duplicate")]
+    public void Load_BrokenFile_Rejected(string json, string fragment)
+    {
+        Assert.Null(Load(Write(json), out var errors));
+        Assert.Contains(fragment, Assert.Single(errors), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Load_MissingFile_Rejected()
+    {
+        Assert.Null(Load(Path.Combine(_dir.Path, "nope.json"), out var errors));
+        Assert.Contains("does not exist", Assert.Single(errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_Precedence_FileThenEnvironmentThenFlags()
+    {
+        var file = Write("""{ "Urls": "http://127.0.0.1:1000", "DataDir": "/tmp/from-file", "Sites": [ { "Id": "hq", "Name": "From file" } ] }""");
+        var env = new Dictionary<string, string?>
+        {
+            ["PATRONUS__URLS"] = "http://127.0.0.1:2000",
+            ["PATRONUS__DATADIR"] = "/tmp/from-env",
+            ["PATRONUS__SITES__0__NAME"] = "From env",
+            ["OTHER__URLS"] = "http://127.0.0.1:9",
+        };
+
+        var fromEnv = Load(file, out _, env)!;
+        Assert.Equal("http://127.0.0.1:2000", fromEnv.Urls);
+        Assert.Equal("/tmp/from-env", fromEnv.DataDir);
+        Assert.Equal("From env", fromEnv.Topology.Sites[0].Name);
+
+        var fromFlags = Load(file, out _, env, dataDir: "/tmp/from-flag", urls: "http://127.0.0.1:3000")!;
+        Assert.Equal("http://127.0.0.1:3000", fromFlags.Urls);
+        Assert.Equal("/tmp/from-flag", fromFlags.DataDir);
+    }
+
+    [Fact]
+    public void Load_TopologyFromEnvironmentOnly_NotQuickstart()
+    {
+        var env = new Dictionary<string, string?> { ["PATRONUS__SITES__0__ID"] = "edge" };
+        var config = Load(null, out var errors, env);
+        Assert.Empty(errors);
+        Assert.False(config!.IsQuickstart);
+        Assert.Equal("edge", Assert.Single(config.Topology.Sites).Id);
+    }
+
+    [Theory]
+    [InlineData("postgres://patronus:s3cret@db.example:5433/patronus", StoreProvider.Postgres)]
+    [InlineData("Host=127.0.0.1;Port=5432;Database=p;Username=u;Password=s3cret", StoreProvider.Postgres)]
+    [InlineData("sqlite:/var/lib/patronus/x.db", StoreProvider.Sqlite)]
+    [InlineData("/var/lib/patronus/x.db", StoreProvider.Sqlite)]
+    public void Load_StoreSetting_SelectsProviderAndHidesPassword(string store, StoreProvider provider)
+    {
+        var config = Load(null, out var errors, store: store);
+        Assert.Empty(errors);
+        Assert.Equal(provider, config!.Store.Provider);
+        Assert.DoesNotContain("s3cret", config.Store.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_PostgresUri_ParsedIntoConnectionString()
+    {
+        var config = Load(null, out _, store: "postgres://pat%40ronus:p%3Aw@db.example:5433/patronus?Timeout=7")!;
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(config.Store.ConnectionString);
+        Assert.Equal(("db.example", 5433, "patronus", "pat@ronus", "p:w", 7),
+            (builder.Host, builder.Port, builder.Database, builder.Username, builder.Password, builder.Timeout));
+    }
+}

@@ -1,0 +1,110 @@
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Patronus.Server.Hosting;
+
+namespace Patronus.Server.Tests.TestSupport;
+
+/// <summary>A real <c>serve</c> application on a real loopback socket (port 0), with a temp data dir.</summary>
+public sealed class RunningServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private RunningServer(WebApplication app, TempDir dir, HttpClient client)
+    {
+        _app = app;
+        Dir = dir;
+        Client = client;
+    }
+
+    public TempDir Dir { get; }
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Starts with the given config file contents (null: quickstart) and waits until ready.</summary>
+    public static async Task<RunningServer> StartAsync(string? configJson = null, Dictionary<string, string?>? environment = null, string? dataDir = null)
+    {
+        var dir = new TempDir();
+        string? file = null;
+        if (configJson is not null)
+        {
+            file = Path.Combine(dir.Path, "patronus.json");
+            await File.WriteAllTextAsync(file, configJson);
+        }
+
+        var config = PatronusConfiguration.Load(
+            new CommandLineOverrides(file, dataDir ?? Path.Combine(dir.Path, "data"), "http://127.0.0.1:0"),
+            environment ?? [], out var errors);
+        Assert.True(config is not null, string.Join("\n", errors));
+        var app = ServerApp.Build(config!, logging: l => l.SetMinimumLevel(LogLevel.Warning));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
+        var server = new RunningServer(app, dir, client);
+        await server.WaitReadyAsync();
+        return server;
+    }
+
+    private async Task WaitReadyAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await Client.GetAsync("/health/ready");
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail("server not ready within 30 s");
+    }
+
+    public Task<HttpResponseMessage> PostJsonAsync(string url, string json) =>
+        Client.PostAsync(url, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+
+    public Task<HttpResponseMessage> PutJsonAsync(string url, string json) =>
+        Client.PutAsync(url, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+
+    public async Task<System.Text.Json.JsonElement> GetJsonAsync(string url)
+    {
+        using var response = await Client.GetAsync(url);
+        Assert.True(response.IsSuccessStatusCode, $"GET {url}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Dir.Dispose();
+    }
+}
+
+/// <summary>A temporary directory deleted on dispose.</summary>
+public sealed class TempDir : IDisposable
+{
+    public TempDir()
+    {
+        Path = Directory.CreateTempSubdirectory("patronus-test-").FullName;
+    }
+
+    public string Path { get; }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // best effort: a process under test may still hold a file for a moment
+        }
+    }
+}
