@@ -52,5 +52,12 @@ for project in test/*/*.csproj; do
 done
 rm -rf "$results"
 
+# Style is part of the build contract (HOUSE_STYLE.md): a formatting drift fails the run.
+echo "test.sh: dotnet format --verify-no-changes" >&2
+if ! dotnet format Patronus.slnx --verify-no-changes --no-restore >&2; then
+  echo "test.sh: dotnet format found changes to make (run: dotnet format Patronus.slnx)" >&2
+  failed=$((failed + 1)); status=1
+fi
+
 echo "summary: $passed passed, $failed failed, $skipped skipped"
 exit $status

@@ -81,10 +81,11 @@ public static partial class TopologyRules
         }
 
         // IPAddress.TryParse accepts "1" or "010.1" as IPv4 shorthands; an engineer who typed that made a
-        // mistake, so only the canonical dotted quad (or an IPv6 literal) is accepted.
+        // mistake, so only the canonical dotted quad (or an IPv6 literal) is accepted. It also accepts
+        // "[2001:db8::1]:862" and silently drops the port, so brackets are not part of an address.
         if (!IPAddress.TryParse(address, out parsed) ||
             (parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && parsed.ToString() != address) ||
-            address.Contains('%', StringComparison.Ordinal))
+            address.AsSpan().IndexOfAny('%', '[', ']') >= 0)
         {
             parsed = null;
             return $"'{address}' is not an IP address";

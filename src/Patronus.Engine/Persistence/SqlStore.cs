@@ -53,9 +53,16 @@ public abstract partial class SqlStore : IPatronusStore
     public async Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
+
+        // Under the migration lock too: PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe against a
+        // concurrent one (the loser fails on pg_type's unique index instead of skipping).
+        await using (var bootstrap = await BeginMigrationAsync(connection, cancellationToken).ConfigureAwait(false))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+                transaction: bootstrap, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await bootstrap.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
 
         var applied = new List<int>();
         foreach (var migration in Migrations.All)
@@ -269,6 +276,8 @@ public abstract partial class SqlStore : IPatronusStore
 
     public async Task<IReadOnlyList<PathHealthSample>> GetPathHealthAsync(string pathId, DateTimeOffset from, DateTimeOffset until, int limit, CancellationToken cancellationToken = default)
     {
+        // The dialects disagree on LIMIT -1 (SQLite: unlimited, PostgreSQL: error); callers always bound reads.
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<HealthRow>(new CommandDefinition("""
             SELECT path_id, timestamp, latency_ms, packet_loss_pct, jitter_ms, health_score, status

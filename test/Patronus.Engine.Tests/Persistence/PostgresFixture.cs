@@ -10,7 +10,7 @@ using Xunit.Sdk;
 namespace Patronus.Engine.Tests.Persistence;
 
 [CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>
+public sealed class PostgresCollectionDefinition : ICollectionFixture<PostgresFixture>
 {
     public const string Name = "PostgreSQL";
 }
@@ -68,9 +68,14 @@ public sealed class PostgresFixture : IAsyncLifetime
                 await StartClusterAsync().ConfigureAwait(false);
             }
 
-            await using (var connection = await _admin!.OpenConnectionAsync().ConfigureAwait(false))
+            try
             {
+                await using var connection = await _admin!.OpenConnectionAsync().ConfigureAwait(false);
                 ServerDescription += $" (server {connection.PostgreSqlVersion})";
+            }
+            catch (NpgsqlException ex)
+            {
+                throw new InvalidOperationException($"cannot connect to the PostgreSQL test server, {ServerDescription}: {ex.Message}", ex);
             }
         }
         catch
@@ -89,7 +94,11 @@ public sealed class PostgresFixture : IAsyncLifetime
         var name = $"patronus_test_{Guid.NewGuid():N}";
         await using var connection = await _admin!.OpenConnectionAsync().ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = _ownsDatabaseRole ? $"CREATE DATABASE \"{name}\" OWNER {Role}" : $"CREATE DATABASE \"{name}\"";
+        // FILE_COPY (PostgreSQL 15+) copies template1's files instead of WAL-logging every block:
+        // about 5 times faster on this machine's disk, and a database per test is most of a test's cost.
+        var strategy = connection.PostgreSqlVersion.Major >= 15 ? " STRATEGY FILE_COPY" : "";
+        var owner = _ownsDatabaseRole ? $" OWNER {Role}" : "";
+        command.CommandText = $"CREATE DATABASE \"{name}\"{owner}{strategy}";
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
 
         var builder = new NpgsqlConnectionStringBuilder(_storeTemplate!.ConnectionString) { Database = name };
@@ -118,19 +127,24 @@ public sealed class PostgresFixture : IAsyncLifetime
             _admin = null;
         }
 
-        if (_dataDir is not null && File.Exists(Path.Combine(_dataDir, "postmaster.pid")))
+        try
         {
-            await RunAsync(AsPostgres(Path.Combine(_pgBin!, "pg_ctl"), "-D", _dataDir, "-m", "fast", "-w", "-t", $"{PgCtlWaitSeconds}", "stop"))
-                .ConfigureAwait(false);
+            if (_dataDir is not null && File.Exists(Path.Combine(_dataDir, "postmaster.pid")))
+            {
+                await RunAsync(AsPostgres(Path.Combine(_pgBin!, "pg_ctl"), "-D", _dataDir, "-m", "fast", "-w", "-t", $"{PgCtlWaitSeconds}", "stop"))
+                    .ConfigureAwait(false);
+            }
         }
-
-        if (_tempDir is not null && Directory.Exists(_tempDir))
+        finally
         {
-            Directory.Delete(_tempDir, recursive: true);
-        }
+            if (_tempDir is not null && Directory.Exists(_tempDir))
+            {
+                Directory.Delete(_tempDir, recursive: true);
+            }
 
-        _tempDir = null;
-        _dataDir = null;
+            _tempDir = null;
+            _dataDir = null;
+        }
     }
 
     private void UseExternal(string connectionString)
@@ -158,7 +172,7 @@ public sealed class PostgresFixture : IAsyncLifetime
             $"Install it (apt-get install -y postgresql) or set {EnvironmentVariable} to an Npgsql connection string " +
             "(Host=…;Port=…;Username=…;Password=…) whose user may CREATE DATABASE.");
 
-        _tempDir = Directory.CreateTempSubdirectory("patronus-pg-").FullName;
+        _tempDir = CreateClusterDirectory();
         _dataDir = Path.Combine(_tempDir, "data");
         if (Environment.IsPrivilegedProcess)
         {
@@ -173,9 +187,10 @@ public sealed class PostgresFixture : IAsyncLifetime
         for (var attempt = 1; ; attempt++)
         {
             port = FreeLoopbackPort();
+            // Loopback only. Durability is worthless in a throwaway cluster, so every setting that buys it is off.
             var started = await RunAsync(AsPostgres(Path.Combine(_pgBin, "pg_ctl"), "-D", _dataDir, "-l", Path.Combine(_tempDir, "pg.log"),
                 "-w", "-t", $"{PgCtlWaitSeconds}",
-                "-o", $"-p {port} -k {_tempDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+                "-o", $"-p {port} -k {_tempDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c wal_level=minimal -c max_wal_senders=0",
                 "start"), throwOnFailure: false).ConfigureAwait(false);
             if (started)
             {
@@ -231,6 +246,37 @@ public sealed class PostgresFixture : IAsyncLifetime
             .OrderByDescending(x => x.Version)
             .Select(x => x.Bin)
             .FirstOrDefault();
+    }
+
+    /// <summary>
+    /// A fresh directory for the cluster, on tmpfs when there is room: CREATE DATABASE copies ~8 MB
+    /// and took 100–300 ms per test on this machine's disk against ~10 ms in memory.
+    /// </summary>
+    private static string CreateClusterDirectory()
+    {
+        const string shm = "/dev/shm";
+        const long needed = 512L * 1024 * 1024;
+        var parent = Path.GetTempPath();
+        try
+        {
+            if (Directory.Exists(shm) && new DriveInfo(shm).AvailableFreeSpace >= needed)
+            {
+                parent = shm;
+            }
+        }
+        catch (IOException)
+        {
+            // Not a mount we can inspect: the ordinary temp directory will do.
+        }
+
+        var dir = Path.Combine(parent, $"patronus-pg-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        return dir;
     }
 
     private static int FreeLoopbackPort()
