@@ -1,0 +1,52 @@
+using System.Net;
+
+namespace Patronus.Engine.Probes;
+
+/// <summary>How a path's targets are probed.</summary>
+public enum ProbeProtocol
+{
+    /// <summary>UDP test packets in the STAMP format (RFC 8762) to a STAMP reflector (default port 862).</summary>
+    Stamp,
+
+    /// <summary>ICMP echo (raw socket; needs root or CAP_NET_RAW). Any host answers.</summary>
+    Icmp,
+}
+
+/// <summary>Where and how to probe one target of a path.</summary>
+/// <param name="PathId">The path the target belongs to (for logs and metrics).</param>
+/// <param name="TargetIndex">Index of the target within the path.</param>
+/// <param name="Remote">Target address; the port is used by STAMP and ignored by ICMP.</param>
+/// <param name="SourceAddress">Local address to bind (the link's source address), or null for the kernel's choice.</param>
+/// <param name="Interface">Interface to bind with SO_BINDTODEVICE so probes leave through the link, or null.</param>
+public sealed record ProbeTarget(string PathId, int TargetIndex, IPEndPoint Remote, IPAddress? SourceAddress, string? Interface);
+
+/// <summary>A reply matched to the probe it answers.</summary>
+/// <param name="Sequence">The probe's sequence number.</param>
+/// <param name="RoundTrip">Round-trip time on the monotonic clock, less the reflector's hold time where the protocol reports it.</param>
+public readonly record struct ProbeReply(uint Sequence, TimeSpan RoundTrip);
+
+/// <summary>
+/// One probing session towards one target, owning its socket. Replies are matched to their probe
+/// (by sequence and, where the protocol has one, identifier) and delivered through the callback
+/// given at creation, on the session's receive loop; the callback must be cheap and must not
+/// block (post to a channel). Datagrams that are malformed or match no probe are dropped and
+/// counted in <see cref="ProbeMetrics"/>, never thrown.
+/// </summary>
+public interface IProbeSession : IAsyncDisposable
+{
+    /// <summary>Sends probe <paramref name="sequence"/> now. False when the kernel refused it (e.g. no route): the caller counts it lost.</summary>
+    ValueTask<bool> SendAsync(uint sequence, CancellationToken cancellationToken);
+}
+
+/// <summary>Creates sessions of one protocol.</summary>
+public interface IProbeSessionFactory
+{
+    ProbeProtocol Protocol { get; }
+
+    /// <summary>
+    /// Opens a session (socket bound to the target's source address and interface). Expected
+    /// failures — no permission for raw sockets, an address not on this host, an unknown
+    /// interface — return false with an error that names the cause.
+    /// </summary>
+    bool TryCreate(ProbeTarget target, Action<ProbeReply> onReply, out IProbeSession? session, out string? error);
+}
