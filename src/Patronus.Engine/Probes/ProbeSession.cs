@@ -46,7 +46,7 @@ public interface IProbeSessionFactory
     /// <summary>
     /// Opens a session (socket bound to the target's source address and interface). Expected
     /// failures — no permission for raw sockets, an address not on this host, an unknown
-    /// interface — return false with an error that names the cause.
+    /// interface — return false with a <c>failure</c> message that names the cause.
     /// </summary>
-    bool TryCreate(ProbeTarget target, Action<ProbeReply> onReply, out IProbeSession? session, out string? error);
+    bool TryCreate(ProbeTarget target, Action<ProbeReply> onReply, out IProbeSession? session, out string? failure);
 }
