@@ -1,3 +1,6 @@
+using Patronus.Engine.Health;
+using Patronus.Engine.Probes;
+
 namespace Patronus.Engine.Paths;
 
 /// <summary>Where a site, link or path was defined. Only <see cref="Api"/> items may be changed through the API.</summary>
@@ -53,20 +56,28 @@ public sealed record WanLink(
 /// <param name="RemoteSiteId">The site at the far end, when it is one of ours.</param>
 /// <param name="Targets">Remote endpoints probed for this path: IP literals, optionally with a port (<c>10.0.0.1</c>, <c>10.0.0.1:862</c>, <c>[2001:db8::1]:862</c>).</param>
 /// <param name="Source">Where the path was defined.</param>
+/// <param name="Probe">How targets are probed: STAMP over UDP (default) or ICMP echo.</param>
+/// <param name="Quorum">The path is reachable when at least this many targets answer (k of n; default 1).</param>
+/// <param name="Thresholds">Scoring thresholds of this path; null means the defaults (150 ms, 5 %, 30 ms).</param>
 public sealed record PathDefinition(
     string Id,
     string Name,
     string LinkId,
     string? RemoteSiteId,
     IReadOnlyList<string> Targets,
-    ItemSource Source)
+    ItemSource Source,
+    ProbeProtocol Probe = ProbeProtocol.Stamp,
+    int Quorum = 1,
+    HealthThresholds? Thresholds = null)
 {
+    /// <summary>UDP port of a STAMP target given without one (RFC 8762's well-known port).</summary>
+    public const int DefaultStampPort = 862;
+
+    /// <summary>The thresholds in force: the path's own, or the defaults.</summary>
+    public HealthThresholds EffectiveThresholds => Thresholds ?? HealthThresholds.Default;
+
     /// <inheritdoc cref="Site.ReadOnly"/>
     public bool ReadOnly => Source != ItemSource.Api;
-
-    /// <summary>Value equality including the target list (records compare lists by reference).</summary>
-    public bool SameAs(PathDefinition other) =>
-        this with { Targets = other.Targets } == other && Targets.SequenceEqual(other.Targets);
 }
 
 /// <summary>

@@ -1,5 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using Patronus.Engine.Health;
+using Patronus.Engine.Probes;
 
 namespace Patronus.Engine.Paths;
 
@@ -13,7 +15,8 @@ public static class TopologyConfigReader
 {
     private static readonly string[] s_siteKeys = ["Id", "Name", "Description"];
     private static readonly string[] s_linkKeys = ["Id", "Site", "Name", "Interface", "SourceAddress", "Gateway", "Cost"];
-    private static readonly string[] s_pathKeys = ["Id", "Name", "Link", "RemoteSite", "Targets"];
+    private static readonly string[] s_pathKeys = ["Id", "Name", "Link", "RemoteSite", "Targets", "Probe", "Quorum", "Thresholds"];
+    private static readonly string[] s_thresholdKeys = ["LatencyMs", "LossPct", "JitterMs"];
 
     /// <summary>Reads and validates. On any error the snapshot is null and every error is listed.</summary>
     public static (TopologySnapshot? Topology, IReadOnlyList<TopologyError> Errors) Read(IConfiguration config, ItemSource source)
@@ -35,13 +38,7 @@ public static class TopologyConfigReader
         {
             CheckKeys(item, $"Links:{i}", s_linkKeys, errors);
             var id = item["Id"] ?? string.Empty;
-            var cost = WanLink.DefaultCost;
-            var rawCost = item["Cost"];
-            if (rawCost is not null && !int.TryParse(rawCost, NumberStyles.Integer, CultureInfo.InvariantCulture, out cost))
-            {
-                errors.Add(new($"Links:{i}:Cost", id, $"'{rawCost}' is not a whole number"));
-                cost = WanLink.DefaultCost;
-            }
+            var cost = ReadInt(item, "Cost", $"Links:{i}:Cost", id, WanLink.DefaultCost, errors);
 
             links.Add(new WanLink(id, item["Site"] ?? string.Empty, item["Name"] ?? id, Blank(item["Interface"]),
                 Blank(item["SourceAddress"]), Blank(item["Gateway"]), cost, source));
@@ -55,7 +52,33 @@ public static class TopologyConfigReader
             var targets = targetsSection.Value is { } single
                 ? [single] // "Targets": "10.0.0.1" is accepted as a list of one
                 : targetsSection.GetChildren().Select(c => c.Value ?? string.Empty).ToList();
-            paths.Add(new PathDefinition(id, item["Name"] ?? id, item["Link"] ?? string.Empty, Blank(item["RemoteSite"]), targets, source));
+            var probe = ProbeProtocol.Stamp;
+            switch (item["Probe"]?.ToUpperInvariant())
+            {
+                case null or "STAMP":
+                    break;
+                case "ICMP":
+                    probe = ProbeProtocol.Icmp;
+                    break;
+                default:
+                    errors.Add(new($"Paths:{i}:Probe", id, $"'{item["Probe"]}' is not a probe protocol (stamp or icmp)"));
+                    break;
+            }
+
+            var quorum = ReadInt(item, "Quorum", $"Paths:{i}:Quorum", id, 1, errors);
+            HealthThresholds? thresholds = null;
+            var th = item.GetSection("Thresholds");
+            if (th.Exists())
+            {
+                CheckKeys(th, $"Paths:{i}:Thresholds", s_thresholdKeys, errors, id);
+                thresholds = new HealthThresholds(
+                    ReadDouble(th, "LatencyMs", $"Paths:{i}:Thresholds:LatencyMs", id, HealthThresholds.DefaultLatencyMs, errors),
+                    ReadDouble(th, "LossPct", $"Paths:{i}:Thresholds:LossPct", id, HealthThresholds.DefaultLossPct, errors),
+                    ReadDouble(th, "JitterMs", $"Paths:{i}:Thresholds:JitterMs", id, HealthThresholds.DefaultJitterMs, errors));
+            }
+
+            paths.Add(new PathDefinition(id, item["Name"] ?? id, item["Link"] ?? string.Empty, Blank(item["RemoteSite"]), targets, source,
+                probe, quorum, thresholds));
         }
 
         errors.AddRange(TopologyRules.Validate(sites, links, paths));
@@ -91,14 +114,48 @@ public static class TopologyConfigReader
         }
     }
 
-    private static void CheckKeys(IConfigurationSection item, string key, string[] known, List<TopologyError> errors)
+    private static void CheckKeys(IConfigurationSection item, string key, string[] known, List<TopologyError> errors, string? id = null)
     {
         foreach (var child in item.GetChildren())
         {
             if (!known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
             {
-                errors.Add(new($"{key}:{child.Key}", item["Id"], $"unknown key (expected one of {string.Join(", ", known)})"));
+                errors.Add(new($"{key}:{child.Key}", id ?? item["Id"], $"unknown key (expected one of {string.Join(", ", known)})"));
             }
         }
+    }
+
+    private static int ReadInt(IConfigurationSection item, string name, string key, string id, int fallback, List<TopologyError> errors)
+    {
+        var raw = item[name];
+        if (raw is null)
+        {
+            return fallback;
+        }
+
+        if (int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        errors.Add(new(key, id, $"'{raw}' is not a whole number"));
+        return fallback;
+    }
+
+    private static double ReadDouble(IConfigurationSection item, string name, string key, string id, double fallback, List<TopologyError> errors)
+    {
+        var raw = item[name];
+        if (raw is null)
+        {
+            return fallback;
+        }
+
+        if (double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        errors.Add(new(key, id, $"'{raw}' is not a number"));
+        return fallback;
     }
 }

@@ -208,6 +208,7 @@ public static partial class TopologyRules
             }
 
             CheckTargets(errors, key, p, link);
+            CheckProbing(errors, key, p);
         }
 
         return errors;
@@ -250,6 +251,40 @@ public static partial class TopologyRules
             }
         }
     }
+
+    /// <summary>Largest latency or jitter threshold accepted: one minute (beyond it nothing is "slow", it is down).</summary>
+    public const double MaxTimeThresholdMs = 60_000;
+
+    private static void CheckProbing(List<TopologyError> errors, string key, PathDefinition p)
+    {
+        var targets = p.Targets?.Count ?? 0;
+        if (p.Quorum < 1 || (targets > 0 && p.Quorum > targets))
+        {
+            errors.Add(new($"{key}:Quorum", p.Id, $"{p.Quorum} is out of range (1 to the number of targets, {Math.Max(targets, 1)})"));
+        }
+
+        if (p.Thresholds is { } th)
+        {
+            Add(errors, $"{key}:Thresholds:LatencyMs", p.Id, CheckThreshold(th.LatencyMs, MaxTimeThresholdMs));
+            Add(errors, $"{key}:Thresholds:LossPct", p.Id, CheckThreshold(th.LossPct, 100));
+            Add(errors, $"{key}:Thresholds:JitterMs", p.Id, CheckThreshold(th.JitterMs, MaxTimeThresholdMs));
+        }
+
+        if (p.Probe == Probes.ProbeProtocol.Icmp && p.Targets is not null)
+        {
+            for (var t = 0; t < p.Targets.Count; t++)
+            {
+                if (CheckTarget(p.Targets[t], out var ep) is null && ep!.Port != 0)
+                {
+                    errors.Add(new($"{key}:Targets:{t}", p.Id, $"target '{p.Targets[t]}' has a port, but ICMP probes have none"));
+                }
+            }
+        }
+    }
+
+    /// <summary>A threshold divides the measurement in the score formula: it must be positive and finite.</summary>
+    public static string? CheckThreshold(double value, double max) =>
+        double.IsFinite(value) && value > 0 && value <= max ? null : $"{value} is out of range (greater than 0, at most {max})";
 
     private static void Add(List<TopologyError> errors, string key, string? id, string? problem)
     {

@@ -9,7 +9,7 @@ namespace Patronus.Engine.Persistence;
 /// Expected failures — a missing row, a duplicate id, a read-only item, a dangling reference —
 /// come back as <see cref="StoreResult"/> values; exceptions mean the store itself failed.
 /// </summary>
-public interface IPatronusStore : IAsyncDisposable
+public partial interface IPatronusStore : IAsyncDisposable
 {
     /// <summary>Which provider this is.</summary>
     StoreProvider Provider { get; }

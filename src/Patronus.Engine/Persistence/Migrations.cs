@@ -149,5 +149,20 @@ public static class Migrations
             );
             CREATE INDEX idx_failover_events_policy_time ON sdwan_failover_events(policy_id, timestamp);
             """),
+        new(2, "per-path probe protocol, quorum and scoring thresholds",
+            Sqlite: """
+            ALTER TABLE sdwan_paths ADD COLUMN probe TEXT NOT NULL DEFAULT 'stamp' CHECK (probe IN ('stamp', 'icmp'));
+            ALTER TABLE sdwan_paths ADD COLUMN quorum INTEGER NOT NULL DEFAULT 1;
+            ALTER TABLE sdwan_paths ADD COLUMN latency_threshold_ms REAL;
+            ALTER TABLE sdwan_paths ADD COLUMN loss_threshold_pct REAL;
+            ALTER TABLE sdwan_paths ADD COLUMN jitter_threshold_ms REAL;
+            """,
+            Postgres: """
+            ALTER TABLE sdwan_paths ADD COLUMN probe TEXT NOT NULL DEFAULT 'stamp' CHECK (probe IN ('stamp', 'icmp'));
+            ALTER TABLE sdwan_paths ADD COLUMN quorum INTEGER NOT NULL DEFAULT 1;
+            ALTER TABLE sdwan_paths ADD COLUMN latency_threshold_ms DOUBLE PRECISION;
+            ALTER TABLE sdwan_paths ADD COLUMN loss_threshold_pct DOUBLE PRECISION;
+            ALTER TABLE sdwan_paths ADD COLUMN jitter_threshold_ms DOUBLE PRECISION;
+            """),
     ];
 }

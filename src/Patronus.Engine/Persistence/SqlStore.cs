@@ -4,6 +4,7 @@ using System.Text.Json;
 using Dapper;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
+using Patronus.Engine.Probes;
 
 namespace Patronus.Engine.Persistence;
 
@@ -120,7 +121,7 @@ public abstract partial class SqlStore : IPatronusStore
         var links = await connection.QueryAsync<LinkRow>(new CommandDefinition(
             "SELECT link_id, site_id, name, interface, source_address, gateway, cost, source FROM sdwan_links ORDER BY link_id", cancellationToken: cancellationToken)).ConfigureAwait(false);
         var paths = await connection.QueryAsync<PathRow>(new CommandDefinition(
-            "SELECT path_id, name, link_id, remote_site_id, targets, source FROM sdwan_paths ORDER BY path_id", cancellationToken: cancellationToken)).ConfigureAwait(false);
+            "SELECT path_id, name, link_id, remote_site_id, targets, source, probe, quorum, latency_threshold_ms, loss_threshold_pct, jitter_threshold_ms FROM sdwan_paths ORDER BY path_id", cancellationToken: cancellationToken)).ConfigureAwait(false);
         return new TopologySnapshot(
             sites.Select(r => r.ToSite()).ToList(),
             links.Select(r => r.ToLink()).ToList(),
@@ -225,13 +226,16 @@ public abstract partial class SqlStore : IPatronusStore
 
     public Task<StoreResult> InsertPathAsync(PathDefinition path, CancellationToken cancellationToken = default) =>
         InsertAsync("path", path.Id, """
-            INSERT INTO sdwan_paths (path_id, name, link_id, remote_site_id, targets, source, created_at, updated_at)
-            VALUES (@Id, @Name, @LinkId, @RemoteSiteId, @Targets, 'api', @Now, @Now)
+            INSERT INTO sdwan_paths (path_id, name, link_id, remote_site_id, targets, source, probe, quorum,
+                latency_threshold_ms, loss_threshold_pct, jitter_threshold_ms, created_at, updated_at)
+            VALUES (@Id, @Name, @LinkId, @RemoteSiteId, @Targets, 'api', @Probe, @Quorum, @LatencyMs, @LossPct, @JitterMs, @Now, @Now)
             """, PathArgs(path, NowMs), cancellationToken);
 
     public Task<StoreResult> UpdatePathAsync(PathDefinition path, CancellationToken cancellationToken = default) =>
         UpdateAsync("path", "sdwan_paths", "path_id", path.Id, """
-            UPDATE sdwan_paths SET name = @Name, link_id = @LinkId, remote_site_id = @RemoteSiteId, targets = @Targets, updated_at = @Now
+            UPDATE sdwan_paths SET name = @Name, link_id = @LinkId, remote_site_id = @RemoteSiteId, targets = @Targets,
+                probe = @Probe, quorum = @Quorum, latency_threshold_ms = @LatencyMs, loss_threshold_pct = @LossPct,
+                jitter_threshold_ms = @JitterMs, updated_at = @Now
             WHERE path_id = @Id AND source = 'api'
             """, PathArgs(path, NowMs), cancellationToken);
 
@@ -365,10 +369,13 @@ public abstract partial class SqlStore : IPatronusStore
         """;
 
     private const string PathUpsert = """
-        INSERT INTO sdwan_paths (path_id, name, link_id, remote_site_id, targets, source, created_at, updated_at)
-        VALUES (@Id, @Name, @LinkId, @RemoteSiteId, @Targets, @Source, @Now, @Now)
+        INSERT INTO sdwan_paths (path_id, name, link_id, remote_site_id, targets, source, probe, quorum,
+            latency_threshold_ms, loss_threshold_pct, jitter_threshold_ms, created_at, updated_at)
+        VALUES (@Id, @Name, @LinkId, @RemoteSiteId, @Targets, @Source, @Probe, @Quorum, @LatencyMs, @LossPct, @JitterMs, @Now, @Now)
         ON CONFLICT (path_id) DO UPDATE SET name = excluded.name, link_id = excluded.link_id,
-            remote_site_id = excluded.remote_site_id, targets = excluded.targets,
+            remote_site_id = excluded.remote_site_id, targets = excluded.targets, probe = excluded.probe,
+            quorum = excluded.quorum, latency_threshold_ms = excluded.latency_threshold_ms,
+            loss_threshold_pct = excluded.loss_threshold_pct, jitter_threshold_ms = excluded.jitter_threshold_ms,
             source = excluded.source, updated_at = excluded.updated_at
         WHERE sdwan_paths.source <> 'api'
         """;
@@ -380,7 +387,21 @@ public abstract partial class SqlStore : IPatronusStore
         new { l.Id, l.SiteId, l.Name, l.Interface, l.SourceAddress, l.Gateway, l.Cost, Source = SourceText(l.Source), Now = now };
 
     private static object PathArgs(PathDefinition p, long now) =>
-        new { p.Id, p.Name, p.LinkId, p.RemoteSiteId, Targets = JsonSerializer.Serialize(p.Targets), Source = SourceText(p.Source), Now = now };
+        new
+        {
+            p.Id,
+            p.Name,
+            p.LinkId,
+            p.RemoteSiteId,
+            Targets = JsonSerializer.Serialize(p.Targets),
+            Source = SourceText(p.Source),
+            Probe = p.Probe == ProbeProtocol.Icmp ? "icmp" : "stamp",
+            p.Quorum,
+            LatencyMs = p.Thresholds?.LatencyMs,
+            LossPct = p.Thresholds?.LossPct,
+            JitterMs = p.Thresholds?.JitterMs,
+            Now = now,
+        };
 
     internal static string SourceText(ItemSource source) => source switch
     {
@@ -437,9 +458,21 @@ public abstract partial class SqlStore : IPatronusStore
         public string? Remote_Site_Id { get; set; }
         public string Targets { get; set; } = "[]";
         public string Source { get; set; } = "";
+        public string Probe { get; set; } = "stamp";
+        public long Quorum { get; set; } = 1;
+        public double? Latency_Threshold_Ms { get; set; }
+        public double? Loss_Threshold_Pct { get; set; }
+        public double? Jitter_Threshold_Ms { get; set; }
 
         public PathDefinition ToPath() => new(Path_Id, Name, Link_Id, Remote_Site_Id,
-            JsonSerializer.Deserialize<List<string>>(Targets) ?? [], ParseSource(Source));
+            JsonSerializer.Deserialize<List<string>>(Targets) ?? [], ParseSource(Source),
+            Probe == "icmp" ? ProbeProtocol.Icmp : ProbeProtocol.Stamp, (int)Quorum,
+            Latency_Threshold_Ms is null && Loss_Threshold_Pct is null && Jitter_Threshold_Ms is null
+                ? null
+                : new HealthThresholds(
+                    Latency_Threshold_Ms ?? HealthThresholds.DefaultLatencyMs,
+                    Loss_Threshold_Pct ?? HealthThresholds.DefaultLossPct,
+                    Jitter_Threshold_Ms ?? HealthThresholds.DefaultJitterMs));
     }
 
     private sealed class HealthRow
