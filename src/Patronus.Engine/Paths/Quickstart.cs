@@ -9,14 +9,20 @@ public static class Quickstart
 {
     public const string SiteId = "demo";
 
-    public static TopologySnapshot Topology { get; } = new(
+    /// <summary>
+    /// Port of the built-in STAMP reflector the quickstart paths probe. Not 862: that port needs root,
+    /// and the quickstart must work for anyone. Configurable as <c>Quickstart:ReflectorPort</c>.
+    /// </summary>
+    public const int DefaultReflectorPort = 8620;
+
+    public static TopologySnapshot Topology(int reflectorPort = DefaultReflectorPort) => new(
         [new Site(SiteId, "Demo site (quickstart)", "Created because serve ran without --config", ItemSource.Quickstart)],
         [
-            new WanLink("demo-wan1", SiteId, "Demo WAN 1 (loopback)", "lo", "127.0.0.1", null, 10, ItemSource.Quickstart),
-            new WanLink("demo-wan2", SiteId, "Demo WAN 2 (loopback)", "lo", "127.0.0.2", null, 20, ItemSource.Quickstart),
+            new WanLink("demo-wan1", SiteId, "Demo WAN 1 (loopback)", null, "127.0.0.1", null, 10, ItemSource.Quickstart),
+            new WanLink("demo-wan2", SiteId, "Demo WAN 2 (loopback)", null, "127.0.0.2", null, 20, ItemSource.Quickstart),
         ],
         [
-            new PathDefinition("demo-wan1-loopback", "Demo WAN 1 → loopback", "demo-wan1", null, ["127.0.0.1"], ItemSource.Quickstart),
-            new PathDefinition("demo-wan2-loopback", "Demo WAN 2 → loopback", "demo-wan2", null, ["127.0.0.1"], ItemSource.Quickstart),
+            new PathDefinition("demo-wan1-loopback", "Demo WAN 1 → loopback reflector", "demo-wan1", null, [$"127.0.0.1:{reflectorPort}"], ItemSource.Quickstart),
+            new PathDefinition("demo-wan2-loopback", "Demo WAN 2 → loopback reflector", "demo-wan2", null, [$"127.0.0.1:{reflectorPort}"], ItemSource.Quickstart),
         ]);
 }

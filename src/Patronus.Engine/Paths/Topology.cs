@@ -73,6 +73,10 @@ public sealed record PathDefinition(
     /// <summary>UDP port of a STAMP target given without one (RFC 8762's well-known port).</summary>
     public const int DefaultStampPort = 862;
 
+    /// <summary>Value equality including the target list (records compare lists by reference).</summary>
+    public bool SameAs(PathDefinition other) =>
+        other is not null && this with { Targets = other.Targets } == other && Targets.SequenceEqual(other.Targets);
+
     /// <summary>The thresholds in force: the path's own, or the defaults.</summary>
     public HealthThresholds EffectiveThresholds => Thresholds ?? HealthThresholds.Default;
 

@@ -164,5 +164,107 @@ public static class Migrations
             ALTER TABLE sdwan_paths ADD COLUMN loss_threshold_pct DOUBLE PRECISION;
             ALTER TABLE sdwan_paths ADD COLUMN jitter_threshold_ms DOUBLE PRECISION;
             """),
+
+        // Rollup and retention jobs scan by time across all paths, hence the time-first indexes
+        // (the (path_id, …) keys serve per-path history reads); the 1-minute one also covers
+        // samples, which the hour rollup sums to tell whether an hour changed. SQLite keeps the rollup tables
+        // WITHOUT ROWID so a path's buckets sit together in the primary key's b-tree.
+        new(3, "path status events, 1-minute and 1-hour health rollups",
+            Sqlite: """
+            CREATE TABLE sdwan_path_events (
+                event_id        INTEGER PRIMARY KEY AUTOINCREMENT,
+                path_id         TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                timestamp       INTEGER NOT NULL,
+                from_status     TEXT CHECK (from_status IN ('up', 'degraded', 'down')),
+                to_status       TEXT NOT NULL CHECK (to_status IN ('up', 'degraded', 'down')),
+                health_score    REAL NOT NULL,
+                latency_ms      REAL NOT NULL,
+                packet_loss_pct REAL NOT NULL,
+                jitter_ms       REAL NOT NULL,
+                reason          TEXT NOT NULL DEFAULT ''
+            );
+            CREATE INDEX idx_path_events_path_time ON sdwan_path_events(path_id, timestamp);
+            CREATE INDEX idx_path_health_time ON sdwan_path_health(timestamp);
+            CREATE TABLE sdwan_path_health_1m (
+                path_id        TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                bucket_start   INTEGER NOT NULL,
+                samples        INTEGER NOT NULL,
+                latency_avg_ms REAL NOT NULL,
+                latency_min_ms REAL NOT NULL,
+                latency_max_ms REAL NOT NULL,
+                latency_p95_ms REAL NOT NULL,
+                loss_avg_pct   REAL NOT NULL,
+                jitter_avg_ms  REAL NOT NULL,
+                score_avg      REAL NOT NULL,
+                score_min      REAL NOT NULL,
+                up_samples     INTEGER NOT NULL,
+                PRIMARY KEY (path_id, bucket_start)
+            ) WITHOUT ROWID;
+            CREATE INDEX idx_path_health_1m_bucket ON sdwan_path_health_1m(bucket_start, samples);
+            CREATE TABLE sdwan_path_health_1h (
+                path_id        TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                bucket_start   INTEGER NOT NULL,
+                samples        INTEGER NOT NULL,
+                latency_avg_ms REAL NOT NULL,
+                latency_min_ms REAL NOT NULL,
+                latency_max_ms REAL NOT NULL,
+                latency_p95_ms REAL NOT NULL,
+                loss_avg_pct   REAL NOT NULL,
+                jitter_avg_ms  REAL NOT NULL,
+                score_avg      REAL NOT NULL,
+                score_min      REAL NOT NULL,
+                up_samples     INTEGER NOT NULL,
+                PRIMARY KEY (path_id, bucket_start)
+            ) WITHOUT ROWID;
+            CREATE INDEX idx_path_health_1h_bucket ON sdwan_path_health_1h(bucket_start);
+            """,
+            Postgres: """
+            CREATE TABLE sdwan_path_events (
+                event_id        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                path_id         TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                timestamp       BIGINT NOT NULL,
+                from_status     TEXT CHECK (from_status IN ('up', 'degraded', 'down')),
+                to_status       TEXT NOT NULL CHECK (to_status IN ('up', 'degraded', 'down')),
+                health_score    DOUBLE PRECISION NOT NULL,
+                latency_ms      DOUBLE PRECISION NOT NULL,
+                packet_loss_pct DOUBLE PRECISION NOT NULL,
+                jitter_ms       DOUBLE PRECISION NOT NULL,
+                reason          TEXT NOT NULL DEFAULT ''
+            );
+            CREATE INDEX idx_path_events_path_time ON sdwan_path_events(path_id, timestamp);
+            CREATE INDEX idx_path_health_time ON sdwan_path_health(timestamp);
+            CREATE TABLE sdwan_path_health_1m (
+                path_id        TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                bucket_start   BIGINT NOT NULL,
+                samples        INTEGER NOT NULL,
+                latency_avg_ms DOUBLE PRECISION NOT NULL,
+                latency_min_ms DOUBLE PRECISION NOT NULL,
+                latency_max_ms DOUBLE PRECISION NOT NULL,
+                latency_p95_ms DOUBLE PRECISION NOT NULL,
+                loss_avg_pct   DOUBLE PRECISION NOT NULL,
+                jitter_avg_ms  DOUBLE PRECISION NOT NULL,
+                score_avg      DOUBLE PRECISION NOT NULL,
+                score_min      DOUBLE PRECISION NOT NULL,
+                up_samples     INTEGER NOT NULL,
+                PRIMARY KEY (path_id, bucket_start)
+            );
+            CREATE INDEX idx_path_health_1m_bucket ON sdwan_path_health_1m(bucket_start, samples);
+            CREATE TABLE sdwan_path_health_1h (
+                path_id        TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                bucket_start   BIGINT NOT NULL,
+                samples        INTEGER NOT NULL,
+                latency_avg_ms DOUBLE PRECISION NOT NULL,
+                latency_min_ms DOUBLE PRECISION NOT NULL,
+                latency_max_ms DOUBLE PRECISION NOT NULL,
+                latency_p95_ms DOUBLE PRECISION NOT NULL,
+                loss_avg_pct   DOUBLE PRECISION NOT NULL,
+                jitter_avg_ms  DOUBLE PRECISION NOT NULL,
+                score_avg      DOUBLE PRECISION NOT NULL,
+                score_min      DOUBLE PRECISION NOT NULL,
+                up_samples     INTEGER NOT NULL,
+                PRIMARY KEY (path_id, bucket_start)
+            );
+            CREATE INDEX idx_path_health_1h_bucket ON sdwan_path_health_1h(bucket_start);
+            """),
     ];
 }

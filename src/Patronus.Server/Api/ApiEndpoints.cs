@@ -14,6 +14,7 @@ public static class ApiEndpoints
     {
         var api = app.MapGroup(Prefix);
         api.MapTopology();
+        api.MapPathHealth();
         return api;
     }
 }

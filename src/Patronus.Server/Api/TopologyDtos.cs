@@ -1,4 +1,6 @@
+using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
+using Patronus.Engine.Probes;
 
 namespace Patronus.Server.Api;
 
@@ -22,11 +24,30 @@ public sealed record LinkDto(string Id, string SiteId, string Name, string? Inte
         new(l.Id, l.SiteId, l.Name, l.Interface, l.SourceAddress, l.Gateway, l.Cost, SiteDto.SourceText(l.Source), l.ReadOnly);
 }
 
-/// <summary>A path as the API shows it; <c>site_id</c> is the site of its link.</summary>
-public sealed record PathDto(string Id, string Name, string? SiteId, string LinkId, string? RemoteSiteId, IReadOnlyList<string> Targets, string Source, bool ReadOnly)
+/// <summary>A path as the API shows it; <c>site_id</c> is the site of its link; <c>thresholds</c> are the ones in force.</summary>
+public sealed record PathDto(
+    string Id, string Name, string? SiteId, string LinkId, string? RemoteSiteId, IReadOnlyList<string> Targets,
+    string Probe, int Quorum, ThresholdsDto Thresholds, string Source, bool ReadOnly)
 {
     public static PathDto From(PathDefinition p, TopologySnapshot t) =>
-        new(p.Id, p.Name, t.SiteOf(p), p.LinkId, p.RemoteSiteId, p.Targets, SiteDto.SourceText(p.Source), p.ReadOnly);
+        new(p.Id, p.Name, t.SiteOf(p), p.LinkId, p.RemoteSiteId, p.Targets, p.Probe == ProbeProtocol.Icmp ? "icmp" : "stamp", p.Quorum,
+            ThresholdsDto.From(p.EffectiveThresholds), SiteDto.SourceText(p.Source), p.ReadOnly);
+}
+
+/// <summary>Scoring thresholds of a path.</summary>
+public sealed record ThresholdsDto(double LatencyMs, double LossPct, double JitterMs)
+{
+    public static ThresholdsDto From(HealthThresholds t) => new(t.LatencyMs, t.LossPct, t.JitterMs);
+}
+
+/// <summary>Thresholds in a request; an omitted one takes its default.</summary>
+public sealed class ThresholdsInput
+{
+    public double? LatencyMs { get; set; }
+
+    public double? LossPct { get; set; }
+
+    public double? JitterMs { get; set; }
 }
 
 /// <summary>Body of POST/PUT /api/v1/sites. <c>id</c> is required on POST; on PUT it may be omitted or must match the URL.</summary>
@@ -69,4 +90,12 @@ public sealed class PathInput
     public string? RemoteSiteId { get; set; }
 
     public IList<string>? Targets { get; set; }
+
+    /// <summary><c>stamp</c> (default) or <c>icmp</c>.</summary>
+    public string? Probe { get; set; }
+
+    /// <summary>Targets that must answer for the path to be reachable (default 1).</summary>
+    public int? Quorum { get; set; }
+
+    public ThresholdsInput? Thresholds { get; set; }
 }

@@ -1,4 +1,5 @@
 using Patronus.Engine.Paths;
+using Patronus.Engine.Probes;
 
 namespace Patronus.Server.Api;
 
@@ -104,7 +105,27 @@ internal static class TopologyEndpoints
             return Problems.Invalid("link_id", "is required");
         }
 
-        var path = new PathDefinition(id, input.Name ?? id, input.LinkId, input.RemoteSiteId, input.Targets?.ToList() ?? [], ItemSource.Api);
+        ProbeProtocol probe;
+        switch (input.Probe?.ToUpperInvariant())
+        {
+            case null or "STAMP":
+                probe = ProbeProtocol.Stamp;
+                break;
+            case "ICMP":
+                probe = ProbeProtocol.Icmp;
+                break;
+            default:
+                return Problems.Invalid("probe", $"'{input.Probe}' is not a probe protocol (stamp or icmp)");
+        }
+
+        var thresholds = input.Thresholds is { } t
+            ? new Engine.Health.HealthThresholds(
+                t.LatencyMs ?? Engine.Health.HealthThresholds.DefaultLatencyMs,
+                t.LossPct ?? Engine.Health.HealthThresholds.DefaultLossPct,
+                t.JitterMs ?? Engine.Health.HealthThresholds.DefaultJitterMs)
+            : null;
+        var path = new PathDefinition(id, input.Name ?? id, input.LinkId, input.RemoteSiteId, input.Targets?.ToList() ?? [], ItemSource.Api,
+            probe, input.Quorum ?? 1, thresholds);
         return await SaveAsync(topology, "path", routeId, id, TopologyValidation.Path(topology.Current, path),
             topology.Current.PathsById.GetValueOrDefault(id)?.Source,
             (s, c) => routeId is null ? s.InsertPathAsync(path, c) : s.UpdatePathAsync(path, c),

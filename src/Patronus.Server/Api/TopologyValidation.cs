@@ -22,6 +22,12 @@ internal static class TopologyValidation
         ["Gateway"] = "gateway",
         ["Cost"] = "cost",
         ["Targets"] = "targets",
+        ["Thresholds"] = "thresholds",
+        ["Quorum"] = "quorum",
+        ["Probe"] = "probe",
+        ["LatencyMs"] = "latency_ms",
+        ["LossPct"] = "loss_pct",
+        ["JitterMs"] = "jitter_ms",
     };
 
     public static Dictionary<string, string[]> Site(TopologySnapshot current, Site candidate) =>
@@ -68,7 +74,10 @@ internal static class TopologyValidation
             var field = s_fieldNames.GetValueOrDefault(rest[0], rest[0]);
             if (rest.Length > 1)
             {
-                field += $"[{rest[1]}]";
+                // Targets:2 → targets[2]; Thresholds:LatencyMs → thresholds.latency_ms
+                field += int.TryParse(rest[1], System.Globalization.CultureInfo.InvariantCulture, out _)
+                    ? $"[{rest[1]}]"
+                    : $".{s_fieldNames.GetValueOrDefault(rest[1], rest[1])}";
             }
 
             if (!result.TryGetValue(field, out var messages))

@@ -21,6 +21,7 @@ public static class PatronusCli
         root.Add(ServeCommand());
         root.Add(MigrateCommand());
         root.Add(ConfigCommand());
+        root.Add(ReflectorCommand.Create());
         root.Add(VersionCommand());
         return root;
     }

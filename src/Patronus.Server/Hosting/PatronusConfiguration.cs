@@ -1,5 +1,9 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration.Memory;
+using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Persistence;
 
@@ -19,7 +23,9 @@ public sealed record PatronusConfiguration(
     string Urls,
     StoreLocation Store,
     TopologySnapshot Topology,
-    bool IsQuickstart)
+    bool IsQuickstart,
+    HealthOptions Health,
+    IPEndPoint? ReflectorListen)
 {
     /// <summary>Default data directory, relative to the working directory.</summary>
     public const string DefaultDataDir = "./data";
@@ -110,7 +116,9 @@ public sealed record PatronusConfiguration(
         // Quickstart only when nothing defines a topology, neither a file nor the environment.
         var hasTopology = config.GetSection("Sites").Exists() || config.GetSection("Links").Exists() || config.GetSection("Paths").Exists();
         var isQuickstart = overrides.ConfigFile is null && !hasTopology;
-        TopologySnapshot? topology = Quickstart.Topology;
+        var health = ReadHealth(config, problems);
+        var reflector = ReadReflector(config, isQuickstart, out var quickstartPort, problems);
+        TopologySnapshot? topology = Quickstart.Topology(quickstartPort);
         if (!isQuickstart)
         {
             (topology, var topologyErrors) = TopologyConfigReader.Read(config, ItemSource.Config);
@@ -122,7 +130,83 @@ public sealed record PatronusConfiguration(
             return null;
         }
 
-        return new PatronusConfiguration(config, Path.GetFullPath(dataDir), urls, store!, topology!, isQuickstart);
+        return new PatronusConfiguration(config, Path.GetFullPath(dataDir), urls, store!, topology!, isQuickstart, health, reflector);
+    }
+
+    /// <summary>Binds and validates the <c>Health</c> section (probe timing, windows).</summary>
+    private static HealthOptions ReadHealth(IConfiguration config, List<string> problems)
+    {
+        var options = new HealthOptions();
+        var section = config.GetSection(HealthOptions.Section);
+        try
+        {
+            section.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException ex)
+        {
+            problems.Add($"{HealthOptions.Section}: {ex.Message}");
+            return options;
+        }
+
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+        foreach (var result in results)
+        {
+            problems.Add($"{HealthOptions.Section}:{string.Join(",", result.MemberNames)}: {result.ErrorMessage}");
+        }
+
+        if (options.MinTimeout > options.MaxTimeout)
+        {
+            problems.Add($"{HealthOptions.Section}:MinTimeout: {options.MinTimeout} is greater than MaxTimeout {options.MaxTimeout}");
+        }
+
+        if (options.FastInterval > options.Interval)
+        {
+            problems.Add($"{HealthOptions.Section}:FastInterval: {options.FastInterval} is longer than Interval {options.Interval}");
+        }
+
+        return options;
+    }
+
+    /// <summary>
+    /// The built-in STAMP reflector: <c>Reflector:Enabled</c> + <c>Reflector:Listen</c> (default
+    /// <c>0.0.0.0:862</c>); in the quickstart it is on, on <c>127.0.0.1:Quickstart:ReflectorPort</c>.
+    /// </summary>
+    private static IPEndPoint? ReadReflector(IConfiguration config, bool quickstart, out int quickstartPort, List<string> problems)
+    {
+        quickstartPort = Quickstart.DefaultReflectorPort;
+        if (config["Quickstart:ReflectorPort"] is { } rawPort &&
+            (!int.TryParse(rawPort, NumberStyles.None, CultureInfo.InvariantCulture, out quickstartPort) || quickstartPort is < 1 or > 65535))
+        {
+            problems.Add($"Quickstart:ReflectorPort: '{rawPort}' is not a port (1–65535)");
+            quickstartPort = Quickstart.DefaultReflectorPort;
+        }
+
+        var enabledText = config["Reflector:Enabled"];
+        var enabled = quickstart;
+        if (enabledText is not null && !bool.TryParse(enabledText, out enabled))
+        {
+            problems.Add($"Reflector:Enabled: '{enabledText}' is not true or false");
+        }
+
+        if (!enabled)
+        {
+            return null;
+        }
+
+        var listen = config["Reflector:Listen"];
+        if (listen is null)
+        {
+            return quickstart ? new IPEndPoint(IPAddress.Loopback, quickstartPort) : new IPEndPoint(IPAddress.Any, PathDefinition.DefaultStampPort);
+        }
+
+        if (IPEndPoint.TryParse(listen, out var endpoint) && TopologyRules.CheckTarget(listen, out var checkedEndpoint) is null && checkedEndpoint!.Port > 0)
+        {
+            return endpoint;
+        }
+
+        problems.Add($"Reflector:Listen: '{listen}' is not ADDRESS:PORT (use [addr]:port for IPv6)");
+        return null;
     }
 
     /// <summary>Environment variables with the <see cref="EnvironmentPrefix"/>, as configuration keys (<c>__</c> → <c>:</c>).</summary>

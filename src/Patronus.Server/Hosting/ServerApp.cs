@@ -1,4 +1,10 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
+using Patronus.Engine.Probes;
+using Patronus.Engine.Probes.Icmp;
+using Patronus.Engine.Probes.Stamp;
 using Patronus.Engine.Persistence;
 using Patronus.Server.Api;
 using Patronus.Server.Health;
@@ -41,6 +47,23 @@ public static class ServerApp
         services.AddSingleton(sp => StoreFactory.Create(config.Store, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<TopologyService>();
         services.AddHostedService<StoreInitializer>();
+
+        // Path health: probes (STAMP, ICMP), the monitor loop, history persistence and rollups.
+        services.AddSingleton<ProbeMetrics>(sp => new ProbeMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton<IProbeSessionFactory, StampProbeSessionFactory>();
+        services.AddSingleton<IProbeSessionFactory, IcmpProbeSessionFactory>();
+        services.AddSingleton(Options.Create(config.Health));
+        services.AddSingleton<HealthState>();
+        services.AddOptions<HealthPersistenceOptions>().BindConfiguration(HealthPersistenceOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthPersistenceOptions>, HealthPersistenceOptionsValidator>());
+        services.AddSingleton<HealthRecorder>();
+        services.AddHostedService(sp => sp.GetRequiredService<HealthRecorder>());
+        services.AddSingleton<IHealthSink>(sp => sp.GetRequiredService<HealthRecorder>());
+        services.AddHostedService<HealthRollupService>();
+        services.AddSingleton<PathHealthMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<PathHealthMonitor>());
+        services.AddSingleton<ReflectorService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReflectorService>());
         services.AddPatronusHealth();
         services.AddProblemDetails();
         services.AddAuthorization();

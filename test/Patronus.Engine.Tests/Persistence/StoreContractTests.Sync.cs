@@ -53,10 +53,10 @@ public abstract partial class StoreContractTests
     {
         var store = await MigratedStoreAsync();
 
-        AssertOk(await store.SyncReadOnlyTopologyAsync(Quickstart.Topology));
+        AssertOk(await store.SyncReadOnlyTopologyAsync(Quickstart.Topology()));
 
         var stored = await store.LoadTopologyAsync();
-        AssertSameTopology(Quickstart.Topology, stored);
+        AssertSameTopology(Quickstart.Topology(), stored);
         AssertStatus(StoreStatus.ReadOnly, await store.DeleteLinkAsync("demo-wan1"), "quickstart");
     }
 

@@ -122,11 +122,12 @@ public sealed class CliProcessTests : IDisposable
     {
         var first = await PatronusProcess.RunAsync("migrate", "--data-dir", DataDir);
         Assert.True(first.ExitCode == 0, first.Stderr);
-        Assert.Contains("applied 1", first.Stdout, StringComparison.Ordinal);
+        var latest = Patronus.Engine.Persistence.Migrations.All[^1].Version;
+        Assert.Contains($"applied {string.Join(", ", Patronus.Engine.Persistence.Migrations.All.Select(m => m.Version))}; now at schema version {latest}", first.Stdout, StringComparison.Ordinal);
 
         var second = await PatronusProcess.RunAsync("migrate", "--data-dir", DataDir);
         Assert.Equal(0, second.ExitCode);
-        Assert.Contains("up to date at schema version 1", second.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"up to date at schema version {latest}", second.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -65,6 +65,12 @@ public sealed partial class PatronusProcess : IDisposable
             info.Environment.Remove(key);
         }
 
+        // Each quickstart instance gets its own reflector port so parallel tests do not collide.
+        using (var probe = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0)))
+        {
+            info.Environment["PATRONUS__QUICKSTART__REFLECTORPORT"] = ((System.Net.IPEndPoint)probe.Client.LocalEndPoint!).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         var process = new Process { StartInfo = info };
         var result = new PatronusProcess(process);
         process.OutputDataReceived += (_, e) => { lock (result._stdout) { result._stdout.AppendLine(e.Data); } };

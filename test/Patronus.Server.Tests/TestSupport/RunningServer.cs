@@ -34,9 +34,17 @@ public sealed class RunningServer : IAsyncDisposable
             await File.WriteAllTextAsync(file, configJson);
         }
 
+        environment = new Dictionary<string, string?>(environment ?? [], StringComparer.OrdinalIgnoreCase);
+        if (!environment.ContainsKey("PATRONUS__QUICKSTART__REFLECTORPORT"))
+        {
+            // Each quickstart instance gets its own reflector port so parallel tests do not collide.
+            using var probe = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+            environment["PATRONUS__QUICKSTART__REFLECTORPORT"] = ((System.Net.IPEndPoint)probe.Client.LocalEndPoint!).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         var config = PatronusConfiguration.Load(
             new CommandLineOverrides(file, dataDir ?? Path.Combine(dir.Path, "data"), "http://127.0.0.1:0"),
-            environment ?? [], out var errors);
+            environment, out var errors);
         Assert.True(config is not null, string.Join("\n", errors));
         var app = ServerApp.Build(config!, logging: l => l.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync();

@@ -1,0 +1,53 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Patronus.Engine.Health;
+
+/// <summary>
+/// Probe timing and measurement window (config section <c>Health</c>). The defaults detect a
+/// blackout within about 0.3 s of the first probe it swallows: a probe times out after at most
+/// <see cref="MinTimeout"/> on a fast path, the path is then probed every <see cref="FastInterval"/>,
+/// and two lost probes in a 30-probe window already cost the seed's formula more than 50 points.
+/// </summary>
+public sealed class HealthOptions
+{
+    public const string Section = "Health";
+
+    /// <summary>Probe interval per target while the path is stable. Default 1 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Interval after a missed reply, until the target is confirmed up or down. Default 100 ms.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan FastInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Shortest probe timeout. The timeout adapts to the path like TCP's RTO (smoothed RTT + 4 ×
+    /// RTT variation, RFC 6298) between this and <see cref="MaxTimeout"/>. Default 100 ms.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
+    public TimeSpan MinTimeout { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Longest probe timeout, also used before the first RTT is known. Default 1 s (fits a GEO satellite hop).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
+    public TimeSpan MaxTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Consecutive answers (or losses) that confirm a target up (or down) and end fast probing. Default 3.</summary>
+    [Range(1, 100)]
+    public int ConfirmCount { get; set; } = 3;
+
+    /// <summary>Measurements cover probes sent within this span… Default 30 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan WindowSpan { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>…and at most this many most recent probes (30 = 30 s at the normal rate, 3 s of fast probing). Default 30.</summary>
+    [Range(2, 1000)]
+    public int WindowCount { get; set; } = 30;
+
+    /// <summary>How often each path's current health is recorded as a history sample. Default 1 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long to wait before retrying a probe session that could not be opened. Default 10 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan SessionRetry { get; set; } = TimeSpan.FromSeconds(10);
+}

@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Patronus.Engine.Persistence;
+
+namespace Patronus.Engine.Health;
+
+/// <summary>
+/// Keeps the health rollups and retention: every <see cref="HealthPersistenceOptions.RollupInterval"/>
+/// (default 1 min) it rolls raw samples up into 1-minute buckets and those into 1-hour buckets, then
+/// deletes what is past each level's retention (defaults: raw 24 h, minutes 7 days, hours 400 days).
+/// Minutes are rolled before hours so an hour that just ended includes its last minute. Several
+/// controllers on one PostgreSQL database may all run it: rollups are idempotent upserts and
+/// retention deletes are harmless to repeat.
+/// </summary>
+public sealed partial class HealthRollupService : BackgroundService
+{
+    private readonly IPatronusStore _store;
+    private readonly HealthPersistenceOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public HealthRollupService(IPatronusStore store, IOptions<HealthPersistenceOptions> options, TimeProvider timeProvider, ILogger<HealthRollupService> logger)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        HealthPersistenceOptionsValidator.ThrowIfInvalid(options.Value);
+        _store = store;
+        _options = options.Value;
+        _time = timeProvider;
+        _logger = logger;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.RollupInterval, _time);
+        try
+        {
+            // A pass at once: after a restart the minutes missed while down are rolled up without waiting.
+            do
+            {
+                try
+                {
+                    await RunOnceAsync(_time.GetUtcNow(), stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+#pragma warning disable CA1031 // a failed pass (store down) is logged and retried next interval
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    Log.PassFailed(_logger, ex);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>One pass as of <paramref name="now"/>: minute and hour rollups, then retention of every level.</summary>
+    public async Task<HealthRollupPass> RunOnceAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        var minutes = await _store.RollupAsync(HealthResolution.Minute, now, cancellationToken).ConfigureAwait(false);
+        var hours = await _store.RollupAsync(HealthResolution.Hour, now, cancellationToken).ConfigureAwait(false);
+        var raw = await _store.DeleteHealthBeforeAsync(HealthResolution.Raw, now - _options.RawRetention, cancellationToken).ConfigureAwait(false);
+        var minuteRows = await _store.DeleteHealthBeforeAsync(HealthResolution.Minute, now - _options.MinuteRetention, cancellationToken).ConfigureAwait(false);
+        var hourRows = await _store.DeleteHealthBeforeAsync(HealthResolution.Hour, now - _options.HourRetention, cancellationToken).ConfigureAwait(false);
+        var pass = new HealthRollupPass(minutes, hours, raw, minuteRows, hourRows);
+        var elapsedMs = _time.GetElapsedTime(started).TotalMilliseconds;
+        Log.Pass(_logger, minutes, hours, raw, minuteRows, hourRows, elapsedMs);
+        return pass;
+    }
+
+    // EventIds 360–369: health persistence, rollups and retention.
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 360, Level = LogLevel.Debug, Message = "Health rollup: {Minutes} minute and {Hours} hour buckets written; expired {Raw} raw samples, {MinuteRows} minute and {HourRows} hour buckets ({ElapsedMs} ms)")]
+        public static partial void Pass(ILogger logger, int minutes, int hours, long raw, long minuteRows, long hourRows, double elapsedMs);
+
+        [LoggerMessage(EventId = 361, Level = LogLevel.Error, Message = "Health rollup pass failed; retrying next interval")]
+        public static partial void PassFailed(ILogger logger, Exception exception);
+    }
+}
+
+/// <summary>What one rollup pass did.</summary>
+/// <param name="MinuteBuckets">1-minute bucket rows written (new or re-aggregated).</param>
+/// <param name="HourBuckets">1-hour bucket rows written.</param>
+/// <param name="RawDeleted">Raw samples past retention, deleted.</param>
+/// <param name="MinuteDeleted">1-minute buckets past retention, deleted.</param>
+/// <param name="HourDeleted">1-hour buckets past retention, deleted.</param>
+public sealed record HealthRollupPass(int MinuteBuckets, int HourBuckets, long RawDeleted, long MinuteDeleted, long HourDeleted);

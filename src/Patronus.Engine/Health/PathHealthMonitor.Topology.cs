@@ -1,0 +1,170 @@
+using System.Net;
+using Patronus.Engine.Paths;
+
+namespace Patronus.Engine.Health;
+
+public sealed partial class PathHealthMonitor
+{
+    /// <summary>
+    /// Follows the topology: new paths start probing at once, removed ones stop and close their
+    /// sockets, and a path whose link, targets or probe protocol changed starts over with fresh
+    /// windows (old measurements describe a different path). A change of thresholds or quorum only
+    /// re-evaluates.
+    /// </summary>
+    private void ApplyTopology(TopologySnapshot topology)
+    {
+        var now = _time.GetUtcNow();
+        var wanted = new HashSet<string>(topology.Paths.Select(p => p.Id), StringComparer.Ordinal);
+        foreach (var id in _paths.Keys.Where(id => !wanted.Contains(id)).ToList())
+        {
+            _ = _paths[id].DisposeAsync().AsTask();
+            _paths.Remove(id);
+        }
+
+        foreach (var definition in topology.Paths)
+        {
+            topology.LinksById.TryGetValue(definition.LinkId, out var link);
+            if (_paths.TryGetValue(definition.Id, out var existing))
+            {
+                if (existing.SameProbing(definition, link))
+                {
+                    existing.Definition = definition;
+                    _dirty.Add(existing);
+                    continue;
+                }
+
+                _ = existing.DisposeAsync().AsTask();
+            }
+
+            var path = new PathState(definition, link, _options);
+            _paths[definition.Id] = path;
+            // Spread first probes over one interval so thousands of paths do not fire at once.
+            var offset = TimeSpan.FromTicks(_options.Interval.Ticks * (uint)StringComparer.Ordinal.GetHashCode(definition.Id) / uint.MaxValue / 4);
+            foreach (var target in path.Targets)
+            {
+                target.NextSend = now + offset;
+                Reschedule(target, target.NextSend);
+            }
+        }
+
+        _state.SetPaths(topology.Paths.Select(p => _paths[p.Id].Last ?? PathHealthSnapshot.Unknown(p.Id, p.Targets.Count, p.Quorum)));
+        var targets = 0;
+        foreach (var path in _paths.Values)
+        {
+            targets += path.Targets.Length;
+        }
+
+        LogTopologyApplied(_logger, _paths.Count, targets);
+    }
+
+    private sealed class PathState : IAsyncDisposable
+    {
+        public PathState(PathDefinition definition, WanLink? link, HealthOptions options)
+        {
+            Definition = definition;
+            Link = link;
+            Targets = new TargetState[definition.Targets.Count];
+            for (var i = 0; i < Targets.Length; i++)
+            {
+                TopologyRules.CheckTarget(definition.Targets[i], out var endpoint);
+                var remote = endpoint ?? new IPEndPoint(IPAddress.None, 0);
+                if (remote.Port == 0 && definition.Probe == Probes.ProbeProtocol.Stamp)
+                {
+                    remote = new IPEndPoint(remote.Address, PathDefinition.DefaultStampPort);
+                }
+
+                Targets[i] = new TargetState(this, i, remote, new ProbeWindow(options.WindowSpan, options.WindowCount));
+            }
+        }
+
+        public PathDefinition Definition { get; set; }
+
+        public WanLink? Link { get; }
+
+        public TargetState[] Targets { get; }
+
+        public PathHealthSnapshot? Last { get; set; }
+
+        public bool Disposed { get; private set; }
+
+        public bool SameProbing(PathDefinition other, WanLink? link) =>
+            other.LinkId == Definition.LinkId && other.Probe == Definition.Probe &&
+            other.Targets.SequenceEqual(Definition.Targets) &&
+            link?.SourceAddress == Link?.SourceAddress && link?.Interface == Link?.Interface;
+
+        public async ValueTask DisposeAsync()
+        {
+            Disposed = true;
+            foreach (var target in Targets)
+            {
+                target.Disposed = true;
+                if (target.Session is { } session)
+                {
+                    target.Session = null;
+                    await session.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private sealed class TargetState(PathState path, int index, IPEndPoint remote, ProbeWindow window)
+    {
+        // RFC 6298 smoothing: alpha 1/8 for the mean, beta 1/4 for the variation.
+        private double _srttMs = -1;
+        private double _rttVarMs;
+
+        public PathState Path { get; } = path;
+
+        public int Index { get; } = index;
+
+        public IPEndPoint Remote { get; } = remote;
+
+        public ProbeWindow Window { get; } = window;
+
+        public Probes.IProbeSession? Session { get; set; }
+
+        public string? LastFailure { get; set; }
+
+        public DateTimeOffset RetrySessionAt { get; set; }
+
+        public uint Sequence { get; set; }
+
+        public DateTimeOffset LastSent { get; set; }
+
+        public DateTimeOffset NextSend { get; set; }
+
+        public long ScheduledTicks { get; set; }
+
+        public bool Fast { get; set; }
+
+        public bool ConfirmedDown { get; set; }
+
+        public volatile bool Disposed;
+
+        public void ObserveRtt(TimeSpan rtt)
+        {
+            var ms = rtt.TotalMilliseconds;
+            if (_srttMs < 0)
+            {
+                _srttMs = ms;
+                _rttVarMs = ms / 2;
+                return;
+            }
+
+            _rttVarMs = (0.75 * _rttVarMs) + (0.25 * Math.Abs(_srttMs - ms));
+            _srttMs = (0.875 * _srttMs) + (0.125 * ms);
+        }
+
+        /// <summary>RTO = SRTT + 4 × RTTVAR (RFC 6298 §2), clamped to the configured bounds; the maximum until an RTT is known.</summary>
+        public TimeSpan Timeout(HealthOptions options)
+        {
+            if (_srttMs < 0)
+            {
+                return options.MaxTimeout;
+            }
+
+            var rto = TimeSpan.FromMilliseconds(_srttMs + (4 * _rttVarMs));
+            return rto < options.MinTimeout ? options.MinTimeout : rto > options.MaxTimeout ? options.MaxTimeout : rto;
+        }
+    }
+}

@@ -1,0 +1,392 @@
+using System.Net;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Patronus.Engine.Paths;
+using Patronus.Engine.Probes;
+
+namespace Patronus.Engine.Health;
+
+/// <summary>
+/// The one loop that owns every path's probing state: it sends probes when they are due, takes
+/// replies from the probe sessions through a channel, expires probes whose timeout passed,
+/// evaluates each changed path and publishes its snapshot to <see cref="HealthState"/>, hands
+/// samples and status transitions to the <see cref="IHealthSink"/>, and follows topology changes.
+/// Nothing else touches the per-target state, so it needs no locks.
+/// </summary>
+public sealed partial class PathHealthMonitor : BackgroundService
+{
+    // Replies in flight between session receive loops and this loop. 65,536 covers 10,000 paths
+    // with several targets each for more than a second of loop stall; beyond that replies are
+    // dropped (and the probes later count as lost, which is the truth about a stalled monitor).
+    private const int ReplyQueueCapacity = 65_536;
+
+    private readonly TopologyService _topology;
+    private readonly HealthState _state;
+    private readonly IHealthSink _sink;
+    private readonly Dictionary<ProbeProtocol, IProbeSessionFactory> _factories;
+    private readonly HealthOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<PathHealthMonitor> _logger;
+    private readonly Channel<Reply> _replies = Channel.CreateBounded<Reply>(new BoundedChannelOptions(ReplyQueueCapacity)
+    {
+        FullMode = BoundedChannelFullMode.DropWrite,
+        SingleReader = true,
+    });
+
+    private readonly Dictionary<string, PathState> _paths = new(StringComparer.Ordinal);
+    private readonly PriorityQueue<TargetState, long> _due = new();
+    private readonly HashSet<PathState> _dirty = [];
+    private bool _icmpFallbackLogged;
+    private long _lastTick;
+
+    public PathHealthMonitor(TopologyService topology, HealthState state, IHealthSink sink, IEnumerable<IProbeSessionFactory> factories,
+        IOptions<HealthOptions> options, TimeProvider time, ILogger<PathHealthMonitor> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _topology = topology;
+        _state = state;
+        _sink = sink;
+        _factories = factories.ToDictionary(f => f.Protocol);
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Monotonic timestamp of the loop's last iteration (for readiness: "the loop ticks").</summary>
+    public long LastTick => Volatile.Read(ref _lastTick);
+
+    /// <summary>Replies dropped because the loop fell behind.</summary>
+    public long DroppedReplies => Interlocked.Read(ref _droppedReplies);
+
+    private long _droppedReplies;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var topologyChanged = _topology.Changed;
+        ApplyTopology(_topology.Current);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    if (topologyChanged.IsCompleted)
+                    {
+                        topologyChanged = _topology.Changed;
+                        ApplyTopology(_topology.Current);
+                    }
+
+                    var now = _time.GetUtcNow();
+                    Iterate(now);
+                    await WaitAsync(now, _nextSample, topologyChanged, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+#pragma warning disable CA1031 // one bad iteration must not stop health monitoring
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    LogLoopError(_logger, ex);
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), _time, stoppingToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            foreach (var path in _paths.Values)
+            {
+                await path.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _paths.Clear();
+        }
+    }
+
+    private DateTimeOffset _nextSample = DateTimeOffset.MinValue;
+
+    /// <summary>
+    /// One pass of the loop at <paramref name="now"/>: take replies, send what is due, expire what
+    /// timed out, publish changed paths, record samples when their interval has passed. Tests drive
+    /// the monitor through this with a fake clock; the background loop calls it between waits.
+    /// </summary>
+    internal void Iterate(DateTimeOffset now)
+    {
+        Volatile.Write(ref _lastTick, _time.GetTimestamp());
+        if (_nextSample == DateTimeOffset.MinValue)
+        {
+            _nextSample = now + _options.SampleInterval;
+        }
+
+        DrainReplies();
+        RunDue(now);
+        EvaluateDirty(now);
+        if (now >= _nextSample)
+        {
+            RecordSamples(now);
+            _nextSample = now + _options.SampleInterval;
+        }
+    }
+
+    /// <summary>Tests: apply a topology synchronously, as the loop does when it changes.</summary>
+    internal void ApplyTopologyForTest(TopologySnapshot topology) => ApplyTopology(topology);
+
+    private async Task WaitAsync(DateTimeOffset now, DateTimeOffset nextSample, Task topologyChanged, CancellationToken ct)
+    {
+        var until = nextSample;
+        if (_due.TryPeek(out _, out var dueTicks) && dueTicks < until.UtcTicks)
+        {
+            until = new DateTimeOffset(dueTicks, TimeSpan.Zero);
+        }
+
+        var wait = until - now;
+        if (wait <= TimeSpan.Zero || _replies.Reader.Count > 0)
+        {
+            return;
+        }
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var delay = Task.Delay(wait, _time, cts.Token);
+        var reply = _replies.Reader.WaitToReadAsync(cts.Token).AsTask();
+        await Task.WhenAny(delay, reply, topologyChanged).ConfigureAwait(false);
+        await cts.CancelAsync().ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+    }
+
+    private void DrainReplies()
+    {
+        while (_replies.Reader.TryRead(out var reply))
+        {
+            var target = reply.Target;
+            if (target.Disposed)
+            {
+                continue;
+            }
+
+            if (target.Window.Answered(reply.Sequence, reply.RoundTrip))
+            {
+                target.ObserveRtt(reply.RoundTrip);
+                if (target.Fast && target.Window.ConsecutiveAnswered >= _options.ConfirmCount)
+                {
+                    // Confirmed up: back to the normal rate.
+                    target.Fast = false;
+                    target.ConfirmedDown = false;
+                    target.NextSend = target.LastSent + _options.Interval;
+                    ScheduleNext(target);
+                }
+                else if (target.ConfirmedDown && !target.Fast)
+                {
+                    // A down target answers again: probe fast until it has proven itself.
+                    target.Fast = true;
+                    target.NextSend = target.LastSent + _options.FastInterval;
+                    ScheduleNext(target);
+                }
+
+                _dirty.Add(target.Path);
+            }
+        }
+    }
+
+    private void RunDue(DateTimeOffset now)
+    {
+        while (_due.TryPeek(out var target, out var dueTicks) && dueTicks <= now.UtcTicks)
+        {
+            _due.Dequeue();
+            if (target.Disposed || target.ScheduledTicks != dueTicks)
+            {
+                continue; // stale entry: the target was rescheduled or removed
+            }
+
+            ProcessTarget(target, now);
+        }
+    }
+
+    private void ProcessTarget(TargetState target, DateTimeOffset now)
+    {
+        var timeout = target.Timeout(_options);
+        if (target.Window.Expire(now, timeout) > 0)
+        {
+            _dirty.Add(target.Path);
+            if (!target.ConfirmedDown)
+            {
+                if (target.Window.ConsecutiveLost >= _options.ConfirmCount)
+                {
+                    // Confirmed down: stop hammering a dead path; a reply will bring fast probing back.
+                    target.ConfirmedDown = true;
+                    target.Fast = false;
+                }
+                else if (!target.Fast)
+                {
+                    target.Fast = true;
+                    target.NextSend = Min(target.NextSend, target.LastSent + _options.FastInterval);
+                }
+            }
+        }
+
+        if (now >= target.NextSend)
+        {
+            Send(target, now);
+            target.NextSend = now + (target.Fast ? _options.FastInterval : _options.Interval);
+        }
+
+        target.Window.Trim(now);
+        ScheduleNext(target);
+    }
+
+    /// <summary>Wakes the target at its next send, or earlier when its newest probe times out first.</summary>
+    private void ScheduleNext(TargetState target)
+    {
+        var due = target.NextSend;
+        if (target.Window.PendingCount > 0)
+        {
+            due = Min(due, target.LastSent + target.Timeout(_options));
+        }
+
+        Reschedule(target, due);
+    }
+
+    private void Send(TargetState target, DateTimeOffset now)
+    {
+        if (target.Session is null && now >= target.RetrySessionAt)
+        {
+            OpenSession(target, now);
+        }
+
+        var sequence = ++target.Sequence;
+        target.Window.Sent(sequence, now);
+        target.LastSent = now;
+        if (target.Session is null)
+        {
+            return; // counts as lost at its timeout: we cannot probe this target, so it is not reachable
+        }
+
+        // Sends complete synchronously for UDP and raw sockets; a failure is recorded as a loss by the timeout.
+        var pending = target.Session.SendAsync(sequence, CancellationToken.None);
+        if (!pending.IsCompleted)
+        {
+            pending.AsTask().ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        }
+    }
+
+    private void OpenSession(TargetState target, DateTimeOffset now)
+    {
+        var path = target.Path;
+        var protocol = path.Definition.Probe;
+        var remote = target.Remote;
+        IProbeSession? session = null;
+        string? failure = $"no {protocol} probe support";
+        if (!_factories.TryGetValue(protocol, out var factory) ||
+            !TryCreate(factory, target, remote, out session, out failure))
+        {
+            if (protocol == ProbeProtocol.Icmp && _factories.TryGetValue(ProbeProtocol.Stamp, out var stamp))
+            {
+                // No raw sockets here: fall back to STAMP on the well-known port, and say so once.
+                if (!_icmpFallbackLogged)
+                {
+                    _icmpFallbackLogged = true;
+                    LogIcmpFallback(_logger, path.Definition.Id, failure ?? "unavailable");
+                }
+
+                var stampRemote = new IPEndPoint(remote.Address, PathDefinition.DefaultStampPort);
+                if (TryCreate(stamp, target, stampRemote, out session, out failure))
+                {
+                    target.Session = session;
+                    return;
+                }
+            }
+
+            target.RetrySessionAt = now + _options.SessionRetry;
+            if (target.LastFailure != failure)
+            {
+                target.LastFailure = failure;
+                LogSessionFailed(_logger, path.Definition.Id, remote.ToString(), failure ?? "unknown");
+            }
+
+            return;
+        }
+
+        target.Session = session;
+        target.LastFailure = null;
+    }
+
+    private bool TryCreate(IProbeSessionFactory factory, TargetState target, IPEndPoint remote, out IProbeSession? session, out string? failure)
+    {
+        var link = target.Path.Link;
+        var source = IPAddress.TryParse(link?.SourceAddress, out var parsed) ? parsed : null;
+        var probeTarget = new ProbeTarget(target.Path.Definition.Id, target.Index, remote, source, link?.Interface);
+        var writer = _replies.Writer;
+        var onReply = (ProbeReply r) =>
+        {
+            if (!writer.TryWrite(new Reply(target, r.Sequence, r.RoundTrip)))
+            {
+                Interlocked.Increment(ref _droppedReplies);
+            }
+        };
+        return factory.TryCreate(probeTarget, onReply, out session, out failure);
+    }
+
+    private void EvaluateDirty(DateTimeOffset now)
+    {
+        if (_dirty.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var path in _dirty)
+        {
+            if (path.Disposed)
+            {
+                continue;
+            }
+
+            var views = new TargetView[path.Targets.Length];
+            for (var i = 0; i < views.Length; i++)
+            {
+                var t = path.Targets[i];
+                var m = t.Window.Measure();
+                views[i] = new TargetView(m, m is { Answered: > 0 } && !t.ConfirmedDown);
+            }
+
+            var snapshot = PathEvaluation.Evaluate(path.Definition.Id, views, path.Definition.Quorum, path.Definition.EffectiveThresholds, now);
+            var previous = path.Last;
+            if (previous is not null && snapshot with { LastChecked = previous.LastChecked } == previous)
+            {
+                continue; // nothing changed
+            }
+
+            path.Last = snapshot;
+            _state.Publish(snapshot);
+            if (previous?.Status != snapshot.Status && snapshot.LastChecked is not null)
+            {
+                LogTransition(_logger, snapshot.PathId, previous?.LastChecked is null ? null : previous.Status, snapshot.Status, snapshot.HealthScore, snapshot.Reason);
+                _sink.Transition(previous?.LastChecked is null ? null : previous, snapshot);
+            }
+        }
+
+        _dirty.Clear();
+    }
+
+    private void RecordSamples(DateTimeOffset now)
+    {
+        foreach (var path in _paths.Values)
+        {
+            if (path.Last is { LastChecked: not null } last)
+            {
+                _sink.Sample(last.ToSample(now));
+            }
+        }
+    }
+
+    private void Reschedule(TargetState target, DateTimeOffset due)
+    {
+        target.ScheduledTicks = due.UtcTicks;
+        _due.Enqueue(target, due.UtcTicks);
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private readonly record struct Reply(TargetState Target, uint Sequence, TimeSpan RoundTrip);
+}

@@ -1,0 +1,41 @@
+using Patronus.Engine.Health;
+
+namespace Patronus.Engine.Persistence;
+
+/// <summary>Path status events, health rollups and their retention.</summary>
+public partial interface IPatronusStore
+{
+    /// <summary>
+    /// Writes a batch of status events in one transaction. <see cref="StoreStatus.MissingReference"/>
+    /// (nothing written) when an event names a path that does not exist.
+    /// </summary>
+    Task<StoreResult> InsertPathEventsAsync(IReadOnlyList<PathStatusEvent> events, CancellationToken cancellationToken = default);
+
+    /// <summary>Events of one path with <paramref name="from"/> ≤ timestamp &lt; <paramref name="until"/>, oldest first, at most <paramref name="limit"/> (≥ 1).</summary>
+    Task<IReadOnlyList<PathStatusEvent>> GetPathEventsAsync(string pathId, DateTimeOffset from, DateTimeOffset until, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Aggregates every complete bucket of <paramref name="resolution"/> (<see cref="HealthResolution.Minute"/>
+    /// from raw samples, <see cref="HealthResolution.Hour"/> from minute buckets) that ends at or before
+    /// <paramref name="upTo"/> floored to the bucket size and has source rows. Idempotent: a bucket is
+    /// upserted on (path, bucket start). Only buckets at or after the newest existing bucket minus one
+    /// bucket are (re-)aggregated, so each run costs about two buckets, and a sample that arrives late
+    /// by up to one bucket is still counted on the next run; a later one is not. Each bucket is
+    /// written in its own short transaction. Returns the number of bucket rows written.
+    /// </summary>
+    Task<int> RollupAsync(HealthResolution resolution, DateTimeOffset upTo, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Retention: deletes rows of <paramref name="resolution"/> older than <paramref name="cutoff"/>
+    /// (raw: timestamp &lt; cutoff; rollups: bucket start &lt; cutoff) in bounded chunks, each its own
+    /// transaction, so a large delete never holds SQLite's single writer for long. Returns the rows deleted.
+    /// </summary>
+    Task<long> DeleteHealthBeforeAsync(HealthResolution resolution, DateTimeOffset cutoff, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Rollup buckets of one path with <paramref name="from"/> ≤ bucket start &lt; <paramref name="until"/>,
+    /// oldest first, at most <paramref name="limit"/> (≥ 1). <paramref name="resolution"/> must be Minute or
+    /// Hour (raw samples come from <see cref="GetPathHealthAsync"/>).
+    /// </summary>
+    Task<IReadOnlyList<PathHealthBucket>> GetPathHealthBucketsAsync(string pathId, HealthResolution resolution, DateTimeOffset from, DateTimeOffset until, int limit, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,202 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace Patronus.Engine.Probes.Icmp;
+
+/// <summary>
+/// ICMP echo probe sessions (RFC 792, RFC 4443) over raw sockets. Sessions with the same
+/// (address family, source address, interface) share one raw socket and one receive loop,
+/// owned here: a raw ICMP socket receives a copy of every ICMP packet in the network namespace,
+/// so a socket per session would multiply that work by the session count. Each session gets a
+/// process-unique 16-bit echo identifier; the loop routes replies by identifier, checks the
+/// source is the session's target, and matches the 32-bit sequence carried in the payload.
+/// The last session of a socket closes it when disposed.
+/// </summary>
+/// <remarks>
+/// Needs root or CAP_NET_RAW (<see cref="IsAvailable"/>). The Linux unprivileged ping socket
+/// (<c>SOCK_DGRAM</c> + <c>IPPROTO_ICMP</c>, allowed by <c>net.ipv4.ping_group_range</c>) is not
+/// used as a fallback: the kernel rewrites the echo identifier to the socket's own and delivers
+/// each socket only its replies, so it needs a socket per session (the design above inverted),
+/// and most hosts ship the range empty ("1 0"), as on the CI host, where it could not be tested.
+/// Without CAP_NET_RAW the monitor falls back to STAMP.
+/// </remarks>
+public sealed class IcmpProbeSessionFactory : IProbeSessionFactory, IAsyncDisposable, IDisposable
+{
+    /// <summary>The <c>protocol</c> tag of <see cref="ProbeMetrics"/>.</summary>
+    internal const string MetricProtocol = "icmp";
+
+    // A privilege check cannot change during the process's life (capabilities are fixed at exec
+    // short of capset, which the engine never calls), so it is made once.
+    private static readonly Lazy<string?> s_unavailableReason = new(ProbeRawSocket);
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<IcmpSocketBinding, IcmpSocket> _sockets = [];
+    private readonly TimeProvider _timeProvider;
+    private readonly ProbeMetrics _metrics;
+    private readonly ILogger _logger;
+    private bool _disposed;
+
+    /// <summary>Creates the factory; sockets are opened by the first session that needs them.</summary>
+    public IcmpProbeSessionFactory(TimeProvider timeProvider, ProbeMetrics metrics, ILogger<IcmpProbeSessionFactory> logger)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(logger);
+        _timeProvider = timeProvider;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    /// <inheritdoc />
+    public ProbeProtocol Protocol => ProbeProtocol.Icmp;
+
+    /// <summary>Shared raw sockets currently open (one per distinct binding in use).</summary>
+    internal int OpenSocketCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sockets.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether this process may open raw ICMP sockets; when not, <paramref name="reason"/> says why
+    /// (e.g. "ICMP probes need root or CAP_NET_RAW (raw socket: Permission denied)"). Tries once
+    /// per process and remembers the answer.
+    /// </summary>
+    public static bool IsAvailable(out string? reason)
+    {
+        reason = s_unavailableReason.Value;
+        return reason is null;
+    }
+
+    /// <inheritdoc />
+    public bool TryCreate(ProbeTarget target, Action<ProbeReply> onReply, out IProbeSession? session, out string? failure)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(onReply);
+        session = null;
+
+        var remote = Normalize(target.Remote.Address);
+        var source = target.SourceAddress is { } s ? Normalize(s) : null;
+        if (remote.AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
+        {
+            failure = $"target {remote} is neither IPv4 nor IPv6";
+            return false;
+        }
+
+        if (source is not null && source.AddressFamily != remote.AddressFamily)
+        {
+            failure = $"source address {source} and target {remote} are of different address families";
+            return false;
+        }
+
+        if (target.Interface is not null && !OperatingSystem.IsLinux())
+        {
+            failure = $"binding to interface {target.Interface} needs Linux (SO_BINDTODEVICE)";
+            return false;
+        }
+
+        var binding = new IcmpSocketBinding(remote.AddressFamily, source, target.Interface);
+        IcmpProbeSession created;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!IcmpIdentifiers.TryAllocate(out var identifier))
+            {
+                failure = "no free ICMP echo identifier (65536 sessions open)";
+                return false;
+            }
+
+            var isNew = false;
+            if (!_sockets.TryGetValue(binding, out var socket))
+            {
+                if (!IcmpSocket.TryOpen(binding, _timeProvider, _metrics, _logger, out socket, out failure))
+                {
+                    IcmpIdentifiers.Release(identifier);
+                    return false;
+                }
+
+                isNew = true;
+            }
+
+            created = new IcmpProbeSession(this, socket, identifier, target, remote, onReply, _timeProvider, _metrics, _logger);
+            socket.Add(created);
+            if (isNew)
+            {
+                _sockets.Add(binding, socket);
+                socket.Start();
+                Log.SocketOpened(_logger, binding);
+            }
+        }
+
+        Log.SessionOpened(_logger, target.PathId, target.TargetIndex, remote, created.Identifier);
+        session = created;
+        failure = null;
+        return true;
+    }
+
+    /// <summary>Closes every shared socket; sessions still open throw <see cref="ObjectDisposedException"/> from <c>SendAsync</c> from then on.</summary>
+    public void Dispose()
+    {
+        foreach (var socket in TakeAllSockets())
+        {
+            socket.Stop();
+        }
+    }
+
+    /// <summary>Closes every shared socket and waits for the receive loops to end (no reply is delivered after this).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var socket in TakeAllSockets())
+        {
+            await socket.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    internal ValueTask ReleaseAsync(IcmpProbeSession session)
+    {
+        IcmpSocket? last = null;
+        lock (_gate)
+        {
+            var socket = session.Socket;
+            socket.Remove(session.Identifier);
+            IcmpIdentifiers.Release(session.Identifier);
+            if (socket.SessionCount == 0 && _sockets.TryGetValue(socket.Binding, out var current) && ReferenceEquals(current, socket))
+            {
+                _sockets.Remove(socket.Binding);
+                last = socket;
+            }
+        }
+
+        return last?.DisposeAsync() ?? ValueTask.CompletedTask;
+    }
+
+    private List<IcmpSocket> TakeAllSockets()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            var all = _sockets.Values.ToList();
+            _sockets.Clear();
+            return all;
+        }
+    }
+
+    private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
+    private static string? ProbeRawSocket()
+    {
+        if (!IcmpSocket.TryCreateRawSocket(AddressFamily.InterNetwork, out var socket, out var failure))
+        {
+            return failure;
+        }
+
+        socket.Dispose();
+        return null;
+    }
+}

@@ -1,0 +1,304 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace Patronus.Engine.Probes.Stamp;
+
+/// <summary>
+/// A STAMP Session-Reflector (RFC 8762 §4.3), unauthenticated mode, on one UDP socket. No hosting
+/// dependency: the server (or the <c>patronus reflector</c> command) owns its lifetime.
+/// <list type="bullet">
+/// <item>Stateless (RFC 8762 §4): the reflector Sequence Number is a copy of the Session-Sender's,
+/// so it keeps no per-sender state; senders measure round-trip loss only.</item>
+/// <item>Receive Timestamp T2 is read from the <see cref="TimeProvider"/> wall clock when the
+/// datagram is taken from the socket; Timestamp T3 is T2 plus the monotonic time elapsed until
+/// the reply is written, so the hold time T3 − T2 is exact even if the wall clock steps.</item>
+/// <item>Session-Sender TTL: on 64-bit Linux the received IPv4 TTL / IPv6 Hop Limit, read with
+/// recvmsg ancillary data (IP_RECVTTL, IPV6_RECVHOPLIMIT); elsewhere, or if the kernel refuses the
+/// options, 0 (see <see cref="ReportsTtl"/>). On Linux the reply also leaves from the address the
+/// test packet was sent to (IP_PKTINFO), which matters when bound to a wildcard address.</item>
+/// <item>Symmetric size (RFC 8762 §4): a test packet longer than 44 octets is answered with a
+/// packet of the same length, the octets past 44 zeroed.</item>
+/// <item>Test packets shorter than 44 octets or whose error-estimate Multiplier is 0 (RFC 4656
+/// §4.1.2) are dropped, counted in <see cref="ProbeMetrics.Dropped"/> ("reflector", reason) and
+/// logged at Debug. Non-zero MBZ octets are ignored (RFC 8762: MUST be ignored on receipt).</item>
+/// </list>
+/// The receive loop catches and logs per datagram and goes on; only <see cref="DisposeAsync"/>
+/// ends it.
+/// </summary>
+public sealed class StampReflector : IAsyncDisposable
+{
+    /// <summary>Largest UDP payload; the buffer is allocated once, so no datagram is ever truncated.</summary>
+    private const int BufferSize = 65_536;
+    private const int EAgain = 11;
+    private const int EIntr = 4;
+
+    // After an unexpected error the loop pauses briefly so that a persistent failure cannot spin a core.
+    private static readonly TimeSpan s_errorBackoff = TimeSpan.FromMilliseconds(100);
+
+    private readonly Socket _socket;
+    private readonly TimeProvider _timeProvider;
+    private readonly ProbeMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly LinuxDatagram? _native;
+    private readonly CancellationTokenSource _stop = new();
+    private Task _loop = Task.CompletedTask;
+    private int _disposed;
+
+    private StampReflector(Socket socket, TimeProvider timeProvider, ProbeMetrics metrics, ILogger logger, LinuxDatagram? native)
+    {
+        _socket = socket;
+        _timeProvider = timeProvider;
+        _metrics = metrics;
+        _logger = logger;
+        _native = native;
+        LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+    }
+
+    /// <summary>The bound endpoint (with the kernel's port when started on port 0).</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>True when Session-Sender TTL carries the received TTL/Hop Limit; false when it is always 0.</summary>
+    public bool ReportsTtl => _native is not null;
+
+    /// <summary>
+    /// Binds <paramref name="listen"/> (IPv4 or IPv6; <c>[::]</c> also accepts IPv4) and starts
+    /// reflecting.
+    /// </summary>
+    /// <exception cref="SocketException">The bind failed (address in use, not on this host, or a port below 1024 without privilege).</exception>
+    public static StampReflector Start(IPEndPoint listen, TimeProvider timeProvider, ProbeMetrics metrics, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(listen);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(logger);
+
+        var socket = new Socket(listen.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            if (listen.AddressFamily == AddressFamily.InterNetworkV6 && listen.Address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true;
+            }
+
+            socket.Bind(listen);
+            LinuxDatagram? native = null;
+            if (LinuxDatagram.IsSupported)
+            {
+                native = LinuxDatagram.TryCreate(socket, BufferSize, out var error);
+                if (native is null)
+                {
+                    Log.ReflectorNoTtl(logger, error ?? "unknown error");
+                }
+            }
+
+            var reflector = new StampReflector(socket, timeProvider, metrics, logger, native);
+            reflector._loop = native is null ? reflector.RunManagedAsync(reflector._stop.Token) : reflector.RunNativeAsync(native, reflector._stop.Token);
+            Log.ReflectorStarted(logger, reflector.LocalEndPoint, reflector.ReportsTtl);
+            return reflector;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Builds the reply to <paramref name="length"/> octets of test packet in
+    /// <paramref name="buffer"/>, in place. False with a drop reason when the test packet is not
+    /// answered. <paramref name="t2"/> and <paramref name="t2Monotonic"/> are the receive time.
+    /// </summary>
+    internal bool TryReflect(Span<byte> buffer, int length, NtpTimestamp t2, long t2Monotonic, byte ttl, out string? dropReason)
+    {
+        if (!StampSenderPacket.TryRead(buffer[..length], out var request))
+        {
+            dropReason = "too_short";
+            return false;
+        }
+
+        if (!request.ErrorEstimate.IsValid)
+        {
+            dropReason = "zero_multiplier";
+            return false;
+        }
+
+        var t3 = new NtpTimestamp(t2.Value + ToNtpUnits(_timeProvider.GetElapsedTime(t2Monotonic)));
+        var reply = new StampReflectorPacket(
+            Sequence: request.Sequence,
+            Timestamp: t3,
+            ErrorEstimate: ErrorEstimate.Unsynchronized,
+            ReceiveTimestamp: t2,
+            SenderSequence: request.Sequence,
+            SenderTimestamp: request.Timestamp,
+            SenderErrorEstimate: request.ErrorEstimate,
+            SenderTtl: ttl);
+        reply.TryWrite(buffer, out var written);
+        buffer[written..length].Clear();
+        dropReason = null;
+        return true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+        _socket.Dispose();
+        _stop.Dispose();
+        Log.ReflectorStopped(_logger, LocalEndPoint);
+    }
+
+    private static ulong ToNtpUnits(TimeSpan elapsed) =>
+        elapsed <= TimeSpan.Zero ? 0 : (ulong)(elapsed.Ticks / TimeSpan.TicksPerSecond << 32) + (ulong)((elapsed.Ticks % TimeSpan.TicksPerSecond << 32) / TimeSpan.TicksPerSecond);
+
+    private async Task RunNativeAsync(LinuxDatagram native, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var peek = new byte[1];
+        var peekAddress = new SocketAddress(_socket.AddressFamily);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                // Wait in .NET's socket engine (epoll) until a datagram is queued, without taking
+                // it; then drain the queue with non-blocking recvmsg, which also yields the TTL.
+                await _socket.ReceiveFromAsync(peek, SocketFlags.Peek, peekAddress, cancellationToken).ConfigureAwait(false);
+                while (native.TryReceive(out var length, out var ttl, out var truncated, out var errno))
+                {
+                    var t2 = NtpTimestamp.FromDateTimeOffset(_timeProvider.GetUtcNow());
+                    var t2Monotonic = _timeProvider.GetTimestamp();
+                    if (truncated)
+                    {
+                        Dropped(length, native.PeerAddress, "too_long");
+                        continue;
+                    }
+
+                    if (!TryReflect(native.Buffer, length, t2, t2Monotonic, ttl, out var reason))
+                    {
+                        Dropped(length, native.PeerAddress, reason!);
+                        continue;
+                    }
+
+                    if (native.TrySendReply(Math.Max(length, StampReflectorPacket.Size), out errno))
+                    {
+                        _metrics.Reflected();
+                    }
+                    else
+                    {
+                        SendFailed(native.PeerAddress, errno);
+                    }
+                }
+
+                // EAGAIN: drained. Anything else (e.g. ECONNREFUSED from a queued ICMP error) is
+                // about one datagram: go back to waiting.
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset or SocketError.HostUnreachable or SocketError.NetworkUnreachable)
+            {
+                // An ICMP error queued on the socket surfaces on the next receive; it is not ours to act on.
+            }
+#pragma warning disable CA1031 // the loop must outlive any one datagram
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.ReflectorLoopError(_logger, ex);
+                await BackoffAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task RunManagedAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var buffer = GC.AllocateUninitializedArray<byte>(BufferSize);
+        var peer = new SocketAddress(_socket.AddressFamily);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var length = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, peer, cancellationToken).ConfigureAwait(false);
+                var t2 = NtpTimestamp.FromDateTimeOffset(_timeProvider.GetUtcNow());
+                var t2Monotonic = _timeProvider.GetTimestamp();
+                if (!TryReflect(buffer, length, t2, t2Monotonic, ttl: 0, out var reason))
+                {
+                    Dropped(length, peer.Buffer.Span[..peer.Size], reason!);
+                    continue;
+                }
+
+                await _socket.SendToAsync(buffer.AsMemory(0, Math.Max(length, StampReflectorPacket.Size)), SocketFlags.None, peer, cancellationToken).ConfigureAwait(false);
+                _metrics.Reflected();
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.MessageSize)
+            {
+                // ICMP errors queued on the socket, or an oversized datagram: about one peer only.
+            }
+#pragma warning disable CA1031 // the loop must outlive any one datagram
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.ReflectorLoopError(_logger, ex);
+                await BackoffAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task BackoffAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(s_errorBackoff, _timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void Dropped(int length, ReadOnlySpan<byte> peer, string reason)
+    {
+        _metrics.Dropped("reflector", reason);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            var source = Describe(peer);
+            Log.ReflectorDropped(_logger, length, source, reason);
+        }
+    }
+
+    private void SendFailed(ReadOnlySpan<byte> peer, int errno)
+    {
+        _metrics.SendFailed("reflector");
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            var destination = Describe(peer);
+            Log.ReflectorSendFailed(_logger, destination, errno);
+        }
+    }
+
+    // Only called when Debug logging is on: allocates.
+    private string Describe(ReadOnlySpan<byte> nativeAddress)
+    {
+        try
+        {
+            var address = new SocketAddress(_socket.AddressFamily, nativeAddress.Length);
+            nativeAddress.CopyTo(address.Buffer.Span);
+            return (LocalEndPoint.Create(address) as IPEndPoint)?.ToString() ?? "?";
+        }
+#pragma warning disable CA1031 // a log detail must not kill the loop
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return "?";
+        }
+    }
+}

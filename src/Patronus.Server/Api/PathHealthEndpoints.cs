@@ -1,0 +1,173 @@
+using System.Globalization;
+using Patronus.Engine.Health;
+using Patronus.Engine.Paths;
+using Patronus.Engine.Persistence;
+
+namespace Patronus.Server.Api;
+
+/// <summary>
+/// Path health over REST: the current health of all paths in the seed's JSON shape, one path's
+/// health with its quorum detail, and history from raw samples or rollups.
+/// </summary>
+internal static class PathHealthEndpoints
+{
+    /// <summary>Default span of a history query without <c>since</c>.</summary>
+    public static readonly TimeSpan DefaultHistorySpan = TimeSpan.FromHours(1);
+
+    public const int DefaultHistoryLimit = 5_000;
+    public const int MaxHistoryLimit = 50_000;
+
+    public static RouteGroupBuilder MapPathHealth(this RouteGroupBuilder api)
+    {
+        api.MapGet("/metrics/health", (HealthState health) =>
+            Results.Ok(new { paths = health.All.Select(h => new { path_id = h.PathId, health = Health(h) }) }));
+
+        api.MapGet("/paths/{id}/health", (string id, HealthState health, TopologyService topology) =>
+            health.Get(id) is { } h
+                ? Results.Ok(Detail(h))
+                : topology.Current.PathsById.ContainsKey(id)
+                    ? Problems.Status(StatusCodes.Status503ServiceUnavailable, "Not monitored yet", $"path '{id}' exists but its monitor has not started")
+                    : Problems.NotFound("path", id));
+
+        api.MapGet("/paths/{id}/health/history", HistoryAsync);
+        return api;
+    }
+
+    internal static object Health(PathHealthSnapshot h) => new
+    {
+        latency_ms = Round(h.LatencyMs),
+        packet_loss_pct = Round(h.PacketLossPct),
+        jitter_ms = Round(h.JitterMs),
+        health_score = Round(h.HealthScore),
+        status = StatusText(h.Status),
+        last_checked = h.LastChecked is { } t ? Iso(t) : null,
+    };
+
+    private static object Detail(PathHealthSnapshot h) => new
+    {
+        path_id = h.PathId,
+        health = Health(h),
+        targets_up = h.TargetsUp,
+        target_count = h.TargetCount,
+        quorum = h.Quorum,
+        reason = h.Reason,
+    };
+
+    private static async Task<IResult> HistoryAsync(string id, HttpRequest request, TopologyService topology, IPatronusStore store,
+        TimeProvider time, CancellationToken ct)
+    {
+        if (!topology.Current.PathsById.ContainsKey(id))
+        {
+            return Problems.NotFound("path", id);
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        var now = time.GetUtcNow();
+        var until = ParseTime(request.Query["until"], "until", now, errors);
+        var since = ParseTime(request.Query["since"], "since", until - DefaultHistorySpan, errors);
+        var limit = DefaultHistoryLimit;
+        if (request.Query["limit"] is { Count: > 0 } rawLimit &&
+            (!int.TryParse(rawLimit, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxHistoryLimit))
+        {
+            errors["limit"] = [$"'{rawLimit}' is not a whole number from 1 to {MaxHistoryLimit}"];
+        }
+
+        var resolutionText = request.Query["resolution"].ToString();
+        HealthResolution? resolution = resolutionText switch
+        {
+            "" or "auto" => null,
+            "raw" => HealthResolution.Raw,
+            "1m" => HealthResolution.Minute,
+            "1h" => HealthResolution.Hour,
+            _ => HealthResolution.Raw,
+        };
+        if (resolutionText is not ("" or "auto" or "raw" or "1m" or "1h"))
+        {
+            errors["resolution"] = [$"'{resolutionText}' is not one of auto, raw, 1m, 1h"];
+        }
+
+        if (errors.Count == 0 && since >= until)
+        {
+            errors["since"] = ["must be earlier than until"];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        var chosen = resolution ?? HealthHistory.ChooseResolution(since, until);
+        if (chosen == HealthResolution.Raw)
+        {
+            var samples = await store.GetPathHealthAsync(id, since, until, limit, ct).ConfigureAwait(false);
+            return Results.Ok(new
+            {
+                path_id = id,
+                resolution = "raw",
+                since = Iso(since),
+                until = Iso(until),
+                samples = samples.Select(s => new
+                {
+                    timestamp = Iso(s.Timestamp),
+                    latency_ms = Round(s.LatencyMs),
+                    packet_loss_pct = Round(s.PacketLossPct),
+                    jitter_ms = Round(s.JitterMs),
+                    health_score = Round(s.HealthScore),
+                    status = StatusText(s.Status),
+                }),
+            });
+        }
+
+        var buckets = await store.GetPathHealthBucketsAsync(id, chosen, since, until, limit, ct).ConfigureAwait(false);
+        return Results.Ok(new
+        {
+            path_id = id,
+            resolution = chosen == HealthResolution.Minute ? "1m" : "1h",
+            since = Iso(since),
+            until = Iso(until),
+            buckets = buckets.Select(b => new
+            {
+                bucket_start = Iso(b.BucketStart),
+                samples = b.Samples,
+                latency_avg_ms = Round(b.LatencyAvgMs),
+                latency_min_ms = Round(b.LatencyMinMs),
+                latency_max_ms = Round(b.LatencyMaxMs),
+                latency_p95_ms = Round(b.LatencyP95Ms),
+                packet_loss_avg_pct = Round(b.LossAvgPct),
+                jitter_avg_ms = Round(b.JitterAvgMs),
+                health_score_avg = Round(b.ScoreAvg),
+                health_score_min = Round(b.ScoreMin),
+                uptime_pct = b.Samples == 0 ? 0 : Round(b.UpSamples * 100.0 / b.Samples),
+            }),
+        });
+    }
+
+    private static DateTimeOffset ParseTime(string? text, string field, DateTimeOffset fallback, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return fallback;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
+        {
+            return value;
+        }
+
+        errors[field] = [$"'{text}' is not an ISO-8601 time (e.g. 2026-11-22T05:00:00Z)"];
+        return fallback;
+    }
+
+    internal static string Iso(DateTimeOffset t) =>
+        t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
+    internal static string StatusText(PathStatus status) => status switch
+    {
+        PathStatus.Up => "up",
+        PathStatus.Degraded => "degraded",
+        _ => "down",
+    };
+
+    /// <summary>Three decimals: sub-millisecond loopback RTTs stay visible; the noise below does not.</summary>
+    private static double Round(double value) => double.IsFinite(value) ? Math.Round(value, 3) : 0;
+}

@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Patronus.Engine.Health;
+using Patronus.Engine.Paths;
+using Patronus.Engine.Persistence;
+using Patronus.Engine.Tests.TestSupport;
+
+namespace Patronus.Engine.Tests.Health;
+
+/// <summary>One rollup-and-retention pass against a real SQLite file, driven with a fixed "now".</summary>
+public sealed class HealthRollupServiceTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset s_now = new(2026, 11, 22, 12, 0, 30, TimeSpan.Zero);
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("patronus-rollup-").FullName;
+    private readonly ManualTimeProvider _clock = new(s_now);
+    private IPatronusStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(StoreLocation.TryParse($"sqlite:{Path.Combine(_directory, "patronus.db")}", _directory, out var location, out var error), error);
+        _store = StoreFactory.Create(location!, _clock);
+        await _store.MigrateAsync();
+        Assert.True((await _store.InsertSiteAsync(new Site("s1", "s1", null, ItemSource.Api))).Succeeded);
+        Assert.True((await _store.InsertLinkAsync(new WanLink("l1", "s1", "l1", null, null, null, 10, ItemSource.Api))).Succeeded);
+        Assert.True((await _store.InsertPathAsync(new PathDefinition("p1", "p1", "l1", null, ["192.0.2.1"], ItemSource.Api))).Succeeded);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private static PathHealthSample Sample(DateTimeOffset at, double latencyMs) => new("p1", at, latencyMs, 0, 1, 100, PathStatus.Up);
+
+    [Fact]
+    public async Task RunOnceAsync_MixedAges_RollsUpThenExpiresByRetention()
+    {
+        var oldMinute = s_now.AddHours(-30).AddSeconds(-30); // 06:00 the day before: past raw retention
+        var lastMinute = s_now.AddMinutes(-1).AddSeconds(-30); // 11:59, complete
+        var current = s_now.AddSeconds(-10); // 12:00:20, the minute in progress
+        var ancient = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero); // past every retention
+        Assert.True((await _store.InsertPathHealthAsync(
+        [
+            Sample(ancient, 1),
+            Sample(oldMinute, 10), Sample(oldMinute.AddSeconds(1), 20),
+            Sample(lastMinute, 30), Sample(lastMinute.AddSeconds(1), 50),
+            Sample(current, 99),
+        ])).Succeeded);
+        var service = new HealthRollupService(_store, Options.Create(new HealthPersistenceOptions()), _clock, NullLogger<HealthRollupService>.Instance);
+
+        var pass = await service.RunOnceAsync(s_now, CancellationToken.None);
+
+        // Minutes: ancient, 06:00 and 11:59 (not the one in progress); hours: ancient, 06:00 and 11:00.
+        Assert.Equal(new HealthRollupPass(MinuteBuckets: 3, HourBuckets: 3, RawDeleted: 3, MinuteDeleted: 1, HourDeleted: 1), pass);
+        Assert.Equal([lastMinute, lastMinute.AddSeconds(1), current],
+            (await _store.GetPathHealthAsync("p1", ancient, s_now, 100)).Select(s => s.Timestamp));
+        var minutes = await _store.GetPathHealthBucketsAsync("p1", HealthResolution.Minute, ancient, s_now, 100);
+        Assert.Equal([(oldMinute, 15.0), (lastMinute, 40.0)], minutes.Select(b => (b.BucketStart, b.LatencyAvgMs)));
+        var hours = await _store.GetPathHealthBucketsAsync("p1", HealthResolution.Hour, ancient, s_now, 100);
+        Assert.Equal([new DateTimeOffset(2026, 11, 21, 6, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 22, 11, 0, 0, TimeSpan.Zero)],
+            hours.Select(b => b.BucketStart));
+
+        // A second pass a minute later has nothing new to expire and re-rolls only the newest buckets.
+        var again = await service.RunOnceAsync(s_now.AddMinutes(1), CancellationToken.None);
+        Assert.Equal(0, again.RawDeleted + again.MinuteDeleted + again.HourDeleted);
+        Assert.Equal(2, (await _store.GetPathHealthBucketsAsync("p1", HealthResolution.Hour, ancient, s_now, 100)).Count);
+    }
+}

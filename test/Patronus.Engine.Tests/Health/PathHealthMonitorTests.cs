@@ -1,0 +1,297 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Patronus.Engine.Health;
+using Patronus.Engine.Paths;
+using Patronus.Engine.Probes;
+using Patronus.Engine.Tests.TestSupport;
+
+namespace Patronus.Engine.Tests.Health;
+
+/// <summary>
+/// The monitor driven step by step on a manual clock, with in-memory probe sessions whose "network"
+/// the test controls: replies come back after a fixed RTT unless the target is blacked out.
+/// </summary>
+public sealed class PathHealthMonitorTests
+{
+    private static readonly DateTimeOffset s_t0 = new(2026, 11, 22, 0, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan s_step = TimeSpan.FromMilliseconds(5);
+
+    private readonly ManualTimeProvider _clock = new(s_t0);
+    private readonly FakeNetwork _net = new();
+    private readonly RecordingSink _sink = new();
+    private readonly HealthState _state = new();
+    private readonly HealthOptions _options = new();
+
+    private PathHealthMonitor CreateMonitor(params IProbeSessionFactory[] factories) =>
+        new(null!, _state, _sink, factories.Length == 0 ? [new FakeFactory(ProbeProtocol.Stamp, _net)] : factories,
+            Options.Create(_options), _clock, NullLogger<PathHealthMonitor>.Instance);
+
+    private static TopologySnapshot Topology(params PathDefinition[] paths) => new(
+        [new Site("s", "s", null, ItemSource.Config)],
+        [new WanLink("l", "s", "l", null, "127.0.0.1", null, 10, ItemSource.Config)],
+        paths);
+
+    private static PathDefinition Path(string id, int quorum = 1, ProbeProtocol probe = ProbeProtocol.Stamp, params string[] targets) =>
+        new(id, id, "l", null, targets.Length == 0 ? ["10.240.0.1:862"] : targets, ItemSource.Config, probe, quorum);
+
+    /// <summary>Advances the clock in small steps, delivering due replies and iterating the monitor.</summary>
+    private void Run(PathHealthMonitor monitor, TimeSpan duration, Func<bool>? until = null)
+    {
+        var end = _clock.GetUtcNow() + duration;
+        while (_clock.GetUtcNow() < end)
+        {
+            _net.Deliver(_clock.GetUtcNow());
+            monitor.Iterate(_clock.GetUtcNow());
+            if (until?.Invoke() == true)
+            {
+                return;
+            }
+
+            _clock.Advance(s_step);
+        }
+    }
+
+    [Fact]
+    public void HealthyPath_UpWithMeasuredLatency()
+    {
+        var monitor = CreateMonitor();
+        monitor.ApplyTopologyForTest(Topology(Path("p")));
+        Run(monitor, TimeSpan.FromSeconds(5));
+
+        var h = _state.Get("p")!;
+        Assert.Equal(PathStatus.Up, h.Status);
+        Assert.Equal(100, h.HealthScore);
+        Assert.InRange(h.LatencyMs, 19.9, 20.1); // FakeNetwork RTT is 20 ms
+        Assert.Equal(0, h.PacketLossPct);
+        // One probe per second per target at the normal rate.
+        Assert.InRange(_net.Sent("10.240.0.1:862"), 5, 6);
+        // First transition: none → Up.
+        var t = Assert.Single(_sink.Transitions);
+        Assert.Null(t.Previous);
+        Assert.Equal(PathStatus.Up, t.Current.Status);
+    }
+
+    [Fact]
+    public void Blackout_DownWithin200msOfFirstLostProbe_AndWithin1point25sOfCut()
+    {
+        var monitor = CreateMonitor();
+        monitor.ApplyTopologyForTest(Topology(Path("p")));
+        Run(monitor, TimeSpan.FromSeconds(5));
+
+        // Worst case: the cut falls just after a probe was answered.
+        var sentBefore = _net.Sent("10.240.0.1:862");
+        Run(monitor, TimeSpan.FromSeconds(2), () => _net.Sent("10.240.0.1:862") > sentBefore && _net.InFlight == 0);
+        var cut = _clock.GetUtcNow();
+        _net.Blackout("10.240.0.1:862");
+        var firstLostSend = DateTimeOffset.MinValue;
+        var sentAtCut = _net.Sent("10.240.0.1:862");
+        Run(monitor, TimeSpan.FromSeconds(3), () =>
+        {
+            if (firstLostSend == DateTimeOffset.MinValue && _net.Sent("10.240.0.1:862") > sentAtCut)
+            {
+                firstLostSend = _clock.GetUtcNow();
+            }
+
+            return _state.Get("p")!.Status == PathStatus.Down;
+        });
+
+        var down = _clock.GetUtcNow();
+        Assert.Equal(PathStatus.Down, _state.Get("p")!.Status);
+        Assert.True(down - firstLostSend <= TimeSpan.FromMilliseconds(200), $"{(down - firstLostSend).TotalMilliseconds} ms after the first lost probe");
+        Assert.True(down - cut <= TimeSpan.FromMilliseconds(1250), $"{(down - cut).TotalMilliseconds} ms after the cut");
+        Assert.Contains(_sink.Transitions, t => t.Current.Status == PathStatus.Down && t.Previous?.Status == PathStatus.Up);
+    }
+
+    [Fact]
+    public void Blackout_EveryProbeLost_HundredPercentKeepsLatency_ThenSlowsToNormalRate()
+    {
+        var monitor = CreateMonitor();
+        monitor.ApplyTopologyForTest(Topology(Path("p")));
+        Run(monitor, TimeSpan.FromSeconds(3));
+        _net.Blackout("10.240.0.1:862");
+        Run(monitor, TimeSpan.FromSeconds(40)); // longer than the 30 s window
+
+        var h = _state.Get("p")!;
+        Assert.Equal(100, h.PacketLossPct);
+        Assert.InRange(h.LatencyMs, 19.9, 20.1);
+        Assert.Equal(0, h.HealthScore);
+
+        // Confirmed down after 3 losses: back to 1 probe/s, not 10/s.
+        var before = _net.Sent("10.240.0.1:862");
+        Run(monitor, TimeSpan.FromSeconds(10));
+        Assert.InRange(_net.Sent("10.240.0.1:862") - before, 9, 11);
+    }
+
+    [Fact]
+    public void Recovery_FastProbingThenUpOnceLossesLeaveWindow()
+    {
+        var monitor = CreateMonitor();
+        monitor.ApplyTopologyForTest(Topology(Path("p")));
+        Run(monitor, TimeSpan.FromSeconds(3));
+        _net.Blackout("10.240.0.1:862");
+        Run(monitor, TimeSpan.FromSeconds(5));
+        Assert.Equal(PathStatus.Down, _state.Get("p")!.Status);
+
+        _net.Restore("10.240.0.1:862");
+        var before = _net.Sent("10.240.0.1:862");
+        Run(monitor, TimeSpan.FromSeconds(1));
+        // While proving itself the target is probed at the fast rate for ConfirmCount answers.
+        Assert.InRange(_net.Sent("10.240.0.1:862") - before, 3, 6);
+        Run(monitor, TimeSpan.FromSeconds(40), () => _state.Get("p")!.Status == PathStatus.Up);
+        Assert.Equal(PathStatus.Up, _state.Get("p")!.Status);
+    }
+
+    [Fact]
+    public void Quorum_OneFlakyTargetOfTwo_PathStaysUp_UnlessQuorumTwo()
+    {
+        var monitor = CreateMonitor();
+        monitor.ApplyTopologyForTest(Topology(
+            Path("k1", 1, ProbeProtocol.Stamp, "10.240.0.1:862", "10.240.0.2:862"),
+            Path("k2", 2, ProbeProtocol.Stamp, "10.240.0.3:862", "10.240.0.4:862")));
+        _net.Blackout("10.240.0.2:862");
+        _net.Blackout("10.240.0.4:862");
+        Run(monitor, TimeSpan.FromSeconds(10));
+
+        Assert.Equal(PathStatus.Up, _state.Get("k1")!.Status);
+        Assert.Equal(1, _state.Get("k1")!.TargetsUp);
+        Assert.Equal(PathStatus.Down, _state.Get("k2")!.Status);
+        Assert.Contains("quorum", _state.Get("k2")!.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Samples_RecordedEverySampleInterval()
+    {
+        var monitor = CreateMonitor();
+        monitor.ApplyTopologyForTest(Topology(Path("p")));
+        Run(monitor, TimeSpan.FromSeconds(10));
+        Assert.InRange(_sink.Samples.Count(s => s.PathId == "p"), 8, 10);
+        Assert.All(_sink.Samples, s => Assert.Equal(PathStatus.Up, s.Status));
+    }
+
+    [Fact]
+    public void SessionCannotOpen_PathDownWithRetry()
+    {
+        _net.Refuse = "address 192.0.2.1 is not on this host";
+        var monitor = CreateMonitor();
+        monitor.ApplyTopologyForTest(Topology(Path("p")));
+        Run(monitor, TimeSpan.FromSeconds(5));
+        Assert.Equal(PathStatus.Down, _state.Get("p")!.Status);
+        Assert.Equal(1, _net.CreateAttempts);
+
+        _net.Refuse = null;
+        Run(monitor, TimeSpan.FromSeconds(_options.SessionRetry.TotalSeconds + 35), () => _state.Get("p")!.Status == PathStatus.Up);
+        Assert.Equal(PathStatus.Up, _state.Get("p")!.Status);
+        Assert.Equal(2, _net.CreateAttempts);
+    }
+
+    [Fact]
+    public void IcmpUnavailable_FallsBackToStampOnPort862()
+    {
+        var icmp = new FakeFactory(ProbeProtocol.Icmp, _net) { Failure = "ICMP probes need root or CAP_NET_RAW" };
+        var monitor = CreateMonitor(icmp, new FakeFactory(ProbeProtocol.Stamp, _net));
+        monitor.ApplyTopologyForTest(Topology(Path("p", 1, ProbeProtocol.Icmp, "10.240.0.9")));
+        Run(monitor, TimeSpan.FromSeconds(3));
+        Assert.True(_net.Sent("10.240.0.9:862") > 0);
+        Assert.Equal(PathStatus.Up, _state.Get("p")!.Status);
+    }
+
+    [Fact]
+    public void TopologyChange_RemovedPathStopsAndClosesSession_AddedPathStarts()
+    {
+        var monitor = CreateMonitor();
+        monitor.ApplyTopologyForTest(Topology(Path("a")));
+        Run(monitor, TimeSpan.FromSeconds(2));
+        monitor.ApplyTopologyForTest(Topology(Path("b", 1, ProbeProtocol.Stamp, "10.240.0.7:862")));
+        var sentA = _net.Sent("10.240.0.1:862");
+        Run(monitor, TimeSpan.FromSeconds(3));
+
+        Assert.Equal(sentA, _net.Sent("10.240.0.1:862"));
+        Assert.Equal(1, _net.Disposed);
+        Assert.Null(_state.Get("a"));
+        Assert.Equal(PathStatus.Up, _state.Get("b")!.Status);
+    }
+
+    private sealed class RecordingSink : IHealthSink
+    {
+        public List<PathHealthSample> Samples { get; } = [];
+
+        public List<(PathHealthSnapshot? Previous, PathHealthSnapshot Current)> Transitions { get; } = [];
+
+        public void Sample(PathHealthSample sample) => Samples.Add(sample);
+
+        public void Transition(PathHealthSnapshot? previous, PathHealthSnapshot current) => Transitions.Add((previous, current));
+    }
+
+    /// <summary>A pretend network: each probe is answered after 20 ms unless its target is blacked out.</summary>
+    private sealed class FakeNetwork
+    {
+        private readonly Dictionary<string, int> _sent = [];
+        private readonly HashSet<string> _blackout = [];
+        private readonly List<(DateTimeOffset At, Action Deliver)> _inFlight = [];
+
+        public string? Refuse { get; set; }
+
+        public int CreateAttempts { get; set; }
+
+        public int Disposed { get; set; }
+
+        public int InFlight => _inFlight.Count;
+
+        public DateTimeOffset Now { get; set; }
+
+        public int Sent(string target) => _sent.GetValueOrDefault(target);
+
+        public void Blackout(string target) => _blackout.Add(target);
+
+        public void Restore(string target) => _blackout.Remove(target);
+
+        public void Send(string target, uint sequence, Action<ProbeReply> onReply, DateTimeOffset now)
+        {
+            _sent[target] = Sent(target) + 1;
+            if (!_blackout.Contains(target))
+            {
+                _inFlight.Add((now + TimeSpan.FromMilliseconds(20), () => onReply(new ProbeReply(sequence, TimeSpan.FromMilliseconds(20)))));
+            }
+        }
+
+        public void Deliver(DateTimeOffset now)
+        {
+            Now = now;
+            foreach (var due in _inFlight.Where(f => f.At <= now).ToList())
+            {
+                _inFlight.Remove(due);
+                due.Deliver();
+            }
+        }
+    }
+
+    private sealed class FakeFactory(ProbeProtocol protocol, FakeNetwork net) : IProbeSessionFactory
+    {
+        public ProbeProtocol Protocol { get; } = protocol;
+
+        public string? Failure { get; init; }
+
+        public bool TryCreate(ProbeTarget target, Action<ProbeReply> onReply, out IProbeSession? session, out string? failure)
+        {
+            net.CreateAttempts++;
+            failure = Failure ?? net.Refuse;
+            session = failure is null ? new FakeSession(target.Remote.ToString(), onReply, net) : null;
+            return session is not null;
+        }
+    }
+
+    private sealed class FakeSession(string target, Action<ProbeReply> onReply, FakeNetwork net) : IProbeSession
+    {
+        public ValueTask<bool> SendAsync(uint sequence, CancellationToken cancellationToken)
+        {
+            net.Send(target, sequence, onReply, net.Now);
+            return ValueTask.FromResult(true);
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            net.Disposed++;
+            return ValueTask.CompletedTask;
+        }
+    }
+}
