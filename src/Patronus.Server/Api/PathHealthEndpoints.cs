@@ -54,7 +54,7 @@ internal static class PathHealthEndpoints
     };
 
     private static async Task<IResult> HistoryAsync(string id, HttpRequest request, TopologyService topology, IPatronusStore store,
-        TimeProvider time, CancellationToken ct)
+        TimeProvider time, Microsoft.Extensions.Options.IOptions<HealthPersistenceOptions> retention, CancellationToken ct)
     {
         if (!topology.Current.PathsById.ContainsKey(id))
         {
@@ -96,10 +96,12 @@ internal static class PathHealthEndpoints
             return Problems.Invalid(errors);
         }
 
-        var chosen = resolution ?? HealthHistory.ChooseResolution(since, until);
+        // Auto picks the level by span and steps to a coarser one where retention has expired the start.
+        var plan = HealthHistory.Plan(since, until, resolution, now, retention.Value);
+        var chosen = plan.Resolution;
         if (chosen == HealthResolution.Raw)
         {
-            var samples = await store.GetPathHealthAsync(id, since, until, limit, ct).ConfigureAwait(false);
+            var samples = plan.IsEmpty ? [] : await store.GetPathHealthAsync(id, plan.From, plan.Until, limit, ct).ConfigureAwait(false);
             return Results.Ok(new
             {
                 path_id = id,
@@ -118,7 +120,7 @@ internal static class PathHealthEndpoints
             });
         }
 
-        var buckets = await store.GetPathHealthBucketsAsync(id, chosen, since, until, limit, ct).ConfigureAwait(false);
+        var buckets = plan.IsEmpty ? [] : await store.GetPathHealthBucketsAsync(id, chosen, plan.From, plan.Until, limit, ct).ConfigureAwait(false);
         return Results.Ok(new
         {
             path_id = id,
