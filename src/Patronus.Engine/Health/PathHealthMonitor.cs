@@ -148,13 +148,26 @@ public sealed partial class PathHealthMonitor : BackgroundService
             return;
         }
 
+        // Timers count whole milliseconds: a shorter delay completes at once (and a timer may fire
+        // up to 1 ms early), so without rounding up the loop spins until the due time passes —
+        // measured at ~36 iterations per probe (bench/Patronus.Bench, docs/performance.md).
+        wait = TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds));
+
+        // One reply wait lives across iterations: cancelling a channel wait completes it with a
+        // thrown OperationCanceledException, which cost one exception per iteration.
+        if (_replyWait is not { IsCompleted: false })
+        {
+            _replyWait = _replies.Reader.WaitToReadAsync(ct).AsTask();
+        }
+
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var delay = Task.Delay(wait, _time, cts.Token);
-        var reply = _replies.Reader.WaitToReadAsync(cts.Token).AsTask();
-        await Task.WhenAny(delay, reply, topologyChanged).ConfigureAwait(false);
+        await Task.WhenAny(delay, _replyWait, topologyChanged).ConfigureAwait(false);
         await cts.CancelAsync().ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
     }
+
+    private Task<bool>? _replyWait;
 
     private void DrainReplies()
     {

@@ -1,0 +1,36 @@
+using BenchmarkDotNet.Running;
+using Patronus.Bench.Micro;
+using Patronus.Bench.Probes;
+
+namespace Patronus.Bench;
+
+/// <summary>
+/// <c>Patronus.Bench probes [options]</c>: the end-to-end path-health harness (see <see cref="ProbeHarness"/>).
+/// <c>Patronus.Bench reflector --listen ADDR:PORT</c>: a bare STAMP reflector process for the harness.
+/// <c>Patronus.Bench micro [BenchmarkDotNet args]</c>: the micro-benchmarks (ShortRun, in-process).
+/// </summary>
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var mode = args.Length > 0 ? args[0] : "";
+        var rest = args.Length > 0 ? args[1..] : [];
+        switch (mode)
+        {
+            case "probes":
+                return await ProbeHarness.RunAsync(ProbeHarnessOptions.Parse(rest));
+            case "reflector":
+                return await ReflectorHost.RunAsync(rest);
+            case "micro":
+                BenchmarkSwitcher.FromTypes(
+                    [typeof(HealthStateBenchmarks), typeof(ProbeWindowBenchmarks), typeof(PathEvaluationBenchmarks), typeof(StampPacketBenchmarks)])
+                    .Run(rest, MicroConfig.Create());
+                return 0;
+            default:
+                await Console.Error.WriteLineAsync("usage: Patronus.Bench probes [--paths N] [--seconds S] [--warmup S] [--reflectors K] [--reflector-exe PATH|inproc] [--sink count|sqlite]");
+                await Console.Error.WriteLineAsync("       Patronus.Bench reflector --listen ADDR:PORT");
+                await Console.Error.WriteLineAsync("       Patronus.Bench micro [--filter *] [BenchmarkDotNet options]");
+                return 2;
+        }
+    }
+}
