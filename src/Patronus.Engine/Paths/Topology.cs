@@ -1,3 +1,4 @@
+using Patronus.Engine.Bfd;
 using Patronus.Engine.Health;
 using Patronus.Engine.Probes;
 
@@ -59,6 +60,7 @@ public sealed record WanLink(
 /// <param name="Probe">How targets are probed: STAMP over UDP (default) or ICMP echo.</param>
 /// <param name="Quorum">The path is reachable when at least this many targets answer (k of n; default 1).</param>
 /// <param name="Thresholds">Scoring thresholds of this path; null means the defaults (150 ms, 5 %, 30 ms).</param>
+/// <param name="Bfd">The path's BFD session, or null when the path runs none.</param>
 public sealed record PathDefinition(
     string Id,
     string Name,
@@ -68,7 +70,8 @@ public sealed record PathDefinition(
     ItemSource Source,
     ProbeProtocol Probe = ProbeProtocol.Stamp,
     int Quorum = 1,
-    HealthThresholds? Thresholds = null)
+    HealthThresholds? Thresholds = null,
+    BfdPathSettings? Bfd = null)
 {
     /// <summary>UDP port of a STAMP target given without one (RFC 8762's well-known port).</summary>
     public const int DefaultStampPort = 862;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using Patronus.Engine.Bfd;
 using Patronus.Engine.Health;
 using Patronus.Engine.Probes;
 
@@ -15,7 +16,9 @@ public static class TopologyConfigReader
 {
     private static readonly string[] s_siteKeys = ["Id", "Name", "Description"];
     private static readonly string[] s_linkKeys = ["Id", "Site", "Name", "Interface", "SourceAddress", "Gateway", "Cost"];
-    private static readonly string[] s_pathKeys = ["Id", "Name", "Link", "RemoteSite", "Targets", "Probe", "Quorum", "Thresholds"];
+    private static readonly string[] s_pathKeys = ["Id", "Name", "Link", "RemoteSite", "Targets", "Probe", "Quorum", "Thresholds", "Bfd"];
+    private static readonly string[] s_bfdKeys = ["Peer", "Multihop", "DesiredMinTxMs", "RequiredMinRxMs", "DetectMultiplier", "Passive", "MinTtl", "Auth", "AdminDown"];
+    private static readonly string[] s_bfdAuthKeys = ["Type", "KeyId", "Secret"];
     private static readonly string[] s_thresholdKeys = ["LatencyMs", "LossPct", "JitterMs"];
 
     /// <summary>Reads and validates. On any error the snapshot is null and every error is listed.</summary>
@@ -78,11 +81,62 @@ public static class TopologyConfigReader
             }
 
             paths.Add(new PathDefinition(id, item["Name"] ?? id, item["Link"] ?? string.Empty, Blank(item["RemoteSite"]), targets, source,
-                probe, quorum, thresholds));
+                probe, quorum, thresholds, ReadBfd(item.GetSection("Bfd"), $"Paths:{i}:Bfd", id, errors)));
         }
 
         errors.AddRange(TopologyRules.Validate(sites, links, paths));
         return errors.Count == 0 ? (new TopologySnapshot(sites, links, paths), errors) : (null, errors);
+    }
+
+    private static BfdPathSettings? ReadBfd(IConfigurationSection bfd, string key, string id, List<TopologyError> errors)
+    {
+        if (!bfd.Exists())
+        {
+            return null;
+        }
+
+        CheckKeys(bfd, key, s_bfdKeys, errors, id);
+        BfdAuthSettings? auth = null;
+        var a = bfd.GetSection("Auth");
+        if (a.Exists())
+        {
+            CheckKeys(a, $"{key}:Auth", s_bfdAuthKeys, errors, id);
+            if (!BfdAuthModeNames.TryParse(a["Type"], out var type))
+            {
+                errors.Add(new($"{key}:Auth:Type", id, a["Type"] is null ? "is required" : $"'{a["Type"]}' is not an authentication type ({BfdAuthModeNames.All})"));
+                type = BfdAuthMode.KeyedSha1;
+            }
+
+            auth = new BfdAuthSettings(type, ReadInt(a, "KeyId", $"{key}:Auth:KeyId", id, 0, errors), a["Secret"] ?? string.Empty);
+        }
+
+        return new BfdPathSettings(
+            bfd["Peer"] ?? string.Empty,
+            ReadBool(bfd, "Multihop", $"{key}:Multihop", id, errors),
+            ReadInt(bfd, "DesiredMinTxMs", $"{key}:DesiredMinTxMs", id, BfdPathSettings.DefaultIntervalMs, errors),
+            ReadInt(bfd, "RequiredMinRxMs", $"{key}:RequiredMinRxMs", id, BfdPathSettings.DefaultIntervalMs, errors),
+            ReadInt(bfd, "DetectMultiplier", $"{key}:DetectMultiplier", id, BfdPathSettings.DefaultDetectMultiplier, errors),
+            ReadBool(bfd, "Passive", $"{key}:Passive", id, errors),
+            ReadInt(bfd, "MinTtl", $"{key}:MinTtl", id, BfdPathSettings.DefaultMinTtl, errors),
+            auth,
+            ReadBool(bfd, "AdminDown", $"{key}:AdminDown", id, errors));
+    }
+
+    private static bool ReadBool(IConfigurationSection item, string name, string key, string id, List<TopologyError> errors)
+    {
+        var raw = item[name];
+        if (raw is null || bool.TryParse(raw, out var value) && !value)
+        {
+            return false;
+        }
+
+        if (bool.TryParse(raw, out value))
+        {
+            return value;
+        }
+
+        errors.Add(new(key, id, $"'{raw}' is not true or false"));
+        return false;
     }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

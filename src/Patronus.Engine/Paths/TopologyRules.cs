@@ -209,6 +209,7 @@ public static partial class TopologyRules
 
             CheckTargets(errors, key, p, link);
             CheckProbing(errors, key, p);
+            CheckBfd(errors, key, p, link);
         }
 
         return errors;
@@ -281,6 +282,59 @@ public static partial class TopologyRules
             }
         }
     }
+
+    private static void CheckBfd(List<TopologyError> errors, string key, PathDefinition p, WanLink? link)
+    {
+        if (p.Bfd is not { } bfd)
+        {
+            return;
+        }
+
+        key += ":Bfd";
+        if (string.IsNullOrWhiteSpace(bfd.Peer))
+        {
+            errors.Add(new($"{key}:Peer", p.Id, "is required"));
+        }
+        else if (CheckAddress(bfd.Peer, out var peer) is { } problem)
+        {
+            errors.Add(new($"{key}:Peer", p.Id, problem));
+        }
+        else if (IPAddress.TryParse(link?.SourceAddress, out var source) && source.AddressFamily != peer!.AddressFamily)
+        {
+            errors.Add(new($"{key}:Peer", p.Id, $"peer {bfd.Peer} is not of the same address family as link '{link!.Id}' source address {link.SourceAddress}"));
+        }
+
+        // A session needs a local address: the kernel would otherwise pick one per packet, and
+        // the peer matches sessions by address (RFC 5881 §3).
+        if (link is not null && link.SourceAddress is null)
+        {
+            errors.Add(new($"{key}:Peer", p.Id, $"link '{link.Id}' has no source address; a BFD session needs one"));
+        }
+
+        Add(errors, $"{key}:DesiredMinTxMs", p.Id, CheckRange(bfd.DesiredMinTxMs, Bfd.BfdPathSettings.MinIntervalMs, Bfd.BfdPathSettings.MaxIntervalMs));
+        Add(errors, $"{key}:RequiredMinRxMs", p.Id, CheckRange(bfd.RequiredMinRxMs, Bfd.BfdPathSettings.MinIntervalMs, Bfd.BfdPathSettings.MaxIntervalMs));
+        Add(errors, $"{key}:DetectMultiplier", p.Id, CheckRange(bfd.DetectMultiplier, 1, 255));
+        Add(errors, $"{key}:MinTtl", p.Id, CheckRange(bfd.MinTtl, 1, 255));
+        if (bfd.Auth is { } auth)
+        {
+            if (!Enum.IsDefined(auth.Type))
+            {
+                errors.Add(new($"{key}:Auth:Type", p.Id, $"'{auth.Type}' is not an authentication type ({Bfd.BfdAuthModeNames.All})"));
+            }
+
+            Add(errors, $"{key}:Auth:KeyId", p.Id, CheckRange(auth.KeyId, 0, 255));
+            var bytes = System.Text.Encoding.UTF8.GetByteCount(auth.Secret ?? string.Empty);
+            var max = Bfd.BfdAuthSettings.MaxSecretBytes(auth.Type);
+            if (bytes is 0 || bytes > max)
+            {
+                // The message gives the length, never the secret.
+                errors.Add(new($"{key}:Auth:Secret", p.Id, bytes == 0 ? "is required" : $"is {bytes} bytes long; {Bfd.BfdAuthModeNames.Name(auth.Type)} takes 1 to {max}"));
+            }
+        }
+    }
+
+    private static string? CheckRange(int value, int min, int max) =>
+        value < min || value > max ? $"{value} is out of range ({min}–{max})" : null;
 
     /// <summary>A threshold divides the measurement in the score formula: it must be positive and finite.</summary>
     public static string? CheckThreshold(double value, double max) =>

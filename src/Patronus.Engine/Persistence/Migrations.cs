@@ -266,5 +266,11 @@ public static class Migrations
             );
             CREATE INDEX idx_path_health_1h_bucket ON sdwan_path_health_1h(bucket_start);
             """),
+
+        // A path's BFD session settings as one JSON document (BfdSettingsJson): they are read and
+        // written with the path, never queried by field, and new fields need no migration.
+        new(4, "per-path BFD session settings",
+            Sqlite: "ALTER TABLE sdwan_paths ADD COLUMN bfd TEXT;",
+            Postgres: "ALTER TABLE sdwan_paths ADD COLUMN bfd TEXT;"),
     ];
 }

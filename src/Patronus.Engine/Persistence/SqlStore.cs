@@ -121,7 +121,7 @@ public abstract partial class SqlStore : IPatronusStore
         var links = await connection.QueryAsync<LinkRow>(new CommandDefinition(
             "SELECT link_id, site_id, name, interface, source_address, gateway, cost, source FROM sdwan_links ORDER BY link_id", cancellationToken: cancellationToken)).ConfigureAwait(false);
         var paths = await connection.QueryAsync<PathRow>(new CommandDefinition(
-            "SELECT path_id, name, link_id, remote_site_id, targets, source, probe, quorum, latency_threshold_ms, loss_threshold_pct, jitter_threshold_ms FROM sdwan_paths ORDER BY path_id", cancellationToken: cancellationToken)).ConfigureAwait(false);
+            "SELECT path_id, name, link_id, remote_site_id, targets, source, probe, quorum, latency_threshold_ms, loss_threshold_pct, jitter_threshold_ms, bfd FROM sdwan_paths ORDER BY path_id", cancellationToken: cancellationToken)).ConfigureAwait(false);
         return new TopologySnapshot(
             sites.Select(r => r.ToSite()).ToList(),
             links.Select(r => r.ToLink()).ToList(),
@@ -227,15 +227,15 @@ public abstract partial class SqlStore : IPatronusStore
     public Task<StoreResult> InsertPathAsync(PathDefinition path, CancellationToken cancellationToken = default) =>
         InsertAsync("path", path.Id, """
             INSERT INTO sdwan_paths (path_id, name, link_id, remote_site_id, targets, source, probe, quorum,
-                latency_threshold_ms, loss_threshold_pct, jitter_threshold_ms, created_at, updated_at)
-            VALUES (@Id, @Name, @LinkId, @RemoteSiteId, @Targets, 'api', @Probe, @Quorum, @LatencyMs, @LossPct, @JitterMs, @Now, @Now)
+                latency_threshold_ms, loss_threshold_pct, jitter_threshold_ms, bfd, created_at, updated_at)
+            VALUES (@Id, @Name, @LinkId, @RemoteSiteId, @Targets, 'api', @Probe, @Quorum, @LatencyMs, @LossPct, @JitterMs, @Bfd, @Now, @Now)
             """, PathArgs(path, NowMs), cancellationToken);
 
     public Task<StoreResult> UpdatePathAsync(PathDefinition path, CancellationToken cancellationToken = default) =>
         UpdateAsync("path", "sdwan_paths", "path_id", path.Id, """
             UPDATE sdwan_paths SET name = @Name, link_id = @LinkId, remote_site_id = @RemoteSiteId, targets = @Targets,
                 probe = @Probe, quorum = @Quorum, latency_threshold_ms = @LatencyMs, loss_threshold_pct = @LossPct,
-                jitter_threshold_ms = @JitterMs, updated_at = @Now
+                jitter_threshold_ms = @JitterMs, bfd = @Bfd, updated_at = @Now
             WHERE path_id = @Id AND source = 'api'
             """, PathArgs(path, NowMs), cancellationToken);
 
@@ -370,13 +370,13 @@ public abstract partial class SqlStore : IPatronusStore
 
     private const string PathUpsert = """
         INSERT INTO sdwan_paths (path_id, name, link_id, remote_site_id, targets, source, probe, quorum,
-            latency_threshold_ms, loss_threshold_pct, jitter_threshold_ms, created_at, updated_at)
-        VALUES (@Id, @Name, @LinkId, @RemoteSiteId, @Targets, @Source, @Probe, @Quorum, @LatencyMs, @LossPct, @JitterMs, @Now, @Now)
+            latency_threshold_ms, loss_threshold_pct, jitter_threshold_ms, bfd, created_at, updated_at)
+        VALUES (@Id, @Name, @LinkId, @RemoteSiteId, @Targets, @Source, @Probe, @Quorum, @LatencyMs, @LossPct, @JitterMs, @Bfd, @Now, @Now)
         ON CONFLICT (path_id) DO UPDATE SET name = excluded.name, link_id = excluded.link_id,
             remote_site_id = excluded.remote_site_id, targets = excluded.targets, probe = excluded.probe,
             quorum = excluded.quorum, latency_threshold_ms = excluded.latency_threshold_ms,
             loss_threshold_pct = excluded.loss_threshold_pct, jitter_threshold_ms = excluded.jitter_threshold_ms,
-            source = excluded.source, updated_at = excluded.updated_at
+            bfd = excluded.bfd, source = excluded.source, updated_at = excluded.updated_at
         WHERE sdwan_paths.source <> 'api'
         """;
 
@@ -400,6 +400,7 @@ public abstract partial class SqlStore : IPatronusStore
             LatencyMs = p.Thresholds?.LatencyMs,
             LossPct = p.Thresholds?.LossPct,
             JitterMs = p.Thresholds?.JitterMs,
+            Bfd = BfdSettingsJson.Write(p.Bfd),
             Now = now,
         };
 
@@ -463,6 +464,7 @@ public abstract partial class SqlStore : IPatronusStore
         public double? Latency_Threshold_Ms { get; set; }
         public double? Loss_Threshold_Pct { get; set; }
         public double? Jitter_Threshold_Ms { get; set; }
+        public string? Bfd { get; set; }
 
         public PathDefinition ToPath() => new(Path_Id, Name, Link_Id, Remote_Site_Id,
             JsonSerializer.Deserialize<List<string>>(Targets) ?? [], ParseSource(Source),
@@ -472,7 +474,8 @@ public abstract partial class SqlStore : IPatronusStore
                 : new HealthThresholds(
                     Latency_Threshold_Ms ?? HealthThresholds.DefaultLatencyMs,
                     Loss_Threshold_Pct ?? HealthThresholds.DefaultLossPct,
-                    Jitter_Threshold_Ms ?? HealthThresholds.DefaultJitterMs));
+                    Jitter_Threshold_Ms ?? HealthThresholds.DefaultJitterMs),
+            BfdSettingsJson.Read(Bfd));
     }
 
     private sealed class HealthRow

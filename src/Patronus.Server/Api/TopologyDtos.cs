@@ -1,3 +1,4 @@
+using Patronus.Engine.Bfd;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Probes;
@@ -27,11 +28,88 @@ public sealed record LinkDto(string Id, string SiteId, string Name, string? Inte
 /// <summary>A path as the API shows it; <c>site_id</c> is the site of its link; <c>thresholds</c> are the ones in force.</summary>
 public sealed record PathDto(
     string Id, string Name, string? SiteId, string LinkId, string? RemoteSiteId, IReadOnlyList<string> Targets,
-    string Probe, int Quorum, ThresholdsDto Thresholds, string Source, bool ReadOnly)
+    string Probe, int Quorum, ThresholdsDto Thresholds, BfdDto? Bfd, string Source, bool ReadOnly)
 {
     public static PathDto From(PathDefinition p, TopologySnapshot t) =>
         new(p.Id, p.Name, t.SiteOf(p), p.LinkId, p.RemoteSiteId, p.Targets, p.Probe == ProbeProtocol.Icmp ? "icmp" : "stamp", p.Quorum,
-            ThresholdsDto.From(p.EffectiveThresholds), SiteDto.SourceText(p.Source), p.ReadOnly);
+            ThresholdsDto.From(p.EffectiveThresholds), BfdDto.From(p.Bfd), SiteDto.SourceText(p.Source), p.ReadOnly);
+}
+
+/// <summary>A path's BFD settings as the API shows them: the secret is never returned.</summary>
+public sealed record BfdDto(
+    string Peer, bool Multihop, int DesiredMinTxMs, int RequiredMinRxMs, int DetectMultiplier, bool Passive, int MinTtl, BfdAuthDto? Auth, bool AdminDown)
+{
+    public static BfdDto? From(BfdPathSettings? b) => b is null
+        ? null
+        : new(b.Peer, b.Multihop, b.DesiredMinTxMs, b.RequiredMinRxMs, b.DetectMultiplier, b.Passive, b.MinTtl,
+            b.Auth is { } a ? new BfdAuthDto(BfdAuthModeNames.Name(a.Type), a.KeyId) : null, b.AdminDown);
+}
+
+/// <summary>BFD authentication as shown: type and key id only.</summary>
+public sealed record BfdAuthDto(string Type, int KeyId);
+
+/// <summary>BFD settings in a path request; omitted fields take their defaults.</summary>
+public sealed class BfdInput
+{
+    public string? Peer { get; set; }
+
+    public bool? Multihop { get; set; }
+
+    public int? DesiredMinTxMs { get; set; }
+
+    public int? RequiredMinRxMs { get; set; }
+
+    public int? DetectMultiplier { get; set; }
+
+    public bool? Passive { get; set; }
+
+    public int? MinTtl { get; set; }
+
+    public BfdAuthInput? Auth { get; set; }
+
+    public bool? AdminDown { get; set; }
+
+    /// <summary>
+    /// Builds the settings. An auth block without a secret keeps the path's current secret (the API
+    /// never returns it, so a read-modify-write must not need it); with no current secret it is an error.
+    /// </summary>
+    internal IResult? ToSettings(BfdPathSettings? current, out BfdPathSettings? settings)
+    {
+        settings = null;
+        BfdAuthSettings? auth = null;
+        if (Auth is { } a)
+        {
+            if (!BfdAuthModeNames.TryParse(a.Type, out var type))
+            {
+                return Problems.Invalid("bfd.auth.type", a.Type is null ? "is required" : $"'{a.Type}' is not an authentication type ({BfdAuthModeNames.All})");
+            }
+
+            var secret = a.Secret ?? current?.Auth?.Secret;
+            if (secret is null)
+            {
+                return Problems.Invalid("bfd.auth.secret", "is required");
+            }
+
+            auth = new BfdAuthSettings(type, a.KeyId ?? 0, secret);
+        }
+
+        settings = new BfdPathSettings(Peer ?? string.Empty, Multihop ?? false, DesiredMinTxMs ?? BfdPathSettings.DefaultIntervalMs,
+            RequiredMinRxMs ?? BfdPathSettings.DefaultIntervalMs, DetectMultiplier ?? BfdPathSettings.DefaultDetectMultiplier, Passive ?? false,
+            MinTtl ?? BfdPathSettings.DefaultMinTtl, auth, AdminDown ?? false);
+        return null;
+    }
+}
+
+/// <summary>BFD authentication in a request.</summary>
+public sealed class BfdAuthInput
+{
+    /// <summary>simple-password, keyed-md5, meticulous-keyed-md5, keyed-sha1 or meticulous-keyed-sha1.</summary>
+    public string? Type { get; set; }
+
+    public int? KeyId { get; set; }
+
+    /// <summary>Write-only; omitted on update keeps the current secret.</summary>
+    public string? Secret { get; set; }
 }
 
 /// <summary>Scoring thresholds of a path.</summary>
@@ -98,4 +176,7 @@ public sealed class PathInput
     public int? Quorum { get; set; }
 
     public ThresholdsInput? Thresholds { get; set; }
+
+    /// <summary>The path's BFD session; null for none.</summary>
+    public BfdInput? Bfd { get; set; }
 }

@@ -1,3 +1,4 @@
+using Patronus.Engine.Bfd;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Probes;
 
@@ -124,8 +125,17 @@ internal static class TopologyEndpoints
                 t.LossPct ?? Engine.Health.HealthThresholds.DefaultLossPct,
                 t.JitterMs ?? Engine.Health.HealthThresholds.DefaultJitterMs)
             : null;
+        var bfd = (BfdPathSettings?)null;
+        if (input.Bfd is { } b)
+        {
+            if (b.ToSettings(topology.Current.PathsById.GetValueOrDefault(id)?.Bfd, out bfd) is { } bfdProblem)
+            {
+                return bfdProblem;
+            }
+        }
+
         var path = new PathDefinition(id, input.Name ?? id, input.LinkId, input.RemoteSiteId, input.Targets?.ToList() ?? [], ItemSource.Api,
-            probe, input.Quorum ?? 1, thresholds);
+            probe, input.Quorum ?? 1, thresholds, bfd);
         return await SaveAsync(topology, "path", routeId, id, TopologyValidation.Path(topology.Current, path),
             topology.Current.PathsById.GetValueOrDefault(id)?.Source,
             (s, c) => routeId is null ? s.InsertPathAsync(path, c) : s.UpdatePathAsync(path, c),

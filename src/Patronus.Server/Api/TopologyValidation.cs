@@ -28,6 +28,19 @@ internal static class TopologyValidation
         ["LatencyMs"] = "latency_ms",
         ["LossPct"] = "loss_pct",
         ["JitterMs"] = "jitter_ms",
+        ["Bfd"] = "bfd",
+        ["Peer"] = "peer",
+        ["Multihop"] = "multihop",
+        ["DesiredMinTxMs"] = "desired_min_tx_ms",
+        ["RequiredMinRxMs"] = "required_min_rx_ms",
+        ["DetectMultiplier"] = "detect_multiplier",
+        ["Passive"] = "passive",
+        ["MinTtl"] = "min_ttl",
+        ["Auth"] = "auth",
+        ["Type"] = "type",
+        ["KeyId"] = "key_id",
+        ["Secret"] = "secret",
+        ["AdminDown"] = "admin_down",
     };
 
     public static Dictionary<string, string[]> Site(TopologySnapshot current, Site candidate) =>
@@ -72,12 +85,12 @@ internal static class TopologyValidation
         {
             var rest = error.Key[prefix.Length..].Split(':');
             var field = s_fieldNames.GetValueOrDefault(rest[0], rest[0]);
-            if (rest.Length > 1)
+            foreach (var part in rest.Skip(1))
             {
-                // Targets:2 → targets[2]; Thresholds:LatencyMs → thresholds.latency_ms
-                field += int.TryParse(rest[1], System.Globalization.CultureInfo.InvariantCulture, out _)
-                    ? $"[{rest[1]}]"
-                    : $".{s_fieldNames.GetValueOrDefault(rest[1], rest[1])}";
+                // Targets:2 → targets[2]; Thresholds:LatencyMs → thresholds.latency_ms; Bfd:Auth:Secret → bfd.auth.secret
+                field += int.TryParse(part, System.Globalization.CultureInfo.InvariantCulture, out _)
+                    ? $"[{part}]"
+                    : $".{s_fieldNames.GetValueOrDefault(part, part)}";
             }
 
             if (!result.TryGetValue(field, out var messages))

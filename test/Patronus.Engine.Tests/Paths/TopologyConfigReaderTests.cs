@@ -3,7 +3,7 @@ using Patronus.Engine.Paths;
 
 namespace Patronus.Engine.Tests.Paths;
 
-public sealed class TopologyConfigReaderTests
+public sealed partial class TopologyConfigReaderTests
 {
     /// <summary>A valid configuration as the JSON provider would flatten it.</summary>
     private static readonly Dictionary<string, string?> s_valid = new()

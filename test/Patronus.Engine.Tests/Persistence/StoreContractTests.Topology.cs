@@ -127,6 +127,21 @@ public abstract partial class StoreContractTests
     }
 
     [Fact]
+    public async Task UpdatePathAsync_BfdSettings_RoundTripWithSecretAndRemoval()
+    {
+        var store = await StoreWithApiPathAsync();
+        var path = Assert.Single((await store.LoadTopologyAsync()).Paths);
+        var bfd = new Engine.Bfd.BfdPathSettings("10.0.0.1", true, 50, 60, 5, true, 250,
+            new Engine.Bfd.BfdAuthSettings(Engine.Bfd.BfdAuthMode.MeticulousKeyedMd5, 9, "s3cret"), true);
+
+        AssertOk(await store.UpdatePathAsync(path with { Bfd = bfd }));
+        Assert.Equal(bfd, Assert.Single((await store.LoadTopologyAsync()).Paths).Bfd);
+
+        AssertOk(await store.UpdatePathAsync(path with { Bfd = null }));
+        Assert.Null(Assert.Single((await store.LoadTopologyAsync()).Paths).Bfd);
+    }
+
+    [Fact]
     public async Task DeletePathAsync_ApiPath_RemovesIt()
     {
         var store = await StoreWithApiPathAsync();

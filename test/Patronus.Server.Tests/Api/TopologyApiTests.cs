@@ -124,6 +124,11 @@ public sealed class TopologyApiTests
     [InlineData("/api/v1/paths", """{"id":"p1","link_id":"hq-fibre","targets":["10.240.9.1","nope"]}""", "targets[1]", "nope")]
     [InlineData("/api/v1/paths", """{"id":"p1","link_id":"hq-fibre","targets":["2001:db8::1"]}""", "targets[0]", "address family")]
     [InlineData("/api/v1/paths", """{"id":"p1","link_id":"missing","targets":["10.240.9.1"]}""", "link_id", "missing")]
+    [InlineData("/api/v1/paths", """{"id":"p1","link_id":"hq-fibre","targets":["10.240.9.1"],"bfd":{"peer":"10.240.9.1","detect_multiplier":0}}""", "bfd.detect_multiplier", "out of range")]
+    [InlineData("/api/v1/paths", """{"id":"p1","link_id":"hq-fibre","targets":["10.240.9.1"],"bfd":{"peer":"nope"}}""", "bfd.peer", "nope")]
+    [InlineData("/api/v1/paths", """{"id":"p1","link_id":"hq-fibre","targets":["10.240.9.1"],"bfd":{"peer":"10.240.9.1","auth":{"type":"md4","secret":"x"}}}""", "bfd.auth.type", "md4")]
+    [InlineData("/api/v1/paths", """{"id":"p1","link_id":"hq-fibre","targets":["10.240.9.1"],"bfd":{"peer":"10.240.9.1","auth":{"type":"keyed-sha1"}}}""", "bfd.auth.secret", "required")]
+    [InlineData("/api/v1/paths", """{"id":"p1","link_id":"hq-fibre","targets":["10.240.9.1"],"bfd":{"peer":"10.240.9.1","auth":{"type":"keyed-sha1","key_id":300,"secret":"x"}}}""", "bfd.auth.key_id", "out of range")]
     [InlineData("/api/v1/sites", """{"id":"bad id!"}""", "id", "not a valid id")]
     [InlineData("/api/v1/sites", """{"name":"no id"}""", "id", "required")]
     [InlineData("/api/v1/sites", """{"id":"x",""", "body", "not valid JSON")]
@@ -190,6 +195,41 @@ public sealed class TopologyApiTests
             Assert.Equal("quickstart", p.GetProperty("source").GetString());
             Assert.All(p.GetProperty("targets").EnumerateArray(), t => Assert.StartsWith("127.", t.GetString(), StringComparison.Ordinal));
         }
+    }
+
+    [Fact]
+    public async Task PathBfd_SecretIsWriteOnlyAndKeptOnUpdate()
+    {
+        await using var server = await RunningServer.StartAsync(Config);
+        const string Secret = "Tr0ub4dor&3";
+
+        using (var r = await server.PostJsonAsync("/api/v1/paths", """
+            {"id":"p-bfd","link_id":"hq-fibre","targets":["10.240.9.1"],
+             "bfd":{"peer":"10.240.9.1","desired_min_tx_ms":50,"required_min_rx_ms":50,"auth":{"type":"meticulous-keyed-sha1","key_id":3,"secret":"SECRET"}}}
+            """.Replace("SECRET", Secret, StringComparison.Ordinal)))
+        {
+            Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+            Assert.DoesNotContain(Secret, await r.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        var bfd = (await server.GetJsonAsync("/api/v1/paths/p-bfd")).GetProperty("bfd");
+        Assert.Equal("10.240.9.1", bfd.GetProperty("peer").GetString());
+        Assert.Equal(50, bfd.GetProperty("desired_min_tx_ms").GetInt32());
+        Assert.Equal(3, bfd.GetProperty("detect_multiplier").GetInt32());
+        Assert.Equal("meticulous-keyed-sha1", bfd.GetProperty("auth").GetProperty("type").GetString());
+        Assert.False(bfd.GetProperty("auth").TryGetProperty("secret", out _));
+
+        // Read-modify-write without the secret keeps it; the timers change.
+        using (var r = await server.PutJsonAsync("/api/v1/paths/p-bfd", """
+            {"link_id":"hq-fibre","targets":["10.240.9.1"],"bfd":{"peer":"10.240.9.1","desired_min_tx_ms":100,"auth":{"type":"meticulous-keyed-sha1","key_id":3}}}
+            """))
+        {
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        }
+
+        var stored = await server.Services.GetRequiredService<Patronus.Engine.Persistence.IPatronusStore>().LoadTopologyAsync();
+        Assert.Equal(Secret, stored.PathsById["p-bfd"].Bfd!.Auth!.Secret);
+        Assert.Equal(100, stored.PathsById["p-bfd"].Bfd!.DesiredMinTxMs);
     }
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string fragment)
