@@ -6,7 +6,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
 
 # Debian packages the test suites use as real peers. Installed only when missing (idempotent).
-APT_PACKAGES=(postgresql nftables iproute2 curl)
+APT_PACKAGES=(postgresql nftables iproute2 curl frr)
 
 install_packages() {
   local missing=()
@@ -20,7 +20,16 @@ install_packages() {
   fi
   echo "test.sh: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The tests start their own daemons (PostgreSQL, FRR bfdd) inside their own namespaces and
+  # directories: keep the packages' services from starting system-wide during the install.
+  local policy=/usr/sbin/policy-rc.d added=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && added=1
+  fi
+  local rc=0
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+  [[ $added -eq 1 ]] && rm -f "$policy"
+  return $rc
 }
 
 install_packages || { echo "test.sh: apt-get failed" >&2; exit 1; }

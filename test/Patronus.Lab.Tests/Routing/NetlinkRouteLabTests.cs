@@ -1,0 +1,61 @@
+using System.Net;
+using System.Text.Json;
+using Patronus.Engine.Routing.Kernel;
+using Patronus.Lab.Tests.TestSupport;
+
+namespace Patronus.Lab.Tests.Routing;
+
+/// <summary>Kernel routes through rtnetlink, in a namespace of the test's own, checked with iproute2.</summary>
+public sealed class NetlinkRouteLabTests(ITestOutputHelper output)
+{
+    [LabFact]
+    public async Task ReplaceAndDelete_ShowInTheKernelTable()
+    {
+        await using var lab = NetLab.Create(output);
+        var edge = await lab.AddNamespaceAsync("edge");
+        var far = await lab.AddNamespaceAsync("far");
+        await lab.AddVethAsync(edge, "wan1", "10.240.1.1/24", far, "wan1", "10.240.1.2/24");
+        var index = await InterfaceIndexAsync(lab, edge, "wan1");
+        var prefix = IPNetwork.Parse("10.99.0.0/16");
+
+        using var socket = NetlinkRouteSocket.Open($"/run/netns/{edge}");
+
+        Assert.Equal(0, socket.Replace(prefix, IPAddress.Parse("10.240.1.2"), index));
+        Assert.Equal(["10.99.0.0/16 via 10.240.1.2 dev wan1"], await OurRoutesAsync(lab, edge, "main"));
+
+        // Replace, not add: the same prefix moves to another next hop in one step.
+        Assert.Equal(0, socket.Replace(prefix, IPAddress.Parse("10.240.1.3"), index));
+        Assert.Equal(["10.99.0.0/16 via 10.240.1.3 dev wan1"], await OurRoutesAsync(lab, edge, "main"));
+
+        // A dedicated table.
+        Assert.Equal(0, socket.Replace(prefix, IPAddress.Parse("10.240.1.2"), index, table: 100));
+        Assert.Equal(["10.99.0.0/16 via 10.240.1.2 dev wan1"], await OurRoutesAsync(lab, edge, "100"));
+
+        // A gateway that is not on the link: the kernel refuses, nothing is installed.
+        var refused = socket.Replace(IPNetwork.Parse("10.98.0.0/16"), IPAddress.Parse("10.250.0.1"), index);
+        Assert.NotEqual(0, refused);
+        output.WriteLine($"off-link gateway refused with errno {refused}");
+        Assert.Equal(["10.99.0.0/16 via 10.240.1.3 dev wan1"], await OurRoutesAsync(lab, edge, "main"));
+
+        Assert.Equal(0, socket.Delete(prefix, null, 0));
+        Assert.Empty(await OurRoutesAsync(lab, edge, "main"));
+        Assert.Equal(3, socket.Delete(prefix, null, 0)); // ESRCH: it is gone
+    }
+
+    private static async Task<int> InterfaceIndexAsync(NetLab lab, string ns, string name)
+    {
+        var result = await lab.MustExecAsync(ns, "ip", "-j", "link", "show", "dev", name);
+        using var doc = JsonDocument.Parse(result.Stdout);
+        return doc.RootElement[0].GetProperty("ifindex").GetInt32();
+    }
+
+    /// <summary>Routes with our protocol number, as "dst via gw dev if".</summary>
+    private static async Task<List<string>> OurRoutesAsync(NetLab lab, string ns, string table)
+    {
+        var result = await lab.MustExecAsync(ns, "ip", "-j", "route", "show", "table", table, "proto", RouteMessage.Protocol.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var doc = JsonDocument.Parse(string.IsNullOrWhiteSpace(result.Stdout) ? "[]" : result.Stdout);
+        return doc.RootElement.EnumerateArray()
+            .Select(r => $"{r.GetProperty("dst").GetString()} via {r.GetProperty("gateway").GetString()} dev {r.GetProperty("dev").GetString()}")
+            .ToList();
+    }
+}
