@@ -15,6 +15,7 @@ public static class ApiEndpoints
         var api = app.MapGroup(Prefix);
         api.MapTopology();
         api.MapPathHealth();
+        api.MapBfd();
         return api;
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Patronus.Engine.Bfd;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Probes;
@@ -62,6 +63,12 @@ public static class ServerApp
         services.AddHostedService<HealthRollupService>();
         services.AddSingleton<PathHealthMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<PathHealthMonitor>());
+
+        // BFD: one loop for every path's session; path health and failover subscribe to its changes.
+        services.AddSingleton(sp => new BfdMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton(sp => new BfdService(sp.GetRequiredService<TopologyService>(), sp.GetRequiredService<BfdMetrics>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<BfdService>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<BfdService>());
         services.AddSingleton<ReflectorService>();
         services.AddHostedService(sp => sp.GetRequiredService<ReflectorService>());
         services.AddPatronusHealth();

@@ -71,6 +71,26 @@ public sealed class FrrBfdd : IAsyncDisposable
     public async Task<JsonElement> PeerAsync(string address) =>
         (await PeersAsync()).Single(p => p.GetProperty("peer").GetString() == address);
 
+    /// <summary>Polls <c>show bfd peers json</c> until the peer entry satisfies <paramref name="condition"/>; fails with the last entry otherwise.</summary>
+    public async Task<JsonElement> WaitForPeerAsync(string address, Func<JsonElement, bool> condition, TimeSpan timeout, string what)
+    {
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        JsonElement last = default;
+        while (System.Diagnostics.Stopwatch.GetElapsedTime(start) < timeout)
+        {
+            last = await PeerAsync(address);
+            if (condition(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"{what}: not within {timeout.TotalSeconds} s; FRR's last view: {last}");
+        return last;
+    }
+
     /// <summary>Changes a peer's timers at run time (configure terminal → bfd → peer …), which makes bfdd start a Poll.</summary>
     public Task ConfigurePeerAsync(Peer peer, params string[] settings) =>
         VtyshAsync(["configure terminal", "bfd", $"peer {peer.Address}{(peer.Multihop ? " multihop" : "")} local-address {peer.Local}", .. settings]);

@@ -1,0 +1,44 @@
+using System.Diagnostics.Metrics;
+using Patronus.Engine.Bfd.Wire;
+
+namespace Patronus.Engine.Bfd;
+
+/// <summary>
+/// BFD instruments (meter <c>Patronus.Bfd</c>): packets in and out, drops by reason, state
+/// changes, send failures. Per-session values (state, negotiated intervals, detection time) are
+/// read from <see cref="BfdService.Sessions"/>, which the exporters turn into gauges.
+/// </summary>
+public sealed class BfdMetrics : IDisposable
+{
+    public const string MeterName = "Patronus.Bfd";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _received;
+    private readonly Counter<long> _sent;
+    private readonly Counter<long> _sendFailed;
+    private readonly Counter<long> _dropped;
+    private readonly Counter<long> _stateChanges;
+
+    public BfdMetrics(IMeterFactory? meterFactory = null)
+    {
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _received = _meter.CreateCounter<long>("patronus.bfd.packets_received", "{packet}", "Control packets accepted by a session");
+        _sent = _meter.CreateCounter<long>("patronus.bfd.packets_sent", "{packet}", "Control packets sent");
+        _sendFailed = _meter.CreateCounter<long>("patronus.bfd.send_failed", "{packet}", "Control packets the kernel refused to send");
+        _dropped = _meter.CreateCounter<long>("patronus.bfd.packets_dropped", "{packet}", "Received datagrams discarded, by reason (RFC 5880 §6.8.6, TTL, queue)");
+        _stateChanges = _meter.CreateCounter<long>("patronus.bfd.state_changes", "{change}", "Session state changes, by new state");
+    }
+
+    public void Received() => _received.Add(1);
+
+    public void Sent() => _sent.Add(1);
+
+    public void SendFailed() => _sendFailed.Add(1);
+
+    /// <summary>A dropped datagram; <paramref name="reason"/> is a snake_case word (version_mismatch, auth_failed, ttl, …).</summary>
+    public void Dropped(string reason) => _dropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void StateChanged(BfdState to) => _stateChanges.Add(1, new KeyValuePair<string, object?>("state", BfdNames.State(to)));
+
+    public void Dispose() => _meter.Dispose();
+}

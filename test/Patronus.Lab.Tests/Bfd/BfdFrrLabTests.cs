@@ -1,0 +1,95 @@
+using System.Globalization;
+using Patronus.Lab.Tests.TestSupport;
+
+namespace Patronus.Lab.Tests.Bfd;
+
+/// <summary>
+/// Patronus BFD against FRR's bfdd, single hop over a veth link between two namespaces:
+/// <code>
+///   edge (patronus serve) wan1 10.240.1.1/30 ──── 10.240.1.2/30 wan1 far (FRR bfdd)
+/// </code>
+/// </summary>
+public sealed class BfdFrrLabTests(ITestOutputHelper output)
+{
+    private static readonly FrrBfdd.Peer s_frrPeer = new("10.240.1.1", "10.240.1.2", DetectMultiplier: 3, ReceiveMs: 50, TransmitMs: 50);
+
+    private static object Config() => new
+    {
+        Sites = new[] { new { Id = "edge" } },
+        Links = new[] { new { Id = "wan1", Site = "edge", Interface = "wan1", SourceAddress = "10.240.1.1" } },
+        Paths = new[]
+        {
+            new
+            {
+                Id = "p1", Link = "wan1", Probe = "icmp", Targets = new[] { "10.240.1.2" },
+                Bfd = new { Peer = "10.240.1.2", DesiredMinTxMs = 50, RequiredMinRxMs = 50, DetectMultiplier = 3 },
+            },
+        },
+    };
+
+    private static async Task<(NetLab Lab, string Edge, string Far)> BuildAsync(ITestOutputHelper output)
+    {
+        var lab = NetLab.Create(output);
+        var edge = await lab.AddNamespaceAsync("edge");
+        var far = await lab.AddNamespaceAsync("far");
+        await lab.AddVethAsync(edge, "wan1", "10.240.1.1/30", far, "wan1", "10.240.1.2/30");
+        return (lab, edge, far);
+    }
+
+    [LabFact]
+    public async Task FrrPeer_UpWithin3s_PollFinalAppliesNewTimers_FrrStoppedDetectedWithinDetectionTime()
+    {
+        var (lab, edgeNs, farNs) = await BuildAsync(output);
+        await using var _ = lab;
+        await using var frr = await FrrBfdd.StartAsync(lab, farNs, s_frrPeer);
+        var edge = await PatronusEdge.StartAsync(lab, edgeNs, Config());
+
+        // Up within 3 s, on both sides.
+        var up = await edge.WaitForAsync(BfdJson.SessionPath("p1"), s => BfdJson.State(s) == "up",
+            edge.LeftOf(TimeSpan.FromSeconds(3)), "BFD p1 up within 3 s of starting serve");
+        var upAt = BfdJson.LastChange(up);
+        await frr.WaitForPeerAsync("10.240.1.1", p => p.GetProperty("status").GetString() == "up", TimeSpan.FromSeconds(1), "FRR sees the session up");
+        output.WriteLine($"up {edge.Uptime.TotalSeconds:0.00} s after starting serve; FRR agrees");
+
+        // FRR's timers changed at run time: it runs a Poll; we answer with Final and apply the new values.
+        await frr.ConfigurePeerAsync(s_frrPeer, "transmit-interval 100", "receive-interval 150");
+        var polled = await edge.WaitForAsync(BfdJson.SessionPath("p1"),
+            s => BfdJson.Timer(s, "remote_desired_min_tx_ms") == 100 && BfdJson.Timer(s, "remote_required_min_rx_ms") == 150,
+            TimeSpan.FromSeconds(5), "FRR's new timers (tx 100, rx 150) in force");
+        Assert.Equal(150, BfdJson.Timer(polled, "transmit_interval_ms"));  // max(our 50, FRR's required 150)
+        Assert.Equal(300, BfdJson.Timer(polled, "detection_time_ms"));     // 3 × max(our rx 50, FRR's tx 100)
+        Assert.Equal("up", BfdJson.State(polled));
+        Assert.Equal(upAt, BfdJson.LastChange(polled)); // no flap during the Poll
+        await frr.WaitForPeerAsync("10.240.1.1",
+            p => p.GetProperty("status").GetString() == "up" && p.GetProperty("receive-interval").GetInt32() == 150 && p.GetProperty("transmit-interval").GetInt32() == 100,
+            TimeSpan.FromSeconds(1), "FRR up with its new timers");
+
+        // FRR stopped dead: we declare Down (diag 1) within our detection time.
+        var detection = TimeSpan.FromMilliseconds(BfdJson.Timer(polled, "detection_time_ms"));
+        await frr.StopAsync();
+        var killedAt = DateTimeOffset.UtcNow;
+        var down = await edge.WaitForAsync(BfdJson.SessionPath("p1"), s => BfdJson.State(s) == "down",
+            TimeSpan.FromSeconds(3), "BFD p1 down after FRR was killed", TimeSpan.FromMilliseconds(20));
+        var detectedAfter = BfdJson.LastChange(down) - killedAt;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"FRR killed → Patronus Down after {detectedAfter.TotalMilliseconds:0} ms (detection time {detection.TotalMilliseconds:0} ms)"));
+        Assert.Equal("control_detection_time_expired", down.GetProperty("local_diagnostic").GetString());
+        Assert.True(detectedAfter <= detection + TimeSpan.FromMilliseconds(50),
+            $"down {detectedAfter.TotalMilliseconds} ms after the kill; detection time is {detection.TotalMilliseconds} ms\n{edge.Diagnostics()}");
+    }
+
+    [LabFact]
+    public async Task PatronusKilled_FrrReportsControlDetectionTimeExpired()
+    {
+        var (lab, edgeNs, farNs) = await BuildAsync(output);
+        await using var _ = lab;
+        await using var frr = await FrrBfdd.StartAsync(lab, farNs, s_frrPeer);
+        var edge = await PatronusEdge.StartAsync(lab, edgeNs, Config());
+        await edge.WaitForAsync(BfdJson.SessionPath("p1"), s => BfdJson.State(s) == "up", edge.LeftOf(TimeSpan.FromSeconds(3)), "BFD p1 up");
+
+        edge.Process.Dispose(); // SIGKILL: no AdminDown goodbye
+
+        var peer = await frr.WaitForPeerAsync("10.240.1.1", p => p.GetProperty("status").GetString() == "down", TimeSpan.FromSeconds(3), "FRR sees the session down");
+        Assert.Equal("control detection time expired", peer.GetProperty("diagnostic").GetString());
+    }
+}
