@@ -1,0 +1,300 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using Patronus.Engine.Bfd;
+using Patronus.Engine.Bfd.Wire;
+using Patronus.Engine.Paths;
+using Patronus.Engine.Persistence;
+
+namespace Patronus.Engine.Tests.Bfd;
+
+/// <summary>
+/// Two <see cref="BfdService"/>s in this process, each with its own store and topology, running
+/// sessions to each other over real UDP sockets on loopback addresses (127.0.5.x / 127.0.6.x, one
+/// pair per test). Functional tests: they run the real loop on the system clock and poll for
+/// conditions with deadlines.
+/// </summary>
+public sealed class BfdServiceTests : IAsyncLifetime
+{
+    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(10);
+    private static int s_nextPair;
+
+    private readonly List<Node> _nodes = [];
+    private readonly string _a;
+    private readonly string _b;
+
+    public BfdServiceTests()
+    {
+        var pair = Interlocked.Increment(ref s_nextPair);
+        _a = $"127.0.5.{pair}";
+        _b = $"127.0.6.{pair}";
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var node in _nodes)
+        {
+            await node.DisposeAsync();
+        }
+    }
+
+    private static BfdPathSettings Bfd(string peer, int txMs = 20, BfdAuthSettings? auth = null) =>
+        new(peer, DesiredMinTxMs: txMs, RequiredMinRxMs: 20, DetectMultiplier: 3, Auth: auth);
+
+    private async Task<Node> StartAsync(string local, BfdPathSettings? bfd)
+    {
+        var node = await Node.StartAsync(local, bfd);
+        _nodes.Add(node);
+        return node;
+    }
+
+    private static async Task<BfdSessionView> WaitAsync(Node node, Func<BfdSessionView, bool> condition, string what)
+    {
+        var start = Stopwatch.GetTimestamp();
+        BfdSessionView? last = null;
+        while (Stopwatch.GetElapsedTime(start) < s_deadline)
+        {
+            if (node.Service.Sessions.TryGetValue("p", out last) && condition(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(10);
+        }
+
+        Assert.Fail($"{what}: not within {s_deadline.TotalSeconds} s; last view {last}");
+        return null!;
+    }
+
+    [Fact]
+    public async Task TwoServices_ComeUp_AdminDownTellsThePeer_AdminUpRecovers()
+    {
+        var a = await StartAsync(_a, Bfd(_b));
+        var b = await StartAsync(_b, Bfd(_a));
+        var events = b.Service.Subscribe();
+
+        await WaitAsync(a, s => s.SessionState == BfdState.Up, "a up");
+        await WaitAsync(b, s => s.SessionState == BfdState.Up, "b up");
+        Assert.True(events.TryRead(out var first));
+        Assert.Equal("p", first.PathId);
+        Assert.Equal(BfdState.Down, first.Change.OldState);
+
+        Assert.True(a.Service.SetAdminDownOverride("p", true));
+        await WaitAsync(a, s => s.SessionState == BfdState.AdminDown && s.AdminDownOverride, "a admin down");
+        var bDown = await WaitAsync(b, s => s.SessionState == BfdState.Down, "b down after a's AdminDown");
+        Assert.Equal(BfdDiagnostic.NeighborSignaledSessionDown, bDown.State!.LocalDiag);
+        Assert.Equal(BfdState.AdminDown, bDown.State.RemoteSessionState);
+        Assert.Equal(BfdStateChangeReason.NeighborAdminDown, bDown.LastChangeReason);
+
+        Assert.True(a.Service.SetAdminDownOverride("p", false));
+        await WaitAsync(a, s => s.SessionState == BfdState.Up, "a up again");
+        await WaitAsync(b, s => s.SessionState == BfdState.Up, "b up again");
+        Assert.False(a.Service.SetAdminDownOverride("no-such-path", true));
+    }
+
+    [Fact]
+    public async Task TimerChange_PollsAndAppliesWithoutFlap()
+    {
+        var a = await StartAsync(_a, Bfd(_b));
+        var b = await StartAsync(_b, Bfd(_a));
+        var up = await WaitAsync(b, s => s.SessionState == BfdState.Up && s.State!.RemoteDesiredMinTxInterval == 20_000, "b up at 20 ms");
+        await WaitAsync(a, s => s.SessionState == BfdState.Up, "a up");
+
+        await a.UpdateAsync(Bfd(_b, txMs: 40));
+
+        var changed = await WaitAsync(b, s => s.State!.RemoteDesiredMinTxInterval == 40_000, "b sees a's new 40 ms");
+        Assert.Equal(BfdState.Up, changed.SessionState);
+        Assert.Equal(up.LastChange, changed.LastChange); // no flap
+        var aView = await WaitAsync(a, s => !s.State!.PollActive && s.State.DesiredMinTxInterval == 40_000, "a's Poll completed");
+        Assert.Equal(BfdState.Up, aView.SessionState);
+    }
+
+    [Fact]
+    public async Task PathRemoved_SaysGoodbye_PeerDownWithNeighborDiag()
+    {
+        var a = await StartAsync(_a, Bfd(_b));
+        var b = await StartAsync(_b, Bfd(_a));
+        await WaitAsync(a, s => s.SessionState == BfdState.Up, "a up");
+        await WaitAsync(b, s => s.SessionState == BfdState.Up, "b up");
+
+        await a.UpdateAsync(null);
+
+        var bDown = await WaitAsync(b, s => s.SessionState == BfdState.Down, "b down after a removed its session");
+        Assert.Equal(BfdDiagnostic.NeighborSignaledSessionDown, bDown.State!.LocalDiag);
+        Assert.False(a.Service.Sessions.ContainsKey("p"));
+    }
+
+    [Fact]
+    public async Task MalformedAndWrongTtlDatagrams_DroppedAndCounted_SessionStaysUp()
+    {
+        using var drops = new DropRecorder();
+        var a = await StartAsync(_a, Bfd(_b));
+        var b = await StartAsync(_b, Bfd(_a));
+        var up = await WaitAsync(b, s => s.SessionState == BfdState.Up, "b up");
+
+        using (var attacker = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+        {
+            attacker.Bind(new IPEndPoint(IPAddress.Parse(_a), 0));
+            var to = new IPEndPoint(IPAddress.Parse(_b), 3784);
+            attacker.SendTo(new byte[] { 0x20, 0x40 }, to);                             // truncated
+            attacker.SendTo(Convert.FromHexString("e04003180000000100000000000f4240000f424000000000"), to); // version 7
+            attacker.SendTo(new byte[200], to);                                          // longer than any BFD packet
+
+            // A well-formed packet for b's session, but from one hop away (TTL 254): forged per RFC 5881 §5.
+            var state = up.State!;
+            var packet = new BfdControlPacket(1, BfdDiagnostic.None, BfdState.Down, BfdControlBits.None, 3, 24,
+                state.RemoteDiscr, state.LocalDiscr, 1_000_000, 1_000_000, 0);
+            var bytes = new byte[24];
+            Assert.True(packet.TryWrite(bytes, out _));
+            attacker.Ttl = 254;
+            attacker.SendTo(bytes, to);
+        }
+
+        await drops.WaitForAsync(["truncated", "version_mismatch", "too_long", "ttl"], s_deadline);
+        await Task.Delay(200); // several detection times: the forged Down must have had no effect
+        var after = b.Service.Sessions["p"];
+        Assert.Equal(BfdState.Up, after.SessionState);
+        Assert.Equal(up.LastChange, after.LastChange);
+        Assert.True(after.Counters.Dropped >= 1);
+    }
+
+    [Fact]
+    public async Task LocalAddressNotOnHost_ErrorInView_NoCrash()
+    {
+        var node = await StartAsync("192.0.2.77", Bfd("192.0.2.78"));
+
+        var view = await WaitAsync(node, s => s.Error is not null, "open failure reported");
+
+        Assert.Contains("not on this host", view.Error, StringComparison.Ordinal);
+        Assert.Null(view.State);
+        Assert.Equal(BfdState.Down, view.SessionState);
+    }
+
+    [Fact]
+    public async Task Authentication_MeticulousSha1_Up_WrongKeyCountedAndDown()
+    {
+        var a = await StartAsync(_a, Bfd(_b, auth: new(BfdAuthMode.MeticulousKeyedSha1, 5, "twenty-byte-secret!!")));
+        var b = await StartAsync(_b, Bfd(_a, auth: new(BfdAuthMode.MeticulousKeyedSha1, 5, "twenty-byte-secret!!")));
+        await WaitAsync(a, s => s.SessionState == BfdState.Up, "a up with SHA1");
+        await WaitAsync(b, s => s.SessionState == BfdState.Up, "b up with SHA1");
+
+        await b.UpdateAsync(Bfd(_a, auth: new(BfdAuthMode.MeticulousKeyedSha1, 5, "another-secret")));
+
+        var aDown = await WaitAsync(a, s => s.SessionState == BfdState.Down && s.Counters.AuthFailures > 0, "a down, counting b's bad digests");
+        Assert.Equal(BfdDiagnostic.ControlDetectionTimeExpired, aDown.State!.LocalDiag);
+    }
+
+    /// <summary>Counts <c>patronus.bfd.packets_dropped</c> by reason.</summary>
+    private sealed class DropRecorder : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly HashSet<string> _reasons = [];
+
+        public DropRecorder()
+        {
+            _listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == BfdMetrics.MeterName && instrument.Name == "patronus.bfd.packets_dropped")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "reason")
+                    {
+                        lock (_reasons)
+                        {
+                            _reasons.Add((string)tag.Value!);
+                        }
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public async Task WaitForAsync(string[] reasons, TimeSpan timeout)
+        {
+            var start = Stopwatch.GetTimestamp();
+            while (Stopwatch.GetElapsedTime(start) < timeout)
+            {
+                lock (_reasons)
+                {
+                    if (reasons.All(_reasons.Contains))
+                    {
+                        return;
+                    }
+                }
+
+                await Task.Delay(10);
+            }
+
+            lock (_reasons)
+            {
+                Assert.Fail($"drop reasons seen: {string.Join(", ", _reasons)}; expected {string.Join(", ", reasons)}");
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
+
+    /// <summary>A store, a topology with one API path "p" from <c>local</c>, and a running service.</summary>
+    private sealed class Node : IAsyncDisposable
+    {
+        private readonly DirectoryInfo _dir;
+        private readonly SqliteStore _store;
+        private readonly TopologyService _topology;
+        private readonly BfdMetrics _metrics = new();
+        private readonly string _local;
+
+        private Node(DirectoryInfo dir, SqliteStore store, TopologyService topology, string local)
+        {
+            _dir = dir;
+            _store = store;
+            _topology = topology;
+            _local = local;
+            Service = new BfdService(topology, _metrics, TimeProvider.System, NullLogger<BfdService>.Instance);
+        }
+
+        public BfdService Service { get; }
+
+        public static async Task<Node> StartAsync(string local, BfdPathSettings? bfd)
+        {
+            var dir = Directory.CreateTempSubdirectory("patronus-bfd-");
+            Assert.True(StoreLocation.TryParse("sqlite:" + Path.Combine(dir.FullName, "t.db"), dir.FullName, out var location, out var error), error);
+            var store = new SqliteStore(location!, TimeProvider.System);
+            await store.MigrateAsync();
+            var topology = new TopologyService(store);
+            Assert.True((await topology.InitializeAsync(TopologySnapshot.Empty)).Succeeded);
+            Assert.True((await topology.WriteAsync((s, ct) => s.InsertSiteAsync(new Site("s", "s", null, ItemSource.Api), ct))).Succeeded);
+            Assert.True((await topology.WriteAsync((s, ct) => s.InsertLinkAsync(new WanLink("l", "s", "l", null, local, null, 10, ItemSource.Api), ct))).Succeeded);
+            Assert.True((await topology.WriteAsync((s, ct) => s.InsertPathAsync(PathWith(local, bfd), ct))).Succeeded);
+            var node = new Node(dir, store, topology, local);
+            await node.Service.StartAsync(CancellationToken.None);
+            return node;
+        }
+
+        public async Task UpdateAsync(BfdPathSettings? bfd) =>
+            Assert.True((await _topology.WriteAsync((s, ct) => s.UpdatePathAsync(PathWith(_local, bfd), ct))).Succeeded);
+
+        private static PathDefinition PathWith(string local, BfdPathSettings? bfd) =>
+            new("p", "p", "l", null, [bfd?.Peer ?? local], ItemSource.Api, Bfd: bfd);
+
+        public async ValueTask DisposeAsync()
+        {
+            await Service.StopAsync(CancellationToken.None);
+            Service.Dispose();
+            _topology.Dispose();
+            await _store.DisposeAsync();
+            _metrics.Dispose();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            _dir.Delete(recursive: true);
+        }
+    }
+}
