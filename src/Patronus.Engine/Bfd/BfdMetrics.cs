@@ -29,6 +29,26 @@ public sealed class BfdMetrics : IDisposable
         _stateChanges = _meter.CreateCounter<long>("patronus.bfd.state_changes", "{change}", "Session state changes, by new state");
     }
 
+    /// <summary>
+    /// Per-session gauges read from the service's views at collection time (tag <c>path_id</c>):
+    /// state (0 admin_down, 1 down, 2 init, 3 up — the wire's values), the negotiated transmit
+    /// interval and the detection time in milliseconds.
+    /// </summary>
+    public void Observe(Func<IReadOnlyDictionary<string, BfdSessionView>> sessions)
+    {
+        ArgumentNullException.ThrowIfNull(sessions);
+        _meter.CreateObservableGauge("patronus.bfd.session.state", () => Each(sessions(), v => (int)v.SessionState), "{state}",
+            "Session state: 0 admin_down, 1 down, 2 init, 3 up");
+        _meter.CreateObservableGauge("patronus.bfd.session.transmit_interval", () => Each(sessions(), v => (v.State?.TransmitInterval ?? 0) / 1000.0), "ms",
+            "Negotiated transmit interval");
+        _meter.CreateObservableGauge("patronus.bfd.session.detection_time", () => Each(sessions(), v => (v.State?.DetectionTime ?? 0) / 1000.0), "ms",
+            "Detection time (remote DetectMult × max(local RequiredMinRx, remote DesiredMinTx))");
+    }
+
+    private static IEnumerable<Measurement<T>> Each<T>(IReadOnlyDictionary<string, BfdSessionView> sessions, Func<BfdSessionView, T> value)
+        where T : struct =>
+        sessions.Values.Select(v => new Measurement<T>(value(v), new KeyValuePair<string, object?>("path_id", v.PathId)));
+
     public void Received() => _received.Add(1);
 
     public void Sent() => _sent.Add(1);

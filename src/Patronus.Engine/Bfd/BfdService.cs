@@ -58,6 +58,7 @@ public sealed partial class BfdService : BackgroundService
         _time = time;
         _logger = logger;
         _random = random ?? Random.Shared;
+        metrics.Observe(() => Sessions);
     }
 
     /// <summary>Every path's session, by path id.</summary>

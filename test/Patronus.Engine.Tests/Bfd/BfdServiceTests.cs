@@ -97,6 +97,34 @@ public sealed class BfdServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Gauges_ReportStateIntervalAndDetectionTime()
+    {
+        var a = await StartAsync(_a, Bfd(_b));
+        var b = await StartAsync(_b, Bfd(_a));
+        await WaitAsync(a, s => s.SessionState == BfdState.Up && s.State!.RemoteMinRxInterval == 20_000, "a up");
+        await WaitAsync(b, s => s.SessionState == BfdState.Up && s.State!.RemoteMinRxInterval == 20_000, "b up");
+
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == BfdMetrics.MeterName && instrument.Name.StartsWith("patronus.bfd.session.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<int>((i, v, tags, _) => values[i.Name] = v);
+        listener.SetMeasurementEventCallback<double>((i, v, tags, _) => values[i.Name] = v);
+        listener.Start();
+        listener.RecordObservableInstruments();
+
+        // Two services in this process publish under the same meter name: both report p as Up at 20 ms × 3.
+        Assert.Equal(3, values["patronus.bfd.session.state"]);
+        Assert.Equal(20, values["patronus.bfd.session.transmit_interval"]);
+        Assert.Equal(60, values["patronus.bfd.session.detection_time"]);
+    }
+
+    [Fact]
     public async Task TimerChange_PollsAndAppliesWithoutFlap()
     {
         var a = await StartAsync(_a, Bfd(_b));
