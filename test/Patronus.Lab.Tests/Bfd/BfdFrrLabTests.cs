@@ -92,4 +92,47 @@ public sealed class BfdFrrLabTests(ITestOutputHelper output)
         var peer = await frr.WaitForPeerAsync("10.240.1.1", p => p.GetProperty("status").GetString() == "down", TimeSpan.FromSeconds(3), "FRR sees the session down");
         Assert.Equal("control detection time expired", peer.GetProperty("diagnostic").GetString());
     }
+
+    [LabFact]
+    public async Task FrrPeer_Ipv6SingleHopAndIpv4Multihop_Up()
+    {
+        var (lab, edgeNs, farNs) = await BuildAsync(output);
+        await using var _ = lab;
+        await lab.MustExecAsync(edgeNs, "ip", "-6", "addr", "add", "fd00:240:1::1/64", "dev", "wan1", "nodad");
+        await lab.MustExecAsync(farNs, "ip", "-6", "addr", "add", "fd00:240:1::2/64", "dev", "wan1", "nodad");
+        await using var frr = await FrrBfdd.StartAsync(lab, farNs,
+            new FrrBfdd.Peer("fd00:240:1::1", "fd00:240:1::2", ReceiveMs: 100, TransmitMs: 100),
+            new FrrBfdd.Peer("10.240.1.1", "10.240.1.2", ReceiveMs: 100, TransmitMs: 100, Multihop: true));
+        var config = new
+        {
+            Sites = new[] { new { Id = "edge" } },
+            Links = new[]
+            {
+                new { Id = "wan1", Site = "edge", Interface = "wan1", SourceAddress = "10.240.1.1" },
+                new { Id = "wan1-v6", Site = "edge", Interface = "wan1", SourceAddress = "fd00:240:1::1" },
+            },
+            Paths = new object[]
+            {
+                new
+                {
+                    Id = "v6", Link = "wan1-v6", Probe = "icmp", Targets = new[] { "fd00:240:1::2" },
+                    Bfd = new { Peer = "fd00:240:1::2", DesiredMinTxMs = 100, RequiredMinRxMs = 100 },
+                },
+                new
+                {
+                    Id = "mh", Link = "wan1", Probe = "icmp", Targets = new[] { "10.240.1.2" },
+                    Bfd = new { Peer = "10.240.1.2", Multihop = true, DesiredMinTxMs = 100, RequiredMinRxMs = 100 },
+                },
+            },
+        };
+        var edge = await PatronusEdge.StartAsync(lab, edgeNs, config);
+
+        var v6 = await edge.WaitForAsync(BfdJson.SessionPath("v6"), s => BfdJson.State(s) == "up", TimeSpan.FromSeconds(5), "IPv6 session up");
+        var mh = await edge.WaitForAsync(BfdJson.SessionPath("mh"), s => BfdJson.State(s) == "up", TimeSpan.FromSeconds(5), "multihop session up");
+        Assert.True(mh.GetProperty("multihop").GetBoolean());
+        Assert.Equal("fd00:240:1::1", v6.GetProperty("local").GetString());
+        await frr.WaitForPeerAsync("fd00:240:1::1", p => p.GetProperty("status").GetString() == "up", TimeSpan.FromSeconds(2), "FRR: IPv6 peer up");
+        var frrMultihop = await frr.WaitForPeerAsync("10.240.1.1", p => p.GetProperty("status").GetString() == "up", TimeSpan.FromSeconds(2), "FRR: multihop peer up");
+        Assert.True(frrMultihop.GetProperty("multihop").GetBoolean());
+    }
 }

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Net;
-using System.Net.Sockets;
 
 namespace Patronus.Engine.Bfd.Transport;
 
@@ -11,6 +10,9 @@ namespace Patronus.Engine.Bfd.Transport;
 /// </summary>
 public readonly record struct BfdAddress(UInt128 Value)
 {
+    private const ushort LinuxAfInet = 2;
+    private const ushort LinuxAfInet6 = 10;
+
     public static BfdAddress From(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
@@ -29,15 +31,16 @@ public readonly record struct BfdAddress(UInt128 Value)
             return false;
         }
 
-        var family = (AddressFamily)BitConverter.ToUInt16(sockaddr);
-        if (family == AddressFamily.InterNetwork && sockaddr.Length >= 8)
+        // Linux's AF_INET is 2 and AF_INET6 is 10 (not .NET's AddressFamily.InterNetworkV6, 23).
+        var family = BitConverter.ToUInt16(sockaddr);
+        if (family == LinuxAfInet && sockaddr.Length >= 8)
         {
             port = BinaryPrimitives.ReadUInt16BigEndian(sockaddr[2..]);
             address = new((UInt128)0xffff << 32 | BinaryPrimitives.ReadUInt32BigEndian(sockaddr[4..]));
             return true;
         }
 
-        if (family == AddressFamily.InterNetworkV6 && sockaddr.Length >= 24)
+        if (family == LinuxAfInet6 && sockaddr.Length >= 24)
         {
             port = BinaryPrimitives.ReadUInt16BigEndian(sockaddr[2..]);
             address = new(BinaryPrimitives.ReadUInt128BigEndian(sockaddr[8..]));
