@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Patronus.Engine.Bfd.Transport;
 using Patronus.Engine.Bfd.Wire;
+using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
 
 namespace Patronus.Engine.Bfd;
@@ -16,7 +17,7 @@ namespace Patronus.Engine.Bfd;
 /// Readers see <see cref="Sessions"/>, immutable views swapped on every change; state changes go
 /// to every <see cref="Subscribe"/>r at once (path health, failover) — no polling anywhere.
 /// </summary>
-public sealed partial class BfdService : BackgroundService
+public sealed partial class BfdService : BackgroundService, IPathLivenessSource
 {
     // Received packets waiting for the loop: 8,192 is ~0.2 s of 1,000 sessions at 50 ms. Beyond it
     // the loop is behind, and a packet dropped here is no worse than one lost on the wire (counted).
@@ -50,6 +51,7 @@ public sealed partial class BfdService : BackgroundService
     private Task<bool>? _inboundWait;
     private Task<bool>? _commandWait;
     private long _lastTick;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public BfdService(TopologyService topology, BfdMetrics metrics, TimeProvider time, ILogger<BfdService> logger, Random? random = null)
     {
@@ -63,6 +65,18 @@ public sealed partial class BfdService : BackgroundService
 
     /// <summary>Every path's session, by path id.</summary>
     public IReadOnlyDictionary<string, BfdSessionView> Sessions => Volatile.Read(ref _views);
+
+    /// <inheritdoc/>
+    public Task Changed => Volatile.Read(ref _changed).Task;
+
+    /// <summary>
+    /// Path health's view of BFD (seed 003): Up caps nothing (100), Init caps at 50, Down at 0;
+    /// AdminDown, or a session that could not start, gives no opinion (the probes judge alone).
+    /// </summary>
+    public PathLiveness? Liveness(string pathId) =>
+        Sessions.TryGetValue(pathId, out var s) && s.State is { } state && s.HealthScore is { } score
+            ? new PathLiveness(score, $"BFD {BfdNames.State(state.SessionState)}{(state.SessionState == BfdState.Up ? "" : $" ({BfdNames.Diagnostic(state.LocalDiag)})")}")
+            : null;
 
     /// <summary>When the loop last ran (a <see cref="TimeProvider"/> timestamp), for readiness.</summary>
     public long LastTick => Volatile.Read(ref _lastTick);
@@ -238,6 +252,8 @@ public sealed partial class BfdService : BackgroundService
         {
             subscriber.Writer.TryWrite(e);
         }
+
+        Interlocked.Exchange(ref _changed, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
     private async Task ShutdownAsync()

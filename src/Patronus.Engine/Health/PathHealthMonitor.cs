@@ -29,6 +29,7 @@ public sealed partial class PathHealthMonitor : BackgroundService
     private readonly HealthOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<PathHealthMonitor> _logger;
+    private readonly IPathLivenessSource? _liveness;
     private readonly Channel<Reply> _replies = Channel.CreateBounded<Reply>(new BoundedChannelOptions(ReplyQueueCapacity)
     {
         FullMode = BoundedChannelFullMode.DropWrite,
@@ -42,7 +43,7 @@ public sealed partial class PathHealthMonitor : BackgroundService
     private long _lastTick;
 
     public PathHealthMonitor(TopologyService topology, HealthState state, IHealthSink sink, IEnumerable<IProbeSessionFactory> factories,
-        IOptions<HealthOptions> options, TimeProvider time, ILogger<PathHealthMonitor> logger)
+        IOptions<HealthOptions> options, TimeProvider time, ILogger<PathHealthMonitor> logger, IPathLivenessSource? liveness = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _topology = topology;
@@ -52,6 +53,7 @@ public sealed partial class PathHealthMonitor : BackgroundService
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _liveness = liveness;
     }
 
     /// <summary>Monotonic timestamp of the loop's last iteration (for readiness: "the loop ticks").</summary>
@@ -65,6 +67,7 @@ public sealed partial class PathHealthMonitor : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var topologyChanged = _topology.Changed;
+        var livenessChanged = _liveness?.Changed ?? Task.Delay(Timeout.Infinite, stoppingToken);
         ApplyTopology(_topology.Current);
         try
         {
@@ -78,9 +81,15 @@ public sealed partial class PathHealthMonitor : BackgroundService
                         ApplyTopology(_topology.Current);
                     }
 
+                    if (livenessChanged.IsCompleted && _liveness is not null)
+                    {
+                        livenessChanged = _liveness.Changed;
+                        LivenessChanged();
+                    }
+
                     var now = _time.GetUtcNow();
                     Iterate(now);
-                    await WaitAsync(now, _nextSample, topologyChanged, stoppingToken).ConfigureAwait(false);
+                    await WaitAsync(now, _nextSample, Task.WhenAny(topologyChanged, livenessChanged), stoppingToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -128,6 +137,15 @@ public sealed partial class PathHealthMonitor : BackgroundService
         {
             RecordSamples(now);
             _nextSample = now + _options.SampleInterval;
+        }
+    }
+
+    /// <summary>A liveness opinion changed: every path is evaluated again at the next iteration.</summary>
+    internal void LivenessChanged()
+    {
+        foreach (var path in _paths.Values)
+        {
+            _dirty.Add(path);
         }
     }
 
@@ -364,6 +382,7 @@ public sealed partial class PathHealthMonitor : BackgroundService
             }
 
             var snapshot = PathEvaluation.Evaluate(path.Definition.Id, views, path.Definition.Quorum, path.Definition.EffectiveThresholds, now);
+            snapshot = PathLivenessRule.Apply(snapshot, _liveness?.Liveness(path.Definition.Id), now);
             var previous = path.Last;
             if (previous is not null && snapshot with { LastChecked = previous.LastChecked } == previous)
             {

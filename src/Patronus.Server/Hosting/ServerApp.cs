@@ -69,6 +69,7 @@ public static class ServerApp
         services.AddSingleton(sp => new BfdService(sp.GetRequiredService<TopologyService>(), sp.GetRequiredService<BfdMetrics>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<BfdService>>()));
         services.AddHostedService(sp => sp.GetRequiredService<BfdService>());
+        services.AddSingleton<IPathLivenessSource>(sp => sp.GetRequiredService<BfdService>());
         services.AddSingleton<ReflectorService>();
         services.AddHostedService(sp => sp.GetRequiredService<ReflectorService>());
         services.AddPatronusHealth();

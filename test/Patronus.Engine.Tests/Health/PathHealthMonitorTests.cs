@@ -22,9 +22,11 @@ public sealed class PathHealthMonitorTests
     private readonly HealthState _state = new();
     private readonly HealthOptions _options = new();
 
+    private readonly FakeLiveness _liveness = new();
+
     private PathHealthMonitor CreateMonitor(params IProbeSessionFactory[] factories) =>
         new(null!, _state, _sink, factories.Length == 0 ? [new FakeFactory(ProbeProtocol.Stamp, _net)] : factories,
-            Options.Create(_options), _clock, NullLogger<PathHealthMonitor>.Instance);
+            Options.Create(_options), _clock, NullLogger<PathHealthMonitor>.Instance, _liveness);
 
     private static TopologySnapshot Topology(params PathDefinition[] paths) => new(
         [new Site("s", "s", null, ItemSource.Config)],
@@ -209,6 +211,40 @@ public sealed class PathHealthMonitorTests
         Assert.Equal(1, _net.Disposed);
         Assert.Null(_state.Get("a"));
         Assert.Equal(PathStatus.Up, _state.Get("b")!.Status);
+    }
+
+    [Fact]
+    public void BfdDown_TakesAHealthyPathDownAtOnce_BfdUpGivesItBack()
+    {
+        var monitor = CreateMonitor();
+        monitor.ApplyTopologyForTest(Topology(Path("p")));
+        Run(monitor, TimeSpan.FromSeconds(3));
+        Assert.Equal(PathStatus.Up, _state.Get("p")!.Status);
+
+        _liveness.Opinions["p"] = new PathLiveness(0, "BFD down (control_detection_time_expired)");
+        monitor.LivenessChanged();
+        monitor.Iterate(_clock.GetUtcNow());
+
+        var down = _state.Get("p")!;
+        Assert.Equal(PathStatus.Down, down.Status);
+        Assert.Equal(0, down.HealthScore);
+        Assert.StartsWith("BFD down", down.Reason, StringComparison.Ordinal);
+        Assert.True(down.LatencyMs > 0); // the probes' measurements stay visible
+        Assert.Contains(_sink.Transitions, t => t.Current.Status == PathStatus.Down && t.Previous?.Status == PathStatus.Up);
+
+        _liveness.Opinions["p"] = new PathLiveness(100, "BFD up");
+        monitor.LivenessChanged();
+        monitor.Iterate(_clock.GetUtcNow());
+        Assert.Equal(PathStatus.Up, _state.Get("p")!.Status);
+    }
+
+    private sealed class FakeLiveness : IPathLivenessSource
+    {
+        public Dictionary<string, PathLiveness> Opinions { get; } = [];
+
+        public Task Changed { get; } = new TaskCompletionSource().Task;
+
+        public PathLiveness? Liveness(string pathId) => Opinions.TryGetValue(pathId, out var l) ? l : null;
     }
 
     private sealed class RecordingSink : IHealthSink

@@ -76,6 +76,12 @@ public sealed class BfdFrrLabTests(ITestOutputHelper output)
         Assert.Equal("control_detection_time_expired", down.GetProperty("local_diagnostic").GetString());
         Assert.True(detectedAfter <= detection + TimeSpan.FromMilliseconds(50),
             $"down {detectedAfter.TotalMilliseconds} ms after the kill; detection time is {detection.TotalMilliseconds} ms\n{edge.Diagnostics()}");
+
+        // BFD feeds path health: the far kernel still answers the ICMP probes, yet the path is Down because BFD is.
+        var health = await edge.WaitForAsync("/api/v1/paths/p1/health", h => h.GetProperty("health").GetProperty("status").GetString() == "down",
+            TimeSpan.FromSeconds(1), "path p1 down by BFD");
+        Assert.StartsWith("BFD down", health.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.True(health.GetProperty("targets_up").GetInt32() == 1, $"the ICMP target should still answer: {health}");
     }
 
     [LabFact]
