@@ -23,5 +23,6 @@ public sealed class ConfigDocsTests
         Assert.Equal(2, config.Topology.Links.Count);
         Assert.Equal(2, config.Topology.Paths.Count);
         Assert.False(config.IsQuickstart);
+        Assert.Equal(50, config.Topology.PathsById["paris-fibre-fra"].Bfd?.DesiredMinTxMs);
     }
 }
