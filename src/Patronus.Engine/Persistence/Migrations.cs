@@ -272,5 +272,21 @@ public static class Migrations
         new(4, "per-path BFD session settings",
             Sqlite: "ALTER TABLE sdwan_paths ADD COLUMN bfd TEXT;",
             Postgres: "ALTER TABLE sdwan_paths ADD COLUMN bfd TEXT;"),
+
+        // Policies come from config (read-only, matched by name) or the API, and steer prefixes
+        // (a JSON list, read with the policy). Events keep the path inputs that caused them.
+        new(5, "failover policy source and prefixes, event details",
+            Sqlite: """
+            ALTER TABLE sdwan_failover_policies ADD COLUMN source TEXT NOT NULL DEFAULT 'api' CHECK (source IN ('config', 'api'));
+            ALTER TABLE sdwan_failover_policies ADD COLUMN prefixes TEXT NOT NULL DEFAULT '[]';
+            ALTER TABLE sdwan_failover_events ADD COLUMN details TEXT;
+            CREATE INDEX idx_failover_events_time ON sdwan_failover_events(timestamp);
+            """,
+            Postgres: """
+            ALTER TABLE sdwan_failover_policies ADD COLUMN source TEXT NOT NULL DEFAULT 'api' CHECK (source IN ('config', 'api'));
+            ALTER TABLE sdwan_failover_policies ADD COLUMN prefixes TEXT NOT NULL DEFAULT '[]';
+            ALTER TABLE sdwan_failover_events ADD COLUMN details TEXT;
+            CREATE INDEX idx_failover_events_time ON sdwan_failover_events(timestamp);
+            """),
     ];
 }

@@ -16,6 +16,7 @@ public static class ApiEndpoints
         api.MapTopology();
         api.MapPathHealth();
         api.MapBfd();
+        api.MapFailover();
         return api;
     }
 }

@@ -37,8 +37,10 @@ internal static class TopologyEndpoints
             t.Current.PathsById.TryGetValue(id, out var p) ? Results.Ok(PathDto.From(p, t.Current)) : Problems.NotFound("path", id));
         paths.MapPost("/", (HttpRequest r, TopologyService t, CancellationToken ct) => WritePathAsync(r, t, null, ct));
         paths.MapPut("/{id}", (string id, HttpRequest r, TopologyService t, CancellationToken ct) => WritePathAsync(r, t, id, ct));
-        paths.MapDelete("/{id}", (string id, TopologyService t, CancellationToken ct) =>
-            DeleteAsync(t, (s, c) => s.DeletePathAsync(id, c), ct));
+        paths.MapDelete("/{id}", (string id, TopologyService t, Engine.Failover.FailoverPolicyService policies, CancellationToken ct) =>
+            policies.Current.FirstOrDefault(p => p.AllPaths.Contains(id, StringComparer.Ordinal)) is { } user
+                ? Task.FromResult(Problems.Status(StatusCodes.Status409Conflict, "In use", $"path '{id}' is used by failover policy {user.Id} ('{user.Name}')"))
+                : DeleteAsync(t, (s, c) => s.DeletePathAsync(id, c), ct));
         return api;
     }
 

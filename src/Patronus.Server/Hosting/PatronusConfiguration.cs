@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration.Memory;
+using Patronus.Engine.Failover;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Persistence;
@@ -25,7 +26,9 @@ public sealed record PatronusConfiguration(
     TopologySnapshot Topology,
     bool IsQuickstart,
     HealthOptions Health,
-    IPEndPoint? ReflectorListen)
+    IPEndPoint? ReflectorListen,
+    IReadOnlyList<FailoverPolicy>? FailoverPolicies = null,
+    FailoverOptions? Failover = null)
 {
     /// <summary>Default data directory, relative to the working directory.</summary>
     public const string DefaultDataDir = "./data";
@@ -125,12 +128,45 @@ public sealed record PatronusConfiguration(
             problems.AddRange(topologyErrors.Select(e => e.ToString()));
         }
 
+        IReadOnlyList<FailoverPolicy> policies = [];
+        if (topology is not null)
+        {
+            (policies, var policyErrors) = FailoverConfigReader.Read(config, topology);
+            problems.AddRange(policyErrors.Select(e => e.ToString()));
+        }
+
+        var failover = ReadFailover(config, problems);
         if (problems.Count > 0)
         {
             return null;
         }
 
-        return new PatronusConfiguration(config, Path.GetFullPath(dataDir), urls, store!, topology!, isQuickstart, health, reflector);
+        return new PatronusConfiguration(config, Path.GetFullPath(dataDir), urls, store!, topology!, isQuickstart, health, reflector, policies, failover);
+    }
+
+    /// <summary>Binds and validates the <c>Failover</c> section (dampening, kernel routes).</summary>
+    private static FailoverOptions ReadFailover(IConfiguration config, List<string> problems)
+    {
+        var options = new FailoverOptions();
+        try
+        {
+            config.GetSection(FailoverOptions.Section).Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException ex)
+        {
+            problems.Add($"{FailoverOptions.Section}: {ex.Message}");
+            return options;
+        }
+
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+        problems.AddRange(results.Select(r => $"{FailoverOptions.Section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
+        if (options.FlapWindow <= TimeSpan.Zero || options.FlapHold < TimeSpan.Zero || options.RouteRetry <= TimeSpan.Zero)
+        {
+            problems.Add($"{FailoverOptions.Section}: FlapWindow and RouteRetry must be positive, FlapHold not negative");
+        }
+
+        return options;
     }
 
     /// <summary>Binds and validates the <c>Health</c> section (probe timing, windows).</summary>

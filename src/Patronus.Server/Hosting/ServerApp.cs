@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Patronus.Engine.Bfd;
+using Patronus.Engine.Failover;
 using Patronus.Engine.Health;
+using Patronus.Engine.Routing.Kernel;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Probes;
 using Patronus.Engine.Probes.Icmp;
@@ -47,6 +49,7 @@ public static class ServerApp
         services.AddSingleton<StoreState>();
         services.AddSingleton(sp => StoreFactory.Create(config.Store, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<TopologyService>();
+        services.AddSingleton<FailoverPolicyService>();
         services.AddHostedService<StoreInitializer>();
 
         // Path health: probes (STAMP, ICMP), the monitor loop, history persistence and rollups.
@@ -70,6 +73,22 @@ public static class ServerApp
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<BfdService>>()));
         services.AddHostedService(sp => sp.GetRequiredService<BfdService>());
         services.AddSingleton<IPathLivenessSource>(sp => sp.GetRequiredService<BfdService>());
+
+        // Failover: policies, the decision loop, its events and the kernel routes it installs.
+        services.AddSingleton(Options.Create(config.Failover ?? new FailoverOptions()));
+        services.AddSingleton(sp => new FailoverMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton<FailoverEventRecorder>();
+        services.AddHostedService(sp => sp.GetRequiredService<FailoverEventRecorder>()); // registered first: stops last, after the last event
+        if (config.Failover is not { KernelRoutes: false })
+        {
+            var routing = config.Failover ?? new FailoverOptions();
+            services.AddSingleton(new KernelRouteApplier(unchecked((int)(uint)routing.RouteTable), unchecked((int)(uint)routing.RouteMetric)));
+        }
+        services.AddSingleton(sp => new FailoverService(sp.GetRequiredService<FailoverPolicyService>(), sp.GetRequiredService<TopologyService>(),
+            sp.GetRequiredService<HealthState>(), sp.GetRequiredService<FailoverEventRecorder>(), sp.GetRequiredService<FailoverMetrics>(),
+            sp.GetRequiredService<IOptions<FailoverOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FailoverService>>(),
+            sp.GetRequiredService<BfdService>(), sp.GetService<KernelRouteApplier>()));
+        services.AddHostedService(sp => sp.GetRequiredService<FailoverService>());
         services.AddSingleton<ReflectorService>();
         services.AddHostedService(sp => sp.GetRequiredService<ReflectorService>());
         services.AddPatronusHealth();

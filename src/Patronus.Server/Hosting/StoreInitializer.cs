@@ -1,3 +1,4 @@
+using Patronus.Engine.Failover;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Persistence;
 
@@ -19,17 +20,19 @@ public sealed partial class StoreInitializer : BackgroundService
 
     private readonly IPatronusStore _store;
     private readonly TopologyService _topology;
+    private readonly FailoverPolicyService _policies;
     private readonly PatronusConfiguration _config;
     private readonly StoreState _state;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly TimeProvider _time;
     private readonly ILogger<StoreInitializer> _logger;
 
-    public StoreInitializer(IPatronusStore store, TopologyService topology, PatronusConfiguration config, StoreState state,
+    public StoreInitializer(IPatronusStore store, TopologyService topology, FailoverPolicyService policies, PatronusConfiguration config, StoreState state,
         IHostApplicationLifetime lifetime, TimeProvider time, ILogger<StoreInitializer> logger)
     {
         _store = store;
         _topology = topology;
+        _policies = policies;
         _config = config;
         _state = state;
         _lifetime = lifetime;
@@ -49,7 +52,18 @@ public sealed partial class StoreInitializer : BackgroundService
                 LogMigrated(_logger, _store.Description, version, applied.Count);
                 _state.MarkMigrated(version);
 
-                var result = await _topology.InitializeAsync(_config.Topology, stoppingToken).ConfigureAwait(false);
+                var policies = _config.FailoverPolicies ?? [];
+                var result = await _policies.RemoveStaleConfigAsync(policies, stoppingToken).ConfigureAwait(false);
+                if (result.Succeeded)
+                {
+                    result = await _topology.InitializeAsync(_config.Topology, stoppingToken).ConfigureAwait(false);
+                }
+
+                if (result.Succeeded)
+                {
+                    result = await _policies.InitializeAsync(policies, stoppingToken).ConfigureAwait(false);
+                }
+
                 if (!result.Succeeded)
                 {
                     LogTopologyRejected(_logger, result.Message ?? result.Status.ToString());

@@ -1,0 +1,36 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Patronus.Engine.Failover;
+
+/// <summary>Config section <c>Failover</c>: flap dampening and how routes reach the kernel.</summary>
+public sealed class FailoverOptions
+{
+    public const string Section = "Failover";
+
+    /// <summary>More switches than this within <see cref="FlapWindow"/> hold failback for <see cref="FlapHold"/>. Default 3.</summary>
+    [Range(1, 1000)]
+    public int FlapMaxSwitches { get; set; } = 3;
+
+    /// <summary>Default 5 minutes.</summary>
+    public TimeSpan FlapWindow { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Default 10 minutes.</summary>
+    public TimeSpan FlapHold { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Install each policy's prefixes as kernel routes via the active path's link (rtnetlink). Default true.</summary>
+    public bool KernelRoutes { get; set; } = true;
+
+    /// <summary>Kernel routing table for the routes: 254 (main, default) or a dedicated table 1–4294967295 used with <c>ip rule</c>.</summary>
+    [Range(1, uint.MaxValue)]
+    public long RouteTable { get; set; } = 254;
+
+    /// <summary>Route metric (priority). Default 0.</summary>
+    [Range(0, uint.MaxValue)]
+    public long RouteMetric { get; set; }
+
+    /// <summary>How long a failed kernel update waits before it is tried again. Default 1 s.</summary>
+    public TimeSpan RouteRetry { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The dampening settings as the decision function takes them.</summary>
+    public FailoverDampening Dampening => new(FlapMaxSwitches, FlapWindow, FlapHold);
+}

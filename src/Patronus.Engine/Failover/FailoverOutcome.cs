@@ -1,0 +1,10 @@
+namespace Patronus.Engine.Failover;
+
+/// <summary>What <see cref="FailoverDecision.Decide"/> decided.</summary>
+/// <param name="State">The policy's next state (the same instance when nothing changed).</param>
+/// <param name="Event">The event to record and publish, or null. A changed <see cref="FailoverPolicyState.ActivePathId"/> comes with FailoverTriggered or FailbackCompleted.</param>
+/// <param name="WakeAt">
+/// The earliest time at which the decision could change without new input (failback due, or the end
+/// of a flap hold that blocks a due failback), or null. The loop arms a timer for it and evaluates again.
+/// </param>
+public sealed record FailoverOutcome(FailoverPolicyState State, FailoverEvent? Event, DateTimeOffset? WakeAt);

@@ -1,0 +1,63 @@
+using Patronus.Engine.Persistence;
+
+namespace Patronus.Engine.Failover;
+
+/// <summary>
+/// The current failover policies: an immutable list read by anyone without locks, reloaded from
+/// the store after every successful write, with <see cref="Changed"/> completing so the failover
+/// loop picks the change up at once. Writes are serialised (one at a time).
+/// </summary>
+public sealed class FailoverPolicyService : IDisposable
+{
+    private readonly IPatronusStore _store;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private IReadOnlyList<FailoverPolicy> _current = [];
+    private TaskCompletionSource _changed = NewSignal();
+
+    public FailoverPolicyService(IPatronusStore store) => _store = store;
+
+    public IReadOnlyList<FailoverPolicy> Current => Volatile.Read(ref _current);
+
+    /// <summary>Completes at the next change; read it again after it completes.</summary>
+    public Task Changed => Volatile.Read(ref _changed).Task;
+
+    public bool IsReady { get; private set; }
+
+    /// <summary>Startup, before the topology is synced: removes config policies no longer configured (they may hold paths the topology sync removes).</summary>
+    public Task<StoreResult> RemoveStaleConfigAsync(IReadOnlyList<FailoverPolicy> configured, CancellationToken cancellationToken = default) =>
+        _store.SyncReadOnlyFailoverPoliciesAsync(configured, removeOnly: true, cancellationToken);
+
+    /// <summary>Startup, after the topology: writes the configured policies and loads all.</summary>
+    public async Task<StoreResult> InitializeAsync(IReadOnlyList<FailoverPolicy> configured, CancellationToken cancellationToken = default)
+    {
+        var result = await WriteAsync((s, ct) => s.SyncReadOnlyFailoverPoliciesAsync(configured, removeOnly: false, ct), cancellationToken).ConfigureAwait(false);
+        IsReady = result.Succeeded;
+        return result;
+    }
+
+    /// <summary>Runs one store write and, when it succeeded, publishes the reloaded policies.</summary>
+    public async Task<StoreResult> WriteAsync(Func<IPatronusStore, CancellationToken, Task<StoreResult>> write, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var result = await write(_store, cancellationToken).ConfigureAwait(false);
+            if (result.Succeeded)
+            {
+                Volatile.Write(ref _current, await _store.LoadFailoverPoliciesAsync(cancellationToken).ConfigureAwait(false));
+                Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
+            }
+
+            return result;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Dispose() => _writeGate.Dispose();
+}

@@ -1,0 +1,112 @@
+using System.Net;
+
+namespace Patronus.Engine.Routing.Kernel;
+
+/// <summary>
+/// Makes the kernel's routes (protocol <see cref="RouteMessage.Protocol"/>, one table) equal to a
+/// <see cref="RouteTable"/>: a changed or new prefix is replaced in one netlink request (never
+/// deleted first, so traffic always has a route), a prefix no longer wanted is deleted. What the
+/// kernel accepted is remembered in <see cref="Installed"/>, so the caller's view is the truth;
+/// a refused request stays pending and is tried again on the next <see cref="Sync"/>.
+/// Owned by one loop.
+/// </summary>
+public sealed class KernelRouteApplier : IDisposable
+{
+    private readonly Func<NetlinkRouteSocket> _open;
+    private readonly int _table;
+    private readonly int _metric;
+    private readonly Dictionary<IPNetwork, RouteEntry> _installed = [];
+    private NetlinkRouteSocket? _socket;
+
+    public KernelRouteApplier(int table, int metric, Func<NetlinkRouteSocket>? open = null)
+    {
+        _table = table;
+        _metric = metric;
+        _open = open ?? (() => NetlinkRouteSocket.Open());
+    }
+
+    /// <summary>Routes the kernel has confirmed, by prefix.</summary>
+    public IReadOnlyDictionary<IPNetwork, RouteEntry> Installed => _installed;
+
+    /// <summary>Applies the differences; returns the routes that could not be applied, each with the reason.</summary>
+    public IReadOnlyList<(RouteEntry Route, string Error)> Sync(RouteTable desired)
+    {
+        ArgumentNullException.ThrowIfNull(desired);
+        var failures = new List<(RouteEntry, string)>();
+        NetlinkRouteSocket socket;
+        try
+        {
+            socket = _socket ??= _open();
+        }
+#pragma warning disable CA1031 // any failure to open is reported per route and retried
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            var error = $"cannot open rtnetlink: {ex.Message} (kernel routes need Linux and CAP_NET_ADMIN)";
+            return desired.Routes.Where(r => !Same(_installed.GetValueOrDefault(r.Prefix), r)).Select(r => (r, error)).ToList();
+        }
+
+        var wanted = desired.Routes.ToDictionary(r => r.Prefix);
+        foreach (var route in desired.Routes)
+        {
+            if (Same(_installed.GetValueOrDefault(route.Prefix), route))
+            {
+                continue;
+            }
+
+            var index = 0;
+            if (route.Interface is { } name && (index = NetlinkRouteSocket.InterfaceIndex(name)) == 0)
+            {
+                failures.Add((route, $"interface {name} does not exist"));
+                continue;
+            }
+
+            if (route.Gateway is null && index == 0)
+            {
+                failures.Add((route, $"link {route.LinkId} has neither a gateway nor an interface"));
+                continue;
+            }
+
+            var errno = socket.Replace(route.Prefix, route.Gateway, index, _table, _metric);
+            if (errno == 0)
+            {
+                _installed[route.Prefix] = route;
+            }
+            else
+            {
+                failures.Add((route, $"the kernel refused {route.Prefix} via {route.Gateway?.ToString() ?? route.Interface}: {Describe(errno)}"));
+            }
+        }
+
+        foreach (var (prefix, old) in _installed.Where(kv => !wanted.ContainsKey(kv.Key)).ToList())
+        {
+            var errno = socket.Delete(prefix, null, 0, _table, _metric);
+            if (errno is 0 or 3)
+            {
+                _installed.Remove(prefix); // ESRCH (3): already gone
+            }
+            else
+            {
+                failures.Add((old, $"the kernel refused to delete {prefix}: {Describe(errno)}"));
+            }
+        }
+
+        return failures;
+    }
+
+    private static bool Same(RouteEntry? a, RouteEntry b) =>
+        a is not null && Equals(a.Gateway, b.Gateway) && a.Interface == b.Interface;
+
+    private static string Describe(int errno) => errno switch
+    {
+        1 => "EPERM (needs CAP_NET_ADMIN)",
+        3 => "ESRCH (no such route)",
+        11 => "no answer from the kernel",
+        19 => "ENODEV (no such interface)",
+        22 => "EINVAL",
+        101 => "ENETUNREACH (gateway not reachable on that interface)",
+        _ => $"errno {errno}",
+    };
+
+    public void Dispose() => _socket?.Dispose();
+}

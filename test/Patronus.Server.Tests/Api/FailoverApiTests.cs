@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Patronus.Server.Tests.TestSupport;
+
+namespace Patronus.Server.Tests.Api;
+
+/// <summary>Failover policies over REST, on the quickstart's two live loopback paths plus a path to nothing.</summary>
+public sealed class FailoverApiTests
+{
+    private static async Task<JsonElement> WaitForAsync(RunningServer server, string url, Func<JsonElement, bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        JsonElement last = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await server.GetJsonAsync(url);
+            if (condition(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"condition not met within {timeout}: {last}");
+        return last;
+    }
+
+    private static async Task<JsonElement> CreatedAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task Crud_RoundTrip_AndPathInUse()
+    {
+        await using var server = await RunningServer.StartAsync();
+
+        using var create = await server.PostJsonAsync("/api/v1/failover/policies", """
+            {"name":"to-demo","primary_path_id":"demo-wan1-loopback","backup_path_ids":["demo-wan2-loopback"],
+             "failback_delay_secs":5,"prefixes":["10.99.0.0/16"]}
+            """);
+        var created = await CreatedAsync(create);
+        var id = created.GetProperty("policy_id").GetInt64();
+        Assert.Equal($"/api/v1/failover/policies/{id}", create.Headers.Location?.OriginalString);
+        Assert.Equal(50, created.GetProperty("failover_threshold").GetDouble());  // the seed's defaults
+        Assert.Equal(80, created.GetProperty("failback_threshold").GetDouble());
+        Assert.True(created.GetProperty("enabled").GetBoolean());
+
+        var listed = Assert.Single((await server.GetJsonAsync("/api/v1/failover/policies")).EnumerateArray());
+        Assert.Equal("demo-wan1-loopback", listed.GetProperty("active_path_id").GetString());
+
+        using (var put = await server.PutJsonAsync($"/api/v1/failover/policies/{id}", """
+            {"name":"to-demo","primary_path_id":"demo-wan2-loopback","backup_path_ids":["demo-wan1-loopback"],"enabled":false}
+            """))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        var one = await server.GetJsonAsync($"/api/v1/failover/policies/{id}");
+        Assert.False(one.GetProperty("enabled").GetBoolean());
+        Assert.Equal(60, one.GetProperty("failback_delay_secs").GetInt32());
+
+        using (var inUse = await server.Client.DeleteAsync("/api/v1/paths/demo-wan2-loopback"))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, inUse.StatusCode);
+        }
+
+        using (var delete = await server.Client.DeleteAsync($"/api/v1/failover/policies/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        }
+
+        Assert.Empty((await server.GetJsonAsync("/api/v1/failover/policies")).EnumerateArray());
+        using var missing = await server.Client.GetAsync($"/api/v1/failover/policies/{id}");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("""{"name":"p","primary_path_id":"demo-wan1-loopback","backup_path_ids":["demo-wan1-loopback"]}""", "backup_path_ids[0]", "is the primary path")]
+    [InlineData("""{"name":"p","primary_path_id":"nope","backup_path_ids":[]}""", "primary_path_id", "'nope' is not defined")]
+    [InlineData("""{"name":"p","primary_path_id":"demo-wan1-loopback","backup_path_ids":["ghost"]}""", "backup_path_ids[0]", "'ghost' is not defined")]
+    [InlineData("""{"name":"p","primary_path_id":"demo-wan1-loopback","failover_threshold":80,"failback_threshold":70}""", "failback_threshold", "greater than the failover threshold")]
+    [InlineData("""{"name":"p","primary_path_id":"demo-wan1-loopback","failover_threshold":150}""", "failover_threshold", "out of range")]
+    [InlineData("""{"name":"p","primary_path_id":"demo-wan1-loopback","failback_delay_secs":-1}""", "failback_delay_secs", "out of range")]
+    [InlineData("""{"name":"p","primary_path_id":"demo-wan1-loopback","prefixes":["10.99.1.0/16"]}""", "prefixes[0]", "did you mean 10.99.0.0/16")]
+    [InlineData("""{"name":"p","primary_path_id":"demo-wan1-loopback","prefixes":["10.99.0.0/16","10.99.0.0/16"]}""", "prefixes[1]", "duplicate prefix")]
+    [InlineData("""{"name":"bad name!","primary_path_id":"demo-wan1-loopback"}""", "name", "not a valid name")]
+    [InlineData("""{"name":"p","primary_path_id":"demo-wan1-loopback","bogus":1}""", "bogus", "unknown field")]
+    public async Task Post_Invalid_ProblemNamesField(string body, string field, string fragment)
+    {
+        await using var server = await RunningServer.StartAsync();
+        using var response = await server.PostJsonAsync("/api/v1/failover/policies", body);
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
+        var errors = JsonDocument.Parse(text).RootElement.GetProperty("errors");
+        Assert.True(errors.TryGetProperty(field, out var messages), $"no error for '{field}' in {text}");
+        Assert.Contains(fragment, messages[0].GetString(), StringComparison.Ordinal);
+        Assert.Empty((await server.GetJsonAsync("/api/v1/failover/policies")).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task DeadPrimary_FailsOverToLiveBackup_EventInMetricsFailovers()
+    {
+        await using var server = await RunningServer.StartAsync();
+        // A primary towards a port where nothing answers: it goes Down; the quickstart path stays Up.
+        using (var path = await server.PostJsonAsync("/api/v1/paths", """{"id":"dead","link_id":"demo-wan1","targets":["127.0.0.1:9"]}"""))
+        {
+            Assert.Equal(HttpStatusCode.Created, path.StatusCode);
+        }
+
+        var policy = await CreatedAsync(await server.PostJsonAsync("/api/v1/failover/policies",
+            """{"name":"fo","primary_path_id":"dead","backup_path_ids":["demo-wan2-loopback"]}"""));
+        var id = policy.GetProperty("policy_id").GetInt64();
+
+        await WaitForAsync(server, $"/api/v1/failover/policies/{id}", p => p.GetProperty("active_path_id").GetString() == "demo-wan2-loopback", TimeSpan.FromSeconds(10));
+        var events = await WaitForAsync(server, "/api/v1/metrics/failovers", j => j.GetProperty("failovers").GetArrayLength() >= 1, TimeSpan.FromSeconds(5));
+        var e = events.GetProperty("failovers")[0];
+        Assert.Equal(id, e.GetProperty("policy_id").GetInt64());
+        Assert.Equal("triggered", e.GetProperty("type").GetString());
+        Assert.Equal("dead", e.GetProperty("from_path").GetString());
+        Assert.Equal("demo-wan2-loopback", e.GetProperty("to_path").GetString());
+        Assert.EndsWith("Z", e.GetProperty("timestamp").GetString(), StringComparison.Ordinal);
+        Assert.True(e.GetProperty("details").GetProperty("dead").GetProperty("measured").GetBoolean());
+
+        using var bad = await server.Client.GetAsync("/api/v1/metrics/failovers?since=yesterday");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+}
