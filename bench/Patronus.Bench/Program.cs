@@ -21,15 +21,18 @@ internal static class Program
                 return await ProbeHarness.RunAsync(ProbeHarnessOptions.Parse(rest));
             case "reflector":
                 return await ReflectorHost.RunAsync(rest);
+            case "kernel-routes":
+                return await Routing.KernelRoutesHarness.RunAsync(rest);
             case "micro":
                 BenchmarkSwitcher.FromTypes(
-                    [typeof(HealthStateBenchmarks), typeof(ProbeWindowBenchmarks), typeof(PathEvaluationBenchmarks), typeof(StampPacketBenchmarks)])
+                    [typeof(HealthStateBenchmarks), typeof(ProbeWindowBenchmarks), typeof(PathEvaluationBenchmarks), typeof(StampPacketBenchmarks), typeof(FailoverBenchmarks)])
                     .Run(rest, MicroConfig.Create());
                 return 0;
             default:
-                await Console.Error.WriteLineAsync("usage: Patronus.Bench probes [--paths N] [--seconds S] [--warmup S] [--reflectors K] [--reflector-exe PATH|inproc] [--sink count|sqlite]");
+                await Console.Error.WriteLineAsync("usage: Patronus.Bench probes [--paths N] [--seconds S] [--warmup S] [--reflectors K] [--sources L] [--far-ends N] [--reflector-exe PATH|inproc] [--sink count|sqlite] [--alloc-profile on]");
                 await Console.Error.WriteLineAsync("       Patronus.Bench reflector --listen ADDR:PORT");
                 await Console.Error.WriteLineAsync("       Patronus.Bench micro [--filter *] [BenchmarkDotNet options]");
+                await Console.Error.WriteLineAsync("       Patronus.Bench kernel-routes [--routes N]   (root: rtnetlink in a namespace of its own)");
                 return 2;
         }
     }

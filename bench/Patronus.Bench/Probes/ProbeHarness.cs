@@ -12,12 +12,15 @@ using Patronus.Engine.Probes.Stamp;
 namespace Patronus.Bench.Probes;
 
 /// <summary>
-/// End to end on loopback: N paths with one STAMP target each, monitored by the real
-/// <see cref="PathHealthMonitor"/> with the real <see cref="StampProbeSessionFactory"/> (one UDP
-/// socket per target) at the default <see cref="HealthOptions"/> (1 probe/s per path), against the
-/// engine's <see cref="StampReflector"/> in child processes. After a warm-up it measures, over a fixed
-/// span: CPU of this process and of the reflectors (TotalProcessorTime / wall time, in cores), per
-/// thread kind, probes and replies per second, allocation rate, managed memory per 100 paths
+/// End to end on loopback: N paths with one STAMP target each, spread over L links (source
+/// addresses 127.0.0.1…) and far ends (127.1.x.y, see <see cref="ProbeHarnessOptions.FarEnds"/>),
+/// monitored by the real <see cref="PathHealthMonitor"/> with the real
+/// <see cref="StampProbeSessionFactory"/> (a shared UDP socket per link, one more per path probing
+/// an endpoint its link already probes) at the default <see cref="HealthOptions"/> (1 probe/s per
+/// path), against the engine's <see cref="StampReflector"/> in child processes. After a warm-up it
+/// measures, over a fixed span: CPU of this process and of the reflectors (TotalProcessorTime /
+/// wall time, in cores), per thread kind, probes and replies per second, allocation rate, kernel
+/// receive-buffer drops (host-wide and per socket), managed memory per 100 paths
 /// (GC.GetTotalMemory(true) before the monitor and while it runs), and the share of paths Up.
 /// Traffic stays on 127.0.0.0/8.
 /// </summary>
@@ -42,7 +45,7 @@ internal static class ProbeHarness
         await using var store = new SqliteStore(location!, TimeProvider.System);
         await store.MigrateAsync();
         using var topology = new TopologyService(store);
-        var init = await topology.InitializeAsync(BuildTopology(o, reflectors.Endpoints));
+        var init = await topology.InitializeAsync(BuildTopology(o));
         if (!init.Succeeded)
         {
             throw new InvalidOperationException($"topology: {init.Status} {init.Message}");
@@ -88,6 +91,7 @@ internal static class ProbeHarness
         var gc0 = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
         var pause0 = GC.GetTotalPauseDuration();
         var rcvbuf0 = UdpRcvbufErrors();
+        var socketDrops0 = UdpSocketDrops();
         long exceptions = 0;
         AppDomain.CurrentDomain.FirstChanceException += (_, _) => Interlocked.Increment(ref exceptions);
         for (var left = o.Seconds; left > 0; left -= 10)
@@ -109,6 +113,10 @@ internal static class ProbeHarness
         var pause = GC.GetTotalPauseDuration() - pause0;
         var thrown = Interlocked.Read(ref exceptions);
         var rcvbuf = UdpRcvbufErrors() - rcvbuf0;
+        var socketDrops1 = UdpSocketDrops();
+        var reflectorDrops = socketDrops1.Reflectors - socketDrops0.Reflectors;
+        var senderDrops = socketDrops1.Others - socketDrops0.Others;
+        var openSockets = factory.OpenSocketCount;
 
         allocations?.Enabled = false;
         var final = state.All;
@@ -125,11 +133,13 @@ internal static class ProbeHarness
 
         var n = o.Paths;
         Console.WriteLine();
-        Console.WriteLine(string.Create(inv, $"paths                      {n} (1 STAMP target each, {o.Reflectors} reflector endpoint(s), reflector={o.ReflectorExe}, sink={o.Sink})"));
+        Console.WriteLine(string.Create(inv, $"paths                      {n} (1 STAMP target each, {o.SourceAddresses} links, {o.FarEnds} far ends, {o.Reflectors} reflector(s), reflector={o.ReflectorExe}, sink={o.Sink})"));
+        Console.WriteLine(string.Create(inv, $"STAMP sender sockets open  {openSockets}"));
         Console.WriteLine(string.Create(inv, $"measured                   {seconds:0.0} s after {o.Warmup} s warm-up"));
         Console.WriteLine(string.Create(inv, $"probes sent/s              {(sent1 - sent0) / seconds:0}"));
         Console.WriteLine(string.Create(inv, $"replies matched/s          {(replies1 - replies0) / seconds:0}   (datagrams dropped: {dropped1 - dropped0}, replies dropped by monitor queue: {monitor.DroppedReplies})"));
-        Console.WriteLine(string.Create(inv, $"kernel UDP RcvbufErrors    {rcvbuf} in the span ({rcvbuf / seconds:0}/s; host-wide: a full socket receive buffer, here the reflectors')"));
+        Console.WriteLine(string.Create(inv, $"kernel UDP RcvbufErrors    {rcvbuf} in the span ({rcvbuf / seconds:0}/s; host-wide: a full socket receive buffer)"));
+        Console.WriteLine(string.Create(inv, $"  per-socket drops         reflector sockets {reflectorDrops}, other UDP sockets on the host (here the senders') {senderDrops} (/proc/net/udp*; sockets closed in the span are missed)"));
         Console.WriteLine(string.Create(inv, $"CPU monitor process        {cpu:0.000} cores{(o.ReflectorExe == "inproc" ? " (includes the in-process reflectors)" : "")}"));
         Console.WriteLine(string.Create(inv, $"CPU reflector process(es)  {reflectorCpu:0.000} cores"));
         foreach (var (name, share) in threads.OrderByDescending(t => t.Value).Where(t => t.Value > 0))
@@ -158,7 +168,7 @@ internal static class ProbeHarness
         return 0;
     }
 
-    private static TopologySnapshot BuildTopology(ProbeHarnessOptions o, List<string> endpoints)
+    private static TopologySnapshot BuildTopology(ProbeHarnessOptions o)
     {
         var site = new Site("bench", "Benchmark site", null, ItemSource.Config);
         var links = Enumerable.Range(0, o.SourceAddresses)
@@ -166,7 +176,7 @@ internal static class ProbeHarness
             .ToArray();
         var paths = Enumerable.Range(0, o.Paths)
             .Select(i => new PathDefinition(string.Create(CultureInfo.InvariantCulture, $"p{i:D5}"), "bench path", links[i % links.Length].Id, null,
-                [endpoints[i % endpoints.Count]], ItemSource.Config))
+                [o.FarEnd(i / links.Length % o.FarEnds)], ItemSource.Config))
             .ToArray();
         return new TopologySnapshot([site], links, paths);
     }
@@ -185,6 +195,51 @@ internal static class ProbeHarness
         {
             return 0;
         }
+    }
+
+    /// <summary>
+    /// Datagrams dropped per UDP socket (the last column of /proc/net/udp and /proc/net/udp6),
+    /// summed over the sockets on the reflector ports and over all others (on this box, the
+    /// senders'). Cumulative per socket, so sockets closed between two reads are missed.
+    /// </summary>
+    private static (long Reflectors, long Others) UdpSocketDrops()
+    {
+        long reflectors = 0, others = 0;
+        foreach (var file in new[] { "/proc/net/udp", "/proc/net/udp6" })
+        {
+            string[] lines;
+            try
+            {
+                lines = File.ReadAllLines(file);
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            foreach (var line in lines.Skip(1))
+            {
+                var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length < 13)
+                {
+                    continue;
+                }
+
+                var local = fields[1];
+                var port = int.Parse(local[(local.IndexOf(':', StringComparison.Ordinal) + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                var drops = long.Parse(fields[^1], CultureInfo.InvariantCulture);
+                if (port is >= ProbeHarnessOptions.FirstReflectorPort and < ProbeHarnessOptions.FirstReflectorPort + 100)
+                {
+                    reflectors += drops;
+                }
+                else
+                {
+                    others += drops;
+                }
+            }
+        }
+
+        return (reflectors, others);
     }
 
     private static void SqliteStoreCleanup(DirectoryInfo dir)

@@ -7,13 +7,17 @@ using Patronus.Engine.Probes.Stamp;
 
 namespace Patronus.Bench.Probes;
 
-/// <summary>The far ends: STAMP reflectors on 127.0.0.1, in child processes (default) or in this one.</summary>
+/// <summary>
+/// The far ends: STAMP reflectors on 0.0.0.0:18620… (each answers every 127.1.x.y far end
+/// routed to its port over loopback), in child processes (default) or in this one.
+/// </summary>
 internal sealed class Reflectors : IAsyncDisposable
 {
     private readonly List<Process> _processes = [];
     private readonly List<StampReflector> _inProcess = [];
     private readonly ProbeMetrics _metrics = new();
 
+    /// <summary>The listening endpoints.</summary>
     public List<string> Endpoints { get; } = [];
 
     public static async Task<Reflectors> StartAsync(ProbeHarnessOptions o)
@@ -21,7 +25,7 @@ internal sealed class Reflectors : IAsyncDisposable
         var r = new Reflectors();
         for (var i = 0; i < o.Reflectors; i++)
         {
-            var endpoint = new IPEndPoint(IPAddress.Loopback, ProbeHarnessOptions.FirstReflectorPort + i);
+            var endpoint = new IPEndPoint(IPAddress.Any, ProbeHarnessOptions.FirstReflectorPort + i);
             r.Endpoints.Add(endpoint.ToString());
             if (o.ReflectorExe == "inproc")
             {

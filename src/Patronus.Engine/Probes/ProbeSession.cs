@@ -26,9 +26,10 @@ public sealed record ProbeTarget(string PathId, int TargetIndex, IPEndPoint Remo
 public readonly record struct ProbeReply(uint Sequence, TimeSpan RoundTrip);
 
 /// <summary>
-/// One probing session towards one target, owning its socket. Replies are matched to their probe
+/// One probing session towards one target, on a socket of its link (STAMP and ICMP share one
+/// socket and receive loop among the sessions of a link). Replies are matched to their probe
 /// (by sequence and, where the protocol has one, identifier) and delivered through the callback
-/// given at creation, on the session's receive loop; the callback must be cheap and must not
+/// given at creation, on the socket's receive loop; the callback must be cheap and must not
 /// block (post to a channel). Datagrams that are malformed or match no probe are dropped and
 /// counted in <see cref="ProbeMetrics"/>, never thrown.
 /// </summary>

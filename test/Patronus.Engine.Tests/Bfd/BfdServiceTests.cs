@@ -42,8 +42,10 @@ public sealed class BfdServiceTests : IAsyncLifetime
         }
     }
 
-    private static BfdPathSettings Bfd(string peer, int txMs = 20, BfdAuthSettings? auth = null) =>
-        new(peer, DesiredMinTxMs: txMs, RequiredMinRxMs: 20, DetectMultiplier: 3, Auth: auth);
+    // 50 ms × 5 (250 ms detection): fast enough for short tests, slack enough that a loaded CI box
+    // starving a loop for a moment does not flap the sessions these tests assume stable.
+    private static BfdPathSettings Bfd(string peer, int txMs = 50, BfdAuthSettings? auth = null) =>
+        new(peer, DesiredMinTxMs: txMs, RequiredMinRxMs: 50, DetectMultiplier: 5, Auth: auth);
 
     private async Task<Node> StartAsync(string local, BfdPathSettings? bfd)
     {
@@ -101,8 +103,8 @@ public sealed class BfdServiceTests : IAsyncLifetime
     {
         var a = await StartAsync(_a, Bfd(_b));
         var b = await StartAsync(_b, Bfd(_a));
-        await WaitAsync(a, s => s.SessionState == BfdState.Up && s.State!.RemoteMinRxInterval == 20_000, "a up");
-        await WaitAsync(b, s => s.SessionState == BfdState.Up && s.State!.RemoteMinRxInterval == 20_000, "b up");
+        await WaitAsync(a, s => s.SessionState == BfdState.Up && s.State!.RemoteMinRxInterval == 50_000, "a up");
+        await WaitAsync(b, s => s.SessionState == BfdState.Up && s.State!.RemoteMinRxInterval == 50_000, "b up");
 
         var values = new Dictionary<string, double>(StringComparer.Ordinal);
         using var listener = new MeterListener();
@@ -118,10 +120,10 @@ public sealed class BfdServiceTests : IAsyncLifetime
         listener.Start();
         listener.RecordObservableInstruments();
 
-        // Two services in this process publish under the same meter name: both report p as Up at 20 ms × 3.
+        // Two services in this process publish under the same meter name: both report p as Up at 50 ms × 5.
         Assert.Equal(3, values["patronus.bfd.session.state"]);
-        Assert.Equal(20, values["patronus.bfd.session.transmit_interval"]);
-        Assert.Equal(60, values["patronus.bfd.session.detection_time"]);
+        Assert.Equal(50, values["patronus.bfd.session.transmit_interval"]);
+        Assert.Equal(250, values["patronus.bfd.session.detection_time"]);
     }
 
     [Fact]
@@ -129,15 +131,15 @@ public sealed class BfdServiceTests : IAsyncLifetime
     {
         var a = await StartAsync(_a, Bfd(_b));
         var b = await StartAsync(_b, Bfd(_a));
-        var up = await WaitAsync(b, s => s.SessionState == BfdState.Up && s.State!.RemoteDesiredMinTxInterval == 20_000, "b up at 20 ms");
+        var up = await WaitAsync(b, s => s.SessionState == BfdState.Up && s.State!.RemoteDesiredMinTxInterval == 50_000, "b up at 50 ms");
         await WaitAsync(a, s => s.SessionState == BfdState.Up, "a up");
 
-        await a.UpdateAsync(Bfd(_b, txMs: 40));
+        await a.UpdateAsync(Bfd(_b, txMs: 100));
 
-        var changed = await WaitAsync(b, s => s.State!.RemoteDesiredMinTxInterval == 40_000, "b sees a's new 40 ms");
+        var changed = await WaitAsync(b, s => s.State!.RemoteDesiredMinTxInterval == 100_000, "b sees a's new 100 ms");
         Assert.Equal(BfdState.Up, changed.SessionState);
         Assert.Equal(up.LastChange, changed.LastChange); // no flap
-        var aView = await WaitAsync(a, s => !s.State!.PollActive && s.State.DesiredMinTxInterval == 40_000, "a's Poll completed");
+        var aView = await WaitAsync(a, s => !s.State!.PollActive && s.State.DesiredMinTxInterval == 100_000, "a's Poll completed");
         Assert.Equal(BfdState.Up, aView.SessionState);
     }
 
@@ -183,7 +185,7 @@ public sealed class BfdServiceTests : IAsyncLifetime
         }
 
         await drops.WaitForAsync(["truncated", "version_mismatch", "too_long", "ttl"], s_deadline);
-        await Task.Delay(200); // several detection times: the forged Down must have had no effect
+        await Task.Delay(600); // more than two detection times: the forged Down must have had no effect
         var after = b.Service.Sessions["p"];
         Assert.Equal(BfdState.Up, after.SessionState);
         Assert.Equal(up.LastChange, after.LastChange);

@@ -1,57 +1,74 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
+using System.Runtime.CompilerServices;
 
 namespace Patronus.Engine.Probes.Stamp;
 
 /// <summary>
-/// One STAMP Session-Sender towards one reflector, owning a connected UDP socket.
+/// One STAMP Session-Sender towards one reflector: a thin handle on a <see cref="StampSocket"/>
+/// shared with the other sessions of its link, holding the target and the send times of
+/// outstanding probes.
 /// <list type="bullet">
-/// <item><see cref="SendAsync"/> stamps the packet with the wall clock (NTP format) and records
-/// the monotonic send time in a ring indexed by sequence; no allocation per probe. Sends are
-/// synchronous (UDP does not wait for the peer) and must come from one caller at a time.</item>
-/// <item>The receive loop matches a reply by its Session-Sender Sequence Number against the ring
-/// (a reply to a sequence the ring no longer holds is unmatched) and reports
-/// RTT = (monotonic now − monotonic send) − (T3 − T2), subtracting the reflector hold time only
-/// when 0 ≤ hold &lt; RTT (a reflector with a broken clock cannot produce a negative RTT).</item>
-/// <item>Datagrams that are short, carry a zero error-estimate Multiplier (RFC 4656 §4.1.2), come
-/// from another source, or match no probe are dropped and counted ("stamp", reason).</item>
-/// <item>An ICMP port unreachable makes Linux fail the next receive (ECONNREFUSED) or send on a
-/// connected socket: the receive loop logs and continues; that send returns false.</item>
+/// <item><see cref="SendAsync"/> stamps the packet with the wall clock (NTP format), records the
+/// monotonic send time in a ring indexed by sequence and sends it to the reflector from the shared
+/// socket; no allocation per probe. Sends are synchronous (UDP does not wait for the peer) and must
+/// come from one caller at a time.</item>
+/// <item>The socket's receive loop routes replies from this session's reflector (address and
+/// port) to <see cref="OnDatagram"/>, which matches a reply by its full 32-bit Session-Sender
+/// Sequence Number against the ring (a reply to a sequence the ring no longer holds is unmatched)
+/// and reports RTT = (monotonic now − monotonic send) − (T3 − T2), subtracting the reflector hold
+/// time only when 0 ≤ hold &lt; RTT (a reflector with a broken clock cannot produce a negative RTT).</item>
+/// <item>Datagrams that are short, carry a zero error-estimate Multiplier (RFC 4656 §4.1.2) or
+/// match no probe are dropped and counted ("stamp", reason); the socket drops and counts those
+/// from a source no session probes and oversized ones.</item>
+/// <item>A send the kernel refuses (no route, interface down) returns false and is counted; the
+/// first of a run is logged at Warning, the recovery at Information.</item>
 /// </list>
+/// Disposing stops the routing to this session; the last session of a socket closes it. Kept
+/// small (344 octets with its ring, measured with dotnet-gcdump) because there is one per probe
+/// target: what the sessions of a link share (clock, metrics, logger, factory) lives on the socket.
 /// </summary>
 internal sealed class StampProbeSession : IProbeSession
 {
-    // Probes that can still be matched. At 10 probes/s this is 25 s of probes, far beyond any
-    // probe timeout; a reply older than that is not worth an RTT sample.
-    private const int RingSize = 256;
-    private const int ReceiveBufferSize = 2048;
+    /// <summary>
+    /// Probes that can still be matched (8 octets each, 256 per session). A probe times out after
+    /// at most HealthOptions.MaxTimeout (default 1 s) and a target is probed at most every
+    /// HealthOptions.FastInterval (default 100 ms), so with the defaults at most 10 probes await a
+    /// reply at once; 32 slots hold 3.2 s of fast probing (32 s at the normal 1/s) and cover a 1 s
+    /// timeout for fast intervals down to 31.25 ms. A reply older than 32 probes is unmatched, which
+    /// costs nothing the monitor uses: it is past its probe's timeout and would count as late.
+    /// 64 slots (6.4 s) cost 25 KB more per 100 paths, which left the benchmark at the edge of its
+    /// 200 KB bar (docs/performance.md).
+    /// </summary>
+    internal const int RingSize = 32;
 
-    private static readonly TimeSpan s_errorBackoff = TimeSpan.FromMilliseconds(100);
+    private const string Protocol = StampProbeSessionFactory.MetricProtocol;
 
-    private readonly Socket _socket;
-    private readonly ProbeTarget _target;
-    private readonly SocketAddress _remote;
+    private readonly string _pathId;
+    private readonly int _targetIndex;
+    private readonly IPEndPoint _remote;
+    private readonly uint _scopeId;
     private readonly Action<ProbeReply> _onReply;
-    private readonly TimeProvider _timeProvider;
-    private readonly ProbeMetrics _metrics;
-    private readonly ILogger _logger;
-    private readonly Slot[] _ring = new Slot[RingSize];
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private Ring _ring;
+    private bool _sendFailing;
     private int _disposed;
 
-    public StampProbeSession(Socket socket, ProbeTarget target, Action<ProbeReply> onReply, TimeProvider timeProvider, ProbeMetrics metrics, ILogger logger)
+    public StampProbeSession(StampSocket socket, StampPeer peer, ProbeTarget target, IPEndPoint remote, Action<ProbeReply> onReply)
     {
-        _socket = socket;
-        _target = target;
-        _remote = target.Remote.Serialize();
+        Socket = socket;
+        Peer = peer;
+        _pathId = target.PathId;
+        _targetIndex = target.TargetIndex;
+        _remote = remote;
+        _scopeId = remote.AddressFamily == AddressFamily.InterNetworkV6 ? (uint)remote.Address.ScopeId : 0;
         _onReply = onReply;
-        _timeProvider = timeProvider;
-        _metrics = metrics;
-        _logger = logger;
-        _loop = ReceiveLoopAsync(_stop.Token);
     }
+
+    /// <summary>The shared socket this session sends from and is routed by.</summary>
+    public StampSocket Socket { get; }
+
+    /// <summary>The reflector's address and port, the routing key on <see cref="Socket"/>.</summary>
+    public StampPeer Peer { get; }
 
     public ValueTask<bool> SendAsync(uint sequence, CancellationToken cancellationToken)
     {
@@ -60,52 +77,56 @@ internal sealed class StampProbeSession : IProbeSession
             return ValueTask.FromCanceled<bool>(cancellationToken);
         }
 
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        var time = Socket.TimeProvider;
         Span<byte> packet = stackalloc byte[StampSenderPacket.Size];
-        var now = NtpTimestamp.FromDateTimeOffset(_timeProvider.GetUtcNow());
+        var now = NtpTimestamp.FromDateTimeOffset(time.GetUtcNow());
         new StampSenderPacket(sequence, now, ErrorEstimate.Unsynchronized).TryWrite(packet, out _);
 
         // Recorded before the send so that a reply cannot overtake its record.
-        Record(sequence, _timeProvider.GetTimestamp());
+        Record(sequence, Socket.Ticks(time.GetTimestamp()));
         try
         {
-            _socket.Send(packet);
-            _metrics.Sent("stamp");
+            Socket.SendTo(packet, Peer, _scopeId);
+            Socket.Metrics.Sent(Protocol);
+            if (_sendFailing)
+            {
+                _sendFailing = false;
+                Log.SessionSendRecovered(Socket.Logger, _pathId, _targetIndex, _remote);
+            }
+
             return ValueTask.FromResult(true);
         }
         catch (SocketException ex)
         {
-            _metrics.SendFailed("stamp");
-            Log.SessionSendFailed(_logger, _target.PathId, _target.TargetIndex, _target.Remote, sequence, ex.SocketErrorCode);
+            Socket.Metrics.SendFailed(Protocol);
+            Log.SessionSendFailed(Socket.Logger, _pathId, _targetIndex, _remote, sequence, ex.SocketErrorCode);
+            if (!_sendFailing)
+            {
+                _sendFailing = true;
+                Log.SessionSendFailing(Socket.Logger, _pathId, _targetIndex, _remote, ex.SocketErrorCode);
+            }
+
             return ValueTask.FromResult(false);
         }
         catch (ObjectDisposedException)
         {
+            // The factory was disposed under us.
             return ValueTask.FromResult(false);
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops the routing to this session; closes the shared socket if this was its last session.</summary>
+    public ValueTask DisposeAsync() =>
+        Interlocked.Exchange(ref _disposed, 1) == 0 ? Socket.Owner.ReleaseAsync(this) : ValueTask.CompletedTask;
+
+    /// <summary>Handles one datagram from this session's reflector (on the socket's receive loop). <paramref name="receivedAt"/> is monotonic.</summary>
+    internal void OnDatagram(ReadOnlySpan<byte> datagram, long receivedAt)
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _loop.ConfigureAwait(false);
-        _socket.Dispose();
-        _stop.Dispose();
-    }
-
-    /// <summary>Handles one received datagram (internal for tests). <paramref name="receivedAt"/> is monotonic.</summary>
-    internal void OnDatagram(ReadOnlySpan<byte> datagram, SocketAddress from, long receivedAt)
-    {
-        if (!SameEndpoint(from, _remote))
-        {
-            Drop(datagram.Length, "wrong_source");
-            return;
-        }
-
         if (!StampReflectorPacket.TryRead(datagram, out var reply))
         {
             Drop(datagram.Length, "too_short");
@@ -118,110 +139,56 @@ internal sealed class StampProbeSession : IProbeSession
             return;
         }
 
-        if (!TryMatch(reply.SenderSequence, out var sentAt))
+        if (!TryMatch(reply.SenderSequence, out var sentTicks))
         {
             Drop(datagram.Length, "unmatched");
             return;
         }
 
-        var rtt = _timeProvider.GetElapsedTime(sentAt, receivedAt);
+        // Unsigned 32-bit difference: exact across the wrap of the 32-bit tick counter.
+        var rtt = TimeSpan.FromTicks((uint)(Socket.Ticks(receivedAt) - sentTicks));
         if (reply.TryGetHoldTime(out var hold) && hold >= TimeSpan.Zero && hold < rtt)
         {
             rtt -= hold;
         }
 
-        _metrics.Reply("stamp");
-        _onReply(new ProbeReply(reply.SenderSequence, rtt));
-    }
+        Socket.Metrics.Reply(Protocol);
 
-    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
-    {
-        await Task.Yield();
-        var buffer = GC.AllocateUninitializedArray<byte>(ReceiveBufferSize);
-        var from = new SocketAddress(_socket.AddressFamily);
-        while (!cancellationToken.IsCancellationRequested)
+        // A reply being routed while DisposeAsync runs is counted but no longer delivered.
+        if (Volatile.Read(ref _disposed) == 0)
         {
-            try
-            {
-                var length = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, from, cancellationToken).ConfigureAwait(false);
-                OnDatagram(buffer.AsSpan(0, length), from, _timeProvider.GetTimestamp());
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset
-                or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.MessageSize)
-            {
-                // The path reported an error (ICMP) or a datagram was oversized: not fatal.
-                Log.SessionReceiveError(_logger, _target.PathId, _target.TargetIndex, _target.Remote, ex.SocketErrorCode);
-            }
-#pragma warning disable CA1031 // the loop must outlive any one datagram, including a throwing callback
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                Log.SessionLoopError(_logger, _target.PathId, _target.TargetIndex, _target.Remote, ex);
-                try
-                {
-                    await Task.Delay(s_errorBackoff, _timeProvider, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-            }
+            _onReply(new ProbeReply(reply.SenderSequence, rtt));
         }
     }
 
     private void Drop(int length, string reason)
     {
-        _metrics.Dropped("stamp", reason);
-        Log.SessionDropped(_logger, _target.PathId, _target.TargetIndex, _target.Remote, length, reason);
+        Socket.Metrics.Dropped(Protocol, reason);
+        Log.SessionDropped(Socket.Logger, _pathId, _targetIndex, _remote, length, reason);
     }
 
-    // The ring is written by the sender and read by the receive loop without a lock: a per-slot
-    // version is odd while the slot is being written (a seqlock), and a reader that sees it change
-    // treats the reply as unmatched.
-    private void Record(uint sequence, long sentAt)
+    // The ring is written by the sender and read by the receive loop without a lock. A slot is
+    // one 64-bit word — the full sequence in the high half, the send time in the low half (100 ns
+    // ticks of the monotonic clock, mod 2^32, i.e. 429 s, far past any probe timeout) — written
+    // and read atomically, so a reader never sees one probe's sequence with another's time, and a
+    // reply matches only the exact sequence recorded. 0 means empty: a record that would be 0
+    // (sequence 0 sent at tick 0 mod 2^32) is stored as tick 1, 100 ns off.
+    private void Record(uint sequence, uint sentTicks)
     {
-        ref var slot = ref _ring[sequence % RingSize];
-        Interlocked.Increment(ref slot.Version);
-        slot.Sequence = sequence;
-        slot.SentAt = sentAt;
-        Interlocked.Increment(ref slot.Version);
+        var value = ((ulong)sequence << 32) | sentTicks;
+        Volatile.Write(ref _ring[(int)(sequence % RingSize)], value == 0 ? 1 : value);
     }
 
-    private bool TryMatch(uint sequence, out long sentAt)
+    private bool TryMatch(uint sequence, out uint sentTicks)
     {
-        ref var slot = ref _ring[sequence % RingSize];
-        var before = Volatile.Read(ref slot.Version);
-        var recorded = slot.Sequence;
-        sentAt = slot.SentAt;
-        Interlocked.MemoryBarrier();
-        var after = Volatile.Read(ref slot.Version);
-        return before != 0 && (before & 1) == 0 && before == after && recorded == sequence;
+        var value = Volatile.Read(ref _ring[(int)(sequence % RingSize)]);
+        sentTicks = (uint)value;
+        return value != 0 && (uint)(value >> 32) == sequence;
     }
 
-    // The kernel only delivers the connected peer's datagrams; this is the belt to its braces.
-    // Compares family, port and address of two native sockaddrs (IPv6 flow label and scope left
-    // out: the flow label differs per packet).
-    private static bool SameEndpoint(SocketAddress a, SocketAddress b)
+    [InlineArray(RingSize)]
+    private struct Ring
     {
-        if (a.Family != b.Family || a.Size < 8 || b.Size < 8)
-        {
-            return false;
-        }
-
-        var x = a.Buffer.Span;
-        var y = b.Buffer.Span;
-        return a.Family == AddressFamily.InterNetworkV6
-            ? a.Size >= 24 && b.Size >= 24 && x.Slice(2, 2).SequenceEqual(y.Slice(2, 2)) && x.Slice(8, 16).SequenceEqual(y.Slice(8, 16))
-            : x.Slice(2, 6).SequenceEqual(y.Slice(2, 6));
-    }
-
-    private struct Slot
-    {
-        public int Version;
-        public uint Sequence;
-        public long SentAt;
+        private ulong _slot;
     }
 }

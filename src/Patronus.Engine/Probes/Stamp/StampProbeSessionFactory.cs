@@ -1,28 +1,38 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using Microsoft.Extensions.Logging;
 
 namespace Patronus.Engine.Probes.Stamp;
 
 /// <summary>
-/// Opens STAMP Session-Sender sessions (RFC 8762 §4.2, unauthenticated): one UDP socket per target,
-/// bound to the target's interface (SO_BINDTODEVICE) and source address when given, connected to
-/// <see cref="ProbeTarget.Remote"/> (which carries the port; 862 by default is the caller's choice).
+/// Opens STAMP Session-Sender sessions (RFC 8762 §4.2, unauthenticated) to
+/// <see cref="ProbeTarget.Remote"/> (which carries the port; 862 by default is the caller's
+/// choice). Sessions of one link — same address family, source address and interface
+/// (SO_BINDTODEVICE) — share an unconnected UDP socket and its one receive loop
+/// (<see cref="StampSocket"/>), which routes replies by their source address and port. A second
+/// session to a reflector that a socket already serves goes to another socket of the link's pool,
+/// opened when none is free of that reflector, so routing stays exact. The last session of a
+/// socket closes it when disposed.
 /// </summary>
-public sealed class StampProbeSessionFactory : IProbeSessionFactory
+/// <remarks>
+/// A socket per session cost 902 KB of managed memory per 100 paths in the probe benchmark
+/// (docs/performance.md); 10,000 paths over 4 links to distinct reflectors now use 4 sockets.
+/// </remarks>
+public sealed class StampProbeSessionFactory : IProbeSessionFactory, IAsyncDisposable, IDisposable
 {
-    // Linux: SOL_SOCKET = 1, SO_BINDTODEVICE = 25; interface names are at most IFNAMSIZ − 1 = 15 octets.
-    private const int SolSocket = 1;
-    private const int SoBindToDevice = 25;
-    private const int MaxInterfaceNameLength = 15;
-    private const int EPerm = 1;
-    private const int ENoDev = 19;
+    /// <summary>The <c>protocol</c> tag of <see cref="ProbeMetrics"/>.</summary>
+    internal const string MetricProtocol = "stamp";
 
+    private readonly Lock _gate = new();
+
+    // Per link, the sockets in opening order; a session takes the first one free of its reflector.
+    private readonly Dictionary<StampSocketBinding, List<StampSocket>> _pools = [];
     private readonly TimeProvider _timeProvider;
     private readonly ProbeMetrics _metrics;
     private readonly ILogger _logger;
+    private bool _disposed;
 
+    /// <summary>Creates the factory; sockets are opened by the first session that needs them.</summary>
     public StampProbeSessionFactory(TimeProvider timeProvider, ProbeMetrics metrics, ILogger<StampProbeSessionFactory> logger)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -33,109 +43,124 @@ public sealed class StampProbeSessionFactory : IProbeSessionFactory
         _logger = logger;
     }
 
+    /// <inheritdoc />
     public ProbeProtocol Protocol => ProbeProtocol.Stamp;
 
+    /// <summary>Shared sockets currently open, over all links.</summary>
+    internal int OpenSocketCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pools.Values.Sum(pool => pool.Count);
+            }
+        }
+    }
+
+    /// <inheritdoc />
     public bool TryCreate(ProbeTarget target, Action<ProbeReply> onReply, out IProbeSession? session, out string? failure)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(onReply);
         session = null;
-        var remote = target.Remote;
-        if (target.SourceAddress is { } source && source.AddressFamily != remote.AddressFamily)
+
+        // An IPv4-mapped IPv6 address is IPv4 on the wire: probe it from the link's IPv4 socket.
+        var remote = target.Remote.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(target.Remote.Address.MapToIPv4(), target.Remote.Port) : target.Remote;
+        var source = target.SourceAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : target.SourceAddress;
+        if (!StampPeer.TryFrom(remote, out var peer))
+        {
+            failure = $"target {remote} is neither IPv4 nor IPv6";
+            return false;
+        }
+
+        if (source is not null && source.AddressFamily != remote.AddressFamily)
         {
             failure = $"source address {source} and target {remote} are not the same address family";
             return false;
         }
 
-        var socket = new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        try
+        var binding = new StampSocketBinding(remote.AddressFamily, source, target.Interface);
+        StampProbeSession created;
+        lock (_gate)
         {
-            if (target.Interface is { } name && !TryBindToDevice(socket, name, out failure))
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _pools.TryGetValue(binding, out var pool);
+            var socket = pool?.Find(s => !s.Has(peer));
+            var isNew = socket is null;
+            if (socket is null && !StampSocket.TryOpen(this, binding, _timeProvider, _metrics, _logger, out socket, out failure))
             {
-                socket.Dispose();
                 return false;
             }
 
-            if (target.SourceAddress is { } address && !TryBind(socket, address, out failure))
+            created = new StampProbeSession(socket!, peer, target, remote, onReply);
+            socket!.Add(created);
+            if (isNew)
             {
-                socket.Dispose();
-                return false;
-            }
+                if (pool is null)
+                {
+                    pool = [];
+                    _pools.Add(binding, pool);
+                }
 
-            try
-            {
-                socket.Connect(remote);
+                pool.Add(socket);
+                socket.Start();
+                Log.SocketOpened(_logger, binding, (IPEndPoint)socket.Socket.LocalEndPoint!, socket.ReceiveBufferBytes, pool.Count);
             }
-            catch (SocketException ex)
-            {
-                failure = $"cannot reach {remote}{Via(target)}: {ex.Message}";
-                socket.Dispose();
-                return false;
-            }
-
-            session = new StampProbeSession(socket, target, onReply, _timeProvider, _metrics, _logger);
-            failure = null;
-            return true;
         }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+
+        session = created;
+        failure = null;
+        return true;
     }
 
-    private static bool TryBindToDevice(Socket socket, string name, out string? failure)
+    /// <summary>Closes every shared socket; sessions still open send nothing (false) from then on.</summary>
+    public void Dispose()
     {
-        if (!OperatingSystem.IsLinux())
+        foreach (var socket in TakeAllSockets())
         {
-            failure = $"binding to interface {name} (SO_BINDTODEVICE) is supported on Linux only";
-            return false;
-        }
-
-        if (name.Length is 0 or > MaxInterfaceNameLength || !Ascii.IsValid(name) || name.Contains('\0', StringComparison.Ordinal))
-        {
-            failure = $"'{name}' is not a valid interface name (1–{MaxInterfaceNameLength} ASCII characters)";
-            return false;
-        }
-
-        Span<byte> value = stackalloc byte[MaxInterfaceNameLength + 1];
-        value.Clear();
-        var length = Encoding.ASCII.GetBytes(name, value);
-        try
-        {
-            socket.SetRawSocketOption(SolSocket, SoBindToDevice, value[..(length + 1)]);
-            failure = null;
-            return true;
-        }
-        catch (SocketException ex)
-        {
-            failure = ex.NativeErrorCode switch
-            {
-                ENoDev => $"interface {name} does not exist",
-                EPerm => $"binding to interface {name} needs CAP_NET_RAW (run as root or grant the capability)",
-                _ when ex.SocketErrorCode == SocketError.AccessDenied => $"binding to interface {name} needs CAP_NET_RAW (run as root or grant the capability)",
-                _ => $"cannot bind to interface {name}: {ex.Message}",
-            };
-            return false;
+            socket.Stop();
         }
     }
 
-    private static bool TryBind(Socket socket, IPAddress address, out string? failure)
+    /// <summary>Closes every shared socket and waits for the receive loops to end (no reply is delivered after this).</summary>
+    public async ValueTask DisposeAsync()
     {
-        try
+        foreach (var socket in TakeAllSockets())
         {
-            socket.Bind(new IPEndPoint(address, 0));
-            failure = null;
-            return true;
-        }
-        catch (SocketException ex)
-        {
-            failure = ex.SocketErrorCode == SocketError.AddressNotAvailable
-                ? $"source address {address} is not on this host"
-                : $"cannot bind source address {address}: {ex.Message}";
-            return false;
+            await socket.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private static string Via(ProbeTarget target) => target.Interface is null ? "" : $" via {target.Interface}";
+    internal ValueTask ReleaseAsync(StampProbeSession session)
+    {
+        StampSocket? last = null;
+        lock (_gate)
+        {
+            var socket = session.Socket;
+            socket.Remove(session);
+            if (socket.SessionCount == 0 && _pools.TryGetValue(socket.Binding, out var pool) && pool.Remove(socket))
+            {
+                if (pool.Count == 0)
+                {
+                    _pools.Remove(socket.Binding);
+                }
+
+                last = socket;
+            }
+        }
+
+        return last?.DisposeAsync() ?? ValueTask.CompletedTask;
+    }
+
+    private List<StampSocket> TakeAllSockets()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            var all = _pools.Values.SelectMany(pool => pool).ToList();
+            _pools.Clear();
+            return all;
+        }
+    }
 }
