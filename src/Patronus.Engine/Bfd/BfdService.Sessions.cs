@@ -85,6 +85,7 @@ public sealed partial class BfdService
 
         session.Listener = listener;
         session.Sender = sender;
+        session.EverUp = false;
         uint discriminator;
         do
         {
@@ -317,7 +318,7 @@ public sealed partial class BfdService
 
         var view = new BfdSessionView(session.PathId, session.Settings, session.Link.SourceAddress, session.Sender?.SourcePort ?? 0,
             snapshot ?? session.Core?.ToSnapshot(), session.Error, _adminOverrides.GetValueOrDefault(session.PathId),
-            session.LastChange, session.LastChangeReason, session.Counters);
+            session.LastChange, session.LastChangeReason, session.Counters, session.EverUp);
         session.View = view;
         if (!session.Closed)
         {
@@ -403,6 +404,8 @@ public sealed partial class BfdService
         public BfdStateChangeReason? LastChangeReason { get; set; }
 
         public BfdSessionCounters Counters { get; } = new();
+
+        public bool EverUp { get; set; }
 
         /// <summary>Same sockets: peer, hop mode, local address and interface unchanged.</summary>
         public bool SameEndpoints(BfdPathSettings settings, WanLink link) =>

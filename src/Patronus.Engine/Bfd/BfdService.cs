@@ -245,6 +245,7 @@ public sealed partial class BfdService : BackgroundService, IPathLivenessSource
         var at = _time.GetUtcNow() - _time.GetElapsedTime(change.Timestamp);
         session.LastChange = at;
         session.LastChangeReason = change.Reason;
+        session.EverUp |= change.NewState == BfdState.Up;
         LogStateChange(_logger, session.PathId, change.OldState, change.NewState, change.Diagnostic, change.Reason);
         var view = RefreshView(session, force: true);
         var e = new BfdSessionEvent(session.PathId, change, at, view);

@@ -16,6 +16,7 @@ namespace Patronus.Engine.Bfd;
 /// <param name="LastChange">When the state last changed (UTC), or null.</param>
 /// <param name="LastChangeReason">What caused it.</param>
 /// <param name="Counters">Packet counters, updated live by the loop.</param>
+/// <param name="EverUp">The session has been Up since it was opened: until then its Down is "not yet", not "failed".</param>
 public sealed record BfdSessionView(
     string PathId,
     BfdPathSettings Settings,
@@ -26,13 +27,21 @@ public sealed record BfdSessionView(
     bool AdminDownOverride,
     DateTimeOffset? LastChange,
     BfdStateChangeReason? LastChangeReason,
-    BfdSessionCounters Counters)
+    BfdSessionCounters Counters,
+    bool EverUp)
 {
     /// <summary>The session state, Down when the session is not running.</summary>
     public BfdState SessionState => State?.SessionState ?? BfdState.Down;
 
-    /// <summary>Seed 003's health score of a BFD state: Up 100, Init 50, Down 0 (AdminDown: null — BFD does not judge the path).</summary>
-    public double? HealthScore => SessionState switch
+    /// <summary>BFD says the path is down: the session was Up and is now Down (not AdminDown, not still starting).</summary>
+    public bool IsDown => EverUp && SessionState == BfdState.Down;
+
+    /// <summary>
+    /// Seed 003's health score of a BFD state: Up 100, Init 50, Down 0. Null — no opinion — when
+    /// AdminDown, and before the session has first come Up: every session starts Down, and a peer
+    /// still starting is no evidence against the path (the probes judge it meanwhile).
+    /// </summary>
+    public double? HealthScore => !EverUp ? null : SessionState switch
     {
         BfdState.Up => 100,
         BfdState.Init => 50,

@@ -234,8 +234,9 @@ public sealed partial class FailoverService : BackgroundService
                 }
 
                 var h = _health.Get(id);
-                bool? bfdDown = _bfd is not null && _bfd.Sessions.TryGetValue(id, out var session) && session.State is { } s
-                    ? s.SessionState == BfdState.Down
+                // A session that has not been Up yet, or is AdminDown, gives no opinion (BfdSessionView.HealthScore).
+                bool? bfdDown = _bfd is not null && _bfd.Sessions.TryGetValue(id, out var session) && session.HealthScore is not null
+                    ? session.IsDown
                     : null;
                 inputs[id] = new FailoverPathInput(id, h?.HealthScore ?? 0, bfdDown, h?.LastChecked is not null);
             }

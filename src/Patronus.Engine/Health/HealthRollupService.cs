@@ -19,8 +19,15 @@ public sealed partial class HealthRollupService : BackgroundService
     private readonly HealthPersistenceOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly Paths.TopologyService? _topology;
 
-    public HealthRollupService(IPatronusStore store, IOptions<HealthPersistenceOptions> options, TimeProvider timeProvider, ILogger<HealthRollupService> logger)
+    /// <param name="store">The store.</param>
+    /// <param name="options">Intervals and retention.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="logger">The log.</param>
+    /// <param name="topology">When given, the first pass waits until the store is migrated and the topology loaded (else it would meet missing tables on a fresh data directory).</param>
+    public HealthRollupService(IPatronusStore store, IOptions<HealthPersistenceOptions> options, TimeProvider timeProvider, ILogger<HealthRollupService> logger,
+        Paths.TopologyService? topology = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
@@ -31,10 +38,25 @@ public sealed partial class HealthRollupService : BackgroundService
         _options = options.Value;
         _time = timeProvider;
         _logger = logger;
+        _topology = topology;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        while (_topology is { IsReady: false })
+        {
+            try
+            {
+                // Changed completes just before IsReady is set: check again shortly as well.
+                await Task.WhenAny(_topology.Changed, Task.Delay(TimeSpan.FromMilliseconds(100), _time, stoppingToken)).ConfigureAwait(false);
+                stoppingToken.ThrowIfCancellationRequested();
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+
         using var timer = new PeriodicTimer(_options.RollupInterval, _time);
         try
         {

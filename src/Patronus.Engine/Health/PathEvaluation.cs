@@ -18,6 +18,15 @@ public readonly record struct TargetView(WindowMeasurement? Measurement, bool Re
 /// </summary>
 public static class PathEvaluation
 {
+    /// <summary>
+    /// Answered probes a target's window must hold before its jitter counts in the score: with
+    /// fewer, one cold-start round trip (ARP resolution, a socket's first send) is the whole
+    /// jitter and would fail a healthy path at startup. Jitter is still reported.
+    /// </summary>
+    public const int MinJitterSamples = 5;
+
+    private static double ScoredJitter(WindowMeasurement m) => m.Answered >= MinJitterSamples ? m.JitterMs : 0;
+
     public static PathHealthSnapshot Evaluate(string pathId, IReadOnlyList<TargetView> targets, int quorum, HealthThresholds thresholds, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(targets);
@@ -33,7 +42,7 @@ public static class PathEvaluation
             if (t.Measurement is { } m)
             {
                 measured++;
-                var score = HealthScoring.Score(m.LatencyMs, m.LossPct, m.JitterMs, thresholds);
+                var score = HealthScoring.Score(m.LatencyMs, m.LossPct, ScoredJitter(m), thresholds);
                 // Unreachable targets rank below every reachable one.
                 ranked[i] = (t.Reachable ? score : score - 1000, i);
             }
@@ -56,7 +65,7 @@ public static class PathEvaluation
         ranked.Sort((a, b) => b.Score.CompareTo(a.Score) is var c && c != 0 ? c : a.Index.CompareTo(b.Index));
         var decider = targets[ranked[quorum - 1].Index].Measurement
             ?? targets[ranked[0].Index].Measurement!.Value; // the k-th best has never completed a probe: fall back to the best one's numbers
-        var pathScore = HealthScoring.Score(decider.LatencyMs, decider.LossPct, decider.JitterMs, thresholds);
+        var pathScore = HealthScoring.Score(decider.LatencyMs, decider.LossPct, ScoredJitter(decider), thresholds);
         string reason;
         if (up < quorum)
         {
@@ -88,7 +97,7 @@ public static class PathEvaluation
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"loss {m.LossPct:0.0} % > {t.LossPct} %"));
         }
 
-        if (m.JitterMs > t.JitterMs)
+        if (ScoredJitter(m) > t.JitterMs)
         {
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"jitter {m.JitterMs:0.0} ms > {t.JitterMs} ms"));
         }

@@ -27,12 +27,13 @@ public static class PathLivenessRule
     /// The path's score is the lower of the probe score and the cap, and its status follows the
     /// score: a BFD Down makes the path Down at once, before any probe has timed out (BFD detects in
     /// its detection time, probes in about a second); BFD Init holds it at Degraded at best; BFD Up
-    /// leaves the probes to judge quality. A path not yet probed but with BFD Down is Down.
+    /// leaves the probes to judge quality. A path not yet probed stays unknown.
     /// </summary>
     public static PathHealthSnapshot Apply(PathHealthSnapshot probes, PathLiveness? liveness, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(probes);
-        if (liveness is not { } l || probes.HealthScore <= l.ScoreCap && (probes.LastChecked is not null || l.ScoreCap > 0))
+        // Not yet probed: nothing to cap, and no measurement is invented (failover acts on measured paths only).
+        if (liveness is not { } l || probes.LastChecked is null || probes.HealthScore <= l.ScoreCap)
         {
             return probes;
         }
@@ -40,6 +41,6 @@ public static class PathLivenessRule
         var score = Math.Min(probes.HealthScore, l.ScoreCap);
         var status = l.ScoreCap <= 0 ? PathStatus.Down : HealthScoring.StatusOf(score);
         var reason = string.Create(CultureInfo.InvariantCulture, $"{l.Detail}; probes: {probes.Reason}");
-        return probes with { HealthScore = score, Status = status, Reason = reason, LastChecked = probes.LastChecked ?? now };
+        return probes with { HealthScore = score, Status = status, Reason = reason };
     }
 }

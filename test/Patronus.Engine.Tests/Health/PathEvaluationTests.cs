@@ -51,4 +51,19 @@ public sealed class PathEvaluationTests
         Assert.Equal(PathStatus.Down, h.Status);
         Assert.Null(h.LastChecked);
     }
+
+    [Theory]
+    [InlineData(2, 100, "within thresholds")]       // one cold-start outlier among 2 answers: not scored yet
+    [InlineData(4, 100, "within thresholds")]
+    [InlineData(5, 10, "jitter 90.0 ms > 30 ms")]     // from MinJitterSamples on, jitter counts: 100 − (90/30)·30
+    public void Evaluate_JitterScoredFromMinSamples(int answered, double score, string reason)
+    {
+        var m = new WindowMeasurement(5, 0, 90, answered, 0);
+
+        var h = PathEvaluation.Evaluate("p", [new TargetView(m, true)], 1, HealthThresholds.Default, s_now);
+
+        Assert.Equal(score, h.HealthScore);
+        Assert.Equal(90, h.JitterMs); // reported either way
+        Assert.Equal(reason, h.Reason);
+    }
 }

@@ -30,14 +30,11 @@ public sealed class PathLivenessRuleTests
     }
 
     [Fact]
-    public void Apply_NotYetProbed_BfdDownIsDownNow_BfdUpStaysUnknown()
+    public void Apply_NotYetProbed_StaysUnknown_NoMeasurementInvented()
     {
         var unknown = PathHealthSnapshot.Unknown("p", 1, 1);
 
-        var down = PathLivenessRule.Apply(unknown, new PathLiveness(0, "BFD down"), s_now);
-        Assert.Equal(PathStatus.Down, down.Status);
-        Assert.Equal(s_now, down.LastChecked);
-
+        Assert.Same(unknown, PathLivenessRule.Apply(unknown, new PathLiveness(0, "BFD down"), s_now));
         Assert.Same(unknown, PathLivenessRule.Apply(unknown, new PathLiveness(100, "BFD up"), s_now));
     }
 }

@@ -42,6 +42,32 @@ public sealed class NetlinkRouteLabTests(ITestOutputHelper output)
         Assert.Equal(3, socket.Delete(prefix, null, 0)); // ESRCH: it is gone
     }
 
+    [LabFact]
+    public async Task Applier_RefusedRoutesReportedAndRetried_InstalledTellsTheTruth()
+    {
+        await using var lab = NetLab.Create(output);
+        var edge = await lab.AddNamespaceAsync("edge");
+        var far = await lab.AddNamespaceAsync("far");
+        await lab.AddVethAsync(edge, "wan1", "10.240.1.1/24", far, "wan1", "10.240.1.2/24");
+        using var applier = new KernelRouteApplier(254, 0, () => NetlinkRouteSocket.Open($"/run/netns/{edge}"));
+        var good = new Engine.Routing.RouteEntry(IPNetwork.Parse("10.99.0.0/16"), "1", "p1", "wan1", IPAddress.Parse("10.240.1.2"), null);
+        var offLink = new Engine.Routing.RouteEntry(IPNetwork.Parse("10.98.0.0/16"), "2", "p2", "wan2", IPAddress.Parse("10.250.0.1"), null);
+
+        var failures = applier.Sync(new Engine.Routing.RouteTable([good, offLink]));
+
+        var failure = Assert.Single(failures);
+        Assert.Equal(offLink, failure.Route);
+        Assert.Contains("ENETUNREACH", failure.Error, StringComparison.Ordinal);
+        Assert.Equal([good.Prefix], applier.Installed.Keys);
+        Assert.Equal(["10.99.0.0/16 via 10.240.1.2 dev wan1"], await OurRoutesAsync(lab, edge, "main"));
+
+        // The operator fixes the link (a gateway on it): the next sync installs it; the dropped prefix goes.
+        var fixedRoute = offLink with { Gateway = IPAddress.Parse("10.240.1.2") };
+        Assert.Empty(applier.Sync(new Engine.Routing.RouteTable([fixedRoute])));
+        Assert.Equal([fixedRoute.Prefix], applier.Installed.Keys);
+        Assert.Equal(["10.98.0.0/16 via 10.240.1.2 dev wan1"], await OurRoutesAsync(lab, edge, "main"));
+    }
+
     private static async Task<int> InterfaceIndexAsync(NetLab lab, string ns, string name)
     {
         var result = await lab.MustExecAsync(ns, "ip", "-j", "link", "show", "dev", name);

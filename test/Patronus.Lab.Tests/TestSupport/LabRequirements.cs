@@ -3,7 +3,7 @@ namespace Patronus.Lab.Tests.TestSupport;
 /// <summary>What the lab needs from the machine; a missing piece fails the test with the fix.</summary>
 public static class LabRequirements
 {
-    private static readonly (string Tool, string Package)[] s_tools = [("ip", "iproute2"), ("nft", "nftables"), ("curl", "curl")];
+    private static readonly (string Tool, string Package)[] s_tools = [("ip", "iproute2"), ("nft", "nftables"), ("curl", "curl"), ("ping", "iputils-ping"), ("vtysh", "frr")];
 
     public static void Check()
     {
