@@ -110,9 +110,9 @@ public sealed partial class FailoverEventRecorder : BackgroundService
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Failover event queue full: event {Type} of policy {PolicyId} dropped")]
+    [LoggerMessage(EventId = 5100, Level = LogLevel.Error, Message = "Failover event queue full: event {Type} of policy {PolicyId} dropped")]
     private static partial void LogDropped(ILogger logger, long policyId, FailoverEventType type);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Count} failover events failed; retrying")]
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "Writing {Count} failover events failed; retrying")]
     private static partial void LogWriteFailed(ILogger logger, int count, Exception exception);
 }

@@ -356,10 +356,10 @@ public sealed partial class FailoverService : BackgroundService
         public string? LastRouteError { get; set; }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Failover loop iteration failed; continuing")]
+    [LoggerMessage(EventId = 5000, Level = LogLevel.Error, Message = "Failover loop iteration failed; continuing")]
     private static partial void LogLoopError(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Failover policy {Policy}: {Type} {From} -> {To}: {Reason}")]
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Failover policy {Policy}: {Type} {From} -> {To}: {Reason}")]
     private static partial void LogEvent(ILogger logger, string policy, FailoverEventType type, string? from, string? to, string reason);
 }
 

@@ -9,7 +9,7 @@ public sealed partial class PathHealthMonitor
     private static partial void LogTopologyApplied(ILogger logger, int paths, int targets);
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Path {PathId} {From} → {To} (score {Score:0.0}: {Reason})")]
-    private static partial void LogTransition(ILogger logger, string pathId, PathStatus? from, PathStatus to, double score, string reason);
+    private static partial void LogTransition(ILogger logger, string pathId, string from, PathStatus to, double score, string reason);
 
     [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Cannot probe path {PathId} target {Target}: {Failure}; retrying")]
     private static partial void LogSessionFailed(ILogger logger, string pathId, string target, string failure);

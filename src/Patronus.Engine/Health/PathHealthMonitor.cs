@@ -393,7 +393,7 @@ public sealed partial class PathHealthMonitor : BackgroundService
             _state.Publish(snapshot);
             if (previous?.Status != snapshot.Status && snapshot.LastChecked is not null)
             {
-                LogTransition(_logger, snapshot.PathId, previous?.LastChecked is null ? null : previous.Status, snapshot.Status, snapshot.HealthScore, snapshot.Reason);
+                LogTransition(_logger, snapshot.PathId, previous?.LastChecked is null ? "(first measurement)" : previous.Status.ToString(), snapshot.Status, snapshot.HealthScore, snapshot.Reason);
                 _sink.Transition(previous?.LastChecked is null ? null : previous, snapshot);
             }
         }

@@ -151,6 +151,6 @@ public sealed partial class BfdListener : IAsyncDisposable
         _stop.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "BFD listener {Local}: receive error {Error}")]
+    [LoggerMessage(EventId = 4100, Level = LogLevel.Debug, Message = "BFD listener {Local}: receive error {Error}")]
     private static partial void LogReceiveError(ILogger logger, IPEndPoint local, SocketError error);
 }
