@@ -44,8 +44,8 @@ public sealed class BfdServiceTests : IAsyncLifetime
 
     // 50 ms × 5 (250 ms detection): fast enough for short tests, slack enough that a loaded CI box
     // starving a loop for a moment does not flap the sessions these tests assume stable.
-    private static BfdPathSettings Bfd(string peer, int txMs = 50, BfdAuthSettings? auth = null) =>
-        new(peer, DesiredMinTxMs: txMs, RequiredMinRxMs: 50, DetectMultiplier: 5, Auth: auth);
+    private static BfdPathSettings Bfd(string peer, int txMs = 50, BfdAuthSettings? auth = null, int multiplier = 5) =>
+        new(peer, DesiredMinTxMs: txMs, RequiredMinRxMs: 50, DetectMultiplier: multiplier, Auth: auth);
 
     private async Task<Node> StartAsync(string local, BfdPathSettings? bfd)
     {
@@ -129,12 +129,13 @@ public sealed class BfdServiceTests : IAsyncLifetime
     [Fact]
     public async Task TimerChange_PollsAndAppliesWithoutFlap()
     {
-        var a = await StartAsync(_a, Bfd(_b));
-        var b = await StartAsync(_b, Bfd(_a));
+        // Detect multiplier 10: "no flap" must not depend on the box's scheduling.
+        var a = await StartAsync(_a, Bfd(_b, multiplier: 10));
+        var b = await StartAsync(_b, Bfd(_a, multiplier: 10));
         var up = await WaitAsync(b, s => s.SessionState == BfdState.Up && s.State!.RemoteDesiredMinTxInterval == 50_000, "b up at 50 ms");
         await WaitAsync(a, s => s.SessionState == BfdState.Up, "a up");
 
-        await a.UpdateAsync(Bfd(_b, txMs: 100));
+        await a.UpdateAsync(Bfd(_b, txMs: 100, multiplier: 10));
 
         var changed = await WaitAsync(b, s => s.State!.RemoteDesiredMinTxInterval == 100_000, "b sees a's new 100 ms");
         Assert.Equal(BfdState.Up, changed.SessionState);
@@ -162,8 +163,10 @@ public sealed class BfdServiceTests : IAsyncLifetime
     public async Task MalformedAndWrongTtlDatagrams_DroppedAndCounted_SessionStaysUp()
     {
         using var drops = new DropRecorder();
-        var a = await StartAsync(_a, Bfd(_b));
-        var b = await StartAsync(_b, Bfd(_a));
+
+        // 1 s detection: this test asserts that nothing changes, so no scheduling hiccup may flap it.
+        var a = await StartAsync(_a, Bfd(_b, txMs: 100, multiplier: 10));
+        var b = await StartAsync(_b, Bfd(_a, txMs: 100, multiplier: 10));
         var up = await WaitAsync(b, s => s.SessionState == BfdState.Up, "b up");
 
         using (var attacker = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
