@@ -130,4 +130,30 @@ public sealed class FailoverApiTests
         using var bad = await server.Client.GetAsync("/api/v1/metrics/failovers?since=yesterday");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
     }
+
+    [Fact]
+    public async Task ConfigPolicy_ListedReadOnly_ApiCannotChangeIt()
+    {
+        await using var server = await RunningServer.StartAsync("""
+            {
+              "Sites": [ { "Id": "hq" } ],
+              "Links": [ { "Id": "l1", "Site": "hq", "SourceAddress": "127.0.0.1" }, { "Id": "l2", "Site": "hq", "SourceAddress": "127.0.0.2" } ],
+              "Paths": [ { "Id": "a", "Link": "l1", "Targets": [ "127.0.0.1:9" ] }, { "Id": "b", "Link": "l2", "Targets": [ "127.0.0.1:9" ] } ],
+              "FailoverPolicies": [ { "Name": "cfg", "Primary": "a", "Backups": [ "b" ], "FailbackDelaySecs": 30 } ],
+              "Failover": { "KernelRoutes": false }
+            }
+            """);
+
+        var policy = Assert.Single((await server.GetJsonAsync("/api/v1/failover/policies")).EnumerateArray());
+        Assert.Equal("config", policy.GetProperty("source").GetString());
+        Assert.True(policy.GetProperty("read_only").GetBoolean());
+        Assert.Equal(30, policy.GetProperty("failback_delay_secs").GetInt32());
+        var id = policy.GetProperty("policy_id").GetInt64();
+
+        using var put = await server.PutJsonAsync($"/api/v1/failover/policies/{id}", """{"name":"cfg","primary_path_id":"b"}""");
+        Assert.Equal(HttpStatusCode.Conflict, put.StatusCode);
+        using var delete = await server.Client.DeleteAsync($"/api/v1/failover/policies/{id}");
+        Assert.Equal(HttpStatusCode.Conflict, delete.StatusCode);
+        Assert.Equal("a", (await server.GetJsonAsync($"/api/v1/failover/policies/{id}")).GetProperty("primary_path_id").GetString());
+    }
 }
