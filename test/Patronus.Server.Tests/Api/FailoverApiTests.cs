@@ -8,24 +8,8 @@ namespace Patronus.Server.Tests.Api;
 /// <summary>Failover policies over REST, on the quickstart's two live loopback paths plus a path to nothing.</summary>
 public sealed class FailoverApiTests
 {
-    private static async Task<JsonElement> WaitForAsync(RunningServer server, string url, Func<JsonElement, bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        JsonElement last = default;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await server.GetJsonAsync(url);
-            if (condition(last))
-            {
-                return last;
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.Fail($"condition not met within {timeout}: {last}");
-        return last;
-    }
+    private static Task<JsonElement> WaitForAsync(RunningServer server, string url, Func<JsonElement, bool> condition, TimeSpan timeout) =>
+        server.WaitForJsonAsync(url, condition, timeout);
 
     private static async Task<JsonElement> CreatedAsync(HttpResponseMessage response)
     {

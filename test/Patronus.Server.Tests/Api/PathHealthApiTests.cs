@@ -7,24 +7,8 @@ namespace Patronus.Server.Tests.Api;
 /// <summary>The quickstart's real probes through the real reflector, read over the REST API.</summary>
 public sealed class PathHealthApiTests
 {
-    private static async Task<JsonElement> WaitForAsync(RunningServer server, string url, Func<JsonElement, bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        JsonElement last = default;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await server.GetJsonAsync(url);
-            if (condition(last))
-            {
-                return last;
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.Fail($"condition not met within {timeout}: {last}");
-        return last;
-    }
+    private static Task<JsonElement> WaitForAsync(RunningServer server, string url, Func<JsonElement, bool> condition, TimeSpan timeout) =>
+        server.WaitForJsonAsync(url, condition, timeout);
 
     [Fact]
     public async Task Quickstart_BothPathsUpWithMeasuredLatency_Within10s()

@@ -85,6 +85,26 @@ public sealed class RunningServer : IAsyncDisposable
         return await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
     }
 
+    /// <summary>Polls GET <paramref name="url"/> every 50 ms until <paramref name="condition"/> holds; fails with the last body after <paramref name="timeout"/>.</summary>
+    public async Task<System.Text.Json.JsonElement> WaitForJsonAsync(string url, Func<System.Text.Json.JsonElement, bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        System.Text.Json.JsonElement last = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await GetJsonAsync(url);
+            if (condition(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"GET {url}: condition not met within {timeout}: {last}");
+        return last;
+    }
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
