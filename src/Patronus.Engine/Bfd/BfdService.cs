@@ -160,6 +160,30 @@ public sealed partial class BfdService : BackgroundService, IPathLivenessSource
             ApplyAdminOverride(command.PathId, command.AdminDown, now);
         }
 
+        ProcessInbound();
+        while (_due.TryPeek(out var session, out var at) && at <= now)
+        {
+            _due.Dequeue();
+            if (session.ScheduledAt != at || session.Closed)
+            {
+                continue; // superseded by a later schedule
+            }
+
+            session.ScheduledAt = long.MaxValue;
+
+            // Before a detection time expires, read what the kernel already holds for this
+            // session's address: after a stall the peer's packets may be queued but unread.
+            if (session.Core?.DetectionDeadline <= now && session.Listener is { } listener && listener.Socket.Drain() > 0)
+            {
+                ProcessInbound();
+            }
+
+            OnDue(session, now);
+        }
+    }
+
+    private void ProcessInbound()
+    {
         while (_inbound.Reader.TryRead(out var packet))
         {
             try
@@ -171,17 +195,14 @@ public sealed partial class BfdService : BackgroundService, IPathLivenessSource
                 packet.Release();
             }
         }
+    }
 
-        while (_due.TryPeek(out var session, out var at) && at <= now)
+    /// <summary>Tests: hold (or release) every listener's receive loop, as a starved thread pool would.</summary>
+    internal void PauseListenersForTest(bool paused)
+    {
+        foreach (var listener in _listeners.Values)
         {
-            _due.Dequeue();
-            if (session.ScheduledAt != at || session.Closed)
-            {
-                continue; // superseded by a later schedule
-            }
-
-            session.ScheduledAt = long.MaxValue;
-            OnDue(session, now);
+            listener.Socket.PausedForTest = paused;
         }
     }
 

@@ -145,6 +145,25 @@ public sealed class BfdServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListenerStarved_PacketsQueuedInTheKernel_ReadBeforeDetectionExpires_NoFalseDown()
+    {
+        // b detects a in 3 × 50 ms = 150 ms, far less than the 1 s its listener is held; a detects b
+        // in 10 × 50 ms, so only b's side is under test.
+        var a = await StartAsync(_a, Bfd(_b, multiplier: 3));
+        var b = await StartAsync(_b, Bfd(_a, multiplier: 10));
+        await WaitAsync(a, s => s.SessionState == BfdState.Up && s.State!.DetectionTime == 500_000, "a up, detecting b in 500 ms");
+        var up = await WaitAsync(b, s => s.SessionState == BfdState.Up && s.State!.DetectionTime == 150_000, "b up, detecting a in 150 ms");
+
+        b.Service.PauseListenersForTest(true);
+        await Task.Delay(1000); // b's receive loop reads nothing; a's packets queue in b's socket
+        var held = b.Service.Sessions["p"];
+        b.Service.PauseListenersForTest(false);
+
+        Assert.True(held.SessionState == BfdState.Up && held.LastChange == up.LastChange,
+            $"b left Up while its listener was held: {held.SessionState}, {held.LastChangeReason}, diag {held.State?.LocalDiag}, remote {held.State?.RemoteSessionState}; a: {a.Service.Sessions["p"].SessionState} {a.Service.Sessions["p"].LastChangeReason}");
+    }
+
+    [Fact]
     public async Task PathRemoved_SaysGoodbye_PeerDownWithNeighborDiag()
     {
         var a = await StartAsync(_a, Bfd(_b));
