@@ -108,6 +108,14 @@ public sealed partial class FailoverLabTests
         await WaitRouteAsync(run, WanLab.RouteViaWan2, TimeSpan.FromSeconds(2), $"{what}: route via wan2");
         await run.Ping.WaitFlowingAsync(TimeSpan.FromSeconds(3), $"{what}: after the failover", run.Diagnostics);
 
+        // "Flowing" may still be judged on replies from before the cut: wait for one after the decision.
+        var replyDeadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(3);
+        while (!(run.Ping.LastAtOrBefore(DateTimeOffset.UtcNow) is { } newest && newest > triggered.Timestamp))
+        {
+            Assert.True(DateTimeOffset.UtcNow < replyDeadline, $"{what}: no ping reply within 3 s of the failover decision\n{run.Diagnostics()}");
+            await Task.Delay(20);
+        }
+
         // From the last reply before the cut: an older gap is not the cut's doing. Should the machine
         // have stalled the ping just before the cut, that stall counts in (a conservative gap).
         var lastBefore = run.Ping.LastAtOrBefore(cutAt);
