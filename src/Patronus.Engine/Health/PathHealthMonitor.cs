@@ -382,7 +382,7 @@ public sealed partial class PathHealthMonitor : BackgroundService
             }
 
             var snapshot = PathEvaluation.Evaluate(path.Definition.Id, views, path.Definition.Quorum, path.Definition.EffectiveThresholds, now);
-            snapshot = PathLivenessRule.Apply(snapshot, _liveness?.Liveness(path.Definition.Id), now);
+            snapshot = PathLivenessRule.Apply(snapshot, _liveness?.Liveness(path.Definition.Id));
             var previous = path.Last;
             if (previous is not null && snapshot with { LastChecked = previous.LastChecked } == previous)
             {

@@ -29,7 +29,7 @@ public static class PathLivenessRule
     /// its detection time, probes in about a second); BFD Init holds it at Degraded at best; BFD Up
     /// leaves the probes to judge quality. A path not yet probed stays unknown.
     /// </summary>
-    public static PathHealthSnapshot Apply(PathHealthSnapshot probes, PathLiveness? liveness, DateTimeOffset now)
+    public static PathHealthSnapshot Apply(PathHealthSnapshot probes, PathLiveness? liveness)
     {
         ArgumentNullException.ThrowIfNull(probes);
         // Not yet probed: nothing to cap, and no measurement is invented (failover acts on measured paths only).

@@ -22,7 +22,7 @@ public sealed class PathLivenessRuleTests
     {
         var liveness = cap < 0 ? (PathLiveness?)null : new PathLiveness(cap, "BFD x");
 
-        var result = PathLivenessRule.Apply(Probes(score, status), liveness, s_now);
+        var result = PathLivenessRule.Apply(Probes(score, status), liveness);
 
         Assert.Equal(expectedScore, result.HealthScore);
         Assert.Equal(expectedStatus, result.Status);
@@ -34,7 +34,7 @@ public sealed class PathLivenessRuleTests
     {
         var unknown = PathHealthSnapshot.Unknown("p", 1, 1);
 
-        Assert.Same(unknown, PathLivenessRule.Apply(unknown, new PathLiveness(0, "BFD down"), s_now));
-        Assert.Same(unknown, PathLivenessRule.Apply(unknown, new PathLiveness(100, "BFD up"), s_now));
+        Assert.Same(unknown, PathLivenessRule.Apply(unknown, new PathLiveness(0, "BFD down")));
+        Assert.Same(unknown, PathLivenessRule.Apply(unknown, new PathLiveness(100, "BFD up")));
     }
 }
