@@ -10,7 +10,8 @@ namespace Patronus.Engine.Probes.Stamp;
 /// without allocation: <c>sockaddr_in</c> port at 2..4 and address at 4..8, <c>sockaddr_in6</c>
 /// port at 2..4 and address at 8..24. The IPv6 flow label (4..8) is left out because it differs
 /// per packet; so is the scope id (24..28), so two link-local targets that differ only by scope
-/// have one key and never share a socket (<see cref="StampSocket.Has"/>).
+/// have one key and, on one socket, are told apart by their slot like any two sessions to one
+/// reflector (<see cref="StampSlotTable"/>).
 /// </summary>
 /// <param name="High">Address octets 0..8 as stored (0 for IPv4).</param>
 /// <param name="Low">Address octets 8..16 as stored (IPv6), or the 4 IPv4 octets.</param>

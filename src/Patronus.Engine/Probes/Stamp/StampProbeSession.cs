@@ -10,23 +10,27 @@ namespace Patronus.Engine.Probes.Stamp;
 /// outstanding probes.
 /// <list type="bullet">
 /// <item><see cref="SendAsync"/> stamps the packet with the wall clock (NTP format), records the
-/// monotonic send time in a ring indexed by sequence and sends it to the reflector from the shared
-/// socket; no allocation per probe. Sends are synchronous (UDP does not wait for the peer) and must
-/// come from one caller at a time.</item>
+/// monitor's sequence and the monotonic send time in a ring indexed by sequence and sends it to the
+/// reflector from the shared socket, with <see cref="Slot"/> in the high 12 bits of the Sequence
+/// Number and the low 20 bits of the monitor's sequence below (<see cref="StampSlotTable"/>); no
+/// allocation per probe. Sends are synchronous (UDP does not wait for the peer) and must come from
+/// one caller at a time.</item>
 /// <item>The socket's receive loop routes replies from this session's reflector (address and
-/// port) to <see cref="OnDatagram"/>, which matches a reply by its full 32-bit Session-Sender
-/// Sequence Number against the ring (a reply to a sequence the ring no longer holds is unmatched)
-/// and reports RTT = (monotonic now − monotonic send) − (T3 − T2), subtracting the reflector hold
-/// time only when 0 ≤ hold &lt; RTT (a reflector with a broken clock cannot produce a negative RTT).</item>
-/// <item>Datagrams that are short, carry a zero error-estimate Multiplier (RFC 4656 §4.1.2) or
-/// match no probe are dropped and counted ("stamp", reason); the socket drops and counts those
-/// from a source no session probes and oversized ones.</item>
+/// port) that echo its slot to <see cref="OnReply"/>, which matches the low 20 bits of the
+/// Session-Sender Sequence Number against the ring (a reply to a sequence the ring no longer holds
+/// is unmatched), delivers the monitor's full 32-bit sequence kept in the ring, and reports
+/// RTT = (monotonic now − monotonic send) − (T3 − T2), subtracting the reflector hold time only
+/// when 0 ≤ hold &lt; RTT (a reflector with a broken clock cannot produce a negative RTT).</item>
+/// <item>Replies that carry a zero error-estimate Multiplier (RFC 4656 §4.1.2) or match no probe
+/// are dropped and counted ("stamp", reason); the socket drops and counts oversized and short
+/// datagrams, those from a source no session probes and those naming a slot no session holds.</item>
 /// <item>A send the kernel refuses (no route, interface down) returns false and is counted; the
 /// first of a run is logged at Warning, the recovery at Information.</item>
 /// </list>
-/// Disposing stops the routing to this session; the last session of a socket closes it. Kept
-/// small (344 octets with its ring, measured with dotnet-gcdump) because there is one per probe
-/// target: what the sessions of a link share (clock, metrics, logger, factory) lives on the socket.
+/// Disposing stops the routing to this session and frees its slot; the last session of a socket
+/// closes it. Kept small (344 octets with its ring, measured with dotnet-gcdump; the slot fits in
+/// what was padding) because there is one per probe target: what the sessions of a link share
+/// (clock, metrics, logger, factory) lives on the socket.
 /// </summary>
 internal sealed class StampProbeSession : IProbeSession
 {
@@ -49,14 +53,20 @@ internal sealed class StampProbeSession : IProbeSession
     private readonly IPEndPoint _remote;
     private readonly uint _scopeId;
     private readonly Action<ProbeReply> _onReply;
+
+    // 2 octets, in what was padding: the session stays 344 octets.
+    private readonly ushort _slot;
     private Ring _ring;
     private bool _sendFailing;
     private int _disposed;
 
-    public StampProbeSession(StampSocket socket, StampPeer peer, ProbeTarget target, IPEndPoint remote, Action<ProbeReply> onReply)
+    public StampProbeSession(StampSocket socket, StampPeer peer, int slot, ProbeTarget target, IPEndPoint remote, Action<ProbeReply> onReply)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(slot);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(slot, StampSlotTable.Capacity);
         Socket = socket;
         Peer = peer;
+        _slot = (ushort)slot;
         _pathId = target.PathId;
         _targetIndex = target.TargetIndex;
         _remote = remote;
@@ -67,8 +77,11 @@ internal sealed class StampProbeSession : IProbeSession
     /// <summary>The shared socket this session sends from and is routed by.</summary>
     public StampSocket Socket { get; }
 
-    /// <summary>The reflector's address and port, the routing key on <see cref="Socket"/>.</summary>
+    /// <summary>The reflector's address and port, the first routing key on <see cref="Socket"/>.</summary>
     public StampPeer Peer { get; }
+
+    /// <summary>This session's slot among the sessions to <see cref="Peer"/> on <see cref="Socket"/>, the second routing key (sent in the high bits of the sequence).</summary>
+    public int Slot => _slot;
 
     public ValueTask<bool> SendAsync(uint sequence, CancellationToken cancellationToken)
     {
@@ -85,7 +98,7 @@ internal sealed class StampProbeSession : IProbeSession
         var time = Socket.TimeProvider;
         Span<byte> packet = stackalloc byte[StampSenderPacket.Size];
         var now = NtpTimestamp.FromDateTimeOffset(time.GetUtcNow());
-        new StampSenderPacket(sequence, now, ErrorEstimate.Unsynchronized).TryWrite(packet, out _);
+        new StampSenderPacket(StampSlotTable.ToWire(Slot, sequence), now, ErrorEstimate.Unsynchronized).TryWrite(packet, out _);
 
         // Recorded before the send so that a reply cannot overtake its record.
         Record(sequence, Socket.Ticks(time.GetTimestamp()));
@@ -124,24 +137,21 @@ internal sealed class StampProbeSession : IProbeSession
     public ValueTask DisposeAsync() =>
         Interlocked.Exchange(ref _disposed, 1) == 0 ? Socket.Owner.ReleaseAsync(this) : ValueTask.CompletedTask;
 
-    /// <summary>Handles one datagram from this session's reflector (on the socket's receive loop). <paramref name="receivedAt"/> is monotonic.</summary>
-    internal void OnDatagram(ReadOnlySpan<byte> datagram, long receivedAt)
+    /// <summary>
+    /// Handles one reply from this session's reflector naming its slot, <paramref name="length"/>
+    /// octets on the wire (on the socket's receive loop). <paramref name="receivedAt"/> is monotonic.
+    /// </summary>
+    internal void OnReply(in StampReflectorPacket reply, int length, long receivedAt)
     {
-        if (!StampReflectorPacket.TryRead(datagram, out var reply))
-        {
-            Drop(datagram.Length, "too_short");
-            return;
-        }
-
         if (!reply.ErrorEstimate.IsValid)
         {
-            Drop(datagram.Length, "zero_multiplier");
+            Drop(length, "zero_multiplier");
             return;
         }
 
-        if (!TryMatch(reply.SenderSequence, out var sentTicks))
+        if (!TryMatch(reply.SenderSequence, out var sequence, out var sentTicks))
         {
-            Drop(datagram.Length, "unmatched");
+            Drop(length, "unmatched");
             return;
         }
 
@@ -157,7 +167,7 @@ internal sealed class StampProbeSession : IProbeSession
         // A reply being routed while DisposeAsync runs is counted but no longer delivered.
         if (Volatile.Read(ref _disposed) == 0)
         {
-            _onReply(new ProbeReply(reply.SenderSequence, rtt));
+            _onReply(new ProbeReply(sequence, rtt));
         }
     }
 
@@ -167,23 +177,28 @@ internal sealed class StampProbeSession : IProbeSession
         Log.SessionDropped(Socket.Logger, _pathId, _targetIndex, _remote, length, reason);
     }
 
-    // The ring is written by the sender and read by the receive loop without a lock. A slot is
-    // one 64-bit word — the full sequence in the high half, the send time in the low half (100 ns
-    // ticks of the monotonic clock, mod 2^32, i.e. 429 s, far past any probe timeout) — written
-    // and read atomically, so a reader never sees one probe's sequence with another's time, and a
-    // reply matches only the exact sequence recorded. 0 means empty: a record that would be 0
-    // (sequence 0 sent at tick 0 mod 2^32) is stored as tick 1, 100 ns off.
+    // The ring is written by the sender and read by the receive loop without a lock. A ring slot
+    // is one 64-bit word — the monitor's full 32-bit sequence in the high half, the send time in
+    // the low half (100 ns ticks of the monotonic clock, mod 2^32, i.e. 429 s, far past any probe
+    // timeout) — written and read atomically, so a reader never sees one probe's sequence with
+    // another's time. Only the low 20 bits of the sequence travel (the high 12 name the session's
+    // slot), so a reply matches the record whose low 20 bits equal its echoed ones, and the full
+    // sequence comes from the record. The index, sequence mod 32, is the same for the full and the
+    // 20-bit sequence (32 divides 2^20), so the wrap of the 20 bits needs no care; a reply would
+    // have to come back 2^20 probes late to alias a recorded one. 0 means empty: a record that
+    // would be 0 (sequence 0 sent at tick 0 mod 2^32) is stored as tick 1, 100 ns off.
     private void Record(uint sequence, uint sentTicks)
     {
         var value = ((ulong)sequence << 32) | sentTicks;
         Volatile.Write(ref _ring[(int)(sequence % RingSize)], value == 0 ? 1 : value);
     }
 
-    private bool TryMatch(uint sequence, out uint sentTicks)
+    private bool TryMatch(uint wireSequence, out uint sequence, out uint sentTicks)
     {
-        var value = Volatile.Read(ref _ring[(int)(sequence % RingSize)]);
+        var value = Volatile.Read(ref _ring[(int)(wireSequence % RingSize)]);
+        sequence = (uint)(value >> 32);
         sentTicks = (uint)value;
-        return value != 0 && (uint)(value >> 32) == sequence;
+        return value != 0 && ((sequence ^ wireSequence) & StampSlotTable.SequenceMask) == 0;
     }
 
     [InlineArray(RingSize)]

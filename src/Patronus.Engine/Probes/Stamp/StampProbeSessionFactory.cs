@@ -9,14 +9,18 @@ namespace Patronus.Engine.Probes.Stamp;
 /// <see cref="ProbeTarget.Remote"/> (which carries the port; 862 by default is the caller's
 /// choice). Sessions of one link — same address family, source address and interface
 /// (SO_BINDTODEVICE) — share an unconnected UDP socket and its one receive loop
-/// (<see cref="StampSocket"/>), which routes replies by their source address and port. A second
-/// session to a reflector that a socket already serves goes to another socket of the link's pool,
-/// opened when none is free of that reflector, so routing stays exact. The last session of a
-/// socket closes it when disposed.
+/// (<see cref="StampSocket"/>), which routes replies by their source address and port and, among
+/// sessions to the same reflector, by a slot each session carries in the high 12 bits of its
+/// sequence numbers, which the reflector echoes (<see cref="StampSlotTable"/>). A session takes
+/// the lowest free slot for its reflector on the first socket of the link's pool that has one; only
+/// past 4,096 sessions to one reflector does the link open another socket. A disposed session's
+/// slot is free for the next. The last session of a socket closes it when disposed.
 /// </summary>
 /// <remarks>
 /// A socket per session cost 902 KB of managed memory per 100 paths in the probe benchmark
-/// (docs/performance.md); 10,000 paths over 4 links to distinct reflectors now use 4 sockets.
+/// (docs/performance.md); routing by source alone still needed a socket per session to the same
+/// reflector (353 KB per 100 paths with every path of a link probing one reflector). 10,000 paths
+/// over 4 links now use 4 sockets whether they probe distinct reflectors or one.
 /// </remarks>
 public sealed class StampProbeSessionFactory : IProbeSessionFactory, IAsyncDisposable, IDisposable
 {
@@ -25,7 +29,7 @@ public sealed class StampProbeSessionFactory : IProbeSessionFactory, IAsyncDispo
 
     private readonly Lock _gate = new();
 
-    // Per link, the sockets in opening order; a session takes the first one free of its reflector.
+    // Per link, the sockets in opening order; a session takes the first one with a free slot for its reflector.
     private readonly Dictionary<StampSocketBinding, List<StampSocket>> _pools = [];
     private readonly TimeProvider _timeProvider;
     private readonly ProbeMetrics _metrics;
@@ -86,15 +90,30 @@ public sealed class StampProbeSessionFactory : IProbeSessionFactory, IAsyncDispo
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             _pools.TryGetValue(binding, out var pool);
-            var socket = pool?.Find(s => !s.Has(peer));
-            var isNew = socket is null;
-            if (socket is null && !StampSocket.TryOpen(this, binding, _timeProvider, _metrics, _logger, out socket, out failure))
+            StampSocket? socket = null;
+            var slot = 0;
+            foreach (var candidate in pool ?? [])
             {
-                return false;
+                if (candidate.TryFindSlot(peer, out slot))
+                {
+                    socket = candidate;
+                    break;
+                }
             }
 
-            created = new StampProbeSession(socket!, peer, target, remote, onReply);
-            socket!.Add(created);
+            var isNew = socket is null;
+            if (socket is null)
+            {
+                if (!StampSocket.TryOpen(this, binding, _timeProvider, _metrics, _logger, out socket, out failure))
+                {
+                    return false;
+                }
+
+                slot = 0;
+            }
+
+            created = new StampProbeSession(socket, peer, slot, target, remote, onReply);
+            socket.Add(created);
             if (isNew)
             {
                 if (pool is null)

@@ -10,18 +10,25 @@ namespace Patronus.Engine.Probes.Stamp;
 /// <summary>
 /// One unconnected UDP socket shared by STAMP sessions of one link (<see cref="StampSocketBinding"/>)
 /// and its one receive loop. Sessions send with sendto; the loop routes each reply by its source
-/// address and port (<see cref="StampPeer"/>, read from the native sockaddr) to the one session
-/// probing that peer from this socket, which matches it against its send ring. Two sessions to one
-/// peer never share a socket (the factory puts the second on another socket of the link's pool), so
-/// routing is exact. Datagrams longer than <see cref="MaxDatagram"/> ("too_long") or from a source
-/// no session here probes ("wrong_source") are dropped, counted and logged at Debug.
+/// address and port (<see cref="StampPeer"/>, read from the native sockaddr) and, among the
+/// sessions probing that peer from this socket, by the slot in the high bits of the echoed
+/// Session-Sender Sequence Number (<see cref="StampSlotTable"/>); the session matches the low bits
+/// against its send ring. Sessions to one reflector therefore share a socket, up to
+/// <see cref="StampSlotTable.Capacity"/> of them. Datagrams longer than <see cref="MaxDatagram"/>
+/// ("too_long"), from a source no session here probes ("wrong_source"), shorter than a reply
+/// ("too_short") or naming a slot no session of that source holds ("wrong_slot") are dropped,
+/// counted and logged at Debug.
 /// </summary>
 /// <remarks>
 /// Why shared: a socket per session cost ~9 KB of managed memory per path (the socket's async
 /// machinery, a 2 KB buffer, a receive loop, a 4 KB ring) — 902 KB per 100 paths in the probe
-/// benchmark (docs/performance.md). An unconnected socket does not receive ICMP errors (Linux
-/// reports them only to connected sockets unless IP_RECVERR is set), so one unreachable peer
-/// cannot disturb the others' receives; an unroutable peer still fails its own sendto.
+/// benchmark (docs/performance.md). Why slots: routing by source alone needed a socket per session
+/// to the same reflector, 353 KB per 100 paths when every path of a link probes one reflector. An
+/// unconnected socket does not receive ICMP errors (Linux reports them only to connected sockets
+/// unless IP_RECVERR is set), so one unreachable peer cannot disturb the others' receives; an
+/// unroutable peer still fails its own sendto. A stateful reflector (RFC 8762 §4) sees the
+/// sessions sharing a socket as one session with interleaved sequence ranges; only its own
+/// Sequence Number, which the sender does not use, is affected.
 /// </remarks>
 internal sealed class StampSocket : IAsyncDisposable
 {
@@ -51,11 +58,13 @@ internal sealed class StampSocket : IAsyncDisposable
     private readonly Socket _socket;
     private readonly double _ticksPerTimestamp;
 
-    // Written under the factory's lock, read by the receive loop without one (ConcurrentDictionary
-    // reads take no lock). Not a copy-on-write snapshot like IcmpSocket's table: one link carries
-    // thousands of sessions, and copying the table per session added is quadratic at start-up.
-    // One lock stripe, as the factory serializes the writers anyway.
-    private readonly ConcurrentDictionary<StampPeer, StampProbeSession> _sessions = new(concurrencyLevel: 1, capacity: 1);
+    // Per peer, its only session on this socket (always slot 0, the common case: one entry per
+    // session, as small as routing by source alone was) or, from the second session to it on, a
+    // StampSlotTable of its sessions by slot. Written under the factory's lock, read by the receive
+    // loop without one (ConcurrentDictionary reads take no lock). Not a copy-on-write snapshot like
+    // IcmpSocket's table: one link carries thousands of sessions, and copying the table per session
+    // added is quadratic at start-up. One lock stripe, as the factory serializes the writers anyway.
+    private readonly ConcurrentDictionary<StampPeer, object> _peers = new(concurrencyLevel: 1, capacity: 1);
     private int _sessionCount;
     private Task _receiveLoop = Task.CompletedTask;
     private int _stopped;
@@ -155,32 +164,79 @@ internal sealed class StampSocket : IAsyncDisposable
         _socket.SendTo(datagram, SocketFlags.None, destination);
     }
 
-    /// <summary>Whether a session on this socket already probes <paramref name="peer"/>.</summary>
-    public bool Has(StampPeer peer) => _sessions.ContainsKey(peer);
+    /// <summary>
+    /// The slot a new session to <paramref name="peer"/> would take on this socket (the lowest
+    /// free); false when all <see cref="StampSlotTable.Capacity"/> are taken. Under the factory's
+    /// lock; <see cref="Add"/> takes it.
+    /// </summary>
+    public bool TryFindSlot(StampPeer peer, out int slot)
+    {
+        switch (_peers.GetValueOrDefault(peer))
+        {
+            case StampSlotTable table:
+                return table.TryFindFree(out slot);
+            case StampProbeSession only:
+                slot = only.Slot == 0 ? 1 : 0;
+                return true;
+            default:
+                slot = 0;
+                return true;
+        }
+    }
 
-    /// <summary>Routes <paramref name="session"/>'s peer to it. Under the factory's lock; the peer must not be here yet.</summary>
+    /// <summary>Routes <paramref name="session"/>'s peer and slot to it. Under the factory's lock; the slot must be free (<see cref="TryFindSlot"/>).</summary>
     public void Add(StampProbeSession session)
     {
-        if (!_sessions.TryAdd(session.Peer, session))
+        switch (_peers.GetValueOrDefault(session.Peer))
         {
-            throw new InvalidOperationException($"a session to {session.Peer} is already on this socket");
+            case StampSlotTable table:
+                table.Add(session);
+                break;
+            case StampProbeSession only:
+                // The second session to this peer: from now on the peer's sessions are told apart by slot.
+                var created = new StampSlotTable(only);
+                created.Add(session);
+                _peers[session.Peer] = created;
+                break;
+            default:
+                if (session.Slot != 0)
+                {
+                    throw new InvalidOperationException($"the first session to {session.Peer} on this socket takes slot 0, not {session.Slot}");
+                }
+
+                _peers[session.Peer] = session;
+                break;
         }
 
         Volatile.Write(ref _sessionCount, _sessionCount + 1);
     }
 
-    /// <summary>Stops routing to <paramref name="session"/>. Under the factory's lock.</summary>
+    /// <summary>Stops routing to <paramref name="session"/> and frees its slot. Under the factory's lock.</summary>
     public void Remove(StampProbeSession session)
     {
-        if (_sessions.TryRemove(KeyValuePair.Create(session.Peer, session)))
+        switch (_peers.GetValueOrDefault(session.Peer))
         {
-            Volatile.Write(ref _sessionCount, _sessionCount - 1);
+            case StampSlotTable table when table.Remove(session):
+                if (table.Count == 0)
+                {
+                    _peers.TryRemove(session.Peer, out _);
+                }
+
+                break;
+            case StampProbeSession only when ReferenceEquals(only, session):
+                _peers.TryRemove(session.Peer, out _);
+                break;
+            default:
+                return;
         }
+
+        Volatile.Write(ref _sessionCount, _sessionCount - 1);
     }
 
     /// <summary>
     /// Routes one received datagram (internal for tests): to the session probing
-    /// <paramref name="from"/>, or dropped. <paramref name="receivedAt"/> is monotonic.
+    /// <paramref name="from"/> with the slot the reply's Session-Sender Sequence Number names, or
+    /// dropped. <paramref name="receivedAt"/> is monotonic.
     /// </summary>
     internal void Dispatch(ReadOnlySpan<byte> datagram, SocketAddress from, long receivedAt)
     {
@@ -190,14 +246,36 @@ internal sealed class StampSocket : IAsyncDisposable
             return;
         }
 
-        if (!StampPeer.TryRead(from.Buffer.Span[..from.Size], Binding.Family, out var peer) || !_sessions.TryGetValue(peer, out var session))
+        if (!StampPeer.TryRead(from.Buffer.Span[..from.Size], Binding.Family, out var peer) || !_peers.TryGetValue(peer, out var entry))
         {
             // No session for this source: a stray or spoofed datagram, or a late reply to a closed session.
             Drop(datagram.Length, from, "wrong_source");
             return;
         }
 
-        session.OnDatagram(datagram, receivedAt);
+        if (!StampReflectorPacket.TryRead(datagram, out var reply))
+        {
+            Drop(datagram.Length, from, "too_short");
+            return;
+        }
+
+        var slot = StampSlotTable.SlotOf(reply.SenderSequence);
+        var session = entry switch
+        {
+            StampSlotTable table => table[slot],
+            StampProbeSession only when only.Slot == slot => only,
+            _ => null,
+        };
+
+        if (session is null)
+        {
+            // A late reply to a closed session of this peer, or a reflector that does not echo the
+            // sender's sequence as RFC 8762 §4.3.1 requires.
+            Drop(datagram.Length, from, "wrong_slot");
+            return;
+        }
+
+        session.OnReply(reply, datagram.Length, receivedAt);
     }
 
     /// <summary>Closes the socket, which ends the receive loop (the pending receive is aborted).</summary>

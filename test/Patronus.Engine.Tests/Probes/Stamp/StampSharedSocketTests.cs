@@ -13,7 +13,6 @@ namespace Patronus.Engine.Tests.Probes.Stamp;
 /// </summary>
 public sealed class StampSharedSocketTests : IAsyncDisposable
 {
-    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(5);
     private static readonly IPAddress s_loopback2 = IPAddress.Parse("127.0.0.2");
 
     private readonly RecordedProbeMetrics _metrics = new();
@@ -68,7 +67,7 @@ public sealed class StampSharedSocketTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task TryCreate_TwoSessionsToOneReflectorOnOneLink_UseTwoSocketsAndBothAreAnswered()
+    public async Task TryCreate_TwoSessionsToOneReflectorOnOneLink_ShareOneSocketAndBothAreAnswered()
     {
         var reflector = StartReflector(new IPEndPoint(IPAddress.Loopback, 0));
         var other = StartReflector(new IPEndPoint(IPAddress.Loopback, 0));
@@ -77,10 +76,12 @@ public sealed class StampSharedSocketTests : IAsyncDisposable
         var a = Create(ProbeTargets.For(reflector.LocalEndPoint), first.Enqueue);
         var b = Create(ProbeTargets.For(reflector.LocalEndPoint), second.Enqueue);
 
-        Assert.Equal(2, _factory.OpenSocketCount);
-        Assert.NotSame(a.Socket, b.Socket);
+        Assert.Equal(1, _factory.OpenSocketCount);
+        Assert.Same(a.Socket, b.Socket);
+        Assert.Equal(0, a.Slot);
+        Assert.Equal(1, b.Slot);
 
-        // The same sequences on both: only exact routing by source port gives each its own.
+        // The same sequences on both: only routing by the slot the reflector echoes gives each its own.
         for (var seq = 1u; seq <= 5; seq++)
         {
             Assert.True(await a.SendAsync(seq, CancellationToken.None));
@@ -91,29 +92,33 @@ public sealed class StampSharedSocketTests : IAsyncDisposable
         Assert.Equal([1u, 2u, 3u, 4u, 5u], first.Select(r => r.Sequence).Order());
         Assert.Equal([1u, 2u, 3u, 4u, 5u], second.Select(r => r.Sequence).Order());
 
-        // A session to another reflector joins the first socket free of it: no third socket.
+        Assert.Equal(0, _metrics.Dropped("stamp", "unmatched"));
+        Assert.Equal(0, _metrics.Dropped("stamp", "wrong_slot"));
+
+        // A session to another reflector joins the same socket, in slot 0 of that reflector.
         var c = Create(ProbeTargets.For(other.LocalEndPoint), _ => { });
         Assert.Same(a.Socket, c.Socket);
-        Assert.Equal(2, _factory.OpenSocketCount);
+        Assert.Equal(0, c.Slot);
+        Assert.Equal(1, _factory.OpenSocketCount);
     }
 
     [Fact]
     public async Task ReceiveLoop_DatagramFromUnknownSource_DroppedAsWrongSourceAndLoopCarriesOn()
     {
-        using var fake = FakeReflector();
+        using var fake = FakeStampReflector.Open();
         var replies = new ConcurrentQueue<ProbeReply>();
         var session = Create(ProbeTargets.For((IPEndPoint)fake.LocalEndPoint!), replies.Enqueue);
         Assert.True(await session.SendAsync(1, CancellationToken.None));
-        var (probe, sender) = await ReceiveProbeAsync(fake);
+        var (probe, sender) = await FakeStampReflector.ReceiveProbeAsync(fake);
 
         // A well-formed reply to an outstanding probe, but from a host nobody probes from this socket.
         using var stranger = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         stranger.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        await stranger.SendToAsync(Reply(probe), sender);
+        await stranger.SendToAsync(FakeStampReflector.Reply(probe), sender);
         Assert.True(await Poll.UntilAsync(() => _metrics.Dropped("stamp", "wrong_source") == 1), "no wrong_source drop counted");
         Assert.Empty(replies);
 
-        await fake.SendToAsync(Reply(probe), sender);
+        await fake.SendToAsync(FakeStampReflector.Reply(probe), sender);
         Assert.True(await Poll.UntilAsync(() => !replies.IsEmpty));
         Assert.Equal(1u, Assert.Single(replies).Sequence);
     }
@@ -121,16 +126,16 @@ public sealed class StampSharedSocketTests : IAsyncDisposable
     [Fact]
     public async Task ReceiveLoop_DatagramLongerThanMaxDatagram_DroppedAsTooLong()
     {
-        using var fake = FakeReflector();
+        using var fake = FakeStampReflector.Open();
         var replies = new ConcurrentQueue<ProbeReply>();
         var session = Create(ProbeTargets.For((IPEndPoint)fake.LocalEndPoint!), replies.Enqueue);
         Assert.True(await session.SendAsync(1, CancellationToken.None));
-        var (first, sender) = await ReceiveProbeAsync(fake);
+        var (first, sender) = await FakeStampReflector.ReceiveProbeAsync(fake);
         Assert.True(await session.SendAsync(2, CancellationToken.None));
-        var (second, _) = await ReceiveProbeAsync(fake);
+        var (second, _) = await FakeStampReflector.ReceiveProbeAsync(fake);
 
-        await fake.SendToAsync(Reply(first, StampSocket.MaxDatagram + 1), sender);
-        await fake.SendToAsync(Reply(second, StampSocket.MaxDatagram), sender);
+        await fake.SendToAsync(FakeStampReflector.Reply(first, StampSocket.MaxDatagram + 1), sender);
+        await fake.SendToAsync(FakeStampReflector.Reply(second, StampSocket.MaxDatagram), sender);
 
         Assert.True(await Poll.UntilAsync(() => !replies.IsEmpty));
         Assert.Equal(2u, Assert.Single(replies).Sequence);
@@ -140,7 +145,7 @@ public sealed class StampSharedSocketTests : IAsyncDisposable
     [Fact]
     public async Task Session_ReplyOlderThanTheRing_IsUnmatched()
     {
-        using var fake = FakeReflector();
+        using var fake = FakeStampReflector.Open();
         var replies = new ConcurrentQueue<ProbeReply>();
         var session = Create(ProbeTargets.For((IPEndPoint)fake.LocalEndPoint!), replies.Enqueue);
         var probes = new List<StampSenderPacket>();
@@ -148,14 +153,14 @@ public sealed class StampSharedSocketTests : IAsyncDisposable
         for (var seq = 1u; seq <= StampProbeSession.RingSize + 1; seq++)
         {
             Assert.True(await session.SendAsync(seq, CancellationToken.None));
-            var (probe, from) = await ReceiveProbeAsync(fake);
+            var (probe, from) = await FakeStampReflector.ReceiveProbeAsync(fake);
             probes.Add(probe);
             sender = from;
         }
 
         // Probe RingSize + 1 took the slot of probe 1.
-        await fake.SendToAsync(Reply(probes[0]), sender);
-        await fake.SendToAsync(Reply(probes[1]), sender);
+        await fake.SendToAsync(FakeStampReflector.Reply(probes[0]), sender);
+        await fake.SendToAsync(FakeStampReflector.Reply(probes[1]), sender);
 
         Assert.True(await Poll.UntilAsync(() => !replies.IsEmpty && _metrics.Dropped("stamp", "unmatched") == 1));
         Assert.Equal(2u, Assert.Single(replies).Sequence);
@@ -384,30 +389,5 @@ public sealed class StampSharedSocketTests : IAsyncDisposable
         }
 
         return (StampProbeSession)session!;
-    }
-
-    private static Socket FakeReflector()
-    {
-        var fake = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        fake.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return fake;
-    }
-
-    private static async Task<(StampSenderPacket Probe, EndPoint Sender)> ReceiveProbeAsync(Socket fake)
-    {
-        var buffer = new byte[128];
-        using var cts = new CancellationTokenSource(s_timeout);
-        var received = await fake.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), cts.Token);
-        Assert.True(StampSenderPacket.TryRead(buffer.AsSpan(0, received.ReceivedBytes), out var probe));
-        return (probe, received.RemoteEndPoint);
-    }
-
-    private static byte[] Reply(StampSenderPacket probe, int length = StampReflectorPacket.Size)
-    {
-        var now = NtpTimestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
-        var bytes = new byte[length];
-        new StampReflectorPacket(probe.Sequence, now, ErrorEstimate.Unsynchronized, now, probe.Sequence, probe.Timestamp, probe.ErrorEstimate, 64)
-            .TryWrite(bytes, out _);
-        return bytes;
     }
 }
