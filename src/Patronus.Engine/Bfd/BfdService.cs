@@ -17,7 +17,7 @@ namespace Patronus.Engine.Bfd;
 /// Readers see <see cref="Sessions"/>, immutable views swapped on every change; state changes go
 /// to every <see cref="Subscribe"/>r at once (path health, failover) — no polling anywhere.
 /// </summary>
-public sealed partial class BfdService : BackgroundService, IPathLivenessSource
+public sealed partial class BfdService : BackgroundService, IPathLivenessSource, Loops.IEngineLoop
 {
     // Received packets waiting for the loop: 8,192 is ~0.2 s of 1,000 sessions at 50 ms. Beyond it
     // the loop is behind, and a packet dropped here is no worse than one lost on the wire (counted).
@@ -80,6 +80,9 @@ public sealed partial class BfdService : BackgroundService, IPathLivenessSource
 
     /// <summary>When the loop last ran (a <see cref="TimeProvider"/> timestamp), for readiness.</summary>
     public long LastTick => Volatile.Read(ref _lastTick);
+
+    /// <inheritdoc />
+    public string LoopName => "bfd";
 
     /// <summary>
     /// A new reader of every state change from now on. Bounded: a reader that falls behind loses
@@ -228,8 +231,9 @@ public sealed partial class BfdService : BackgroundService, IPathLivenessSource
             return;
         }
 
-        var wait = Timeout.InfiniteTimeSpan;
-        if (_due.TryPeek(out _, out var at))
+        // Without a timer due, wake at the heartbeat anyway: readiness reads LastTick.
+        var wait = Loops.IEngineLoop.Heartbeat;
+        if (_due.TryPeek(out _, out var at) && _time.GetElapsedTime(now, at) < wait)
         {
             var left = _time.GetElapsedTime(now, at);
             if (left <= TimeSpan.Zero)

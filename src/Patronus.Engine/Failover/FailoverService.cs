@@ -23,7 +23,7 @@ namespace Patronus.Engine.Failover;
 /// <see cref="FailoverDecision"/>, publishes the route table (an immutable snapshot swapped at
 /// once) and brings the kernel's routes in line, and hands events to the recorder. Nothing polls.
 /// </summary>
-public sealed partial class FailoverService : BackgroundService
+public sealed partial class FailoverService : BackgroundService, Loops.IEngineLoop
 {
     private readonly FailoverPolicyService _policies;
     private readonly TopologyService _topology;
@@ -74,6 +74,9 @@ public sealed partial class FailoverService : BackgroundService
     /// <summary>When the loop last ran (a <see cref="TimeProvider"/> timestamp), for readiness.</summary>
     public long LastTick => Volatile.Read(ref _lastTick);
 
+    /// <inheritdoc />
+    public string LoopName => "failover";
+
     /// <summary>Every failover event from now on, as it is decided (bounded, drop-oldest per reader).</summary>
     public ChannelReader<FailoverEvent> Subscribe()
     {
@@ -115,8 +118,9 @@ public sealed partial class FailoverService : BackgroundService
                 }
 
                 var wake = Evaluate(now);
-                var wait = wake is { } at ? at - now : Timeout.InfiniteTimeSpan;
-                if (wait != Timeout.InfiniteTimeSpan && wait <= TimeSpan.Zero)
+                // Without a timer due, wake at the heartbeat anyway: readiness reads LastTick.
+                var wait = wake is { } at && at - now < Loops.IEngineLoop.Heartbeat ? at - now : Loops.IEngineLoop.Heartbeat;
+                if (wait <= TimeSpan.Zero)
                 {
                     continue;
                 }
@@ -127,7 +131,7 @@ public sealed partial class FailoverService : BackgroundService
                     health.WaitToReadAsync(cts.Token).AsTask(),
                     policiesChanged,
                     topologyChanged,
-                    Task.Delay(wait == Timeout.InfiniteTimeSpan ? wait : TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)), _time, cts.Token),
+                    Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)), _time, cts.Token),
                 };
                 if (bfd is not null)
                 {

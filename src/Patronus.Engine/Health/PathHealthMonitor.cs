@@ -15,7 +15,7 @@ namespace Patronus.Engine.Health;
 /// samples and status transitions to the <see cref="IHealthSink"/>, and follows topology changes.
 /// Nothing else touches the per-target state, so it needs no locks.
 /// </summary>
-public sealed partial class PathHealthMonitor : BackgroundService
+public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngineLoop
 {
     // Replies in flight between session receive loops and this loop. 65,536 covers 10,000 paths
     // with several targets each for more than a second of loop stall; beyond that replies are
@@ -58,6 +58,9 @@ public sealed partial class PathHealthMonitor : BackgroundService
 
     /// <summary>Monotonic timestamp of the loop's last iteration (for readiness: "the loop ticks").</summary>
     public long LastTick => Volatile.Read(ref _lastTick);
+
+    /// <inheritdoc />
+    public string LoopName => "health_monitor";
 
     /// <summary>Replies dropped because the loop fell behind.</summary>
     public long DroppedReplies => Interlocked.Read(ref _droppedReplies);

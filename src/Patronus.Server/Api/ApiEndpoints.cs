@@ -17,6 +17,7 @@ public static class ApiEndpoints
         api.MapPathHealth();
         api.MapBfd();
         api.MapFailover();
+        Export.MetricsEndpoints.MapMetricsExport(api);
         return api;
     }
 }

@@ -9,7 +9,8 @@ namespace Patronus.Server.Health;
 
 /// <summary>
 /// <c>/health</c> (every component, JSON), <c>/health/live</c> (the process answers) and
-/// <c>/health/ready</c> (200 only once migrations ran, the topology is loaded and the store answers;
+/// <c>/health/ready</c> (200 only once migrations ran, the topology is loaded, the store answers and
+/// every engine loop has run recently;
 /// 503 naming the failing component otherwise — what a load balancer should route on).
 /// These are the only routes that answer without authentication.
 /// </summary>
@@ -25,7 +26,8 @@ public static class HealthEndpoints
     {
         services.AddHealthChecks()
             .AddCheck<StoreHealthCheck>("store", tags: [ReadyTag])
-            .AddCheck<TopologyHealthCheck>("topology", tags: [ReadyTag]);
+            .AddCheck<TopologyHealthCheck>("topology", tags: [ReadyTag])
+            .AddCheck<EngineLoopsHealthCheck>("engine_loops", tags: [ReadyTag]);
         return services;
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Patronus.Engine.Bfd;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Health;
+using Patronus.Engine.Loops;
 using Patronus.Engine.Routing.Kernel;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Probes;
@@ -10,6 +11,7 @@ using Patronus.Engine.Probes.Icmp;
 using Patronus.Engine.Probes.Stamp;
 using Patronus.Engine.Persistence;
 using Patronus.Server.Api;
+using Patronus.Server.Export;
 using Patronus.Server.Health;
 
 namespace Patronus.Server.Hosting;
@@ -47,7 +49,8 @@ public static class ServerApp
         services.AddSingleton(config);
         services.AddSingleton<ProcessInfo>();
         services.AddSingleton<StoreState>();
-        services.AddSingleton(sp => StoreFactory.Create(config.Store, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new StoreMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton(sp => sp.GetRequiredService<StoreMetrics>().Instrument(StoreFactory.Create(config.Store, sp.GetRequiredService<TimeProvider>())));
         services.AddSingleton<TopologyService>();
         services.AddSingleton<FailoverPolicyService>();
         services.AddHostedService<StoreInitializer>();
@@ -66,6 +69,7 @@ public static class ServerApp
         services.AddHostedService<HealthRollupService>();
         services.AddSingleton<PathHealthMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<PathHealthMonitor>());
+        services.AddSingleton<IEngineLoop>(sp => sp.GetRequiredService<PathHealthMonitor>());
 
         // BFD: one loop for every path's session; path health and failover subscribe to its changes.
         services.AddSingleton(sp => new BfdMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
@@ -73,6 +77,7 @@ public static class ServerApp
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<BfdService>>()));
         services.AddHostedService(sp => sp.GetRequiredService<BfdService>());
         services.AddSingleton<IPathLivenessSource>(sp => sp.GetRequiredService<BfdService>());
+        services.AddSingleton<IEngineLoop>(sp => sp.GetRequiredService<BfdService>());
 
         // Failover: policies, the decision loop, its events and the kernel routes it installs.
         services.AddSingleton(Options.Create(config.Failover ?? new FailoverOptions()));
@@ -89,9 +94,11 @@ public static class ServerApp
             sp.GetRequiredService<IOptions<FailoverOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FailoverService>>(),
             sp.GetRequiredService<BfdService>(), sp.GetService<KernelRouteApplier>()));
         services.AddHostedService(sp => sp.GetRequiredService<FailoverService>());
+        services.AddSingleton<IEngineLoop>(sp => sp.GetRequiredService<FailoverService>());
         services.AddSingleton<ReflectorService>();
         services.AddHostedService(sp => sp.GetRequiredService<ReflectorService>());
         services.AddPatronusHealth();
+        services.AddPatronusExport();
         services.AddProblemDetails();
         services.AddAuthorization();
         services.ConfigureHttpJsonOptions(o =>
@@ -101,10 +108,14 @@ public static class ServerApp
         });
 
         var app = builder.Build();
+        app.Services.StartPatronusExport();
+        var httpMetrics = app.Services.GetRequiredService<HttpMetrics>();
+        app.Use(httpMetrics.InvokeAsync);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthorization();
         app.MapPatronusHealth();
+        app.MapPatronusMetrics();
         app.MapPatronusApi();
         return app;
     }

@@ -8,7 +8,8 @@ public sealed class EndpointSecurityTests
 {
     /// <summary>
     /// Authentication will be a fallback policy over every endpoint; it only works if no route opts
-    /// out. Health is the one deliberate exception.
+    /// out. Health and /metrics (a scraper holds no user token; Metrics:Token can require one) are
+    /// the deliberate exceptions.
     /// </summary>
     [Fact]
     public async Task Endpoints_OnlyHealthAllowsAnonymous()
@@ -19,7 +20,7 @@ public sealed class EndpointSecurityTests
         Assert.Contains(endpoints, e => e.RoutePattern.RawText == "/api/v1/sites/");
         var anonymous = endpoints.Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is not null)
             .Select(e => e.RoutePattern.RawText).Order().ToList();
-        Assert.Equal(["/health", "/health/live", "/health/ready"], anonymous);
+        Assert.Equal(["/health", "/health/live", "/health/ready", "/metrics"], anonymous);
         Assert.All(endpoints.Where(e => e.RoutePattern.RawText!.StartsWith("/api/", StringComparison.Ordinal)),
             e => Assert.StartsWith("/api/v1/", e.RoutePattern.RawText, StringComparison.Ordinal));
     }

@@ -1,0 +1,308 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+
+namespace Patronus.Prometheus;
+
+/// <summary>The metric types of the text format's <c># TYPE</c> line.</summary>
+public enum MetricType
+{
+    Counter,
+    Gauge,
+    Histogram,
+    Untyped,
+}
+
+/// <summary>One label of a sample: a name (validated) and any string value (escaped on write).</summary>
+public readonly record struct Label(string Name, string Value);
+
+/// <summary>
+/// Writes the Prometheus text exposition format 0.0.4 as UTF-8 into an <see cref="IBufferWriter{T}"/>:
+/// a family header (<c># HELP</c>, <c># TYPE</c>) followed by its samples. Rules the format sets
+/// and this writer enforces:
+/// <list type="bullet">
+/// <item>metric names match <c>[a-zA-Z_:][a-zA-Z0-9_:]*</c> and label names
+/// <c>[a-zA-Z_][a-zA-Z0-9_]*</c>, not starting with <c>__</c> (reserved); a bad name throws —
+/// names are chosen by code, so a bad one is a bug to find in tests, not data to tolerate;</item>
+/// <item>HELP text escapes <c>\</c> and line feed; label values escape <c>\</c>, <c>"</c> and line
+/// feed; any other character (UTF-8) is written as is;</item>
+/// <item>a family appears once (a second header with the same name throws), and every sample name
+/// belongs to the current family (the name itself, or for histograms <c>_bucket</c>, <c>_sum</c>,
+/// <c>_count</c>);</item>
+/// <item>values: shortest round-trip decimal, <c>NaN</c>, <c>+Inf</c>, <c>-Inf</c>.</item>
+/// </list>
+/// Duplicate series (same name and labels twice) are the caller's to avoid: the format forbids
+/// them, promtool does not notice them, and finding them costs a set per scrape — the tests check
+/// every family the server writes instead.
+/// </summary>
+public sealed class PrometheusTextWriter
+{
+    /// <summary>The content type of this format.</summary>
+    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+    private readonly IBufferWriter<byte> _output;
+    private readonly HashSet<string> _families = new(StringComparer.Ordinal);
+    private string? _family;
+    private MetricType _type;
+
+    public PrometheusTextWriter(IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        _output = output;
+    }
+
+    /// <summary>Families written so far.</summary>
+    public IReadOnlyCollection<string> Families => _families;
+
+    /// <summary>Whether a family named <paramref name="name"/> was already written (two producers must not both write one).</summary>
+    public bool HasFamily(string name) => _families.Contains(name);
+
+    /// <summary>Starts family <paramref name="name"/>: writes its HELP and TYPE lines.</summary>
+    public void Family(string name, MetricType type, string help)
+    {
+        ArgumentNullException.ThrowIfNull(help);
+        if (!IsValidMetricName(name))
+        {
+            throw new ArgumentException($"'{name}' is not a valid Prometheus metric name", nameof(name));
+        }
+
+        if (!_families.Add(name))
+        {
+            throw new InvalidOperationException($"metric family '{name}' was already written in this exposition");
+        }
+
+        _family = name;
+        _type = type;
+        Ascii("# HELP ");
+        Ascii(name);
+        Ascii(" ");
+        Escaped(help, quote: false);
+        Ascii("\n# TYPE ");
+        Ascii(name);
+        Ascii(type switch
+        {
+            MetricType.Counter => " counter\n",
+            MetricType.Gauge => " gauge\n",
+            MetricType.Histogram => " histogram\n",
+            _ => " untyped\n",
+        });
+    }
+
+    /// <summary>Writes a sample of the current family without labels.</summary>
+    public void Sample(string name, double value) => Sample(name, [], value);
+
+    /// <summary>Writes a sample of the current family.</summary>
+    public void Sample(string name, ReadOnlySpan<Label> labels, double value)
+    {
+        StartSample(name, labels);
+        Value(value);
+        Ascii("\n");
+    }
+
+    /// <summary>Writes an integer sample of the current family (exact beyond 2^53, unlike a double).</summary>
+    public void Sample(string name, ReadOnlySpan<Label> labels, long value)
+    {
+        StartSample(name, labels);
+        var span = _output.GetSpan(21);
+        value.TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
+        _output.Advance(written);
+        Ascii("\n");
+    }
+
+    /// <summary>
+    /// Writes a whole histogram's samples: cumulative <c>_bucket</c> lines for each upper bound and
+    /// <c>+Inf</c>, then <c>_sum</c> and <c>_count</c>. <paramref name="bucketCounts"/> holds the
+    /// non-cumulative count of each bucket, one more than <paramref name="bounds"/> (the last is
+    /// the overflow above the highest bound).
+    /// </summary>
+    public void Histogram(ReadOnlySpan<Label> labels, ReadOnlySpan<double> bounds, ReadOnlySpan<long> bucketCounts, double sum)
+    {
+        if (_type != MetricType.Histogram || _family is null)
+        {
+            throw new InvalidOperationException("Histogram samples need a histogram family first");
+        }
+
+        if (bucketCounts.Length != bounds.Length + 1)
+        {
+            throw new ArgumentException($"{bounds.Length} bounds need {bounds.Length + 1} bucket counts, got {bucketCounts.Length}", nameof(bucketCounts));
+        }
+
+        var bucket = _family + "_bucket";
+        var withLe = new Label[labels.Length + 1];
+        labels.CopyTo(withLe);
+        long cumulative = 0;
+        for (var i = 0; i <= bounds.Length; i++)
+        {
+            cumulative += bucketCounts[i];
+            withLe[^1] = new Label("le", i < bounds.Length ? Format(bounds[i]) : "+Inf");
+            Sample(bucket, withLe, cumulative);
+        }
+
+        Sample(_family + "_sum", labels, sum);
+        Sample(_family + "_count", labels, cumulative);
+    }
+
+    /// <summary>True for a valid metric name: <c>[a-zA-Z_:][a-zA-Z0-9_:]*</c>.</summary>
+    public static bool IsValidMetricName(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || char.IsAsciiDigit(name[0]))
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or ':'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>True for a valid label name: <c>[a-zA-Z_][a-zA-Z0-9_]*</c>, not reserved (<c>__</c> prefix).</summary>
+    public static bool IsValidLabelName(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || char.IsAsciiDigit(name[0]) || name.StartsWith("__", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '_'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A value as the format writes it: shortest round-trip decimal, <c>NaN</c>, <c>+Inf</c>, <c>-Inf</c>.</summary>
+    public static string Format(double value) =>
+        double.IsNaN(value) ? "NaN"
+        : double.IsPositiveInfinity(value) ? "+Inf"
+        : double.IsNegativeInfinity(value) ? "-Inf"
+        : value.ToString("R", CultureInfo.InvariantCulture);
+
+    private void StartSample(string name, ReadOnlySpan<Label> labels)
+    {
+        if (_family is null || !BelongsToFamily(name))
+        {
+            throw new InvalidOperationException($"sample '{name}' does not belong to the current family '{_family}'");
+        }
+
+        Ascii(name);
+        if (labels.Length > 0)
+        {
+            Ascii("{");
+            for (var i = 0; i < labels.Length; i++)
+            {
+                var label = labels[i];
+                if (!IsValidLabelName(label.Name))
+                {
+                    throw new ArgumentException($"'{label.Name}' is not a valid Prometheus label name (on {name})", nameof(labels));
+                }
+
+                if (i > 0)
+                {
+                    Ascii(",");
+                }
+
+                Ascii(label.Name);
+                Ascii("=\"");
+                Escaped(label.Value ?? string.Empty, quote: true);
+                Ascii("\"");
+            }
+
+            Ascii("}");
+        }
+
+        Ascii(" ");
+    }
+
+    private bool BelongsToFamily(string name)
+    {
+        if (name.Length == _family!.Length)
+        {
+            return string.Equals(name, _family, StringComparison.Ordinal);
+        }
+
+        if (_type != MetricType.Histogram || !name.StartsWith(_family, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var suffix = name.AsSpan(_family.Length);
+        return suffix is "_bucket" or "_sum" or "_count";
+    }
+
+    private void Value(double value)
+    {
+        if (double.IsNaN(value))
+        {
+            Ascii("NaN");
+        }
+        else if (double.IsInfinity(value))
+        {
+            Ascii(value > 0 ? "+Inf" : "-Inf");
+        }
+        else
+        {
+            var span = _output.GetSpan(32);
+            value.TryFormat(span, out var written, "R", CultureInfo.InvariantCulture);
+            _output.Advance(written);
+        }
+    }
+
+    // Names, keywords and formatted numbers: ASCII by construction.
+    private void Ascii(string text)
+    {
+        var span = _output.GetSpan(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            span[i] = (byte)text[i];
+        }
+
+        _output.Advance(text.Length);
+    }
+
+    private void Escaped(string text, bool quote)
+    {
+        var start = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var escape = text[i] switch
+            {
+                '\\' => "\\\\",
+                '\n' => "\\n",
+                '"' when quote => "\\\"",
+                _ => null,
+            };
+            if (escape is null)
+            {
+                continue;
+            }
+
+            Utf8(text.AsSpan(start, i - start));
+            Ascii(escape);
+            start = i + 1;
+        }
+
+        Utf8(text.AsSpan(start));
+    }
+
+    private void Utf8(ReadOnlySpan<char> text)
+    {
+        if (text.IsEmpty)
+        {
+            return;
+        }
+
+        var span = _output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
+        var written = Encoding.UTF8.GetBytes(text, span);
+        _output.Advance(written);
+    }
+}

@@ -1,0 +1,47 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
+using Patronus.Engine.Loops;
+using Patronus.Prometheus;
+
+namespace Patronus.Server.Export;
+
+/// <summary>Registers the exporters and the instruments only the server has (HTTP, auth, WebSocket).</summary>
+public static class ExportRegistration
+{
+    public static IServiceCollection AddPatronusExport(this IServiceCollection services)
+    {
+        services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<HttpMetrics>();
+        services.AddSingleton<AuthMetrics>();
+        services.AddSingleton<WebSocketMetrics>();
+
+        // Only this host's meters (the factory is the meters' scope: two servers in one test
+        // process must not report each other's requests), and only ours: ASP.NET Core's and
+        // Kestrel's meters repeat what patronus_http_* says with labels (ports, protocol versions)
+        // that multiply series without helping an operator.
+        services.AddSingleton(sp =>
+        {
+            var factory = sp.GetRequiredService<IMeterFactory>();
+            return new MeterCollector(i => ReferenceEquals(i.Meter.Scope, factory) && i.Meter.Name.StartsWith("Patronus.", StringComparison.Ordinal));
+        });
+        services.AddSingleton(sp => new PrometheusExporter(
+        [
+            sp.GetRequiredService<MeterCollector>(),
+            ActivatorUtilities.CreateInstance<EngineMetricsProducer>(sp, sp.GetServices<IEngineLoop>()),
+            new ProcessMetricsProducer(),
+        ]));
+        return services;
+    }
+
+    /// <summary>Starts listening before any instrument records (call right after the app is built).</summary>
+    public static void StartPatronusExport(this IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.GetRequiredService<PrometheusExporter>();
+
+        // Instruments exist (and show in scrapes) from the start, not from their first use.
+        services.GetRequiredService<WebSocketMetrics>();
+        services.GetRequiredService<AuthMetrics>();
+        _ = services.GetRequiredService<IOptions<MetricsOptions>>().Value;
+    }
+}
