@@ -16,17 +16,22 @@ namespace Patronus.Server.Export;
 /// </summary>
 internal sealed class EngineMetricsProducer(
     HealthState health,
-    TopologyService topology,
-    FailoverService failover,
+    Func<TopologySnapshot> topology,
+    Func<IReadOnlyDictionary<long, FailoverPolicyStatus>> policies,
     IEnumerable<IEngineLoop> loops,
-    ProcessInfo process,
+    DateTimeOffset startedAt,
     TimeProvider time) : IMetricsProducer
 {
+    public EngineMetricsProducer(HealthState health, TopologyService topology, FailoverService failover, IEnumerable<IEngineLoop> loops, ProcessInfo process, TimeProvider time)
+        : this(health, () => topology.Current, () => failover.Status, loops, process.StartedAt, time)
+    {
+    }
+
     private static readonly string[] s_statuses = ["up", "degraded", "down"];
 
     public void Collect(PrometheusTextWriter writer)
     {
-        var snapshot = topology.Current;
+        var snapshot = topology();
         var paths = health.All;
         var labels = new Label[paths.Count][];
         for (var i = 0; i < paths.Count; i++)
@@ -58,7 +63,7 @@ internal sealed class EngineMetricsProducer(
         Count(writer, "patronus_paths", "Configured paths", snapshot.Paths.Count);
 
         writer.Family("patronus_policy_active_path", MetricType.Gauge, "1 for the path each failover policy currently routes over");
-        foreach (var status in failover.Status.Values.OrderBy(s => s.PolicyId))
+        foreach (var status in policies().Values.OrderBy(s => s.PolicyId))
         {
             writer.Sample("patronus_policy_active_path",
                 [new Label("policy_id", status.PolicyId.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Label("name", status.Name), new Label("path_id", status.ActivePathId)],
@@ -76,7 +81,7 @@ internal sealed class EngineMetricsProducer(
         writer.Family("patronus_build_info", MetricType.Gauge, "Always 1; the version is in the label");
         writer.Sample("patronus_build_info", [new Label("version", ProcessInfo.Version)], 1L);
         writer.Family("patronus_uptime_seconds", MetricType.Gauge, "Seconds since this instance started");
-        writer.Sample("patronus_uptime_seconds", (time.GetUtcNow() - process.StartedAt).TotalSeconds);
+        writer.Sample("patronus_uptime_seconds", (time.GetUtcNow() - startedAt).TotalSeconds);
     }
 
     private static void PathGauge(PrometheusTextWriter writer, string name, string help, IReadOnlyList<PathHealthSnapshot> paths, Label[][] labels, Func<PathHealthSnapshot, double> value)

@@ -27,7 +27,9 @@ public static class ExportRegistration
         services.AddSingleton(sp => new PrometheusExporter(
         [
             sp.GetRequiredService<MeterCollector>(),
-            ActivatorUtilities.CreateInstance<EngineMetricsProducer>(sp, sp.GetServices<IEngineLoop>()),
+            new EngineMetricsProducer(sp.GetRequiredService<Engine.Health.HealthState>(), sp.GetRequiredService<Engine.Paths.TopologyService>(),
+                sp.GetRequiredService<Engine.Failover.FailoverService>(), sp.GetServices<IEngineLoop>(), sp.GetRequiredService<Health.ProcessInfo>(),
+                sp.GetRequiredService<TimeProvider>()),
             new ProcessMetricsProducer(),
         ]));
         return services;

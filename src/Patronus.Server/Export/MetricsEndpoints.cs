@@ -91,7 +91,7 @@ public static class MetricsEndpoints
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(16 * 1024);
         using (var json = new Utf8JsonWriter(buffer))
         {
-            WriteExport(json, health.All, topology.Current, policies.Current, failover, events, now);
+            WriteExport(json, health.All, topology.Current, policies.Current, failover.Status, events, now);
         }
 
         return Results.Bytes(buffer.WrittenMemory.ToArray(), "application/json; charset=utf-8");
@@ -99,7 +99,7 @@ public static class MetricsEndpoints
 
     /// <summary>The seed's export document. Numbers are finite (a non-finite value is written as null), times UTC ISO-8601.</summary>
     internal static void WriteExport(Utf8JsonWriter json, IReadOnlyList<PathHealthSnapshot> paths, TopologySnapshot topology,
-        IReadOnlyList<FailoverPolicy> policies, FailoverService failover, IReadOnlyList<FailoverEventRecord> events, DateTimeOffset now)
+        IReadOnlyList<FailoverPolicy> policies, IReadOnlyDictionary<long, FailoverPolicyStatus> statuses, IReadOnlyList<FailoverEventRecord> events, DateTimeOffset now)
     {
         json.WriteStartObject();
         json.WriteStartArray("paths");
@@ -131,7 +131,7 @@ public static class MetricsEndpoints
         json.WriteStartArray("policies");
         foreach (var policy in policies)
         {
-            failover.Status.TryGetValue(policy.Id, out var status);
+            statuses.TryGetValue(policy.Id, out var status);
             json.WriteStartObject();
             json.WriteNumber("policy_id", policy.Id);
             json.WriteString("name", policy.Name);
