@@ -31,6 +31,19 @@ public sealed class FailoverMetrics : IDisposable
             new KeyValuePair<string, object?>("type", FailoverEventNames.Name(e.Type)));
     }
 
+    /// <summary>
+    /// Starts the policy's event series at 0 for every type, so that the first event is an
+    /// increase Prometheus sees (<c>increase()</c> cannot see a series that appears at 1).
+    /// </summary>
+    public void PolicyKnown(long policyId)
+    {
+        var id = policyId.ToString(CultureInfo.InvariantCulture);
+        foreach (var type in Enum.GetValues<FailoverEventType>())
+        {
+            _events.Add(0, new KeyValuePair<string, object?>("policy_id", id), new KeyValuePair<string, object?>("type", FailoverEventNames.Name(type)));
+        }
+    }
+
     public void Decided(TimeSpan duration) => _decision.Record(duration.TotalMilliseconds);
 
     public void RouteTableSwapped(TimeSpan duration) => _swap.Record(duration.TotalMilliseconds);

@@ -202,6 +202,7 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
             if (!_states.TryGetValue(policy.Id, out var runtime))
             {
                 _states[policy.Id] = new PolicyRuntime(policy, FailoverPolicyState.Initial(policy));
+                _metrics.PolicyKnown(policy.Id);
                 continue;
             }
 

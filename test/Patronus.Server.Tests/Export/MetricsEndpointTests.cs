@@ -80,6 +80,29 @@ public sealed class MetricsEndpointTests
         Assert.All(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.EndsWith("metric names should not contain abbreviated units", l, StringComparison.Ordinal));
     }
 
+    /// <summary>Every metric deploy/ alerts on or graphs is a family a running server really writes (the earlier exporter's rules named metrics that did not exist).</summary>
+    [Fact]
+    public async Task DeployReferences_EveryMetricExistsInALiveScrape()
+    {
+        await using var server = await RunningServer.StartAsync();
+        var text = await ScrapeWhenPathsUpAsync(server);
+        var (_, types) = PrometheusText.Parse(text);
+        var emitted = new HashSet<string>(StringComparer.Ordinal) { "up" }; // Prometheus adds it per target
+        foreach (var (family, type) in types)
+        {
+            emitted.Add(family);
+            if (type == "histogram")
+            {
+                emitted.UnionWith([family + "_bucket", family + "_sum", family + "_count"]);
+            }
+        }
+
+        var referenced = Observability.DeployMetricReferences.ReferencedMetricNames(Observability.DeployMetricReferences.FindRepoRoot());
+        Assert.NotEmpty(referenced);
+        var missing = referenced.Where(n => !emitted.Contains(n)).Order().ToList();
+        Assert.True(missing.Count == 0, $"deploy/ references metrics the server does not emit: {string.Join(", ", missing)}\nscrape families: {string.Join(", ", types.Keys.Order())}");
+    }
+
     [Fact]
     public async Task ApiExport_SameFormatAsMetrics()
     {
