@@ -38,4 +38,31 @@ public partial interface IPatronusStore
     /// Hour (raw samples come from <see cref="GetPathHealthAsync"/>).
     /// </summary>
     Task<IReadOnlyList<PathHealthBucket>> GetPathHealthBucketsAsync(string pathId, HealthResolution resolution, DateTimeOffset from, DateTimeOffset until, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Raw samples of one path with <paramref name="from"/> ≤ timestamp &lt; <paramref name="until"/>,
+    /// oldest first, streamed without a limit (for aggregation: the caller holds what it keeps, not
+    /// every row). The connection stays open until the enumeration ends.
+    /// </summary>
+    IAsyncEnumerable<PathHealthSample> ReadPathHealthAsync(string pathId, DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Rollup buckets of one path with <paramref name="from"/> ≤ bucket start &lt; <paramref name="until"/>,
+    /// oldest first, streamed without a limit. <paramref name="resolution"/> must be Minute or Hour.
+    /// </summary>
+    IAsyncEnumerable<PathHealthBucket> ReadPathHealthBucketsAsync(string pathId, HealthResolution resolution, DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// End of the newest bucket of <paramref name="resolution"/> (Minute or Hour) of any path: rollups
+    /// run for every path at once, so time before it is rolled up and time after it is found only at
+    /// the finer level. Null when there is no bucket yet.
+    /// </summary>
+    Task<DateTimeOffset?> GetHealthRolledUpUntilAsync(HealthResolution resolution, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Exact 95th percentile latency of one path's raw samples with <paramref name="from"/> ≤ timestamp
+    /// &lt; <paramref name="until"/>: the nearest rank ⌈0.95 n⌉ in ascending order (the 1-minute rollup's
+    /// definition), picked in the database so no sample leaves it. Null when there is no sample.
+    /// </summary>
+    Task<double?> GetPathLatencyP95Async(string pathId, DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken = default);
 }

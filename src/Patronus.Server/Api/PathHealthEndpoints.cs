@@ -30,6 +30,7 @@ internal static class PathHealthEndpoints
                     : Problems.NotFound("path", id));
 
         api.MapGet("/paths/{id}/health/history", HistoryAsync);
+        api.MapGet("/paths/{id}/stats", StatsAsync);
         return api;
     }
 
@@ -144,6 +145,131 @@ internal static class PathHealthEndpoints
         });
     }
 
+    /// <summary>Longest custom stats period: 400 days, the default retention of 1-hour buckets.</summary>
+    public static readonly TimeSpan MaxStatsSpan = TimeSpan.FromDays(400);
+
+    /// <summary>Named stats periods, each ending now. A month is 30 days (not a calendar month).</summary>
+    private static readonly Dictionary<string, TimeSpan> s_statsPeriods = new(StringComparer.Ordinal)
+    {
+        ["hour"] = TimeSpan.FromHours(1),
+        ["day"] = TimeSpan.FromDays(1),
+        ["week"] = TimeSpan.FromDays(7),
+        ["month"] = TimeSpan.FromDays(30),
+    };
+
+    private static async Task<IResult> StatsAsync(string id, HttpRequest request, TopologyService topology, IPatronusStore store, TimeProvider time,
+        Microsoft.Extensions.Options.IOptions<HealthPersistenceOptions> retention, Microsoft.Extensions.Options.IOptions<HealthOptions> health, CancellationToken ct)
+    {
+        if (!topology.Current.PathsById.ContainsKey(id))
+        {
+            return Problems.NotFound("path", id);
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        var period = request.Query["period"].ToString();
+        if (period.Length == 0)
+        {
+            period = "day";
+        }
+
+        var sinceText = request.Query["since"].ToString();
+        var untilText = request.Query["until"].ToString();
+        DateTimeOffset since = default, until = default;
+        if (period == "custom")
+        {
+            since = ParseUtc(sinceText, "since", errors);
+            until = ParseUtc(untilText, "until", errors);
+            if (errors.Count == 0 && until <= since)
+            {
+                errors["until"] = ["must be later than since"];
+            }
+            else if (errors.Count == 0 && until - since > MaxStatsSpan)
+            {
+                errors["since"] = [$"the period may span at most {MaxStatsSpan.TotalDays:F0} days"];
+            }
+        }
+        else if (!s_statsPeriods.ContainsKey(period))
+        {
+            errors["period"] = [$"'{period}' is not one of hour, day, week, month, custom"];
+        }
+        else
+        {
+            foreach (var (field, text) in new[] { ("since", sinceText), ("until", untilText) })
+            {
+                if (text.Length > 0)
+                {
+                    errors[field] = ["only with period=custom"];
+                }
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        var reader = new HealthStatsReader(store, retention.Value, health.Value.SampleInterval, time);
+        var stats = period == "custom"
+            ? await reader.ReadAsync(id, since, until, ct).ConfigureAwait(false)
+            : await reader.ReadAsync(id, s_statsPeriods[period], ct).ConfigureAwait(false);
+        return Results.Ok(new
+        {
+            path_id = id,
+            period,
+            period_start = Iso(stats.From),
+            period_end = Iso(stats.Until),
+            resolution = ResolutionText(stats.Resolution),
+            sample_count = stats.SampleCount,
+            coverage_pct = Round(stats.CoveragePct),
+            uptime_pct = Round(stats.UptimePct),
+            latency_avg_ms = Round(stats.LatencyAvgMs),
+            latency_min_ms = Round(stats.LatencyMinMs),
+            latency_max_ms = Round(stats.LatencyMaxMs),
+            latency_p95_ms = Round(stats.LatencyP95Ms),
+            latency_p95_exact = stats.LatencyP95Ms is null ? (bool?)null : stats.LatencyP95Exact,
+            packet_loss_avg_pct = Round(stats.LossAvgPct),
+            jitter_avg_ms = Round(stats.JitterAvgMs),
+            health_score_avg = Round(stats.ScoreAvg),
+        });
+    }
+
+    /// <summary>
+    /// A custom period bound: ISO-8601 with a date, a time and a zone (<c>Z</c> or an offset, converted
+    /// to UTC); a time without a zone is rejected rather than guessed.
+    /// </summary>
+    private static DateTimeOffset ParseUtc(string text, string field, Dictionary<string, string[]> errors)
+    {
+        if (text.Length == 0)
+        {
+            errors[field] = ["required with period=custom (ISO-8601 UTC, e.g. 2026-11-22T05:00:00Z)"];
+            return default;
+        }
+
+        if (DateTimeOffset.TryParseExact(text, s_isoFormats, CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
+        {
+            return value;
+        }
+
+        errors[field] = [$"'{text}' is not an ISO-8601 time with a zone (e.g. 2026-11-22T05:00:00Z)"];
+        return default;
+    }
+
+    private static readonly string[] s_isoFormats =
+    [
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'",
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz",
+        "yyyy-MM-dd'T'HH:mm'Z'",
+        "yyyy-MM-dd'T'HH:mmzzz",
+    ];
+
+    private static string ResolutionText(HealthResolution resolution) => resolution switch
+    {
+        HealthResolution.Minute => "1m",
+        HealthResolution.Hour => "1h",
+        _ => "raw",
+    };
+
     private static DateTimeOffset ParseTime(string? text, string field, DateTimeOffset fallback, Dictionary<string, string[]> errors)
     {
         if (string.IsNullOrEmpty(text))
@@ -172,4 +298,7 @@ internal static class PathHealthEndpoints
 
     /// <summary>Three decimals: sub-millisecond loopback RTTs stay visible; the noise below does not.</summary>
     private static double Round(double value) => double.IsFinite(value) ? Math.Round(value, 3) : 0;
+
+    /// <summary>Three decimals; null (no data) and a non-finite value stay null, never NaN or Infinity in the JSON.</summary>
+    private static double? Round(double? value) => value is { } v && double.IsFinite(v) ? Math.Round(v, 3) : null;
 }
