@@ -89,6 +89,7 @@ public static class ServerApp
             sp.GetRequiredService<IOptions<FailoverOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FailoverService>>(),
             sp.GetRequiredService<BfdService>(), sp.GetService<KernelRouteApplier>()));
         services.AddHostedService(sp => sp.GetRequiredService<FailoverService>());
+        services.AddPatronusTraffic(config);
         services.AddSingleton<ReflectorService>();
         services.AddHostedService(sp => sp.GetRequiredService<ReflectorService>());
         services.AddPatronusHealth();
