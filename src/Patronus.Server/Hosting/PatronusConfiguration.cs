@@ -7,6 +7,7 @@ using Patronus.Engine.Failover;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Persistence;
+using Patronus.Engine.Traffic;
 
 namespace Patronus.Server.Hosting;
 
@@ -28,7 +29,8 @@ public sealed record PatronusConfiguration(
     HealthOptions Health,
     IPEndPoint? ReflectorListen,
     IReadOnlyList<FailoverPolicy>? FailoverPolicies = null,
-    FailoverOptions? Failover = null)
+    FailoverOptions? Failover = null,
+    TrafficOptions? Traffic = null)
 {
     /// <summary>Default data directory, relative to the working directory.</summary>
     public const string DefaultDataDir = "./data";
@@ -136,12 +138,13 @@ public sealed record PatronusConfiguration(
         }
 
         var failover = ReadFailover(config, problems);
+        var traffic = ReadTraffic(config, problems);
         if (problems.Count > 0)
         {
             return null;
         }
 
-        return new PatronusConfiguration(config, Path.GetFullPath(dataDir), urls, store!, topology!, isQuickstart, health, reflector, policies, failover);
+        return new PatronusConfiguration(config, Path.GetFullPath(dataDir), urls, store!, topology!, isQuickstart, health, reflector, policies, failover, traffic);
     }
 
     /// <summary>Binds and validates the <c>Failover</c> section (dampening, kernel routes).</summary>
@@ -166,6 +169,26 @@ public sealed record PatronusConfiguration(
             problems.Add($"{FailoverOptions.Section}: FlapWindow and RouteRetry must be positive, FlapHold not negative");
         }
 
+        return options;
+    }
+
+    /// <summary>Binds and validates the <c>Traffic</c> section (accounting on/off, read intervals).</summary>
+    private static TrafficOptions ReadTraffic(IConfiguration config, List<string> problems)
+    {
+        var options = new TrafficOptions();
+        try
+        {
+            config.GetSection(TrafficOptions.Section).Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException ex)
+        {
+            problems.Add($"{TrafficOptions.Section}: {ex.Message}");
+            return options;
+        }
+
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+        problems.AddRange(results.Select(r => $"{TrafficOptions.Section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
         return options;
     }
 

@@ -95,6 +95,7 @@ public static class ServerApp
             sp.GetRequiredService<BfdService>(), sp.GetService<KernelRouteApplier>()));
         services.AddHostedService(sp => sp.GetRequiredService<FailoverService>());
         services.AddSingleton<IEngineLoop>(sp => sp.GetRequiredService<FailoverService>());
+        services.AddPatronusTraffic(config);
         services.AddSingleton<ReflectorService>();
         services.AddHostedService(sp => sp.GetRequiredService<ReflectorService>());
         services.AddPatronusHealth();

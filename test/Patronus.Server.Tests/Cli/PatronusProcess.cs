@@ -71,6 +71,10 @@ public sealed partial class PatronusProcess : IDisposable
             info.Environment["PATRONUS__QUICKSTART__REFLECTORPORT"] = ((System.Net.IPEndPoint)probe.Client.LocalEndPoint!).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
+        // Traffic accounting would create an nftables table (and turn conntrack on) in the host's
+        // root namespace when the tests run as root.
+        info.Environment["PATRONUS__TRAFFIC__ENABLED"] = "false";
+
         var process = new Process { StartInfo = info };
         var result = new PatronusProcess(process);
         process.OutputDataReceived += (_, e) => { lock (result._stdout) { result._stdout.AppendLine(e.Data); } };

@@ -42,6 +42,9 @@ public sealed class RunningServer : IAsyncDisposable
             environment["PATRONUS__QUICKSTART__REFLECTORPORT"] = ((System.Net.IPEndPoint)probe.Client.LocalEndPoint!).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
+        // Traffic accounting would create an nftables table (and turn conntrack on) in the host's
+        // root namespace when the tests run as root: off unless a test asks for it.
+        environment.TryAdd("PATRONUS__TRAFFIC__ENABLED", "false");
         var config = PatronusConfiguration.Load(
             new CommandLineOverrides(file, dataDir ?? Path.Combine(dir.Path, "data"), "http://127.0.0.1:0"),
             environment, out var errors);

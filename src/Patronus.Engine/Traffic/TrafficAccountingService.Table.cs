@@ -1,0 +1,264 @@
+namespace Patronus.Engine.Traffic;
+
+/// <summary>The table's life (create, rebuild in place, recreate) and the reads; all on the loop.</summary>
+public sealed partial class TrafficAccountingService
+{
+    private static readonly string[] s_listCounters = ["-j", "list", "counters", "table", AccountingRuleset.Family, AccountingRuleset.Table];
+    private static readonly string[] s_script = ["-f", "-"];
+
+    private const string NotReadYet = "not read yet";
+
+    // What the kernel has: null = nothing of ours known to be installed (create next).
+    private AccountingRuleset? _applied;
+    private IReadOnlyCollection<string> _kernelCounters = [];
+    private bool _installAttempted;
+    private string? _lastError;
+    private string? _lastCreateError;
+
+    // Active flows: the last conntrack count, the policies it classified, when it was read.
+    private ConntrackCount? _flows;
+    private HashSet<long> _flowPolicies = [];
+    private string? _flowsUnavailable = NotReadYet;
+    private DateTimeOffset? _flowsReadAt;
+    private DateTimeOffset _nextFlowRead = DateTimeOffset.MinValue;
+
+    /// <summary>Brings the table in line with the current policies and topology; false when the kernel refused.</summary>
+    private async Task<bool> ApplyAsync(CancellationToken cancellationToken)
+    {
+        var desired = AccountingRuleset.Build(_policies.Current, _topology.Current, _options.Flows);
+        if (_applied is { } applied)
+        {
+            if (applied.Body == desired.Body)
+            {
+                _applied = desired; // same rules; names may have changed
+                return true;
+            }
+
+            var update = await _nft!.RunAsync(s_script, desired.UpdateScript(_kernelCounters), cancellationToken).ConfigureAwait(false);
+            _metrics.Rebuilt("update", update.Succeeded);
+            if (update.Succeeded)
+            {
+                Installed(desired);
+                var countedPaths = desired.Paths.Count(p => p.Counter is not null);
+                LogRebuilt(_logger, desired.Policies.Count, countedPaths);
+                return true;
+            }
+
+            // Our view of the table was wrong (someone changed it): read what is there one last
+            // time, so the recreate loses as little as possible, then start over.
+            LogUpdateFailed(_logger, update.Error);
+            await ReadCountersAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _installAttempted = true;
+        var create = await _nft!.RunAsync(s_script, desired.CreateScript(), cancellationToken).ConfigureAwait(false);
+        _metrics.Rebuilt("create", create.Succeeded);
+        if (!create.Succeeded)
+        {
+            if (_current.ReadAt is null)
+            {
+                SetUnavailable($"the kernel refused the accounting table: {create.Error}");
+            }
+
+            if (create.Error != _lastCreateError)
+            {
+                LogCreateFailed(_logger, create.Error, _options.ReadInterval.TotalSeconds); // once per distinct error: it is retried every interval
+            }
+
+            _lastCreateError = create.Error;
+            _applied = null;
+            return false;
+        }
+
+        _lastCreateError = null;
+
+        _counters.TableRecreated();
+        var first = _applied is null && _current.ReadAt is null;
+        Installed(desired);
+        var counted = desired.Paths.Count(p => p.Counter is not null);
+        if (first)
+        {
+            LogOn(_logger, AccountingRuleset.Family, AccountingRuleset.Table, desired.Policies.Count, counted, desired.Paths.Count);
+        }
+        else
+        {
+            LogRecreated(_logger, desired.Policies.Count, counted);
+        }
+
+        return true;
+    }
+
+    private void Installed(AccountingRuleset ruleset)
+    {
+        var changedPaths = _applied is null || !_applied.Paths.SequenceEqual(ruleset.Paths, PathCounterComparer.Instance);
+        _applied = ruleset;
+        _kernelCounters = ruleset.CounterNames.ToList();
+        _counters.Retain(_kernelCounters);
+        if (changedPaths)
+        {
+            foreach (var path in ruleset.Paths.Where(p => p.Unavailable is not null))
+            {
+                LogPathNotCounted(_logger, path.PathId, path.Unavailable!);
+            }
+        }
+    }
+
+    /// <summary>Reads the counters (and, when due, the conntrack table) and publishes a snapshot.</summary>
+    private async Task ReadAsync(CancellationToken cancellationToken)
+    {
+        if (!await ReadCountersAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        if (_options.Flows && now >= _nextFlowRead)
+        {
+            _nextFlowRead = now + _options.FlowReadInterval;
+            ReadFlows(now);
+        }
+
+        Publish(Snapshot(now));
+    }
+
+    /// <summary>Folds one reading of the kernel's counters into the totals; false when there was none to fold.</summary>
+    private async Task<bool> ReadCountersAsync(CancellationToken cancellationToken)
+    {
+        var applied = _applied!;
+        var started = _time.GetTimestamp();
+        var result = await _nft!.RunAsync(s_listCounters, null, cancellationToken).ConfigureAwait(false);
+        _metrics.Read(_time.GetElapsedTime(started));
+        if (!result.Succeeded)
+        {
+            _metrics.ReadFailed("nft");
+            ReadFailed($"nft: {result.Error}");
+            if (result.Stderr.Contains("No such file or directory", StringComparison.Ordinal))
+            {
+                _applied = null; // the table is gone: recreate it, carrying the totals
+            }
+
+            return false;
+        }
+
+        if (!NftCounters.TryParse(result.Stdout, out var raw, out var error))
+        {
+            _metrics.ReadFailed("malformed");
+            ReadFailed($"malformed nft output: {error}");
+            return false;
+        }
+
+        var resetsBefore = _counters.UnexpectedResets;
+        foreach (var name in applied.CounterNames)
+        {
+            if (raw.TryGetValue(name, out var value))
+            {
+                _counters.Observe(name, value);
+            }
+        }
+
+        if (_counters.UnexpectedResets > resetsBefore)
+        {
+            _metrics.UnexpectedResets(_counters.UnexpectedResets - resetsBefore);
+            LogUnexpectedReset(_logger, _counters.UnexpectedResets - resetsBefore);
+        }
+
+        _kernelCounters = raw.Keys.ToList();
+        var missing = applied.CounterNames.Where(n => !raw.ContainsKey(n)).ToList();
+        if (missing.Count > 0)
+        {
+            LogTableChanged(_logger, string.Join(", ", missing));
+            _applied = null;
+        }
+
+        _lastError = null;
+        return true;
+    }
+
+    private void ReadFlows(DateTimeOffset now)
+    {
+        var applied = _applied!;
+        try
+        {
+            _flows = ConntrackFlows.Count(_readLines(_options.ConntrackPath), new PolicyPrefixMap(applied.Policies));
+            _flowPolicies = applied.Policies.Select(p => p.PolicyId).ToHashSet();
+            _flowsReadAt = now;
+            if (_flowsUnavailable is not null && _flowsUnavailable != NotReadYet)
+            {
+                LogFlowsBack(_logger);
+            }
+
+            _flowsUnavailable = null;
+            if (_flows.Malformed > 0)
+            {
+                LogConntrackMalformed(_logger, _flows.Malformed, _options.ConntrackPath);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            var reason = ex is FileNotFoundException or DirectoryNotFoundException
+                ? $"{_options.ConntrackPath} does not exist (nf_conntrack not loaded, or built without procfs support)"
+                : $"cannot read {_options.ConntrackPath}: {ex.Message}";
+            _metrics.ReadFailed("conntrack");
+            if (reason != _flowsUnavailable)
+            {
+                LogFlowsUnavailable(_logger, reason);
+            }
+
+            _flows = null;
+            _flowsUnavailable = reason;
+        }
+    }
+
+    private TrafficSnapshot Snapshot(DateTimeOffset now)
+    {
+        var applied = _applied ?? AccountingRuleset.Empty;
+        var policies = new Dictionary<long, PolicyTraffic>();
+        foreach (var p in applied.Policies)
+        {
+            if (_counters.TryGetTotal(p.Counter, out var total))
+            {
+                var (flows, flowsReason) = PolicyFlows(p.PolicyId);
+                policies[p.PolicyId] = new PolicyTraffic(p.PolicyId, p.Name, total.Bytes, total.Packets, flows, flowsReason);
+            }
+        }
+
+        var paths = new Dictionary<string, PathTraffic>(StringComparer.Ordinal);
+        foreach (var p in applied.Paths)
+        {
+            var counted = p.Counter is not null && _counters.TryGetTotal(p.Counter, out var total) ? total : (NftCounter?)null;
+            paths[p.PathId] = new PathTraffic(p.PathId, p.LinkId, counted?.Bytes, counted?.Packets, p.Match, p.SharedWith,
+                p.Unavailable ?? (counted is null ? NotReadYet : null), null, TrafficSnapshot.PathFlowsUnavailable);
+        }
+
+        return new TrafficSnapshot(now, policies, paths, _flowsReadAt);
+    }
+
+    private (long? Flows, string? Reason) PolicyFlows(long policyId) =>
+        !_options.Flows ? (null, "disabled by configuration (Traffic:Flows=false)")
+        : _flows is null ? (null, _flowsUnavailable)
+        : !_flowPolicies.Contains(policyId) ? (null, NotReadYet)
+        : (_flows.PerPolicy.GetValueOrDefault(policyId), null);
+
+    /// <summary>Logs a read failure at Warning the first time it happens, at Debug while it repeats.</summary>
+    private void ReadFailed(string error)
+    {
+        if (error == _lastError)
+        {
+            LogReadFailedAgain(_logger, error);
+            return;
+        }
+
+        _lastError = error;
+        LogReadFailed(_logger, error);
+    }
+
+    private sealed class PathCounterComparer : IEqualityComparer<PathCounter>
+    {
+        public static readonly PathCounterComparer Instance = new();
+
+        public bool Equals(PathCounter? x, PathCounter? y) =>
+            x is not null && y is not null && x.PathId == y.PathId && x.Match == y.Match && x.Unavailable == y.Unavailable;
+
+        public int GetHashCode(PathCounter obj) => obj.PathId.GetHashCode(StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,200 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Patronus.Engine.Failover;
+using Patronus.Engine.Paths;
+
+namespace Patronus.Engine.Traffic;
+
+/// <summary>
+/// Traffic accounting: one loop that keeps the nftables table <c>inet patronus_acct</c> in line with
+/// the failover policies and the topology (rebuilt when either changes), reads its counters every
+/// <see cref="TrafficOptions.ReadInterval"/> and publishes an immutable <see cref="TrafficSnapshot"/>.
+/// The loop owns every piece of mutable state; readers only take <see cref="Current"/>. The table
+/// is removed at shutdown. Off, with the reason in <see cref="Unavailable"/>, when disabled, not
+/// root, or without <c>nft</c>. What is counted where: docs/traffic.md.
+/// </summary>
+public sealed partial class TrafficAccountingService : BackgroundService, ITrafficSource
+{
+    /// <summary>How long removing the table at shutdown may take (one nft run: milliseconds).</summary>
+    private static readonly TimeSpan s_removeTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly FailoverPolicyService _policies;
+    private readonly TopologyService _topology;
+    private readonly TrafficOptions _options;
+    private readonly TrafficMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly bool _privileged;
+    private readonly Func<string, IEnumerable<string>> _readLines;
+    private readonly TrafficCounterState _counters = new();
+    private INftRunner? _nft;
+    private TrafficSnapshot _current = TrafficSnapshot.Empty;
+    private string? _unavailable = "starting: the counters have not been read yet";
+    private TaskCompletionSource _published = NewSignal();
+
+    public TrafficAccountingService(FailoverPolicyService policies, TopologyService topology, IOptions<TrafficOptions> options, TrafficMetrics metrics,
+        TimeProvider time, ILogger<TrafficAccountingService> logger)
+        : this(policies, topology, options, metrics, time, logger, nft: null, Environment.IsPrivilegedProcess, readLines: null)
+    {
+    }
+
+    /// <summary>Tests: a fake <c>nft</c>, the privilege check's answer, and the conntrack file's lines.</summary>
+    internal TrafficAccountingService(FailoverPolicyService policies, TopologyService topology, IOptions<TrafficOptions> options, TrafficMetrics metrics,
+        TimeProvider time, ILogger logger, INftRunner? nft, bool privileged, Func<string, IEnumerable<string>>? readLines)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _policies = policies;
+        _topology = topology;
+        _options = options.Value;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _nft = nft;
+        _privileged = privileged;
+        _readLines = readLines ?? File.ReadLines;
+    }
+
+    /// <inheritdoc/>
+    public TrafficSnapshot Current => Volatile.Read(ref _current);
+
+    /// <inheritdoc/>
+    public string? Unavailable => Volatile.Read(ref _unavailable);
+
+    /// <summary>Completes at the next publication of <see cref="Current"/> (or of a new <see cref="Unavailable"/>).</summary>
+    internal Task Published => Volatile.Read(ref _published).Task;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (OffReason() is { } off)
+        {
+            SetUnavailable(off);
+            LogOff(_logger, off);
+            return;
+        }
+
+        using var timer = new PeriodicTimer(_options.ReadInterval, _time);
+        Task<bool>? tick = null;
+        var policiesChanged = _policies.Changed;
+        var topologyChanged = _topology.Changed;
+        var dirty = true;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (policiesChanged.IsCompleted || topologyChanged.IsCompleted)
+                {
+                    // Take the signals before reading Current (in ApplyAsync): no change is missed.
+                    policiesChanged = _policies.Changed;
+                    topologyChanged = _topology.Changed;
+                    dirty = true;
+                }
+
+                if (dirty || _applied is null)
+                {
+                    dirty = !await ApplyAsync(stoppingToken).ConfigureAwait(false); // failed: again at the next tick
+                }
+
+                if (_applied is not null)
+                {
+                    await ReadAsync(stoppingToken).ConfigureAwait(false);
+                }
+
+                tick ??= timer.WaitForNextTickAsync(stoppingToken).AsTask();
+                await Task.WhenAny(tick, policiesChanged, topologyChanged).ConfigureAwait(false);
+                if (tick.IsCompleted)
+                {
+                    tick = null;
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+#pragma warning disable CA1031 // one bad iteration must not stop accounting
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogLoopError(_logger, ex);
+                tick = null;
+                await Task.Delay(_options.ReadInterval, _time, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Stops the loop, then removes the table: no rule of ours outlives the process.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_nft is null || !_installAttempted)
+        {
+            return;
+        }
+
+        _installAttempted = false; // once: a second stop has nothing to remove
+        using var timeout = new CancellationTokenSource(s_removeTimeout);
+        try
+        {
+            var result = await _nft.RunAsync(["-f", "-"], AccountingRuleset.DeleteScript, timeout.Token).ConfigureAwait(false);
+            if (result.Succeeded)
+            {
+                LogRemoved(_logger);
+            }
+            else if (result.Stderr.Contains("No such file or directory", StringComparison.Ordinal))
+            {
+                LogRemoved(_logger); // already gone (never created, or deleted by someone else)
+            }
+            else
+            {
+                LogRemoveFailed(_logger, result.Error);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            LogRemoveFailed(_logger, $"nft did not answer within {s_removeTimeout.TotalSeconds} s");
+        }
+    }
+
+    /// <summary>Why accounting cannot run here at all (checked once, at start), or null; finds nft.</summary>
+    private string? OffReason()
+    {
+        if (!_options.Enabled)
+        {
+            return "disabled by configuration (Traffic:Enabled=false)";
+        }
+
+        if (!_privileged)
+        {
+            return "not running as root: nftables counters need CAP_NET_ADMIN";
+        }
+
+        if (_nft is null)
+        {
+            if (NftProcessRunner.Find(_options.NftPath) is not { } path)
+            {
+                return _options.NftPath is { } configured
+                    ? $"nft not found at {configured} (Traffic:NftPath)"
+                    : "nft not found on PATH, /usr/sbin or /sbin (apt-get install nftables)";
+            }
+
+            _nft = new NftProcessRunner(path);
+        }
+
+        return null;
+    }
+
+    private void SetUnavailable(string? reason)
+    {
+        Volatile.Write(ref _unavailable, reason);
+        Interlocked.Exchange(ref _published, NewSignal()).TrySetResult();
+    }
+
+    private void Publish(TrafficSnapshot snapshot)
+    {
+        Volatile.Write(ref _current, snapshot);
+        Volatile.Write(ref _unavailable, null);
+        Interlocked.Exchange(ref _published, NewSignal()).TrySetResult();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
