@@ -30,6 +30,7 @@ public static class ExportRegistration
             new EngineMetricsProducer(sp.GetRequiredService<Engine.Health.HealthState>(), sp.GetRequiredService<Engine.Paths.TopologyService>(),
                 sp.GetRequiredService<Engine.Failover.FailoverService>(), sp.GetServices<IEngineLoop>(), sp.GetRequiredService<Health.ProcessInfo>(),
                 sp.GetRequiredService<TimeProvider>()),
+            new TrafficMetricsProducer(sp.GetRequiredService<Engine.Traffic.ITrafficSource>()),
             new ProcessMetricsProducer(),
         ]));
         return services;

@@ -7,6 +7,7 @@ using Patronus.Engine.Failover;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Persistence;
+using Patronus.Engine.Traffic;
 using Patronus.Prometheus;
 using Patronus.Server.Api;
 
@@ -36,6 +37,16 @@ public static class MetricsEndpoints
     {
         api.MapGet("/metrics/export", (HttpContext context, PrometheusExporter exporter) => WriteScrapeAsync(context, exporter));
         api.MapGet("/metrics/export/json", ExportJsonAsync);
+        api.MapGet("/metrics/traffic", (ITrafficSource traffic, TopologyService topology, TimeProvider time) =>
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>(4 * 1024);
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                WriteTraffic(json, traffic, topology.Current, time.GetUtcNow());
+            }
+
+            return Results.Bytes(buffer.WrittenMemory.ToArray(), "application/json; charset=utf-8");
+        });
         return api;
     }
 
@@ -91,7 +102,7 @@ public static class MetricsEndpoints
     }
 
     private static async Task<IResult> ExportJsonAsync(HttpContext context, HealthState health, TopologyService topology, FailoverPolicyService policies,
-        FailoverService failover, IPatronusStore store, TimeProvider time, CancellationToken ct)
+        FailoverService failover, ITrafficSource traffic, IPatronusStore store, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var since = now - DefaultFailoverSpan;
@@ -105,7 +116,7 @@ public static class MetricsEndpoints
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(16 * 1024);
         using (var json = new Utf8JsonWriter(buffer))
         {
-            WriteExport(json, health.All, topology.Current, policies.Current, failover.Status, events, now);
+            WriteExport(json, health.All, topology.Current, policies.Current, failover.Status, events, traffic.Current, traffic.Unavailable, now);
         }
 
         return Results.Bytes(buffer.WrittenMemory.ToArray(), "application/json; charset=utf-8");
@@ -113,7 +124,8 @@ public static class MetricsEndpoints
 
     /// <summary>The seed's export document. Numbers are finite (a non-finite value is written as null), times UTC ISO-8601.</summary>
     internal static void WriteExport(Utf8JsonWriter json, IReadOnlyList<PathHealthSnapshot> paths, TopologySnapshot topology,
-        IReadOnlyList<FailoverPolicy> policies, IReadOnlyDictionary<long, FailoverPolicyStatus> statuses, IReadOnlyList<FailoverEventRecord> events, DateTimeOffset now)
+        IReadOnlyList<FailoverPolicy> policies, IReadOnlyDictionary<long, FailoverPolicyStatus> statuses, IReadOnlyList<FailoverEventRecord> events,
+        TrafficSnapshot traffic, string? trafficUnavailable, DateTimeOffset now)
     {
         json.WriteStartObject();
         json.WriteStartArray("paths");
@@ -138,6 +150,12 @@ public static class MetricsEndpoints
             }
 
             json.WriteEndObject();
+            traffic.Paths.TryGetValue(h.PathId, out var pathTraffic);
+            json.WriteStartObject("traffic");
+            Counter(json, "bytes_total", pathTraffic?.Bytes);
+            Counter(json, "packets_total", pathTraffic?.Packets);
+            Counter(json, "active_flows", pathTraffic?.ActiveFlows);
+            json.WriteEndObject();
             json.WriteEndObject();
         }
 
@@ -151,6 +169,10 @@ public static class MetricsEndpoints
             json.WriteString("name", policy.Name);
             json.WriteBoolean("enabled", policy.Enabled);
             json.WriteString("active_path_id", status?.ActivePathId ?? policy.PrimaryPathId);
+            traffic.Policies.TryGetValue(policy.Id, out var policyTraffic);
+            Counter(json, "bytes_matched", policyTraffic?.Bytes);
+            Counter(json, "packets_matched", policyTraffic?.Packets);
+            Counter(json, "active_flows", policyTraffic?.ActiveFlows);
             json.WriteEndObject();
         }
 
@@ -162,8 +184,101 @@ public static class MetricsEndpoints
         }
 
         json.WriteEndArray();
+        WriteAccounting(json, traffic, trafficUnavailable);
         json.WriteString("exported_at", PathHealthEndpoints.Iso(now));
         json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// <c>/api/v1/metrics/traffic</c>: per path and policy what the kernel counted (docs/traffic.md).
+    /// Null counts, with the reason, where nothing was counted — never a made-up 0.
+    /// </summary>
+    internal static void WriteTraffic(Utf8JsonWriter json, ITrafficSource source, TopologySnapshot topology, DateTimeOffset now)
+    {
+        var traffic = source.Current;
+        json.WriteStartObject();
+        WriteAccounting(json, traffic, source.Unavailable);
+        json.WriteStartArray("paths");
+        foreach (var path in topology.Paths)
+        {
+            traffic.Paths.TryGetValue(path.Id, out var t);
+            json.WriteStartObject();
+            json.WriteString("path_id", path.Id);
+            json.WriteString("link_id", path.LinkId);
+            Counter(json, "bytes_total", t?.Bytes);
+            Counter(json, "packets_total", t?.Packets);
+            Counter(json, "active_flows", t?.ActiveFlows);
+            json.WriteString("match", t?.Match);
+            json.WriteStartArray("shared_with");
+            foreach (var other in t?.SharedWith ?? [])
+            {
+                json.WriteStringValue(other);
+            }
+
+            json.WriteEndArray();
+            json.WriteString("unavailable", t?.Unavailable ?? (t is null ? source.Unavailable ?? "not read yet" : null));
+            json.WriteString("flows_unavailable", t?.FlowsUnavailable);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteStartArray("policies");
+        foreach (var p in traffic.Policies.Values.OrderBy(p => p.PolicyId))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("policy_id", p.PolicyId);
+            json.WriteString("name", p.Name);
+            json.WriteNumber("bytes_matched", p.Bytes);
+            json.WriteNumber("packets_matched", p.Packets);
+            Counter(json, "active_flows", p.ActiveFlows);
+            json.WriteString("flows_unavailable", p.FlowsUnavailable);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteString("exported_at", PathHealthEndpoints.Iso(now));
+        json.WriteEndObject();
+    }
+
+    private static void WriteAccounting(Utf8JsonWriter json, TrafficSnapshot traffic, string? unavailable)
+    {
+        json.WriteStartObject("traffic_accounting");
+        json.WriteBoolean("available", unavailable is null && traffic.ReadAt is not null);
+        json.WriteString("reason", unavailable ?? (traffic.ReadAt is null ? "counters not read yet" : null));
+        if (traffic.ReadAt is { } readAt)
+        {
+            json.WriteString("read_at", PathHealthEndpoints.Iso(readAt));
+        }
+        else
+        {
+            json.WriteNull("read_at");
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void Counter(Utf8JsonWriter json, string name, ulong? value)
+    {
+        if (value is { } v)
+        {
+            json.WriteNumber(name, v);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+
+    private static void Counter(Utf8JsonWriter json, string name, long? value)
+    {
+        if (value is { } v)
+        {
+            json.WriteNumber(name, v);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
     }
 
     private static void Number(Utf8JsonWriter json, string name, double value)
