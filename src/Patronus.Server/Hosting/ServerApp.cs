@@ -92,6 +92,7 @@ public static class ServerApp
         services.AddSingleton<ReflectorService>();
         services.AddHostedService(sp => sp.GetRequiredService<ReflectorService>());
         services.AddPatronusHealth();
+        Observability.TracingServiceCollectionExtensions.AddPatronusTracing(services, config);
         services.AddProblemDetails();
         services.AddAuthorization();
         services.ConfigureHttpJsonOptions(o =>
