@@ -13,6 +13,7 @@ using Patronus.Engine.Paths;
 using Patronus.Engine.Persistence;
 using Patronus.Engine.Routing;
 using Patronus.Engine.Routing.Kernel;
+using Patronus.Engine.Telemetry;
 
 namespace Patronus.Engine.Failover;
 
@@ -252,6 +253,7 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
 
     private void Emit(FailoverEvent e, FailoverPolicy policy, Dictionary<string, FailoverPathInput> inputs)
     {
+        using var span = PatronusActivitySources.StartFailoverDecision(e, policy.Name); // covers the hand-off: log, record, notify
         _metrics.Event(e);
         LogEvent(_logger, policy.Name, e.Type, e.FromPathId, e.ToPathId, e.Reason);
         var details = JsonSerializer.Serialize(policy.AllPaths.Distinct().ToDictionary(id => id, id => inputs.TryGetValue(id, out var i)

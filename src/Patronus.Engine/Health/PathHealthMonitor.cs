@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Probes;
+using Patronus.Engine.Telemetry;
 
 namespace Patronus.Engine.Health;
 
@@ -30,6 +31,7 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
     private readonly TimeProvider _time;
     private readonly ILogger<PathHealthMonitor> _logger;
     private readonly IPathLivenessSource? _liveness;
+    private readonly ProbeRoundSampling _roundSampling;
     private readonly Channel<Reply> _replies = Channel.CreateBounded<Reply>(new BoundedChannelOptions(ReplyQueueCapacity)
     {
         FullMode = BoundedChannelFullMode.DropWrite,
@@ -43,7 +45,8 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
     private long _lastTick;
 
     public PathHealthMonitor(TopologyService topology, HealthState state, IHealthSink sink, IEnumerable<IProbeSessionFactory> factories,
-        IOptions<HealthOptions> options, TimeProvider time, ILogger<PathHealthMonitor> logger, IPathLivenessSource? liveness = null)
+        IOptions<HealthOptions> options, TimeProvider time, ILogger<PathHealthMonitor> logger, IPathLivenessSource? liveness = null,
+        ProbeRoundSampling? roundSampling = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _topology = topology;
@@ -54,6 +57,7 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
         _time = time;
         _logger = logger;
         _liveness = liveness;
+        _roundSampling = roundSampling ?? ProbeRoundSampling.Default;
     }
 
     /// <summary>Monotonic timestamp of the loop's last iteration (for readiness: "the loop ticks").</summary>
@@ -128,6 +132,7 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
     internal void Iterate(DateTimeOffset now)
     {
         Volatile.Write(ref _lastTick, _time.GetTimestamp());
+        using var round = StartProbeRound(now);
         if (_nextSample == DateTimeOffset.MinValue)
         {
             _nextSample = now + _options.SampleInterval;
@@ -202,6 +207,7 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
 
             if (target.Window.Answered(reply.Sequence, reply.RoundTrip))
             {
+                _round.Replies++;
                 target.ObserveRtt(reply.RoundTrip);
                 if (target.Fast && target.Window.ConsecutiveAnswered >= _options.ConfirmCount)
                 {
@@ -234,6 +240,7 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
                 continue; // stale entry: the target was rescheduled or removed
             }
 
+            _round.TargetsDue++;
             ProcessTarget(target, now);
         }
     }
@@ -241,7 +248,9 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
     private void ProcessTarget(TargetState target, DateTimeOffset now)
     {
         var timeout = target.Timeout(_options);
-        if (target.Window.Expire(now, timeout) > 0)
+        var expired = target.Window.Expire(now, timeout);
+        _round.Lost += expired;
+        if (expired > 0)
         {
             _dirty.Add(target.Path);
             if (!target.ConfirmedDown)
@@ -298,6 +307,7 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
         }
 
         // Sends complete synchronously for UDP and raw sockets; a failure is recorded as a loss by the timeout.
+        _round.Sent++;
         var pending = target.Session.SendAsync(sequence, CancellationToken.None);
         if (!pending.IsCompleted)
         {
@@ -384,6 +394,7 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
                 views[i] = new TargetView(m, m is { Answered: > 0 } && !t.ConfirmedDown);
             }
 
+            _round.PathsEvaluated++;
             var snapshot = PathEvaluation.Evaluate(path.Definition.Id, views, path.Definition.Quorum, path.Definition.EffectiveThresholds, now);
             snapshot = PathLivenessRule.Apply(snapshot, _liveness?.Liveness(path.Definition.Id));
             var previous = path.Last;
@@ -393,6 +404,7 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
             }
 
             path.Last = snapshot;
+            _round.PathsChanged++;
             _state.Publish(snapshot);
             if (previous?.Status != snapshot.Status && snapshot.LastChecked is not null)
             {

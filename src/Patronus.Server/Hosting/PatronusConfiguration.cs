@@ -295,6 +295,11 @@ public sealed record PatronusConfiguration(
             {
                 result[key[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal)] = value;
             }
+            else if (key.StartsWith("OTEL_", StringComparison.OrdinalIgnoreCase) || key is "DOTNET_ENVIRONMENT" or "ASPNETCORE_ENVIRONMENT")
+            {
+                // Standard variables kept under their own names: OpenTelemetry reads them from configuration (docs/tracing.md).
+                result[key] = value;
+            }
         }
     }
 

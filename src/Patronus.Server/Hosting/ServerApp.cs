@@ -100,6 +100,7 @@ public static class ServerApp
         services.AddHostedService(sp => sp.GetRequiredService<ReflectorService>());
         services.AddPatronusHealth();
         services.AddPatronusExport();
+        Observability.TracingServiceCollectionExtensions.AddPatronusTracing(services, config);
         services.AddProblemDetails();
         services.AddAuthorization();
         services.ConfigureHttpJsonOptions(o =>
