@@ -9,6 +9,7 @@ using Patronus.Engine.Loops;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Persistence;
 using Patronus.Engine.Probes;
+using Patronus.Engine.Traffic;
 using Patronus.Prometheus;
 using Patronus.Server.Export;
 
@@ -33,6 +34,7 @@ public class ExportBenchmarks
     private List<FailoverPolicy> _policies = [];
     private IReadOnlyDictionary<long, FailoverPolicyStatus> _statuses = new Dictionary<long, FailoverPolicyStatus>();
     private List<FailoverEventRecord> _events = [];
+    private TrafficSnapshot _traffic = TrafficSnapshot.Empty;
     private readonly ArrayBufferWriter<byte> _json = new(1 << 20);
 
     [GlobalSetup]
@@ -54,6 +56,11 @@ public class ExportBenchmarks
         _statuses = _policies.ToDictionary(p => p.Id, p => new FailoverPolicyStatus(p.Id, p.Name, p.PrimaryPathId, true, FailoverPolicyState.Initial(p), null));
         _events = Enumerable.Range(1, 100).Select(i => new FailoverEventRecord(
             new FailoverEvent(i % Policies + 1, FailoverEventType.FailoverTriggered, ids[i], ids[i + 1], "score 12 < 50", now), null, i)).ToList();
+
+        _traffic = new TrafficSnapshot(now,
+            _policies.ToDictionary(p => p.Id, p => new PolicyTraffic(p.Id, p.Name, 123_456_789, 98_765, 42, null)),
+            ids.Take(JsonPaths).ToDictionary(id => id, id => new PathTraffic(id, "wan0", 987_654_321, 123_456, "oifname \"wan0\"", [], null, null, TrafficSnapshot.PathFlowsUnavailable)),
+            now);
 
         // The engine's instruments, each with series, recorded the way the engine records them.
         var collector = new MeterCollector(i => i.Meter.Name.StartsWith("Patronus.", StringComparison.Ordinal));
@@ -79,6 +86,7 @@ public class ExportBenchmarks
         [
             collector,
             new EngineMetricsProducer(health, () => _topology, () => _statuses, Array.Empty<IEngineLoop>(), now, TimeProvider.System),
+            new TrafficMetricsProducer(new FixedTraffic(_traffic)),
             new ProcessMetricsProducer(),
         ]);
         Console.WriteLine($"scrape: {_exporter.Render().Length:N0} bytes");
@@ -104,9 +112,17 @@ public class ExportBenchmarks
         _json.ResetWrittenCount();
         using (var writer = new Utf8JsonWriter(_json))
         {
-            MetricsEndpoints.WriteExport(writer, _jsonPaths, _topology, _policies, _statuses, _events, DateTimeOffset.UtcNow);
+            MetricsEndpoints.WriteExport(writer, _jsonPaths, _topology, _policies, _statuses, _events, _traffic, null, DateTimeOffset.UtcNow);
         }
 
         return _json.WrittenCount;
     }
+}
+
+/// <summary>A traffic source that always shows one snapshot.</summary>
+internal sealed class FixedTraffic(TrafficSnapshot snapshot) : ITrafficSource
+{
+    public TrafficSnapshot Current => snapshot;
+
+    public string? Unavailable => null;
 }

@@ -40,7 +40,10 @@ public static class ExportRegistration
     public static void StartPatronusExport(this IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.GetRequiredService<PrometheusExporter>();
+        // The exporter itself (which reads the engine services) is built by the first scrape:
+        // resolving the engine here would move its start-up validation from StartAsync to Build.
+        services.GetRequiredService<MeterCollector>();
+        services.GetRequiredService<Health.ProcessInfo>();
 
         // Instruments exist (and show in scrapes) from the start, not from their first use.
         services.GetRequiredService<WebSocketMetrics>();

@@ -74,6 +74,13 @@ public sealed class PatronusEdge
         }
     }
 
+    /// <summary>GET from inside the namespace as text (e.g. <c>/metrics</c>); null when the request fails.</summary>
+    public async Task<string?> TryGetTextAsync(string path)
+    {
+        var result = await _lab.ExecAsync(Namespace, "curl", "-s", "-f", "--max-time", "2", $"http://127.0.0.1:{ApiPort}{path}");
+        return result.Succeeded ? result.Stdout : null;
+    }
+
     /// <summary>
     /// Polls <paramref name="path"/> every <paramref name="every"/> (default 50 ms) until
     /// <paramref name="condition"/> holds, at most <paramref name="timeout"/>; fails with the last

@@ -56,6 +56,32 @@ public sealed class TrafficLabTests(ITestOutputHelper output)
         Assert.True(p1.Packets >= PingCount, $"path_p1 +{p1} for {PingCount} pings");
         Assert.Equal(policy.Bytes + (p1Probes * StampIpLength), p1.Bytes);
 
+        // What serve publishes is what the kernel counted: the API and /metrics show the policy's
+        // totals (nothing else goes to its prefix), read from the same counters within a second.
+        var policyId = counter["policy_".Length..];
+        var total = after[counter];
+        var traffic = await edge.WaitForAsync("/api/v1/metrics/traffic",
+            t => t.GetProperty("policies").EnumerateArray().Any(p => p.GetProperty("policy_id").GetInt64().ToString(CultureInfo.InvariantCulture) == policyId &&
+                p.GetProperty("packets_matched").GetUInt64() == total.Packets),
+            TimeSpan.FromSeconds(5), "the API shows the kernel's policy count");
+        Assert.True(traffic.GetProperty("traffic_accounting").GetProperty("available").GetBoolean());
+        var apiPolicy = traffic.GetProperty("policies").EnumerateArray().Single(p => p.GetProperty("policy_id").GetInt64().ToString(CultureInfo.InvariantCulture) == policyId);
+        Assert.Equal(total.Bytes, apiPolicy.GetProperty("bytes_matched").GetUInt64());
+        var apiP1 = traffic.GetProperty("paths").EnumerateArray().Single(p => p.GetProperty("path_id").GetString() == "p1");
+        Assert.True(apiP1.GetProperty("packets_total").GetUInt64() >= after["path_p1"].Packets, $"p1 in the API: {apiP1}");
+
+        var scrape = await edge.TryGetTextAsync("/metrics");
+        Assert.NotNull(scrape);
+        var line = scrape.Split('\n').Single(l => l.StartsWith("patronus_policy_packets_total{", StringComparison.Ordinal) && l.Contains($"policy_id=\"{policyId}\"", StringComparison.Ordinal));
+        Assert.EndsWith(" " + total.Packets.ToString(CultureInfo.InvariantCulture), line, StringComparison.Ordinal);
+        var bytesLine = scrape.Split('\n').Single(l => l.StartsWith("patronus_policy_bytes_total{", StringComparison.Ordinal) && l.Contains($"policy_id=\"{policyId}\"", StringComparison.Ordinal));
+        Assert.EndsWith(" " + total.Bytes.ToString(CultureInfo.InvariantCulture), bytesLine, StringComparison.Ordinal);
+        output.WriteLine($"API and /metrics: policy {policyId} {total.Packets} packets, {total.Bytes} bytes; p1 {apiP1.GetProperty("packets_total")} packets");
+
+        var export = await edge.WaitForAsync("/api/v1/metrics/export/json", _ => true, TimeSpan.FromSeconds(5), "JSON export");
+        var exported = export.GetProperty("policies").EnumerateArray().Single(p => p.GetProperty("policy_id").GetInt64().ToString(CultureInfo.InvariantCulture) == policyId);
+        Assert.Equal(total.Packets, exported.GetProperty("packets_matched").GetUInt64());
+
         // Graceful shutdown (SIGTERM, what systemd sends) removes the table.
         var stopping = Stopwatch.GetTimestamp();
         await Shell.MustRunAsync("kill", ["-TERM", edge.Process.Id.ToString(CultureInfo.InvariantCulture)]);
