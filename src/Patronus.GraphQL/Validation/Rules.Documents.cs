@@ -236,8 +236,7 @@ internal sealed class FieldsOnCorrectTypeRule(ValidationContext context) : NodeV
             var suggestion = string.Empty;
             if (parentType.IsAbstractType)
             {
-                var types = schema.GetPossibleTypes(parentType).Where(t => t.GetField(name) is not null).Select(t => t.Name).ToList();
-                suggestion = Suggestions.Format(types, "to use an inline fragment on");
+                suggestion = Suggestions.Format(SuggestedTypeNames(schema, parentType, name), "to use an inline fragment on");
             }
 
             if (suggestion.Length == 0 && parentType is FieldsType fieldsType)
@@ -249,5 +248,58 @@ internal sealed class FieldsOnCorrectTypeRule(ValidationContext context) : NodeV
         }
 
         return true;
+    }
+
+    // graphql-js getSuggestedTypeNames: types that have the field, the most used by possible types first.
+    private static List<string> SuggestedTypeNames(Schema schema, NamedType type, string fieldName)
+    {
+        var suggested = new List<FieldsType>();
+        var usage = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var possible in schema.GetPossibleTypes(type))
+        {
+            if (possible.GetField(fieldName) is null)
+            {
+                continue;
+            }
+
+            suggested.Add(possible);
+            usage[possible.Name] = 1;
+            foreach (var iface in possible.Interfaces)
+            {
+                if (iface.GetField(fieldName) is null)
+                {
+                    continue;
+                }
+
+                if (!suggested.Contains(iface))
+                {
+                    suggested.Add(iface);
+                }
+
+                usage[iface.Name] = usage.GetValueOrDefault(iface.Name) + 1;
+            }
+        }
+
+        suggested.Sort((a, b) =>
+        {
+            var diff = usage[b.Name] - usage[a.Name];
+            if (diff != 0)
+            {
+                return diff;
+            }
+
+            if (a is InterfaceType && schema.IsSubType(a, b))
+            {
+                return -1;
+            }
+
+            if (b is InterfaceType && schema.IsSubType(b, a))
+            {
+                return 1;
+            }
+
+            return SchemaPrinter.NaturalComparer.Instance.Compare(a.Name, b.Name);
+        });
+        return suggested.Select(t => t.Name).ToList();
     }
 }
