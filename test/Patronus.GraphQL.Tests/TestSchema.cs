@@ -94,7 +94,7 @@ public static class TestSchema
                 .Argument("when", "DateTime")
                 .Argument("ratio", "Float", a => a.DefaultLiteral("1.5"))
                 .Argument("status", "Status", a => a.DefaultValue("UP"))
-                .Resolve(ctx => string.Join(";", ctx.Arguments.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => $"{a.Key}={Utilities.Inspect.Value(a.Value is DateTimeOffset d ? d.ToString("O") : a.Value)}"))))
+                .Resolve(ctx => string.Join(";", ctx.Arguments.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => $"{a.Key}={Patronus.GraphQL.Utilities.Inspect.Value(a.Value is DateTimeOffset d ? d.ToString("O") : a.Value)}"))))
             .Field("nonNullFail", "String!", f => f.Resolve(_ => null))
             .Field("failing", "String", f => f.Resolve(_ => throw new GraphQLException("boom")))
             .Field("crash", "String", f => f.Resolve(_ => throw new InvalidOperationException("secret")))

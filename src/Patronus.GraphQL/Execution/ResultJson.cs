@@ -15,7 +15,13 @@ public static class ResultJson
     public static string Serialize(ExecutionResult result, bool indented = false)
     {
         using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented }))
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions
+        {
+            Indented = indented,
+
+            // Responses are JSON bodies, never HTML: keep non-ASCII text and '+' readable.
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }))
         {
             Write(writer, result);
         }

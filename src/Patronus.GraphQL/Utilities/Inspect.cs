@@ -23,7 +23,7 @@ public static class Inspect
                 builder.Append("null");
                 break;
             case string s:
-                builder.Append(System.Text.Json.JsonSerializer.Serialize(s));
+                builder.Append(Language.Printer.PrintString(s));
                 break;
             case bool b:
                 builder.Append(b ? "true" : "false");
