@@ -34,6 +34,12 @@ install_packages() {
 
 install_packages || { echo "test.sh: apt-get failed" >&2; exit 1; }
 
+# graphql-js, the conformance oracle of Patronus.GraphQL.Tests (versions pinned by package-lock.json).
+echo "test.sh: npm ci (graphql-js conformance oracle)" >&2
+if ! npm ci --prefix test/Patronus.GraphQL.Tests/conformance --no-audit --no-fund >&2; then
+  echo "test.sh: npm ci failed; the GraphQL conformance tests will fail" >&2
+fi
+
 echo "test.sh: restoring and building" >&2
 if ! dotnet build Patronus.slnx -c Release --nologo -v quiet -clp:ErrorsOnly; then
   echo "summary: 0 passed, 1 failed (build failed)"

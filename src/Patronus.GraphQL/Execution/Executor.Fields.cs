@@ -1,0 +1,319 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Reflection;
+using Patronus.GraphQL.Language;
+using Patronus.GraphQL.Types;
+using Patronus.GraphQL.Utilities;
+
+namespace Patronus.GraphQL.Execution;
+
+public sealed partial class Executor
+{
+    private static readonly ConcurrentDictionary<(Type, string), PropertyInfo?> s_properties = new();
+
+    private static async Task<IReadOnlyDictionary<string, object?>> ExecuteFieldsAsync(
+        ExecutionContext execution,
+        ObjectType type,
+        object? source,
+        ResponsePath? path,
+        OrderedDictionary<string, List<FieldNode>> fields)
+    {
+        // Start every field before awaiting any, so independent resolvers run concurrently (§6.3.1).
+        // Each ValueTask is awaited exactly once below.
+        var tasks = new ValueTask<(bool Include, object? Value)>[fields.Count];
+        var index = 0;
+        foreach (var (key, nodes) in fields)
+        {
+#pragma warning disable CA2012
+            tasks[index++] = ExecuteFieldAsync(execution, type, source, nodes, Child(path, key, type));
+#pragma warning restore CA2012
+        }
+
+        var result = new OrderedDictionary<string, object?>(fields.Count, StringComparer.Ordinal);
+        FieldErrorException? propagated = null;
+        index = 0;
+        foreach (var key in fields.Keys)
+        {
+            try
+            {
+                var (include, value) = await tasks[index].ConfigureAwait(false);
+                if (include)
+                {
+                    result.Add(key, value);
+                }
+            }
+            catch (FieldErrorException e)
+            {
+                propagated ??= e;
+            }
+
+            index++;
+        }
+
+        return propagated is null ? result : throw propagated;
+    }
+
+    private static async Task<IReadOnlyDictionary<string, object?>> ExecuteFieldsSeriallyAsync(
+        ExecutionContext execution,
+        ObjectType type,
+        object? source,
+        ResponsePath? path,
+        OrderedDictionary<string, List<FieldNode>> fields)
+    {
+        var result = new OrderedDictionary<string, object?>(fields.Count, StringComparer.Ordinal);
+        foreach (var (key, nodes) in fields)
+        {
+            var (include, value) = await ExecuteFieldAsync(execution, type, source, nodes, Child(path, key, type)).ConfigureAwait(false);
+            if (include)
+            {
+                result.Add(key, value);
+            }
+        }
+
+        return result;
+    }
+
+    private static ResponsePath Child(ResponsePath? path, string key, ObjectType type) =>
+        path is null ? ResponsePath.Root(key, type.Name) : path.Field(key, type.Name);
+
+    internal static async ValueTask<(bool Include, object? Value)> ExecuteFieldAsync(
+        ExecutionContext execution,
+        ObjectType parentType,
+        object? source,
+        List<FieldNode> nodes,
+        ResponsePath path)
+    {
+        var fieldNode = nodes[0];
+        var fieldName = fieldNode.Name.Value;
+        var field = fieldName switch
+        {
+            "__typename" => Introspection.IntrospectionTypes.TypeNameField,
+            "__schema" when ReferenceEquals(parentType, execution.Schema.Query) => Introspection.IntrospectionTypes.SchemaField,
+            "__type" when ReferenceEquals(parentType, execution.Schema.Query) => Introspection.IntrospectionTypes.TypeField,
+            _ => parentType.GetField(fieldName),
+        };
+        if (field is null)
+        {
+            return (false, null);
+        }
+
+        try
+        {
+            var arguments = ArgumentValues.Get(field.Arguments, fieldNode.Arguments, execution.Variables, fieldNode);
+            var context = new ResolveContext(execution, source, arguments, parentType, field, nodes, path);
+            object? resolved;
+            if (field.Resolver is { } resolver)
+            {
+                resolved = await resolver(context).ConfigureAwait(false);
+            }
+            else if (field.Subscriber is not null && path.Previous is null)
+            {
+                // A subscription root field without a resolver: the event is the field's value.
+                resolved = source;
+            }
+            else
+            {
+                resolved = DefaultResolve(source, field.Name);
+            }
+
+            return (true, await CompleteValueAsync(execution, field.Type, context, path, resolved).ConfigureAwait(false));
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !execution.CancellationToken.IsCancellationRequested)
+        {
+            var error = e is FieldErrorException fieldError ? fieldError.Error : ToError(execution, e, nodes, path);
+            if (field.Type is NonNullType)
+            {
+                throw e as FieldErrorException ?? new FieldErrorException(error);
+            }
+
+            execution.AddError(error);
+            return (true, null);
+        }
+    }
+
+    private static GraphQLError ToError(ExecutionContext execution, Exception exception, List<FieldNode> nodes, ResponsePath path)
+    {
+        var locations = nodes.Select(n => n.Location.StartLocation).ToList();
+        switch (exception)
+        {
+            case GraphQLException graphQLException:
+                return new GraphQLError(graphQLException.Message, locations, path.ToList(), graphQLException.Extensions);
+            case ArgumentCoercionException coercion:
+                return new GraphQLError(coercion.Message, coercion.Locations, path.ToList());
+            default:
+                execution.Options.OnUnhandledException?.Invoke(exception, path);
+                var message = execution.Options.ExposeExceptionMessages ? exception.Message : "Unexpected error.";
+                return new GraphQLError(message, locations, path.ToList());
+        }
+    }
+
+    private static object? DefaultResolve(object? source, string name)
+    {
+        switch (source)
+        {
+            case null:
+                return null;
+            case IReadOnlyDictionary<string, object?> map:
+                return map.GetValueOrDefault(name);
+            case IDictionary<string, object?> dictionary:
+                return dictionary.TryGetValue(name, out var value) ? value : null;
+            case IDictionary legacy:
+                return legacy.Contains(name) ? legacy[name] : null;
+        }
+
+        var property = s_properties.GetOrAdd((source.GetType(), name), static key =>
+            key.Item1.GetProperty(key.Item2, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase));
+        return property?.GetValue(source);
+    }
+
+    private static async ValueTask<object?> CompleteValueAsync(ExecutionContext execution, GraphQLType type, ResolveContext context, ResponsePath path, object? result)
+    {
+        if (result is Exception exception)
+        {
+            throw exception;
+        }
+
+        if (type is NonNullType nonNull)
+        {
+            var completed = await CompleteValueAsync(execution, nonNull.OfType, context, path, result).ConfigureAwait(false);
+            return completed ?? throw new FieldErrorException(new GraphQLError(
+                $"Cannot return null for non-nullable field {context.ParentType.Name}.{context.FieldDefinition.Name}.",
+                context.FieldNodes.Select(n => n.Location.StartLocation).ToList(),
+                path.ToList()));
+        }
+
+        if (result is null)
+        {
+            return null;
+        }
+
+        switch (type)
+        {
+            case ListType list:
+                return await CompleteListAsync(execution, list, context, path, result).ConfigureAwait(false);
+            case ScalarType scalar:
+                {
+                    var serialized = scalar.Serialize(result);
+                    return serialized.IsSuccess ? serialized.Value : throw new GraphQLException(serialized.Error ?? $"Expected a value of type \"{scalar.Name}\".");
+                }
+
+            case EnumType enumType:
+                return enumType.FromInternal(result)?.Name
+                    ?? throw new GraphQLException($"Enum \"{enumType.Name}\" cannot represent value: {Inspect.Value(result)}");
+            case ObjectType objectType:
+                return await CompleteObjectAsync(execution, objectType, context, path, result).ConfigureAwait(false);
+            default:
+                var runtimeType = ResolveRuntimeType(execution, (NamedType)type, context, result);
+                return await CompleteObjectAsync(execution, runtimeType, context, path, result).ConfigureAwait(false);
+        }
+    }
+
+    private static async ValueTask<object?> CompleteListAsync(ExecutionContext execution, ListType list, ResolveContext context, ResponsePath path, object result)
+    {
+        if (result is string || result is not IEnumerable items || result is IDictionary<string, object?>)
+        {
+            throw new GraphQLException($"Expected Iterable, but did not find one for field \"{context.ParentType.Name}.{context.FieldDefinition.Name}\".");
+        }
+
+        var tasks = new List<ValueTask<object?>>();
+        var index = 0;
+        foreach (var item in items)
+        {
+#pragma warning disable CA2012 // awaited exactly once below
+            tasks.Add(CompleteItemAsync(execution, list.OfType, context, path.Index(index++), item));
+#pragma warning restore CA2012
+        }
+
+        var completed = new List<object?>(tasks.Count);
+        FieldErrorException? propagated = null;
+        foreach (var task in tasks)
+        {
+            try
+            {
+                completed.Add(await task.ConfigureAwait(false));
+            }
+            catch (FieldErrorException e)
+            {
+                propagated ??= e;
+            }
+        }
+
+        return propagated is null ? completed : throw propagated;
+    }
+
+    private static async ValueTask<object?> CompleteItemAsync(ExecutionContext execution, GraphQLType itemType, ResolveContext context, ResponsePath path, object? item)
+    {
+        try
+        {
+            return await CompleteValueAsync(execution, itemType, context, path, item).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !execution.CancellationToken.IsCancellationRequested)
+        {
+            var error = e is FieldErrorException fieldError ? fieldError.Error : ToError(execution, e, [.. context.FieldNodes], path);
+            if (itemType is NonNullType)
+            {
+                throw e as FieldErrorException ?? new FieldErrorException(error);
+            }
+
+            execution.AddError(error);
+            return null;
+        }
+    }
+
+    private static async ValueTask<object?> CompleteObjectAsync(ExecutionContext execution, ObjectType type, ResolveContext context, ResponsePath path, object result)
+    {
+        if (type.IsTypeOf is { } isTypeOf && !isTypeOf(result))
+        {
+            throw new GraphQLException($"Expected value of type \"{type.Name}\" but got: {Inspect.Value(result)}.");
+        }
+
+        var subfields = FieldCollector.CollectSubfields(execution, type, context.FieldNodes);
+        return await ExecuteFieldsAsync(execution, type, result, path, subfields).ConfigureAwait(false);
+    }
+
+    private static ObjectType ResolveRuntimeType(ExecutionContext execution, NamedType abstractType, ResolveContext context, object value)
+    {
+        var resolveType = abstractType switch
+        {
+            InterfaceType i => i.ResolveType,
+            UnionType u => u.ResolveType,
+            _ => null,
+        };
+        string? name = resolveType?.Invoke(value, context);
+        var possible = execution.Schema.GetPossibleTypes(abstractType);
+        if (name is null)
+        {
+            if (value is IReadOnlyDictionary<string, object?> map && map.GetValueOrDefault("__typename") is string typename)
+            {
+                name = typename;
+            }
+            else
+            {
+                var match = possible.FirstOrDefault(t => t.IsTypeOf?.Invoke(value) == true)
+                    ?? possible.FirstOrDefault(t => t.ClrType?.IsInstanceOfType(value) == true);
+                name = match?.Name;
+            }
+        }
+
+        if (name is null)
+        {
+            throw new GraphQLException(
+                $"Abstract type \"{abstractType.Name}\" must resolve to an Object type at runtime for field \"{context.ParentType.Name}.{context.FieldDefinition.Name}\". Either the \"{abstractType.Name}\" type should provide a \"resolveType\" function or each possible type should provide an \"isTypeOf\" function.");
+        }
+
+        var runtimeType = execution.Schema.GetType(name);
+        if (runtimeType is null)
+        {
+            throw new GraphQLException($"Abstract type \"{abstractType.Name}\" was resolved to a type \"{name}\" that does not exist inside the schema.");
+        }
+
+        if (runtimeType is not ObjectType objectType)
+        {
+            throw new GraphQLException($"Abstract type \"{abstractType.Name}\" was resolved to a non-object type \"{name}\".");
+        }
+
+        return possible.Contains(objectType)
+            ? objectType
+            : throw new GraphQLException($"Runtime Object type \"{objectType.Name}\" is not a possible type for \"{abstractType.Name}\".");
+    }
+}
