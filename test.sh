@@ -13,6 +13,10 @@ install_packages() {
   for p in "${APT_PACKAGES[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
+  # node and npm (the graphql-js oracle): any install will do (Debian's, or NodeSource's, which
+  # ships npm inside its nodejs package and conflicts with Debian's npm package).
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
   [[ ${#missing[@]} -eq 0 ]] && return 0
   if [[ $(id -u) -ne 0 ]]; then
     echo "test.sh: not root; cannot install ${missing[*]} — the tests that need them will fail" >&2
