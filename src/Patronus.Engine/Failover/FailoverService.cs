@@ -90,6 +90,27 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
         return channel.Reader;
     }
 
+    /// <summary>Like <see cref="Subscribe()"/>, for a reader that goes away (an API subscription): cancelling the token unsubscribes and completes the reader.</summary>
+    public ChannelReader<FailoverEvent> Subscribe(CancellationToken cancellationToken)
+    {
+        var reader = Subscribe();
+        cancellationToken.Register(() =>
+        {
+            Channel<FailoverEvent>[] removed;
+            lock (_subscribersLock)
+            {
+                removed = [.. _subscribers.Where(c => c.Reader == reader)];
+                _subscribers = [.. _subscribers.Where(c => c.Reader != reader)];
+            }
+
+            foreach (var channel in removed)
+            {
+                channel.Writer.TryComplete();
+            }
+        });
+        return reader;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var health = _health.Subscribe(stoppingToken);

@@ -80,6 +80,14 @@ internal static class FailoverEndpoints
     private static async Task<IResult> WriteAsync(HttpRequest request, FailoverPolicyService policies, FailoverService failover, TopologyService topology,
         string? routeId, CancellationToken ct)
     {
+        var (input, problem) = await ApiJson.ReadAsync<FailoverPolicyInput>(request, ct).ConfigureAwait(false);
+        return problem ?? await SaveAsync(input!, policies, failover, topology, routeId, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Creates (<paramref name="routeId"/> null) or replaces a policy, validated as a whole: the REST and GraphQL writes share this.</summary>
+    internal static async Task<IResult> SaveAsync(FailoverPolicyInput input, FailoverPolicyService policies, FailoverService failover, TopologyService topology,
+        string? routeId, CancellationToken ct)
+    {
         if (!policies.IsReady)
         {
             return Problems.Status(StatusCodes.Status503ServiceUnavailable, "Not ready", "the store is not initialised yet; see /health/ready");
@@ -101,15 +109,9 @@ internal static class FailoverEndpoints
             }
         }
 
-        var (input, problem) = await ApiJson.ReadAsync<FailoverPolicyInput>(request, ct).ConfigureAwait(false);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
         var prefixes = new List<System.Net.IPNetwork>();
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var prefixTexts = input!.Prefixes ?? [];
+        var prefixTexts = input.Prefixes ?? [];
         for (var i = 0; i < prefixTexts.Count; i++)
         {
             if (FailoverRules.ParsePrefix(prefixTexts[i], out var prefix) is { } bad)

@@ -149,7 +149,7 @@ internal static class PathHealthEndpoints
     public static readonly TimeSpan MaxStatsSpan = TimeSpan.FromDays(400);
 
     /// <summary>Named stats periods, each ending now. A month is 30 days (not a calendar month).</summary>
-    private static readonly Dictionary<string, TimeSpan> s_statsPeriods = new(StringComparer.Ordinal)
+    internal static readonly Dictionary<string, TimeSpan> s_statsPeriods = new(StringComparer.Ordinal)
     {
         ["hour"] = TimeSpan.FromHours(1),
         ["day"] = TimeSpan.FromDays(1),

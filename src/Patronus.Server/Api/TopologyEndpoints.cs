@@ -47,12 +47,13 @@ internal static class TopologyEndpoints
     private static async Task<IResult> WriteSiteAsync(HttpRequest request, TopologyService topology, string? routeId, CancellationToken ct)
     {
         var (input, problem) = await ApiJson.ReadAsync<SiteInput>(request, ct).ConfigureAwait(false);
-        if (problem is not null)
-        {
-            return problem;
-        }
+        return problem ?? await SaveSiteAsync(input!, topology, routeId, ct).ConfigureAwait(false);
+    }
 
-        if (ResolveId(input!.Id, routeId, out var id) is { } idProblem)
+    /// <summary>Creates (<paramref name="routeId"/> null) or replaces a site: the REST and GraphQL writes share this.</summary>
+    internal static async Task<IResult> SaveSiteAsync(SiteInput input, TopologyService topology, string? routeId, CancellationToken ct)
+    {
+        if (ResolveId(input.Id, routeId, out var id) is { } idProblem)
         {
             return idProblem;
         }
@@ -67,12 +68,13 @@ internal static class TopologyEndpoints
     private static async Task<IResult> WriteLinkAsync(HttpRequest request, TopologyService topology, string? routeId, CancellationToken ct)
     {
         var (input, problem) = await ApiJson.ReadAsync<LinkInput>(request, ct).ConfigureAwait(false);
-        if (problem is not null)
-        {
-            return problem;
-        }
+        return problem ?? await SaveLinkAsync(input!, topology, routeId, ct).ConfigureAwait(false);
+    }
 
-        if (ResolveId(input!.Id, routeId, out var id) is { } idProblem)
+    /// <summary>Creates (<paramref name="routeId"/> null) or replaces a link: the REST and GraphQL writes share this.</summary>
+    internal static async Task<IResult> SaveLinkAsync(LinkInput input, TopologyService topology, string? routeId, CancellationToken ct)
+    {
+        if (ResolveId(input.Id, routeId, out var id) is { } idProblem)
         {
             return idProblem;
         }
@@ -93,12 +95,13 @@ internal static class TopologyEndpoints
     private static async Task<IResult> WritePathAsync(HttpRequest request, TopologyService topology, string? routeId, CancellationToken ct)
     {
         var (input, problem) = await ApiJson.ReadAsync<PathInput>(request, ct).ConfigureAwait(false);
-        if (problem is not null)
-        {
-            return problem;
-        }
+        return problem ?? await SavePathAsync(input!, topology, routeId, ct).ConfigureAwait(false);
+    }
 
-        if (ResolveId(input!.Id, routeId, out var id) is { } idProblem)
+    /// <summary>Creates (<paramref name="routeId"/> null) or replaces a path: the REST and GraphQL writes share this.</summary>
+    internal static async Task<IResult> SavePathAsync(PathInput input, TopologyService topology, string? routeId, CancellationToken ct)
+    {
+        if (ResolveId(input.Id, routeId, out var id) is { } idProblem)
         {
             return idProblem;
         }
@@ -203,7 +206,7 @@ internal static class TopologyEndpoints
         return routeId is null ? Results.Created($"/api/v1/{collection}/{id}", body) : Results.Ok(body);
     }
 
-    private static async Task<IResult> DeleteAsync(TopologyService topology,
+    internal static async Task<IResult> DeleteAsync(TopologyService topology,
         Func<Engine.Persistence.IPatronusStore, CancellationToken, Task<Engine.Persistence.StoreResult>> delete, CancellationToken ct)
     {
         if (!topology.IsReady)

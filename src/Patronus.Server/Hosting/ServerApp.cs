@@ -12,6 +12,7 @@ using Patronus.Engine.Probes.Stamp;
 using Patronus.Engine.Persistence;
 using Patronus.Server.Api;
 using Patronus.Server.Export;
+using Patronus.Server.GraphQL;
 using Patronus.Server.Health;
 
 namespace Patronus.Server.Hosting;
@@ -100,6 +101,7 @@ public static class ServerApp
         services.AddHostedService(sp => sp.GetRequiredService<ReflectorService>());
         services.AddPatronusHealth();
         services.AddPatronusExport();
+        services.AddPatronusGraphQL();
         Observability.TracingServiceCollectionExtensions.AddPatronusTracing(services, config);
         services.AddProblemDetails();
         services.AddAuthorization();
@@ -119,6 +121,7 @@ public static class ServerApp
         app.MapPatronusHealth();
         app.MapPatronusMetrics();
         app.MapPatronusApi();
+        app.MapPatronusGraphQL();
         return app;
     }
 }

@@ -1,0 +1,142 @@
+using System.Text.Json;
+using Patronus.GraphQL.Execution;
+using Patronus.GraphQL.Language;
+using Patronus.GraphQL.Limits;
+using Patronus.GraphQL.Types;
+
+namespace Patronus.Server.GraphQL;
+
+/// <summary>
+/// <c>/graphql</c> over HTTP (GraphQL over HTTP, <c>application/json</c>): POST with
+/// <c>{"query","operationName","variables"}</c>, or GET with the same as query parameters for
+/// queries only (a GET never changes anything). A well-formed request answers 200 with
+/// <c>data</c> and/or <c>errors</c>; a malformed one (not JSON, no query) 400. Depth and
+/// complexity are limited before execution (<see cref="Limits"/>).
+/// </summary>
+public static partial class GraphQLEndpoints
+{
+    public const string Path = "/graphql";
+
+    /// <summary>Deep enough for every real query of this schema, shallow enough that a hostile one costs nothing.</summary>
+    public static readonly QueryLimits Limits = new() { MaxDepth = 12, MaxComplexity = 20_000, DefaultListSize = 20 };
+
+    public static IServiceCollection AddPatronusGraphQL(this IServiceCollection services)
+    {
+        services.AddSingleton(_ => PatronusSchema.Build());
+        services.AddSingleton(sp =>
+        {
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Patronus.Server.GraphQL");
+            return new Executor(sp.GetRequiredService<Schema>(), new ExecutorOptions
+            {
+                Limits = Limits,
+                OnUnhandledException = (ex, path) => LogResolverFailed(logger, path.ToString() ?? "?", ex),
+            });
+        });
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapPatronusGraphQL(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapPost(Path, PostAsync).WithTags("graphql");
+        app.MapGet(Path, GetAsync).WithTags("graphql");
+        return app;
+    }
+
+    private static async Task PostAsync(HttpContext context, Executor executor)
+    {
+        JsonElement body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<JsonElement>(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (JsonException ex)
+        {
+            await WriteAsync(context, StatusCodes.Status400BadRequest, ExecutionResult.RequestError([new GraphQLError($"Body is not JSON: {ex.Message}")])).ConfigureAwait(false);
+            return;
+        }
+
+        if (!ResultJson.TryReadRequest(body, out var request, out var error))
+        {
+            await WriteAsync(context, StatusCodes.Status400BadRequest, ExecutionResult.RequestError([new GraphQLError(error!)])).ConfigureAwait(false);
+            return;
+        }
+
+        await ExecuteAsync(context, executor, request!, allowMutation: true).ConfigureAwait(false);
+    }
+
+    private static async Task GetAsync(HttpContext context, Executor executor)
+    {
+        var query = context.Request.Query;
+        if (query["query"].FirstOrDefault() is not { Length: > 0 } text)
+        {
+            await WriteAsync(context, StatusCodes.Status400BadRequest, ExecutionResult.RequestError([new GraphQLError("Must provide query string.")])).ConfigureAwait(false);
+            return;
+        }
+
+        IReadOnlyDictionary<string, object?>? variables = null;
+        if (query["variables"].FirstOrDefault() is { Length: > 0 } json)
+        {
+            try
+            {
+                variables = ResultJson.ToValue(JsonDocument.Parse(json).RootElement) as IReadOnlyDictionary<string, object?>;
+            }
+            catch (JsonException)
+            {
+                variables = null;
+            }
+
+            if (variables is null)
+            {
+                await WriteAsync(context, StatusCodes.Status400BadRequest, ExecutionResult.RequestError([new GraphQLError("\"variables\" must be a JSON object.")])).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        await ExecuteAsync(context, executor, new GraphQLRequest(text, query["operationName"].FirstOrDefault(), variables), allowMutation: false).ConfigureAwait(false);
+    }
+
+    private static async Task ExecuteAsync(HttpContext context, Executor executor, GraphQLRequest request, bool allowMutation)
+    {
+        if (!allowMutation && IsMutation(request))
+        {
+            context.Response.Headers.Allow = "POST";
+            await WriteAsync(context, StatusCodes.Status405MethodNotAllowed,
+                ExecutionResult.RequestError([new GraphQLError("Mutations are only accepted with POST.")])).ConfigureAwait(false);
+            return;
+        }
+
+        var user = new PatronusGraphQLContext(context.User, context.RequestServices, context.Connection.RemoteIpAddress?.ToString());
+        var result = await executor.ExecuteAsync(request, user, context.RequestAborted).ConfigureAwait(false);
+        await WriteAsync(context, StatusCodes.Status200OK, result).ConfigureAwait(false);
+    }
+
+    private static bool IsMutation(GraphQLRequest request)
+    {
+        if (!Parser.TryParse(request.Query, out var document, out _) || document is null)
+        {
+            return false; // the executor reports the syntax error
+        }
+
+        var operations = document.Definitions.OfType<OperationDefinitionNode>().ToList();
+        var selected = request.OperationName is null ? operations.FirstOrDefault() : operations.FirstOrDefault(o => o.Name?.Value == request.OperationName);
+        return selected?.Operation == OperationType.Mutation;
+    }
+
+    private static async Task WriteAsync(HttpContext context, int status, ExecutionResult result)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
+        await using (var writer = new Utf8JsonWriter(buffer))
+        {
+            ResultJson.Write(writer, result);
+        }
+
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Error, Message = "GraphQL resolver at {Path} failed")]
+    private static partial void LogResolverFailed(ILogger logger, string path, Exception exception);
+}
