@@ -27,11 +27,15 @@ public static class GraphQLAuthorization
     {
         ArgumentNullException.ThrowIfNull(user);
         PatronusRole? best = null;
-        foreach (var claim in user.FindAll(ClaimTypes.Role))
+        foreach (var identity in user.Identities.Where(i => i.IsAuthenticated))
         {
-            if (Enum.TryParse<PatronusRole>(claim.Value, ignoreCase: true, out var role) && Enum.IsDefined(role) && (best is null || role > best))
+            // The identity names its role claim type (the JWT handler's is "role").
+            foreach (var claim in identity.FindAll(identity.RoleClaimType))
             {
-                best = role;
+                if (Enum.TryParse<PatronusRole>(claim.Value, ignoreCase: true, out var role) && Enum.IsDefined(role) && (best is null || role > best))
+                {
+                    best = role;
+                }
             }
         }
 
