@@ -136,6 +136,7 @@ public sealed record PatronusConfiguration(
         }
 
         var failover = ReadFailover(config, problems);
+        problems.AddRange(Security.AuthOptions.Read(config).Errors);
         if (problems.Count > 0)
         {
             return null;

@@ -13,6 +13,7 @@ using Patronus.Engine.Persistence;
 using Patronus.Server.Api;
 using Patronus.Server.Export;
 using Patronus.Server.Health;
+using Patronus.Server.Security;
 
 namespace Patronus.Server.Hosting;
 
@@ -100,7 +101,8 @@ public static class ServerApp
         services.AddPatronusHealth();
         services.AddPatronusExport();
         services.AddProblemDetails();
-        services.AddAuthorization();
+        services.AddPatronusSecurity(config.Configuration);
+        services.AddPatronusOpenApi();
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = ApiJson.Options.PropertyNamingPolicy;
@@ -113,7 +115,7 @@ public static class ServerApp
         app.Use(httpMetrics.InvokeAsync);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseAuthorization();
+        app.UsePatronusSecurity();
         app.MapPatronusHealth();
         app.MapPatronusMetrics();
         app.MapPatronusApi();
