@@ -24,7 +24,7 @@ public sealed class PatronusEdge
 
     /// <summary>The lab's API user; the password satisfies the policy.</summary>
     public const string User = "lab";
-    public const string Password = "Lab-Passw0rd-2026";
+    public const string Password = "Edge-Passw0rd-2026";
 
     // Access tokens by namespace, for the other curl helpers (ApiPoll, WanLab) in that namespace.
     private static readonly ConcurrentDictionary<string, string> s_tokens = new(StringComparer.Ordinal);
