@@ -29,8 +29,11 @@ public sealed class SecurityTokenUserChangedException : SecurityTokenException
 /// token version against the (cached) user record — how password, role and disabled changes revoke
 /// access tokens at once — and the failure reasons counted in <c>patronus_auth_failures_total</c>.
 /// </summary>
-internal static class AccessTokenValidation
+internal static partial class AccessTokenValidation
 {
+    [LoggerMessage(EventId = 740, Level = LogLevel.Error, Message = "The token signing key cannot be loaded; requests with tokens are refused until it can")]
+    private static partial void LogKeyUnavailable(this ILogger logger, Exception exception);
+
     public static void Configure(JwtBearerOptions options, SigningKeys keys)
     {
         options.MapInboundClaims = false;
@@ -50,8 +53,7 @@ internal static class AccessTokenValidation
         };
         options.Events = new JwtBearerEvents
         {
-            // The key loads on first use (with PostgreSQL it comes from the store).
-            OnMessageReceived = async context => await keys.GetAsync(context.HttpContext.RequestAborted).ConfigureAwait(false),
+            OnMessageReceived = LoadKeyAsync,
             OnTokenValidated = ValidatedAsync,
             OnChallenge = context =>
             {
@@ -70,6 +72,32 @@ internal static class AccessTokenValidation
         SecurityTokenUserChangedException => "revoked_token",
         _ => "invalid_token",
     };
+
+    /// <summary>
+    /// The key loads on first use (with PostgreSQL it comes from the store), and only for a request
+    /// that carries credentials: health and metrics must answer while the store is down. A key that
+    /// cannot be loaded leaves the token unverifiable, so it is refused (401), not a 500.
+    /// </summary>
+    private static async Task LoadKeyAsync(MessageReceivedContext context)
+    {
+        var keys = context.HttpContext.RequestServices.GetRequiredService<SigningKeys>();
+        if (keys.Current is not null || context.Request.Headers.Authorization.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await keys.GetAsync(context.HttpContext.RequestAborted).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // logged; the request is refused as unauthenticated
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AccessTokenValidation).FullName!)
+                .LogKeyUnavailable(ex);
+        }
+    }
 
     private static async Task ValidatedAsync(TokenValidatedContext context)
     {
