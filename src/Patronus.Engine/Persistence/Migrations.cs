@@ -288,5 +288,91 @@ public static class Migrations
             ALTER TABLE sdwan_failover_events ADD COLUMN details TEXT;
             CREATE INDEX idx_failover_events_time ON sdwan_failover_events(timestamp);
             """),
+
+        // Users, refresh tokens, the audit log and secrets (the JWT signing key shared by every
+        // instance). token_version is bumped by every password, role or disabled change and access
+        // tokens carry it, so those changes end every session at once. Refresh tokens are opaque and
+        // stored as SHA-256 hashes only; a family is one login's chain of rotations.
+        new(6, "users, refresh tokens, audit log, secrets",
+            Sqlite: """
+            CREATE TABLE sdwan_users (
+                username      TEXT PRIMARY KEY,
+                role          TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'viewer')),
+                password_hash TEXT NOT NULL,
+                disabled      INTEGER NOT NULL DEFAULT 0,
+                token_version INTEGER NOT NULL DEFAULT 1,
+                created_at    INTEGER NOT NULL,
+                updated_at    INTEGER NOT NULL
+            );
+            CREATE TABLE sdwan_refresh_tokens (
+                token_hash  TEXT PRIMARY KEY,
+                family_id   TEXT NOT NULL,
+                username    TEXT NOT NULL REFERENCES sdwan_users(username) ON DELETE CASCADE,
+                issued_at   INTEGER NOT NULL,
+                expires_at  INTEGER NOT NULL,
+                consumed_at INTEGER,
+                revoked_at  INTEGER
+            );
+            CREATE INDEX idx_refresh_tokens_family ON sdwan_refresh_tokens(family_id);
+            CREATE INDEX idx_refresh_tokens_user ON sdwan_refresh_tokens(username);
+            CREATE INDEX idx_refresh_tokens_expiry ON sdwan_refresh_tokens(expires_at);
+            CREATE TABLE sdwan_audit_log (
+                audit_id       INTEGER PRIMARY KEY AUTOINCREMENT,
+                timestamp      INTEGER NOT NULL,
+                username       TEXT,
+                action         TEXT NOT NULL,
+                target         TEXT,
+                client_address TEXT,
+                result         TEXT NOT NULL,
+                status_code    INTEGER NOT NULL,
+                detail         TEXT
+            );
+            CREATE INDEX idx_audit_log_time ON sdwan_audit_log(timestamp);
+            CREATE TABLE sdwan_secrets (
+                name       TEXT PRIMARY KEY,
+                value      TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            );
+            """,
+            Postgres: """
+            CREATE TABLE sdwan_users (
+                username      TEXT PRIMARY KEY,
+                role          TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'viewer')),
+                password_hash TEXT NOT NULL,
+                disabled      INTEGER NOT NULL DEFAULT 0,
+                token_version BIGINT NOT NULL DEFAULT 1,
+                created_at    BIGINT NOT NULL,
+                updated_at    BIGINT NOT NULL
+            );
+            CREATE TABLE sdwan_refresh_tokens (
+                token_hash  TEXT PRIMARY KEY,
+                family_id   TEXT NOT NULL,
+                username    TEXT NOT NULL REFERENCES sdwan_users(username) ON DELETE CASCADE,
+                issued_at   BIGINT NOT NULL,
+                expires_at  BIGINT NOT NULL,
+                consumed_at BIGINT,
+                revoked_at  BIGINT
+            );
+            CREATE INDEX idx_refresh_tokens_family ON sdwan_refresh_tokens(family_id);
+            CREATE INDEX idx_refresh_tokens_user ON sdwan_refresh_tokens(username);
+            CREATE INDEX idx_refresh_tokens_expiry ON sdwan_refresh_tokens(expires_at);
+            CREATE TABLE sdwan_audit_log (
+                audit_id       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                timestamp      BIGINT NOT NULL,
+                username       TEXT,
+                action         TEXT NOT NULL,
+                target         TEXT,
+                client_address TEXT,
+                result         TEXT NOT NULL,
+                status_code    INTEGER NOT NULL,
+                detail         TEXT
+            );
+            CREATE INDEX idx_audit_log_time ON sdwan_audit_log(timestamp);
+            CREATE TABLE sdwan_secrets (
+                name       TEXT PRIMARY KEY,
+                value      TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            );
+            """),
     ];
 }

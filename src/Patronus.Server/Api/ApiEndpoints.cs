@@ -1,10 +1,12 @@
+using Patronus.Server.Security;
+
 namespace Patronus.Server.Api;
 
 /// <summary>
 /// Maps the REST API under <c>/api/v1</c>. Every route goes through ASP.NET Core authorization:
-/// once authentication exists, its fallback policy (<c>AuthorizationOptions.FallbackPolicy</c>)
-/// covers every endpoint that does not opt out, and only the health endpoints carry
-/// <c>AllowAnonymous</c>. A test enforces that no other route opts out.
+/// the fallback policy (<c>AuthorizationOptions.FallbackPolicy</c>, a valid access token: viewer)
+/// covers every endpoint that does not opt out; writes need operator, users and audit admin. Only
+/// health, /metrics, login and refresh carry <c>AllowAnonymous</c>; a test enforces that list.
 /// </summary>
 public static class ApiEndpoints
 {
@@ -12,12 +14,15 @@ public static class ApiEndpoints
 
     public static RouteGroupBuilder MapPatronusApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup(Prefix);
+        var api = app.MapGroup(Prefix).RequireOperatorForWrites();
         api.MapTopology();
         api.MapPathHealth();
         api.MapBfd();
         api.MapFailover();
         Export.MetricsEndpoints.MapMetricsExport(api);
+        api.MapUsers();
+        app.MapAuth();
+        app.MapOpenApi();
         return api;
     }
 }

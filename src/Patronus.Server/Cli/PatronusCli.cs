@@ -22,6 +22,7 @@ public static class PatronusCli
         root.Add(MigrateCommand());
         root.Add(ConfigCommand());
         root.Add(ReflectorCommand.Create());
+        root.Add(UsersCommand.Create());
         root.Add(VersionCommand());
         return root;
     }
@@ -33,11 +34,11 @@ public static class PatronusCli
         return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
     }
 
-    private static Option<string?> ConfigOption() => new("--config") { Description = "JSON configuration file (sites, links, paths, store, …). Without it, serve runs the quickstart." };
+    internal static Option<string?> ConfigOption() => new("--config") { Description = "JSON configuration file (sites, links, paths, store, …). Without it, serve runs the quickstart." };
 
-    private static Option<string?> DataDirOption() => new("--data-dir") { Description = $"Directory for the embedded store and state (default {PatronusConfiguration.DefaultDataDir})." };
+    internal static Option<string?> DataDirOption() => new("--data-dir") { Description = $"Directory for the embedded store and state (default {PatronusConfiguration.DefaultDataDir})." };
 
-    private static Option<string?> StoreOption() => new("--store") { Description = "Store: postgres://user:pw@host:port/db, an Npgsql connection string, or sqlite:PATH (default: SQLite file patronus.db in the data dir)." };
+    internal static Option<string?> StoreOption() => new("--store") { Description = "Store: postgres://user:pw@host:port/db, an Npgsql connection string, or sqlite:PATH (default: SQLite file patronus.db in the data dir)." };
 
     private static Command ServeCommand()
     {
@@ -135,7 +136,7 @@ public static class PatronusCli
         return command;
     }
 
-    private static PatronusConfiguration? LoadOrReport(CommandLineOverrides overrides)
+    internal static PatronusConfiguration? LoadOrReport(CommandLineOverrides overrides)
     {
         var loaded = PatronusConfiguration.Load(overrides, null, out var errors);
         if (loaded is null)

@@ -139,6 +139,7 @@ public sealed record PatronusConfiguration(
 
         var failover = ReadFailover(config, problems);
         var traffic = ReadTraffic(config, problems);
+        problems.AddRange(Security.AuthOptions.Read(config).Errors);
         if (problems.Count > 0)
         {
             return null;

@@ -14,6 +14,7 @@ using Patronus.Server.Api;
 using Patronus.Server.Export;
 using Patronus.Server.GraphQL;
 using Patronus.Server.Health;
+using Patronus.Server.Security;
 
 namespace Patronus.Server.Hosting;
 
@@ -104,7 +105,8 @@ public static class ServerApp
         services.AddPatronusGraphQL();
         Observability.TracingServiceCollectionExtensions.AddPatronusTracing(services, config);
         services.AddProblemDetails();
-        services.AddAuthorization();
+        services.AddPatronusSecurity(config.Configuration);
+        services.AddPatronusOpenApi();
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = ApiJson.Options.PropertyNamingPolicy;
@@ -117,7 +119,7 @@ public static class ServerApp
         app.Use(httpMetrics.InvokeAsync);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseAuthorization();
+        app.UsePatronusSecurity();
         app.MapPatronusHealth();
         app.MapPatronusMetrics();
         app.MapPatronusApi();

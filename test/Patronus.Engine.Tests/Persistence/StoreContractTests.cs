@@ -110,6 +110,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         {
             "schema_migrations", "sdwan_sites", "sdwan_links", "sdwan_paths",
             "sdwan_path_health", "sdwan_failover_policies", "sdwan_failover_events",
+            "sdwan_users", "sdwan_refresh_tokens", "sdwan_audit_log", "sdwan_secrets",
         })
         {
             Assert.Contains(table, tables);

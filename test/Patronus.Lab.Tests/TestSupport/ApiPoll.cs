@@ -29,7 +29,7 @@ public sealed class ApiPoll : IDisposable
         var perMinute = (int)Math.Round(TimeSpan.FromMinutes(1) / every);
         var poll = new ApiPoll(Stopwatch.GetTimestamp() + (long)((duration.TotalSeconds + 5) * Stopwatch.Frequency));
         poll._curl = lab.Start(ns, $"curl poll {path}",
-            ["curl", "-s", "-N", "--max-time", "2", "--rate", $"{perMinute}/m", "-w", "\\n",
+            ["curl", "-s", "-N", "--max-time", "2", "--rate", $"{perMinute}/m", "-w", "\\n", .. PatronusEdge.AuthArgs(ns),
              string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{PatronusEdge.ApiPort}{path}?poll=[1-{requests}]")],
             (at, line) => poll._lines.Writer.TryWrite((at, line)));
         return poll;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -7,6 +8,8 @@ namespace Patronus.Lab.Tests.TestSupport;
 /// <summary>
 /// <c>patronus serve</c> inside an edge namespace, its API queried from inside that namespace with
 /// curl (the API listens on the namespace's own loopback, unreachable from the root namespace).
+/// Before serve starts, <c>patronus users add</c> creates an admin (the documented bootstrap); once
+/// ready, a login from inside the namespace gets the access token every API request here sends.
 /// </summary>
 public sealed class PatronusEdge
 {
@@ -18,6 +21,13 @@ public sealed class PatronusEdge
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
+
+    /// <summary>The lab's API user; the password satisfies the policy.</summary>
+    public const string User = "lab";
+    public const string Password = "Edge-Passw0rd-2026";
+
+    // Access tokens by namespace, for the other curl helpers (ApiPoll, WanLab) in that namespace.
+    private static readonly ConcurrentDictionary<string, string> s_tokens = new(StringComparer.Ordinal);
 
     private readonly NetLab _lab;
     private readonly long _started;
@@ -46,18 +56,31 @@ public sealed class PatronusEdge
         var dir = lab.CreateTempDirectory("edge");
         var file = Path.Combine(dir, "patronus.json");
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(config, s_json));
+        var dataDir = Path.Combine(dir, "data");
+        await Shell.MustRunAsync("sh", ["-c", "printf '%s\\n' \"$0\" | dotnet \"$1\" users add \"$2\" --role admin --password-stdin --config \"$3\" --data-dir \"$4\"",
+            Password, NetLab.PatronusDll, User, file, dataDir], TimeSpan.FromSeconds(60));
         var started = Stopwatch.GetTimestamp();
-        var process = lab.StartPatronus(ns, "edge serve", "serve", "--config", file, "--data-dir", Path.Combine(dir, "data"),
+        var process = lab.StartPatronus(ns, "edge serve", "serve", "--config", file, "--data-dir", dataDir,
             "--urls", $"http://127.0.0.1:{ApiPort}");
         var edge = new PatronusEdge(lab, ns, process, started);
         await edge.WaitForAsync("/health/ready", _ => true, TimeSpan.FromSeconds(30), "serve ready", TimeSpan.FromMilliseconds(100));
+        var login = await lab.MustExecAsync(ns, "curl", "-s", "-f", "--max-time", "10", "-X", "POST", "-H", "Content-Type: application/json",
+            "--data", JsonSerializer.Serialize(new { username = User, password = Password }), $"http://127.0.0.1:{ApiPort}/api/v1/auth/login");
+        using (var tokens = JsonDocument.Parse(login.Stdout))
+        {
+            s_tokens[ns] = tokens.RootElement.GetProperty("access_token").GetString()!;
+        }
+
         return edge;
     }
+
+    /// <summary>curl arguments that authenticate as the lab user of the serve in <paramref name="ns"/> (none before its login).</summary>
+    public static string[] AuthArgs(string ns) => s_tokens.TryGetValue(ns, out var token) ? ["-H", $"Authorization: Bearer {token}"] : [];
 
     /// <summary>GET from inside the namespace; null when the request fails or the body is not JSON.</summary>
     public async Task<JsonElement?> TryGetJsonAsync(string path)
     {
-        var result = await _lab.ExecAsync(Namespace, "curl", "-s", "-f", "--max-time", "2", $"http://127.0.0.1:{ApiPort}{path}");
+        var result = await _lab.ExecAsync(Namespace, ["curl", "-s", "-f", "--max-time", "2", .. AuthArgs(Namespace), $"http://127.0.0.1:{ApiPort}{path}"]);
         if (!result.Succeeded)
         {
             return null;

@@ -181,8 +181,8 @@ public sealed class WanLab : IAsyncDisposable
             enabled = true,
             prefixes = new[] { Prefix },
         });
-        var result = await Lab.MustExecAsync(Edge, "curl", "-s", "--max-time", "5", "-w", "\n%{http_code}", "-X", "POST",
-            "-H", "Content-Type: application/json", "--data", body, $"http://127.0.0.1:{PatronusEdge.ApiPort}{FailoverJson.PoliciesPath}");
+        var result = await Lab.MustExecAsync(Edge, ["curl", "-s", "--max-time", "5", "-w", "\n%{http_code}", "-X", "POST", .. PatronusEdge.AuthArgs(Edge),
+            "-H", "Content-Type: application/json", "--data", body, $"http://127.0.0.1:{PatronusEdge.ApiPort}{FailoverJson.PoliciesPath}"]);
         Assert.True(result.Stdout.TrimEnd().EndsWith("201", StringComparison.Ordinal), $"creating the policy: {result}");
     }
 

@@ -118,8 +118,9 @@ public sealed class MetricsEndpointTests
     {
         const string Token = "0123456789abcdef0123456789abcdef";
         await using var server = await RunningServer.StartAsync(environment: new() { ["PATRONUS__METRICS__TOKEN"] = Token });
+        var anonymous = server.Anonymous; // the metrics token is not a user token
 
-        using (var none = await server.Client.GetAsync("/metrics"))
+        using (var none = await anonymous.GetAsync("/metrics"))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
             Assert.Equal("Bearer", none.Headers.WwwAuthenticate.Single().Scheme);
@@ -128,13 +129,13 @@ public sealed class MetricsEndpointTests
         using (var wrong = new HttpRequestMessage(HttpMethod.Get, "/metrics"))
         {
             wrong.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token[..^1] + "0");
-            using var response = await server.Client.SendAsync(wrong);
+            using var response = await anonymous.SendAsync(wrong);
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         }
 
         using var right = new HttpRequestMessage(HttpMethod.Get, "/metrics");
         right.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
-        using var ok = await server.Client.SendAsync(right);
+        using var ok = await anonymous.SendAsync(right);
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         var (samples, _) = PrometheusText.Parse(await ok.Content.ReadAsStringAsync());
         Assert.Equal(1, samples.Single(s => s.Name == "patronus_auth_failures_total" && s.Label("reason") == "missing_token").Value);

@@ -1,14 +1,26 @@
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Patronus.Engine.Persistence;
 using Patronus.Server.Hosting;
+using Patronus.Server.Security;
 
 namespace Patronus.Server.Tests.TestSupport;
 
-/// <summary>A real <c>serve</c> application on a real loopback socket (port 0), with a temp data dir.</summary>
+/// <summary>
+/// A real <c>serve</c> application on a real loopback socket (port 0), with a temp data dir. Once
+/// ready, an admin user exists and <see cref="Client"/> sends its access token; <see cref="Anonymous"/>
+/// sends none.
+/// </summary>
 public sealed class RunningServer : IAsyncDisposable
 {
+    public const string AdminName = "admin";
+
+    /// <summary>Satisfies the password policy; used for every user the tests create.</summary>
+    public const string Password = "Test-Passw0rd-2026";
+
     private readonly WebApplication _app;
+    private readonly List<HttpClient> _clients = [];
 
     private RunningServer(WebApplication app, TempDir dir, HttpClient client)
     {
@@ -20,6 +32,9 @@ public sealed class RunningServer : IAsyncDisposable
     public TempDir Dir { get; }
 
     public HttpClient Client { get; }
+
+    /// <summary>A client without credentials.</summary>
+    public HttpClient Anonymous => NewClient(null);
 
     public IServiceProvider Services => _app.Services;
 
@@ -55,8 +70,44 @@ public sealed class RunningServer : IAsyncDisposable
         var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
         var server = new RunningServer(app, dir, client);
         await server.WaitReadyAsync();
+        var token = await server.CreateUserAndLoginAsync(AdminName, UserRole.Admin);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         return server;
     }
+
+    /// <summary>Creates the user (unless it exists) with <see cref="Password"/> and returns an access token.</summary>
+    public async Task<string> CreateUserAndLoginAsync(string name, UserRole role)
+    {
+        var created = await Services.GetRequiredService<UserAccounts>().AddAsync(name, role, Password, CancellationToken.None);
+        Assert.True(created.Succeeded || created.Status == AccountStatus.Conflict, created.Message);
+        var tokens = await LoginAsync(name, Password);
+        return tokens.GetProperty("access_token").GetString()!;
+    }
+
+    /// <summary>POST /api/v1/auth/login; fails the test unless it succeeds.</summary>
+    public async Task<System.Text.Json.JsonElement> LoginAsync(string name, string password)
+    {
+        using var anonymous = new HttpClient { BaseAddress = Client.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        using var response = await anonymous.PostAsJsonAsync("/api/v1/auth/login", new { username = name, password });
+        Assert.True(response.IsSuccessStatusCode, $"login {name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+    }
+
+    /// <summary>A client sending <paramref name="accessToken"/> (none when null); disposed with the server.</summary>
+    public HttpClient NewClient(string? accessToken)
+    {
+        var client = new HttpClient { BaseAddress = Client.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        if (accessToken is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", accessToken);
+        }
+
+        _clients.Add(client);
+        return client;
+    }
+
+    /// <summary>A client logged in as a new user with <paramref name="role"/>.</summary>
+    public async Task<HttpClient> ClientAsAsync(string name, UserRole role) => NewClient(await CreateUserAndLoginAsync(name, role));
 
     private async Task WaitReadyAsync()
     {
@@ -111,6 +162,11 @@ public sealed class RunningServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        foreach (var client in _clients)
+        {
+            client.Dispose();
+        }
+
         await _app.StopAsync();
         await _app.DisposeAsync();
         Dir.Dispose();

@@ -1,0 +1,85 @@
+using Patronus.Engine.Persistence;
+using Patronus.Server.Hosting;
+
+namespace Patronus.Server.Security;
+
+/// <summary>
+/// Once the store is migrated: loads the signing key (so a first start creates it), tells a
+/// newcomer how to create the first admin when no user exists (never a generated password), and
+/// every <see cref="CleanupInterval"/> deletes refresh tokens that have expired.
+/// </summary>
+public sealed partial class AuthBootstrap : BackgroundService
+{
+    /// <summary>How often expired refresh tokens are deleted.</summary>
+    public static readonly TimeSpan CleanupInterval = TimeSpan.FromHours(1);
+
+    /// <summary>How often to look whether the store is migrated yet.</summary>
+    private static readonly TimeSpan s_storePoll = TimeSpan.FromMilliseconds(200);
+
+    private readonly IPatronusStore _store;
+    private readonly StoreState _state;
+    private readonly SigningKeys _keys;
+    private readonly PatronusConfiguration _config;
+    private readonly TimeProvider _time;
+    private readonly ILogger<AuthBootstrap> _logger;
+
+    public AuthBootstrap(IPatronusStore store, StoreState state, SigningKeys keys, PatronusConfiguration config, TimeProvider time, ILogger<AuthBootstrap> logger)
+    {
+        _store = store;
+        _state = state;
+        _keys = keys;
+        _config = config;
+        _time = time;
+        _logger = logger;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!_state.Migrated)
+            {
+                await Task.Delay(s_storePoll, _time, stoppingToken).ConfigureAwait(false);
+            }
+
+            await _keys.GetAsync(stoppingToken).ConfigureAwait(false);
+            if ((await _store.ListUsersAsync(stoppingToken).ConfigureAwait(false)).Count == 0)
+            {
+                var where = _store.Provider == StoreProvider.Sqlite ? $"--data-dir {_config.DataDir}" : "--store <the same store>";
+                LogNoUsers(_logger, $"patronus users add admin --role admin --password-stdin {where}");
+            }
+
+            using var timer = new PeriodicTimer(CleanupInterval, _time);
+            do
+            {
+                try
+                {
+                    await _store.DeleteExpiredRefreshTokensAsync(_time.GetUtcNow(), stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogCleanupFailed(_logger, ex);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+#pragma warning disable CA1031 // reported; requests retry loading the key themselves
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogStartFailed(_logger, ex);
+        }
+    }
+
+    [LoggerMessage(EventId = 730, Level = LogLevel.Warning, Message = "No users exist yet, and every API request needs a token. Create the first admin (the password is read from stdin): {Command}")]
+    private static partial void LogNoUsers(ILogger logger, string command);
+
+    [LoggerMessage(EventId = 731, Level = LogLevel.Warning, Message = "Deleting expired refresh tokens failed; retrying at the next interval")]
+    private static partial void LogCleanupFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 732, Level = LogLevel.Error, Message = "Authentication setup failed (signing key); requests will retry it")]
+    private static partial void LogStartFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,137 @@
+using System.Globalization;
+using Patronus.Engine.Persistence;
+using Patronus.Server.Api;
+using Patronus.Server.Export;
+
+namespace Patronus.Server.Security;
+
+/// <summary>
+/// <c>POST /api/v1/auth/login</c> and <c>/refresh</c> (anonymous: they are how a token is obtained),
+/// <c>POST /api/v1/auth/logout</c> and <c>GET /api/v1/auth/me</c> (any valid access token).
+/// </summary>
+internal static partial class AuthEndpoints
+{
+    public const string Prefix = ApiEndpoints.Prefix + "/auth";
+
+    internal sealed record LoginRequest(string? Username, string? Password);
+
+    internal sealed record RefreshRequest(string? RefreshToken);
+
+    public static RouteGroupBuilder MapAuth(this IEndpointRouteBuilder app)
+    {
+        var auth = app.MapGroup(Prefix);
+        auth.MapPost("/login", LoginAsync).AllowAnonymous();
+        auth.MapPost("/refresh", RefreshAsync).AllowAnonymous();
+        auth.MapPost("/logout", LogoutAsync);
+        auth.MapGet("/me", (HttpContext context) => Results.Ok(new
+        {
+            username = context.User.Identity?.Name,
+            role = context.User.FindFirst("role")?.Value,
+        }));
+        return auth;
+    }
+
+    private static async Task<IResult> LoginAsync(HttpContext context, UserAccounts accounts, TokenIssuer tokens, LoginThrottle throttle,
+        AuthMetrics metrics, AuditLog audit, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await ApiJson.ReadAsync<LoginRequest>(context.Request, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (string.IsNullOrEmpty(body!.Username) || string.IsNullOrEmpty(body.Password))
+        {
+            return Problems.Invalid(string.IsNullOrEmpty(body.Username) ? "username" : "password", "is required");
+        }
+
+        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (throttle.RetryAfter(body.Username, address) is { } wait)
+        {
+            metrics.Failed("rate_limited");
+            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+            await audit.RecordAsync(context, "login", body.Username, StatusCodes.Status429TooManyRequests, body.Username, "rate limited").ConfigureAwait(false);
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            return Problems.Status(StatusCodes.Status429TooManyRequests, "Too many failed logins",
+                $"too many failed logins for this user or address; try again in {seconds} s");
+        }
+
+        var user = await accounts.VerifyAsync(body.Username, body.Password, cancellationToken).ConfigureAwait(false);
+        if (user is null)
+        {
+            throttle.Failed(body.Username, address);
+            metrics.Failed("login_failed");
+            LogLoginFailed(loggers.CreateLogger(typeof(AuthEndpoints)), body.Username, address);
+            await audit.RecordAsync(context, "login", body.Username, StatusCodes.Status401Unauthorized, body.Username, "wrong username or password, or disabled").ConfigureAwait(false);
+            return Problems.Status(StatusCodes.Status401Unauthorized, "Login failed", "the username or password is wrong, or the user is disabled");
+        }
+
+        throttle.Succeeded(body.Username);
+        var pair = await tokens.IssueAsync(user, cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(context, "login", user.Username, StatusCodes.Status200OK, user.Username).ConfigureAwait(false);
+        return Results.Ok(pair);
+    }
+
+    private static async Task<IResult> RefreshAsync(HttpContext context, TokenIssuer tokens, AuthMetrics metrics, AuditLog audit,
+        ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await ApiJson.ReadAsync<RefreshRequest>(context.Request, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (string.IsNullOrEmpty(body!.RefreshToken))
+        {
+            return Problems.Invalid("refresh_token", "is required");
+        }
+
+        var (rotation, pair) = await tokens.RefreshAsync(body.RefreshToken, cancellationToken).ConfigureAwait(false);
+        if (pair is not null)
+        {
+            return Results.Ok(pair);
+        }
+
+        var (reason, detail) = rotation.Status switch
+        {
+            RefreshRotationStatus.Expired => ("expired_token", "the refresh token has expired; log in again"),
+            RefreshRotationStatus.Revoked => ("revoked_token", "the refresh token was revoked; log in again"),
+            RefreshRotationStatus.Reused => ("revoked_token", "the refresh token was already used; its session has been revoked, log in again"),
+            _ => ("invalid_token", "the refresh token is not valid"),
+        };
+        metrics.Failed(reason);
+        if (rotation.Status == RefreshRotationStatus.Reused)
+        {
+            LogRefreshReuse(loggers.CreateLogger(typeof(AuthEndpoints)), rotation.Username, context.Connection.RemoteIpAddress?.ToString());
+            await audit.RecordAsync(context, "refresh_reuse", rotation.Username, StatusCodes.Status401Unauthorized, rotation.Username,
+                "a consumed refresh token was presented again; the session was revoked").ConfigureAwait(false);
+        }
+
+        return Problems.Status(StatusCodes.Status401Unauthorized, "Refresh refused", detail);
+    }
+
+    private static async Task<IResult> LogoutAsync(HttpContext context, TokenIssuer tokens, AuditLog audit, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await ApiJson.ReadAsync<RefreshRequest>(context.Request, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (string.IsNullOrEmpty(body!.RefreshToken))
+        {
+            return Problems.Invalid("refresh_token", "is required: the session to end");
+        }
+
+        var revoked = await tokens.RevokeAsync(body.RefreshToken, cancellationToken).ConfigureAwait(false);
+        var status = revoked ? StatusCodes.Status204NoContent : StatusCodes.Status404NotFound;
+        await audit.RecordAsync(context, "logout", context.User.Identity?.Name, status).ConfigureAwait(false);
+        return revoked ? Results.NoContent() : Problems.Status(StatusCodes.Status404NotFound, "No such session", "the refresh token is not known");
+    }
+
+    [LoggerMessage(EventId = 720, Level = LogLevel.Warning, Message = "Failed login for {User} from {Address}")]
+    private static partial void LogLoginFailed(ILogger logger, string user, string address);
+
+    [LoggerMessage(EventId = 721, Level = LogLevel.Warning, Message = "Refresh token reuse for {User} from {Address}: the session was revoked")]
+    private static partial void LogRefreshReuse(ILogger logger, string? user, string? address);
+}
