@@ -62,6 +62,55 @@ public static class GraphQLAuthorization
         });
     }
 
+    /// <summary>
+    /// A mutation: authorized like <see cref="ResolveAs{T}(FieldBuilder, PatronusRole, Func{ResolveContext, Task{T}})"/>, and every
+    /// attempt — done, refused or failed — goes to the audit log, as REST writes do
+    /// (action <c>graphql NAME</c>, the arguments as detail).
+    /// </summary>
+    public static FieldBuilder MutateAs<T>(this FieldBuilder field, PatronusRole role, Func<ResolveContext, Task<T>> resolver)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        return field.Resolve(async ctx =>
+        {
+            var status = StatusCodes.Status200OK;
+            string? detail = null;
+            try
+            {
+                Demand(ctx, role);
+                return await resolver(ctx).ConfigureAwait(false);
+            }
+            catch (GraphQLException ex)
+            {
+                status = ex.Extensions?.GetValueOrDefault("code") switch
+                {
+                    "FORBIDDEN" => StatusCodes.Status403Forbidden,
+                    "UNAUTHENTICATED" => StatusCodes.Status401Unauthorized,
+                    "NOT_FOUND" => StatusCodes.Status404NotFound,
+                    "CONFLICT" => StatusCodes.Status409Conflict,
+                    "BAD_USER_INPUT" => StatusCodes.Status400BadRequest,
+                    _ => StatusCodes.Status500InternalServerError,
+                };
+                detail = ex.Message;
+                throw;
+            }
+            catch
+            {
+                status = StatusCodes.Status500InternalServerError;
+                throw;
+            }
+            finally
+            {
+                var context = ctx.ContextAs<PatronusGraphQLContext>();
+                if (context.Http is { } http)
+                {
+                    var arguments = System.Text.Json.JsonSerializer.Serialize(ctx.Arguments.Where(a => a.Key != "password").ToDictionary());
+                    await http.RequestServices.GetRequiredService<Security.AuditLog>()
+                        .RecordAsync(http, $"graphql {ctx.FieldDefinition.Name}", arguments, status, detail: detail).ConfigureAwait(false);
+                }
+            }
+        });
+    }
+
     public static FieldBuilder SubscribeAs<T>(this FieldBuilder field, PatronusRole role, Func<ResolveContext, IAsyncEnumerable<T>> subscribe)
     {
         ArgumentNullException.ThrowIfNull(field);

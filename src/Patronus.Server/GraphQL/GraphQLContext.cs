@@ -8,7 +8,8 @@ namespace Patronus.Server.GraphQL;
 /// <param name="User">The authenticated caller (the endpoint refuses anonymous requests before execution).</param>
 /// <param name="Services">The request's service provider.</param>
 /// <param name="ClientAddress">The caller's address, for the audit log.</param>
-public sealed record PatronusGraphQLContext(ClaimsPrincipal User, IServiceProvider Services, string? ClientAddress)
+/// <param name="Http">The HTTP request when there is one (not for WebSocket subscriptions); the audit log needs it.</param>
+public sealed record PatronusGraphQLContext(ClaimsPrincipal User, IServiceProvider Services, string? ClientAddress, HttpContext? Http = null)
 {
     public T Service<T>()
         where T : notnull => Services.GetRequiredService<T>();

@@ -106,7 +106,7 @@ public static partial class GraphQLEndpoints
             return;
         }
 
-        var user = new PatronusGraphQLContext(context.User, context.RequestServices, context.Connection.RemoteIpAddress?.ToString());
+        var user = new PatronusGraphQLContext(context.User, context.RequestServices, context.Connection.RemoteIpAddress?.ToString(), context);
         var result = await executor.ExecuteAsync(request, user, context.RequestAborted).ConfigureAwait(false);
         await WriteAsync(context, StatusCodes.Status200OK, result).ConfigureAwait(false);
     }

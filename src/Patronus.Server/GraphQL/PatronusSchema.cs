@@ -131,6 +131,11 @@ public static class PatronusSchema
             .Field("sampleCount", "Float!").Field("coveragePct", "Float!").Field("uptimePct", "Float")
             .Field("latencyAvgMs", "Float").Field("latencyMinMs", "Float").Field("latencyMaxMs", "Float").Field("latencyP95Ms", "Float")
             .Field("latencyP95Exact", "Boolean").Field("packetLossAvgPct", "Float").Field("jitterAvgMs", "Float").Field("healthScoreAvg", "Float"))
+        .Object("User", o => o
+            .Field("username", "String!").Field("role", "String!").Field("disabled", "Boolean!").Field("createdAt", "String!").Field("updatedAt", "String!"))
+        .Object("AuditEntry", o => o
+            .Field("auditId", "ID!").Field("timestamp", "String!").Field("username", "String").Field("action", "String!").Field("target", "String")
+            .Field("clientAddress", "String").Field("result", "String!").Field("statusCode", "Int!").Field("detail", "String"))
         .InputObject("SiteInput", i => i.Field("id", "ID").Field("name", "String").Field("description", "String"))
         .InputObject("LinkInput", i => i
             .Field("id", "ID").Field("siteId", "ID").Field("name", "String").Field("interface", "String")
@@ -172,36 +177,50 @@ public static class PatronusSchema
             .Field("pathStats", "PathStats", f => f
                 .Argument("pathId", "ID!").Argument("period", "StatsPeriod", a => a.DefaultLiteral("DAY"))
                 .Argument("since", "DateTime").Argument("until", "DateTime")
-                .ResolveAs(PatronusRole.Viewer, StatsAsync)))
+                .ResolveAs(PatronusRole.Viewer, StatsAsync))
+            .Field("users", "[User!]!", f => f.Description("Every user (admin).").ResolveAs(PatronusRole.Admin, async ctx =>
+                (await Ctx(ctx).Service<Security.UserAccounts>().ListAsync(ctx.CancellationToken).ConfigureAwait(false))
+                    .Select(u => new Dictionary<string, object?>
+                    {
+                        ["username"] = u.Username,
+                        ["role"] = u.Role.ToString().ToLowerInvariant(),
+                        ["disabled"] = u.Disabled,
+                        ["createdAt"] = PathHealthEndpoints.Iso(u.CreatedAt),
+                        ["updatedAt"] = PathHealthEndpoints.Iso(u.UpdatedAt),
+                    }).ToList()))
+            .Field("auditLog", "[AuditEntry!]!", f => f
+                .Description("Changes and sign-ins, newest first (admin).")
+                .Argument("since", "String").Argument("limit", "Int", a => a.DefaultLiteral("100")).ListSize("limit")
+                .ResolveAs(PatronusRole.Admin, AuditAsync)))
         .Object("Mutation", o => o
             .Field("createFailoverPolicy", "FailoverPolicy!", f => f
                 .Argument("name", "String!").Argument("primaryPathId", "ID!").Argument("backupPathIds", "[ID!]!")
                 .Argument("failoverThreshold", "Float").Argument("failbackThreshold", "Float").Argument("failbackDelaySecs", "Int")
                 .Argument("enabled", "Boolean").Argument("prefixes", "[String!]")
-                .ResolveAs(PatronusRole.Operator, CreatePolicyAsync))
+                .MutateAs(PatronusRole.Operator, CreatePolicyAsync))
             .Field("updateFailoverPolicy", "FailoverPolicy!", f => f
                 .Argument("policyId", "ID!").Argument("enabled", "Boolean").Argument("failoverThreshold", "Float").Argument("failbackThreshold", "Float")
                 .Argument("failbackDelaySecs", "Int").Argument("backupPathIds", "[ID!]").Argument("prefixes", "[String!]")
-                .ResolveAs(PatronusRole.Operator, UpdatePolicyAsync))
-            .Field("deleteFailoverPolicy", "Boolean!", f => f.Argument("policyId", "ID!").ResolveAs(PatronusRole.Operator, DeletePolicyAsync))
-            .Field("createSite", "Site!", f => f.Argument("input", "SiteInput!").ResolveAs(PatronusRole.Operator, ctx => SaveSiteAsync(ctx, null)))
-            .Field("updateSite", "Site!", f => f.Argument("id", "ID!").Argument("input", "SiteInput!").ResolveAs(PatronusRole.Operator, ctx => SaveSiteAsync(ctx, ctx.Argument<string>("id"))))
-            .Field("deleteSite", "Boolean!", f => f.Argument("id", "ID!").ResolveAs(PatronusRole.Operator, ctx =>
+                .MutateAs(PatronusRole.Operator, UpdatePolicyAsync))
+            .Field("deleteFailoverPolicy", "Boolean!", f => f.Argument("policyId", "ID!").MutateAs(PatronusRole.Operator, DeletePolicyAsync))
+            .Field("createSite", "Site!", f => f.Argument("input", "SiteInput!").MutateAs(PatronusRole.Operator, ctx => SaveSiteAsync(ctx, null)))
+            .Field("updateSite", "Site!", f => f.Argument("id", "ID!").Argument("input", "SiteInput!").MutateAs(PatronusRole.Operator, ctx => SaveSiteAsync(ctx, ctx.Argument<string>("id"))))
+            .Field("deleteSite", "Boolean!", f => f.Argument("id", "ID!").MutateAs(PatronusRole.Operator, ctx =>
                 DeleteAsync(ctx, (s, c) => s.DeleteSiteAsync(ctx.Argument<string>("id"), c))))
-            .Field("createLink", "Link!", f => f.Argument("input", "LinkInput!").ResolveAs(PatronusRole.Operator, ctx => SaveLinkAsync(ctx, null)))
-            .Field("updateLink", "Link!", f => f.Argument("id", "ID!").Argument("input", "LinkInput!").ResolveAs(PatronusRole.Operator, ctx => SaveLinkAsync(ctx, ctx.Argument<string>("id"))))
-            .Field("deleteLink", "Boolean!", f => f.Argument("id", "ID!").ResolveAs(PatronusRole.Operator, ctx =>
+            .Field("createLink", "Link!", f => f.Argument("input", "LinkInput!").MutateAs(PatronusRole.Operator, ctx => SaveLinkAsync(ctx, null)))
+            .Field("updateLink", "Link!", f => f.Argument("id", "ID!").Argument("input", "LinkInput!").MutateAs(PatronusRole.Operator, ctx => SaveLinkAsync(ctx, ctx.Argument<string>("id"))))
+            .Field("deleteLink", "Boolean!", f => f.Argument("id", "ID!").MutateAs(PatronusRole.Operator, ctx =>
                 DeleteAsync(ctx, (s, c) => s.DeleteLinkAsync(ctx.Argument<string>("id"), c))))
-            .Field("createPath", "Path!", f => f.Argument("input", "PathInput!").ResolveAs(PatronusRole.Operator, ctx => SavePathAsync(ctx, null)))
-            .Field("updatePath", "Path!", f => f.Argument("id", "ID!").Argument("input", "PathInput!").ResolveAs(PatronusRole.Operator, ctx => SavePathAsync(ctx, ctx.Argument<string>("id"))))
-            .Field("deletePath", "Boolean!", f => f.Argument("id", "ID!").ResolveAs(PatronusRole.Operator, DeletePathAsync))
+            .Field("createPath", "Path!", f => f.Argument("input", "PathInput!").MutateAs(PatronusRole.Operator, ctx => SavePathAsync(ctx, null)))
+            .Field("updatePath", "Path!", f => f.Argument("id", "ID!").Argument("input", "PathInput!").MutateAs(PatronusRole.Operator, ctx => SavePathAsync(ctx, ctx.Argument<string>("id"))))
+            .Field("deletePath", "Boolean!", f => f.Argument("id", "ID!").MutateAs(PatronusRole.Operator, DeletePathAsync))
             .Field("setBfdAdminDown", "Boolean!", f => f
                 .Description("Holds a path's BFD session AdminDown (true) or releases it (false), at run time.")
                 .Argument("pathId", "ID!").Argument("adminDown", "Boolean!")
-                .ResolveAs(PatronusRole.Operator, ctx => Ctx(ctx).Service<BfdService>().SetAdminDownOverride(ctx.Argument<string>("pathId"), ctx.Argument<bool>("adminDown"))
+                .MutateAs(PatronusRole.Operator, ctx => Task.FromResult<object?>(Ctx(ctx).Service<BfdService>().SetAdminDownOverride(ctx.Argument<string>("pathId"), ctx.Argument<bool>("adminDown"))
                     ? true
                     : throw new GraphQLException($"path '{ctx.Argument<string>("pathId")}' has no running BFD session",
-                        new Dictionary<string, object?> { ["code"] = "NOT_FOUND" }))))
+                        new Dictionary<string, object?> { ["code"] = "NOT_FOUND" })))))
         .Object("Subscription", o => o
             .Field("pathHealthChanged", "PathHealth!", f => f
                 .Description("Every change of a path's health as the monitor publishes it (all paths, or one).")
@@ -354,6 +373,31 @@ public static class PatronusSchema
             ["jitterAvgMs"] = Finite(stats.JitterAvgMs),
             ["healthScoreAvg"] = Finite(stats.ScoreAvg),
         };
+    }
+
+    private static async Task<object?> AuditAsync(ResolveContext ctx)
+    {
+        var c = Ctx(ctx);
+        var since = ParseTime(ctx.Argument<string?>("since"), "since", c.Service<TimeProvider>().GetUtcNow() - TimeSpan.FromDays(1));
+        var limit = ctx.Argument("limit", 100);
+        if (limit is < 1 or > Security.UserEndpoints.MaxAuditLimit)
+        {
+            throw new GraphQLException($"limit: {limit} is out of range (1–{Security.UserEndpoints.MaxAuditLimit})", new Dictionary<string, object?> { ["code"] = "BAD_USER_INPUT" });
+        }
+
+        var entries = await c.Service<IPatronusStore>().GetAuditAsync(since, limit, ctx.CancellationToken).ConfigureAwait(false);
+        return entries.Select(e => new Dictionary<string, object?>
+        {
+            ["auditId"] = e.AuditId.ToString(CultureInfo.InvariantCulture),
+            ["timestamp"] = PathHealthEndpoints.Iso(e.Timestamp),
+            ["username"] = e.Username,
+            ["action"] = e.Action,
+            ["target"] = e.Target,
+            ["clientAddress"] = e.ClientAddress,
+            ["result"] = e.Result,
+            ["statusCode"] = e.StatusCode,
+            ["detail"] = e.Detail,
+        }).ToList();
     }
 
     private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? Math.Round(v, 3) : null;

@@ -1,0 +1,235 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Patronus.Engine.Persistence;
+using Patronus.GraphQL.Types;
+using Patronus.Server.GraphQL;
+using Patronus.Server.Tests.TestSupport;
+
+namespace Patronus.Server.Tests.GraphQL;
+
+/// <summary>/graphql on a real quickstart server, with real tokens for each role.</summary>
+public sealed class GraphQLApiTests
+{
+    internal static async Task<JsonElement> PostAsync(HttpClient client, string query, object? variables = null, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        using var response = await client.PostAsJsonAsync("/graphql", new { query, variables });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"POST /graphql {query}: {(int)response.StatusCode} {body}");
+        return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    private static string? Code(JsonElement result, string field) =>
+        result.TryGetProperty("errors", out var errors)
+            ? errors.EnumerateArray().Where(e => e.TryGetProperty("path", out var p) && p[0].GetString() == field)
+                .Select(e => e.GetProperty("extensions").GetProperty("code").GetString()).FirstOrDefault()
+            : null;
+
+    private static void AssertNoErrors(JsonElement result) =>
+        Assert.False(result.TryGetProperty("errors", out var errors), $"errors: {errors}");
+
+    [Fact]
+    public async Task Anonymous_401_BeforeAnyExecution()
+    {
+        await using var server = await RunningServer.StartAsync();
+        using var response = await server.Anonymous.PostAsJsonAsync("/graphql", new { query = "{ allPathsHealth { pathId } }" });
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Viewer_ReadsHealth_SameAsRest()
+    {
+        await using var server = await RunningServer.StartAsync();
+        var viewer = await server.ClientAsAsync("vera", UserRole.Viewer);
+        await server.WaitForJsonAsync("/api/v1/metrics/health",
+            j => j.GetProperty("paths").EnumerateArray().All(p => p.GetProperty("health").GetProperty("status").GetString() == "up"), TimeSpan.FromSeconds(10));
+
+        var result = await PostAsync(viewer, "{ allPathsHealth { pathId status healthScore lastChecked } paths { id linkId health { status } } }");
+        AssertNoErrors(result);
+        var health = result.GetProperty("data").GetProperty("allPathsHealth").EnumerateArray().ToList();
+        Assert.Equal(["demo-wan1-loopback", "demo-wan2-loopback"], health.Select(h => h.GetProperty("pathId").GetString()).Order());
+        Assert.All(health, h => Assert.Equal("UP", h.GetProperty("status").GetString()));
+        Assert.All(health, h => Assert.EndsWith("Z", h.GetProperty("lastChecked").GetString(), StringComparison.Ordinal));
+        Assert.All(result.GetProperty("data").GetProperty("paths").EnumerateArray(), p => Assert.Equal("UP", p.GetProperty("health").GetProperty("status").GetString()));
+
+        // GET works for queries.
+        using var get = await viewer.GetAsync("/graphql?query=" + Uri.EscapeDataString("{ pathHealth(pathId: \"demo-wan1-loopback\") { status } }"));
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Contains("\"UP\"", await get.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Operator_PolicyCrud_SharedWithRest_Audited()
+    {
+        await using var server = await RunningServer.StartAsync();
+        var op = await server.ClientAsAsync("olga", UserRole.Operator);
+
+        var created = await PostAsync(op, """
+            mutation($name: String!) { createFailoverPolicy(name: $name, primaryPathId: "demo-wan1-loopback", backupPathIds: ["demo-wan2-loopback"],
+              failbackDelaySecs: 5, prefixes: ["10.99.0.0/16"]) { policyId name failoverThreshold activePathId enabled prefixes } }
+            """, new { name = "gql-demo" });
+        AssertNoErrors(created);
+        var policy = created.GetProperty("data").GetProperty("createFailoverPolicy");
+        var id = policy.GetProperty("policyId").GetString()!;
+        Assert.Equal(50, policy.GetProperty("failoverThreshold").GetDouble()); // the seed's default
+        Assert.Equal("demo-wan1-loopback", policy.GetProperty("activePathId").GetString());
+
+        // The REST API sees the same policy.
+        var rest = await server.GetJsonAsync($"/api/v1/failover/policies/{id}");
+        Assert.Equal("gql-demo", rest.GetProperty("name").GetString());
+
+        var updated = await PostAsync(op, $$"""mutation { updateFailoverPolicy(policyId: "{{id}}", enabled: false) { enabled failbackDelaySecs prefixes } }""");
+        AssertNoErrors(updated);
+        Assert.False(updated.GetProperty("data").GetProperty("updateFailoverPolicy").GetProperty("enabled").GetBoolean());
+        Assert.Equal(5, updated.GetProperty("data").GetProperty("updateFailoverPolicy").GetProperty("failbackDelaySecs").GetInt32()); // unchanged
+
+        // Same validation as REST: the same words, as a GraphQL error.
+        var bad = await PostAsync(op, """mutation { createFailoverPolicy(name: "x", primaryPathId: "nope", backupPathIds: []) { policyId } }""");
+        Assert.Equal("BAD_USER_INPUT", Code(bad, "createFailoverPolicy"));
+
+        var deleted = await PostAsync(op, $$"""mutation { deleteFailoverPolicy(policyId: "{{id}}") }""");
+        AssertNoErrors(deleted);
+        using (var gone = await server.Client.GetAsync($"/api/v1/failover/policies/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        }
+
+        // Every mutation attempt is in the audit log, which only an admin reads.
+        var audit = await PostAsync(server.Client, "{ auditLog(limit: 50) { username action result statusCode } }");
+        AssertNoErrors(audit);
+        var entries = audit.GetProperty("data").GetProperty("auditLog").EnumerateArray().ToList();
+        Assert.Contains(entries, e => e.GetProperty("action").GetString() == "graphql createFailoverPolicy" && e.GetProperty("result").GetString() == "success" && e.GetProperty("username").GetString() == "olga");
+        Assert.Contains(entries, e => e.GetProperty("action").GetString() == "graphql createFailoverPolicy" && e.GetProperty("statusCode").GetInt32() == 400);
+        Assert.Contains(entries, e => e.GetProperty("action").GetString() == "graphql deleteFailoverPolicy" && e.GetProperty("result").GetString() == "success");
+    }
+
+    [Fact]
+    public async Task Viewer_Mutation_Forbidden_NothingChanges_DeniedInAudit()
+    {
+        await using var server = await RunningServer.StartAsync();
+        var viewer = await server.ClientAsAsync("vic", UserRole.Viewer);
+        var result = await PostAsync(viewer, """mutation { createSite(input: {id: "s9", name: "nine"}) { id } }""");
+        Assert.Equal("FORBIDDEN", Code(result, "createSite"));
+        using (var missing = await server.Client.GetAsync("/api/v1/sites/s9"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        }
+
+        var audit = await PostAsync(server.Client, "{ auditLog { username action result } }");
+        Assert.Contains(audit.GetProperty("data").GetProperty("auditLog").EnumerateArray(),
+            e => e.GetProperty("action").GetString() == "graphql createSite" && e.GetProperty("result").GetString() == "denied" && e.GetProperty("username").GetString() == "vic");
+    }
+
+    [Fact]
+    public async Task Topology_CrudThroughGraphQL_ReadOnlyItemsRefused()
+    {
+        await using var server = await RunningServer.StartAsync();
+        var created = await PostAsync(server.Client, """mutation { createSite(input: {id: "branch7", name: "Branch 7"}) { id name readOnly source } }""");
+        AssertNoErrors(created);
+        Assert.Equal("api", created.GetProperty("data").GetProperty("createSite").GetProperty("source").GetString());
+        Assert.Equal("Branch 7", (await server.GetJsonAsync("/api/v1/sites/branch7")).GetProperty("name").GetString());
+
+        var readOnly = await PostAsync(server.Client, """mutation { updateSite(id: "demo", input: {name: "x"}) { id } }""");
+        Assert.Equal("CONFLICT", Code(readOnly, "updateSite"));
+
+        var deleted = await PostAsync(server.Client, """mutation { deleteSite(id: "branch7") }""");
+        AssertNoErrors(deleted);
+        Assert.True(deleted.GetProperty("data").GetProperty("deleteSite").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Limits_AndMethodRules()
+    {
+        await using var server = await RunningServer.StartAsync();
+
+        var deep = await PostAsync(server.Client, "{ __schema { types { fields { type { " + string.Concat(Enumerable.Repeat("ofType { ", 10)) + "name" + new string('}', 14) + " }");
+        Assert.Contains("MAX_DEPTH_EXCEEDED", deep.ToString(), StringComparison.Ordinal);
+        Assert.False(deep.TryGetProperty("data", out _));
+
+        using var getMutation = await server.Client.GetAsync("/graphql?query=" + Uri.EscapeDataString("mutation { deleteSite(id: \"x\") }"));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, getMutation.StatusCode);
+
+        using var notJson = await server.Client.PostAsync("/graphql", new StringContent("{not json", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, notJson.StatusCode);
+
+        var syntax = await PostAsync(server.Client, "{ allPathsHealth { pathId }");
+        Assert.Contains("Syntax Error", syntax.GetProperty("errors")[0].GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Every root field of the schema, generated from the schema itself (a new field cannot be
+    /// missed): anonymous callers get 401 on each; queries and subscriptions are not refused to a
+    /// viewer; mutations are FORBIDDEN to a viewer and allowed to an operator; users and the audit
+    /// log are admin-only.
+    /// </summary>
+    [Fact]
+    public async Task EveryRootField_EachRole_GetsExactlyItsRights()
+    {
+        await using var server = await RunningServer.StartAsync();
+        var schema = PatronusSchema.Build();
+        var clients = new Dictionary<UserRole, HttpClient>
+        {
+            [UserRole.Viewer] = await server.ClientAsAsync("v1", UserRole.Viewer),
+            [UserRole.Operator] = await server.ClientAsAsync("o1", UserRole.Operator),
+            [UserRole.Admin] = server.Client,
+        };
+        string[] adminOnly = ["users", "auditLog"];
+
+        var checkedFields = 0;
+        foreach (var (operation, type) in new[] { ("query", schema.Query), ("mutation", schema.Mutation!) })
+        {
+            foreach (var field in type.Fields)
+            {
+                var document = $"{operation} {{ {FieldCall(field)} }}";
+                using (var anonymous = await server.Anonymous.PostAsJsonAsync("/graphql", new { query = document }))
+                {
+                    Assert.True(anonymous.StatusCode == HttpStatusCode.Unauthorized, $"anonymous {document}: {(int)anonymous.StatusCode}");
+                }
+
+                var needed = adminOnly.Contains(field.Name) ? UserRole.Admin : operation == "mutation" ? UserRole.Operator : UserRole.Viewer;
+                foreach (var (role, client) in clients)
+                {
+                    var result = await PostAsync(client, document);
+                    var code = Code(result, field.Name);
+                    if (role < needed)
+                    {
+                        Assert.True(code == "FORBIDDEN", $"{role} must be refused {document}: {result}");
+                    }
+                    else
+                    {
+                        Assert.True(code is not "FORBIDDEN" and not "UNAUTHENTICATED", $"{role} must be allowed {document}: {result}");
+                        Assert.False(result.TryGetProperty("errors", out var errors) && errors.EnumerateArray().Any(e => !e.TryGetProperty("path", out _)),
+                            $"{document} must be a valid document: {result}");
+                    }
+                }
+
+                checkedFields++;
+            }
+        }
+
+        Assert.Equal(schema.Query.Fields.Count + schema.Mutation!.Fields.Count, checkedFields);
+        Assert.True(checkedFields > 30);
+    }
+
+    /// <summary>A call of <paramref name="field"/> with placeholder values for its required arguments and <c>__typename</c> as selection.</summary>
+    internal static string FieldCall(FieldDefinition field)
+    {
+        var args = field.Arguments.Where(a => a.Type is NonNullType).Select(a => $"{a.Name}: {Placeholder(a.Type)}").ToList();
+        var call = args.Count == 0 ? field.Name : $"{field.Name}({string.Join(", ", args)})";
+        return field.Type.NamedType is ObjectType or InterfaceType ? call + " { __typename }" : call;
+    }
+
+    private static string Placeholder(GraphQLType type) => type switch
+    {
+        NonNullType n => Placeholder(n.OfType),
+        ListType => "[]",
+        EnumType e => e.Values[0].Name,
+        InputObjectType => "{}",
+        ScalarType { Name: "Int" } => "1",
+        ScalarType { Name: "Float" } => "1.5",
+        ScalarType { Name: "Boolean" } => "false",
+        ScalarType { Name: "DateTime" } => "\"2026-01-01T00:00:00Z\"",
+        _ => "\"placeholder\"",
+    };
+}
