@@ -97,9 +97,11 @@ public sealed class FieldBuilder
         return this;
     }
 
-    private static async IAsyncEnumerable<object?> Box<T>(IAsyncEnumerable<T> source)
+    // The consumer's cancellation reaches the source even when the resolver did not pass
+    // ctx.CancellationToken to it (e.g. channel.Reader.ReadAllAsync()).
+    private static async IAsyncEnumerable<object?> Box<T>(IAsyncEnumerable<T> source, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var item in source.ConfigureAwait(false))
+        await foreach (var item in source.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             yield return item;
         }

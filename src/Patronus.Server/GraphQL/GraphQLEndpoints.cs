@@ -2,6 +2,7 @@ using System.Text.Json;
 using Patronus.GraphQL.Execution;
 using Patronus.GraphQL.Language;
 using Patronus.GraphQL.Limits;
+using Patronus.GraphQL.Transport;
 using Patronus.GraphQL.Types;
 
 namespace Patronus.Server.GraphQL;
@@ -16,6 +17,8 @@ namespace Patronus.Server.GraphQL;
 public static partial class GraphQLEndpoints
 {
     public const string Path = "/graphql";
+
+    private static readonly System.Diagnostics.ActivitySource s_activities = new(Engine.Telemetry.PatronusActivitySources.GraphQLName);
 
     /// <summary>Deep enough for every real query of this schema, shallow enough that a hostile one costs nothing.</summary>
     public static readonly QueryLimits Limits = new() { MaxDepth = 12, MaxComplexity = 20_000, DefaultListSize = 20 };
@@ -67,6 +70,12 @@ public static partial class GraphQLEndpoints
 
     private static async Task GetAsync(HttpContext context, Executor executor)
     {
+        if (context.WebSockets.IsWebSocketRequest)
+        {
+            await SubscribeAsync(context, executor).ConfigureAwait(false);
+            return;
+        }
+
         var query = context.Request.Query;
         if (query["query"].FirstOrDefault() is not { Length: > 0 } text)
         {
@@ -107,20 +116,74 @@ public static partial class GraphQLEndpoints
         }
 
         var user = new PatronusGraphQLContext(context.User, context.RequestServices, context.Connection.RemoteIpAddress?.ToString(), context);
+        var (operationType, operationName) = Describe(request);
+
+        // A span per operation (OpenTelemetry's GraphQL conventions), a child of the HTTP request's.
+        using var activity = s_activities.StartActivity($"{operationType} {operationName ?? "anonymous"}".Trim());
+        activity?.SetTag("graphql.operation.type", operationType);
+        activity?.SetTag("graphql.operation.name", operationName);
+        activity?.SetTag("graphql.document", request.Query.Length <= 4096 ? request.Query : request.Query[..4096]);
         var result = await executor.ExecuteAsync(request, user, context.RequestAborted).ConfigureAwait(false);
+        if (result.Errors.Count > 0)
+        {
+            activity?.SetTag("graphql.errors", result.Errors.Count);
+            activity?.SetStatus(result.IsRequestError ? System.Diagnostics.ActivityStatusCode.Error : System.Diagnostics.ActivityStatusCode.Unset, result.Errors[0].Message);
+        }
+
         await WriteAsync(context, StatusCodes.Status200OK, result).ConfigureAwait(false);
     }
 
-    private static bool IsMutation(GraphQLRequest request)
+    /// <summary>
+    /// Subscriptions (and any operation) over a WebSocket with the graphql-transport-ws protocol.
+    /// The upgrade request is authenticated like every request (header, or <c>?access_token=</c>
+    /// for browsers, which cannot set headers on a WebSocket); the connection's operations run as
+    /// that caller, with the same per-field roles. Results are pushed as the engine publishes them.
+    /// </summary>
+    private static async Task SubscribeAsync(HttpContext context, Executor executor)
+    {
+        if (!context.WebSockets.WebSocketRequestedProtocols.Contains(GraphQLWebSocket.SubProtocol, StringComparer.Ordinal))
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsync($"WebSocket subprotocol must be {GraphQLWebSocket.SubProtocol}", context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        var services = context.RequestServices;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Patronus.Server.GraphQL");
+        var user = new PatronusGraphQLContext(context.User, services, context.Connection.RemoteIpAddress?.ToString());
+        var metrics = services.GetRequiredService<Export.WebSocketMetrics>();
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(GraphQLWebSocket.SubProtocol).ConfigureAwait(false);
+        metrics.Opened();
+        try
+        {
+            await GraphQLWebSocket.RunAsync(socket, executor, new GraphQLWsOptions
+            {
+                Authenticate = (_, _) => ValueTask.FromResult(GraphQLWsAuthResult.Accept(user)),
+                TimeProvider = services.GetRequiredService<TimeProvider>(),
+                OnUnhandledException = ex => LogTransportFailed(logger, ex),
+            }, context.RequestAborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            metrics.Closed();
+        }
+    }
+
+    private static bool IsMutation(GraphQLRequest request) => Selected(request)?.Operation == OperationType.Mutation;
+
+    private static (string Type, string? Name) Describe(GraphQLRequest request) => Selected(request) is { } op
+        ? (op.Operation.ToString().ToLowerInvariant(), op.Name?.Value)
+        : ("invalid", null);
+
+    private static OperationDefinitionNode? Selected(GraphQLRequest request)
     {
         if (!Parser.TryParse(request.Query, out var document, out _) || document is null)
         {
-            return false; // the executor reports the syntax error
+            return null; // the executor reports the syntax error
         }
 
         var operations = document.Definitions.OfType<OperationDefinitionNode>().ToList();
-        var selected = request.OperationName is null ? operations.FirstOrDefault() : operations.FirstOrDefault(o => o.Name?.Value == request.OperationName);
-        return selected?.Operation == OperationType.Mutation;
+        return request.OperationName is null ? operations.FirstOrDefault() : operations.FirstOrDefault(o => o.Name?.Value == request.OperationName);
     }
 
     private static async Task WriteAsync(HttpContext context, int status, ExecutionResult result)
@@ -136,6 +199,9 @@ public static partial class GraphQLEndpoints
 
         await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
     }
+
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "GraphQL WebSocket transport failed")]
+    private static partial void LogTransportFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Error, Message = "GraphQL resolver at {Path} failed")]
     private static partial void LogResolverFailed(ILogger logger, string path, Exception exception);

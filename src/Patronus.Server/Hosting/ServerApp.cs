@@ -119,6 +119,7 @@ public static class ServerApp
         app.Use(httpMetrics.InvokeAsync);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) }); // GraphQL subscriptions
         app.UsePatronusSecurity();
         app.MapPatronusHealth();
         app.MapPatronusMetrics();

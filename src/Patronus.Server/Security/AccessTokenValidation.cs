@@ -80,8 +80,17 @@ internal static partial class AccessTokenValidation
     /// </summary>
     private static async Task LoadKeyAsync(MessageReceivedContext context)
     {
+        // A browser cannot set headers on a WebSocket: the GraphQL subscription endpoint also takes
+        // the access token as ?access_token= on the upgrade request (and only there).
+        if (context.Request.Headers.Authorization.Count == 0 && context.HttpContext.WebSockets.IsWebSocketRequest &&
+            context.Request.Path.Equals(GraphQL.GraphQLEndpoints.Path, StringComparison.Ordinal) &&
+            context.Request.Query["access_token"] is [{ Length: > 0 } queryToken])
+        {
+            context.Token = queryToken;
+        }
+
         var keys = context.HttpContext.RequestServices.GetRequiredService<SigningKeys>();
-        if (keys.Current is not null || context.Request.Headers.Authorization.Count == 0)
+        if (keys.Current is not null || (context.Request.Headers.Authorization.Count == 0 && context.Token is null))
         {
             return;
         }

@@ -27,9 +27,10 @@ internal sealed class TransportSchema
                 .Field("broken", "Int", f => f.Subscribe(_ => Broken()))
                 .Field("deaf", "Int", f => f.Subscribe(_ =>
                 {
-                    // Ignores its cancellation token: only completing Events ends it.
+                    // Ignores every cancellation token (an iterator without an [EnumeratorCancellation]
+                    // parameter): only completing Events ends it.
                     SourceStarted.TrySetResult();
-                    return Events.Reader.ReadAllAsync(CancellationToken.None);
+                    return Deaf(Events.Reader);
                 }))
                 .Field("resolverFails", "Int", f => f
                     .Subscribe(ctx => Events.Reader.ReadAllAsync(ctx.CancellationToken))
@@ -39,6 +40,17 @@ internal sealed class TransportSchema
     }
 
     public Schema Schema { get; }
+
+    private static async IAsyncEnumerable<int> Deaf(System.Threading.Channels.ChannelReader<int> reader)
+    {
+        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var item))
+            {
+                yield return item;
+            }
+        }
+    }
 
     public Executor Executor { get; }
 

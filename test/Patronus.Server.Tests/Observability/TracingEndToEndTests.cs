@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Trace;
@@ -39,6 +40,11 @@ public sealed class TracingEndToEndTests
         using (var missing = await server.Client.GetAsync("/api/v1/paths/no-such-path-e2e"))
         {
             Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        }
+
+        using (var graphql = await server.Client.PostAsJsonAsync("/graphql", new { query = "query Health { allPathsHealth { pathId status } }" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, graphql.StatusCode);
         }
 
         // A failover: a primary towards a port where nothing answers, the live quickstart path as backup.
@@ -103,6 +109,13 @@ public sealed class TracingEndToEndTests
         {
             Assert.IsType<long>(round.Attribute(key));
         }
+
+        var operation = await receiver.WaitForSpanAsync(s => s.Name == "query Health", s_timeout, "GraphQL operation span");
+        Assert.Equal(PatronusActivitySources.GraphQLName, operation.ScopeName);
+        Assert.Equal("query", operation.Attribute("graphql.operation.type"));
+        Assert.Equal("Health", operation.Attribute("graphql.operation.name"));
+        var post = await receiver.WaitForSpanAsync(s => s.Name == "POST /graphql", s_timeout, "POST /graphql");
+        Assert.Equal(post.SpanId, operation.ParentSpanId); // the operation runs inside its request
 
         Assert.Empty(receiver.Rejected);
         Assert.DoesNotContain(receiver.Spans, s => s.Name == PatronusActivitySources.ProbeRoundSpan

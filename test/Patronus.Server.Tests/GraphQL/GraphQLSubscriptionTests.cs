@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Patronus.Engine.Persistence;
+using Patronus.Server.Tests.TestSupport;
+using Xunit.Abstractions;
+
+namespace Patronus.Server.Tests.GraphQL;
+
+/// <summary>
+/// Subscriptions over a real WebSocket (graphql-transport-ws) on a real quickstart server: events
+/// are pushed as the engine decides them, not polled.
+/// </summary>
+public sealed class GraphQLSubscriptionTests(ITestOutputHelper output)
+{
+    /// <summary>Issue 7's bar: a failover event reaches the subscriber within 100 ms of the decision.</summary>
+    private static readonly TimeSpan s_deliveryBound = TimeSpan.FromMilliseconds(100);
+
+    [Fact]
+    public async Task FailoverEvent_PushedWithin100msOfTheDecision()
+    {
+        await using var server = await RunningServer.StartAsync();
+        await using var ws = await GraphQLWs.ConnectAsync(server, server.Client.DefaultRequestHeaders.Authorization!.Parameter!);
+        await ws.SubscribeAsync("1", "subscription { failoverEvents { eventId policyId eventType fromPathId toPathId reason timestamp } }");
+
+        // A primary whose target never answers: the policy fails over to the demo path as soon as
+        // the primary's probes prove it down.
+        using (var path = await server.PostJsonAsync("/api/v1/paths", """{"id":"dead","link_id":"demo-wan1","targets":["127.0.0.1:9"]}"""))
+        {
+            Assert.Equal(HttpStatusCode.Created, path.StatusCode);
+        }
+
+        using (var policy = await server.PostJsonAsync("/api/v1/failover/policies",
+            """{"name":"to-demo","primary_path_id":"dead","backup_path_ids":["demo-wan2-loopback"],"prefixes":["10.99.0.0/16"]}"""))
+        {
+            Assert.Equal(HttpStatusCode.Created, policy.StatusCode);
+        }
+
+        var (message, receivedAt) = await ws.NextAsync("1", m => m.GetProperty("eventType").GetString() == "triggered", TimeSpan.FromSeconds(15));
+        var decidedAt = DateTimeOffset.Parse(message.GetProperty("timestamp").GetString()!, CultureInfo.InvariantCulture);
+        var delay = receivedAt - decidedAt;
+        output.WriteLine($"event {message}; decided {decidedAt:HH:mm:ss.fff}, received {receivedAt:HH:mm:ss.fff}: {delay.TotalMilliseconds:0.0} ms");
+        Assert.Equal("dead", message.GetProperty("fromPathId").GetString());
+        Assert.Equal("demo-wan2-loopback", message.GetProperty("toPathId").GetString());
+        Assert.True(delay <= s_deliveryBound, $"failover event delivered {delay.TotalMilliseconds:0.0} ms after the decision (bar {s_deliveryBound.TotalMilliseconds} ms)");
+    }
+
+    [Fact]
+    public async Task Viewer_PathHealthChanged_Pushed_CompleteStops()
+    {
+        await using var server = await RunningServer.StartAsync();
+        var token = await server.CreateUserAndLoginAsync("watcher", UserRole.Viewer);
+
+        // The browser way: the token in the query string of the upgrade request.
+        await using var ws = await GraphQLWs.ConnectAsync(server, token, inQuery: true);
+        await ws.SubscribeAsync("h", "subscription { pathHealthChanged(pathId: \"demo-wan1-loopback\") { pathId status latencyMs } }");
+        var (health, _) = await ws.NextAsync("h", _ => true, TimeSpan.FromSeconds(10));
+        Assert.Equal("demo-wan1-loopback", health.GetProperty("pathId").GetString());
+
+        // A viewer cannot subscribe to … nothing is operator-only among subscriptions, but a
+        // mutation over the socket is refused like over HTTP.
+        await ws.SubscribeAsync("m", "mutation { deleteSite(id: \"demo\") }");
+        var refused = await ws.ReadAsync(TimeSpan.FromSeconds(5), m => m.GetProperty("id").GetString() == "m");
+        Assert.Contains("FORBIDDEN", refused.ToString(), StringComparison.Ordinal);
+
+        await ws.SendAsync("""{"id":"h","type":"complete"}""");
+        await ws.SendAsync("""{"type":"ping"}""");
+        var pong = await ws.ReadAsync(TimeSpan.FromSeconds(5), m => m.GetProperty("type").GetString() == "pong", skip: m => m.GetProperty("type").GetString() == "next");
+        Assert.Equal("pong", pong.GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Anonymous_UpgradeRefused401()
+    {
+        await using var server = await RunningServer.StartAsync();
+        using var client = new ClientWebSocket();
+        client.Options.AddSubProtocol("graphql-transport-ws");
+        client.Options.CollectHttpResponseDetails = true;
+        var uri = new UriBuilder(server.Client.BaseAddress!) { Scheme = "ws", Path = "/graphql" }.Uri;
+        await Assert.ThrowsAsync<WebSocketException>(() => client.ConnectAsync(uri, CancellationToken.None));
+        Assert.Equal(HttpStatusCode.Unauthorized, client.HttpStatusCode);
+    }
+}
+
+/// <summary>A minimal graphql-transport-ws client for the tests.</summary>
+internal sealed class GraphQLWs : IAsyncDisposable
+{
+    private readonly ClientWebSocket _socket;
+
+    private GraphQLWs(ClientWebSocket socket) => _socket = socket;
+
+    public static async Task<GraphQLWs> ConnectAsync(RunningServer server, string token, bool inQuery = false)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.AddSubProtocol("graphql-transport-ws");
+        var uri = new UriBuilder(server.Client.BaseAddress!) { Scheme = "ws", Path = "/graphql" };
+        if (inQuery)
+        {
+            uri.Query = "access_token=" + Uri.EscapeDataString(token);
+        }
+        else
+        {
+            socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
+        }
+
+        await socket.ConnectAsync(uri.Uri, CancellationToken.None);
+        Assert.Equal("graphql-transport-ws", socket.SubProtocol);
+        var ws = new GraphQLWs(socket);
+        await ws.SendAsync("""{"type":"connection_init","payload":{}}""");
+        var ack = await ws.ReadAsync(TimeSpan.FromSeconds(5), _ => true);
+        Assert.Equal("connection_ack", ack.GetProperty("type").GetString());
+        return ws;
+    }
+
+    public Task SubscribeAsync(string id, string query) =>
+        SendAsync(JsonSerializer.Serialize(new { id, type = "subscribe", payload = new { query } }));
+
+    public Task SendAsync(string json) => _socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, CancellationToken.None);
+
+    /// <summary>The next <c>next</c> payload of <paramref name="id"/> whose root field value matches, with its arrival time.</summary>
+    public async Task<(JsonElement Value, DateTimeOffset ReceivedAt)> NextAsync(string id, Func<JsonElement, bool> match, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var left = deadline - DateTime.UtcNow;
+            Assert.True(left > TimeSpan.Zero, $"no matching next for {id} within {timeout}");
+            var message = await ReadAsync(left, m => true);
+            var receivedAt = DateTimeOffset.UtcNow;
+            if (message.GetProperty("type").GetString() != "next" || message.GetProperty("id").GetString() != id)
+            {
+                Assert.NotEqual("error", message.GetProperty("type").GetString());
+                continue;
+            }
+
+            var data = message.GetProperty("payload").GetProperty("data");
+            var value = data.EnumerateObject().First().Value;
+            if (match(value))
+            {
+                return (value, receivedAt);
+            }
+        }
+    }
+
+    public async Task<JsonElement> ReadAsync(TimeSpan timeout, Func<JsonElement, bool> match, Func<JsonElement, bool>? skip = null)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var buffer = new byte[64 * 1024];
+        while (true)
+        {
+            using var message = new MemoryStream();
+            WebSocketReceiveResult result;
+            do
+            {
+                result = await _socket.ReceiveAsync(buffer, cts.Token);
+                Assert.True(result.MessageType != WebSocketMessageType.Close, $"server closed: {_socket.CloseStatus} {_socket.CloseStatusDescription}");
+                message.Write(buffer, 0, result.Count);
+            }
+            while (!result.EndOfMessage);
+
+            var json = JsonDocument.Parse(message.ToArray()).RootElement.Clone();
+            if (match(json) && skip?.Invoke(json) != true)
+            {
+                return json;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_socket.State == WebSocketState.Open)
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try
+            {
+                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", cts.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+                // The server may already be gone.
+            }
+        }
+
+        _socket.Dispose();
+    }
+}
