@@ -152,6 +152,19 @@ public static partial class GraphQLEndpoints
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Patronus.Server.GraphQL");
         var user = new PatronusGraphQLContext(context.User, services, context.Connection.RemoteIpAddress?.ToString());
         var metrics = services.GetRequiredService<Export.WebSocketMetrics>();
+        // The connection lives as long as the access token it was opened with: at its expiry the
+        // socket closes (1001) and the client reconnects with a fresh token.
+        var time = services.GetRequiredService<TimeProvider>();
+        var left = Timeout.InfiniteTimeSpan;
+        if (context.User.FindFirst("exp")?.Value is { } exp && long.TryParse(exp, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+        {
+            left = DateTimeOffset.FromUnixTimeSeconds(seconds) - time.GetUtcNow();
+            left = left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        }
+
+        using var expiry = new CancellationTokenSource(left, time);
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, expiry.Token);
+
         using var socket = await context.WebSockets.AcceptWebSocketAsync(GraphQLWebSocket.SubProtocol).ConfigureAwait(false);
         metrics.Opened();
         try
@@ -159,9 +172,9 @@ public static partial class GraphQLEndpoints
             await GraphQLWebSocket.RunAsync(socket, executor, new GraphQLWsOptions
             {
                 Authenticate = (_, _) => ValueTask.FromResult(GraphQLWsAuthResult.Accept(user)),
-                TimeProvider = services.GetRequiredService<TimeProvider>(),
+                TimeProvider = time,
                 OnUnhandledException = ex => LogTransportFailed(logger, ex),
-            }, context.RequestAborted).ConfigureAwait(false);
+            }, lifetime.Token).ConfigureAwait(false);
         }
         finally
         {

@@ -72,6 +72,16 @@ public sealed class GraphQLSubscriptionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Connection_ClosesWhenItsAccessTokenExpires()
+    {
+        await using var server = await RunningServer.StartAsync(environment: new() { ["PATRONUS__AUTH__ACCESSTOKENLIFETIME"] = "00:00:03" });
+        await using var ws = await GraphQLWs.ConnectAsync(server, server.Client.DefaultRequestHeaders.Authorization!.Parameter!);
+        await ws.SubscribeAsync("f", "subscription { failoverEvents { policyId } }");
+        var closed = await ws.WaitClosedAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, closed); // 1001 going away
+    }
+
+    [Fact]
     public async Task Anonymous_UpgradeRefused401()
     {
         await using var server = await RunningServer.StartAsync();
@@ -164,6 +174,21 @@ internal sealed class GraphQLWs : IAsyncDisposable
             if (match(json) && skip?.Invoke(json) != true)
             {
                 return json;
+            }
+        }
+    }
+
+    /// <summary>Reads until the server closes; returns its close status.</summary>
+    public async Task<WebSocketCloseStatus?> WaitClosedAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var buffer = new byte[64 * 1024];
+        while (true)
+        {
+            var result = await _socket.ReceiveAsync(buffer, cts.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return result.CloseStatus;
             }
         }
     }
