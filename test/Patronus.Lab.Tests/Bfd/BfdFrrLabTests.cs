@@ -93,6 +93,11 @@ public sealed class BfdFrrLabTests(ITestOutputHelper output)
         var edge = await PatronusEdge.StartAsync(lab, edgeNs, Config());
         await edge.WaitForAsync(BfdJson.SessionPath("p1"), s => BfdJson.State(s) == "up", edge.LeftOf(TimeSpan.FromSeconds(3)), "BFD p1 up");
 
+        // Both ends Up before the kill: Patronus is Up as soon as it hears FRR's Init, FRR only once
+        // it hears Patronus's Up. A kill in between leaves FRR in Init, where its detection time
+        // runs on the slow pre-Up rate (3 × 1 s) and the wait below measures that instead.
+        await frr.WaitForPeerAsync("10.240.1.1", p => p.GetProperty("status").GetString() == "up", TimeSpan.FromSeconds(3), "FRR sees the session up");
+
         edge.Process.Dispose(); // SIGKILL: no AdminDown goodbye
 
         var peer = await frr.WaitForPeerAsync("10.240.1.1", p => p.GetProperty("status").GetString() == "down", TimeSpan.FromSeconds(3), "FRR sees the session down");
