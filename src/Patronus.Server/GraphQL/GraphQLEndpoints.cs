@@ -165,6 +165,10 @@ public static partial class GraphQLEndpoints
         using var expiry = new CancellationTokenSource(left, time);
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, expiry.Token);
 
+        // …and no longer than the user's rights: a password, role or disable change (token version)
+        // ends it within one check, as it refuses the user's next HTTP request.
+        var watch = WatchUserAsync(context, time, lifetime);
+
         using var socket = await context.WebSockets.AcceptWebSocketAsync(GraphQLWebSocket.SubProtocol).ConfigureAwait(false);
         metrics.Opened();
         try
@@ -179,6 +183,35 @@ public static partial class GraphQLEndpoints
         finally
         {
             metrics.Closed();
+            await lifetime.CancelAsync().ConfigureAwait(false);
+            await watch.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>How often an open GraphQL WebSocket re-checks that its user still holds the rights its token names.</summary>
+    public static readonly TimeSpan UserCheckInterval = TimeSpan.FromSeconds(5);
+
+    private static async Task WatchUserAsync(HttpContext context, TimeProvider time, CancellationTokenSource lifetime)
+    {
+        var name = context.User.FindFirst("sub")?.Value;
+        var version = context.User.FindFirst(Security.TokenIssuer.VersionClaim)?.Value;
+        var cache = context.RequestServices.GetRequiredService<Security.UserCache>();
+        using var timer = new PeriodicTimer(UserCheckInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(lifetime.Token).ConfigureAwait(false))
+            {
+                var user = name is null ? null : await cache.GetAsync(name, lifetime.Token).ConfigureAwait(false);
+                if (user is null || user.Disabled || user.TokenVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) != version)
+                {
+                    await lifetime.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The connection ended first.
         }
     }
 

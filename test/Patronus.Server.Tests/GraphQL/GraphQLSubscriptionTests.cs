@@ -82,6 +82,25 @@ public sealed class GraphQLSubscriptionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Connection_ClosesWhenItsUserIsDisabled()
+    {
+        await using var server = await RunningServer.StartAsync();
+        var token = await server.CreateUserAndLoginAsync("leaver", UserRole.Viewer);
+        await using var ws = await GraphQLWs.ConnectAsync(server, token);
+        await ws.SubscribeAsync("f", "subscription { failoverEvents { policyId } }");
+
+        using (var disable = await server.Client.PutAsync("/api/v1/users/leaver",
+            new StringContent("{\"disabled\":true}", Encoding.UTF8, "application/json")))
+        {
+            Assert.True(disable.IsSuccessStatusCode, await disable.Content.ReadAsStringAsync());
+        }
+
+        // Within one check (5 s) and the user cache (5 s), with margin.
+        var closed = await ws.WaitClosedAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, closed);
+    }
+
+    [Fact]
     public async Task Anonymous_UpgradeRefused401()
     {
         await using var server = await RunningServer.StartAsync();
