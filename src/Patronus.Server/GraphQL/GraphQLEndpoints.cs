@@ -116,13 +116,9 @@ public static partial class GraphQLEndpoints
         }
 
         var user = new PatronusGraphQLContext(context.User, context.RequestServices, context.Connection.RemoteIpAddress?.ToString(), context);
-        var (operationType, operationName) = Describe(request);
-
         // A span per operation (OpenTelemetry's GraphQL conventions), a child of the HTTP request's.
-        using var activity = s_activities.StartActivity($"{operationType} {operationName ?? "anonymous"}".Trim());
-        activity?.SetTag("graphql.operation.type", operationType);
-        activity?.SetTag("graphql.operation.name", operationName);
-        activity?.SetTag("graphql.document", request.Query.Length <= 4096 ? request.Query : request.Query[..4096]);
+        // Naming it takes a parse of its own: only when tracing listens.
+        using var activity = s_activities.HasListeners() ? StartOperationActivity(request) : null;
         var result = await executor.ExecuteAsync(request, user, context.RequestAborted).ConfigureAwait(false);
         if (result.Errors.Count > 0)
         {
@@ -216,6 +212,16 @@ public static partial class GraphQLEndpoints
     }
 
     private static bool IsMutation(GraphQLRequest request) => Selected(request)?.Operation == OperationType.Mutation;
+
+    private static System.Diagnostics.Activity? StartOperationActivity(GraphQLRequest request)
+    {
+        var (operationType, operationName) = Describe(request);
+        var activity = s_activities.StartActivity($"{operationType} {operationName ?? "anonymous"}".Trim());
+        activity?.SetTag("graphql.operation.type", operationType);
+        activity?.SetTag("graphql.operation.name", operationName);
+        activity?.SetTag("graphql.document", request.Query.Length <= 4096 ? request.Query : request.Query[..4096]);
+        return activity;
+    }
 
     private static (string Type, string? Name) Describe(GraphQLRequest request) => Selected(request) is { } op
         ? (op.Operation.ToString().ToLowerInvariant(), op.Name?.Value)
