@@ -25,7 +25,7 @@ internal static class Program
                 return await Routing.KernelRoutesHarness.RunAsync(rest);
             case "micro":
                 BenchmarkSwitcher.FromTypes(
-                    [typeof(HealthStateBenchmarks), typeof(ProbeWindowBenchmarks), typeof(PathEvaluationBenchmarks), typeof(StampPacketBenchmarks), typeof(FailoverBenchmarks), typeof(ExportBenchmarks)])
+                    [typeof(HealthStateBenchmarks), typeof(ProbeWindowBenchmarks), typeof(PathEvaluationBenchmarks), typeof(StampPacketBenchmarks), typeof(FailoverBenchmarks), typeof(ExportBenchmarks), typeof(TracingBenchmarks)])
                     .Run(rest, MicroConfig.Create());
                 return 0;
             default:
