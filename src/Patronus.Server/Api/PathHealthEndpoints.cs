@@ -297,8 +297,8 @@ internal static class PathHealthEndpoints
     };
 
     /// <summary>Three decimals: sub-millisecond loopback RTTs stay visible; the noise below does not.</summary>
-    private static double Round(double value) => double.IsFinite(value) ? Math.Round(value, 3) : 0;
+    internal static double Round(double value) => double.IsFinite(value) ? Math.Round(value, 3) : 0;
 
     /// <summary>Three decimals; null (no data) and a non-finite value stay null, never NaN or Infinity in the JSON.</summary>
-    private static double? Round(double? value) => value is { } v && double.IsFinite(v) ? Math.Round(v, 3) : null;
+    internal static double? Round(double? value) => value is { } v && double.IsFinite(v) ? Math.Round(v, 3) : null;
 }

@@ -363,15 +363,15 @@ public static class PatronusSchema
             ["resolution"] = stats.Resolution.ToString().ToLowerInvariant(),
             ["sampleCount"] = (double)stats.SampleCount,
             ["coveragePct"] = Math.Round(stats.CoveragePct, 3),
-            ["uptimePct"] = Finite(stats.UptimePct),
-            ["latencyAvgMs"] = Finite(stats.LatencyAvgMs),
-            ["latencyMinMs"] = Finite(stats.LatencyMinMs),
-            ["latencyMaxMs"] = Finite(stats.LatencyMaxMs),
-            ["latencyP95Ms"] = Finite(stats.LatencyP95Ms),
+            ["uptimePct"] = PathHealthEndpoints.Round(stats.UptimePct),
+            ["latencyAvgMs"] = PathHealthEndpoints.Round(stats.LatencyAvgMs),
+            ["latencyMinMs"] = PathHealthEndpoints.Round(stats.LatencyMinMs),
+            ["latencyMaxMs"] = PathHealthEndpoints.Round(stats.LatencyMaxMs),
+            ["latencyP95Ms"] = PathHealthEndpoints.Round(stats.LatencyP95Ms),
             ["latencyP95Exact"] = stats.LatencyP95Ms is null ? null : stats.LatencyP95Exact,
-            ["packetLossAvgPct"] = Finite(stats.LossAvgPct),
-            ["jitterAvgMs"] = Finite(stats.JitterAvgMs),
-            ["healthScoreAvg"] = Finite(stats.ScoreAvg),
+            ["packetLossAvgPct"] = PathHealthEndpoints.Round(stats.LossAvgPct),
+            ["jitterAvgMs"] = PathHealthEndpoints.Round(stats.JitterAvgMs),
+            ["healthScoreAvg"] = PathHealthEndpoints.Round(stats.ScoreAvg),
         };
     }
 
@@ -399,8 +399,6 @@ public static class PatronusSchema
             ["detail"] = e.Detail,
         }).ToList();
     }
-
-    private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? Math.Round(v, 3) : null;
 
     private static object BfdView(BfdSessionView s) => new Dictionary<string, object?>
     {
@@ -566,10 +564,9 @@ public static class PatronusSchema
 /// <summary>PathHealth as GraphQL shows it.</summary>
 public sealed record PathHealthView(string PathId, double LatencyMs, double PacketLossPct, double JitterMs, double HealthScore, PathStatus Status, string? LastChecked)
 {
-    public static PathHealthView From(PathHealthSnapshot h) => new(h.PathId, Round(h.LatencyMs), Round(h.PacketLossPct), Round(h.JitterMs), Round(h.HealthScore), h.Status,
+    public static PathHealthView From(PathHealthSnapshot h) => new(h.PathId, PathHealthEndpoints.Round(h.LatencyMs), PathHealthEndpoints.Round(h.PacketLossPct), PathHealthEndpoints.Round(h.JitterMs),
+        PathHealthEndpoints.Round(h.HealthScore), h.Status,
         h.LastChecked is { } t ? PathHealthEndpoints.Iso(t) : null);
-
-    private static double Round(double value) => double.IsFinite(value) ? Math.Round(value, 3) : 0;
 }
 
 /// <summary>FailoverPolicy as GraphQL shows it.</summary>
