@@ -7,9 +7,9 @@ using Patronus.Engine.Failover;
 using Patronus.Engine.Health;
 using Patronus.Engine.Loops;
 using Patronus.Engine.Paths;
-using Patronus.Engine.Persistence;
 using Patronus.Engine.Probes;
 using Patronus.Engine.Traffic;
+using Patronus.Persistence;
 using Patronus.Prometheus;
 using Patronus.Server.Export;
 

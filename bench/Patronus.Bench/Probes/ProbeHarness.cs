@@ -5,9 +5,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
-using Patronus.Engine.Persistence;
 using Patronus.Engine.Probes;
 using Patronus.Engine.Probes.Stamp;
+using Patronus.Persistence;
 
 namespace Patronus.Bench.Probes;
 
@@ -59,7 +59,7 @@ internal static class ProbeHarness
         HealthRecorder? recorder = null;
         if (o.Sink == "sqlite")
         {
-            recorder = new HealthRecorder(store, Options.Create(new HealthPersistenceOptions()), TimeProvider.System, NullLogger<HealthRecorder>.Instance);
+            recorder = new HealthRecorder(store, store, Options.Create(new HealthPersistenceOptions()), TimeProvider.System, NullLogger<HealthRecorder>.Instance);
         }
 
         var sink = new CountingSink(recorder);

@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Patronus.Engine.Persistence;
 
 namespace Patronus.Engine.Failover;
 
@@ -20,7 +19,7 @@ public sealed partial class FailoverEventRecorder : BackgroundService
 
     private static readonly TimeSpan s_retry = TimeSpan.FromSeconds(1);
 
-    private readonly IPatronusStore _store;
+    private readonly IFailoverStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger<FailoverEventRecorder> _logger;
     private readonly Channel<FailoverEventRecord> _queue = Channel.CreateBounded<FailoverEventRecord>(
@@ -28,7 +27,7 @@ public sealed partial class FailoverEventRecorder : BackgroundService
     private long _dropped;
     private long _written;
 
-    public FailoverEventRecorder(IPatronusStore store, TimeProvider time, ILogger<FailoverEventRecorder> logger)
+    public FailoverEventRecorder(IFailoverStore store, TimeProvider time, ILogger<FailoverEventRecorder> logger)
     {
         _store = store;
         _time = time;

@@ -1,4 +1,4 @@
-using Patronus.Engine.Persistence;
+using Patronus.Engine.Storage;
 
 namespace Patronus.Engine.Failover;
 
@@ -9,12 +9,12 @@ namespace Patronus.Engine.Failover;
 /// </summary>
 public sealed class FailoverPolicyService : IDisposable
 {
-    private readonly IPatronusStore _store;
+    private readonly IFailoverStore _store;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private IReadOnlyList<FailoverPolicy> _current = [];
     private TaskCompletionSource _changed = NewSignal();
 
-    public FailoverPolicyService(IPatronusStore store) => _store = store;
+    public FailoverPolicyService(IFailoverStore store) => _store = store;
 
     public IReadOnlyList<FailoverPolicy> Current => Volatile.Read(ref _current);
 
@@ -36,7 +36,7 @@ public sealed class FailoverPolicyService : IDisposable
     }
 
     /// <summary>Runs one store write and, when it succeeded, publishes the reloaded policies.</summary>
-    public async Task<StoreResult> WriteAsync(Func<IPatronusStore, CancellationToken, Task<StoreResult>> write, CancellationToken cancellationToken = default)
+    public async Task<StoreResult> WriteAsync(Func<IFailoverStore, CancellationToken, Task<StoreResult>> write, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(write);
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);

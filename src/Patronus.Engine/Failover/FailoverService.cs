@@ -10,7 +10,6 @@ using Patronus.Engine.Bfd;
 using Patronus.Engine.Bfd.Wire;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
-using Patronus.Engine.Persistence;
 using Patronus.Engine.Routing;
 using Patronus.Engine.Routing.Kernel;
 using Patronus.Engine.Telemetry;

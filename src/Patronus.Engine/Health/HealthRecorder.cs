@@ -2,7 +2,8 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Patronus.Engine.Persistence;
+using Patronus.Engine.Paths;
+using Patronus.Engine.Storage;
 
 namespace Patronus.Engine.Health;
 
@@ -30,21 +31,24 @@ public sealed partial class HealthRecorder : BackgroundService, IHealthSink
     /// <summary>Queue-full drops are logged at most this often, with the count since the last warning.</summary>
     internal static readonly TimeSpan DropWarningInterval = TimeSpan.FromSeconds(10);
 
-    private readonly IPatronusStore _store;
+    private readonly IHealthHistoryStore _store;
+    private readonly ITopologyStore _topology;
     private readonly HealthPersistenceOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Lane<PathHealthSample> _samples;
     private readonly Lane<PathStatusEvent> _events;
 
-    public HealthRecorder(IPatronusStore store, IOptions<HealthPersistenceOptions> options, TimeProvider timeProvider, ILogger<HealthRecorder> logger)
+    public HealthRecorder(IHealthHistoryStore store, ITopologyStore topology, IOptions<HealthPersistenceOptions> options, TimeProvider timeProvider, ILogger<HealthRecorder> logger)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(topology);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
         HealthPersistenceOptionsValidator.ThrowIfInvalid(options.Value);
         _store = store;
+        _topology = topology;
         _options = options.Value;
         _time = timeProvider;
         _logger = logger;
@@ -237,7 +241,7 @@ public sealed partial class HealthRecorder : BackgroundService, IHealthSink
         HashSet<string> known;
         try
         {
-            var topology = await _store.LoadTopologyAsync(cancellationToken).ConfigureAwait(false);
+            var topology = await _topology.LoadTopologyAsync(cancellationToken).ConfigureAwait(false);
             known = topology.Paths.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

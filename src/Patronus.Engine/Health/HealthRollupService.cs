@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Patronus.Engine.Persistence;
 
 namespace Patronus.Engine.Health;
 
@@ -15,7 +14,7 @@ namespace Patronus.Engine.Health;
 /// </summary>
 public sealed partial class HealthRollupService : BackgroundService
 {
-    private readonly IPatronusStore _store;
+    private readonly IHealthHistoryStore _store;
     private readonly HealthPersistenceOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -26,7 +25,7 @@ public sealed partial class HealthRollupService : BackgroundService
     /// <param name="timeProvider">The clock.</param>
     /// <param name="logger">The log.</param>
     /// <param name="topology">When given, the first pass waits until the store is migrated and the topology loaded (else it would meet missing tables on a fresh data directory).</param>
-    public HealthRollupService(IPatronusStore store, IOptions<HealthPersistenceOptions> options, TimeProvider timeProvider, ILogger<HealthRollupService> logger,
+    public HealthRollupService(IHealthHistoryStore store, IOptions<HealthPersistenceOptions> options, TimeProvider timeProvider, ILogger<HealthRollupService> logger,
         Paths.TopologyService? topology = null)
     {
         ArgumentNullException.ThrowIfNull(store);

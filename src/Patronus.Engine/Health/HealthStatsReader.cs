@@ -1,5 +1,3 @@
-using Patronus.Engine.Persistence;
-
 namespace Patronus.Engine.Health;
 
 /// <summary>
@@ -20,7 +18,7 @@ public sealed class HealthStatsReader
     /// </summary>
     public static readonly TimeSpan ExactP95MaxSpan = TimeSpan.FromHours(24);
 
-    private readonly IPatronusStore _store;
+    private readonly IHealthHistoryStore _store;
     private readonly HealthPersistenceOptions _retention;
     private readonly TimeSpan _sampleInterval;
     private readonly TimeProvider _time;
@@ -29,7 +27,7 @@ public sealed class HealthStatsReader
     /// <param name="retention">How long each level is kept.</param>
     /// <param name="sampleInterval">The health sample interval (<see cref="HealthOptions.SampleInterval"/>): what one sample covers.</param>
     /// <param name="timeProvider">The clock.</param>
-    public HealthStatsReader(IPatronusStore store, HealthPersistenceOptions retention, TimeSpan sampleInterval, TimeProvider timeProvider)
+    public HealthStatsReader(IHealthHistoryStore store, HealthPersistenceOptions retention, TimeSpan sampleInterval, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(retention);

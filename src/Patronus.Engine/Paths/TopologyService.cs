@@ -1,4 +1,4 @@
-using Patronus.Engine.Persistence;
+using Patronus.Engine.Storage;
 
 namespace Patronus.Engine.Paths;
 
@@ -10,7 +10,7 @@ namespace Patronus.Engine.Paths;
 /// </summary>
 public sealed class TopologyService : IDisposable
 {
-    private readonly IPatronusStore _store;
+    private readonly ITopologyStore _store;
 
     // Writes are rare (operator actions); one at a time keeps "write then reload" consistent.
     private readonly SemaphoreSlim _writeGate = new(1, 1);
@@ -18,7 +18,7 @@ public sealed class TopologyService : IDisposable
     private TaskCompletionSource _changed = NewSignal();
     private volatile bool _ready;
 
-    public TopologyService(IPatronusStore store)
+    public TopologyService(ITopologyStore store)
     {
         _store = store;
     }
@@ -58,7 +58,7 @@ public sealed class TopologyService : IDisposable
     }
 
     /// <summary>Runs one store write and, when it succeeded, publishes the reloaded topology.</summary>
-    public async Task<StoreResult> WriteAsync(Func<IPatronusStore, CancellationToken, Task<StoreResult>> write, CancellationToken cancellationToken = default)
+    public async Task<StoreResult> WriteAsync(Func<ITopologyStore, CancellationToken, Task<StoreResult>> write, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(write);
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);

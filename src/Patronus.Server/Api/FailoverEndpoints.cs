@@ -1,7 +1,6 @@
 using System.Globalization;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Paths;
-using Patronus.Engine.Persistence;
 
 namespace Patronus.Server.Api;
 
@@ -166,7 +165,7 @@ internal static class FailoverEndpoints
             : Results.Ok(View(saved, failover));
     }
 
-    private static async Task<IResult> EventsAsync(HttpRequest request, IPatronusStore store, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> EventsAsync(HttpRequest request, IFailoverStore store, TimeProvider time, CancellationToken ct)
     {
         var query = request.Query;
         var since = time.GetUtcNow() - DefaultEventSpan;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
-using Patronus.Engine.Persistence;
 
 namespace Patronus.Server.Api;
 
@@ -54,7 +53,7 @@ internal static class PathHealthEndpoints
         reason = h.Reason,
     };
 
-    private static async Task<IResult> HistoryAsync(string id, HttpRequest request, TopologyService topology, IPatronusStore store,
+    private static async Task<IResult> HistoryAsync(string id, HttpRequest request, TopologyService topology, IHealthHistoryStore store,
         TimeProvider time, Microsoft.Extensions.Options.IOptions<HealthPersistenceOptions> retention, CancellationToken ct)
     {
         if (!topology.Current.PathsById.ContainsKey(id))
@@ -157,7 +156,7 @@ internal static class PathHealthEndpoints
         ["month"] = TimeSpan.FromDays(30),
     };
 
-    private static async Task<IResult> StatsAsync(string id, HttpRequest request, TopologyService topology, IPatronusStore store, TimeProvider time,
+    private static async Task<IResult> StatsAsync(string id, HttpRequest request, TopologyService topology, IHealthHistoryStore store, TimeProvider time,
         Microsoft.Extensions.Options.IOptions<HealthPersistenceOptions> retention, Microsoft.Extensions.Options.IOptions<HealthOptions> health, CancellationToken ct)
     {
         if (!topology.Current.PathsById.ContainsKey(id))

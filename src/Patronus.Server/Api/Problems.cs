@@ -1,4 +1,4 @@
-using Patronus.Engine.Persistence;
+using Patronus.Engine.Storage;
 
 namespace Patronus.Server.Api;
 

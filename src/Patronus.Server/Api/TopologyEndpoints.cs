@@ -166,7 +166,7 @@ internal static class TopologyEndpoints
 
     private static async Task<IResult> SaveAsync(
         TopologyService topology, string kind, string? routeId, string id, Dictionary<string, string[]> errors, ItemSource? existing,
-        Func<Engine.Persistence.IPatronusStore, CancellationToken, Task<Engine.Persistence.StoreResult>> write,
+        Func<ITopologyStore, CancellationToken, Task<Engine.Storage.StoreResult>> write,
         Func<TopologySnapshot, object> view, string collection, CancellationToken ct)
     {
         if (!topology.IsReady)
@@ -207,7 +207,7 @@ internal static class TopologyEndpoints
     }
 
     internal static async Task<IResult> DeleteAsync(TopologyService topology,
-        Func<Engine.Persistence.IPatronusStore, CancellationToken, Task<Engine.Persistence.StoreResult>> delete, CancellationToken ct)
+        Func<ITopologyStore, CancellationToken, Task<Engine.Storage.StoreResult>> delete, CancellationToken ct)
     {
         if (!topology.IsReady)
         {

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Patronus.Engine.Persistence;
+using Patronus.Persistence;
 using Patronus.Server.Health;
 using Patronus.Server.Hosting;
 
@@ -85,7 +85,7 @@ public static class PatronusCli
                 return BadConfig;
             }
 
-            await using var db = StoreFactory.Create(loaded.Store, TimeProvider.System);
+            await using var db = SqlStore.Create(loaded.Store, TimeProvider.System);
             try
             {
                 var applied = await db.MigrateAsync(ct).ConfigureAwait(false);

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Patronus.Engine.Persistence;
+using Patronus.Persistence;
 using Patronus.Server.Hosting;
 using Patronus.Server.Security;
 
@@ -33,7 +33,7 @@ internal static class UsersCommand
         role.Required = true;
         var stdin = StdinOption();
         var command = WithStore(new Command("add", "Create a user; the password is read from stdin.") { name, role, stdin }, out var store);
-        command.SetAction((parse, ct) => RunAsync(parse, store, async (accounts, _) =>
+        command.SetAction((parse, ct) => RunAsync(parse, store, async accounts =>
         {
             if (!Roles.TryParse(parse.GetValue(role), out var parsed))
             {
@@ -54,7 +54,7 @@ internal static class UsersCommand
     private static Command List()
     {
         var command = WithStore(new Command("list", "List users."), out var store);
-        command.SetAction((parse, ct) => RunAsync(parse, store, async (accounts, _) =>
+        command.SetAction((parse, ct) => RunAsync(parse, store, async accounts =>
         {
             var all = await accounts.ListAsync(ct).ConfigureAwait(false);
             Console.WriteLine($"{"NAME",-24} {"ROLE",-9} {"STATUS",-9} CREATED");
@@ -73,7 +73,7 @@ internal static class UsersCommand
         var name = new Argument<string>("NAME") { Description = "The username." };
         var stdin = StdinOption();
         var command = WithStore(new Command("passwd", "Set a user's password (read from stdin); ends all their sessions.") { name, stdin }, out var store);
-        command.SetAction((parse, ct) => RunAsync(parse, store, async (accounts, _) =>
+        command.SetAction((parse, ct) => RunAsync(parse, store, async accounts =>
         {
             if (ReadPassword(parse.GetValue(stdin)) is not { } password)
             {
@@ -90,7 +90,7 @@ internal static class UsersCommand
     {
         var name = new Argument<string>("NAME") { Description = "The username." };
         var command = WithStore(new Command(verb, description) { name }, out var store);
-        command.SetAction((parse, ct) => RunAsync(parse, store, async (accounts, _) =>
+        command.SetAction((parse, ct) => RunAsync(parse, store, async accounts =>
         {
             var result = await accounts.UpdateAsync(parse.GetValue(name)!, null, disabled, null, ct).ConfigureAwait(false);
             return Report(result, $"user '{parse.GetValue(name)}' {verb}d");
@@ -103,7 +103,7 @@ internal static class UsersCommand
         var name = new Argument<string>("NAME") { Description = "The username." };
         var role = new Argument<string>("ROLE") { Description = "admin, operator or viewer." };
         var command = WithStore(new Command("role", "Change a user's role; ends all their sessions.") { name, role }, out var store);
-        command.SetAction((parse, ct) => RunAsync(parse, store, async (accounts, _) =>
+        command.SetAction((parse, ct) => RunAsync(parse, store, async accounts =>
         {
             if (!Roles.TryParse(parse.GetValue(role), out var parsed))
             {
@@ -131,7 +131,7 @@ internal static class UsersCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(ParseResult parse, StoreOptions options, Func<UserAccounts, IPatronusStore, Task<int>> action, CancellationToken ct)
+    private static async Task<int> RunAsync(ParseResult parse, StoreOptions options, Func<UserAccounts, Task<int>> action, CancellationToken ct)
     {
         var loaded = PatronusCli.LoadOrReport(new CommandLineOverrides(parse.GetValue(options.Config), parse.GetValue(options.DataDir), null, parse.GetValue(options.Store)));
         if (loaded is null)
@@ -139,11 +139,11 @@ internal static class UsersCommand
             return PatronusCli.BadConfig;
         }
 
-        await using var store = StoreFactory.Create(loaded.Store, TimeProvider.System);
+        await using var store = SqlStore.Create(loaded.Store, TimeProvider.System);
         try
         {
             await store.MigrateAsync(ct).ConfigureAwait(false);
-            return await action(new UserAccounts(store, TimeProvider.System), store).ConfigureAwait(false);
+            return await action(new UserAccounts(store, TimeProvider.System)).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // reported to the operator with the store named
         catch (Exception ex) when (ex is not OperationCanceledException)

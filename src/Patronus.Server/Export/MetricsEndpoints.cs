@@ -6,7 +6,6 @@ using Microsoft.Extensions.Options;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
-using Patronus.Engine.Persistence;
 using Patronus.Engine.Traffic;
 using Patronus.Prometheus;
 using Patronus.Server.Api;
@@ -102,7 +101,7 @@ public static class MetricsEndpoints
     }
 
     private static async Task<IResult> ExportJsonAsync(HttpContext context, HealthState health, TopologyService topology, FailoverPolicyService policies,
-        FailoverService failover, ITrafficSource traffic, IPatronusStore store, TimeProvider time, CancellationToken ct)
+        FailoverService failover, ITrafficSource traffic, IFailoverStore store, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var since = now - DefaultFailoverSpan;

@@ -7,10 +7,11 @@ using Patronus.Engine.Bfd;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
-using Patronus.Engine.Persistence;
+using Patronus.Engine.Storage;
 using Patronus.Engine.Traffic;
 using Patronus.GraphQL.Execution;
 using Patronus.GraphQL.Types;
+using Patronus.Persistence.Security;
 using Patronus.Server.Api;
 using Patronus.Server.Export;
 
@@ -270,7 +271,7 @@ public static class PatronusSchema
             throw new GraphQLException($"path '{id}' does not exist", new Dictionary<string, object?> { ["code"] = "NOT_FOUND" });
         }
 
-        var samples = await c.Service<IPatronusStore>().GetPathHealthAsync(id, since, until, PathHealthEndpoints.DefaultHistoryLimit, ctx.CancellationToken).ConfigureAwait(false);
+        var samples = await c.Service<IHealthHistoryStore>().GetPathHealthAsync(id, since, until, PathHealthEndpoints.DefaultHistoryLimit, ctx.CancellationToken).ConfigureAwait(false);
         return samples.Select(s => new PathHealthView(s.PathId, s.LatencyMs, s.PacketLossPct, s.JitterMs, s.HealthScore, s.Status, PathHealthEndpoints.Iso(s.Timestamp))).ToList();
     }
 
@@ -292,7 +293,7 @@ public static class PatronusSchema
             throw new GraphQLException($"limit: {limit} is out of range (1–{FailoverEndpoints.MaxEventLimit})", new Dictionary<string, object?> { ["code"] = "BAD_USER_INPUT" });
         }
 
-        var events = await c.Service<IPatronusStore>().GetFailoverEventsAsync(policyId, since, limit, ctx.CancellationToken).ConfigureAwait(false);
+        var events = await c.Service<IFailoverStore>().GetFailoverEventsAsync(policyId, since, limit, ctx.CancellationToken).ConfigureAwait(false);
         return events.Select(FailoverEventView.From).ToList();
     }
 
@@ -304,7 +305,7 @@ public static class PatronusSchema
         var topology = c.Service<TopologyService>().Current;
         var traffic = c.Service<ITrafficSource>().Current;
         var failover = c.Service<FailoverService>();
-        var events = await c.Service<IPatronusStore>().GetFailoverEventsAsync(null, since, MetricsEndpoints.ExportEventLimit, ctx.CancellationToken).ConfigureAwait(false);
+        var events = await c.Service<IFailoverStore>().GetFailoverEventsAsync(null, since, MetricsEndpoints.ExportEventLimit, ctx.CancellationToken).ConfigureAwait(false);
         return new Dictionary<string, object?>
         {
             ["paths"] = c.Service<HealthState>().All.Select(h => new Dictionary<string, object?>
@@ -336,7 +337,7 @@ public static class PatronusSchema
         }
 
         var period = ctx.Argument<string>("period");
-        var reader = new HealthStatsReader(c.Service<IPatronusStore>(), c.Service<IOptions<HealthPersistenceOptions>>().Value,
+        var reader = new HealthStatsReader(c.Service<IHealthHistoryStore>(), c.Service<IOptions<HealthPersistenceOptions>>().Value,
             c.Service<IOptions<HealthOptions>>().Value.SampleInterval, c.Service<TimeProvider>());
         PathHealthStats stats;
         if (period == "custom")
@@ -385,7 +386,7 @@ public static class PatronusSchema
             throw new GraphQLException($"limit: {limit} is out of range (1–{Security.UserEndpoints.MaxAuditLimit})", new Dictionary<string, object?> { ["code"] = "BAD_USER_INPUT" });
         }
 
-        var entries = await c.Service<IPatronusStore>().GetAuditAsync(since, limit, ctx.CancellationToken).ConfigureAwait(false);
+        var entries = await c.Service<IAuditStore>().GetAuditAsync(since, limit, ctx.CancellationToken).ConfigureAwait(false);
         return entries.Select(e => new Dictionary<string, object?>
         {
             ["auditId"] = e.AuditId.ToString(CultureInfo.InvariantCulture),
@@ -513,7 +514,7 @@ public static class PatronusSchema
         return PathDto.From(topology.Current.PathsById[id ?? input.Id!], topology.Current);
     }
 
-    private static async Task<object?> DeleteAsync(ResolveContext ctx, Func<IPatronusStore, CancellationToken, Task<StoreResult>> delete)
+    private static async Task<object?> DeleteAsync(ResolveContext ctx, Func<ITopologyStore, CancellationToken, Task<StoreResult>> delete)
     {
         GraphQLResults.ThrowIfProblem(await TopologyEndpoints.DeleteAsync(Ctx(ctx).Service<TopologyService>(), delete, ctx.CancellationToken).ConfigureAwait(false));
         return true;

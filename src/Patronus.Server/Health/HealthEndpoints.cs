@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Patronus.Engine.Paths;
-using Patronus.Engine.Persistence;
+using Patronus.Persistence;
 using Patronus.Server.Hosting;
 
 namespace Patronus.Server.Health;
@@ -110,7 +110,7 @@ public sealed class ProcessInfo(TimeProvider time)
 }
 
 /// <summary>Healthy once migrations ran and the store answers a query within <see cref="HealthEndpoints.StoreCheckTimeout"/>.</summary>
-internal sealed class StoreHealthCheck(IPatronusStore store, StoreState state) : IHealthCheck
+internal sealed class StoreHealthCheck(IPatronusDatabase store, StoreState state) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

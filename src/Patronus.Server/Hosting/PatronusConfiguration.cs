@@ -6,8 +6,8 @@ using Microsoft.Extensions.Configuration.Memory;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
-using Patronus.Engine.Persistence;
 using Patronus.Engine.Traffic;
+using Patronus.Persistence;
 
 namespace Patronus.Server.Hosting;
 

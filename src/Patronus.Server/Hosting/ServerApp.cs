@@ -9,7 +9,7 @@ using Patronus.Engine.Paths;
 using Patronus.Engine.Probes;
 using Patronus.Engine.Probes.Icmp;
 using Patronus.Engine.Probes.Stamp;
-using Patronus.Engine.Persistence;
+using Patronus.Persistence;
 using Patronus.Server.Api;
 using Patronus.Server.Export;
 using Patronus.Server.GraphQL;
@@ -51,8 +51,7 @@ public static class ServerApp
         services.AddSingleton(config);
         services.AddSingleton<ProcessInfo>();
         services.AddSingleton<StoreState>();
-        services.AddSingleton(sp => new StoreMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
-        services.AddSingleton(sp => sp.GetRequiredService<StoreMetrics>().Instrument(StoreFactory.Create(config.Store, sp.GetRequiredService<TimeProvider>())));
+        services.AddPatronusPersistence(config.Store);
         services.AddSingleton<TopologyService>();
         services.AddSingleton<FailoverPolicyService>();
         services.AddHostedService<StoreInitializer>();

@@ -1,6 +1,6 @@
 using Patronus.Engine.Failover;
 using Patronus.Engine.Paths;
-using Patronus.Engine.Persistence;
+using Patronus.Persistence;
 
 namespace Patronus.Server.Hosting;
 
@@ -18,7 +18,7 @@ public sealed partial class StoreInitializer : BackgroundService
     /// <summary>Longest wait between attempts to reach the store.</summary>
     public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(10);
 
-    private readonly IPatronusStore _store;
+    private readonly IPatronusDatabase _store;
     private readonly TopologyService _topology;
     private readonly FailoverPolicyService _policies;
     private readonly PatronusConfiguration _config;
@@ -27,7 +27,7 @@ public sealed partial class StoreInitializer : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<StoreInitializer> _logger;
 
-    public StoreInitializer(IPatronusStore store, TopologyService topology, FailoverPolicyService policies, PatronusConfiguration config, StoreState state,
+    public StoreInitializer(IPatronusDatabase store, TopologyService topology, FailoverPolicyService policies, PatronusConfiguration config, StoreState state,
         IHostApplicationLifetime lifetime, TimeProvider time, ILogger<StoreInitializer> logger)
     {
         _store = store;

@@ -1,4 +1,4 @@
-using Patronus.Engine.Persistence;
+using Patronus.Persistence.Security;
 using Patronus.Server.Api;
 
 namespace Patronus.Server.Security;
@@ -50,11 +50,11 @@ public sealed partial class AuditMiddleware
 /// <summary>Writes audit entries to the store.</summary>
 public sealed partial class AuditLog
 {
-    private readonly IPatronusStore _store;
+    private readonly IAuditStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger<AuditLog> _logger;
 
-    public AuditLog(IPatronusStore store, TimeProvider time, ILogger<AuditLog> logger)
+    public AuditLog(IAuditStore store, TimeProvider time, ILogger<AuditLog> logger)
     {
         _store = store;
         _time = time;

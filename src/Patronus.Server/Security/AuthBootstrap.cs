@@ -1,4 +1,5 @@
-using Patronus.Engine.Persistence;
+using Patronus.Persistence;
+using Patronus.Persistence.Security;
 using Patronus.Server.Hosting;
 
 namespace Patronus.Server.Security;
@@ -16,14 +17,14 @@ public sealed partial class AuthBootstrap : BackgroundService
     /// <summary>How often to look whether the store is migrated yet.</summary>
     private static readonly TimeSpan s_storePoll = TimeSpan.FromMilliseconds(200);
 
-    private readonly IPatronusStore _store;
+    private readonly IUserStore _store;
     private readonly StoreState _state;
     private readonly SigningKeys _keys;
     private readonly PatronusConfiguration _config;
     private readonly TimeProvider _time;
     private readonly ILogger<AuthBootstrap> _logger;
 
-    public AuthBootstrap(IPatronusStore store, StoreState state, SigningKeys keys, PatronusConfiguration config, TimeProvider time, ILogger<AuthBootstrap> logger)
+    public AuthBootstrap(IUserStore store, StoreState state, SigningKeys keys, PatronusConfiguration config, TimeProvider time, ILogger<AuthBootstrap> logger)
     {
         _store = store;
         _state = state;
@@ -45,7 +46,7 @@ public sealed partial class AuthBootstrap : BackgroundService
             await _keys.GetAsync(stoppingToken).ConfigureAwait(false);
             if ((await _store.ListUsersAsync(stoppingToken).ConfigureAwait(false)).Count == 0)
             {
-                var where = _store.Provider == StoreProvider.Sqlite ? $"--data-dir {_config.DataDir}" : "--store <the same store>";
+                var where = _config.Store.Provider == StoreProvider.Sqlite ? $"--data-dir {_config.DataDir}" : "--store <the same store>";
                 LogNoUsers(_logger, $"patronus users add admin --role admin --password-stdin {where}");
             }
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Patronus.Engine.Persistence;
+using Patronus.Persistence.Security;
 using Patronus.Server.Api;
 using Patronus.Server.Export;
 

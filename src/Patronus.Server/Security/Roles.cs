@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
-using Patronus.Engine.Persistence;
+using Patronus.Persistence.Security;
 
 namespace Patronus.Server.Security;
 

@@ -2,7 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
-using Patronus.Engine.Persistence;
+using Patronus.Persistence;
+using Patronus.Persistence.Security;
 using Patronus.Server.Hosting;
 
 namespace Patronus.Server.Security;
@@ -27,12 +28,12 @@ public sealed partial class SigningKeys : IDisposable
 
     private readonly AuthOptions _options;
     private readonly PatronusConfiguration _config;
-    private readonly IPatronusStore _store;
+    private readonly ISecretStore _store;
     private readonly ILogger<SigningKeys> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile SymmetricSecurityKey? _key;
 
-    public SigningKeys(IOptions<AuthOptions> options, PatronusConfiguration config, IPatronusStore store, ILogger<SigningKeys> logger)
+    public SigningKeys(IOptions<AuthOptions> options, PatronusConfiguration config, ISecretStore store, ILogger<SigningKeys> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
@@ -72,7 +73,7 @@ public sealed partial class SigningKeys : IDisposable
             return configured;
         }
 
-        if (_store.Provider == StoreProvider.Postgres)
+        if (_config.Store.Provider == StoreProvider.Postgres)
         {
             var kek = _options.KeyEncryptionKeyBytes();
             var stored = await _store.GetOrAddSecretAsync(SecretName, Seal(RandomNumberGenerator.GetBytes(KeyBytes), kek), cancellationToken).ConfigureAwait(false);

@@ -4,7 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using Patronus.Engine.Persistence;
+using Patronus.Persistence.Security;
 
 namespace Patronus.Server.Security;
 
@@ -29,11 +29,11 @@ public sealed class TokenIssuer
     private static readonly JsonWebTokenHandler s_handler = new();
 
     private readonly SigningKeys _keys;
-    private readonly IPatronusStore _store;
+    private readonly IUserStore _store;
     private readonly AuthOptions _options;
     private readonly TimeProvider _time;
 
-    public TokenIssuer(SigningKeys keys, IPatronusStore store, IOptions<AuthOptions> options, TimeProvider time)
+    public TokenIssuer(SigningKeys keys, IUserStore store, IOptions<AuthOptions> options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         _keys = keys;

@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Identity;
-using Patronus.Engine.Persistence;
+using Patronus.Persistence.Security;
 
 namespace Patronus.Server.Security;
 
@@ -35,10 +35,10 @@ public sealed class UserAccounts
     // one with a wrong password and does not reveal which names exist.
     private static readonly Lazy<string> s_dummyHash = new(() => s_hasher.HashPassword("", "not a real password, only for timing"));
 
-    private readonly IPatronusStore _store;
+    private readonly IUserStore _store;
     private readonly TimeProvider _time;
 
-    public UserAccounts(IPatronusStore store, TimeProvider time)
+    public UserAccounts(IUserStore store, TimeProvider time)
     {
         _store = store;
         _time = time;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using Patronus.Engine.Persistence;
+using Patronus.Persistence.Security;
 
 namespace Patronus.Server.Security;
 
@@ -15,11 +15,11 @@ public sealed class UserCache
     private const int MaxEntries = 10_000;
 
     private readonly ConcurrentDictionary<string, (UserRecord? User, long FetchedAt)> _entries = new(StringComparer.Ordinal);
-    private readonly IPatronusStore _store;
+    private readonly IUserStore _store;
     private readonly TimeProvider _time;
     private readonly TimeSpan _duration;
 
-    public UserCache(IPatronusStore store, TimeProvider time, IOptions<AuthOptions> options)
+    public UserCache(IUserStore store, TimeProvider time, IOptions<AuthOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Patronus.Engine.Persistence;
+using Patronus.Persistence.Security;
 using Patronus.Server.Api;
 
 namespace Patronus.Server.Security;
@@ -70,7 +70,7 @@ internal static class UserEndpoints
                 : Problem(result, body.Password is not null ? "password" : "role");
         });
 
-        admin.MapGet("/audit", async (string? since, int? limit, IPatronusStore store, TimeProvider time, CancellationToken ct) =>
+        admin.MapGet("/audit", async (string? since, int? limit, IAuditStore store, TimeProvider time, CancellationToken ct) =>
         {
             var from = DateTimeOffset.MinValue;
             if (since is not null && !DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out from))

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Patronus.Engine.Bfd;
 using Patronus.Engine.Bfd.Wire;
 using Patronus.Engine.Paths;
-using Patronus.Engine.Persistence;
+using Patronus.Persistence;
 
 namespace Patronus.Engine.Tests.Bfd;
 

@@ -2,22 +2,22 @@ using System.Reflection;
 using System.Threading.Channels;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
-using Patronus.Engine.Persistence;
+using Patronus.Engine.Storage;
 
 namespace Patronus.Engine.Tests.Health;
 
 /// <summary>
-/// An in-memory <see cref="IPatronusStore"/> for the recorder's queue logic: it implements the
-/// sample and event writes (whole batch rejected with MissingReference when a path is unknown, as
-/// the real stores do) and the path list, and lets a test stall or fail writes. Built on
-/// <see cref="DispatchProxy"/> so members other features add to the partial interface need no
+/// An in-memory store for the recorder's queue logic: of <see cref="IHealthHistoryStore"/> it
+/// implements the sample and event writes (whole batch rejected with MissingReference when a path is
+/// unknown, as the real stores do), of <see cref="ITopologyStore"/> the path list, and lets a test
+/// stall or fail writes. Built on <see cref="DispatchProxy"/> so members added to the ports need no
 /// change here; anything else throws.
 /// </summary>
 public class FakeHealthStore : DispatchProxy
 {
     private readonly Lock _gate = new();
 
-    public IPatronusStore Store { get; private set; } = null!;
+    public IStore Store { get; private set; } = null!;
 
     /// <summary>Paths the store has.</summary>
     public HashSet<string> Paths { get; } = new(StringComparer.Ordinal) { "p1", "p2" };
@@ -43,9 +43,12 @@ public class FakeHealthStore : DispatchProxy
     /// <summary>One entry per write call as it begins.</summary>
     public Channel<string> Started { get; } = Channel.CreateUnbounded<string>();
 
+    /// <summary>Both ports the recorder takes, in one fake.</summary>
+    public interface IStore : IHealthHistoryStore, ITopologyStore;
+
     public static FakeHealthStore Create()
     {
-        var proxy = Create<IPatronusStore, FakeHealthStore>();
+        var proxy = Create<IStore, FakeHealthStore>();
         var fake = (FakeHealthStore)(object)proxy;
         fake.Store = proxy;
         return fake;
@@ -61,10 +64,9 @@ public class FakeHealthStore : DispatchProxy
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => targetMethod?.Name switch
     {
-        nameof(IPatronusStore.InsertPathHealthAsync) => WriteAsync((IReadOnlyList<PathHealthSample>)args![0]!, s => s.PathId, SampleBatches, "samples", (CancellationToken)args[1]!),
-        nameof(IPatronusStore.InsertPathEventsAsync) => WriteAsync((IReadOnlyList<PathStatusEvent>)args![0]!, e => e.PathId, EventBatches, "events", (CancellationToken)args[1]!),
-        nameof(IPatronusStore.LoadTopologyAsync) => Task.FromResult(Topology()),
-        nameof(IPatronusStore.DisposeAsync) => ValueTask.CompletedTask,
+        nameof(IHealthHistoryStore.InsertPathHealthAsync) => WriteAsync((IReadOnlyList<PathHealthSample>)args![0]!, s => s.PathId, SampleBatches, "samples", (CancellationToken)args[1]!),
+        nameof(IHealthHistoryStore.InsertPathEventsAsync) => WriteAsync((IReadOnlyList<PathStatusEvent>)args![0]!, e => e.PathId, EventBatches, "events", (CancellationToken)args[1]!),
+        nameof(ITopologyStore.LoadTopologyAsync) => Task.FromResult(Topology()),
         _ => throw new NotSupportedException($"{targetMethod?.Name} is not faked"),
     };
 

@@ -29,7 +29,7 @@ public sealed class HealthRecorderTests : IDisposable
 
     private HealthRecorder CreateRecorder()
     {
-        var recorder = new HealthRecorder(_store.Store, Options.Create(_options), _clock, _log);
+        var recorder = new HealthRecorder(_store.Store, _store.Store, Options.Create(_options), _clock, _log);
         _recorders.Add(recorder);
         return recorder;
     }

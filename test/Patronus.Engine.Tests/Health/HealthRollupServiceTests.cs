@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
-using Patronus.Engine.Persistence;
-using Patronus.Engine.Tests.TestSupport;
+using Patronus.Persistence;
 
 namespace Patronus.Engine.Tests.Health;
 
@@ -13,13 +13,13 @@ public sealed class HealthRollupServiceTests : IAsyncLifetime
     private static readonly DateTimeOffset s_now = new(2026, 11, 22, 12, 0, 30, TimeSpan.Zero);
 
     private readonly string _directory = Directory.CreateTempSubdirectory("patronus-rollup-").FullName;
-    private readonly ManualTimeProvider _clock = new(s_now);
-    private IPatronusStore _store = null!;
+    private readonly FakeTimeProvider _clock = new(s_now);
+    private SqlStore _store = null!;
 
     public async Task InitializeAsync()
     {
         Assert.True(StoreLocation.TryParse($"sqlite:{Path.Combine(_directory, "patronus.db")}", _directory, out var location, out var error), error);
-        _store = StoreFactory.Create(location!, _clock);
+        _store = SqlStore.Create(location!, _clock);
         await _store.MigrateAsync();
         Assert.True((await _store.InsertSiteAsync(new Site("s1", "s1", null, ItemSource.Api))).Succeeded);
         Assert.True((await _store.InsertLinkAsync(new WanLink("l1", "s1", "l1", null, null, null, 10, ItemSource.Api))).Succeeded);

@@ -2,10 +2,10 @@ using System.Net;
 using Microsoft.Extensions.Options;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Paths;
-using Patronus.Engine.Persistence;
 using Patronus.Engine.Tests.Health;
 using Patronus.Engine.Tests.Probes.Stamp;
 using Patronus.Engine.Traffic;
+using Patronus.Persistence;
 
 namespace Patronus.Engine.Tests.Traffic;
 

@@ -4,9 +4,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Paths;
-using Patronus.Engine.Persistence;
 using Patronus.Engine.Traffic;
 using Patronus.Lab.Tests.TestSupport;
+using Patronus.Persistence;
 
 namespace Patronus.Lab.Tests.Traffic;
 

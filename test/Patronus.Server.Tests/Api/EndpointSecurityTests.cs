@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing;
-using Patronus.Engine.Persistence;
+using Patronus.Persistence.Security;
 using Patronus.Server.Tests.TestSupport;
 
 namespace Patronus.Server.Tests.Api;

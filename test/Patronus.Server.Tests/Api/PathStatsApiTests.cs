@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Patronus.Engine.Health;
-using Patronus.Engine.Persistence;
+using Patronus.Engine.Storage;
 using Patronus.Server.Tests.TestSupport;
 
 namespace Patronus.Server.Tests.Api;
@@ -18,7 +18,7 @@ public sealed class PathStatsApiTests
     public async Task Stats_CustomPeriodOfInsertedHistory_AggregatesOverIt()
     {
         await using var server = await RunningServer.StartAsync();
-        var store = server.Services.GetRequiredService<IPatronusStore>();
+        var store = server.Services.GetRequiredService<IHealthHistoryStore>();
         var now = server.Services.GetRequiredService<TimeProvider>().GetUtcNow();
         // Ten minutes three hours ago, a sample a second (the default interval): 1..600 ms latency,
         // Down for the last 60 s. Long before the quickstart started, so its own samples are not in it.

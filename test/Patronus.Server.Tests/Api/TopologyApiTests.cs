@@ -227,7 +227,7 @@ public sealed class TopologyApiTests
             Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         }
 
-        var stored = await server.Services.GetRequiredService<Patronus.Engine.Persistence.IPatronusStore>().LoadTopologyAsync();
+        var stored = await server.Services.GetRequiredService<Patronus.Engine.Paths.ITopologyStore>().LoadTopologyAsync();
         Assert.Equal(Secret, stored.PathsById["p-bfd"].Bfd!.Auth!.Secret);
         Assert.Equal(100, stored.PathsById["p-bfd"].Bfd!.DesiredMinTxMs);
     }

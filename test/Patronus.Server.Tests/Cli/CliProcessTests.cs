@@ -122,8 +122,8 @@ public sealed class CliProcessTests : IDisposable
     {
         var first = await PatronusProcess.RunAsync("migrate", "--data-dir", DataDir);
         Assert.True(first.ExitCode == 0, first.Stderr);
-        var latest = Patronus.Engine.Persistence.Migrations.All[^1].Version;
-        Assert.Contains($"applied {string.Join(", ", Patronus.Engine.Persistence.Migrations.All.Select(m => m.Version))}; now at schema version {latest}", first.Stdout, StringComparison.Ordinal);
+        var latest = Patronus.Persistence.Migrations.All[^1].Version;
+        Assert.Contains($"applied {string.Join(", ", Patronus.Persistence.Migrations.All.Select(m => m.Version))}; now at schema version {latest}", first.Stdout, StringComparison.Ordinal);
 
         var second = await PatronusProcess.RunAsync("migrate", "--data-dir", DataDir);
         Assert.Equal(0, second.ExitCode);

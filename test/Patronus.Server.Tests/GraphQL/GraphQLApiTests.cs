@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Patronus.Engine.Persistence;
 using Patronus.GraphQL.Types;
+using Patronus.Persistence.Security;
 using Patronus.Server.GraphQL;
 using Patronus.Server.Tests.TestSupport;
 

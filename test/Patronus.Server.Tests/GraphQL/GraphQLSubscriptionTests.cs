@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using Patronus.Engine.Persistence;
+using Patronus.Persistence.Security;
 using Patronus.Server.Tests.TestSupport;
 using Xunit.Abstractions;
 

@@ -1,4 +1,4 @@
-using Patronus.Engine.Persistence;
+using Patronus.Persistence;
 using Patronus.Server.Hosting;
 using Patronus.Server.Tests.TestSupport;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using Patronus.Engine.Tests.Persistence;
+using Patronus.Persistence.Tests;
 using Patronus.Server.Tests.TestSupport;
 
 namespace Patronus.Server.Tests.Security;
@@ -21,7 +21,7 @@ public sealed class SharedStoreTokenTests(PostgresFixture postgres)
         await using var a = await RunningServer.StartAsync(environment: new(environment));
         await using var b = await RunningServer.StartAsync(environment: new(environment));
 
-        var token = await a.CreateUserAndLoginAsync("shared-op", Engine.Persistence.UserRole.Operator);
+        var token = await a.CreateUserAndLoginAsync("shared-op", Patronus.Persistence.Security.UserRole.Operator);
         using var onB = b.NewClient(token);
         using (var paths = await onB.GetAsync("/api/v1/paths"))
         {

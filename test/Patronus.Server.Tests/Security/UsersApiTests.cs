@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Patronus.Engine.Persistence;
+using Patronus.Persistence.Security;
 using Patronus.Server.Tests.TestSupport;
 
 namespace Patronus.Server.Tests.Security;

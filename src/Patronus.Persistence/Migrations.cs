@@ -1,0 +1,378 @@
+namespace Patronus.Persistence;
+
+/// <summary>One schema step, written once per dialect. Never edit a released migration: add a new one.</summary>
+public sealed record Migration(int Version, string Name, string Sqlite, string Postgres);
+
+/// <summary>
+/// The versioned schema. Times are stored as INTEGER/BIGINT Unix milliseconds (UTC) in both
+/// providers so ordering and range queries behave identically; lists (targets, backup paths) are
+/// JSON arrays in TEXT columns.
+/// </summary>
+public static class Migrations
+{
+    public static IReadOnlyList<Migration> All { get; } =
+    [
+        new(1, "sites, links, paths, path health, failover policies and events",
+            Sqlite: """
+            CREATE TABLE sdwan_sites (
+                site_id     TEXT PRIMARY KEY,
+                name        TEXT NOT NULL,
+                description TEXT,
+                source      TEXT NOT NULL CHECK (source IN ('config', 'quickstart', 'api')),
+                created_at  INTEGER NOT NULL,
+                updated_at  INTEGER NOT NULL
+            );
+            CREATE TABLE sdwan_links (
+                link_id        TEXT PRIMARY KEY,
+                site_id        TEXT NOT NULL REFERENCES sdwan_sites(site_id),
+                name           TEXT NOT NULL,
+                interface      TEXT,
+                source_address TEXT,
+                gateway        TEXT,
+                cost           INTEGER NOT NULL DEFAULT 10,
+                source         TEXT NOT NULL CHECK (source IN ('config', 'quickstart', 'api')),
+                created_at     INTEGER NOT NULL,
+                updated_at     INTEGER NOT NULL
+            );
+            CREATE INDEX idx_links_site ON sdwan_links(site_id);
+            CREATE TABLE sdwan_paths (
+                path_id        TEXT PRIMARY KEY,
+                name           TEXT NOT NULL,
+                link_id        TEXT NOT NULL REFERENCES sdwan_links(link_id),
+                remote_site_id TEXT REFERENCES sdwan_sites(site_id),
+                targets        TEXT NOT NULL,
+                source         TEXT NOT NULL CHECK (source IN ('config', 'quickstart', 'api')),
+                created_at     INTEGER NOT NULL,
+                updated_at     INTEGER NOT NULL
+            );
+            CREATE INDEX idx_paths_link ON sdwan_paths(link_id);
+            CREATE INDEX idx_paths_remote_site ON sdwan_paths(remote_site_id);
+            CREATE TABLE sdwan_path_health (
+                health_id       INTEGER PRIMARY KEY AUTOINCREMENT,
+                path_id         TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                timestamp       INTEGER NOT NULL,
+                latency_ms      REAL NOT NULL,
+                packet_loss_pct REAL NOT NULL,
+                jitter_ms       REAL NOT NULL,
+                health_score    REAL NOT NULL,
+                status          TEXT NOT NULL CHECK (status IN ('up', 'degraded', 'down'))
+            );
+            CREATE INDEX idx_path_health_path_time ON sdwan_path_health(path_id, timestamp);
+            CREATE TABLE sdwan_failover_policies (
+                policy_id           INTEGER PRIMARY KEY AUTOINCREMENT,
+                name                TEXT NOT NULL UNIQUE,
+                primary_path_id     TEXT NOT NULL REFERENCES sdwan_paths(path_id),
+                backup_path_ids     TEXT NOT NULL,
+                failover_threshold  REAL NOT NULL DEFAULT 50.0,
+                failback_threshold  REAL NOT NULL DEFAULT 80.0,
+                failback_delay_secs INTEGER NOT NULL DEFAULT 60,
+                enabled             INTEGER NOT NULL DEFAULT 1,
+                created_at          INTEGER NOT NULL,
+                updated_at          INTEGER NOT NULL
+            );
+            CREATE TABLE sdwan_failover_events (
+                event_id     INTEGER PRIMARY KEY AUTOINCREMENT,
+                policy_id    INTEGER NOT NULL REFERENCES sdwan_failover_policies(policy_id) ON DELETE CASCADE,
+                event_type   TEXT NOT NULL,
+                from_path_id TEXT,
+                to_path_id   TEXT,
+                reason       TEXT NOT NULL DEFAULT '',
+                timestamp    INTEGER NOT NULL
+            );
+            CREATE INDEX idx_failover_events_policy_time ON sdwan_failover_events(policy_id, timestamp);
+            """,
+            Postgres: """
+            CREATE TABLE sdwan_sites (
+                site_id     TEXT PRIMARY KEY,
+                name        TEXT NOT NULL,
+                description TEXT,
+                source      TEXT NOT NULL CHECK (source IN ('config', 'quickstart', 'api')),
+                created_at  BIGINT NOT NULL,
+                updated_at  BIGINT NOT NULL
+            );
+            CREATE TABLE sdwan_links (
+                link_id        TEXT PRIMARY KEY,
+                site_id        TEXT NOT NULL REFERENCES sdwan_sites(site_id),
+                name           TEXT NOT NULL,
+                interface      TEXT,
+                source_address TEXT,
+                gateway        TEXT,
+                cost           INTEGER NOT NULL DEFAULT 10,
+                source         TEXT NOT NULL CHECK (source IN ('config', 'quickstart', 'api')),
+                created_at     BIGINT NOT NULL,
+                updated_at     BIGINT NOT NULL
+            );
+            CREATE INDEX idx_links_site ON sdwan_links(site_id);
+            CREATE TABLE sdwan_paths (
+                path_id        TEXT PRIMARY KEY,
+                name           TEXT NOT NULL,
+                link_id        TEXT NOT NULL REFERENCES sdwan_links(link_id),
+                remote_site_id TEXT REFERENCES sdwan_sites(site_id),
+                targets        TEXT NOT NULL,
+                source         TEXT NOT NULL CHECK (source IN ('config', 'quickstart', 'api')),
+                created_at     BIGINT NOT NULL,
+                updated_at     BIGINT NOT NULL
+            );
+            CREATE INDEX idx_paths_link ON sdwan_paths(link_id);
+            CREATE INDEX idx_paths_remote_site ON sdwan_paths(remote_site_id);
+            CREATE TABLE sdwan_path_health (
+                health_id       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                path_id         TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                timestamp       BIGINT NOT NULL,
+                latency_ms      DOUBLE PRECISION NOT NULL,
+                packet_loss_pct DOUBLE PRECISION NOT NULL,
+                jitter_ms       DOUBLE PRECISION NOT NULL,
+                health_score    DOUBLE PRECISION NOT NULL,
+                status          TEXT NOT NULL CHECK (status IN ('up', 'degraded', 'down'))
+            );
+            CREATE INDEX idx_path_health_path_time ON sdwan_path_health(path_id, timestamp);
+            CREATE TABLE sdwan_failover_policies (
+                policy_id           BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+                name                TEXT NOT NULL UNIQUE,
+                primary_path_id     TEXT NOT NULL REFERENCES sdwan_paths(path_id),
+                backup_path_ids     TEXT NOT NULL,
+                failover_threshold  DOUBLE PRECISION NOT NULL DEFAULT 50.0,
+                failback_threshold  DOUBLE PRECISION NOT NULL DEFAULT 80.0,
+                failback_delay_secs INTEGER NOT NULL DEFAULT 60,
+                enabled             INTEGER NOT NULL DEFAULT 1,
+                created_at          BIGINT NOT NULL,
+                updated_at          BIGINT NOT NULL
+            );
+            CREATE TABLE sdwan_failover_events (
+                event_id     BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                policy_id    BIGINT NOT NULL REFERENCES sdwan_failover_policies(policy_id) ON DELETE CASCADE,
+                event_type   TEXT NOT NULL,
+                from_path_id TEXT,
+                to_path_id   TEXT,
+                reason       TEXT NOT NULL DEFAULT '',
+                timestamp    BIGINT NOT NULL
+            );
+            CREATE INDEX idx_failover_events_policy_time ON sdwan_failover_events(policy_id, timestamp);
+            """),
+        new(2, "per-path probe protocol, quorum and scoring thresholds",
+            Sqlite: """
+            ALTER TABLE sdwan_paths ADD COLUMN probe TEXT NOT NULL DEFAULT 'stamp' CHECK (probe IN ('stamp', 'icmp'));
+            ALTER TABLE sdwan_paths ADD COLUMN quorum INTEGER NOT NULL DEFAULT 1;
+            ALTER TABLE sdwan_paths ADD COLUMN latency_threshold_ms REAL;
+            ALTER TABLE sdwan_paths ADD COLUMN loss_threshold_pct REAL;
+            ALTER TABLE sdwan_paths ADD COLUMN jitter_threshold_ms REAL;
+            """,
+            Postgres: """
+            ALTER TABLE sdwan_paths ADD COLUMN probe TEXT NOT NULL DEFAULT 'stamp' CHECK (probe IN ('stamp', 'icmp'));
+            ALTER TABLE sdwan_paths ADD COLUMN quorum INTEGER NOT NULL DEFAULT 1;
+            ALTER TABLE sdwan_paths ADD COLUMN latency_threshold_ms DOUBLE PRECISION;
+            ALTER TABLE sdwan_paths ADD COLUMN loss_threshold_pct DOUBLE PRECISION;
+            ALTER TABLE sdwan_paths ADD COLUMN jitter_threshold_ms DOUBLE PRECISION;
+            """),
+
+        // Rollup and retention jobs scan by time across all paths, hence the time-first indexes
+        // (the (path_id, …) keys serve per-path history reads); the 1-minute one also covers
+        // samples, which the hour rollup sums to tell whether an hour changed. SQLite keeps the rollup tables
+        // WITHOUT ROWID so a path's buckets sit together in the primary key's b-tree.
+        new(3, "path status events, 1-minute and 1-hour health rollups",
+            Sqlite: """
+            CREATE TABLE sdwan_path_events (
+                event_id        INTEGER PRIMARY KEY AUTOINCREMENT,
+                path_id         TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                timestamp       INTEGER NOT NULL,
+                from_status     TEXT CHECK (from_status IN ('up', 'degraded', 'down')),
+                to_status       TEXT NOT NULL CHECK (to_status IN ('up', 'degraded', 'down')),
+                health_score    REAL NOT NULL,
+                latency_ms      REAL NOT NULL,
+                packet_loss_pct REAL NOT NULL,
+                jitter_ms       REAL NOT NULL,
+                reason          TEXT NOT NULL DEFAULT ''
+            );
+            CREATE INDEX idx_path_events_path_time ON sdwan_path_events(path_id, timestamp);
+            CREATE INDEX idx_path_health_time ON sdwan_path_health(timestamp);
+            CREATE TABLE sdwan_path_health_1m (
+                path_id        TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                bucket_start   INTEGER NOT NULL,
+                samples        INTEGER NOT NULL,
+                latency_avg_ms REAL NOT NULL,
+                latency_min_ms REAL NOT NULL,
+                latency_max_ms REAL NOT NULL,
+                latency_p95_ms REAL NOT NULL,
+                loss_avg_pct   REAL NOT NULL,
+                jitter_avg_ms  REAL NOT NULL,
+                score_avg      REAL NOT NULL,
+                score_min      REAL NOT NULL,
+                up_samples     INTEGER NOT NULL,
+                PRIMARY KEY (path_id, bucket_start)
+            ) WITHOUT ROWID;
+            CREATE INDEX idx_path_health_1m_bucket ON sdwan_path_health_1m(bucket_start, samples);
+            CREATE TABLE sdwan_path_health_1h (
+                path_id        TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                bucket_start   INTEGER NOT NULL,
+                samples        INTEGER NOT NULL,
+                latency_avg_ms REAL NOT NULL,
+                latency_min_ms REAL NOT NULL,
+                latency_max_ms REAL NOT NULL,
+                latency_p95_ms REAL NOT NULL,
+                loss_avg_pct   REAL NOT NULL,
+                jitter_avg_ms  REAL NOT NULL,
+                score_avg      REAL NOT NULL,
+                score_min      REAL NOT NULL,
+                up_samples     INTEGER NOT NULL,
+                PRIMARY KEY (path_id, bucket_start)
+            ) WITHOUT ROWID;
+            CREATE INDEX idx_path_health_1h_bucket ON sdwan_path_health_1h(bucket_start);
+            """,
+            Postgres: """
+            CREATE TABLE sdwan_path_events (
+                event_id        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                path_id         TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                timestamp       BIGINT NOT NULL,
+                from_status     TEXT CHECK (from_status IN ('up', 'degraded', 'down')),
+                to_status       TEXT NOT NULL CHECK (to_status IN ('up', 'degraded', 'down')),
+                health_score    DOUBLE PRECISION NOT NULL,
+                latency_ms      DOUBLE PRECISION NOT NULL,
+                packet_loss_pct DOUBLE PRECISION NOT NULL,
+                jitter_ms       DOUBLE PRECISION NOT NULL,
+                reason          TEXT NOT NULL DEFAULT ''
+            );
+            CREATE INDEX idx_path_events_path_time ON sdwan_path_events(path_id, timestamp);
+            CREATE INDEX idx_path_health_time ON sdwan_path_health(timestamp);
+            CREATE TABLE sdwan_path_health_1m (
+                path_id        TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                bucket_start   BIGINT NOT NULL,
+                samples        INTEGER NOT NULL,
+                latency_avg_ms DOUBLE PRECISION NOT NULL,
+                latency_min_ms DOUBLE PRECISION NOT NULL,
+                latency_max_ms DOUBLE PRECISION NOT NULL,
+                latency_p95_ms DOUBLE PRECISION NOT NULL,
+                loss_avg_pct   DOUBLE PRECISION NOT NULL,
+                jitter_avg_ms  DOUBLE PRECISION NOT NULL,
+                score_avg      DOUBLE PRECISION NOT NULL,
+                score_min      DOUBLE PRECISION NOT NULL,
+                up_samples     INTEGER NOT NULL,
+                PRIMARY KEY (path_id, bucket_start)
+            );
+            CREATE INDEX idx_path_health_1m_bucket ON sdwan_path_health_1m(bucket_start, samples);
+            CREATE TABLE sdwan_path_health_1h (
+                path_id        TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                bucket_start   BIGINT NOT NULL,
+                samples        INTEGER NOT NULL,
+                latency_avg_ms DOUBLE PRECISION NOT NULL,
+                latency_min_ms DOUBLE PRECISION NOT NULL,
+                latency_max_ms DOUBLE PRECISION NOT NULL,
+                latency_p95_ms DOUBLE PRECISION NOT NULL,
+                loss_avg_pct   DOUBLE PRECISION NOT NULL,
+                jitter_avg_ms  DOUBLE PRECISION NOT NULL,
+                score_avg      DOUBLE PRECISION NOT NULL,
+                score_min      DOUBLE PRECISION NOT NULL,
+                up_samples     INTEGER NOT NULL,
+                PRIMARY KEY (path_id, bucket_start)
+            );
+            CREATE INDEX idx_path_health_1h_bucket ON sdwan_path_health_1h(bucket_start);
+            """),
+
+        // A path's BFD session settings as one JSON document (BfdSettingsJson): they are read and
+        // written with the path, never queried by field, and new fields need no migration.
+        new(4, "per-path BFD session settings",
+            Sqlite: "ALTER TABLE sdwan_paths ADD COLUMN bfd TEXT;",
+            Postgres: "ALTER TABLE sdwan_paths ADD COLUMN bfd TEXT;"),
+
+        // Policies come from config (read-only, matched by name) or the API, and steer prefixes
+        // (a JSON list, read with the policy). Events keep the path inputs that caused them.
+        new(5, "failover policy source and prefixes, event details",
+            Sqlite: """
+            ALTER TABLE sdwan_failover_policies ADD COLUMN source TEXT NOT NULL DEFAULT 'api' CHECK (source IN ('config', 'api'));
+            ALTER TABLE sdwan_failover_policies ADD COLUMN prefixes TEXT NOT NULL DEFAULT '[]';
+            ALTER TABLE sdwan_failover_events ADD COLUMN details TEXT;
+            CREATE INDEX idx_failover_events_time ON sdwan_failover_events(timestamp);
+            """,
+            Postgres: """
+            ALTER TABLE sdwan_failover_policies ADD COLUMN source TEXT NOT NULL DEFAULT 'api' CHECK (source IN ('config', 'api'));
+            ALTER TABLE sdwan_failover_policies ADD COLUMN prefixes TEXT NOT NULL DEFAULT '[]';
+            ALTER TABLE sdwan_failover_events ADD COLUMN details TEXT;
+            CREATE INDEX idx_failover_events_time ON sdwan_failover_events(timestamp);
+            """),
+
+        // Users, refresh tokens, the audit log and secrets (the JWT signing key shared by every
+        // instance). token_version is bumped by every password, role or disabled change and access
+        // tokens carry it, so those changes end every session at once. Refresh tokens are opaque and
+        // stored as SHA-256 hashes only; a family is one login's chain of rotations.
+        new(6, "users, refresh tokens, audit log, secrets",
+            Sqlite: """
+            CREATE TABLE sdwan_users (
+                username      TEXT PRIMARY KEY,
+                role          TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'viewer')),
+                password_hash TEXT NOT NULL,
+                disabled      INTEGER NOT NULL DEFAULT 0,
+                token_version INTEGER NOT NULL DEFAULT 1,
+                created_at    INTEGER NOT NULL,
+                updated_at    INTEGER NOT NULL
+            );
+            CREATE TABLE sdwan_refresh_tokens (
+                token_hash  TEXT PRIMARY KEY,
+                family_id   TEXT NOT NULL,
+                username    TEXT NOT NULL REFERENCES sdwan_users(username) ON DELETE CASCADE,
+                issued_at   INTEGER NOT NULL,
+                expires_at  INTEGER NOT NULL,
+                consumed_at INTEGER,
+                revoked_at  INTEGER
+            );
+            CREATE INDEX idx_refresh_tokens_family ON sdwan_refresh_tokens(family_id);
+            CREATE INDEX idx_refresh_tokens_user ON sdwan_refresh_tokens(username);
+            CREATE INDEX idx_refresh_tokens_expiry ON sdwan_refresh_tokens(expires_at);
+            CREATE TABLE sdwan_audit_log (
+                audit_id       INTEGER PRIMARY KEY AUTOINCREMENT,
+                timestamp      INTEGER NOT NULL,
+                username       TEXT,
+                action         TEXT NOT NULL,
+                target         TEXT,
+                client_address TEXT,
+                result         TEXT NOT NULL,
+                status_code    INTEGER NOT NULL,
+                detail         TEXT
+            );
+            CREATE INDEX idx_audit_log_time ON sdwan_audit_log(timestamp);
+            CREATE TABLE sdwan_secrets (
+                name       TEXT PRIMARY KEY,
+                value      TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            );
+            """,
+            Postgres: """
+            CREATE TABLE sdwan_users (
+                username      TEXT PRIMARY KEY,
+                role          TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'viewer')),
+                password_hash TEXT NOT NULL,
+                disabled      INTEGER NOT NULL DEFAULT 0,
+                token_version BIGINT NOT NULL DEFAULT 1,
+                created_at    BIGINT NOT NULL,
+                updated_at    BIGINT NOT NULL
+            );
+            CREATE TABLE sdwan_refresh_tokens (
+                token_hash  TEXT PRIMARY KEY,
+                family_id   TEXT NOT NULL,
+                username    TEXT NOT NULL REFERENCES sdwan_users(username) ON DELETE CASCADE,
+                issued_at   BIGINT NOT NULL,
+                expires_at  BIGINT NOT NULL,
+                consumed_at BIGINT,
+                revoked_at  BIGINT
+            );
+            CREATE INDEX idx_refresh_tokens_family ON sdwan_refresh_tokens(family_id);
+            CREATE INDEX idx_refresh_tokens_user ON sdwan_refresh_tokens(username);
+            CREATE INDEX idx_refresh_tokens_expiry ON sdwan_refresh_tokens(expires_at);
+            CREATE TABLE sdwan_audit_log (
+                audit_id       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                timestamp      BIGINT NOT NULL,
+                username       TEXT,
+                action         TEXT NOT NULL,
+                target         TEXT,
+                client_address TEXT,
+                result         TEXT NOT NULL,
+                status_code    INTEGER NOT NULL,
+                detail         TEXT
+            );
+            CREATE INDEX idx_audit_log_time ON sdwan_audit_log(timestamp);
+            CREATE TABLE sdwan_secrets (
+                name       TEXT PRIMARY KEY,
+                value      TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            );
+            """),
+    ];
+}

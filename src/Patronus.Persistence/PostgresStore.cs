@@ -1,0 +1,52 @@
+using System.Data.Common;
+using Dapper;
+using Npgsql;
+
+namespace Patronus.Persistence;
+
+/// <summary>PostgreSQL store for several controller instances sharing one database.</summary>
+public sealed class PostgresStore : SqlStore
+{
+    /// <summary>Advisory lock key held while migrating, so concurrent instances migrate one at a time.</summary>
+    private const long MigrationLockKey = 0x5041_5452_4F4E; // "PATRON"
+
+    private readonly NpgsqlDataSource _dataSource;
+
+    public PostgresStore(StoreLocation location, TimeProvider timeProvider)
+        : base(timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        _dataSource = NpgsqlDataSource.Create(location.ConnectionString);
+        Description = location.Description;
+    }
+
+    public override StoreProvider Provider => StoreProvider.Postgres;
+
+    public override string Description { get; }
+
+    protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    protected override async Task<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@Key)", new { Key = MigrationLockKey }, tx,
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return tx;
+    }
+
+    protected override string MigrationSql(Migration migration) => migration.Postgres;
+
+    protected override ConstraintKind? Classify(DbException exception) => exception switch
+    {
+        PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } => ConstraintKind.Unique,
+        PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation } => ConstraintKind.ForeignKey,
+        _ => null,
+    };
+
+    protected override async Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken) =>
+        await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT to_regclass(@Table) IS NOT NULL", new { Table = table }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+
+    public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}

@@ -1,0 +1,82 @@
+using System.Data;
+using System.Data.Common;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Patronus.Persistence;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode (readers never block the writer) with foreign
+/// keys enforced on every connection (the connection string sets <c>Foreign Keys=True</c>).
+/// </summary>
+public sealed class SqliteStore : SqlStore
+{
+    private readonly string _connectionString;
+    private readonly string _file;
+    private int _walChecked;
+
+    public SqliteStore(StoreLocation location, TimeProvider timeProvider)
+        : base(timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        _connectionString = location.ConnectionString;
+        _file = new SqliteConnectionStringBuilder(location.ConnectionString).DataSource;
+        Description = location.Description;
+    }
+
+    public override StoreProvider Provider => StoreProvider.Sqlite;
+
+    public override string Description { get; }
+
+    protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _walChecked) == 0)
+        {
+            var dir = Path.GetDirectoryName(_file);
+            if (!string.IsNullOrEmpty(dir))
+            {
+                Directory.CreateDirectory(dir);
+            }
+        }
+
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _walChecked, 1) == 0)
+        {
+            // WAL is a property of the file and persists; setting it once per process is enough.
+            await connection.ExecuteAsync("PRAGMA journal_mode=WAL").ConfigureAwait(false);
+        }
+
+        return connection;
+    }
+
+    protected override async Task<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        // BEGIN IMMEDIATE takes the write lock up front, so two processes cannot migrate at once.
+        var sqlite = (SqliteConnection)connection;
+        return await Task.FromResult<DbTransaction>(sqlite.BeginTransaction(IsolationLevel.Serializable, deferred: false)).ConfigureAwait(false);
+    }
+
+    protected override string MigrationSql(Migration migration) => migration.Sqlite;
+
+    protected override ConstraintKind? Classify(DbException exception) => exception switch
+    {
+        // SQLITE_CONSTRAINT_PRIMARYKEY (1555), SQLITE_CONSTRAINT_UNIQUE (2067), SQLITE_CONSTRAINT_FOREIGNKEY (787)
+        SqliteException { SqliteExtendedErrorCode: 1555 or 2067 } => ConstraintKind.Unique,
+        SqliteException { SqliteExtendedErrorCode: 787 } => ConstraintKind.ForeignKey,
+        _ => null,
+    };
+
+    protected override async Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken) =>
+        await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @Table", new { Table = table },
+            cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+
+    public override ValueTask DisposeAsync()
+    {
+        // Pooled connections keep the file (and its -wal) open; release them so the WAL is
+        // checkpointed and the file can be copied or deleted after shutdown.
+        SqliteConnection.ClearAllPools();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,77 @@
+using System.Data.Common;
+using Dapper;
+using Npgsql;
+
+namespace Patronus.Persistence.Tests;
+
+/// <summary>The store contract on a real PostgreSQL server, one fresh database per test.</summary>
+[Collection(PostgresCollectionDefinition.Name)]
+public sealed class PostgresStoreTests : StoreContractTests
+{
+    private readonly PostgresFixture _server;
+    private string? _database;
+
+    public PostgresStoreTests(PostgresFixture server)
+    {
+        _server = server;
+    }
+
+    protected override async Task<StoreLocation> CreateDatabaseAsync()
+    {
+        var (name, location) = await _server.CreateDatabaseAsync();
+        _database = name;
+        return location;
+    }
+
+    protected override async Task DeleteDatabaseAsync()
+    {
+        if (_database is not null)
+        {
+            await _server.DropDatabaseAsync(_database);
+        }
+    }
+
+    protected override async Task<DbConnection> OpenRawAsync()
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Location.ConnectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    protected override async Task<IReadOnlyList<string>> TableNamesAsync(DbConnection connection) =>
+        (await connection.QueryAsync<string>(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")).ToList();
+
+    protected override async Task<(string Table, IReadOnlyList<string> Columns)?> FindIndexAsync(DbConnection connection, string index)
+    {
+        var table = await connection.QuerySingleOrDefaultAsync<string>(
+            "SELECT tablename FROM pg_indexes WHERE schemaname = current_schema() AND indexname = @Index", new { Index = index });
+        if (table is null)
+        {
+            return null;
+        }
+
+        // pg_indexes only has the definition text; the key columns in order come from pg_index.
+        var columns = await connection.QueryAsync<string>("""
+            SELECT a.attname
+            FROM pg_index x
+            JOIN pg_class i ON i.oid = x.indexrelid
+            CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+            JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum
+            WHERE i.relname = @Index AND i.relnamespace = current_schema()::regnamespace
+            ORDER BY k.ord
+            """, new { Index = index });
+        return (table, columns.ToList());
+    }
+
+    [Fact]
+    public void Description_PasswordInConnectionString_NotShown()
+    {
+        Assert.Equal(StoreProvider.Postgres, Store.Provider);
+        var password = new NpgsqlConnectionStringBuilder(Location.ConnectionString).Password;
+        if (!string.IsNullOrEmpty(password))
+        {
+            Assert.DoesNotContain(password, Store.Description, StringComparison.Ordinal);
+        }
+    }
+}
