@@ -1,6 +1,6 @@
+using Microsoft.Extensions.Time.Testing;
 using Patronus.Engine.Bfd;
 using Patronus.Engine.Bfd.Wire;
-using Patronus.Engine.Tests.Health;
 
 namespace Patronus.Engine.Tests.Bfd;
 
@@ -17,7 +17,7 @@ internal sealed class BfdSessionHarness
         Session = new BfdSessionState(settings ?? Default, BfdPackets.LocalDiscr, Time, new Random(seed), Time.GetTimestamp());
     }
 
-    public ManualTimerTimeProvider Time { get; } = new(new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero));
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero));
 
     public BfdSessionState Session { get; }
 

@@ -1,6 +1,6 @@
+using Microsoft.Extensions.Time.Testing;
 using Patronus.Engine.Bfd;
 using Patronus.Engine.Bfd.Wire;
-using Patronus.Engine.Tests.Health;
 
 namespace Patronus.Engine.Tests.Bfd;
 
@@ -18,7 +18,7 @@ internal sealed class BfdSessionPair
         B = new BfdSessionState(b, 0xB, Time, new Random(seed + 1), Time.GetTimestamp());
     }
 
-    public ManualTimerTimeProvider Time { get; } = new(new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero));
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero));
 
     public BfdSessionState A { get; }
 

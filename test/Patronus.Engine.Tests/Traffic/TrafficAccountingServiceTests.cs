@@ -22,7 +22,7 @@ public sealed class TrafficAccountingServiceTests
         Assert.Null(snapshot.Paths["p1"].ActiveFlows);
         Assert.Equal(TrafficSnapshot.PathFlowsUnavailable, snapshot.Paths["p1"].FlowsUnavailable);
         Assert.StartsWith("# Patronus traffic accounting (docs/traffic.md): replace the table", Assert.Single(h.Nft.Scripts), StringComparison.Ordinal);
-        Assert.Contains(h.Logger.Entries, e => e.Id.Id == 6201 && e.Message.Contains("1 policies, 2 of 2 paths counted", StringComparison.Ordinal));
+        Assert.Contains(h.Logger.Collector.GetSnapshot(), e => e.Id.Id == 6201 && e.Message.Contains("1 policies, 2 of 2 paths counted", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public sealed class TrafficAccountingServiceTests
         var snapshot = await h.TickAsync();
 
         Assert.Equal((600UL, 6UL), (snapshot.Policies[h.PolicyId].Bytes, snapshot.Policies[h.PolicyId].Packets));
-        Assert.Contains(h.Logger.Entries, e => e.Id.Id == 6208);
+        Assert.Contains(h.Logger.Collector.GetSnapshot(), e => e.Id.Id == 6208);
     }
 
     [Theory]
@@ -141,7 +141,7 @@ public sealed class TrafficAccountingServiceTests
         h.Clock.Advance(TimeSpan.FromSeconds(1));
         await h.WaitForLogAsync(6205);
         Assert.Same(before, h.Service.Current);
-        Assert.Contains(h.Logger.Entries, e => e.Id.Id == 6205 && e.Message.Contains("malformed nft output", StringComparison.Ordinal));
+        Assert.Contains(h.Logger.Collector.GetSnapshot(), e => e.Id.Id == 6205 && e.Message.Contains("malformed nft output", StringComparison.Ordinal));
 
         var after = await h.TickAsync();
         Assert.Equal(600UL, after.Policies[h.PolicyId].Bytes);
@@ -173,7 +173,7 @@ public sealed class TrafficAccountingServiceTests
         Assert.Same(TrafficSnapshot.Empty, h.Service.Current);
         Assert.Empty(h.Nft.Scripts);
         Assert.Equal(0, h.Nft.Lists);
-        Assert.Contains(h.Logger.Entries, e => e.Id.Id == 6200 && e.Level == Microsoft.Extensions.Logging.LogLevel.Information && e.Message.Contains(reason, StringComparison.Ordinal));
+        Assert.Contains(h.Logger.Collector.GetSnapshot(), e => e.Id.Id == 6200 && e.Level == Microsoft.Extensions.Logging.LogLevel.Information && e.Message.Contains(reason, StringComparison.Ordinal));
     }
 
     [Fact]

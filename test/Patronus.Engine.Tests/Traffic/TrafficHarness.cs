@@ -1,11 +1,14 @@
 using System.Net;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Tests.Health;
 using Patronus.Engine.Tests.Probes.Stamp;
 using Patronus.Engine.Traffic;
 using Patronus.Persistence;
+using Patronus.TestSupport;
 
 namespace Patronus.Engine.Tests.Traffic;
 
@@ -30,11 +33,11 @@ internal sealed class TrafficHarness : IAsyncDisposable
         Policies = policies;
     }
 
-    public ManualTimerTimeProvider Clock { get; } = new(Start);
+    public FakeTimeProvider Clock { get; } = new(Start);
 
     public FakeNft Nft { get; } = new();
 
-    public ListLogger<TrafficAccountingService> Logger { get; } = new();
+    public FakeLogger<TrafficAccountingService> Logger { get; } = new();
 
     public TrafficMetrics Metrics { get; } = new();
 
@@ -91,8 +94,8 @@ internal sealed class TrafficHarness : IAsyncDisposable
 
     /// <summary>Waits (bounded) until the service has logged <paramref name="eventId"/> at least <paramref name="times"/> times.</summary>
     public async Task WaitForLogAsync(int eventId, int times = 1) =>
-        Assert.True(await Poll.UntilAsync(() => Logger.Entries.Count(e => e.Id.Id == eventId) >= times, TimeSpan.FromSeconds(10)),
-            $"no log {eventId}: {string.Join('\n', Logger.Entries)}");
+        Assert.True(await Poll.UntilAsync(() => Logger.Collector.GetSnapshot().Count(e => e.Id.Id == eventId) >= times, TimeSpan.FromSeconds(10)),
+            $"no log {eventId}: {string.Join('\n', Logger.Collector.GetSnapshot())}");
 
     public async Task<long> AddPolicyAsync(string name, string prefix)
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 using Patronus.GraphQL.Transport;
 
 namespace Patronus.GraphQL.Tests.Transport;
@@ -169,7 +170,7 @@ public sealed class GraphQLWsSessionTests
     [Fact]
     public async Task InitTimeout_NoConnectionInit_Closes4408AfterTimeout()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         await using var session = new GraphQLWsSession(new TransportSchema().Executor, new GraphQLWsOptions { TimeProvider = time });
 
         time.Advance(TimeSpan.FromMilliseconds(2999));
@@ -182,7 +183,7 @@ public sealed class GraphQLWsSessionTests
     [Fact]
     public async Task InitTimeout_ConnectionInitInTime_StaysOpenAndDisarmsTimer()
     {
-        var time = new ManualTimeProvider();
+        var time = new TimerCountingTimeProvider();
         var options = new GraphQLWsOptions { TimeProvider = time, ConnectionInitWaitTimeout = TimeSpan.FromSeconds(10) };
         await using var session = new GraphQLWsSession(new TransportSchema().Executor, options);
         time.Advance(TimeSpan.FromSeconds(9));
@@ -191,13 +192,13 @@ public sealed class GraphQLWsSessionTests
 
         time.Advance(TimeSpan.FromHours(1));
         Assert.False(session.IsClosed);
-        Assert.Equal(0, time.ActiveTimers);
+        Assert.Equal(0, time.UndisposedTimers);
     }
 
     [Fact]
     public async Task InitTimeout_PingDoesNotCountAsInit_Closes4408()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         await using var session = new GraphQLWsSession(new TransportSchema().Executor, new GraphQLWsOptions { TimeProvider = time });
         await session.ReceiveAsync("""{"type":"ping"}""");
         time.Advance(TimeSpan.FromSeconds(3));
@@ -468,5 +469,42 @@ public sealed class GraphQLWsSessionTests
         }
 
         return messages;
+    }
+
+    /// <summary>A <see cref="FakeTimeProvider"/> that also counts the timers created and not yet disposed.</summary>
+    private sealed class TimerCountingTimeProvider : FakeTimeProvider
+    {
+        private int _undisposed;
+
+        public int UndisposedTimers => Volatile.Read(ref _undisposed);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Interlocked.Increment(ref _undisposed);
+            return new CountedTimer(base.CreateTimer(callback, state, dueTime, period), this);
+        }
+
+        private sealed class CountedTimer(ITimer inner, TimerCountingTimeProvider owner) : ITimer
+        {
+            private int _disposed;
+
+            public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(dueTime, period);
+
+            public void Dispose()
+            {
+                if (Interlocked.Exchange(ref _disposed, 1) == 0)
+                {
+                    Interlocked.Decrement(ref owner._undisposed);
+                }
+
+                inner.Dispose();
+            }
+
+            public ValueTask DisposeAsync()
+            {
+                Dispose();
+                return ValueTask.CompletedTask;
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using Patronus.Lab.Tests.TestSupport;
+using Patronus.TestSupport;
 
 namespace Patronus.Lab.Tests.Health;
 
@@ -37,18 +37,8 @@ public sealed class PacketLossLabTests(ITestOutputHelper output)
             m => HealthJson.Status(m, "p1") is not null && HealthJson.Status(m, "p2") == "up",
             TimeSpan.FromSeconds(10), "p1 measured, p2 up");
 
-        var start = Stopwatch.GetTimestamp();
         IReadOnlyList<long> counters = [];
-        while (Stopwatch.GetElapsedTime(start) < TimeSpan.FromSeconds(40))
-        {
-            counters = await lab.NftCountersAsync(edgeNs, "out");
-            if (counters[0] >= ProbesBeforeReading)
-            {
-                break;
-            }
-
-            await Task.Delay(500);
-        }
+        await Poll.UntilAsync(async () => (counters = await lab.NftCountersAsync(edgeNs, "out"))[0] >= ProbesBeforeReading, TimeSpan.FromSeconds(40), TimeSpan.FromMilliseconds(500));
 
         Assert.True(counters[0] >= ProbesBeforeReading, $"only {counters[0]} probes left wan1 in 40 s (expected 50/s)\n{edge.Diagnostics()}");
         var metrics = await edge.WaitForAsync(HealthJson.MetricsPath, _ => true, TimeSpan.FromSeconds(5), "metrics");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Patronus.TestSupport;
 
 namespace Patronus.Lab.Tests.TestSupport;
 
@@ -74,20 +75,9 @@ public sealed class FrrBfdd : IAsyncDisposable
     /// <summary>Polls <c>show bfd peers json</c> until the peer entry satisfies <paramref name="condition"/>; fails with the last entry otherwise.</summary>
     public async Task<JsonElement> WaitForPeerAsync(string address, Func<JsonElement, bool> condition, TimeSpan timeout, string what)
     {
-        var start = System.Diagnostics.Stopwatch.GetTimestamp();
         JsonElement last = default;
-        while (System.Diagnostics.Stopwatch.GetElapsedTime(start) < timeout)
-        {
-            last = await PeerAsync(address);
-            if (condition(last))
-            {
-                return last;
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.Fail($"{what}: not within {timeout.TotalSeconds} s; FRR's last view: {last}");
+        var met = await Poll.UntilAsync(async () => condition(last = await PeerAsync(address)), timeout, TimeSpan.FromMilliseconds(50));
+        Assert.True(met, $"{what}: not within {timeout.TotalSeconds} s; FRR's last view: {last}");
         return last;
     }
 

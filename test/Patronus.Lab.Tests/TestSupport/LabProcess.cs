@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Patronus.TestSupport;
 
 namespace Patronus.Lab.Tests.TestSupport;
 
@@ -103,23 +104,11 @@ public sealed class LabProcess : IDisposable
     /// <summary>Waits (bounded) until stdout contains <paramref name="text"/>; fails if the process exits first.</summary>
     public async Task WaitForOutputAsync(string text, TimeSpan timeout)
     {
-        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        while (Stopwatch.GetTimestamp() < deadline)
+        var printed = await Poll.UntilAsync(() => Stdout.Contains(text, StringComparison.Ordinal) || HasExited, timeout, TimeSpan.FromMilliseconds(50));
+        if (!Stdout.Contains(text, StringComparison.Ordinal))
         {
-            if (Stdout.Contains(text, StringComparison.Ordinal))
-            {
-                return;
-            }
-
-            if (HasExited)
-            {
-                Assert.Fail($"{Name} exited before printing '{text}'.\n{Describe()}");
-            }
-
-            await Task.Delay(50);
+            Assert.Fail(printed ? $"{Name} exited before printing '{text}'.\n{Describe()}" : $"{Name} did not print '{text}' within {timeout.TotalSeconds} s.\n{Describe()}");
         }
-
-        Assert.Fail($"{Name} did not print '{text}' within {timeout.TotalSeconds} s.\n{Describe()}");
     }
 
     public string Describe() =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Patronus.TestSupport;
 
 namespace Patronus.Lab.Tests.TestSupport;
 
@@ -71,15 +72,9 @@ public sealed partial class PingMonitor : IDisposable
     /// <summary>Waits (bounded) until replies flow; fails with <paramref name="diagnostics"/> otherwise.</summary>
     public async Task WaitFlowingAsync(TimeSpan timeout, string what, Func<string> diagnostics)
     {
-        var deadline = DateTimeOffset.UtcNow + timeout;
-        while (DateTimeOffset.UtcNow < deadline)
+        if (await Poll.UntilAsync(() => Flowing(DateTimeOffset.UtcNow), timeout, TimeSpan.FromMilliseconds(50)))
         {
-            if (Flowing(DateTimeOffset.UtcNow))
-            {
-                return;
-            }
-
-            await Task.Delay(50);
+            return;
         }
 
         var now = DateTimeOffset.UtcNow;

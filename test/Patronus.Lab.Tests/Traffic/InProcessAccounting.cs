@@ -1,12 +1,13 @@
-using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Traffic;
 using Patronus.Lab.Tests.TestSupport;
 using Patronus.Persistence;
+using Patronus.TestSupport;
 
 namespace Patronus.Lab.Tests.Traffic;
 
@@ -73,7 +74,7 @@ public sealed class InProcessAccounting : IAsyncDisposable
         };
         var metrics = new TrafficMetrics();
         var service = new TrafficAccountingService(policies, topology, Options.Create(options), metrics, TimeProvider.System,
-            new OutputLogger<TrafficAccountingService>(output));
+            new FakeLogger<TrafficAccountingService>(OutputLogs(output)));
         var accounting = new InProcessAccounting(dir, store, metrics, topology, policies, service);
         await service.StartAsync(CancellationToken.None);
         return accounting;
@@ -88,19 +89,10 @@ public sealed class InProcessAccounting : IAsyncDisposable
     public async Task<TrafficSnapshot> WaitAsync(DateTimeOffset after, Func<TrafficSnapshot, bool> condition, string what, TimeSpan? timeout = null)
     {
         var limit = timeout ?? TimeSpan.FromSeconds(10);
-        var started = Stopwatch.GetTimestamp();
-        while (true)
-        {
-            var snapshot = Service.Current;
-            if (snapshot.ReadAt > after && condition(snapshot))
-            {
-                return snapshot;
-            }
-
-            Assert.True(Stopwatch.GetElapsedTime(started) < limit,
-                $"{what}: not within {limit.TotalSeconds} s; unavailable: {Service.Unavailable ?? "no"}; last snapshot read at {snapshot.ReadAt:O}");
-            await Task.Delay(20);
-        }
+        var snapshot = Service.Current;
+        var met = await Poll.UntilAsync(() => (snapshot = Service.Current).ReadAt > after && condition(snapshot), limit, TimeSpan.FromMilliseconds(20));
+        Assert.True(met, $"{what}: not within {limit.TotalSeconds} s; unavailable: {Service.Unavailable ?? "no"}; last snapshot read at {snapshot.ReadAt:O}");
+        return snapshot;
     }
 
     public async ValueTask DisposeAsync()
@@ -115,24 +107,21 @@ public sealed class InProcessAccounting : IAsyncDisposable
         _dir.Delete(recursive: true);
     }
 
-    /// <summary>The service's log lines in the test output (dropped once the test is over).</summary>
-    private sealed class OutputLogger<T>(ITestOutputHelper output) : ILogger<T>
+    /// <summary>The service's log records (Debug and up) in the test output, dropped once the test is over.</summary>
+    private static FakeLogCollector OutputLogs(ITestOutputHelper output) => FakeLogCollector.Create(new FakeLogCollectorOptions
     {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Debug;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        FilteredLevels = { LogLevel.Debug, LogLevel.Information, LogLevel.Warning, LogLevel.Error, LogLevel.Critical },
+        OutputFormatter = r => $"  [{r.Timestamp:HH:mm:ss.fff} {r.Level} {r.Id.Id}] {r.Message}{(r.Exception is null ? "" : " " + r.Exception)}",
+        OutputSink = line =>
         {
             try
             {
-                output.WriteLine($"  [{DateTimeOffset.UtcNow:HH:mm:ss.fff} {logLevel} {eventId.Id}] {formatter(state, exception)}{(exception is null ? "" : " " + exception)}");
+                output.WriteLine(line);
             }
             catch (InvalidOperationException)
             {
                 // the test has finished
             }
-        }
-    }
+        },
+    });
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Patronus.Lab.Tests.TestSupport;
+using Patronus.TestSupport;
 
 namespace Patronus.Lab.Tests.Traffic;
 
@@ -93,12 +94,8 @@ public sealed class TrafficLabTests(ITestOutputHelper output)
 
     private async Task WaitAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
     {
-        var deadline = Stopwatch.GetTimestamp() + (long)((timeout ?? TimeSpan.FromSeconds(5)).TotalSeconds * Stopwatch.Frequency);
-        while (!await condition())
-        {
-            Assert.True(Stopwatch.GetTimestamp() < deadline, $"{what}: not within {(timeout ?? TimeSpan.FromSeconds(5)).TotalSeconds} s");
-            await Task.Delay(50);
-        }
+        var limit = timeout ?? TimeSpan.FromSeconds(5);
+        Assert.True(await Poll.UntilAsync(condition, limit, TimeSpan.FromMilliseconds(50)), $"{what}: not within {limit.TotalSeconds} s");
 
         output.WriteLine($"{what}: ok");
     }

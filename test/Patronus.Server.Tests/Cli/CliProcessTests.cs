@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 using Patronus.Server.Tests.TestSupport;
+using Patronus.TestSupport;
 
 namespace Patronus.Server.Tests.Cli;
 
@@ -33,9 +34,8 @@ public sealed class CliProcessTests : IDisposable
         using var serve = PatronusProcess.Start("serve", "--data-dir", DataDir, "--urls", url);
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(5) };
 
-        var deadline = DateTime.UtcNow.AddSeconds(60);
         HttpStatusCode? status = null;
-        while (DateTime.UtcNow < deadline && status != HttpStatusCode.OK && !serve.HasExited)
+        await Poll.UntilAsync(async () =>
         {
             try
             {
@@ -47,8 +47,8 @@ public sealed class CliProcessTests : IDisposable
                 // not listening yet
             }
 
-            await Task.Delay(100);
-        }
+            return status == HttpStatusCode.OK || serve.HasExited;
+        }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100));
 
         Assert.True(status == HttpStatusCode.OK, $"not ready: {status}\n{serve.Stderr}\n{serve.Stdout}");
 

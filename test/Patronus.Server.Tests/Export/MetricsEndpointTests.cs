@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Patronus.Server.Tests.TestSupport;
+using Patronus.TestSupport;
 
 namespace Patronus.Server.Tests.Export;
 

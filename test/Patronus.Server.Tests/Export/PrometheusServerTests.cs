@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Patronus.Server.Tests.TestSupport;
+using Patronus.TestSupport;
 using Xunit.Abstractions;
 
 namespace Patronus.Server.Tests.Export;
@@ -118,9 +119,9 @@ internal sealed class PrometheusProcess : IAsyncDisposable
     /// <summary>Polls /api/v1/targets until the target has been scraped successfully.</summary>
     public async Task<JsonElement> WaitForTargetUpAsync(TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
         var last = "(no answer)";
-        while (DateTime.UtcNow < deadline)
+        JsonElement target = default;
+        var up = await Poll.UntilAsync(async () =>
         {
             Assert.False(_process.HasExited, $"prometheus exited with {(_process.HasExited ? _process.ExitCode : 0)}");
             try
@@ -128,21 +129,17 @@ internal sealed class PrometheusProcess : IAsyncDisposable
                 var json = await _client.GetFromJsonAsync<JsonElement>("/api/v1/targets");
                 last = json.ToString();
                 var active = json.GetProperty("data").GetProperty("activeTargets");
-                if (active.GetArrayLength() > 0 && active[0].GetProperty("health").GetString() == "up")
-                {
-                    return active[0];
-                }
+                target = active.GetArrayLength() > 0 ? active[0] : default;
+                return target.ValueKind == JsonValueKind.Object && target.GetProperty("health").GetString() == "up";
             }
             catch (HttpRequestException)
             {
-                // Not listening yet.
+                return false; // not listening yet
             }
+        }, timeout, TimeSpan.FromMilliseconds(200));
 
-            await Task.Delay(200);
-        }
-
-        Assert.Fail($"prometheus did not scrape the target successfully within {timeout}: {last}");
-        return default;
+        Assert.True(up, $"prometheus did not scrape the target successfully within {timeout}: {last}");
+        return target;
     }
 
     public async Task<JsonElement> QueryAsync(string promql)

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Patronus.Server.Tests.TestSupport;
+using Patronus.TestSupport;
 
 namespace Patronus.Server.Tests.Observability;
 
@@ -361,13 +362,9 @@ public sealed partial class DeployConfigTests
 
     private static async Task PollAsync(Func<Task<bool>> condition, Func<string> failure, Process process)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!await condition())
-        {
-            Assert.False(process.HasExited, "exited: " + failure());
-            Assert.True(DateTime.UtcNow < deadline, failure());
-            await Task.Delay(100);
-        }
+        var met = await Poll.UntilAsync(async () => process.HasExited || await condition(), TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(100));
+        Assert.False(process.HasExited, "exited: " + failure());
+        Assert.True(met, failure());
     }
 
     private static string Locked(StringBuilder log)

@@ -8,6 +8,7 @@ using Microsoft.IdentityModel.Tokens;
 using Patronus.Persistence.Security;
 using Patronus.Server.Security;
 using Patronus.Server.Tests.TestSupport;
+using Patronus.TestSupport;
 
 namespace Patronus.Server.Tests.Security;
 

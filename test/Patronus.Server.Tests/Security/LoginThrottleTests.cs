@@ -1,17 +1,11 @@
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Patronus.Server.Security;
 
 namespace Patronus.Server.Tests.Security;
 
 public sealed class LoginThrottleTests
 {
-    private sealed class ManualTime(DateTimeOffset start) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = start;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     private static readonly AuthOptions s_options = new() { LoginFailuresPerUser = 5, LoginFailuresPerAddress = 20 };
 
     [Theory]
@@ -29,7 +23,7 @@ public sealed class LoginThrottleTests
     [Fact]
     public void Failures_PerUser_BlockGrowsThenSuccessClears()
     {
-        var time = new ManualTime(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
         var throttle = new LoginThrottle(Options.Create(s_options), time);
         for (var i = 0; i < 4; i++)
         {
@@ -41,7 +35,7 @@ public sealed class LoginThrottleTests
         Assert.Equal(TimeSpan.FromSeconds(1), throttle.RetryAfter("ALICE", "10.0.0.9")); // per user, any address, any case
         Assert.Null(throttle.RetryAfter("bob", "10.0.0.1"));
 
-        time.Now += TimeSpan.FromSeconds(1);
+        time.Advance(TimeSpan.FromSeconds(1));
         Assert.Null(throttle.RetryAfter("alice", "10.0.0.1"));
         throttle.Failed("alice", "10.0.0.1");
         Assert.Equal(TimeSpan.FromSeconds(2), throttle.RetryAfter("alice", "10.0.0.1"));
@@ -53,7 +47,7 @@ public sealed class LoginThrottleTests
     [Fact]
     public void Failures_PerAddress_BlockEveryUserFromThere_ForgottenAfterWindow()
     {
-        var time = new ManualTime(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
         var throttle = new LoginThrottle(Options.Create(s_options), time);
         for (var i = 0; i < 20; i++)
         {
@@ -63,7 +57,7 @@ public sealed class LoginThrottleTests
         Assert.Equal(TimeSpan.FromSeconds(1), throttle.RetryAfter("someone", "10.0.0.1"));
         Assert.Null(throttle.RetryAfter("someone", "10.0.0.2"));
 
-        time.Now += s_options.LoginFailureWindow + TimeSpan.FromSeconds(1);
+        time.Advance(s_options.LoginFailureWindow + TimeSpan.FromSeconds(1));
         throttle.Failed("user0", "10.0.0.1");
         Assert.Null(throttle.RetryAfter("someone", "10.0.0.1")); // the count started over
     }

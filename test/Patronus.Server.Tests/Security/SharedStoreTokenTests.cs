@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Patronus.Persistence.Tests;
 using Patronus.Server.Tests.TestSupport;
+using Patronus.TestSupport;
 
 namespace Patronus.Server.Tests.Security;
 
@@ -34,20 +35,13 @@ public sealed class SharedStoreTokenTests(PostgresFixture postgres)
             Assert.True(disable.IsSuccessStatusCode, await disable.Content.ReadAsStringAsync());
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        HttpStatusCode status;
-        do
+        var status = HttpStatusCode.OK;
+        await Poll.UntilAsync(async () =>
         {
             using var response = await onB.GetAsync("/api/v1/paths");
             status = response.StatusCode;
-            if (status == HttpStatusCode.Unauthorized)
-            {
-                break;
-            }
-
-            await Task.Delay(100);
-        }
-        while (DateTime.UtcNow < deadline);
+            return status == HttpStatusCode.Unauthorized;
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
 
         Assert.Equal(HttpStatusCode.Unauthorized, status);
     }

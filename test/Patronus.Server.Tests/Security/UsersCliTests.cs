@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Patronus.Server.Tests.Cli;
 using Patronus.Server.Tests.TestSupport;
+using Patronus.TestSupport;
 
 namespace Patronus.Server.Tests.Security;
 
@@ -89,11 +90,7 @@ public sealed class UsersCliTests : IDisposable
         listener.Stop();
         using var serve = PatronusProcess.Start("serve", "--data-dir", DataDir, "--urls", $"http://127.0.0.1:{port}");
 
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline && !serve.Stdout.Contains("users add", StringComparison.Ordinal) && !serve.HasExited)
-        {
-            await Task.Delay(100);
-        }
+        await Poll.UntilAsync(() => serve.Stdout.Contains("users add", StringComparison.Ordinal) || serve.HasExited, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100));
 
         Assert.Contains("patronus users add admin --role admin --password-stdin", serve.Stdout, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(DataDir, "jwt-signing.key")));

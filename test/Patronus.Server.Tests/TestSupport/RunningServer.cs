@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Patronus.Persistence.Security;
 using Patronus.Server.Hosting;
 using Patronus.Server.Security;
+using Patronus.TestSupport;
 
 namespace Patronus.Server.Tests.TestSupport;
 
@@ -111,19 +112,11 @@ public sealed class RunningServer : IAsyncDisposable
 
     private async Task WaitReadyAsync()
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
+        await Poll.AssertAsync(async () =>
         {
             using var response = await Client.GetAsync("/health/ready");
-            if (response.IsSuccessStatusCode)
-            {
-                return;
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.Fail("server not ready within 30 s");
+            return response.IsSuccessStatusCode;
+        }, TimeSpan.FromSeconds(30), "server ready");
     }
 
     public Task<HttpResponseMessage> PostJsonAsync(string url, string json) =>
@@ -142,20 +135,9 @@ public sealed class RunningServer : IAsyncDisposable
     /// <summary>Polls GET <paramref name="url"/> every 50 ms until <paramref name="condition"/> holds; fails with the last body after <paramref name="timeout"/>.</summary>
     public async Task<System.Text.Json.JsonElement> WaitForJsonAsync(string url, Func<System.Text.Json.JsonElement, bool> condition, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
         System.Text.Json.JsonElement last = default;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await GetJsonAsync(url);
-            if (condition(last))
-            {
-                return last;
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.Fail($"GET {url}: condition not met within {timeout}: {last}");
+        var met = await Poll.UntilAsync(async () => condition(last = await GetJsonAsync(url)), timeout, TimeSpan.FromMilliseconds(50));
+        Assert.True(met, $"GET {url}: condition not met within {timeout}: {last}");
         return last;
     }
 

@@ -1,6 +1,6 @@
+using Microsoft.Extensions.Time.Testing;
 using Patronus.Engine.Bfd;
 using Patronus.Engine.Bfd.Wire;
-using Patronus.Engine.Tests.Health;
 
 namespace Patronus.Engine.Tests.Bfd.Wire;
 
@@ -45,7 +45,7 @@ public class BfdFuzzTests
     [InlineData(BfdAuthType.MeticulousKeyedSha1)]
     public void Session_BitFlippedPackets_NeverThrow(BfdAuthType type)
     {
-        var time = new ManualTimerTimeProvider(DateTimeOffset.UnixEpoch);
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var authenticator = type == BfdAuthType.None ? null : BfdAuthenticator.Create(type, 1, "fuzz"u8);
         var settings = new BfdSessionSettings(300_000, 300_000, 3, Authenticator: authenticator);
         var peer = new BfdSessionState(settings, 0xB, time, new Random(1), time.GetTimestamp());

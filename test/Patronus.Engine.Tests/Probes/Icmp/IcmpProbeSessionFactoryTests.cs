@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Patronus.Engine.Probes;
 using Patronus.Engine.Probes.Icmp;
+using Patronus.TestSupport;
 
 namespace Patronus.Engine.Tests.Probes.Icmp;
 
@@ -161,7 +162,7 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
             await forger.SendToAsync(forged, new IPEndPoint(IPAddress.Loopback, 0));
         }
 
-        Assert.True(await PollAsync(() => _drops.Dropped("wrong_source") >= 1), "no wrong_source drop counted");
+        Assert.True(await Poll.UntilAsync(() => _drops.Dropped("wrong_source") >= 1, s_deadline), "no wrong_source drop counted");
         Assert.Single(replies.Replies);
     }
 
@@ -188,7 +189,7 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
             await forger.SendToAsync(buffer, new IPEndPoint(IPAddress.Loopback, 0));
         }
 
-        Assert.True(await PollAsync(() => _drops.Dropped("unmatched") >= 1 && _drops.Dropped("bad_checksum") >= 1), "drops not counted");
+        Assert.True(await Poll.UntilAsync(() => _drops.Dropped("unmatched") >= 1 && _drops.Dropped("bad_checksum") >= 1, s_deadline), "drops not counted");
         Assert.True(await session.SendAsync(43, CancellationToken.None));
         Assert.True(await replies.WaitForAsync(1, s_deadline));
         Assert.Equal(43u, Assert.Single(replies.Replies).Sequence);
@@ -403,22 +404,5 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
         {
             Assert.True(await session.SendAsync(first + (uint)i, CancellationToken.None));
         }
-    }
-
-    // Polls a condition against a deadline: Task.Yield between checks, no fixed sleeps.
-    private static async Task<bool> PollAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + s_deadline;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-
-            await Task.Yield();
-        }
-
-        return true;
     }
 }

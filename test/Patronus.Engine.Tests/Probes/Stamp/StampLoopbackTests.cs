@@ -2,9 +2,11 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 using Patronus.Engine.Probes;
 using Patronus.Engine.Probes.Stamp;
-using Patronus.Engine.Tests.TestSupport;
+using Patronus.TestSupport;
 
 namespace Patronus.Engine.Tests.Probes.Stamp;
 
@@ -28,12 +30,12 @@ public sealed class StampLoopbackTests : IDisposable
             Assert.True(await session.SendAsync(seq, CancellationToken.None));
         }
 
-        Assert.True(await Poll.UntilAsync(() => _replies.Count >= 20), $"only {_replies.Count} replies");
+        Assert.True(await Poll.UntilAsync(() => _replies.Count >= 20, s_timeout), $"only {_replies.Count} replies");
         Assert.Equal(Enumerable.Range(1, 20).Select(i => (uint)i), _replies.Select(r => r.Sequence).Order());
         Assert.All(_replies, r => Assert.InRange(r.RoundTrip, TimeSpan.FromTicks(1), TimeSpan.FromSeconds(1)));
         Assert.Equal(20, _metrics.Count("patronus.probe.sent", "stamp"));
         Assert.Equal(20, _metrics.Count("patronus.probe.replies", "stamp"));
-        Assert.True(await Poll.UntilAsync(() => _metrics.Count("patronus.reflector.reflected") == 20));
+        Assert.True(await Poll.UntilAsync(() => _metrics.Count("patronus.reflector.reflected") == 20, s_timeout));
     }
 
     [Fact]
@@ -44,7 +46,7 @@ public sealed class StampLoopbackTests : IDisposable
 
         Assert.True(await session.SendAsync(3, CancellationToken.None));
 
-        Assert.True(await Poll.UntilAsync(() => _replies.Count == 1));
+        Assert.True(await Poll.UntilAsync(() => _replies.Count == 1, s_timeout));
         Assert.Equal(3u, _replies.Single().Sequence);
     }
 
@@ -56,14 +58,14 @@ public sealed class StampLoopbackTests : IDisposable
 
         Assert.True(await session.SendAsync(4, CancellationToken.None));
 
-        Assert.True(await Poll.UntilAsync(() => _replies.Count == 1));
+        Assert.True(await Poll.UntilAsync(() => _replies.Count == 1, s_timeout));
     }
 
     [Fact]
     public async Task Reflector_ValidTestPacket_ReplyCopiesSenderFieldsTtlAndTimestamps()
     {
         var now = new DateTimeOffset(2030, 5, 6, 7, 8, 9, TimeSpan.Zero).AddTicks(1234567);
-        var clock = new ManualTimeProvider(now);
+        var clock = new FakeTimeProvider(now);
         await using var reflector = StampReflector.Start(new IPEndPoint(IPAddress.Loopback, 0), clock, _metrics.Metrics, NullLogger.Instance);
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { Ttl = 42 };
         client.Connect(reflector.LocalEndPoint);
@@ -106,10 +108,10 @@ public sealed class StampLoopbackTests : IDisposable
     [Fact]
     public async Task Reflector_Start_LogsTheReceiveBufferItGotAtInformation()
     {
-        var logger = new ListLogger<StampReflector>();
+        var logger = new FakeLogger<StampReflector>();
         await using var reflector = StampReflector.Start(new IPEndPoint(IPAddress.Loopback, 0), TimeProvider.System, _metrics.Metrics, logger);
 
-        var entry = Assert.Single(logger.Entries, e => e.Id.Id == 3206);
+        var entry = Assert.Single(logger.Collector.GetSnapshot(), e => e.Id.Id == 3206);
         Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Information, entry.Level);
         Assert.Contains(reflector.ReceiveBufferBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), entry.Message, StringComparison.Ordinal);
     }
@@ -133,7 +135,7 @@ public sealed class StampLoopbackTests : IDisposable
     [Fact]
     public async Task Reflector_MalformedDatagrams_DroppedCountedLoggedAndKeepsAnswering()
     {
-        var logger = new ListLogger<StampReflector>();
+        var logger = new FakeLogger<StampReflector>();
         await using var reflector = StampReflector.Start(new IPEndPoint(IPAddress.Loopback, 0), TimeProvider.System, _metrics.Metrics, logger);
         using var client = Connected(reflector.LocalEndPoint);
         var zeroMultiplier = new byte[44];
@@ -151,7 +153,7 @@ public sealed class StampLoopbackTests : IDisposable
         Assert.Equal(9u, packet.SenderSequence);
         Assert.Equal(2, _metrics.Dropped("reflector", "too_short"));
         Assert.Equal(1, _metrics.Dropped("reflector", "zero_multiplier"));
-        Assert.Equal(3, logger.Entries.Count(e => e.Id.Id == 3202 && e.Level == Microsoft.Extensions.Logging.LogLevel.Debug));
+        Assert.Equal(3, logger.Collector.GetSnapshot().Count(e => e.Id.Id == 3202 && e.Level == Microsoft.Extensions.Logging.LogLevel.Debug));
     }
 
     [Fact]
@@ -177,7 +179,7 @@ public sealed class StampLoopbackTests : IDisposable
         await fake.SendToAsync(zeroMultiplier, received.RemoteEndPoint);
         await fake.SendToAsync(good, received.RemoteEndPoint);
 
-        Assert.True(await Poll.UntilAsync(() => !_replies.IsEmpty));
+        Assert.True(await Poll.UntilAsync(() => !_replies.IsEmpty, s_timeout));
         Assert.Equal(5u, Assert.Single(_replies).Sequence);
         Assert.Equal(1, _metrics.Dropped("stamp", "unmatched"));
         Assert.Equal(1, _metrics.Dropped("stamp", "too_short"));
@@ -198,7 +200,7 @@ public sealed class StampLoopbackTests : IDisposable
         var received = await fake.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), cts.Token);
         StampSenderPacket.TryRead(buffer, out var probe);
         await fake.SendToAsync(Reply(1, probe, hold: TimeSpan.FromHours(1)), received.RemoteEndPoint);
-        Assert.True(await Poll.UntilAsync(() => _replies.Count == 1));
+        Assert.True(await Poll.UntilAsync(() => _replies.Count == 1, s_timeout));
 
         Assert.InRange(_replies.Single().RoundTrip, TimeSpan.FromTicks(1), TimeSpan.FromSeconds(1));
     }
@@ -216,7 +218,7 @@ public sealed class StampLoopbackTests : IDisposable
         await using var reflector = StartReflector(new IPEndPoint(IPAddress.Loopback, port));
         Assert.True(await session.SendAsync(2, CancellationToken.None));
 
-        Assert.True(await Poll.UntilAsync(() => !_replies.IsEmpty));
+        Assert.True(await Poll.UntilAsync(() => !_replies.IsEmpty, s_timeout));
         Assert.Equal(2u, Assert.Single(_replies).Sequence);
     }
 
@@ -267,7 +269,7 @@ public sealed class StampLoopbackTests : IDisposable
         Assert.True(created, failure);
         await using var owned = session!;
         Assert.True(await owned.SendAsync(11, CancellationToken.None));
-        Assert.True(await Poll.UntilAsync(() => !_replies.IsEmpty));
+        Assert.True(await Poll.UntilAsync(() => !_replies.IsEmpty, s_timeout));
     }
 
     [Fact]

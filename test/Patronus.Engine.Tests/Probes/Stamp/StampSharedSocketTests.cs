@@ -2,8 +2,10 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Patronus.Engine.Probes;
 using Patronus.Engine.Probes.Stamp;
+using Patronus.TestSupport;
 
 namespace Patronus.Engine.Tests.Probes.Stamp;
 
@@ -13,6 +15,7 @@ namespace Patronus.Engine.Tests.Probes.Stamp;
 /// </summary>
 public sealed class StampSharedSocketTests : IAsyncDisposable
 {
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(5);
     private static readonly IPAddress s_loopback2 = IPAddress.Parse("127.0.0.2");
 
     private readonly RecordedProbeMetrics _metrics = new();
@@ -54,7 +57,7 @@ public sealed class StampSharedSocketTests : IAsyncDisposable
             }
         }
 
-        Assert.True(await Poll.UntilAsync(() => replies.All(q => q.Count >= 5)), string.Join(", ", replies.Select(q => q.Count)));
+        Assert.True(await Poll.UntilAsync(() => replies.All(q => q.Count >= 5), s_timeout), string.Join(", ", replies.Select(q => q.Count)));
         for (var i = 0; i < sessions.Length; i++)
         {
             var first = (uint)(100 * (i + 1)) + 1;
@@ -88,7 +91,7 @@ public sealed class StampSharedSocketTests : IAsyncDisposable
             Assert.True(await b.SendAsync(seq, CancellationToken.None));
         }
 
-        Assert.True(await Poll.UntilAsync(() => first.Count >= 5 && second.Count >= 5), $"{first.Count}, {second.Count}");
+        Assert.True(await Poll.UntilAsync(() => first.Count >= 5 && second.Count >= 5, s_timeout), $"{first.Count}, {second.Count}");
         Assert.Equal([1u, 2u, 3u, 4u, 5u], first.Select(r => r.Sequence).Order());
         Assert.Equal([1u, 2u, 3u, 4u, 5u], second.Select(r => r.Sequence).Order());
 
@@ -115,11 +118,11 @@ public sealed class StampSharedSocketTests : IAsyncDisposable
         using var stranger = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         stranger.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         await stranger.SendToAsync(FakeStampReflector.Reply(probe), sender);
-        Assert.True(await Poll.UntilAsync(() => _metrics.Dropped("stamp", "wrong_source") == 1), "no wrong_source drop counted");
+        Assert.True(await Poll.UntilAsync(() => _metrics.Dropped("stamp", "wrong_source") == 1, s_timeout), "no wrong_source drop counted");
         Assert.Empty(replies);
 
         await fake.SendToAsync(FakeStampReflector.Reply(probe), sender);
-        Assert.True(await Poll.UntilAsync(() => !replies.IsEmpty));
+        Assert.True(await Poll.UntilAsync(() => !replies.IsEmpty, s_timeout));
         Assert.Equal(1u, Assert.Single(replies).Sequence);
     }
 
@@ -137,7 +140,7 @@ public sealed class StampSharedSocketTests : IAsyncDisposable
         await fake.SendToAsync(FakeStampReflector.Reply(first, StampSocket.MaxDatagram + 1), sender);
         await fake.SendToAsync(FakeStampReflector.Reply(second, StampSocket.MaxDatagram), sender);
 
-        Assert.True(await Poll.UntilAsync(() => !replies.IsEmpty));
+        Assert.True(await Poll.UntilAsync(() => !replies.IsEmpty, s_timeout));
         Assert.Equal(2u, Assert.Single(replies).Sequence);
         Assert.Equal(1, _metrics.Dropped("stamp", "too_long"));
     }
@@ -162,7 +165,7 @@ public sealed class StampSharedSocketTests : IAsyncDisposable
         await fake.SendToAsync(FakeStampReflector.Reply(probes[0]), sender);
         await fake.SendToAsync(FakeStampReflector.Reply(probes[1]), sender);
 
-        Assert.True(await Poll.UntilAsync(() => !replies.IsEmpty && _metrics.Dropped("stamp", "unmatched") == 1));
+        Assert.True(await Poll.UntilAsync(() => !replies.IsEmpty && _metrics.Dropped("stamp", "unmatched") == 1, s_timeout));
         Assert.Equal(2u, Assert.Single(replies).Sequence);
     }
 
@@ -181,7 +184,7 @@ public sealed class StampSharedSocketTests : IAsyncDisposable
         Assert.False(socket.IsClosed);
         Assert.Equal(1, _factory.OpenSocketCount);
         Assert.True(await b.SendAsync(7, CancellationToken.None));
-        Assert.True(await Poll.UntilAsync(() => !replies.IsEmpty));
+        Assert.True(await Poll.UntilAsync(() => !replies.IsEmpty, s_timeout));
 
         await b.DisposeAsync();
         Assert.True(socket.IsClosed);
@@ -193,7 +196,7 @@ public sealed class StampSharedSocketTests : IAsyncDisposable
         var c = Create(ProbeTargets.For(r1.LocalEndPoint), replies.Enqueue);
         Assert.NotSame(socket, c.Socket);
         Assert.True(await c.SendAsync(9, CancellationToken.None));
-        Assert.True(await Poll.UntilAsync(() => replies.Any(r => r.Sequence == 9)));
+        Assert.True(await Poll.UntilAsync(() => replies.Any(r => r.Sequence == 9), s_timeout));
     }
 
     [Fact]
@@ -214,7 +217,7 @@ public sealed class StampSharedSocketTests : IAsyncDisposable
         Assert.True(await fromOne.SendAsync(1, CancellationToken.None));
         Assert.True(await fromTwo.SendAsync(2, CancellationToken.None));
         Assert.True(await fromOneToOther.SendAsync(3, CancellationToken.None));
-        Assert.True(await Poll.UntilAsync(() => replies.Count >= 3));
+        Assert.True(await Poll.UntilAsync(() => replies.Count >= 3, s_timeout));
         Assert.Equal([1u, 2u, 3u], replies.Select(r => r.Sequence).Order());
     }
 
@@ -237,7 +240,7 @@ public sealed class StampSharedSocketTests : IAsyncDisposable
         Assert.True(await a.SendAsync(1, CancellationToken.None));
         Assert.True(await b.SendAsync(2, CancellationToken.None));
         Assert.True(await c.SendAsync(3, CancellationToken.None));
-        Assert.True(await Poll.UntilAsync(() => replies.Count >= 3));
+        Assert.True(await Poll.UntilAsync(() => replies.Count >= 3, s_timeout));
         Assert.Equal([1u, 2u, 3u], replies.Select(r => r.Sequence).Order());
     }
 
@@ -251,7 +254,7 @@ public sealed class StampSharedSocketTests : IAsyncDisposable
 
         Assert.Same(plain.Socket, mapped.Socket);
         Assert.True(await mapped.SendAsync(4, CancellationToken.None));
-        Assert.True(await Poll.UntilAsync(() => !replies.IsEmpty));
+        Assert.True(await Poll.UntilAsync(() => !replies.IsEmpty, s_timeout));
     }
 
     [Fact]
@@ -273,7 +276,7 @@ public sealed class StampSharedSocketTests : IAsyncDisposable
     [Fact]
     public async Task SendAsync_KernelRefusesTheSend_ReturnsFalseCountsItAndWarnsOnce()
     {
-        var logger = new ListLogger<StampProbeSessionFactory>();
+        var logger = new FakeLogger<StampProbeSessionFactory>();
         await using var factory = new StampProbeSessionFactory(TimeProvider.System, _metrics.Metrics, logger);
 
         // Linux refuses a datagram to the broadcast address without SO_BROADCAST (EACCES).
@@ -285,8 +288,8 @@ public sealed class StampSharedSocketTests : IAsyncDisposable
 
         Assert.Equal(2, _metrics.Count("patronus.probe.send_failed", "stamp"));
         Assert.Equal(0, _metrics.Count("patronus.probe.sent", "stamp"));
-        Assert.Single(logger.Entries, e => e.Id.Id == 3217 && e.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
-        Assert.Equal(2, logger.Entries.Count(e => e.Id.Id == 3211));
+        Assert.Single(logger.Collector.GetSnapshot(), e => e.Id.Id == 3217 && e.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+        Assert.Equal(2, logger.Collector.GetSnapshot().Count(e => e.Id.Id == 3211));
     }
 
     [Fact]

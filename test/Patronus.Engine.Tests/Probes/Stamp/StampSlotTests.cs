@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Patronus.Engine.Probes;
 using Patronus.Engine.Probes.Stamp;
+using Patronus.TestSupport;
 
 namespace Patronus.Engine.Tests.Probes.Stamp;
 
@@ -13,6 +15,7 @@ namespace Patronus.Engine.Tests.Probes.Stamp;
 /// </summary>
 public sealed class StampSlotTests : IAsyncDisposable
 {
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(5);
     private readonly RecordedProbeMetrics _metrics = new();
     private readonly List<IAsyncDisposable> _owned = [];
     private StampProbeSessionFactory _factory;
@@ -67,7 +70,7 @@ public sealed class StampSlotTests : IAsyncDisposable
             }
         }
 
-        Assert.True(await Poll.UntilAsync(() => replies.All(q => q.Count >= 3)), string.Join(", ", replies.Select(q => q.Count)));
+        Assert.True(await Poll.UntilAsync(() => replies.All(q => q.Count >= 3), s_timeout), string.Join(", ", replies.Select(q => q.Count)));
         Assert.All(replies, q =>
         {
             Assert.Equal([1u, 2u, 3u], q.Select(r => r.Sequence).Order());
@@ -81,7 +84,7 @@ public sealed class StampSlotTests : IAsyncDisposable
     [Fact]
     public async Task OnReply_TwoSessionsSameSequence_EachRttMeasuredFromItsOwnSend()
     {
-        var clock = new SteppedTimeProvider();
+        var clock = new FakeTimeProvider();
         await ReplaceFactoryAsync(clock);
         using var fake = FakeStampReflector.Open();
         var first = new ConcurrentQueue<ProbeReply>();
@@ -99,9 +102,13 @@ public sealed class StampSlotTests : IAsyncDisposable
         await fake.SendToAsync(FakeStampReflector.Reply(probeB), sender);
         await fake.SendToAsync(FakeStampReflector.Reply(probeA), sender);
 
-        Assert.True(await Poll.UntilAsync(() => !first.IsEmpty && !second.IsEmpty));
-        Assert.Equal(new ProbeReply(7, TimeSpan.FromMilliseconds(30)), Assert.Single(first));
-        Assert.Equal(new ProbeReply(7, TimeSpan.FromMilliseconds(20)), Assert.Single(second));
+        Assert.True(await Poll.UntilAsync(() => !first.IsEmpty && !second.IsEmpty, s_timeout));
+        // The fake clock's timestamps are ticks since year 1 (about 6e17), which the socket's
+        // conversion through a double carries to 128 ticks (13 µs): far below the 10 ms between the sends.
+        var (fromA, fromB) = (Assert.Single(first), Assert.Single(second));
+        Assert.Equal((7u, 7u), (fromA.Sequence, fromB.Sequence));
+        Assert.Equal(30, fromA.RoundTrip.TotalMilliseconds, tolerance: 0.02);
+        Assert.Equal(20, fromB.RoundTrip.TotalMilliseconds, tolerance: 0.02);
     }
 
     [Fact]
@@ -128,7 +135,7 @@ public sealed class StampSlotTests : IAsyncDisposable
             await fake.SendToAsync(FakeStampReflector.Reply(probeB), sender);
         }
 
-        Assert.True(await Poll.UntilAsync(() => first.Count >= sequences.Length && second.Count >= sequences.Length), $"{first.Count}, {second.Count}");
+        Assert.True(await Poll.UntilAsync(() => first.Count >= sequences.Length && second.Count >= sequences.Length, s_timeout), $"{first.Count}, {second.Count}");
         Assert.Equal(sequences, first.Select(r => r.Sequence).Order());
         Assert.Equal(sequences, second.Select(r => r.Sequence).Order());
         Assert.Equal(0, _metrics.Dropped("stamp", "unmatched"));
@@ -146,7 +153,7 @@ public sealed class StampSlotTests : IAsyncDisposable
 
         // The peer's only session holds slot 0: slot 5 is nobody's.
         await fake.SendToAsync(FakeStampReflector.Reply(probe, senderSequence: StampSlotTable.ToWire(5, 1)), sender);
-        Assert.True(await Poll.UntilAsync(() => _metrics.Dropped("stamp", "wrong_slot") == 1), "no wrong_slot drop counted");
+        Assert.True(await Poll.UntilAsync(() => _metrics.Dropped("stamp", "wrong_slot") == 1, s_timeout), "no wrong_slot drop counted");
 
         // With a second session the peer's sessions are in a table: slot 9 is still nobody's, and
         // a reply naming b's slot reaches b, which never sent sequence 1.
@@ -158,7 +165,7 @@ public sealed class StampSlotTests : IAsyncDisposable
         await fake.SendToAsync(FakeStampReflector.Reply(probe), sender);
 
         // Datagrams of one socket are handled in order: once a has its reply, the others are counted.
-        Assert.True(await Poll.UntilAsync(() => !first.IsEmpty));
+        Assert.True(await Poll.UntilAsync(() => !first.IsEmpty, s_timeout));
         Assert.Equal(1u, Assert.Single(first).Sequence);
         Assert.Empty(second);
         Assert.Equal(2, _metrics.Dropped("stamp", "wrong_slot"));
@@ -193,7 +200,7 @@ public sealed class StampSlotTests : IAsyncDisposable
         // The highest slot and the second socket's slot 0 send the same sequence; each gets its own reply.
         Assert.True(await last.SendAsync(11, CancellationToken.None));
         Assert.True(await beyond.SendAsync(11, CancellationToken.None));
-        Assert.True(await Poll.UntilAsync(() => !lastSlot.IsEmpty && !overflow.IsEmpty));
+        Assert.True(await Poll.UntilAsync(() => !lastSlot.IsEmpty && !overflow.IsEmpty, s_timeout));
         Assert.Equal(11u, Assert.Single(lastSlot).Sequence);
         Assert.Equal(11u, Assert.Single(overflow).Sequence);
         Assert.Equal(0, _metrics.Dropped("stamp", "wrong_slot"));
@@ -215,7 +222,7 @@ public sealed class StampSlotTests : IAsyncDisposable
         Assert.Equal(1, _factory.OpenSocketCount);
 
         Assert.True(await next.SendAsync(5, CancellationToken.None));
-        Assert.True(await Poll.UntilAsync(() => !replies.IsEmpty));
+        Assert.True(await Poll.UntilAsync(() => !replies.IsEmpty, s_timeout));
         Assert.Equal(5u, Assert.Single(replies).Sequence);
 
         // Full again: the next session to the reflector needs a second socket.
@@ -247,7 +254,7 @@ public sealed class StampSlotTests : IAsyncDisposable
         Assert.True(await a.SendAsync(1, CancellationToken.None));
         Assert.True(await d.SendAsync(1, CancellationToken.None));
         Assert.False(await b.SendAsync(1, CancellationToken.None));
-        Assert.True(await Poll.UntilAsync(() => !replies[0].IsEmpty && !replies[3].IsEmpty));
+        Assert.True(await Poll.UntilAsync(() => !replies[0].IsEmpty && !replies[3].IsEmpty, s_timeout));
         Assert.Equal(1u, Assert.Single(replies[0]).Sequence);
         Assert.Equal(1u, Assert.Single(replies[3]).Sequence);
         Assert.Empty(replies[1]);

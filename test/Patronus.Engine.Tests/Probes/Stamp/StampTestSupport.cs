@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 using Patronus.Engine.Probes;
 using Patronus.Engine.Probes.Stamp;
 
@@ -84,42 +83,6 @@ internal sealed class RecordedProbeMetrics : IDisposable
     }
 }
 
-/// <summary>Keeps every log entry (all levels) for assertions.</summary>
-internal sealed class ListLogger<T> : ILogger<T>
-{
-    private readonly ConcurrentQueue<(LogLevel Level, EventId Id, string Message)> _entries = new();
-
-    public IReadOnlyCollection<(LogLevel Level, EventId Id, string Message)> Entries => _entries;
-
-    public IDisposable? BeginScope<TState>(TState state)
-        where TState : notnull => null;
-
-    public bool IsEnabled(LogLevel logLevel) => true;
-
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        _entries.Enqueue((logLevel, eventId, formatter(state, exception)));
-}
-
-internal static class Poll
-{
-    /// <summary>Waits until <paramref name="condition"/> holds or the deadline passes (no fixed sleeps: short yields).</summary>
-    public static async Task<bool> UntilAsync(Func<bool> condition, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(5));
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(5);
-        }
-
-        return true;
-    }
-}
-
 internal static class ProbeTargets
 {
     public static Patronus.Engine.Probes.ProbeTarget For(System.Net.IPEndPoint remote, System.Net.IPAddress? source = null, string? device = null) =>
@@ -161,16 +124,4 @@ internal static class FakeStampReflector
             .TryWrite(bytes, out _);
         return bytes;
     }
-}
-
-/// <summary>A monotonic clock that only moves when the test moves it (wall clock and timers are the system's).</summary>
-internal sealed class SteppedTimeProvider : TimeProvider
-{
-    private long _timestamp = 1_000_000;
-
-    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-    public override long GetTimestamp() => Interlocked.Read(ref _timestamp);
-
-    public void Advance(TimeSpan by) => Interlocked.Add(ref _timestamp, by.Ticks);
 }

@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Text;
 using Patronus.Prometheus;
-using Patronus.Server.Tests.TestSupport;
+using Patronus.TestSupport;
 
-namespace Patronus.Server.Tests.Export;
+namespace Patronus.Prometheus.Tests;
 
 public sealed class PrometheusTextWriterTests
 {

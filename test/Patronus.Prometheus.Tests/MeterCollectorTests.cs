@@ -2,9 +2,9 @@ using System.Buffers;
 using System.Diagnostics.Metrics;
 using System.Text;
 using Patronus.Prometheus;
-using Patronus.Server.Tests.TestSupport;
+using Patronus.TestSupport;
 
-namespace Patronus.Server.Tests.Export;
+namespace Patronus.Prometheus.Tests;
 
 public sealed class MeterCollectorTests : IDisposable
 {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Patronus.Server.Tests.TestSupport;
+namespace Patronus.TestSupport;
 
 /// <summary>One parsed sample line of a scrape.</summary>
 public sealed record PromSample(string Name, IReadOnlyList<KeyValuePair<string, string>> Labels, double Value)
@@ -65,7 +65,7 @@ public static class PrometheusText
             {
                 var eq = line.IndexOf('=', i);
                 var key = line[i..eq];
-                Assert.Equal('"', line[eq + 1]);
+                Expect('"', line, eq + 1);
                 i = eq + 2;
                 var value = new StringBuilder();
                 while (line[i] != '"')
@@ -100,7 +100,7 @@ public static class PrometheusText
             i++;
         }
 
-        Assert.Equal(' ', line[i]);
+        Expect(' ', line, i);
         var valueText = line[(i + 1)..];
         var number = valueText switch
         {
@@ -110,6 +110,14 @@ public static class PrometheusText
             _ => double.Parse(valueText, NumberStyles.Float, CultureInfo.InvariantCulture),
         };
         return new PromSample(name, labels, number);
+    }
+
+    private static void Expect(char expected, string line, int at)
+    {
+        if (at >= line.Length || line[at] != expected)
+        {
+            throw new FormatException($"expected '{expected}' at {at} in {line}");
+        }
     }
 
     /// <summary>Series that appear more than once.</summary>
