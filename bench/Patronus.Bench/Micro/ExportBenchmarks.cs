@@ -53,7 +53,7 @@ public class ExportBenchmarks
 
         _policies = Enumerable.Range(1, Policies).Select(i => new FailoverPolicy(i, $"policy-{i}", ids[i], [ids[i + 1]], 50, 80, TimeSpan.FromSeconds(60), true,
             [System.Net.IPNetwork.Parse($"10.{i}.0.0/16")], ItemSource.Api)).ToList();
-        _statuses = _policies.ToDictionary(p => p.Id, p => new FailoverPolicyStatus(p.Id, p.Name, p.PrimaryPathId, true, FailoverPolicyState.Initial(p), null));
+        _statuses = _policies.ToDictionary(p => p.Id, p => new FailoverPolicyStatus(p.Id, p.Name, p.PrimaryPathId, true, FailoverPolicyState.Initial(p), null, null, null));
         _events = Enumerable.Range(1, 100).Select(i => new FailoverEventRecord(
             new FailoverEvent(i % Policies + 1, FailoverEventType.FailoverTriggered, ids[i], ids[i + 1], "score 12 < 50", now), null, i)).ToList();
 

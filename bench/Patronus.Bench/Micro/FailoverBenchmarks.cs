@@ -1,6 +1,7 @@
 using System.Net;
 using BenchmarkDotNet.Attributes;
 using Patronus.Engine.Failover;
+using Patronus.Engine.Loops;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Routing;
 
@@ -14,7 +15,7 @@ namespace Patronus.Bench.Micro;
 public class FailoverBenchmarks
 {
     private const int Routes = 10_000;
-    private static readonly DateTimeOffset s_now = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+    private static readonly LoopTime s_now = new(TimeSpan.FromHours(1), new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
 
     private readonly FailoverPolicy _policy = new(1, "bench", "p1", ["p2", "p3"], 50, 80, TimeSpan.FromSeconds(60), true, [IPNetwork.Parse("10.99.0.0/16")], ItemSource.Api);
     private readonly RouteTableHolder _holder = new();

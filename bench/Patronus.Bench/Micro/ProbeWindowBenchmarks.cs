@@ -11,7 +11,7 @@ public class ProbeWindowBenchmarks
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromMilliseconds(100);
     private readonly ProbeWindow _window = new(TimeSpan.FromSeconds(30), 30);
-    private DateTimeOffset _now = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private TimeSpan _now;
     private uint _sequence;
 
     [GlobalSetup]
@@ -26,7 +26,7 @@ public class ProbeWindowBenchmarks
     [Benchmark]
     public WindowMeasurement? SentAnsweredMeasure()
     {
-        _now = _now.AddSeconds(1);
+        _now += TimeSpan.FromSeconds(1);
         var sequence = ++_sequence;
         _window.Sent(sequence, _now);
         _window.Answered(sequence, TimeSpan.FromTicks(1_000 + (sequence % 7 * 100)));

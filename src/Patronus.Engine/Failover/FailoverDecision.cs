@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Text;
+using Patronus.Engine.Loops;
 
 namespace Patronus.Engine.Failover;
 
 /// <summary>
 /// The failover decision for one policy as a pure function of its state, the paths' health and the
-/// time. It reads no clock and keeps nothing: the failover loop owns the state, calls
+/// time. It reads no clock and keeps nothing (times are compared on the monotonic
+/// <see cref="LoopTime.Elapsed"/>; <see cref="LoopTime.Wall"/> only stamps the event): the failover loop owns the state, calls
 /// <see cref="Decide"/> on every health change and at <see cref="FailoverOutcome.WakeAt"/>, applies
 /// routes for a changed active path, and records the event.
 /// <para>
@@ -34,13 +36,13 @@ public static class FailoverDecision
     /// <param name="policy">The policy.</param>
     /// <param name="state">The policy's current state (see <see cref="FailoverPolicyState.Initial"/>).</param>
     /// <param name="paths">What is known about the paths, by path id. A path missing here counts as not measured.</param>
-    /// <param name="now">The time of the evaluation.</param>
+    /// <param name="now">The time of the evaluation, on both clocks.</param>
     /// <param name="dampening">Flap dampening settings.</param>
     public static FailoverOutcome Decide(
         FailoverPolicy policy,
         FailoverPolicyState state,
         IReadOnlyDictionary<string, FailoverPathInput> paths,
-        DateTimeOffset now,
+        LoopTime now,
         FailoverDampening dampening)
     {
         ArgumentNullException.ThrowIfNull(policy);
@@ -64,8 +66,8 @@ public static class FailoverDecision
             return new(state, null, null);
         }
 
-        var switches = Prune(state.RecentSwitches ?? [], now, dampening.Window);
-        var heldUntil = state.HeldUntil is { } held && now < held ? held : (DateTimeOffset?)null;
+        var switches = Prune(state.RecentSwitches ?? [], now.Elapsed, dampening.Window);
+        var heldUntil = state.HeldUntil is { } held && now.Elapsed < held ? held : (TimeSpan?)null;
         var current = state with { RecentSwitches = switches, HeldUntil = heldUntil };
 
         var outcome = !IsAcceptable(active.Value, policy.FailoverThreshold)
@@ -90,7 +92,7 @@ public static class FailoverDecision
         FailoverPolicyState current,
         IReadOnlyDictionary<string, FailoverPathInput> paths,
         FailoverPathInput active,
-        DateTimeOffset now)
+        LoopTime now)
     {
         var activeId = current.ActivePathId;
         var cause = Unacceptable(activeId, active, policy.FailoverThreshold);
@@ -108,13 +110,13 @@ public static class FailoverDecision
         }
 
         var onPrimary = string.Equals(activeId, policy.PrimaryPathId, StringComparison.Ordinal);
-        var primaryHealthySince = onPrimary ? null : TrackPrimary(policy, current.PrimaryHealthySince, Find(paths, policy.PrimaryPathId), now);
+        var primaryHealthySince = onPrimary ? null : TrackPrimary(policy, current.PrimaryHealthySince, Find(paths, policy.PrimaryPathId), now.Elapsed);
         if (best is null)
         {
             var failed = current with { PrimaryHealthySince = primaryHealthySince, FailureReported = true };
             var failedEvent = current.FailureReported
                 ? null
-                : new FailoverEvent(policy.Id, FailoverEventType.FailoverFailed, activeId, null, NoCandidateReason(policy, paths, cause, candidates), now);
+                : new FailoverEvent(policy.Id, FailoverEventType.FailoverFailed, activeId, null, NoCandidateReason(policy, paths, cause, candidates), now.Wall);
             return new(failed, failedEvent, null);
         }
 
@@ -123,14 +125,14 @@ public static class FailoverDecision
         {
             ActivePathId = best,
             PrimaryHealthySince = toPrimary ? null : primaryHealthySince,
-            RecentSwitches = Append(current.RecentSwitches, now),
+            RecentSwitches = Append(current.RecentSwitches, now.Elapsed),
             FailureReported = false,
         };
         var reason = toPrimary
             ? string.Create(CultureInfo.InvariantCulture, $"{cause}; moved to primary {best} (score {bestScore}), the best acceptable path, before its failback delay")
             : string.Create(CultureInfo.InvariantCulture, $"{cause}; switched to {best} (score {bestScore})");
         var wakeAt = toPrimary ? null : FailbackDue(policy, next);
-        return new(next, new FailoverEvent(policy.Id, FailoverEventType.FailoverTriggered, activeId, best, reason, now), wakeAt);
+        return new(next, new FailoverEvent(policy.Id, FailoverEventType.FailoverTriggered, activeId, best, reason, now.Wall), wakeAt);
     }
 
     /// <summary>
@@ -142,19 +144,19 @@ public static class FailoverDecision
         FailoverPolicy policy,
         FailoverPolicyState current,
         IReadOnlyDictionary<string, FailoverPathInput> paths,
-        DateTimeOffset now,
+        LoopTime now,
         FailoverDampening dampening)
     {
         var primaryId = policy.PrimaryPathId;
         var primary = Find(paths, primaryId);
-        current = current with { PrimaryHealthySince = TrackPrimary(policy, current.PrimaryHealthySince, primary, now) };
+        current = current with { PrimaryHealthySince = TrackPrimary(policy, current.PrimaryHealthySince, primary, now.Elapsed) };
         if (primary is not { } p || current.PrimaryHealthySince is not { } since || FailbackDue(policy, current) is not { } due)
         {
             return new(current, null, null);
         }
 
         // Not yet due, or due but suspended by an earlier dampening (the due time includes the hold).
-        if (now < due)
+        if (now.Elapsed < due)
         {
             return new(current, null, due);
         }
@@ -162,42 +164,42 @@ public static class FailoverDecision
         var count = current.RecentSwitches.Count + 1;
         if (dampening.HoldTime > TimeSpan.Zero && count > dampening.MaxSwitches)
         {
-            var until = Add(now, dampening.HoldTime);
+            var until = LoopTime.Add(now.Elapsed, dampening.HoldTime);
             var reason = string.Create(
                 CultureInfo.InvariantCulture,
                 $"failback to primary {primaryId} held for {dampening.HoldTime.TotalSeconds} s: it would be switch {count} within {dampening.Window.TotalSeconds} s (at most {dampening.MaxSwitches})");
-            var dampened = new FailoverEvent(policy.Id, FailoverEventType.FlapDampened, current.ActivePathId, primaryId, reason, now);
+            var dampened = new FailoverEvent(policy.Id, FailoverEventType.FlapDampened, current.ActivePathId, primaryId, reason, now.Wall);
             return new(current with { HeldUntil = until }, dampened, until);
         }
 
         var completed = string.Create(
             CultureInfo.InvariantCulture,
-            $"primary {primaryId} score {p.Score} ≥ failback threshold {policy.FailbackThreshold} for {(now - since).TotalSeconds} s");
+            $"primary {primaryId} score {p.Score} ≥ failback threshold {policy.FailbackThreshold} for {LoopTime.Between(since, now.Elapsed).TotalSeconds} s");
         var next = current with
         {
             ActivePathId = primaryId,
             PrimaryHealthySince = null,
-            RecentSwitches = Append(current.RecentSwitches, now),
+            RecentSwitches = Append(current.RecentSwitches, now.Elapsed),
         };
-        return new(next, new FailoverEvent(policy.Id, FailoverEventType.FailbackCompleted, current.ActivePathId, primaryId, completed, now), null);
+        return new(next, new FailoverEvent(policy.Id, FailoverEventType.FailbackCompleted, current.ActivePathId, primaryId, completed, now.Wall), null);
     }
 
     /// <summary>Since when the primary has been failback-healthy: kept while it is, set to <paramref name="now"/> when it becomes so, null on any dip.</summary>
-    private static DateTimeOffset? TrackPrimary(FailoverPolicy policy, DateTimeOffset? since, FailoverPathInput? primary, DateTimeOffset now) =>
+    private static TimeSpan? TrackPrimary(FailoverPolicy policy, TimeSpan? since, FailoverPathInput? primary, TimeSpan now) =>
         primary is { } p && IsFailbackHealthy(p, policy) ? since ?? now : null;
 
     /// <summary>
     /// When the failback may happen: the primary healthy since + the failback delay (negative counts
     /// as zero), or the end of a flap hold if later; null when the primary is not failback-healthy.
     /// </summary>
-    private static DateTimeOffset? FailbackDue(FailoverPolicy policy, FailoverPolicyState state)
+    private static TimeSpan? FailbackDue(FailoverPolicy policy, FailoverPolicyState state)
     {
         if (state.PrimaryHealthySince is not { } since)
         {
             return null;
         }
 
-        var due = Add(since, policy.FailbackDelay < TimeSpan.Zero ? TimeSpan.Zero : policy.FailbackDelay);
+        var due = LoopTime.Add(since, policy.FailbackDelay < TimeSpan.Zero ? TimeSpan.Zero : policy.FailbackDelay);
         return state.HeldUntil is { } held && held > due ? held : due;
     }
 
@@ -263,7 +265,7 @@ public static class FailoverDecision
     }
 
     /// <summary>The switches still within the window: those at most <paramref name="window"/> old. The same list when none aged out.</summary>
-    private static IReadOnlyList<DateTimeOffset> Prune(IReadOnlyList<DateTimeOffset> switches, DateTimeOffset now, TimeSpan window)
+    private static IReadOnlyList<TimeSpan> Prune(IReadOnlyList<TimeSpan> switches, TimeSpan now, TimeSpan window)
     {
         var kept = 0;
         foreach (var at in switches)
@@ -276,7 +278,7 @@ public static class FailoverDecision
             return switches;
         }
 
-        var result = new DateTimeOffset[kept];
+        var result = new TimeSpan[kept];
         var i = 0;
         foreach (var at in switches)
         {
@@ -289,14 +291,13 @@ public static class FailoverDecision
         return result;
     }
 
-    // A zero or negative window holds nothing; a switch from the future (the clock stepped back)
-    // counts until the window has passed over it.
-    private static bool InWindow(DateTimeOffset at, DateTimeOffset now, TimeSpan window) =>
-        window > TimeSpan.Zero && now - at <= window;
+    // A zero or negative window holds nothing. Times are monotonic: a switch is never from the future.
+    private static bool InWindow(TimeSpan at, TimeSpan now, TimeSpan window) =>
+        window > TimeSpan.Zero && now <= LoopTime.Add(at, window);
 
-    private static DateTimeOffset[] Append(IReadOnlyList<DateTimeOffset> switches, DateTimeOffset now)
+    private static TimeSpan[] Append(IReadOnlyList<TimeSpan> switches, TimeSpan now)
     {
-        var result = new DateTimeOffset[switches.Count + 1];
+        var result = new TimeSpan[switches.Count + 1];
         for (var i = 0; i < switches.Count; i++)
         {
             result[i] = switches[i];
@@ -304,24 +305,5 @@ public static class FailoverDecision
 
         result[^1] = now;
         return result;
-    }
-
-    /// <summary><paramref name="at"/> + <paramref name="span"/>, clamped to the range of <see cref="DateTimeOffset"/> instead of throwing.</summary>
-    private static DateTimeOffset Add(DateTimeOffset at, TimeSpan span)
-    {
-        // Both the clock time and the UTC time must stay in range; Int128 cannot overflow here.
-        var clock = (Int128)at.Ticks + span.Ticks;
-        var utc = clock - at.Offset.Ticks;
-        if (clock > DateTime.MaxValue.Ticks || utc > DateTime.MaxValue.Ticks)
-        {
-            return DateTimeOffset.MaxValue;
-        }
-
-        if (clock < 0 || utc < 0)
-        {
-            return DateTimeOffset.MinValue;
-        }
-
-        return new DateTimeOffset((long)clock, at.Offset);
     }
 }

@@ -1,8 +1,13 @@
+using Patronus.Engine.Loops;
+
 namespace Patronus.Engine.Failover;
 
 /// <summary>
 /// Per-policy state owned by the failover loop. Immutable: <see cref="FailoverDecision.Decide"/>
-/// returns a new one (or the same instance when nothing changed).
+/// returns a new one (or the same instance when nothing changed). Every time in it is an instant of
+/// the loop's monotonic clock (<see cref="LoopTime.Elapsed"/>), so a step of the wall clock neither
+/// brings a failback forward nor holds one back; <see cref="FailoverPolicyStatus"/> shows them on
+/// the wall clock.
 /// </summary>
 /// <param name="ActivePathId">The path the policy's prefixes currently use.</param>
 /// <param name="PrimaryHealthySince">
@@ -17,9 +22,9 @@ namespace Patronus.Engine.Failover;
 /// </param>
 public sealed record FailoverPolicyState(
     string ActivePathId,
-    DateTimeOffset? PrimaryHealthySince,
-    IReadOnlyList<DateTimeOffset> RecentSwitches,
-    DateTimeOffset? HeldUntil,
+    TimeSpan? PrimaryHealthySince,
+    IReadOnlyList<TimeSpan> RecentSwitches,
+    TimeSpan? HeldUntil,
     bool FailureReported)
 {
     /// <summary>The state of a policy that has just been loaded or enabled: on the primary, nothing recorded.</summary>

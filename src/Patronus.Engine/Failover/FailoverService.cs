@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Patronus.Engine.Bfd;
 using Patronus.Engine.Bfd.Wire;
 using Patronus.Engine.Health;
+using Patronus.Engine.Loops;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Routing;
 using Patronus.Engine.Routing.Kernel;
@@ -22,6 +23,8 @@ namespace Patronus.Engine.Failover;
 /// decisions ask for (failback due, dampening hold over, route retry); it decides each policy with
 /// <see cref="FailoverDecision"/>, publishes the route table (an immutable snapshot swapped at
 /// once) and brings the kernel's routes in line, and hands events to the recorder. Nothing polls.
+/// Failback delays, dampening and route retries run on monotonic time (<see cref="LoopTime"/>);
+/// the wall clock only stamps events and the times the API shows.
 /// </summary>
 public sealed partial class FailoverService : BackgroundService, Loops.IEngineLoop
 {
@@ -33,6 +36,7 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
     private readonly FailoverMetrics _metrics;
     private readonly FailoverOptions _options;
     private readonly TimeProvider _time;
+    private readonly LoopClock _clock;
     private readonly ILogger<FailoverService> _logger;
     private readonly KernelRouteApplier? _kernel;
     private readonly Dictionary<long, PolicyRuntime> _states = [];
@@ -40,7 +44,7 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
     private Channel<FailoverEvent>[] _subscribers = [];
     private ImmutableDictionary<long, FailoverPolicyStatus> _status = ImmutableDictionary<long, FailoverPolicyStatus>.Empty;
     private IReadOnlyDictionary<IPNetwork, RouteEntry> _installed = ImmutableDictionary<IPNetwork, RouteEntry>.Empty;
-    private DateTimeOffset? _routeRetryAt;
+    private TimeSpan? _routeRetryAt;
     private bool _routesDirty = true;
     private bool _kernelPending;
     private long _lastTick;
@@ -57,6 +61,7 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
         _metrics = metrics;
         _options = options.Value;
         _time = time;
+        _clock = new LoopClock(time);
         _logger = logger;
         _bfd = bfd;
         _kernel = kernel;
@@ -116,17 +121,16 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
         var bfd = _bfd?.Subscribe();
         var policiesChanged = _policies.Changed;
         var topologyChanged = _topology.Changed;
-        SyncPolicies(_time.GetUtcNow());
+        SyncPolicies(_clock.Now);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var now = _time.GetUtcNow();
                 if (policiesChanged.IsCompleted || topologyChanged.IsCompleted)
                 {
                     policiesChanged = _policies.Changed;
                     topologyChanged = _topology.Changed;
-                    SyncPolicies(now);
+                    SyncPolicies(_clock.Now);
                 }
 
                 // Coalesce: everything queued is one evaluation.
@@ -138,9 +142,9 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
                 {
                 }
 
-                var wake = Evaluate(now);
+                var wake = Evaluate();
                 // Without a timer due, wake at the heartbeat anyway: readiness reads LastTick.
-                var wait = wake is { } at && at - now < Loops.IEngineLoop.Heartbeat ? at - now : Loops.IEngineLoop.Heartbeat;
+                var wait = wake is { } w && w < Loops.IEngineLoop.Heartbeat ? w : Loops.IEngineLoop.Heartbeat;
                 if (wait <= TimeSpan.Zero)
                 {
                     continue;
@@ -176,12 +180,13 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
         }
     }
 
-    /// <summary>One evaluation of every policy at <paramref name="now"/>; returns when to wake next without new input. Tests drive the service through it.</summary>
-    internal DateTimeOffset? Evaluate(DateTimeOffset now)
+    /// <summary>One evaluation of every policy now; returns how long to sleep without new input (null: no timer due). Tests drive the service through it.</summary>
+    internal TimeSpan? Evaluate()
     {
         Volatile.Write(ref _lastTick, _time.GetTimestamp());
+        var now = _clock.Now;
         var inputs = Inputs();
-        DateTimeOffset? wake = null;
+        TimeSpan? wake = null;
         foreach (var runtime in _states.Values)
         {
             var started = _time.GetTimestamp();
@@ -192,7 +197,7 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
                 Emit(e, runtime.Policy, inputs);
                 if (e.Type is FailoverEventType.FailoverTriggered or FailoverEventType.FailbackCompleted)
                 {
-                    runtime.LastSwitch = now;
+                    runtime.LastSwitch = now.Wall;
                 }
             }
 
@@ -201,16 +206,16 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
             wake = Min(wake, outcome.WakeAt);
         }
 
-        PublishStatus();
+        PublishStatus(now);
         wake = Min(wake, ApplyRoutes(now));
-        return wake;
+        return wake is { } at ? LoopTime.Between(now.Elapsed, at) : null;
     }
 
     /// <summary>Tests: bring the policy states in line with the current policies now.</summary>
-    internal void SyncPoliciesForTest(DateTimeOffset now) => SyncPolicies(now);
+    internal void SyncPoliciesForTest() => SyncPolicies(_clock.Now);
 
     /// <summary>Follows the policies: new ones start on their primary, removed ones go, changed ones keep their state when their paths are the same.</summary>
-    private void SyncPolicies(DateTimeOffset now)
+    private void SyncPolicies(LoopTime now)
     {
         var current = _policies.Current.ToDictionary(p => p.Id);
         foreach (var id in _states.Keys.Where(id => !current.ContainsKey(id)).ToList())
@@ -238,7 +243,7 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
             {
                 Emit(new FailoverEvent(policy.Id, policy.Enabled ? FailoverEventType.PolicyEnabled : FailoverEventType.PolicyDisabled,
                     runtime.State.ActivePathId, policy.Enabled ? null : policy.PrimaryPathId,
-                    policy.Enabled ? "enabled: decisions resume" : $"disabled: prefixes go to the primary {policy.PrimaryPathId}", now), policy, Inputs());
+                    policy.Enabled ? "enabled: decisions resume" : $"disabled: prefixes go to the primary {policy.PrimaryPathId}", now.Wall), policy, Inputs());
             }
         }
 
@@ -286,12 +291,13 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
         }
     }
 
-    private void PublishStatus()
+    private void PublishStatus(LoopTime now)
     {
         var builder = ImmutableDictionary.CreateBuilder<long, FailoverPolicyStatus>();
         foreach (var (id, r) in _states)
         {
-            builder[id] = new FailoverPolicyStatus(id, r.Policy.Name, r.State.ActivePathId, r.Policy.Enabled, r.State, r.LastSwitch);
+            builder[id] = new FailoverPolicyStatus(id, r.Policy.Name, r.State.ActivePathId, r.Policy.Enabled, r.State, r.LastSwitch,
+                now.WallOf(r.State.PrimaryHealthySince), now.WallOf(r.State.HeldUntil));
         }
 
         Volatile.Write(ref _status, builder.ToImmutable());
@@ -301,7 +307,7 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
     /// Publishes the route table the active paths imply (only when an active path, a policy or the
     /// topology changed) and brings the kernel in line; returns the retry time after a failure.
     /// </summary>
-    private DateTimeOffset? ApplyRoutes(DateTimeOffset now)
+    private TimeSpan? ApplyRoutes(LoopTime now)
     {
         if (_routesDirty)
         {
@@ -334,7 +340,7 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
             return null;
         }
 
-        if (_routeRetryAt is { } retry && now < retry)
+        if (_routeRetryAt is { } retry && now.Elapsed < retry)
         {
             return retry;
         }
@@ -359,18 +365,18 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
             if (_states.TryGetValue(policyId, out var runtime) && runtime.LastRouteError != error)
             {
                 runtime.LastRouteError = error;
-                Emit(new FailoverEvent(policyId, FailoverEventType.RouteApplyFailed, null, route.PathId, error, now), runtime.Policy, Inputs());
+                Emit(new FailoverEvent(policyId, FailoverEventType.RouteApplyFailed, null, route.PathId, error, now.Wall), runtime.Policy, Inputs());
             }
         }
 
-        _routeRetryAt = now + _options.RouteRetry;
+        _routeRetryAt = LoopTime.Add(now.Elapsed, _options.RouteRetry);
         return _routeRetryAt;
     }
 
     private static bool SameRoutes(RouteTable table, List<RouteEntry> routes) =>
         table.Count == routes.Count && table.Routes.ToHashSet().SetEquals(routes);
 
-    private static DateTimeOffset? Min(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;
+    private static TimeSpan? Min(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a < b ? a : b;
 
     private sealed class PolicyRuntime(FailoverPolicy policy, FailoverPolicyState state)
     {
@@ -390,5 +396,21 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
     private static partial void LogEvent(ILogger logger, string policy, FailoverEventType type, string? from, string? to, string reason);
 }
 
-/// <summary>A policy's state as readers see it.</summary>
-public sealed record FailoverPolicyStatus(long PolicyId, string Name, string ActivePathId, bool Enabled, FailoverPolicyState State, DateTimeOffset? LastSwitch);
+/// <summary>A policy's state as readers see it, its times on the wall clock as it read when the status was published.</summary>
+/// <param name="PolicyId">The policy.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="ActivePathId">The path its prefixes use.</param>
+/// <param name="Enabled">False: its prefixes go to the primary.</param>
+/// <param name="State">The loop's state (times on the loop's monotonic clock).</param>
+/// <param name="LastSwitch">When traffic last moved (failover or failback), or null.</param>
+/// <param name="FailbackPendingSince">Since when the primary has been failback-healthy while a backup is active, or null.</param>
+/// <param name="HeldUntil">Until when failbacks are held by flap dampening, or null.</param>
+public sealed record FailoverPolicyStatus(
+    long PolicyId,
+    string Name,
+    string ActivePathId,
+    bool Enabled,
+    FailoverPolicyState State,
+    DateTimeOffset? LastSwitch,
+    DateTimeOffset? FailbackPendingSince,
+    DateTimeOffset? HeldUntil);

@@ -13,7 +13,7 @@ public sealed partial class PathHealthMonitor
     /// </summary>
     private void ApplyTopology(TopologySnapshot topology)
     {
-        var now = _time.GetUtcNow();
+        var now = _clock.Elapsed;
         var wanted = new HashSet<string>(topology.Paths.Select(p => p.Id), StringComparer.Ordinal);
         foreach (var id in _paths.Keys.Where(id => !wanted.Contains(id)).ToList())
         {
@@ -125,14 +125,18 @@ public sealed partial class PathHealthMonitor
 
         public string? LastFailure { get; set; }
 
-        public DateTimeOffset RetrySessionAt { get; set; }
+        /// <summary>Monotonic time (the loop's <see cref="Loops.LoopTime.Elapsed"/>) of the next attempt to open the session.</summary>
+        public TimeSpan RetrySessionAt { get; set; }
 
         public uint Sequence { get; set; }
 
-        public DateTimeOffset LastSent { get; set; }
+        /// <summary>Monotonic time of the newest probe.</summary>
+        public TimeSpan LastSent { get; set; }
 
-        public DateTimeOffset NextSend { get; set; }
+        /// <summary>Monotonic time of the next probe.</summary>
+        public TimeSpan NextSend { get; set; }
 
+        /// <summary>Monotonic ticks of the target's live entry in the due queue (older entries are stale).</summary>
         public long ScheduledTicks { get; set; }
 
         public bool Fast { get; set; }

@@ -15,10 +15,10 @@ public sealed partial class PathHealthMonitor
     private double _roundCredit;
 
     /// <summary>Resets the round's counters and, when tracing listens, probes are due and the round is sampled, starts the round's span.</summary>
-    private ProbeRoundScope StartProbeRound(DateTimeOffset now)
+    private ProbeRoundScope StartProbeRound(TimeSpan now)
     {
         _round = default;
-        if (!PatronusActivitySources.Health.HasListeners() || !_due.TryPeek(out _, out var dueTicks) || dueTicks > now.UtcTicks ||
+        if (!PatronusActivitySources.Health.HasListeners() || !_due.TryPeek(out _, out var dueTicks) || dueTicks > now.Ticks ||
             !ProbeRoundSampling.Next(ref _roundCredit, _roundSampling.Ratio))
         {
             return default;

@@ -14,7 +14,9 @@ namespace Patronus.Engine.Health;
 /// replies from the probe sessions through a channel, expires probes whose timeout passed,
 /// evaluates each changed path and publishes its snapshot to <see cref="HealthState"/>, hands
 /// samples and status transitions to the <see cref="IHealthSink"/>, and follows topology changes.
-/// Nothing else touches the per-target state, so it needs no locks.
+/// Nothing else touches the per-target state, so it needs no locks. Sends, timeouts, windows and
+/// the sample interval run on monotonic time (<see cref="Loops.LoopTime.Elapsed"/>); the wall
+/// clock only stamps snapshots and samples.
 /// </summary>
 public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngineLoop
 {
@@ -29,6 +31,7 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
     private readonly Dictionary<ProbeProtocol, IProbeSessionFactory> _factories;
     private readonly HealthOptions _options;
     private readonly TimeProvider _time;
+    private readonly Loops.LoopClock _clock;
     private readonly ILogger<PathHealthMonitor> _logger;
     private readonly IPathLivenessSource? _liveness;
     private readonly ProbeRoundSampling _roundSampling;
@@ -55,6 +58,7 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
         _factories = factories.ToDictionary(f => f.Protocol);
         _options = options.Value;
         _time = time;
+        _clock = new Loops.LoopClock(time);
         _logger = logger;
         _liveness = liveness;
         _roundSampling = roundSampling ?? ProbeRoundSampling.Default;
@@ -94,9 +98,8 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
                         LivenessChanged();
                     }
 
-                    var now = _time.GetUtcNow();
-                    Iterate(now);
-                    await WaitAsync(now, _nextSample, Task.WhenAny(topologyChanged, livenessChanged), stoppingToken).ConfigureAwait(false);
+                    var next = Iterate();
+                    await WaitAsync(next, Task.WhenAny(topologyChanged, livenessChanged), stoppingToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -122,30 +125,38 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
         }
     }
 
-    private DateTimeOffset _nextSample = DateTimeOffset.MinValue;
+    private TimeSpan? _nextSample;
 
     /// <summary>
-    /// One pass of the loop at <paramref name="now"/>: take replies, send what is due, expire what
-    /// timed out, publish changed paths, record samples when their interval has passed. Tests drive
-    /// the monitor through this with a fake clock; the background loop calls it between waits.
+    /// One pass of the loop now: take replies, send what is due, expire what timed out, publish
+    /// changed paths, record samples when their interval has passed. Returns how long the loop may
+    /// sleep without new input. Tests drive the monitor through this with a fake clock; the
+    /// background loop calls it between waits.
     /// </summary>
-    internal void Iterate(DateTimeOffset now)
+    internal TimeSpan Iterate()
     {
         Volatile.Write(ref _lastTick, _time.GetTimestamp());
-        using var round = StartProbeRound(now);
-        if (_nextSample == DateTimeOffset.MinValue)
-        {
-            _nextSample = now + _options.SampleInterval;
-        }
+        var now = _clock.Now;
+        using var round = StartProbeRound(now.Elapsed);
+        _nextSample ??= now.Elapsed + _options.SampleInterval;
 
         DrainReplies();
-        RunDue(now);
-        EvaluateDirty(now);
-        if (now >= _nextSample)
+        RunDue(now.Elapsed);
+        EvaluateDirty(now.Wall);
+        if (now.Elapsed >= _nextSample)
         {
-            RecordSamples(now);
-            _nextSample = now + _options.SampleInterval;
+            RecordSamples(now.Wall);
+            _nextSample = now.Elapsed + _options.SampleInterval;
         }
+
+        // Until the next sample, or the earliest target due before it.
+        var until = _nextSample.Value;
+        if (_due.TryPeek(out _, out var dueTicks) && dueTicks < until.Ticks)
+        {
+            until = TimeSpan.FromTicks(dueTicks);
+        }
+
+        return until - now.Elapsed;
     }
 
     /// <summary>A liveness opinion changed: every path is evaluated again at the next iteration.</summary>
@@ -160,15 +171,8 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
     /// <summary>Tests: apply a topology synchronously, as the loop does when it changes.</summary>
     internal void ApplyTopologyForTest(TopologySnapshot topology) => ApplyTopology(topology);
 
-    private async Task WaitAsync(DateTimeOffset now, DateTimeOffset nextSample, Task topologyChanged, CancellationToken ct)
+    private async Task WaitAsync(TimeSpan wait, Task topologyChanged, CancellationToken ct)
     {
-        var until = nextSample;
-        if (_due.TryPeek(out _, out var dueTicks) && dueTicks < until.UtcTicks)
-        {
-            until = new DateTimeOffset(dueTicks, TimeSpan.Zero);
-        }
-
-        var wait = until - now;
         if (wait <= TimeSpan.Zero || _replies.Reader.Count > 0)
         {
             return;
@@ -230,9 +234,9 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
         }
     }
 
-    private void RunDue(DateTimeOffset now)
+    private void RunDue(TimeSpan now)
     {
-        while (_due.TryPeek(out var target, out var dueTicks) && dueTicks <= now.UtcTicks)
+        while (_due.TryPeek(out var target, out var dueTicks) && dueTicks <= now.Ticks)
         {
             _due.Dequeue();
             if (target.Disposed || target.ScheduledTicks != dueTicks)
@@ -245,7 +249,7 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
         }
     }
 
-    private void ProcessTarget(TargetState target, DateTimeOffset now)
+    private void ProcessTarget(TargetState target, TimeSpan now)
     {
         var timeout = target.Timeout(_options);
         var expired = target.Window.Expire(now, timeout);
@@ -291,7 +295,7 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
         Reschedule(target, due);
     }
 
-    private void Send(TargetState target, DateTimeOffset now)
+    private void Send(TargetState target, TimeSpan now)
     {
         if (target.Session is null && now >= target.RetrySessionAt)
         {
@@ -315,7 +319,7 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
         }
     }
 
-    private void OpenSession(TargetState target, DateTimeOffset now)
+    private void OpenSession(TargetState target, TimeSpan now)
     {
         var path = target.Path;
         var protocol = path.Definition.Probe;
@@ -372,7 +376,7 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
         return factory.TryCreate(probeTarget, onReply, out session, out failure);
     }
 
-    private void EvaluateDirty(DateTimeOffset now)
+    private void EvaluateDirty(DateTimeOffset wall)
     {
         if (_dirty.Count == 0)
         {
@@ -395,7 +399,7 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
             }
 
             _round.PathsEvaluated++;
-            var snapshot = PathEvaluation.Evaluate(path.Definition.Id, views, path.Definition.Quorum, path.Definition.EffectiveThresholds, now);
+            var snapshot = PathEvaluation.Evaluate(path.Definition.Id, views, path.Definition.Quorum, path.Definition.EffectiveThresholds, wall);
             snapshot = PathLivenessRule.Apply(snapshot, _liveness?.Liveness(path.Definition.Id));
             var previous = path.Last;
             if (previous is not null && snapshot with { LastChecked = previous.LastChecked } == previous)
@@ -416,24 +420,24 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
         _dirty.Clear();
     }
 
-    private void RecordSamples(DateTimeOffset now)
+    private void RecordSamples(DateTimeOffset wall)
     {
         foreach (var path in _paths.Values)
         {
             if (path.Last is { LastChecked: not null } last)
             {
-                _sink.Sample(last.ToSample(now));
+                _sink.Sample(last.ToSample(wall));
             }
         }
     }
 
-    private void Reschedule(TargetState target, DateTimeOffset due)
+    private void Reschedule(TargetState target, TimeSpan due)
     {
-        target.ScheduledTicks = due.UtcTicks;
-        _due.Enqueue(target, due.UtcTicks);
+        target.ScheduledTicks = due.Ticks;
+        _due.Enqueue(target, due.Ticks);
     }
 
-    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private readonly record struct Reply(TargetState Target, uint Sequence, TimeSpan RoundTrip);
 }

@@ -2,7 +2,8 @@ namespace Patronus.Engine.Health;
 
 /// <summary>
 /// Measurements of one probe target over a sliding window, bounded both by time and by count
-/// (whichever keeps fewer probes). Owned by one monitor loop: not thread-safe, no locks.
+/// (whichever keeps fewer probes). Owned by one monitor loop: not thread-safe, no locks. Times are
+/// the loop's monotonic <see cref="Loops.LoopTime.Elapsed"/>: a wall-clock step expires nothing.
 /// <list type="bullet">
 /// <item>Loss is exact by sequence: each probe is Pending until its reply (Answered) or its
 /// timeout (Lost). A reply that arrives after the timeout does not change a Lost probe — a probe
@@ -72,7 +73,8 @@ public sealed class ProbeWindow
 
     private ref Probe At(int i) => ref _ring[(_head + i) % _ring.Length];
 
-    public void Sent(uint sequence, DateTimeOffset at)
+    /// <summary>Records probe <paramref name="sequence"/> as sent at <paramref name="at"/> (monotonic).</summary>
+    public void Sent(uint sequence, TimeSpan at)
     {
         if (_count == _ring.Length)
         {
@@ -82,7 +84,7 @@ public sealed class ProbeWindow
         }
 
         ref var slot = ref At(_count);
-        slot = new Probe { Sequence = sequence, SentAtTicks = at.UtcTicks, State = ProbeState.Pending };
+        slot = new Probe { Sequence = sequence, SentAt = at, State = ProbeState.Pending };
         _count++;
     }
 
@@ -124,15 +126,15 @@ public sealed class ProbeWindow
         return false;
     }
 
-    /// <summary>Marks probes older than <paramref name="timeout"/> lost. Returns how many were lost now.</summary>
-    public int Expire(DateTimeOffset now, TimeSpan timeout)
+    /// <summary>Marks probes older than <paramref name="timeout"/> at <paramref name="now"/> (monotonic) lost. Returns how many were lost now.</summary>
+    public int Expire(TimeSpan now, TimeSpan timeout)
     {
         var lost = 0;
-        var limit = (now - timeout).UtcTicks;
+        var limit = now - timeout;
         for (var i = 0; i < _count; i++)
         {
             ref var probe = ref At(i);
-            if (probe.State == ProbeState.Pending && probe.SentAtTicks <= limit)
+            if (probe.State == ProbeState.Pending && probe.SentAt <= limit)
             {
                 probe.State = ProbeState.Lost;
                 lost++;
@@ -144,11 +146,11 @@ public sealed class ProbeWindow
         return lost;
     }
 
-    /// <summary>Drops probes sent longer ago than the window span.</summary>
-    public void Trim(DateTimeOffset now)
+    /// <summary>Drops probes sent longer ago than the window span at <paramref name="now"/> (monotonic).</summary>
+    public void Trim(TimeSpan now)
     {
-        var oldest = (now - _span).UtcTicks;
-        while (_count > 0 && At(0).SentAtTicks < oldest)
+        var oldest = now - _span;
+        while (_count > 0 && At(0).SentAt < oldest)
         {
             _head = (_head + 1) % _ring.Length;
             _count--;
@@ -208,7 +210,7 @@ public sealed class ProbeWindow
 
     private struct Probe
     {
-        public long SentAtTicks;
+        public TimeSpan SentAt;
         public double RttMs;
         public uint Sequence;
         public ProbeState State;

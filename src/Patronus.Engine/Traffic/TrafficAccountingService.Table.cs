@@ -20,7 +20,7 @@ public sealed partial class TrafficAccountingService
     private HashSet<long> _flowPolicies = [];
     private string? _flowsUnavailable = NotReadYet;
     private DateTimeOffset? _flowsReadAt;
-    private DateTimeOffset _nextFlowRead = DateTimeOffset.MinValue;
+    private TimeSpan? _nextFlowRead; // monotonic: a wall-clock step neither stalls nor hurries it
 
     /// <summary>Brings the table in line with the current policies and topology; false when the kernel refused.</summary>
     private async Task<bool> ApplyAsync(CancellationToken cancellationToken)
@@ -111,14 +111,14 @@ public sealed partial class TrafficAccountingService
             return;
         }
 
-        var now = _time.GetUtcNow();
-        if (_options.Flows && now >= _nextFlowRead)
+        var now = _clock.Now;
+        if (_options.Flows && (_nextFlowRead is not { } next || now.Elapsed >= next))
         {
-            _nextFlowRead = now + _options.FlowReadInterval;
-            ReadFlows(now);
+            _nextFlowRead = now.Elapsed + _options.FlowReadInterval;
+            ReadFlows(now.Wall);
         }
 
-        Publish(Snapshot(now));
+        Publish(Snapshot(now.Wall));
     }
 
     /// <summary>Folds one reading of the kernel's counters into the totals; false when there was none to fold.</summary>

@@ -24,6 +24,7 @@ public sealed partial class TrafficAccountingService : BackgroundService, ITraff
     private readonly TrafficOptions _options;
     private readonly TrafficMetrics _metrics;
     private readonly TimeProvider _time;
+    private readonly Loops.LoopClock _clock;
     private readonly ILogger _logger;
     private readonly bool _privileged;
     private readonly Func<string, IEnumerable<string>> _readLines;
@@ -49,6 +50,7 @@ public sealed partial class TrafficAccountingService : BackgroundService, ITraff
         _options = options.Value;
         _metrics = metrics;
         _time = time;
+        _clock = new Loops.LoopClock(time);
         _logger = logger;
         _nft = nft;
         _privileged = privileged;

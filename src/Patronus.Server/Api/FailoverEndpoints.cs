@@ -71,8 +71,8 @@ internal static class FailoverEndpoints
             read_only = p.ReadOnly,
             active_path_id = status?.ActivePathId ?? p.PrimaryPathId,
             last_switch = status?.LastSwitch is { } t ? PathHealthEndpoints.Iso(t) : null,
-            failback_pending_since = status?.State.PrimaryHealthySince is { } s ? PathHealthEndpoints.Iso(s) : null,
-            held_until = status?.State.HeldUntil is { } h ? PathHealthEndpoints.Iso(h) : null,
+            failback_pending_since = status?.FailbackPendingSince is { } s ? PathHealthEndpoints.Iso(s) : null,
+            held_until = status?.HeldUntil is { } h ? PathHealthEndpoints.Iso(h) : null,
         };
     }
 

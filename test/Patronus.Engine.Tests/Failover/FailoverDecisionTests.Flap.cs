@@ -39,23 +39,55 @@ public sealed partial class FailoverDecisionTests
         Assert.Equal(active, result.State.ActivePathId);
     }
 
+    [Theory]
+    // The wall clock steps an hour either way while a failback is pending: the delay is 60 s of
+    // monotonic time all the same (no early switch, no hour on the backup).
+    [InlineData("", "0 p1=90 b1=90 | 10 p1=10 | 20 p1=90 | 30 wall+3600 | 79.999 | 80", "10 Failover p1>b1 | 80 Failback b1>p1", "p1")]
+    [InlineData("", "0 p1=90 b1=90 | 10 p1=10 | 20 p1=90 | 30 wall-3600 | 79.999 | 80", "10 Failover p1>b1 | 80 Failback b1>p1", "p1")]
+    // ... or while failbacks are held: the hold is 600 s of monotonic time, and the switches in the
+    // dampening window age out on it too.
+    [InlineData("delay=0 damp=2/300/600", "0 p1=90 b1=90 | 10 p1=10 | 20 p1=90 | 30 p1=10 | 40 p1=90 | 50 wall+3600 | 639.999 | 640",
+        "10 Failover p1>b1 | 20 Failback b1>p1 | 30 Failover p1>b1 | 40 Dampened b1>p1 | 640 Failback b1>p1", "p1")]
+    [InlineData("delay=0 damp=2/300/600", "0 p1=90 b1=90 | 10 p1=10 | 20 p1=90 | 30 p1=10 | 40 p1=90 | 50 wall-3600 | 639.999 | 640",
+        "10 Failover p1>b1 | 20 Failback b1>p1 | 30 Failover p1>b1 | 40 Dampened b1>p1 | 640 Failback b1>p1", "p1")]
+    // A flapping primary around a step: still at most the allowed switches, then held.
+    [InlineData("delay=0 damp=3/300/600",
+        "0 p1=90 b1=90 | 10 p1=10 | 20 p1=90 wall-3600 | 30 p1=10 | 40 p1=90 wall+7200 | 50 p1=10 | 60 p1=90 | 639.999 | 640",
+        "10 Failover p1>b1 | 20 Failback b1>p1 | 30 Failover p1>b1 | 40 Dampened b1>p1 | 640 Failback b1>p1", "p1")]
+    public void Decide_WallClockStep_TimesRunOnMonotonicTime(string config, string timeline, string events, string active)
+    {
+        var result = Run(config, timeline);
+
+        Assert.Equal(events, result.Events);
+        Assert.Equal(active, result.State.ActivePathId);
+    }
+
+    [Fact]
+    public void Decide_WallClockStep_EventsStampedWithTheSteppedWallClock()
+    {
+        var result = Run("", "0 p1=90 b1=90 | 10 p1=10 | 20 p1=90 | 30 wall-3600 | 80");
+
+        Assert.Equal([At(10).Wall, At(80, -3600).Wall], result.All.Select(e => e.Timestamp));
+        Assert.Equal(E(80), Assert.Single(result.Outcomes[^1].State.RecentSwitches.Skip(1)));
+    }
+
     [Fact]
     public void Decide_Dampened_KeepsTrackingPrimaryAndRecordsEverySwitch()
     {
         var result = Run("delay=0 damp=1/300/600", "0 p1=90 b1=90 | 10 p1=10 | 20 p1=90 | 30 p1=79 | 40 p1=90 | 620");
 
         // Held at 20 until 620; the primary's clock restarts on the dip at 30 and runs from 40.
-        Assert.Equal(At(620), result.Outcomes[2].State.HeldUntil);
+        Assert.Equal(E(620), result.Outcomes[2].State.HeldUntil);
         Assert.Null(result.Outcomes[3].State.PrimaryHealthySince);
-        Assert.Equal(At(40), result.Outcomes[4].State.PrimaryHealthySince);
-        Assert.Equal(At(620), result.Outcomes[4].State.HeldUntil);
-        Assert.Equal(new[] { At(10) }, result.Outcomes[4].State.RecentSwitches);
+        Assert.Equal(E(40), result.Outcomes[4].State.PrimaryHealthySince);
+        Assert.Equal(E(620), result.Outcomes[4].State.HeldUntil);
+        Assert.Equal(new[] { E(10) }, result.Outcomes[4].State.RecentSwitches);
 
         // At 620 the hold is over and cleared, the old switch has aged out, and the failback is recorded.
         var last = result.Outcomes[5].State;
         Assert.Equal("p1", last.ActivePathId);
         Assert.Null(last.HeldUntil);
         Assert.Null(last.PrimaryHealthySince);
-        Assert.Equal(new[] { At(620) }, last.RecentSwitches);
+        Assert.Equal(new[] { E(620) }, last.RecentSwitches);
     }
 }

@@ -1,4 +1,5 @@
 using Patronus.Engine.Failover;
+using Patronus.Engine.Loops;
 using Patronus.Engine.Paths;
 using static Patronus.Engine.Tests.Failover.FailoverDecisionTimeline;
 
@@ -16,7 +17,7 @@ public sealed partial class FailoverDecisionTests
     [Fact]
     public void Decide_DisabledPolicyOnBackup_ReturnsToPrimaryAndKeepsTheRest()
     {
-        var state = new FailoverPolicyState("b1", At(5), [At(1), At(2)], At(600), true);
+        var state = new FailoverPolicyState("b1", E(5), [E(1), E(2)], E(600), true);
 
         var outcome = FailoverDecision.Decide(Policy("off"), state, s_allHealthy, At(10), FailoverDampening.Default);
 
@@ -57,10 +58,10 @@ public sealed partial class FailoverDecisionTests
         Assert.Same(failed.State, stillFailed.State);
         Assert.Null(stillFailed.Event);
 
-        var waiting = new FailoverPolicyState("b1", At(4), [At(1)], null, false);
+        var waiting = new FailoverPolicyState("b1", E(4), [E(1)], null, false);
         var stillWaiting = FailoverDecision.Decide(policy, waiting, s_allHealthy, At(5), FailoverDampening.Default);
         Assert.Same(waiting, stillWaiting.State);
-        Assert.Equal(At(64), stillWaiting.WakeAt);
+        Assert.Equal(E(64), stillWaiting.WakeAt);
     }
 
     [Fact]
@@ -82,9 +83,9 @@ public sealed partial class FailoverDecisionTests
         var states = result.Outcomes.Select(o => o.State).ToArray();
 
         Assert.Equal([true, true, false, false, false, false, false], states.Select(s => s.FailureReported));
-        Assert.Equal([null, null, null, At(20), null, At(40), null], states.Select(s => s.PrimaryHealthySince));
+        Assert.Equal([null, null, null, E(20), null, E(40), null], states.Select(s => s.PrimaryHealthySince));
         Assert.Equal(["p1", "p1", "b1", "b1", "b1", "b1", "p1"], states.Select(s => s.ActivePathId));
-        Assert.Equal(new[] { At(10), At(100) }, states[^1].RecentSwitches);
+        Assert.Equal(new[] { E(10), E(100) }, states[^1].RecentSwitches);
     }
 
     [Fact]
@@ -93,10 +94,10 @@ public sealed partial class FailoverDecisionTests
         var result = Run("", "0 p1=12.5 b1=90 | 10 p1=92 | 70");
 
         Assert.Equal(
-            new FailoverEvent(7, FailoverEventType.FailoverTriggered, "p1", "b1", "path p1 score 12.5 < failover threshold 50; switched to b1 (score 90)", At(0)),
+            new FailoverEvent(7, FailoverEventType.FailoverTriggered, "p1", "b1", "path p1 score 12.5 < failover threshold 50; switched to b1 (score 90)", At(0).Wall),
             result.All[0]);
         Assert.Equal(
-            new FailoverEvent(7, FailoverEventType.FailbackCompleted, "b1", "p1", "primary p1 score 92 ≥ failback threshold 80 for 60 s", At(70)),
+            new FailoverEvent(7, FailoverEventType.FailbackCompleted, "b1", "p1", "primary p1 score 92 ≥ failback threshold 80 for 60 s", At(70).Wall),
             result.All[1]);
     }
 
@@ -145,14 +146,15 @@ public sealed partial class FailoverDecisionTests
         string?[] ids = ["p1", "b1", "b2", "ghost", "", null];
         double[] numbers = [double.NaN, double.NegativeInfinity, double.PositiveInfinity, -1, 0, 49.99, 50, 80, 100, 1e300];
         TimeSpan[] spans = [TimeSpan.MinValue, TimeSpan.MaxValue, TimeSpan.Zero, TimeSpan.FromTicks(-1), TimeSpan.FromSeconds(60), TimeSpan.FromDays(365 * 9000)];
-        DateTimeOffset[] times =
+        DateTimeOffset[] walls =
         [
             DateTimeOffset.MinValue, DateTimeOffset.MaxValue, T0,
             new(DateTime.MaxValue.AddHours(-20), TimeSpan.FromHours(14)),
             new(DateTime.MinValue.AddHours(20), TimeSpan.FromHours(-14)),
         ];
         T Pick<T>(T[] from) => from[random.Next(from.Length)];
-        DateTimeOffset Time() => random.Next(3) == 0 ? T0.AddSeconds(random.Next(-1000, 1000)) : Pick(times);
+        TimeSpan Time() => random.Next(3) == 0 ? TimeSpan.FromSeconds(random.Next(-1000, 1000)) : Pick(spans);
+        LoopTime Now() => new(Time(), random.Next(3) == 0 ? T0.AddSeconds(random.Next(-1000, 1000)) : Pick(walls));
         double Number() => random.Next(3) == 0 ? random.NextDouble() * 100 : Pick(numbers);
 
         for (var i = 0; i < 20_000; i++)
@@ -176,7 +178,7 @@ public sealed partial class FailoverDecisionTests
 
             var dampening = new FailoverDampening(Pick<int>([int.MinValue, -1, 0, 1, 3, int.MaxValue]), Pick(spans), Pick(spans));
 
-            var outcome = FailoverDecision.Decide(policy, state, paths, Time(), dampening);
+            var outcome = FailoverDecision.Decide(policy, state, paths, Now(), dampening);
 
             var moved = outcome.State.ActivePathId != state.ActivePathId;
             var switchEvent = outcome.Event?.Type is FailoverEventType.FailoverTriggered or FailoverEventType.FailbackCompleted;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Patronus.Engine.Failover;
+using Patronus.Engine.Loops;
 using Patronus.Engine.Paths;
 
 namespace Patronus.Engine.Tests.Failover;
@@ -7,7 +8,8 @@ namespace Patronus.Engine.Tests.Failover;
 /// <summary>
 /// Runs a timeline of path inputs through <see cref="FailoverDecision.Decide"/>, feeding each
 /// outcome's state into the next step, and collects the events and wake times as short strings that
-/// read well in a test table. No clock: times are offsets in seconds from <see cref="T0"/>.
+/// read well in a test table. No clock: times are seconds of monotonic time (<see cref="E"/>), with
+/// the wall clock at <see cref="T0"/> plus the same seconds unless a step moved it.
 /// </summary>
 /// <remarks>
 /// <para>Config (space separated, all optional): <c>backups=b1,b2</c> (default; <c>backups=</c> for
@@ -16,16 +18,23 @@ namespace Patronus.Engine.Tests.Failover;
 /// production default, 3/300/600), <c>off</c> for a disabled policy. The primary is always p1.</para>
 /// <para>Timeline: steps separated by <c>|</c>; a step is a time offset in seconds followed by
 /// <c>id=value</c> changes. Inputs carry over to later steps, so a step with only a time is a timer
-/// wake with nothing new. Values: <c>90</c> measured score, suffix <c>!</c> BFD Down, <c>+</c> BFD Up
+/// wake with nothing new. <c>wall+3600</c> / <c>wall-3600</c> steps the wall clock by that many
+/// seconds from this step on (monotonic time runs on undisturbed). Values: <c>90</c> measured score, suffix <c>!</c> BFD Down, <c>+</c> BFD Up
 /// (not Down), <c>?</c> not measured; <c>x</c> removes the path from the inputs; <c>NaN</c> works.</para>
 /// <para>Events: <c>10 Failover p1&gt;b1 | 70 Failback b1&gt;p1</c>, with <c>Failed</c> (to <c>-</c>)
-/// and <c>Dampened</c>. Wakes: one per step, the offset in seconds or <c>-</c>.</para>
+/// and <c>Dampened</c>, at the monotonic second of the step that made them. Wakes: one per step, the
+/// monotonic second or <c>-</c>.</para>
 /// </remarks>
 internal static class FailoverDecisionTimeline
 {
     public static readonly DateTimeOffset T0 = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
 
-    public static DateTimeOffset At(double seconds) => T0 + TimeSpan.FromSeconds(seconds);
+    /// <summary>Both clocks <paramref name="seconds"/> after the start, the wall clock stepped by <paramref name="wallStep"/> seconds.</summary>
+    public static LoopTime At(double seconds, double wallStep = 0) =>
+        new(E(seconds), T0 + TimeSpan.FromSeconds(seconds + wallStep));
+
+    /// <summary>The instant <paramref name="seconds"/> after the start on the monotonic clock (what the policy state holds).</summary>
+    public static TimeSpan E(double seconds) => TimeSpan.FromSeconds(seconds);
 
     public static FailoverPolicy Policy(string config = "") => Parse(config).Policy;
 
@@ -35,31 +44,41 @@ internal static class FailoverDecisionTimeline
         var state = initial ?? FailoverPolicyState.Initial(policy);
         var inputs = new Dictionary<string, FailoverPathInput>(StringComparer.Ordinal);
         var events = new List<FailoverEvent>();
+        var formatted = new List<string>();
         var wakes = new List<string>();
         var outcomes = new List<FailoverOutcome>();
+        var wallStep = 0.0;
         foreach (var step in timeline.Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             var tokens = step.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            var now = At(double.Parse(tokens[0], CultureInfo.InvariantCulture));
             foreach (var change in tokens.Skip(1))
             {
+                if (change.StartsWith("wall", StringComparison.Ordinal))
+                {
+                    wallStep += double.Parse(change[4..], CultureInfo.InvariantCulture);
+                    continue;
+                }
+
                 Apply(inputs, change);
             }
 
+            var now = At(double.Parse(tokens[0], CultureInfo.InvariantCulture), wallStep);
             var outcome = FailoverDecision.Decide(policy, state, inputs, now, dampening);
             outcomes.Add(outcome);
             state = outcome.State;
             if (outcome.Event is { } e)
             {
                 events.Add(e);
+                formatted.Add($"{Seconds(now.Elapsed)} {Format(e)}");
             }
 
             wakes.Add(outcome.WakeAt is { } w ? Seconds(w) : "-");
         }
 
-        return new(string.Join(" | ", events.Select(Format)), string.Join(' ', wakes), state, events, outcomes);
+        return new(string.Join(" | ", formatted), string.Join(' ', wakes), state, events, outcomes);
     }
 
+    /// <summary>An event without its time: <c>Failover p1&gt;b1</c>.</summary>
     public static string Format(FailoverEvent e)
     {
         var kind = e.Type switch
@@ -70,10 +89,10 @@ internal static class FailoverDecisionTimeline
             FailoverEventType.FlapDampened => "Dampened",
             _ => e.Type.ToString(),
         };
-        return $"{Seconds(e.Timestamp)} {kind} {e.FromPathId ?? "-"}>{e.ToPathId ?? "-"}";
+        return $"{kind} {e.FromPathId ?? "-"}>{e.ToPathId ?? "-"}";
     }
 
-    private static string Seconds(DateTimeOffset at) => (at - T0).TotalSeconds.ToString(CultureInfo.InvariantCulture);
+    private static string Seconds(TimeSpan at) => at.TotalSeconds.ToString(CultureInfo.InvariantCulture);
 
     private static void Apply(Dictionary<string, FailoverPathInput> inputs, string change)
     {

@@ -3,26 +3,32 @@ using Microsoft.Extensions.Options;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Probes;
-using Patronus.Engine.Tests.TestSupport;
+using Patronus.TestSupport;
 
 namespace Patronus.Engine.Tests.Health;
 
 /// <summary>
-/// The monitor driven step by step on a manual clock, with in-memory probe sessions whose "network"
-/// the test controls: replies come back after a fixed RTT unless the target is blacked out.
+/// The monitor driven step by step on a fake clock, with in-memory probe sessions whose "network"
+/// the test controls: replies come back after a fixed RTT (on monotonic time, as a real network's
+/// do) unless the target is blacked out.
 /// </summary>
-public sealed class PathHealthMonitorTests
+public sealed partial class PathHealthMonitorTests
 {
     private static readonly DateTimeOffset s_t0 = new(2026, 11, 22, 0, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan s_step = TimeSpan.FromMilliseconds(5);
 
-    private readonly ManualTimeProvider _clock = new(s_t0);
-    private readonly FakeNetwork _net = new();
+    private readonly SteppableTimeProvider _clock = new(s_t0);
+    private readonly FakeNetwork _net;
     private readonly RecordingSink _sink = new();
     private readonly HealthState _state = new();
     private readonly HealthOptions _options = new();
 
     private readonly FakeLiveness _liveness = new();
+
+    public PathHealthMonitorTests()
+    {
+        _net = new FakeNetwork(_clock);
+    }
 
     private PathHealthMonitor CreateMonitor(params IProbeSessionFactory[] factories) =>
         new(null!, _state, _sink, factories.Length == 0 ? [new FakeFactory(ProbeProtocol.Stamp, _net)] : factories,
@@ -39,11 +45,11 @@ public sealed class PathHealthMonitorTests
     /// <summary>Advances the clock in small steps, delivering due replies and iterating the monitor.</summary>
     private void Run(PathHealthMonitor monitor, TimeSpan duration, Func<bool>? until = null)
     {
-        var end = _clock.GetUtcNow() + duration;
-        while (_clock.GetUtcNow() < end)
+        var start = _clock.GetTimestamp();
+        while (_clock.GetElapsedTime(start) < duration)
         {
-            _net.Deliver(_clock.GetUtcNow());
-            monitor.Iterate(_clock.GetUtcNow());
+            _net.Deliver();
+            monitor.Iterate();
             if (until?.Invoke() == true)
             {
                 return;
@@ -83,25 +89,27 @@ public sealed class PathHealthMonitorTests
         // Worst case: the cut falls just after a probe was answered.
         var sentBefore = _net.Sent("10.240.0.1:862");
         Run(monitor, TimeSpan.FromSeconds(2), () => _net.Sent("10.240.0.1:862") > sentBefore && _net.InFlight == 0);
-        var cut = _clock.GetUtcNow();
+        var cut = _clock.GetTimestamp();
         _net.Blackout("10.240.0.1:862");
-        var firstLostSend = DateTimeOffset.MinValue;
+        long? firstLostSend = null;
         var sentAtCut = _net.Sent("10.240.0.1:862");
         Run(monitor, TimeSpan.FromSeconds(3), () =>
         {
-            if (firstLostSend == DateTimeOffset.MinValue && _net.Sent("10.240.0.1:862") > sentAtCut)
+            if (firstLostSend is null && _net.Sent("10.240.0.1:862") > sentAtCut)
             {
-                firstLostSend = _clock.GetUtcNow();
+                firstLostSend = _clock.GetTimestamp();
             }
 
             return _state.Get("p")!.Status == PathStatus.Down;
         });
 
-        var down = _clock.GetUtcNow();
+        var down = _clock.GetTimestamp();
         Assert.Equal(PathStatus.Down, _state.Get("p")!.Status);
-        Assert.True(down - firstLostSend <= TimeSpan.FromMilliseconds(200), $"{(down - firstLostSend).TotalMilliseconds} ms after the first lost probe");
+        var afterFirstLost = _clock.GetElapsedTime(firstLostSend!.Value, down);
+        var afterCut = _clock.GetElapsedTime(cut, down);
+        Assert.True(afterFirstLost <= TimeSpan.FromMilliseconds(200), $"{afterFirstLost.TotalMilliseconds} ms after the first lost probe");
         // One 500 ms interval until the first lost probe leaves, then ~200 ms: under the 1 s bar.
-        Assert.True(down - cut <= TimeSpan.FromMilliseconds(750), $"{(down - cut).TotalMilliseconds} ms after the cut");
+        Assert.True(afterCut <= TimeSpan.FromMilliseconds(750), $"{afterCut.TotalMilliseconds} ms after the cut");
         Assert.Contains(_sink.Transitions, t => t.Current.Status == PathStatus.Down && t.Previous?.Status == PathStatus.Up);
     }
 
@@ -224,7 +232,7 @@ public sealed class PathHealthMonitorTests
 
         _liveness.Opinions["p"] = new PathLiveness(0, "BFD down (control_detection_time_expired)");
         monitor.LivenessChanged();
-        monitor.Iterate(_clock.GetUtcNow());
+        monitor.Iterate();
 
         var down = _state.Get("p")!;
         Assert.Equal(PathStatus.Down, down.Status);
@@ -235,7 +243,7 @@ public sealed class PathHealthMonitorTests
 
         _liveness.Opinions["p"] = new PathLiveness(100, "BFD up");
         monitor.LivenessChanged();
-        monitor.Iterate(_clock.GetUtcNow());
+        monitor.Iterate();
         Assert.Equal(PathStatus.Up, _state.Get("p")!.Status);
     }
 
@@ -259,12 +267,12 @@ public sealed class PathHealthMonitorTests
         public void Transition(PathHealthSnapshot? previous, PathHealthSnapshot current) => Transitions.Add((previous, current));
     }
 
-    /// <summary>A pretend network: each probe is answered after 20 ms unless its target is blacked out.</summary>
-    private sealed class FakeNetwork
+    /// <summary>A pretend network: each probe is answered after 20 ms of monotonic time unless its target is blacked out.</summary>
+    private sealed class FakeNetwork(TimeProvider clock)
     {
         private readonly Dictionary<string, int> _sent = [];
         private readonly HashSet<string> _blackout = [];
-        private readonly List<(DateTimeOffset At, Action Deliver)> _inFlight = [];
+        private readonly List<(long At, Action Deliver)> _inFlight = [];
 
         public string? Refuse { get; set; }
 
@@ -274,26 +282,25 @@ public sealed class PathHealthMonitorTests
 
         public int InFlight => _inFlight.Count;
 
-        public DateTimeOffset Now { get; set; }
-
         public int Sent(string target) => _sent.GetValueOrDefault(target);
 
         public void Blackout(string target) => _blackout.Add(target);
 
         public void Restore(string target) => _blackout.Remove(target);
 
-        public void Send(string target, uint sequence, Action<ProbeReply> onReply, DateTimeOffset now)
+        public void Send(string target, uint sequence, Action<ProbeReply> onReply)
         {
             _sent[target] = Sent(target) + 1;
             if (!_blackout.Contains(target))
             {
-                _inFlight.Add((now + TimeSpan.FromMilliseconds(20), () => onReply(new ProbeReply(sequence, TimeSpan.FromMilliseconds(20)))));
+                var at = clock.GetTimestamp() + (TimeSpan.FromMilliseconds(20).Ticks * clock.TimestampFrequency / TimeSpan.TicksPerSecond);
+                _inFlight.Add((at, () => onReply(new ProbeReply(sequence, TimeSpan.FromMilliseconds(20)))));
             }
         }
 
-        public void Deliver(DateTimeOffset now)
+        public void Deliver()
         {
-            Now = now;
+            var now = clock.GetTimestamp();
             foreach (var due in _inFlight.Where(f => f.At <= now).ToList())
             {
                 _inFlight.Remove(due);
@@ -321,7 +328,7 @@ public sealed class PathHealthMonitorTests
     {
         public ValueTask<bool> SendAsync(uint sequence, CancellationToken cancellationToken)
         {
-            net.Send(target, sequence, onReply, net.Now);
+            net.Send(target, sequence, onReply);
             return ValueTask.FromResult(true);
         }
 

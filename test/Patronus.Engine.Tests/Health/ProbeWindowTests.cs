@@ -4,10 +4,9 @@ namespace Patronus.Engine.Tests.Health;
 
 public sealed class ProbeWindowTests
 {
-    private static readonly DateTimeOffset s_t0 = new(2026, 11, 22, 0, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan s_timeout = TimeSpan.FromMilliseconds(100);
 
-    private static DateTimeOffset At(double seconds) => s_t0.AddSeconds(seconds);
+    private static TimeSpan At(double seconds) => TimeSpan.FromSeconds(seconds);
 
     [Fact]
     public void Measure_AllAnswered_MeanLatencyJitterZeroLoss()

@@ -240,4 +240,26 @@ public sealed class TrafficAccountingServiceTests
         Assert.Equal((null, "disabled by configuration (Traffic:Flows=false)"), (policy.ActiveFlows, policy.FlowsUnavailable));
         Assert.DoesNotContain("ct state", h.Nft.Scripts[0], StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(-1)]
+    public async Task Flows_WallClockStep_ReadEveryFlowIntervalOfElapsedTime(int hours)
+    {
+        await using var h = await TrafficHarness.StartAsync(setUp: h => h.Conntrack =
+        [
+            "ipv4     2 tcp      6 299 ESTABLISHED src=10.1.0.2 dst=10.20.0.5 sport=1 dport=443 src=10.20.0.5 dst=10.1.0.2 sport=443 dport=1 [ASSURED] mark=0 zone=0 use=2",
+        ]);
+        Assert.Equal(1L, h.Service.Current.Policies[h.PolicyId].ActiveFlows);
+
+        h.Clock.StepWallClock(TimeSpan.FromHours(hours));
+        h.Conntrack!.Clear();
+        Assert.Equal(1L, (await h.TickAsync(TimeSpan.FromSeconds(4))).Policies[h.PolicyId].ActiveFlows); // not due: a step forward is no time passing
+        var snapshot = await h.TickAsync();
+
+        // Due after 5 s of elapsed time, not stalled for the hour of a step back; stamped with the stepped wall clock.
+        Assert.Equal(0L, snapshot.Policies[h.PolicyId].ActiveFlows);
+        Assert.Equal(TrafficHarness.Start.AddSeconds(5).AddHours(hours), snapshot.FlowsReadAt);
+        Assert.Equal(TrafficHarness.Start.AddSeconds(5).AddHours(hours), snapshot.ReadAt);
+    }
 }
