@@ -1,6 +1,6 @@
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -13,12 +13,9 @@ namespace Patronus.Server.Observability;
 /// <summary>Registers OpenTelemetry tracing over OTLP when an exporter endpoint is configured.</summary>
 public static class TracingServiceCollectionExtensions
 {
-    /// <summary>ASP.NET Core's own source: it builds a request activity whenever something listens to it.</summary>
-    public const string AspNetCoreSource = "Microsoft.AspNetCore";
-
     /// <summary>
     /// With <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> (or <c>OTEL_EXPORTER_OTLP_TRACES_ENDPOINT</c>) set:
-    /// a tracer provider listening to ASP.NET Core and the engine's sources, exporting in batches over
+    /// a tracer provider with <see cref="AddPatronusInstrumentation"/>, exporting in batches over
     /// OTLP (http/protobuf unless <c>OTEL_EXPORTER_OTLP_PROTOCOL=grpc</c>), flushed at shutdown
     /// (<see cref="TracingHostedService"/>). Without it nothing is registered and no source has a
     /// listener: the engine's spans and ASP.NET Core's request activity are never built.
@@ -44,12 +41,10 @@ public static class TracingServiceCollectionExtensions
         services.AddHostedService(sp => new TracingHostedService(sp.GetRequiredService<ILogger<TracingHostedService>>(), environment,
             sp.GetRequiredService<IOptions<TracingOptions>>().Value, sp.GetRequiredService<TracerProvider>(), sp.GetRequiredService<IHostApplicationLifetime>()));
         services.TryAddSingleton(sp => new ProbeRoundSampling(sp.GetRequiredService<IOptions<TracingOptions>>().Value.ProbeRoundSampleRatio));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, TracingHttpEnricher>());
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.Clear().AddTelemetrySdk().AddAttributes(environment.Resource))
             .WithTracing(tracing => tracing
-                .AddSource(AspNetCoreSource)
-                .AddSource([.. PatronusActivitySources.All])
+                .AddPatronusInstrumentation()
                 .SetSampler(TracingSampler.FromEnvironment(environment.Sampler, environment.SamplerRatio))
                 .AddOtlpExporter(o =>
                 {
@@ -60,4 +55,16 @@ public static class TracingServiceCollectionExtensions
                 }));
         return services;
     }
+
+    /// <summary>
+    /// What is traced (docs/tracing.md, "Spans"): incoming requests by OpenTelemetry's ASP.NET Core
+    /// instrumentation (named <c>{method} {route}</c>, HTTP semantic-convention attributes, Error for
+    /// 5xx only), outgoing HttpClient calls, PostgreSQL commands (Npgsql's own source), and the
+    /// engine's and GraphQL's sources.
+    /// </summary>
+    internal static TracerProviderBuilder AddPatronusInstrumentation(this TracerProviderBuilder tracing) => tracing
+        .AddAspNetCoreInstrumentation()
+        .AddHttpClientInstrumentation()
+        .AddNpgsql()
+        .AddSource([.. PatronusActivitySources.All]);
 }

@@ -18,6 +18,7 @@ public sealed record OtlpSpan(
 {
     public const int KindInternal = 1;
     public const int KindServer = 2;
+    public const int KindClient = 3;
     public const int StatusError = 2;
 
     public object? Attribute(string key) => Attributes.GetValueOrDefault(key);
