@@ -1,5 +1,5 @@
 using System.Net;
-using Patronus.Engine.Tests.Persistence;
+using Patronus.Persistence.Tests;
 using Patronus.Server.Tests.TestSupport;
 
 namespace Patronus.Server.Tests.Observability;
