@@ -374,5 +374,33 @@ public static class Migrations
                 created_at BIGINT NOT NULL
             );
             """),
+
+        // One policy per prefix, held by the database: the prefix is the primary key, so of two
+        // writers claiming one prefix at once (two API requests, two controllers) one gets a
+        // conflict, which validation alone — read, then write — cannot promise. Existing rows are
+        // kept as they are; a prefix that several policies already list (possible before this
+        // version) is claimed by the oldest of them (lowest policy_id). The others keep it in their
+        // list, so nothing is lost and no route changes at the upgrade, but none of them can be
+        // saved again until the prefix is removed from it (docs/storage.md shows how to find them).
+        new(7, "failover prefix claims: one policy per prefix",
+            Sqlite: """
+            CREATE TABLE sdwan_failover_prefixes (
+                prefix    TEXT PRIMARY KEY,
+                policy_id INTEGER NOT NULL REFERENCES sdwan_failover_policies(policy_id) ON DELETE CASCADE
+            );
+            CREATE INDEX idx_failover_prefixes_policy ON sdwan_failover_prefixes(policy_id);
+            INSERT INTO sdwan_failover_prefixes (prefix, policy_id)
+            SELECT j.value, MIN(p.policy_id) FROM sdwan_failover_policies p, json_each(p.prefixes) j GROUP BY j.value;
+            """,
+            Postgres: """
+            CREATE TABLE sdwan_failover_prefixes (
+                prefix    TEXT PRIMARY KEY,
+                policy_id BIGINT NOT NULL REFERENCES sdwan_failover_policies(policy_id) ON DELETE CASCADE
+            );
+            CREATE INDEX idx_failover_prefixes_policy ON sdwan_failover_prefixes(policy_id);
+            INSERT INTO sdwan_failover_prefixes (prefix, policy_id)
+            SELECT j.value, MIN(p.policy_id) FROM sdwan_failover_policies p
+            CROSS JOIN LATERAL jsonb_array_elements_text(p.prefixes::jsonb) AS j(value) GROUP BY j.value;
+            """),
     ];
 }

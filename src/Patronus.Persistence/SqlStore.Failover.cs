@@ -9,7 +9,12 @@ using Patronus.Engine.Storage;
 
 namespace Patronus.Persistence;
 
-/// <summary>Failover policies and their events (<see cref="IFailoverStore"/>).</summary>
+/// <summary>
+/// Failover policies and their events (<see cref="IFailoverStore"/>). A policy's prefixes are kept
+/// twice: as the JSON list in its row (the order the operator gave, what is read back) and as one
+/// row each in <c>sdwan_failover_prefixes</c>, whose primary key makes "one policy per prefix" hold
+/// however writers race. Both are written in the same transaction.
+/// </summary>
 public abstract partial class SqlStore
 {
     private const string PolicyColumns = """
@@ -29,6 +34,7 @@ public abstract partial class SqlStore
     {
         ArgumentNullException.ThrowIfNull(policy);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
@@ -36,7 +42,14 @@ public abstract partial class SqlStore
                     failback_delay_secs, enabled, prefixes, source, created_at, updated_at)
                 VALUES (@Name, @Primary, @Backups, @FailoverThreshold, @FailbackThreshold, @DelaySecs, @Enabled, @Prefixes, 'api', @Now, @Now)
                 RETURNING policy_id
-                """, PolicyArgs(policy, NowMs), cancellationToken: cancellationToken)).ConfigureAwait(false);
+                """, PolicyArgs(policy, NowMs), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var claimed = await ClaimPrefixesAsync(connection, tx, id, policy, cancellationToken).ConfigureAwait(false);
+            if (!claimed.Succeeded)
+            {
+                return (claimed, 0);
+            }
+
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             return (StoreResult.Ok, id);
         }
         catch (DbException ex) when (Classify(ex) == ConstraintKind.Unique)
@@ -53,6 +66,7 @@ public abstract partial class SqlStore
     {
         ArgumentNullException.ThrowIfNull(policy);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var changed = await connection.ExecuteAsync(new CommandDefinition("""
@@ -60,8 +74,20 @@ public abstract partial class SqlStore
                     failover_threshold = @FailoverThreshold, failback_threshold = @FailbackThreshold, failback_delay_secs = @DelaySecs,
                     enabled = @Enabled, prefixes = @Prefixes, updated_at = @Now
                 WHERE policy_id = @Id AND source = 'api'
-                """, PolicyArgs(policy, NowMs), cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return changed > 0 ? StoreResult.Ok : await PolicyMissOrReadOnlyAsync(connection, policy.Id, cancellationToken).ConfigureAwait(false);
+                """, PolicyArgs(policy, NowMs), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (changed == 0)
+            {
+                await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                return await PolicyMissOrReadOnlyAsync(connection, policy.Id, cancellationToken).ConfigureAwait(false);
+            }
+
+            var claimed = await ClaimPrefixesAsync(connection, tx, policy.Id, policy, cancellationToken).ConfigureAwait(false);
+            if (claimed.Succeeded)
+            {
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return claimed;
         }
         catch (DbException ex) when (Classify(ex) == ConstraintKind.Unique)
         {
@@ -102,11 +128,16 @@ public abstract partial class SqlStore
 
         if (!removeOnly)
         {
+            // Config policies give up their prefixes first and claim them again one by one below,
+            // so a prefix moved from one configured policy to another in the file is no conflict.
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM sdwan_failover_prefixes WHERE policy_id IN (SELECT policy_id FROM sdwan_failover_policies WHERE source = 'config')",
+                transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             try
             {
                 foreach (var policy in configured)
                 {
-                    var changed = await connection.ExecuteAsync(new CommandDefinition("""
+                    var id = await connection.ExecuteScalarAsync<long?>(new CommandDefinition("""
                         INSERT INTO sdwan_failover_policies (name, primary_path_id, backup_path_ids, failover_threshold, failback_threshold,
                             failback_delay_secs, enabled, prefixes, source, created_at, updated_at)
                         VALUES (@Name, @Primary, @Backups, @FailoverThreshold, @FailbackThreshold, @DelaySecs, @Enabled, @Prefixes, 'config', @Now, @Now)
@@ -115,10 +146,17 @@ public abstract partial class SqlStore
                             failback_delay_secs = excluded.failback_delay_secs, enabled = excluded.enabled, prefixes = excluded.prefixes,
                             updated_at = excluded.updated_at
                         WHERE sdwan_failover_policies.source = 'config'
+                        RETURNING policy_id
                         """, PolicyArgs(policy, NowMs), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                    if (changed == 0)
+                    if (id is not { } policyId)
                     {
                         return new(StoreStatus.Conflict, $"failover policy name '{policy.Name}' from the configuration is already used by a policy created through the API");
+                    }
+
+                    var claimed = await ClaimPrefixesAsync(connection, tx, policyId, policy, cancellationToken).ConfigureAwait(false);
+                    if (!claimed.Succeeded)
+                    {
+                        return claimed with { Message = $"failover policy '{policy.Name}' from the configuration: {claimed.Message}" };
                     }
                 }
             }
@@ -175,6 +213,36 @@ public abstract partial class SqlStore
             """, new { Since = since.ToUnixTimeMilliseconds(), PolicyId = policyId ?? 0, Limit = Math.Max(1, limit) },
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows.Select(r => r.ToRecord()).ToList();
+    }
+
+    /// <summary>
+    /// Makes <paramref name="policyId"/> hold exactly the prefixes of <paramref name="policy"/> in
+    /// <c>sdwan_failover_prefixes</c>, inside the caller's transaction. A prefix another policy holds
+    /// is not inserted (<c>ON CONFLICT DO NOTHING</c>; on PostgreSQL the insert first waits for a
+    /// concurrent transaction that claims it to end) and makes the whole write a Conflict naming the
+    /// prefix and its owner; the caller then rolls back.
+    /// </summary>
+    private static async Task<StoreResult> ClaimPrefixesAsync(DbConnection connection, DbTransaction tx, long policyId, FailoverPolicy policy,
+        CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM sdwan_failover_prefixes WHERE policy_id = @Id", new { Id = policyId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        foreach (var prefix in policy.Prefixes.Select(p => p.ToString()).Distinct(StringComparer.Ordinal))
+        {
+            var inserted = await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO sdwan_failover_prefixes (prefix, policy_id) VALUES (@Prefix, @Id) ON CONFLICT (prefix) DO NOTHING",
+                new { Prefix = prefix, Id = policyId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (inserted == 0)
+            {
+                var owner = await connection.ExecuteScalarAsync<string?>(new CommandDefinition("""
+                    SELECT p.name FROM sdwan_failover_prefixes f JOIN sdwan_failover_policies p ON p.policy_id = f.policy_id
+                    WHERE f.prefix = @Prefix
+                    """, new { Prefix = prefix }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                return new(StoreStatus.Conflict, $"prefix {prefix} is already steered by policy '{owner}'");
+            }
+        }
+
+        return StoreResult.Ok;
     }
 
     private static async Task<StoreResult> PolicyMissOrReadOnlyAsync(DbConnection connection, long id, CancellationToken cancellationToken)

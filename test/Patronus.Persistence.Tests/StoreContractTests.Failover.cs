@@ -1,4 +1,5 @@
 using System.Net;
+using Dapper;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Storage;
@@ -7,8 +8,10 @@ namespace Patronus.Persistence.Tests;
 
 public abstract partial class StoreContractTests
 {
-    private static FailoverPolicy Policy(string name, string primary, string[] backups, ItemSource source = ItemSource.Api, long id = 0) =>
-        new(id, name, primary, backups, 40, 85, TimeSpan.FromSeconds(7), true, [IPNetwork.Parse("10.99.0.0/16"), IPNetwork.Parse("2001:db8::/32")], source);
+    private static readonly string[] s_defaultPrefixes = ["10.99.0.0/16", "2001:db8::/32"];
+
+    private static FailoverPolicy Policy(string name, string primary, string[] backups, ItemSource source = ItemSource.Api, long id = 0, string[]? prefixes = null) =>
+        new(id, name, primary, backups, 40, 85, TimeSpan.FromSeconds(7), true, (prefixes ?? s_defaultPrefixes).Select(IPNetwork.Parse).ToList(), source);
 
     private async Task<SqlStore> StoreWithTwoPathsAsync()
     {
@@ -63,7 +66,7 @@ public abstract partial class StoreContractTests
         Assert.Equal((cfg.Id, "p2"), (updated.Id, updated.PrimaryPathId));
 
         // An API policy's name cannot be taken by the file.
-        AssertOk((await store.InsertFailoverPolicyAsync(Policy("api", "p1", []))).Result);
+        AssertOk((await store.InsertFailoverPolicyAsync(Policy("api", "p1", [], prefixes: ["10.98.0.0/16"]))).Result);
         Assert.Equal(StoreStatus.Conflict, (await store.SyncReadOnlyFailoverPoliciesAsync([Policy("api", "p1", [], ItemSource.Config)], removeOnly: false)).Status);
 
         // Removed from the file.

@@ -76,6 +76,19 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         return Store;
     }
 
+    /// <summary>Applies migrations 1 to <paramref name="upTo"/> straight to the database, as an older release left it.</summary>
+    protected async Task MigrateRawAsync(int upTo)
+    {
+        Assert.Equal(0, await Store.GetSchemaVersionAsync()); // through the store first: it creates the SQLite file's directory
+        await using var connection = await OpenRawAsync();
+        await connection.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+        foreach (var migration in Migrations.All.Where(m => m.Version <= upTo))
+        {
+            await connection.ExecuteAsync(Store.Provider == StoreProvider.Sqlite ? migration.Sqlite : migration.Postgres);
+            await connection.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@Version, @Name, 0)", new { migration.Version, migration.Name });
+        }
+    }
+
     [Fact]
     public async Task MigrateAsync_EmptyDatabase_AppliesVersion1ThenNothing()
     {

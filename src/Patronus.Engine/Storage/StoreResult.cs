@@ -6,7 +6,7 @@ public enum StoreStatus
     Ok,
     NotFound,
 
-    /// <summary>The id or name is already taken.</summary>
+    /// <summary>The id, name or claimed prefix is already taken.</summary>
     Conflict,
 
     /// <summary>The item comes from config or the quickstart and cannot be changed through the API.</summary>

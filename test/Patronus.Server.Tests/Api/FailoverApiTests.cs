@@ -63,6 +63,43 @@ public sealed class FailoverApiTests
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
+    [Fact]
+    public async Task Post_TwentyConcurrentPoliciesClaimingOnePrefix_OneCreatedAndOnlyItSurvivesRestart()
+    {
+        var dir = new TempDir();
+        try
+        {
+            var data = Path.Combine(dir.Path, "data");
+            await using (var server = await RunningServer.StartAsync(dataDir: data))
+            {
+                var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => server.PostJsonAsync("/api/v1/failover/policies",
+                    $$"""{"name":"race-{{i}}","primary_path_id":"demo-wan1-loopback","prefixes":["10.77.0.0/16","10.{{i}}.0.0/16"]}""")));
+                var outcomes = new List<(HttpStatusCode Status, string Body)>();
+                foreach (var response in responses)
+                {
+                    outcomes.Add((response.StatusCode, await response.Content.ReadAsStringAsync()));
+                    response.Dispose();
+                }
+
+                var summary = string.Join(", ", outcomes.GroupBy(o => (int)o.Status).Select(g => $"{g.Count()}× {g.Key}"));
+                Assert.True(outcomes.Count(o => o.Status == HttpStatusCode.Created) == 1, summary);
+                // 400 when validation already saw the winner; 409 when the store refused a claim that raced it.
+                Assert.All(outcomes.Where(o => o.Status != HttpStatusCode.Created), o =>
+                {
+                    Assert.Contains(o.Status, new[] { HttpStatusCode.BadRequest, HttpStatusCode.Conflict });
+                    Assert.Contains("prefix 10.77.0.0/16 is already steered by policy 'race-", o.Body, StringComparison.Ordinal);
+                });
+            }
+
+            await using var restarted = await RunningServer.StartAsync(dataDir: data);
+            Assert.Single((await restarted.GetJsonAsync("/api/v1/failover/policies")).EnumerateArray());
+        }
+        finally
+        {
+            dir.Dispose();
+        }
+    }
+
     [Theory]
     [InlineData("""{"name":"p","primary_path_id":"demo-wan1-loopback","backup_path_ids":["demo-wan1-loopback"]}""", "backup_path_ids[0]", "is the primary path")]
     [InlineData("""{"name":"p","primary_path_id":"nope","backup_path_ids":[]}""", "primary_path_id", "'nope' is not defined")]
