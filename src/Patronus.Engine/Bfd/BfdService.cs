@@ -1,10 +1,10 @@
 using System.Collections.Immutable;
 using System.Threading.Channels;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Patronus.Engine.Bfd.Transport;
 using Patronus.Engine.Bfd.Wire;
 using Patronus.Engine.Health;
+using Patronus.Engine.Loops;
 using Patronus.Engine.Paths;
 
 namespace Patronus.Engine.Bfd;
@@ -14,10 +14,12 @@ namespace Patronus.Engine.Bfd;
 /// 5883 UDP). One loop owns all session state: received packets (from the listeners' receive
 /// loops), operator commands and topology changes arrive through channels, and one priority queue
 /// of deadlines (transmit, detection, auth sequence reset, socket retry) drives the timers.
-/// Readers see <see cref="Sessions"/>, immutable views swapped on every change; state changes go
-/// to every <see cref="Subscribe"/>r at once (path health, failover) — no polling anywhere.
+/// Readers see <see cref="Sessions"/>, immutable views swapped on every change, and
+/// <see cref="Changed"/> fires on every state change: path health follows it (and failover learns
+/// BFD's opinion from path health, once); <see cref="Subscribe"/> streams every state change —
+/// no polling anywhere.
 /// </summary>
-public sealed partial class BfdService : BackgroundService, IPathLivenessSource, Loops.IEngineLoop
+public sealed partial class BfdService : EngineLoop, IPathLivenessSource
 {
     // Received packets waiting for the loop: 8,192 is ~0.2 s of 1,000 sessions at 50 ms. Beyond it
     // the loop is behind, and a packet dropped here is no worse than one lost on the wire (counted).
@@ -45,15 +47,12 @@ public sealed partial class BfdService : BackgroundService, IPathLivenessSource,
     private readonly Dictionary<string, bool> _adminOverrides = new(StringComparer.Ordinal);
     private readonly PriorityQueue<Session, long> _due = new();
     private readonly byte[] _transmitBuffer = new byte[64];
-    private readonly Lock _subscribersLock = new();
-    private Channel<BfdSessionEvent>[] _subscribers = [];
+    private readonly Broadcast<BfdSessionEvent> _events = new(SubscriberCapacity);
     private ImmutableDictionary<string, BfdSessionView> _views = ImmutableDictionary.Create<string, BfdSessionView>(StringComparer.Ordinal);
-    private Task<bool>? _inboundWait;
-    private Task<bool>? _commandWait;
-    private long _lastTick;
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ChangeWatch? _topologyChanges;
 
     public BfdService(TopologyService topology, BfdMetrics metrics, TimeProvider time, ILogger<BfdService> logger, Random? random = null)
+        : base(time)
     {
         _topology = topology;
         _metrics = metrics;
@@ -66,8 +65,8 @@ public sealed partial class BfdService : BackgroundService, IPathLivenessSource,
     /// <summary>Every path's session, by path id.</summary>
     public IReadOnlyDictionary<string, BfdSessionView> Sessions => Volatile.Read(ref _views);
 
-    /// <inheritdoc/>
-    public Task Changed => Volatile.Read(ref _changed).Task;
+    /// <summary>Notified at every session state change (after <see cref="Sessions"/> shows it).</summary>
+    public ChangeSignal Changed { get; } = new();
 
     /// <summary>
     /// Path health's view of BFD (seed 003): Up caps nothing (100), Init caps at 50, Down at 0;
@@ -78,27 +77,17 @@ public sealed partial class BfdService : BackgroundService, IPathLivenessSource,
             ? new PathLiveness(score, $"BFD {BfdNames.State(state.SessionState)}{(state.SessionState == BfdState.Up ? "" : $" ({BfdNames.Diagnostic(state.LocalDiag)})")}")
             : null;
 
-    /// <summary>When the loop last ran (a <see cref="TimeProvider"/> timestamp), for readiness.</summary>
-    public long LastTick => Volatile.Read(ref _lastTick);
-
     /// <inheritdoc />
-    public string LoopName => "bfd";
+    public override string LoopName => "bfd";
+
+    /// <summary>Short: a BFD loop that pauses longer than a detection time fails sessions.</summary>
+    protected override TimeSpan RetryAfterError => TimeSpan.FromMilliseconds(10);
 
     /// <summary>
     /// A new reader of every state change from now on. Bounded: a reader that falls behind loses
     /// the oldest events (the current state is always in <see cref="Sessions"/>).
     /// </summary>
-    public ChannelReader<BfdSessionEvent> Subscribe()
-    {
-        var channel = Channel.CreateBounded<BfdSessionEvent>(
-            new BoundedChannelOptions(SubscriberCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest });
-        lock (_subscribersLock)
-        {
-            _subscribers = [.. _subscribers, channel];
-        }
-
-        return channel.Reader;
-    }
+    public ChannelReader<BfdSessionEvent> Subscribe(CancellationToken cancellationToken = default) => _events.Subscribe(cancellationToken);
 
     /// <summary>
     /// Holds a path's session AdminDown (or releases it) at run time, whatever its source; not
@@ -115,49 +104,35 @@ public sealed partial class BfdService : BackgroundService, IPathLivenessSource,
         return true;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override ValueTask<bool> StartingAsync(CancellationToken cancellationToken)
     {
-        var topologyChanged = _topology.Changed;
-        ApplyTopology(_topology.Current, _time.GetTimestamp());
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                try
-                {
-                    if (topologyChanged.IsCompleted)
-                    {
-                        topologyChanged = _topology.Changed;
-                        ApplyTopology(_topology.Current, _time.GetTimestamp());
-                    }
-
-                    var now = _time.GetTimestamp();
-                    Iterate(now);
-                    await WaitAsync(now, topologyChanged, stoppingToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    break;
-                }
-#pragma warning disable CA1031 // one bad iteration must not stop BFD
-                catch (Exception ex)
-#pragma warning restore CA1031
-                {
-                    LogLoopError(_logger, ex);
-                    await Task.Delay(TimeSpan.FromMilliseconds(10), _time, stoppingToken).ConfigureAwait(false);
-                }
-            }
-        }
-        finally
-        {
-            await ShutdownAsync().ConfigureAwait(false);
-        }
+        // The first iteration opens the sessions of the topology the loop starts with.
+        _topologyChanges = _topology.Changed.Watch(changedAtFirst: true);
+        WakeOn(_topologyChanges);
+        WakeOn(_inbound.Reader);
+        WakeOn(_commands.Reader);
+        return ValueTask.FromResult(true);
     }
+
+    protected override ValueTask<TimeSpan?> IterateAsync(CancellationToken cancellationToken)
+    {
+        if (_topologyChanges!.Consume())
+        {
+            ApplyTopology(_topology.Current, _time.GetTimestamp());
+        }
+
+        var now = _time.GetTimestamp();
+        Iterate(now);
+        return ValueTask.FromResult(_due.TryPeek(out _, out var at) ? _time.GetElapsedTime(now, at) : (TimeSpan?)null);
+    }
+
+    protected override void LogIterationFailed(Exception exception) => LogLoopError(_logger, exception);
+
+    protected override ValueTask StoppedAsync() => new(ShutdownAsync());
 
     /// <summary>One pass at <paramref name="now"/>: commands, received packets, due timers. Tests drive the service through it.</summary>
     internal void Iterate(long now)
     {
-        Volatile.Write(ref _lastTick, now);
         while (_commands.Reader.TryRead(out var command))
         {
             ApplyAdminOverride(command.PathId, command.AdminDown, now);
@@ -224,46 +199,6 @@ public sealed partial class BfdService : BackgroundService, IPathLivenessSource,
         }
     }
 
-    private async Task WaitAsync(long now, Task topologyChanged, CancellationToken ct)
-    {
-        if (_inbound.Reader.TryPeek(out _) || _commands.Reader.TryPeek(out _))
-        {
-            return;
-        }
-
-        // Without a timer due, wake at the heartbeat anyway: readiness reads LastTick.
-        var wait = Loops.IEngineLoop.Heartbeat;
-        if (_due.TryPeek(out _, out var at) && _time.GetElapsedTime(now, at) < wait)
-        {
-            var left = _time.GetElapsedTime(now, at);
-            if (left <= TimeSpan.Zero)
-            {
-                return;
-            }
-
-            // Timers count whole milliseconds and may fire early by up to one: round up so the
-            // loop does not spin until the deadline.
-            wait = TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds));
-        }
-
-        // One wait per channel lives across iterations (cancelling a channel wait would throw).
-        if (_inboundWait is not { IsCompleted: false })
-        {
-            _inboundWait = _inbound.Reader.WaitToReadAsync(ct).AsTask();
-        }
-
-        if (_commandWait is not { IsCompleted: false })
-        {
-            _commandWait = _commands.Reader.WaitToReadAsync(ct).AsTask();
-        }
-
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var delay = Task.Delay(wait, _time, cts.Token);
-        await Task.WhenAny(delay, _inboundWait, _commandWait, topologyChanged).ConfigureAwait(false);
-        await cts.CancelAsync().ConfigureAwait(false);
-        ct.ThrowIfCancellationRequested();
-    }
-
     private void Publish(Session session, BfdStateChange change)
     {
         _metrics.StateChanged(change.NewState);
@@ -273,13 +208,8 @@ public sealed partial class BfdService : BackgroundService, IPathLivenessSource,
         session.EverUp |= change.NewState == BfdState.Up;
         LogStateChange(_logger, session.PathId, change.OldState, change.NewState, change.Diagnostic, change.Reason);
         var view = RefreshView(session, force: true);
-        var e = new BfdSessionEvent(session.PathId, change, at, view);
-        foreach (var subscriber in Volatile.Read(ref _subscribers))
-        {
-            subscriber.Writer.TryWrite(e);
-        }
-
-        Interlocked.Exchange(ref _changed, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        _events.Publish(new BfdSessionEvent(session.PathId, change, at, view));
+        Changed.Notify();
     }
 
     private async Task ShutdownAsync()

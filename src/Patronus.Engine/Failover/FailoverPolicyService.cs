@@ -1,25 +1,25 @@
+using Patronus.Engine.Loops;
 using Patronus.Engine.Storage;
 
 namespace Patronus.Engine.Failover;
 
 /// <summary>
 /// The current failover policies: an immutable list read by anyone without locks, reloaded from
-/// the store after every successful write, with <see cref="Changed"/> completing so the failover
-/// loop picks the change up at once. Writes are serialised (one at a time).
+/// the store after every successful write, with <see cref="Changed"/> notified so the failover and
+/// traffic loops pick the change up at once. Writes are serialised (one at a time).
 /// </summary>
 public sealed class FailoverPolicyService : IDisposable
 {
     private readonly IFailoverStore _store;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private IReadOnlyList<FailoverPolicy> _current = [];
-    private TaskCompletionSource _changed = NewSignal();
 
     public FailoverPolicyService(IFailoverStore store) => _store = store;
 
     public IReadOnlyList<FailoverPolicy> Current => Volatile.Read(ref _current);
 
-    /// <summary>Completes at the next change; read it again after it completes.</summary>
-    public Task Changed => Volatile.Read(ref _changed).Task;
+    /// <summary>Notified at every change of <see cref="Current"/>.</summary>
+    public ChangeSignal Changed { get; } = new();
 
     public bool IsReady { get; private set; }
 
@@ -46,7 +46,7 @@ public sealed class FailoverPolicyService : IDisposable
             if (result.Succeeded)
             {
                 Volatile.Write(ref _current, await _store.LoadFailoverPoliciesAsync(cancellationToken).ConfigureAwait(false));
-                Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
+                Changed.Notify();
             }
 
             return result;
@@ -56,8 +56,6 @@ public sealed class FailoverPolicyService : IDisposable
             _writeGate.Release();
         }
     }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public void Dispose() => _writeGate.Dispose();
 }

@@ -3,11 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Threading.Channels;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Patronus.Engine.Bfd;
-using Patronus.Engine.Bfd.Wire;
 using Patronus.Engine.Health;
 using Patronus.Engine.Loops;
 using Patronus.Engine.Paths;
@@ -18,40 +15,43 @@ using Patronus.Engine.Telemetry;
 namespace Patronus.Engine.Failover;
 
 /// <summary>
-/// The one loop that owns every policy's state. It wakes on events — a path's health changed, a
-/// BFD session changed state, the policies or the topology changed — and on the one timer the
-/// decisions ask for (failback due, dampening hold over, route retry); it decides each policy with
+/// The one loop that owns every policy's state. It wakes on changes — of the paths' health (which
+/// carries what BFD says), of the policies, of the topology — and on the one timer the decisions
+/// ask for (failback due, dampening hold over, route retry); it decides each policy with
 /// <see cref="FailoverDecision"/>, publishes the route table (an immutable snapshot swapped at
 /// once) and brings the kernel's routes in line, and hands events to the recorder. Nothing polls.
 /// Failback delays, dampening and route retries run on monotonic time (<see cref="LoopTime"/>);
 /// the wall clock only stamps events and the times the API shows.
 /// </summary>
-public sealed partial class FailoverService : BackgroundService, Loops.IEngineLoop
+public sealed partial class FailoverService : EngineLoop
 {
+    // A subscriber that stops reading loses the oldest events, never a decision's time. Switches
+    // are rare and dampened; 1,024 events is hours of the worst flapping of many policies.
+    private const int SubscriberCapacity = 1024;
+
     private readonly FailoverPolicyService _policies;
     private readonly TopologyService _topology;
     private readonly HealthState _health;
-    private readonly BfdService? _bfd;
     private readonly FailoverEventRecorder _recorder;
     private readonly FailoverMetrics _metrics;
     private readonly FailoverOptions _options;
-    private readonly TimeProvider _time;
-    private readonly LoopClock _clock;
     private readonly ILogger<FailoverService> _logger;
     private readonly KernelRouteApplier? _kernel;
     private readonly Dictionary<long, PolicyRuntime> _states = [];
-    private readonly Lock _subscribersLock = new();
-    private Channel<FailoverEvent>[] _subscribers = [];
+    private readonly Broadcast<FailoverEvent> _events = new(SubscriberCapacity);
     private ImmutableDictionary<long, FailoverPolicyStatus> _status = ImmutableDictionary<long, FailoverPolicyStatus>.Empty;
     private IReadOnlyDictionary<IPNetwork, RouteEntry> _installed = ImmutableDictionary<IPNetwork, RouteEntry>.Empty;
+    private ChangeWatch? _policyChanges;
+    private ChangeWatch? _topologyChanges;
+    private ChangeWatch? _healthChanges;
     private TimeSpan? _routeRetryAt;
     private bool _routesDirty = true;
     private bool _kernelPending;
-    private long _lastTick;
 
     public FailoverService(FailoverPolicyService policies, TopologyService topology, HealthState health, FailoverEventRecorder recorder,
         FailoverMetrics metrics, IOptions<FailoverOptions> options, TimeProvider time, ILogger<FailoverService> logger,
-        BfdService? bfd = null, KernelRouteApplier? kernel = null)
+        KernelRouteApplier? kernel = null)
+        : base(time)
     {
         ArgumentNullException.ThrowIfNull(options);
         _policies = policies;
@@ -60,10 +60,7 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
         _recorder = recorder;
         _metrics = metrics;
         _options = options.Value;
-        _time = time;
-        _clock = new LoopClock(time);
         _logger = logger;
-        _bfd = bfd;
         _kernel = kernel;
     }
 
@@ -76,122 +73,56 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
     /// <summary>Each policy's active path and state, by policy id.</summary>
     public IReadOnlyDictionary<long, FailoverPolicyStatus> Status => Volatile.Read(ref _status);
 
-    /// <summary>When the loop last ran (a <see cref="TimeProvider"/> timestamp), for readiness.</summary>
-    public long LastTick => Volatile.Read(ref _lastTick);
-
     /// <inheritdoc />
-    public string LoopName => "failover";
+    public override string LoopName => "failover";
 
-    /// <summary>Every failover event from now on, as it is decided (bounded, drop-oldest per reader).</summary>
-    public ChannelReader<FailoverEvent> Subscribe()
+    /// <summary>
+    /// Every failover event from now on, as it is decided (bounded, drop-oldest per reader).
+    /// Cancelling <paramref name="cancellationToken"/> unsubscribes and completes the reader (an API subscription).
+    /// </summary>
+    public ChannelReader<FailoverEvent> Subscribe(CancellationToken cancellationToken = default) => _events.Subscribe(cancellationToken);
+
+    protected override ValueTask<bool> StartingAsync(CancellationToken cancellationToken)
     {
-        var channel = Channel.CreateBounded<FailoverEvent>(new BoundedChannelOptions(1024) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest });
-        lock (_subscribersLock)
+        // The first iteration loads the policies, like every later change. Health is read as it is
+        // at each evaluation: its signal only says that something changed.
+        _policyChanges = _policies.Changed.Watch(changedAtFirst: true);
+        _topologyChanges = _topology.Changed.Watch(changedAtFirst: true);
+        _healthChanges = _health.Changed.Watch();
+        WakeOn(_policyChanges);
+        WakeOn(_topologyChanges);
+        WakeOn(_healthChanges);
+        return ValueTask.FromResult(true);
+    }
+
+    protected override ValueTask<TimeSpan?> IterateAsync(CancellationToken cancellationToken)
+    {
+        // Re-armed before health is read: a change after the read wakes the loop again.
+        _healthChanges!.Consume();
+
+        // Both, not either: each watch must be consumed to re-arm.
+        var policies = _policyChanges!.Consume();
+        if (_topologyChanges!.Consume() | policies)
         {
-            _subscribers = [.. _subscribers, channel];
+            SyncPolicies(Clock.Now);
         }
 
-        return channel.Reader;
+        return ValueTask.FromResult(Evaluate());
     }
 
-    /// <summary>Like <see cref="Subscribe()"/>, for a reader that goes away (an API subscription): cancelling the token unsubscribes and completes the reader.</summary>
-    public ChannelReader<FailoverEvent> Subscribe(CancellationToken cancellationToken)
-    {
-        var reader = Subscribe();
-        cancellationToken.Register(() =>
-        {
-            Channel<FailoverEvent>[] removed;
-            lock (_subscribersLock)
-            {
-                removed = [.. _subscribers.Where(c => c.Reader == reader)];
-                _subscribers = [.. _subscribers.Where(c => c.Reader != reader)];
-            }
-
-            foreach (var channel in removed)
-            {
-                channel.Writer.TryComplete();
-            }
-        });
-        return reader;
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var health = _health.Subscribe(stoppingToken);
-        var bfd = _bfd?.Subscribe();
-        var policiesChanged = _policies.Changed;
-        var topologyChanged = _topology.Changed;
-        SyncPolicies(_clock.Now);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (policiesChanged.IsCompleted || topologyChanged.IsCompleted)
-                {
-                    policiesChanged = _policies.Changed;
-                    topologyChanged = _topology.Changed;
-                    SyncPolicies(_clock.Now);
-                }
-
-                // Coalesce: everything queued is one evaluation.
-                while (health.TryRead(out _))
-                {
-                }
-
-                while (bfd is not null && bfd.TryRead(out _))
-                {
-                }
-
-                var wake = Evaluate();
-                // Without a timer due, wake at the heartbeat anyway: readiness reads LastTick.
-                var wait = wake is { } w && w < Loops.IEngineLoop.Heartbeat ? w : Loops.IEngineLoop.Heartbeat;
-                if (wait <= TimeSpan.Zero)
-                {
-                    continue;
-                }
-
-                using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                var waits = new List<Task>(5)
-                {
-                    health.WaitToReadAsync(cts.Token).AsTask(),
-                    policiesChanged,
-                    topologyChanged,
-                    Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)), _time, cts.Token),
-                };
-                if (bfd is not null)
-                {
-                    waits.Add(bfd.WaitToReadAsync(cts.Token).AsTask());
-                }
-
-                await Task.WhenAny(waits).ConfigureAwait(false);
-                await cts.CancelAsync().ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-#pragma warning disable CA1031 // one bad evaluation must not stop failover
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                LogLoopError(_logger, ex);
-                await Task.Delay(TimeSpan.FromMilliseconds(100), _time, stoppingToken).ConfigureAwait(false);
-            }
-        }
-    }
+    protected override void LogIterationFailed(Exception exception) => LogLoopError(_logger, exception);
 
     /// <summary>One evaluation of every policy now; returns how long to sleep without new input (null: no timer due). Tests drive the service through it.</summary>
     internal TimeSpan? Evaluate()
     {
-        Volatile.Write(ref _lastTick, _time.GetTimestamp());
-        var now = _clock.Now;
+        var now = Clock.Now;
         var inputs = Inputs();
         TimeSpan? wake = null;
         foreach (var runtime in _states.Values)
         {
-            var started = _time.GetTimestamp();
+            var started = Time.GetTimestamp();
             var outcome = FailoverDecision.Decide(runtime.Policy, runtime.State, inputs, now, _options.Dampening);
-            _metrics.Decided(_time.GetElapsedTime(started));
+            _metrics.Decided(Time.GetElapsedTime(started));
             if (outcome.Event is { } e)
             {
                 Emit(e, runtime.Policy, inputs);
@@ -212,7 +143,7 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
     }
 
     /// <summary>Tests: bring the policy states in line with the current policies now.</summary>
-    internal void SyncPoliciesForTest() => SyncPolicies(_clock.Now);
+    internal void SyncPoliciesForTest() => SyncPolicies(Clock.Now);
 
     /// <summary>Follows the policies: new ones start on their primary, removed ones go, changed ones keep their state when their paths are the same.</summary>
     private void SyncPolicies(LoopTime now)
@@ -251,7 +182,7 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
         _routeRetryAt = null;
     }
 
-    /// <summary>What failover knows about every path: its health score and whether BFD says it is down.</summary>
+    /// <summary>What failover knows about every path, from its health: the score (capped by BFD) and whether BFD says it is down.</summary>
     private Dictionary<string, FailoverPathInput> Inputs()
     {
         var inputs = new Dictionary<string, FailoverPathInput>(StringComparer.Ordinal);
@@ -264,12 +195,10 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
                     continue;
                 }
 
+                // BFD reaches failover here only, through the path's health: a session that has not
+                // been Up yet, or is AdminDown, gives no opinion (BfdSessionView.HealthScore).
                 var h = _health.Get(id);
-                // A session that has not been Up yet, or is AdminDown, gives no opinion (BfdSessionView.HealthScore).
-                bool? bfdDown = _bfd is not null && _bfd.Sessions.TryGetValue(id, out var session) && session.HealthScore is not null
-                    ? session.IsDown
-                    : null;
-                inputs[id] = new FailoverPathInput(id, h?.HealthScore ?? 0, bfdDown, h?.LastChecked is not null);
+                inputs[id] = new FailoverPathInput(id, h?.HealthScore ?? 0, h?.Liveness?.Down, h?.LastChecked is not null);
             }
         }
 
@@ -285,10 +214,7 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
             ? new { score = Math.Round(i.Score, 3), bfd_down = i.BfdDown, measured = i.Measured }
             : new { score = 0.0, bfd_down = (bool?)null, measured = false }));
         _recorder.Enqueue(new FailoverEventRecord(e, details));
-        foreach (var subscriber in Volatile.Read(ref _subscribers))
-        {
-            subscriber.Writer.TryWrite(e);
-        }
+        _events.Publish(e);
     }
 
     private void PublishStatus(LoopTime now)
@@ -328,9 +254,9 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
 
             if (!SameRoutes(Routes.Current, routes))
             {
-                var started = _time.GetTimestamp();
+                var started = Time.GetTimestamp();
                 Routes.Swap(new RouteTable(routes));
-                _metrics.RouteTableSwapped(_time.GetElapsedTime(started));
+                _metrics.RouteTableSwapped(Time.GetElapsedTime(started));
                 _kernelPending = true;
             }
         }

@@ -47,7 +47,7 @@ public sealed partial class HealthRollupService : BackgroundService
             try
             {
                 // Changed completes just before IsReady is set: check again shortly as well.
-                await Task.WhenAny(_topology.Changed, Task.Delay(TimeSpan.FromMilliseconds(100), _time, stoppingToken)).ConfigureAwait(false);
+                await Task.WhenAny(_topology.Changed.Next, Task.Delay(TimeSpan.FromMilliseconds(100), _time, stoppingToken)).ConfigureAwait(false);
                 stoppingToken.ThrowIfCancellationRequested();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

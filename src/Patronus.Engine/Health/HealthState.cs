@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Patronus.Engine.Loops;
 
 namespace Patronus.Engine.Health;
 
@@ -6,12 +7,18 @@ namespace Patronus.Engine.Health;
 /// The current health of every monitored path. The monitor loop is the only writer; readers on
 /// any thread get immutable <see cref="PathHealthSnapshot"/>s without locks: each path has a
 /// holder whose snapshot reference is swapped atomically, and the set of holders is itself an
-/// immutable map replaced when the topology changes.
+/// immutable map replaced when the topology changes. Followers that act on the current health
+/// (failover) wait on <see cref="Changed"/> and read <see cref="Get"/>; readers of every change (API
+/// subscriptions) <see cref="Subscribe"/>.
 /// </summary>
 public sealed class HealthState
 {
+    // A slow subscriber loses intermediate states, never the monitor's time, and the latest state
+    // is always in Get. 1,024 changes is several seconds of 10,000 paths changing at once.
+    private const int SubscriberCapacity = 1024;
+
+    private readonly Broadcast<PathHealthSnapshot> _changes = new(SubscriberCapacity);
     private volatile Map _map = new([], new Dictionary<string, Holder>(StringComparer.Ordinal));
-    private volatile Channel<PathHealthSnapshot>[] _subscribers = [];
 
     /// <summary>All paths' current health, in topology order.</summary>
     public IReadOnlyList<PathHealthSnapshot> All
@@ -35,39 +42,15 @@ public sealed class HealthState
     public PathHealthSnapshot? Get(string pathId) =>
         _map.ById.TryGetValue(pathId, out var holder) ? holder.Current : null;
 
+    /// <summary>Notified after every published change (of any path): take its next, then read <see cref="Get"/>.</summary>
+    public ChangeSignal Changed { get; } = new();
+
     /// <summary>
     /// A stream of every change (score, status or measurements) as it happens. Capacity 1,024 with
     /// drop-oldest: a slow subscriber loses intermediate states, never the monitor's time, and
-    /// the latest state is always in <see cref="Get"/>.
+    /// the latest state is always in <see cref="Get"/>. Cancelling the token unsubscribes.
     /// </summary>
-    public ChannelReader<PathHealthSnapshot> Subscribe(CancellationToken cancellationToken)
-    {
-        var channel = Channel.CreateBounded<PathHealthSnapshot>(new BoundedChannelOptions(1024)
-        {
-            FullMode = BoundedChannelFullMode.DropOldest,
-            SingleReader = true,
-            SingleWriter = true,
-        });
-        Update(list => [.. list, channel]);
-        cancellationToken.Register(() =>
-        {
-            Update(list => list.Where(c => c != channel).ToArray());
-            channel.Writer.TryComplete();
-        });
-        return channel.Reader;
-    }
-
-    private void Update(Func<Channel<PathHealthSnapshot>[], Channel<PathHealthSnapshot>[]> change)
-    {
-        while (true)
-        {
-            var current = _subscribers;
-            if (Interlocked.CompareExchange(ref _subscribers, change(current), current) == current)
-            {
-                return;
-            }
-        }
-    }
+    public ChannelReader<PathHealthSnapshot> Subscribe(CancellationToken cancellationToken) => _changes.Subscribe(cancellationToken);
 
     /// <summary>Monitor only: replaces the set of monitored paths, keeping the snapshots of paths that stay.</summary>
     internal void SetPaths(IEnumerable<PathHealthSnapshot> initial)
@@ -83,19 +66,25 @@ public sealed class HealthState
         }
 
         _map = new Map([.. ordered], byId);
+        Changed.Notify();
     }
 
-    /// <summary>Monitor only: publishes a path's new snapshot.</summary>
-    internal void Publish(PathHealthSnapshot snapshot)
+    /// <summary>
+    /// Monitor only: publishes a path's new snapshot. With <paramref name="notify"/> false the
+    /// caller notifies <see cref="Changed"/> once after a batch (one signal per monitor iteration,
+    /// not one per path).
+    /// </summary>
+    internal void Publish(PathHealthSnapshot snapshot, bool notify = true)
     {
         if (_map.ById.TryGetValue(snapshot.PathId, out var holder))
         {
             holder.Current = snapshot;
         }
 
-        foreach (var subscriber in _subscribers)
+        _changes.Publish(snapshot);
+        if (notify)
         {
-            subscriber.Writer.TryWrite(snapshot);
+            Changed.Notify();
         }
     }
 

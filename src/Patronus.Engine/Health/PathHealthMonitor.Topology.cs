@@ -13,7 +13,7 @@ public sealed partial class PathHealthMonitor
     /// </summary>
     private void ApplyTopology(TopologySnapshot topology)
     {
-        var now = _clock.Elapsed;
+        var now = Clock.Elapsed;
         var wanted = new HashSet<string>(topology.Paths.Select(p => p.Id), StringComparer.Ordinal);
         foreach (var id in _paths.Keys.Where(id => !wanted.Contains(id)).ToList())
         {

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Threading.Channels;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Patronus.Engine.Loops;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Probes;
 using Patronus.Engine.Telemetry;
@@ -18,7 +18,7 @@ namespace Patronus.Engine.Health;
 /// the sample interval run on monotonic time (<see cref="Loops.LoopTime.Elapsed"/>); the wall
 /// clock only stamps snapshots and samples.
 /// </summary>
-public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngineLoop
+public sealed partial class PathHealthMonitor : EngineLoop
 {
     // Replies in flight between session receive loops and this loop. 65,536 covers 10,000 paths
     // with several targets each for more than a second of loop stall; beyond that replies are
@@ -30,8 +30,6 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
     private readonly IHealthSink _sink;
     private readonly Dictionary<ProbeProtocol, IProbeSessionFactory> _factories;
     private readonly HealthOptions _options;
-    private readonly TimeProvider _time;
-    private readonly Loops.LoopClock _clock;
     private readonly ILogger<PathHealthMonitor> _logger;
     private readonly IPathLivenessSource? _liveness;
     private readonly ProbeRoundSampling _roundSampling;
@@ -45,11 +43,13 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
     private readonly PriorityQueue<TargetState, long> _due = new();
     private readonly HashSet<PathState> _dirty = [];
     private bool _icmpFallbackLogged;
-    private long _lastTick;
+    private ChangeWatch? _topologyChanges;
+    private ChangeWatch? _livenessChanges;
 
     public PathHealthMonitor(TopologyService topology, HealthState state, IHealthSink sink, IEnumerable<IProbeSessionFactory> factories,
         IOptions<HealthOptions> options, TimeProvider time, ILogger<PathHealthMonitor> logger, IPathLivenessSource? liveness = null,
         ProbeRoundSampling? roundSampling = null)
+        : base(time)
     {
         ArgumentNullException.ThrowIfNull(options);
         _topology = topology;
@@ -57,72 +57,59 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
         _sink = sink;
         _factories = factories.ToDictionary(f => f.Protocol);
         _options = options.Value;
-        _time = time;
-        _clock = new Loops.LoopClock(time);
         _logger = logger;
         _liveness = liveness;
         _roundSampling = roundSampling ?? ProbeRoundSampling.Default;
     }
 
-    /// <summary>Monotonic timestamp of the loop's last iteration (for readiness: "the loop ticks").</summary>
-    public long LastTick => Volatile.Read(ref _lastTick);
-
     /// <inheritdoc />
-    public string LoopName => "health_monitor";
+    public override string LoopName => "health_monitor";
 
     /// <summary>Replies dropped because the loop fell behind.</summary>
     public long DroppedReplies => Interlocked.Read(ref _droppedReplies);
 
     private long _droppedReplies;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override ValueTask<bool> StartingAsync(CancellationToken cancellationToken)
     {
-        var topologyChanged = _topology.Changed;
-        var livenessChanged = _liveness?.Changed ?? Task.Delay(Timeout.Infinite, stoppingToken);
-        ApplyTopology(_topology.Current);
-        try
+        // The first iteration applies the topology the loop starts with, like every later change.
+        _topologyChanges = _topology.Changed.Watch(changedAtFirst: true);
+        WakeOn(_topologyChanges);
+        WakeOn(_replies.Reader);
+        if (_liveness is not null)
         {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                try
-                {
-                    if (topologyChanged.IsCompleted)
-                    {
-                        topologyChanged = _topology.Changed;
-                        ApplyTopology(_topology.Current);
-                    }
-
-                    if (livenessChanged.IsCompleted && _liveness is not null)
-                    {
-                        livenessChanged = _liveness.Changed;
-                        LivenessChanged();
-                    }
-
-                    var next = Iterate();
-                    await WaitAsync(next, Task.WhenAny(topologyChanged, livenessChanged), stoppingToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    break;
-                }
-#pragma warning disable CA1031 // one bad iteration must not stop health monitoring
-                catch (Exception ex)
-#pragma warning restore CA1031
-                {
-                    LogLoopError(_logger, ex);
-                    await Task.Delay(TimeSpan.FromMilliseconds(100), _time, stoppingToken).ConfigureAwait(false);
-                }
-            }
+            _livenessChanges = _liveness.Changed.Watch();
+            WakeOn(_livenessChanges);
         }
-        finally
+
+        return ValueTask.FromResult(true);
+    }
+
+    protected override ValueTask<TimeSpan?> IterateAsync(CancellationToken cancellationToken)
+    {
+        if (_topologyChanges!.Consume())
         {
-            foreach (var path in _paths.Values)
-            {
-                await path.DisposeAsync().ConfigureAwait(false);
-            }
-
-            _paths.Clear();
+            ApplyTopology(_topology.Current);
         }
+
+        if (_livenessChanges?.Consume() == true)
+        {
+            LivenessChanged();
+        }
+
+        return ValueTask.FromResult<TimeSpan?>(Iterate());
+    }
+
+    protected override void LogIterationFailed(Exception exception) => LogLoopError(_logger, exception);
+
+    protected override async ValueTask StoppedAsync()
+    {
+        foreach (var path in _paths.Values)
+        {
+            await path.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _paths.Clear();
     }
 
     private TimeSpan? _nextSample;
@@ -135,8 +122,7 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
     /// </summary>
     internal TimeSpan Iterate()
     {
-        Volatile.Write(ref _lastTick, _time.GetTimestamp());
-        var now = _clock.Now;
+        var now = Clock.Now;
         using var round = StartProbeRound(now.Elapsed);
         _nextSample ??= now.Elapsed + _options.SampleInterval;
 
@@ -170,34 +156,6 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
 
     /// <summary>Tests: apply a topology synchronously, as the loop does when it changes.</summary>
     internal void ApplyTopologyForTest(TopologySnapshot topology) => ApplyTopology(topology);
-
-    private async Task WaitAsync(TimeSpan wait, Task topologyChanged, CancellationToken ct)
-    {
-        if (wait <= TimeSpan.Zero || _replies.Reader.Count > 0)
-        {
-            return;
-        }
-
-        // Timers count whole milliseconds: a shorter delay completes at once (and a timer may fire
-        // up to 1 ms early), so without rounding up the loop spins until the due time passes —
-        // measured at ~36 iterations per probe (bench/Patronus.Bench, docs/performance.md).
-        wait = TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds));
-
-        // One reply wait lives across iterations: cancelling a channel wait completes it with a
-        // thrown OperationCanceledException, which cost one exception per iteration.
-        if (_replyWait is not { IsCompleted: false })
-        {
-            _replyWait = _replies.Reader.WaitToReadAsync(ct).AsTask();
-        }
-
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var delay = Task.Delay(wait, _time, cts.Token);
-        await Task.WhenAny(delay, _replyWait, topologyChanged).ConfigureAwait(false);
-        await cts.CancelAsync().ConfigureAwait(false);
-        ct.ThrowIfCancellationRequested();
-    }
-
-    private Task<bool>? _replyWait;
 
     private void DrainReplies()
     {
@@ -409,7 +367,7 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
 
             path.Last = snapshot;
             _round.PathsChanged++;
-            _state.Publish(snapshot);
+            _state.Publish(snapshot, notify: false);
             if (previous?.Status != snapshot.Status && snapshot.LastChecked is not null)
             {
                 LogTransition(_logger, snapshot.PathId, previous?.LastChecked is null ? "(first measurement)" : previous.Status.ToString(), snapshot.Status, snapshot.HealthScore, snapshot.Reason);
@@ -418,6 +376,10 @@ public sealed partial class PathHealthMonitor : BackgroundService, Loops.IEngine
         }
 
         _dirty.Clear();
+        if (_round.PathsChanged > 0)
+        {
+            _state.Changed.Notify(); // once for the batch
+        }
     }
 
     private void RecordSamples(DateTimeOffset wall)

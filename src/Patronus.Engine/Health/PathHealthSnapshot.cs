@@ -28,6 +28,12 @@ public sealed record PathHealthSnapshot(
     int Quorum,
     string Reason)
 {
+    /// <summary>
+    /// The path's second opinion (its BFD session) when it was judged, or null when there is none
+    /// (no session, AdminDown, not yet Up). The score and status above already include it.
+    /// </summary>
+    public PathLiveness? Liveness { get; init; }
+
     /// <summary>The state before any probe completed: Down, with nothing measured.</summary>
     public static PathHealthSnapshot Unknown(string pathId, int targets, int quorum) =>
         new(pathId, 0, 0, 0, 0, PathStatus.Down, null, 0, targets, quorum, "no probe has completed yet");

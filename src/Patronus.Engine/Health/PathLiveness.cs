@@ -1,4 +1,5 @@
 using System.Globalization;
+using Patronus.Engine.Loops;
 
 namespace Patronus.Engine.Health;
 
@@ -8,7 +9,11 @@ namespace Patronus.Engine.Health;
 /// </summary>
 /// <param name="ScoreCap">Highest score the path may have: 100 (no limit), 50 (at best Degraded), 0 (Down).</param>
 /// <param name="Detail">What it is, in words: "BFD down (control_detection_time_expired)".</param>
-public readonly record struct PathLiveness(double ScoreCap, string Detail);
+public readonly record struct PathLiveness(double ScoreCap, string Detail)
+{
+    /// <summary>The opinion is "the path does not forward" (cap 0): failover's "BFD down".</summary>
+    public bool Down => ScoreCap <= 0;
+}
 
 /// <summary>Where the monitor gets <see cref="PathLiveness"/> from (the BFD service).</summary>
 public interface IPathLivenessSource
@@ -16,8 +21,8 @@ public interface IPathLivenessSource
     /// <summary>The current opinion on a path, or null when there is none (no session, or administratively down).</summary>
     PathLiveness? Liveness(string pathId);
 
-    /// <summary>Completes at the next change of any opinion; read it again after it completes.</summary>
-    Task Changed { get; }
+    /// <summary>Notified at every change of any opinion.</summary>
+    ChangeSignal Changed { get; }
 }
 
 /// <summary>The pure rule combining probes and liveness.</summary>
@@ -27,20 +32,28 @@ public static class PathLivenessRule
     /// The path's score is the lower of the probe score and the cap, and its status follows the
     /// score: a BFD Down makes the path Down at once, before any probe has timed out (BFD detects in
     /// its detection time, probes in about a second); BFD Init holds it at Degraded at best; BFD Up
-    /// leaves the probes to judge quality. A path not yet probed stays unknown.
+    /// leaves the probes to judge quality. A path not yet probed stays unknown. The opinion rides
+    /// along in <see cref="PathHealthSnapshot.Liveness"/>, so failover learns what BFD says from the
+    /// path's health, in the same snapshot as the score it capped.
     /// </summary>
     public static PathHealthSnapshot Apply(PathHealthSnapshot probes, PathLiveness? liveness)
     {
         ArgumentNullException.ThrowIfNull(probes);
         // Not yet probed: nothing to cap, and no measurement is invented (failover acts on measured paths only).
-        if (liveness is not { } l || probes.LastChecked is null || probes.HealthScore <= l.ScoreCap)
+        if (probes.LastChecked is null)
         {
             return probes;
         }
 
+        var judged = probes.Liveness == liveness ? probes : probes with { Liveness = liveness };
+        if (liveness is not { } l || probes.HealthScore <= l.ScoreCap)
+        {
+            return judged;
+        }
+
         var score = Math.Min(probes.HealthScore, l.ScoreCap);
-        var status = l.ScoreCap <= 0 ? PathStatus.Down : HealthScoring.StatusOf(score);
+        var status = l.Down ? PathStatus.Down : HealthScoring.StatusOf(score);
         var reason = string.Create(CultureInfo.InvariantCulture, $"{l.Detail}; probes: {probes.Reason}");
-        return probes with { HealthScore = score, Status = status, Reason = reason };
+        return judged with { HealthScore = score, Status = status, Reason = reason };
     }
 }

@@ -1,10 +1,11 @@
 namespace Patronus.Engine.Loops;
 
 /// <summary>
-/// A background loop that owns engine state (the health monitor, BFD, failover). Each records
-/// when it last ran (<see cref="LastTick"/>) and runs at least every <see cref="Heartbeat"/>
-/// even with nothing to do, so "has not ticked for a while" means stuck or dead, never idle:
-/// readiness and the <c>patronus_loop_last_tick_age_seconds</c> gauge read it.
+/// A background loop that owns engine state (the health monitor, BFD, failover; see
+/// <see cref="EngineLoop"/>). Each records when it last ran (<see cref="LastTick"/>) and runs at
+/// least every <see cref="Heartbeat"/> even with nothing to do, so "has not ticked for a while"
+/// means stuck or dead, never idle: readiness and the <c>patronus_loop_last_tick_age_seconds</c>
+/// gauge read it.
 /// </summary>
 public interface IEngineLoop
 {

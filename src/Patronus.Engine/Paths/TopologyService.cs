@@ -1,3 +1,4 @@
+using Patronus.Engine.Loops;
 using Patronus.Engine.Storage;
 
 namespace Patronus.Engine.Paths;
@@ -5,8 +6,8 @@ namespace Patronus.Engine.Paths;
 /// <summary>
 /// Owns the current <see cref="TopologySnapshot"/>. Readers take <see cref="Current"/> without
 /// locks (an immutable object swapped atomically); writers are serialised, write through the store
-/// and then publish the new snapshot, completing <see cref="Changed"/> so watchers (probes,
-/// failover) can react without polling.
+/// and then publish the new snapshot, notifying <see cref="Changed"/> so watchers (probes, BFD,
+/// failover, traffic) can react without polling.
 /// </summary>
 public sealed class TopologyService : IDisposable
 {
@@ -15,7 +16,6 @@ public sealed class TopologyService : IDisposable
     // Writes are rare (operator actions); one at a time keeps "write then reload" consistent.
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private TopologySnapshot _current = TopologySnapshot.Empty;
-    private TaskCompletionSource _changed = NewSignal();
     private volatile bool _ready;
 
     public TopologyService(ITopologyStore store)
@@ -29,8 +29,8 @@ public sealed class TopologyService : IDisposable
     /// <summary>True once the stored topology has been loaded.</summary>
     public bool IsReady => _ready;
 
-    /// <summary>Completes at the next change of <see cref="Current"/>. Take it, then read <see cref="Current"/>, to never miss one.</summary>
-    public Task Changed => Volatile.Read(ref _changed).Task;
+    /// <summary>Notified at every change of <see cref="Current"/>: take its <see cref="ChangeSignal.Next"/> (or a watch), then read <see cref="Current"/>, to never miss one.</summary>
+    public ChangeSignal Changed { get; } = new();
 
     /// <summary>
     /// Writes the read-only (config or quickstart) topology into the store, replacing what an earlier
@@ -82,10 +82,8 @@ public sealed class TopologyService : IDisposable
     {
         var snapshot = await _store.LoadTopologyAsync(cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref _current, snapshot);
-        Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
+        Changed.Notify();
     }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public void Dispose() => _writeGate.Dispose();
 }

@@ -111,7 +111,7 @@ public sealed partial class TrafficAccountingService
             return;
         }
 
-        var now = _clock.Now;
+        var now = Clock.Now;
         if (_options.Flows && (_nextFlowRead is not { } next || now.Elapsed >= next))
         {
             _nextFlowRead = now.Elapsed + _options.FlowReadInterval;
@@ -125,9 +125,9 @@ public sealed partial class TrafficAccountingService
     private async Task<bool> ReadCountersAsync(CancellationToken cancellationToken)
     {
         var applied = _applied!;
-        var started = _time.GetTimestamp();
+        var started = Time.GetTimestamp();
         var result = await _nft!.RunAsync(s_listCounters, null, cancellationToken).ConfigureAwait(false);
-        _metrics.Read(_time.GetElapsedTime(started));
+        _metrics.Read(Time.GetElapsedTime(started));
         if (!result.Succeeded)
         {
             _metrics.ReadFailed("nft");

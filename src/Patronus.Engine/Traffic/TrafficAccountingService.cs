@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Patronus.Engine.Failover;
+using Patronus.Engine.Loops;
 using Patronus.Engine.Paths;
 
 namespace Patronus.Engine.Traffic;
@@ -14,7 +14,7 @@ namespace Patronus.Engine.Traffic;
 /// is removed at shutdown. Off, with the reason in <see cref="Unavailable"/>, when disabled, not
 /// root, or without <c>nft</c>. What is counted where: docs/traffic.md.
 /// </summary>
-public sealed partial class TrafficAccountingService : BackgroundService, ITrafficSource
+public sealed partial class TrafficAccountingService : EngineLoop, ITrafficSource
 {
     /// <summary>How long removing the table at shutdown may take (one nft run: milliseconds).</summary>
     private static readonly TimeSpan s_removeTimeout = TimeSpan.FromSeconds(2);
@@ -23,8 +23,6 @@ public sealed partial class TrafficAccountingService : BackgroundService, ITraff
     private readonly TopologyService _topology;
     private readonly TrafficOptions _options;
     private readonly TrafficMetrics _metrics;
-    private readonly TimeProvider _time;
-    private readonly Loops.LoopClock _clock;
     private readonly ILogger _logger;
     private readonly bool _privileged;
     private readonly Func<string, IEnumerable<string>> _readLines;
@@ -32,7 +30,12 @@ public sealed partial class TrafficAccountingService : BackgroundService, ITraff
     private INftRunner? _nft;
     private TrafficSnapshot _current = TrafficSnapshot.Empty;
     private string? _unavailable = "starting: the counters have not been read yet";
-    private TaskCompletionSource _published = NewSignal();
+    private PeriodicTimer? _timer;
+    private Task<bool>? _tick;
+    private ChangeWatch? _policyChanges;
+    private ChangeWatch? _topologyChanges;
+    private bool _dirty;
+    private bool _readPending = true; // the first iteration reads, and the one after a failure
 
     public TrafficAccountingService(FailoverPolicyService policies, TopologyService topology, IOptions<TrafficOptions> options, TrafficMetrics metrics,
         TimeProvider time, ILogger<TrafficAccountingService> logger)
@@ -43,14 +46,13 @@ public sealed partial class TrafficAccountingService : BackgroundService, ITraff
     /// <summary>Tests: a fake <c>nft</c>, the privilege check's answer, and the conntrack file's lines.</summary>
     internal TrafficAccountingService(FailoverPolicyService policies, TopologyService topology, IOptions<TrafficOptions> options, TrafficMetrics metrics,
         TimeProvider time, ILogger logger, INftRunner? nft, bool privileged, Func<string, IEnumerable<string>>? readLines)
+        : base(time)
     {
         ArgumentNullException.ThrowIfNull(options);
         _policies = policies;
         _topology = topology;
         _options = options.Value;
         _metrics = metrics;
-        _time = time;
-        _clock = new Loops.LoopClock(time);
         _logger = logger;
         _nft = nft;
         _privileged = privileged;
@@ -63,65 +65,70 @@ public sealed partial class TrafficAccountingService : BackgroundService, ITraff
     /// <inheritdoc/>
     public string? Unavailable => Volatile.Read(ref _unavailable);
 
-    /// <summary>Completes at the next publication of <see cref="Current"/> (or of a new <see cref="Unavailable"/>).</summary>
-    internal Task Published => Volatile.Read(ref _published).Task;
+    /// <inheritdoc />
+    public override string LoopName => "traffic";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Completes at the next publication of <see cref="Current"/> (or of a new <see cref="Unavailable"/>).</summary>
+    internal Task Published => _published.Next;
+
+    private readonly ChangeSignal _published = new();
+
+    /// <summary>After a failed iteration: the next read is at most one interval away anyway.</summary>
+    protected override TimeSpan RetryAfterError => _options.ReadInterval;
+
+    protected override ValueTask<bool> StartingAsync(CancellationToken cancellationToken)
     {
         if (OffReason() is { } off)
         {
             SetUnavailable(off);
             LogOff(_logger, off);
-            return;
+            return ValueTask.FromResult(false);
         }
 
-        using var timer = new PeriodicTimer(_options.ReadInterval, _time);
-        Task<bool>? tick = null;
-        var policiesChanged = _policies.Changed;
-        var topologyChanged = _topology.Changed;
-        var dirty = true;
-        while (!stoppingToken.IsCancellationRequested)
+        // Reads on a periodic timer armed once, so the cadence does not drift with the time a read
+        // takes; a change of the policies or the topology rebuilds and reads at once. The first
+        // iteration does both.
+        _timer = new PeriodicTimer(_options.ReadInterval, Time);
+        _policyChanges = _policies.Changed.Watch(changedAtFirst: true);
+        _topologyChanges = _topology.Changed.Watch(changedAtFirst: true);
+        WakeOn(_policyChanges);
+        WakeOn(_topologyChanges);
+        WakeOn(ct => _tick ??= _timer.WaitForNextTickAsync(ct).AsTask());
+        return ValueTask.FromResult(true);
+    }
+
+    protected override async ValueTask<TimeSpan?> IterateAsync(CancellationToken cancellationToken)
+    {
+        // Both, not either: each watch must be consumed to re-arm. Take the signals before reading
+        // Current (in ApplyAsync): no change is missed.
+        var policies = _policyChanges!.Consume();
+        var changed = _topologyChanges!.Consume() | policies;
+        var due = _tick is { IsCompleted: true };
+        if (due)
         {
-            try
-            {
-                if (policiesChanged.IsCompleted || topologyChanged.IsCompleted)
-                {
-                    // Take the signals before reading Current (in ApplyAsync): no change is missed.
-                    policiesChanged = _policies.Changed;
-                    topologyChanged = _topology.Changed;
-                    dirty = true;
-                }
-
-                if (dirty || _applied is null)
-                {
-                    dirty = !await ApplyAsync(stoppingToken).ConfigureAwait(false); // failed: again at the next tick
-                }
-
-                if (_applied is not null)
-                {
-                    await ReadAsync(stoppingToken).ConfigureAwait(false);
-                }
-
-                tick ??= timer.WaitForNextTickAsync(stoppingToken).AsTask();
-                await Task.WhenAny(tick, policiesChanged, topologyChanged).ConfigureAwait(false);
-                if (tick.IsCompleted)
-                {
-                    tick = null;
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-#pragma warning disable CA1031 // one bad iteration must not stop accounting
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                LogLoopError(_logger, ex);
-                tick = null;
-                await Task.Delay(_options.ReadInterval, _time, stoppingToken).ConfigureAwait(false);
-            }
+            _tick = null;
         }
+
+        _dirty |= changed;
+        if (_dirty || _applied is null)
+        {
+            _dirty = !await ApplyAsync(cancellationToken).ConfigureAwait(false); // failed: again at the next tick
+        }
+
+        // Woken by the heartbeat alone: nothing to read yet.
+        if (_applied is not null && (due || changed || _readPending))
+        {
+            _readPending = false;
+            await ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
+    protected override void LogIterationFailed(Exception exception)
+    {
+        LogLoopError(_logger, exception);
+        _readPending = true;
     }
 
     /// <summary>Stops the loop, then removes the table: no rule of ours outlives the process.</summary>
@@ -188,15 +195,19 @@ public sealed partial class TrafficAccountingService : BackgroundService, ITraff
     private void SetUnavailable(string? reason)
     {
         Volatile.Write(ref _unavailable, reason);
-        Interlocked.Exchange(ref _published, NewSignal()).TrySetResult();
+        _published.Notify();
     }
 
     private void Publish(TrafficSnapshot snapshot)
     {
         Volatile.Write(ref _current, snapshot);
         Volatile.Write(ref _unavailable, null);
-        Interlocked.Exchange(ref _published, NewSignal()).TrySetResult();
+        _published.Notify();
     }
 
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public override void Dispose()
+    {
+        _timer?.Dispose();
+        base.Dispose();
+    }
 }

@@ -72,7 +72,7 @@ public static class ServerApp
         services.AddHostedService(sp => sp.GetRequiredService<PathHealthMonitor>());
         services.AddSingleton<IEngineLoop>(sp => sp.GetRequiredService<PathHealthMonitor>());
 
-        // BFD: one loop for every path's session; path health and failover subscribe to its changes.
+        // BFD: one loop for every path's session; path health follows its changes (and failover learns them from path health).
         services.AddSingleton(sp => new BfdMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton(sp => new BfdService(sp.GetRequiredService<TopologyService>(), sp.GetRequiredService<BfdMetrics>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<BfdService>>()));
@@ -93,7 +93,7 @@ public static class ServerApp
         services.AddSingleton(sp => new FailoverService(sp.GetRequiredService<FailoverPolicyService>(), sp.GetRequiredService<TopologyService>(),
             sp.GetRequiredService<HealthState>(), sp.GetRequiredService<FailoverEventRecorder>(), sp.GetRequiredService<FailoverMetrics>(),
             sp.GetRequiredService<IOptions<FailoverOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FailoverService>>(),
-            sp.GetRequiredService<BfdService>(), sp.GetService<KernelRouteApplier>()));
+            sp.GetService<KernelRouteApplier>()));
         services.AddHostedService(sp => sp.GetRequiredService<FailoverService>());
         services.AddSingleton<IEngineLoop>(sp => sp.GetRequiredService<FailoverService>());
         services.AddPatronusTraffic(config);

@@ -52,9 +52,10 @@ internal sealed class FailoverServiceHarness : IAsyncDisposable
         return harness;
     }
 
-    /// <summary>Publishes a measured health score for a path, as the monitor does.</summary>
-    public void Score(string pathId, double score) =>
-        Health.Publish(new PathHealthSnapshot(pathId, 10, 0, 1, score, HealthScoring.StatusOf(score), Clock.GetUtcNow(), 1, 1, 1, "test"));
+    /// <summary>Publishes a measured health score for a path, as the monitor does, with BFD's opinion when given.</summary>
+    public void Score(string pathId, double score, PathLiveness? bfd = null) =>
+        Health.Publish(PathLivenessRule.Apply(
+            new PathHealthSnapshot(pathId, 10, 0, 1, score, HealthScoring.StatusOf(score), Clock.GetUtcNow(), 1, 1, 1, "test"), bfd));
 
     /// <summary>Lets <paramref name="by"/> pass on both clocks.</summary>
     public void Advance(TimeSpan by) => Clock.Advance(by);

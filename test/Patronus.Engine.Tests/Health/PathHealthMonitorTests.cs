@@ -251,7 +251,7 @@ public sealed partial class PathHealthMonitorTests
     {
         public Dictionary<string, PathLiveness> Opinions { get; } = [];
 
-        public Task Changed { get; } = new TaskCompletionSource().Task;
+        public Patronus.Engine.Loops.ChangeSignal Changed { get; } = new();
 
         public PathLiveness? Liveness(string pathId) => Opinions.TryGetValue(pathId, out var l) ? l : null;
     }
