@@ -62,7 +62,7 @@ public sealed partial class Executor
             return (null, ExecutionResult.RequestError([GraphQLError.From(syntaxError!)]));
         }
 
-        var validationErrors = DocumentValidator.Validate(Schema, document!);
+        var validationErrors = DocumentValidator.Validate(Schema, document!, cancellationToken: cancellationToken);
         if (validationErrors.Count > 0)
         {
             return (null, ExecutionResult.RequestError(validationErrors));

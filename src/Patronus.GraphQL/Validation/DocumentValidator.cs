@@ -10,13 +10,16 @@ namespace Patronus.GraphQL.Validation;
 /// </summary>
 public static class DocumentValidator
 {
-    /// <summary>Validates; returns the errors (empty when valid).</summary>
-    public static IReadOnlyList<GraphQLError> Validate(Schema schema, DocumentNode document, int maxErrors = 100)
+    /// <summary>
+    /// Validates; returns the errors (empty when valid). Throws <see cref="OperationCanceledException"/>
+    /// when <paramref name="cancellationToken"/> fires (checked per node and per field pair compared).
+    /// </summary>
+    public static IReadOnlyList<GraphQLError> Validate(Schema schema, DocumentNode document, int maxErrors = 100, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(document);
         var typeInfo = new TypeInfo(schema);
-        var context = new ValidationContext(schema, document, typeInfo, maxErrors);
+        var context = new ValidationContext(schema, document, typeInfo, maxErrors) { CancellationToken = cancellationToken };
         NodeVisitor[] rules =
         [
             new ExecutableDefinitionsRule(context),
@@ -45,8 +48,9 @@ public static class DocumentValidator
             new VariablesInAllowedPositionRule(context),
             new OverlappingFieldsCanBeMergedRule(context),
             new UniqueInputFieldNamesRule(context),
+            new MaxIntrospectionDepthRule(context),
         ];
-        var walker = new DocumentWalker(typeInfo, rules);
+        var walker = new DocumentWalker(typeInfo, rules, cancellationToken);
         context.Walker = walker;
         walker.Walk(document);
         if (context.TooManyErrors)

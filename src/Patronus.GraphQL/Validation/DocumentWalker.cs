@@ -19,10 +19,12 @@ internal sealed class DocumentWalker
     private readonly IReadOnlyList<NodeVisitor> _visitors;
     private readonly bool[] _skipping;
     private readonly Node?[] _skipRoot;
+    private readonly CancellationToken _cancellationToken;
 
-    public DocumentWalker(TypeInfo typeInfo, IReadOnlyList<NodeVisitor> visitors)
+    public DocumentWalker(TypeInfo typeInfo, IReadOnlyList<NodeVisitor> visitors, CancellationToken cancellationToken = default)
     {
         _typeInfo = typeInfo;
+        _cancellationToken = cancellationToken;
         _visitors = visitors;
         _skipping = new bool[visitors.Count];
         _skipRoot = new Node?[visitors.Count];
@@ -32,6 +34,7 @@ internal sealed class DocumentWalker
 
     public void Walk(Node node)
     {
+        _cancellationToken.ThrowIfCancellationRequested();
         _typeInfo.Enter(node);
         for (var i = 0; i < _visitors.Count; i++)
         {

@@ -9,18 +9,20 @@ namespace Patronus.GraphQL.Validation;
 /// one response key must be the same field with the same arguments (unless their parents are
 /// distinct object types) and must return shapes that can merge.
 /// </summary>
-internal sealed class OverlappingFieldsCanBeMergedRule(ValidationContext context) : NodeVisitor
+/// <remarks>
+/// graphql-js compares every pair of fields with one response name, so n copies of a field cost
+/// n²/2 comparisons: 60,000 <c>__typename</c> took about a minute. Here identical copies are grouped
+/// while collecting (<see cref="FieldGroup"/>) and one comparison stands for all pairs of two groups:
+/// copies of a leaf never conflict with each other, and a pair of groups conflicts exactly when their
+/// first members do, in which case every pair is reported as graphql-js reports them. So the work
+/// grows with the number of distinct fields per response name, not with copies. At most
+/// <see cref="ValidationContext.MaxErrors"/> conflicts are collected per comparison (validation stops
+/// reporting there anyway), and the request's deadline is checked per comparison.
+/// </remarks>
+internal sealed partial class OverlappingFieldsCanBeMergedRule(ValidationContext context) : NodeVisitor
 {
-    private readonly Dictionary<SelectionSetNode, (FieldMap Fields, List<string> Fragments)> _cache = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<(string, string), bool> _comparedFragmentPairs = [];
-
-    private sealed class FieldMap : OrderedDictionary<string, List<(NamedType? Parent, FieldNode Node, FieldDefinition? Def)>>
-    {
-        public FieldMap()
-            : base(StringComparer.Ordinal)
-        {
-        }
-    }
+    private readonly Dictionary<(FieldMap, string), bool> _comparedFieldsAndFragmentPairs = new(FieldMapKeyComparer.Instance);
 
     private sealed record Reason(string? Message, List<(string ResponseName, Reason Reason)>? Sub)
     {
@@ -30,6 +32,8 @@ internal sealed class OverlappingFieldsCanBeMergedRule(ValidationContext context
     }
 
     private sealed record Conflict(string ResponseName, Reason Reason, List<FieldNode> Fields1, List<FieldNode> Fields2);
+
+    private bool Full(List<Conflict> conflicts) => conflicts.Count >= context.MaxErrors;
 
     public override bool Enter(Node node)
     {
@@ -53,7 +57,7 @@ internal sealed class OverlappingFieldsCanBeMergedRule(ValidationContext context
         CollectConflictsWithin(conflicts, fieldMap);
         for (var i = 0; i < fragmentNames.Count; i++)
         {
-            CollectConflictsBetweenFieldsAndFragment(conflicts, false, fieldMap, fragmentNames[i], new HashSet<string>(StringComparer.Ordinal));
+            CollectConflictsBetweenFieldsAndFragment(conflicts, false, fieldMap, fragmentNames[i]);
             for (var j = i + 1; j < fragmentNames.Count; j++)
             {
                 CollectConflictsBetweenFragments(conflicts, false, fragmentNames[i], fragmentNames[j]);
@@ -63,10 +67,17 @@ internal sealed class OverlappingFieldsCanBeMergedRule(ValidationContext context
         return conflicts;
     }
 
-    private void CollectConflictsBetweenFieldsAndFragment(List<Conflict> conflicts, bool mutuallyExclusive, FieldMap fieldMap, string fragmentName, HashSet<string> visited)
+    private void CollectConflictsBetweenFieldsAndFragment(List<Conflict> conflicts, bool mutuallyExclusive, FieldMap fieldMap, string fragmentName)
     {
-        // The visited set stops fragment cycles (reported by NoFragmentCycles) from recursing forever.
-        if (!visited.Add(fragmentName) || context.GetFragment(fragmentName) is not { } fragment)
+        // Memoized as graphql-js does (16.9+): each field map meets each fragment once, which also
+        // ends fragment cycles (NoFragmentCycles reports those).
+        if (_comparedFieldsAndFragmentPairs.TryGetValue((fieldMap, fragmentName), out var storedExclusive) && (mutuallyExclusive || !storedExclusive))
+        {
+            return;
+        }
+
+        _comparedFieldsAndFragmentPairs[(fieldMap, fragmentName)] = mutuallyExclusive;
+        if (context.GetFragment(fragmentName) is not { } fragment)
         {
             return;
         }
@@ -80,7 +91,7 @@ internal sealed class OverlappingFieldsCanBeMergedRule(ValidationContext context
         CollectConflictsBetween(conflicts, mutuallyExclusive, fieldMap, fieldMap2);
         foreach (var name in referenced)
         {
-            CollectConflictsBetweenFieldsAndFragment(conflicts, mutuallyExclusive, fieldMap, name, visited);
+            CollectConflictsBetweenFieldsAndFragment(conflicts, mutuallyExclusive, fieldMap, name);
         }
     }
 
@@ -125,12 +136,12 @@ internal sealed class OverlappingFieldsCanBeMergedRule(ValidationContext context
         CollectConflictsBetween(conflicts, mutuallyExclusive, fieldMap1, fieldMap2);
         foreach (var name in fragmentNames2)
         {
-            CollectConflictsBetweenFieldsAndFragment(conflicts, mutuallyExclusive, fieldMap1, name, new HashSet<string>(StringComparer.Ordinal));
+            CollectConflictsBetweenFieldsAndFragment(conflicts, mutuallyExclusive, fieldMap1, name);
         }
 
         foreach (var name in fragmentNames1)
         {
-            CollectConflictsBetweenFieldsAndFragment(conflicts, mutuallyExclusive, fieldMap2, name, new HashSet<string>(StringComparer.Ordinal));
+            CollectConflictsBetweenFieldsAndFragment(conflicts, mutuallyExclusive, fieldMap2, name);
         }
 
         foreach (var name1 in fragmentNames1)
@@ -146,16 +157,22 @@ internal sealed class OverlappingFieldsCanBeMergedRule(ValidationContext context
 
     private void CollectConflictsWithin(List<Conflict> conflicts, FieldMap fieldMap)
     {
-        foreach (var (responseName, fields) in fieldMap)
+        foreach (var (responseName, groups) in fieldMap)
         {
-            for (var i = 0; i < fields.Count; i++)
+            for (var i = 0; i < groups.Count && !Full(conflicts); i++)
             {
-                for (var j = i + 1; j < fields.Count; j++)
+                // Copies of a leaf are the same field with the same arguments: nothing to compare.
+                // Copies with sub-selections conflict with each other only when their sub-selections
+                // do, which the first two show for all.
+                var group = groups[i];
+                if (!group.IsLeaf && group.Members.Count > 1)
                 {
-                    if (FindConflict(false, responseName, fields[i], fields[j]) is { } conflict)
-                    {
-                        conflicts.Add(conflict);
-                    }
+                    CollectPairs(conflicts, false, responseName, group, group, inOrder: true);
+                }
+
+                for (var j = i + 1; j < groups.Count && !Full(conflicts); j++)
+                {
+                    CollectPairs(conflicts, false, responseName, group, groups[j], inOrder: true);
                 }
             }
         }
@@ -163,36 +180,89 @@ internal sealed class OverlappingFieldsCanBeMergedRule(ValidationContext context
 
     private void CollectConflictsBetween(List<Conflict> conflicts, bool mutuallyExclusive, FieldMap fieldMap1, FieldMap fieldMap2)
     {
-        foreach (var (responseName, fields1) in fieldMap1)
+        foreach (var (responseName, groups1) in fieldMap1)
         {
-            if (!fieldMap2.TryGetValue(responseName, out var fields2))
+            if (!fieldMap2.TryGetValue(responseName, out var groups2))
             {
                 continue;
             }
 
-            foreach (var field1 in fields1)
+            foreach (var group1 in groups1)
             {
-                foreach (var field2 in fields2)
+                foreach (var group2 in groups2)
                 {
-                    if (FindConflict(mutuallyExclusive, responseName, field1, field2) is { } conflict)
+                    if (Full(conflicts))
                     {
-                        conflicts.Add(conflict);
+                        return;
                     }
+
+                    CollectPairs(conflicts, mutuallyExclusive, responseName, group1, group2, inOrder: false);
                 }
             }
         }
     }
 
-    private Conflict? FindConflict(
-        bool parentsMutuallyExclusive,
-        string responseName,
-        (NamedType? Parent, FieldNode Node, FieldDefinition? Def) field1,
-        (NamedType? Parent, FieldNode Node, FieldDefinition? Def) field2)
+    /// <summary>
+    /// The conflicts between every member of <paramref name="group1"/> and every member of
+    /// <paramref name="group2"/> (each pair once when they are the same group), from one comparison
+    /// of their first members when that finds none. Within one field map (<paramref name="inOrder"/>)
+    /// a pair is compared in document order, as graphql-js does: its message names that field first.
+    /// </summary>
+    private void CollectPairs(List<Conflict> conflicts, bool mutuallyExclusive, string responseName, FieldGroup group1, FieldGroup group2, bool inOrder)
+    {
+        context.CancellationToken.ThrowIfCancellationRequested();
+        var same = ReferenceEquals(group1, group2);
+        if (same && group1.Members.Count < 2)
+        {
+            return;
+        }
+
+        var probe = FindConflict(mutuallyExclusive, responseName, group1, group1.Node, group2, same ? group2.Members[1] : group2.Node);
+        if (probe is null)
+        {
+            return;
+        }
+
+        // Copies of a leaf conflict for the same reason, which names only the two fields.
+        var leaves = group1.IsLeaf && group2.IsLeaf;
+        Conflict? backward = null;
+        for (var i = 0; i < group1.Members.Count; i++)
+        {
+            for (var j = same ? i + 1 : 0; j < group2.Members.Count; j++)
+            {
+                if (Full(conflicts))
+                {
+                    return;
+                }
+
+                var (node1, node2) = (group1.Members[i], group2.Members[j]);
+                var swap = inOrder && group1.Positions[i] > group2.Positions[j];
+                Conflict? conflict;
+                if (leaves)
+                {
+                    conflict = swap
+                        ? (backward ??= FindConflict(mutuallyExclusive, responseName, group2, group2.Node, group1, group1.Node)!) with { Fields1 = [node2], Fields2 = [node1] }
+                        : probe with { Fields1 = [node1], Fields2 = [node2] };
+                }
+                else
+                {
+                    conflict = swap ? FindConflict(mutuallyExclusive, responseName, group2, node2, group1, node1)
+                        : ReferenceEquals(node1, probe.Fields1[0]) && ReferenceEquals(node2, probe.Fields2[0]) ? probe
+                        : FindConflict(mutuallyExclusive, responseName, group1, node1, group2, node2);
+                }
+
+                if (conflict is not null)
+                {
+                    conflicts.Add(conflict);
+                }
+            }
+        }
+    }
+
+    private Conflict? FindConflict(bool parentsMutuallyExclusive, string responseName, FieldGroup field1, FieldNode node1, FieldGroup field2, FieldNode node2)
     {
         var mutuallyExclusive = parentsMutuallyExclusive
             || (!ReferenceEquals(field1.Parent, field2.Parent) && field1.Parent is ObjectType && field2.Parent is ObjectType);
-        var node1 = field1.Node;
-        var node2 = field2.Node;
         if (!mutuallyExclusive)
         {
             if (node1.Name.Value != node2.Name.Value)
@@ -283,64 +353,14 @@ internal sealed class OverlappingFieldsCanBeMergedRule(ValidationContext context
         return (type1.IsLeafType || type2.IsLeafType) && !ReferenceEquals(type1, type2);
     }
 
-    private (FieldMap Fields, List<string> Fragments) GetFieldsAndFragmentNames(NamedType? parentType, SelectionSetNode selectionSet)
+    private sealed class FieldMapKeyComparer : IEqualityComparer<(FieldMap Map, string Fragment)>
     {
-        if (_cache.TryGetValue(selectionSet, out var cached))
-        {
-            return cached;
-        }
+        public static readonly FieldMapKeyComparer Instance = new();
 
-        var fieldMap = new FieldMap();
-        var fragmentNames = new List<string>();
-        Collect(parentType, selectionSet, fieldMap, fragmentNames);
-        cached = (fieldMap, fragmentNames);
-        _cache[selectionSet] = cached;
-        return cached;
-    }
+        public bool Equals((FieldMap Map, string Fragment) x, (FieldMap Map, string Fragment) y) =>
+            ReferenceEquals(x.Map, y.Map) && string.Equals(x.Fragment, y.Fragment, StringComparison.Ordinal);
 
-    private (FieldMap Fields, List<string> Fragments) GetReferencedFieldsAndFragmentNames(FragmentDefinitionNode fragment)
-    {
-        if (_cache.TryGetValue(fragment.SelectionSet, out var cached))
-        {
-            return cached;
-        }
-
-        var fragmentType = context.Schema.GetType(fragment.TypeCondition.Name.Value);
-        return GetFieldsAndFragmentNames(fragmentType, fragment.SelectionSet);
-    }
-
-    private void Collect(NamedType? parentType, SelectionSetNode selectionSet, FieldMap fieldMap, List<string> fragmentNames)
-    {
-        foreach (var selection in selectionSet.Selections)
-        {
-            switch (selection)
-            {
-                case FieldNode field:
-                    {
-                        var definition = (parentType as FieldsType)?.GetField(field.Name.Value);
-                        if (!fieldMap.TryGetValue(field.ResponseKey, out var list))
-                        {
-                            fieldMap.Add(field.ResponseKey, list = []);
-                        }
-
-                        list.Add((parentType, field, definition));
-                        break;
-                    }
-
-                case FragmentSpreadNode spread:
-                    if (!fragmentNames.Contains(spread.Name.Value))
-                    {
-                        fragmentNames.Add(spread.Name.Value);
-                    }
-
-                    break;
-                case InlineFragmentNode inline:
-                    {
-                        var type = inline.TypeCondition is null ? parentType : VariableCoercion.TypeFromAst(context.Schema, inline.TypeCondition) as NamedType;
-                        Collect(type, inline.SelectionSet, fieldMap, fragmentNames);
-                        break;
-                    }
-            }
-        }
+        public int GetHashCode((FieldMap Map, string Fragment) obj) =>
+            HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.Map), StringComparer.Ordinal.GetHashCode(obj.Fragment));
     }
 }

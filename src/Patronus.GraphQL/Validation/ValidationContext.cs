@@ -38,6 +38,9 @@ internal sealed class ValidationContext
 
     public DocumentWalker? Walker { get; set; }
 
+    /// <summary>Stops validation (the request's deadline): rules doing more than constant work per node check it.</summary>
+    public CancellationToken CancellationToken { get; init; }
+
     public IReadOnlyList<GraphQLError> Errors => _errors;
 
     public bool TooManyErrors => _errors.Count >= MaxErrors;

@@ -1,4 +1,4 @@
-// graphql-js as the conformance oracle for Patronus.GraphQL (run by ConformanceTests, once per class).
+// graphql-js as the conformance oracle for Patronus.GraphQL (run by GraphqlJs/ConformanceTests.cs, once per class).
 // Input (argv[2], JSON): { introspection: <data of the introspection query>, documents: [{ name, text }] }
 // Output (stdout, JSON): schema validation errors, printSchema of buildClientSchema (as is and
 // lexicographically sorted), and graphql-js's verdict for every document.

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Patronus.GraphQL.Execution;
 using Patronus.GraphQL.Types;
 
-namespace Patronus.GraphQL.Tests.Conformance;
+namespace Patronus.GraphQL.Tests.GraphqlJs;
 
 /// <summary>
 /// Runs conformance/conformance.mjs (graphql-js) once for the test class: our introspection result

@@ -4,7 +4,7 @@ using Patronus.GraphQL.Language;
 using Patronus.GraphQL.Utilities;
 using Patronus.GraphQL.Validation;
 
-namespace Patronus.GraphQL.Tests.Conformance;
+namespace Patronus.GraphQL.Tests.GraphqlJs;
 
 public sealed class ConformanceTests(GraphqlJsOracle oracle) : IClassFixture<GraphqlJsOracle>
 {
