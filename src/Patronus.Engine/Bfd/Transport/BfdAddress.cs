@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using Patronus.Engine.Net;
 
 namespace Patronus.Engine.Bfd.Transport;
 
@@ -10,9 +11,6 @@ namespace Patronus.Engine.Bfd.Transport;
 /// </summary>
 public readonly record struct BfdAddress(UInt128 Value)
 {
-    private const ushort LinuxAfInet = 2;
-    private const ushort LinuxAfInet6 = 10;
-
     public static BfdAddress From(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
@@ -24,30 +22,9 @@ public readonly record struct BfdAddress(UInt128 Value)
     /// <summary>Reads a Linux sockaddr_in / sockaddr_in6 (family in host order, port and address in network order).</summary>
     public static bool TryRead(ReadOnlySpan<byte> sockaddr, out BfdAddress address, out int port)
     {
-        address = default;
-        port = 0;
-        if (sockaddr.Length < 2)
-        {
-            return false;
-        }
-
-        // Linux's AF_INET is 2 and AF_INET6 is 10 (not .NET's AddressFamily.InterNetworkV6, 23).
-        var family = BitConverter.ToUInt16(sockaddr);
-        if (family == LinuxAfInet && sockaddr.Length >= 8)
-        {
-            port = BinaryPrimitives.ReadUInt16BigEndian(sockaddr[2..]);
-            address = new((UInt128)0xffff << 32 | BinaryPrimitives.ReadUInt32BigEndian(sockaddr[4..]));
-            return true;
-        }
-
-        if (family == LinuxAfInet6 && sockaddr.Length >= 24)
-        {
-            port = BinaryPrimitives.ReadUInt16BigEndian(sockaddr[2..]);
-            address = new(BinaryPrimitives.ReadUInt128BigEndian(sockaddr[8..]));
-            return true;
-        }
-
-        return false;
+        var read = NativeSocketAddress.TryRead(sockaddr, out var value, out port);
+        address = new(value);
+        return read;
     }
 
     public IPAddress ToIPAddress()

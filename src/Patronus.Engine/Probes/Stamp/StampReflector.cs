@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Patronus.Engine.Net;
 
 namespace Patronus.Engine.Probes.Stamp;
 
@@ -21,14 +22,20 @@ namespace Patronus.Engine.Probes.Stamp;
 /// packet of the same length, the octets past 44 zeroed.</item>
 /// <item>Test packets shorter than 44 octets or whose error-estimate Multiplier is 0 (RFC 4656
 /// §4.1.2) are dropped, counted in <see cref="ProbeMetrics.Dropped"/> ("reflector", reason) and
-/// logged at Debug. Non-zero MBZ octets are ignored (RFC 8762: MUST be ignored on receipt).</item>
+/// logged at Debug. Non-zero MBZ octets are ignored (RFC 8762: MUST be ignored on receipt),
+/// unless they make the datagram a reflector's reply.</item>
+/// <item>Never answered, so that no spoofed datagram can start a loop between reflectors or
+/// bounce replies off a service (<see cref="StampReflectorAdmission"/>): sources on this
+/// reflector's port, on 862 or on another port below 1024, non-unicast sources, and datagrams
+/// that are themselves a reflector's reply. Each source address is then held to a token bucket
+/// (<see cref="StampReflectorOptions"/>). Each is a drop reason of the same metric.</item>
 /// <item>The socket asks for a 4 MiB kernel receive buffer (SO_RCVBUFFORCE as root, past
 /// net.core.rmem_max; see <see cref="UdpReceiveBuffer"/>) and logs what it got at Information:
 /// with the 208 KiB default a single reflector answering 10,000 senders at 1 probe/s overflowed
 /// (241 datagrams/s dropped by the kernel, ~2 % of probes, in the probe benchmark).</item>
 /// </list>
 /// The receive loop catches and logs per datagram and goes on; only <see cref="DisposeAsync"/>
-/// ends it.
+/// ends it, within a datagram even while a flood keeps the socket's queue full.
 /// </summary>
 public sealed class StampReflector : IAsyncDisposable
 {
@@ -45,12 +52,14 @@ public sealed class StampReflector : IAsyncDisposable
     private readonly ProbeMetrics _metrics;
     private readonly ILogger _logger;
     private readonly LinuxDatagram? _native;
+    private readonly SourceRateLimiter _limiter;
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
     private int _disposed;
 
-    private StampReflector(Socket socket, int receiveBufferBytes, TimeProvider timeProvider, ProbeMetrics metrics, ILogger logger, LinuxDatagram? native)
+    private StampReflector(Socket socket, int receiveBufferBytes, StampReflectorOptions options, TimeProvider timeProvider, ProbeMetrics metrics, ILogger logger, LinuxDatagram? native)
     {
+        _limiter = new SourceRateLimiter(options.PerSourceRate, options.PerSourceBurst, timeProvider.TimestampFrequency);
         ReceiveBufferBytes = receiveBufferBytes;
         _socket = socket;
         _timeProvider = timeProvider;
@@ -71,12 +80,13 @@ public sealed class StampReflector : IAsyncDisposable
 
     /// <summary>
     /// Binds <paramref name="listen"/> (IPv4 or IPv6; <c>[::]</c> also accepts IPv4) and starts
-    /// reflecting.
+    /// reflecting, with the limits of <paramref name="options"/> (the defaults when null).
     /// </summary>
     /// <exception cref="SocketException">The bind failed (address in use, not on this host, or a port below 1024 without privilege).</exception>
-    public static StampReflector Start(IPEndPoint listen, TimeProvider timeProvider, ProbeMetrics metrics, ILogger logger)
+    public static StampReflector Start(IPEndPoint listen, TimeProvider timeProvider, ProbeMetrics metrics, ILogger logger, StampReflectorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(listen);
+        options ??= new StampReflectorOptions();
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(logger);
@@ -101,7 +111,7 @@ public sealed class StampReflector : IAsyncDisposable
                 }
             }
 
-            var reflector = new StampReflector(socket, receiveBuffer, timeProvider, metrics, logger, native);
+            var reflector = new StampReflector(socket, receiveBuffer, options, timeProvider, metrics, logger, native);
             reflector._loop = native is null ? reflector.RunManagedAsync(reflector._stop.Token) : reflector.RunNativeAsync(native, reflector._stop.Token);
             Log.ReflectorStarted(logger, reflector.LocalEndPoint, reflector.ReportsTtl);
             Log.ReflectorReceiveBuffer(logger, reflector.LocalEndPoint, receiveBuffer, UdpReceiveBuffer.Requested, forced);
@@ -118,21 +128,51 @@ public sealed class StampReflector : IAsyncDisposable
     /// Builds the reply to <paramref name="length"/> octets of test packet in
     /// <paramref name="buffer"/>, in place. False with a drop reason when the test packet is not
     /// answered. <paramref name="t2"/> and <paramref name="t2Monotonic"/> are the receive time.
+    /// The source is not looked at: see <see cref="Admit"/>.
     /// </summary>
     internal bool TryReflect(Span<byte> buffer, int length, NtpTimestamp t2, long t2Monotonic, byte ttl, out string? dropReason)
     {
-        if (!StampSenderPacket.TryRead(buffer[..length], out var request))
+        dropReason = CheckPacket(buffer[..length]);
+        if (dropReason is not null)
         {
-            dropReason = "too_short";
             return false;
+        }
+
+        Reflect(buffer, length, t2, t2Monotonic, ttl);
+        return true;
+    }
+
+    /// <summary>
+    /// Null when the test packet in <paramref name="buffer"/> from <paramref name="source"/> (a
+    /// native sockaddr) is to be answered at monotonic time <paramref name="now"/>; otherwise the
+    /// drop reason. In this order: the source (<see cref="StampReflectorAdmission.CheckSource"/>),
+    /// the packet, then the source's token bucket, so that only what would be answered spends a token.
+    /// </summary>
+    internal string? Admit(ReadOnlySpan<byte> source, ReadOnlySpan<byte> buffer, long now)
+    {
+        return StampReflectorAdmission.CheckSource(source, LocalEndPoint.Port, out var address)
+            ?? CheckPacket(buffer)
+            ?? (_limiter.TryTake(address, now) ? null : "rate_limited");
+    }
+
+    private static string? CheckPacket(ReadOnlySpan<byte> packet)
+    {
+        if (!StampSenderPacket.TryRead(packet, out var request))
+        {
+            return "too_short";
         }
 
         if (!request.ErrorEstimate.IsValid)
         {
-            dropReason = "zero_multiplier";
-            return false;
+            return "zero_multiplier";
         }
 
+        return StampReflectorAdmission.IsReflectedPacket(packet) ? "reflected_packet" : null;
+    }
+
+    private void Reflect(Span<byte> buffer, int length, NtpTimestamp t2, long t2Monotonic, byte ttl)
+    {
+        StampSenderPacket.TryRead(buffer[..length], out var request);
         var t3 = new NtpTimestamp(t2.Value + ToNtpUnits(_timeProvider.GetElapsedTime(t2Monotonic)));
         var reply = new StampReflectorPacket(
             Sequence: request.Sequence,
@@ -145,8 +185,6 @@ public sealed class StampReflector : IAsyncDisposable
             SenderTtl: ttl);
         reply.TryWrite(buffer, out var written);
         buffer[written..length].Clear();
-        dropReason = null;
-        return true;
     }
 
     public async ValueTask DisposeAsync()
@@ -178,7 +216,9 @@ public sealed class StampReflector : IAsyncDisposable
                 // Wait in .NET's socket engine (epoll) until a datagram is queued, without taking
                 // it; then drain the queue with non-blocking recvmsg, which also yields the TTL.
                 await _socket.ReceiveFromAsync(peek, SocketFlags.Peek, peekAddress, cancellationToken).ConfigureAwait(false);
-                while (native.TryReceive(out var length, out var ttl, out var truncated, out var errno))
+                // The token is checked per datagram: under a flood the queue never runs dry, and
+                // a drain that waited for EAGAIN would never see the cancellation.
+                while (!cancellationToken.IsCancellationRequested && native.TryReceive(out var length, out var ttl, out var truncated, out var errno))
                 {
                     var t2 = NtpTimestamp.FromDateTimeOffset(_timeProvider.GetUtcNow());
                     var t2Monotonic = _timeProvider.GetTimestamp();
@@ -188,12 +228,13 @@ public sealed class StampReflector : IAsyncDisposable
                         continue;
                     }
 
-                    if (!TryReflect(native.Buffer, length, t2, t2Monotonic, ttl, out var reason))
+                    if (Admit(native.PeerAddress, native.Buffer.AsSpan(0, length), t2Monotonic) is { } reason)
                     {
-                        Dropped(length, native.PeerAddress, reason!);
+                        Dropped(length, native.PeerAddress, reason);
                         continue;
                     }
 
+                    Reflect(native.Buffer, length, t2, t2Monotonic, ttl);
                     if (native.TrySendReply(Math.Max(length, StampReflectorPacket.Size), out errno))
                     {
                         _metrics.Reflected();
@@ -237,11 +278,13 @@ public sealed class StampReflector : IAsyncDisposable
                 var length = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, peer, cancellationToken).ConfigureAwait(false);
                 var t2 = NtpTimestamp.FromDateTimeOffset(_timeProvider.GetUtcNow());
                 var t2Monotonic = _timeProvider.GetTimestamp();
-                if (!TryReflect(buffer, length, t2, t2Monotonic, ttl: 0, out var reason))
+                if (Admit(peer.Buffer.Span[..peer.Size], buffer.AsSpan(0, length), t2Monotonic) is { } reason)
                 {
-                    Dropped(length, peer.Buffer.Span[..peer.Size], reason!);
+                    Dropped(length, peer.Buffer.Span[..peer.Size], reason);
                     continue;
                 }
+
+                Reflect(buffer, length, t2, t2Monotonic, ttl: 0);
 
                 await _socket.SendToAsync(buffer.AsMemory(0, Math.Max(length, StampReflectorPacket.Size)), SocketFlags.None, peer, cancellationToken).ConfigureAwait(false);
                 _metrics.Reflected();

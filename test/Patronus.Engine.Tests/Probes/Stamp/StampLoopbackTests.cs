@@ -74,7 +74,7 @@ public sealed class StampLoopbackTests : IDisposable
         sent.TryWrite(request, out _);
 
         client.Send(request);
-        var reply = await ReceiveAsync(client);
+        var reply = await ReflectorClient.ReceiveAsync(client);
 
         Assert.Equal(44, reply.Length);
         Assert.True(StampReflectorPacket.TryRead(reply, out var packet));
@@ -120,13 +120,13 @@ public sealed class StampLoopbackTests : IDisposable
     public async Task Reflector_PaddedTestPacket_ReplyIsSymmetricWithZeroPadding()
     {
         await using var reflector = StartReflector(new IPEndPoint(IPAddress.Loopback, 0));
-        using var client = Connected(reflector.LocalEndPoint);
+        using var client = ReflectorClient.Connected(reflector.LocalEndPoint);
         var request = new byte[100];
         Array.Fill(request, (byte)0xAB);
         new StampSenderPacket(5, new NtpTimestamp(1), ErrorEstimate.Unsynchronized).TryWrite(request, out _);
 
         client.Send(request);
-        var reply = await ReceiveAsync(client);
+        var reply = await ReflectorClient.ReceiveAsync(client);
 
         Assert.Equal(100, reply.Length);
         Assert.All(reply[44..], b => Assert.Equal(0, b));
@@ -137,7 +137,7 @@ public sealed class StampLoopbackTests : IDisposable
     {
         var logger = new FakeLogger<StampReflector>();
         await using var reflector = StampReflector.Start(new IPEndPoint(IPAddress.Loopback, 0), TimeProvider.System, _metrics.Metrics, logger);
-        using var client = Connected(reflector.LocalEndPoint);
+        using var client = ReflectorClient.Connected(reflector.LocalEndPoint);
         var zeroMultiplier = new byte[44];
         new StampSenderPacket(8, new NtpTimestamp(1), new ErrorEstimate(0x8000)).TryWrite(zeroMultiplier, out _);
         var valid = new byte[44];
@@ -147,7 +147,7 @@ public sealed class StampLoopbackTests : IDisposable
         client.Send(Array.Empty<byte>());
         client.Send(zeroMultiplier);
         client.Send(valid);
-        var reply = await ReceiveAsync(client);
+        var reply = await ReflectorClient.ReceiveAsync(client);
 
         Assert.True(StampReflectorPacket.TryRead(reply, out var packet));
         Assert.Equal(9u, packet.SenderSequence);
@@ -296,21 +296,6 @@ public sealed class StampLoopbackTests : IDisposable
     {
         Assert.True(Factory().TryCreate(target, _replies.Enqueue, out var session, out var failure), failure);
         return session!;
-    }
-
-    private static Socket Connected(IPEndPoint remote)
-    {
-        var client = new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        client.Connect(remote);
-        return client;
-    }
-
-    private static async Task<byte[]> ReceiveAsync(Socket client)
-    {
-        var buffer = new byte[2048];
-        using var cts = new CancellationTokenSource(s_timeout);
-        var n = await client.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
-        return buffer[..n];
     }
 
     private static byte[] Reply(uint senderSequence, StampSenderPacket probe, ErrorEstimate? estimate = null, TimeSpan? hold = null)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -374,6 +375,24 @@ public sealed class StampSharedSocketTests : IAsyncDisposable
     {
         Assert.False(StampPeer.TryRead(new byte[7], AddressFamily.InterNetwork, out _));
         Assert.False(StampPeer.TryRead(new byte[23], AddressFamily.InterNetworkV6, out _));
+    }
+
+    [Fact]
+    public async Task DisposeAsync_DuringAFloodOnTheSharedSocket_ReceiveLoopEndsWithinOneSecond()
+    {
+        using var fake = FakeStampReflector.Open();
+        var session = Create(ProbeTargets.For((IPEndPoint)fake.LocalEndPoint!), _ => { });
+        Assert.True(await session.SendAsync(1, CancellationToken.None));
+        var (_, sender) = await FakeStampReflector.ReceiveProbeAsync(fake);
+
+        // From a source no session probes: each datagram is a wrong_source drop.
+        using var flood = DatagramFlood.Udp((IPEndPoint)sender, new byte[StampReflectorPacket.Size]);
+        Assert.True(await Poll.UntilAsync(() => _metrics.Dropped("stamp", "wrong_source") > 1_000), $"the flood is not being received ({flood.Sent} sent)");
+
+        var stopping = Stopwatch.StartNew();
+        await _factory.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(1), $"stopped after {stopping.Elapsed.TotalMilliseconds:0} ms under a flood of {flood.Sent} datagrams");
     }
 
     private StampReflector StartReflector(IPEndPoint listen)
