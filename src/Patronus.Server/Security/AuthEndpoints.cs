@@ -32,7 +32,7 @@ internal static partial class AuthEndpoints
     }
 
     private static async Task<IResult> LoginAsync(HttpContext context, UserAccounts accounts, TokenIssuer tokens, LoginThrottle throttle,
-        AuthMetrics metrics, AuditLog audit, ILoggerFactory loggers, CancellationToken cancellationToken)
+        TokenIssueBudget budget, AuthMetrics metrics, AuditLog audit, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var (body, problem) = await ApiJson.ReadAsync<LoginRequest>(context.Request, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
@@ -67,12 +67,19 @@ internal static partial class AuthEndpoints
         }
 
         throttle.Succeeded(body.Username);
+        if (budget.TryTake(user.Username) is { } later)
+        {
+            metrics.Failed("rate_limited");
+            await audit.RecordAsync(context, "login", body.Username, StatusCodes.Status429TooManyRequests, user.Username, "too many sessions issued").ConfigureAwait(false);
+            return TooManySessions(context, later);
+        }
+
         var pair = await tokens.IssueAsync(user, cancellationToken).ConfigureAwait(false);
         await audit.RecordAsync(context, "login", user.Username, StatusCodes.Status200OK, user.Username).ConfigureAwait(false);
         return Results.Ok(pair);
     }
 
-    private static async Task<IResult> RefreshAsync(HttpContext context, TokenIssuer tokens, AuthMetrics metrics, AuditLog audit,
+    private static async Task<IResult> RefreshAsync(HttpContext context, TokenIssuer tokens, TokenIssueBudget budget, AuthMetrics metrics, AuditLog audit,
         ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var (body, problem) = await ApiJson.ReadAsync<RefreshRequest>(context.Request, cancellationToken).ConfigureAwait(false);
@@ -89,7 +96,16 @@ internal static partial class AuthEndpoints
         var (rotation, pair) = await tokens.RefreshAsync(body.RefreshToken, cancellationToken).ConfigureAwait(false);
         if (pair is not null)
         {
-            return Results.Ok(pair);
+            if (budget.TryTake(rotation.Username!) is not { } later)
+            {
+                return Results.Ok(pair);
+            }
+
+            // Already stored: end the session it extended, so a refresh loop stops growing the table.
+            await tokens.RevokeAsync(pair.RefreshToken, cancellationToken).ConfigureAwait(false);
+            metrics.Failed("rate_limited");
+            await audit.RecordAsync(context, "refresh", null, StatusCodes.Status429TooManyRequests, rotation.Username, "too many sessions issued; the session was revoked").ConfigureAwait(false);
+            return TooManySessions(context, later);
         }
 
         var (reason, detail) = rotation.Status switch
@@ -127,6 +143,14 @@ internal static partial class AuthEndpoints
         var status = revoked ? StatusCodes.Status204NoContent : StatusCodes.Status404NotFound;
         await audit.RecordAsync(context, "logout", context.User.Identity?.Name, status).ConfigureAwait(false);
         return revoked ? Results.NoContent() : Problems.Status(StatusCodes.Status404NotFound, "No such session", "the refresh token is not known");
+    }
+
+    private static IResult TooManySessions(HttpContext context, TimeSpan wait)
+    {
+        var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return Problems.Status(StatusCodes.Status429TooManyRequests, "Too many sessions",
+            $"more than {TokenIssueBudget.PerMinute} logins and refreshes a minute for this user; try again in {seconds} s");
     }
 
     [LoggerMessage(EventId = 720, Level = LogLevel.Warning, Message = "Failed login for {User} from {Address}")]

@@ -54,9 +54,10 @@ public sealed class AuthApiTests
         Assert.Equal((await wrong.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(),
             (await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()); // tells nothing about which names exist
         Assert.Equal(2, await FailuresAsync(server, "login_failed"));
+        // The first refusal from an address gets its row; the next ones in that minute are summarised (AuditLogTests).
         var audit = await server.GetJsonAsync("/api/v1/audit?limit=10");
         Assert.Contains(audit.GetProperty("entries").EnumerateArray(), e =>
-            e.GetProperty("action").GetString() == "login" && e.GetProperty("username").GetString() == "nobody" &&
+            e.GetProperty("action").GetString() == "login" && e.GetProperty("username").GetString() == "admin" &&
             e.GetProperty("result").GetString() == "denied" && e.GetProperty("client_address").GetString() == "127.0.0.1");
     }
 
@@ -98,6 +99,36 @@ public sealed class AuthApiTests
         Assert.Equal(2, await FailuresAsync(server, "revoked_token"));
         var audit = await server.GetJsonAsync("/api/v1/audit");
         Assert.Contains(audit.GetProperty("entries").EnumerateArray(), e => e.GetProperty("action").GetString() == "refresh_reuse");
+    }
+
+    [Fact]
+    public async Task Refresh_LoopingClient_429AfterBudgetAndItsSessionRevoked()
+    {
+        await using var server = await RunningServer.StartAsync();
+        var refresh = (await server.LoginAsync(RunningServer.AdminName, RunningServer.Password)).GetProperty("refresh_token").GetString();
+        HttpResponseMessage? response = null;
+        var refreshes = 0;
+        for (; refreshes < 100; refreshes++)
+        {
+            response?.Dispose();
+            response = await PostAsync(server.Anonymous, "/api/v1/auth/refresh", new { refresh_token = refresh });
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                break;
+            }
+
+            refresh = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("refresh_token").GetString();
+        }
+
+        using (response)
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, response!.StatusCode);
+            Assert.NotNull(response.Headers.RetryAfter);
+        }
+
+        Assert.InRange(refreshes, 1, TokenIssueBudget.Burst); // two logins (start-up, above) took from the same budget
+        using var after = await PostAsync(server.Anonymous, "/api/v1/auth/refresh", new { refresh_token = refresh });
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
     }
 
     [Fact]
