@@ -177,9 +177,9 @@ public sealed partial class AuditLog : BackgroundService
 }
 
 /// <summary>
-/// Whose refusals are summarised together: a signed-in user, or a client address — an IPv6 one by
-/// its /64, the block one host usually holds, so rotating addresses within it does not open new
-/// windows.
+/// Whose refusals are summarised together: a signed-in user, or a client address keyed as
+/// <see cref="ClientAddress.Key"/> does (an IPv6 one by its /64, so rotating addresses within it
+/// does not open new windows).
 /// </summary>
 public readonly record struct AuditSource(string Key, string? Username, string? Address)
 {
@@ -187,24 +187,7 @@ public readonly record struct AuditSource(string Key, string? Username, string? 
 
     public static AuditSource OfAddress(IPAddress? address)
     {
-        if (address is null)
-        {
-            return new("a:", null, null);
-        }
-
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        var text = address.ToString();
-        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
-        {
-            var bytes = address.GetAddressBytes();
-            Array.Clear(bytes, 8, 8);
-            text = new IPAddress(bytes) + "/64";
-        }
-
-        return new("a:" + text, null, text);
+        var key = ClientAddress.Key(address);
+        return new("a:" + key, null, address is null ? null : key);
     }
 }

@@ -45,7 +45,7 @@ internal static partial class AuthEndpoints
             return Problems.Invalid(string.IsNullOrEmpty(body.Username) ? "username" : "password", "is required");
         }
 
-        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var address = context.Connection.RemoteIpAddress;
         if (throttle.RetryAfter(body.Username, address) is { } wait)
         {
             metrics.Failed("rate_limited");
@@ -53,7 +53,7 @@ internal static partial class AuthEndpoints
             await audit.RecordAsync(context, "login", body.Username, StatusCodes.Status429TooManyRequests, body.Username, "rate limited").ConfigureAwait(false);
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             return Problems.Status(StatusCodes.Status429TooManyRequests, "Too many failed logins",
-                $"too many failed logins for this user or address; try again in {seconds} s");
+                $"too many failed logins for this user from this address, or from this address; try again in {seconds} s");
         }
 
         var user = await accounts.VerifyAsync(body.Username, body.Password, cancellationToken).ConfigureAwait(false);
@@ -61,12 +61,12 @@ internal static partial class AuthEndpoints
         {
             throttle.Failed(body.Username, address);
             metrics.Failed("login_failed");
-            LogLoginFailed(loggers.CreateLogger(typeof(AuthEndpoints)), body.Username, address);
+            LogLoginFailed(loggers.CreateLogger(typeof(AuthEndpoints)), AuditLog.Cap(body.Username, AuditLog.MaxUsernameChars)!, ClientAddress.Key(address));
             await audit.RecordAsync(context, "login", body.Username, StatusCodes.Status401Unauthorized, body.Username, "wrong username or password, or disabled").ConfigureAwait(false);
             return Problems.Status(StatusCodes.Status401Unauthorized, "Login failed", "the username or password is wrong, or the user is disabled");
         }
 
-        throttle.Succeeded(body.Username);
+        throttle.Succeeded(body.Username, address);
         if (budget.TryTake(user.Username) is { } later)
         {
             metrics.Failed("rate_limited");

@@ -62,7 +62,7 @@ public sealed class AuthApiTests
     }
 
     [Fact]
-    public async Task Login_RepeatedFailures_429WithRetryAfterEvenForRightPassword()
+    public async Task Login_RepeatedFailuresFromOneAddress_429WithRetryAfterEvenForRightPassword()
     {
         await using var server = await RunningServer.StartAsync(environment: new() { ["PATRONUS__AUTH__LOGINFAILURESPERUSER"] = "2", ["PATRONUS__AUTH__LOGINBACKOFF"] = "00:00:30" });
         for (var i = 0; i < 2; i++)
