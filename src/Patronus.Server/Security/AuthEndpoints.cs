@@ -102,7 +102,7 @@ internal static partial class AuthEndpoints
             }
 
             // Already stored: end the session it extended, so a refresh loop stops growing the table.
-            await tokens.RevokeAsync(pair.RefreshToken, cancellationToken).ConfigureAwait(false);
+            await tokens.RevokeAsync(pair.RefreshToken, owner: null, cancellationToken).ConfigureAwait(false);
             metrics.Failed("rate_limited");
             await audit.RecordAsync(context, "refresh", null, StatusCodes.Status429TooManyRequests, rotation.Username, "too many sessions issued; the session was revoked").ConfigureAwait(false);
             return TooManySessions(context, later);
@@ -139,7 +139,8 @@ internal static partial class AuthEndpoints
             return Problems.Invalid("refresh_token", "is required: the session to end");
         }
 
-        var revoked = await tokens.RevokeAsync(body.RefreshToken, cancellationToken).ConfigureAwait(false);
+        // Only the caller's own session: another user's token is answered like an unknown one.
+        var revoked = await tokens.RevokeAsync(body.RefreshToken, context.User.Identity?.Name ?? string.Empty, cancellationToken).ConfigureAwait(false);
         var status = revoked ? StatusCodes.Status204NoContent : StatusCodes.Status404NotFound;
         await audit.RecordAsync(context, "logout", context.User.Identity?.Name, status).ConfigureAwait(false);
         return revoked ? Results.NoContent() : Problems.Status(StatusCodes.Status404NotFound, "No such session", "the refresh token is not known");

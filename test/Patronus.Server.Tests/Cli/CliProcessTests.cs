@@ -17,7 +17,7 @@ public sealed class CliProcessTests : IDisposable
 
     private string DataDir => Path.Combine(_dir.Path, "data");
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -31,26 +31,7 @@ public sealed class CliProcessTests : IDisposable
     {
         var url = $"http://127.0.0.1:{FreePort()}";
         using var serve = PatronusProcess.Start("serve", "--data-dir", DataDir, "--urls", url);
-        using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(5) };
-
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        HttpStatusCode? status = null;
-        while (DateTime.UtcNow < deadline && status != HttpStatusCode.OK && !serve.HasExited)
-        {
-            try
-            {
-                using var response = await http.GetAsync("/health/ready");
-                status = response.StatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.True(status == HttpStatusCode.OK, $"not ready: {status}\n{serve.Stderr}\n{serve.Stdout}");
+        await serve.WaitReadyAsync(url);
 
         var db = Path.Combine(DataDir, "patronus.db");
         Assert.True(File.Exists(db));
@@ -166,6 +147,14 @@ public sealed class CliProcessTests : IDisposable
         foreach (var command in new[] { "serve", "migrate", "config", "version" })
         {
             Assert.Contains(command, help.Stdout, StringComparison.Ordinal);
+        }
+
+        // Only what exists: no tunnels and no dashboard yet (issue 13.10).
+        var serveHelp = await PatronusProcess.RunAsync("serve", "--help");
+        foreach (var promise in new[] { "tunnel", "dashboard" })
+        {
+            Assert.DoesNotContain(promise, help.Stdout, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(promise, serveHelp.Stdout, StringComparison.OrdinalIgnoreCase);
         }
 
         var version = await PatronusProcess.RunAsync("version");

@@ -145,6 +145,20 @@ public sealed class AuthApiTests
     }
 
     [Fact]
+    public async Task Logout_AnotherUsersRefreshToken_404AndTheirSessionLives()
+    {
+        await using var server = await RunningServer.StartAsync();
+        var victim = (await server.LoginAsync(RunningServer.AdminName, RunningServer.Password)).GetProperty("refresh_token").GetString();
+        var mallory = server.NewClient(await server.CreateUserAndLoginAsync("mallory", UserRole.Viewer));
+
+        using var logout = await PostAsync(mallory, "/api/v1/auth/logout", new { refresh_token = victim });
+
+        Assert.Equal(HttpStatusCode.NotFound, logout.StatusCode); // the same answer as for a token that does not exist
+        using var refresh = await PostAsync(server.Anonymous, "/api/v1/auth/refresh", new { refresh_token = victim });
+        Assert.Equal(HttpStatusCode.OK, refresh.StatusCode);
+    }
+
+    [Fact]
     public async Task RefreshToken_AsAccessToken_401InvalidToken()
     {
         await using var server = await RunningServer.StartAsync();
