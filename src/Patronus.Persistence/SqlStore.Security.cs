@@ -149,12 +149,12 @@ public abstract partial class SqlStore
         return new(RefreshRotationStatus.Expired, existing.Username);
     }
 
-    public async Task<bool> RevokeRefreshFamilyAsync(string tokenHash, CancellationToken cancellationToken = default)
+    public async Task<bool> RevokeRefreshFamilyAsync(string tokenHash, string? username = null, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var family = await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
-            "SELECT family_id FROM sdwan_refresh_tokens WHERE token_hash = @Hash", new { Hash = tokenHash },
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
+            "SELECT family_id FROM sdwan_refresh_tokens WHERE token_hash = @Hash" + (username is null ? "" : " AND username = @Username"),
+            new { Hash = tokenHash, Username = username }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (family is null)
         {
             return false;

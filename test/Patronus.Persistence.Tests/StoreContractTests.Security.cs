@@ -87,7 +87,8 @@ public abstract partial class StoreContractTests
         AssertOk(await store.InsertRefreshTokenAsync(Refresh("b", "f2")));
         AssertStatus(StoreStatus.MissingReference, await store.InsertRefreshTokenAsync(Refresh("c", "f3", "nobody")));
 
-        Assert.True(await store.RevokeRefreshFamilyAsync("a"));
+        Assert.False(await store.RevokeRefreshFamilyAsync("a", "someone-else")); // another user's token: as if unknown
+        Assert.True(await store.RevokeRefreshFamilyAsync("a", "alice"));
         Assert.False(await store.RevokeRefreshFamilyAsync("missing"));
         Assert.Equal(RefreshRotationStatus.Revoked, (await store.RotateRefreshTokenAsync("a", Refresh("a2", "f1"))).Status);
         Assert.Equal(RefreshRotationStatus.Rotated, (await store.RotateRefreshTokenAsync("b", Refresh("b2", "f2"))).Status);

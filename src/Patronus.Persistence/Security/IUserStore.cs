@@ -36,8 +36,11 @@ public interface IUserStore
     /// </summary>
     Task<RefreshRotation> RotateRefreshTokenAsync(string tokenHash, RefreshTokenRecord replacement, CancellationToken cancellationToken = default);
 
-    /// <summary>Revokes the family of the refresh token with this hash (logout). False when no such token exists.</summary>
-    Task<bool> RevokeRefreshFamilyAsync(string tokenHash, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Revokes the family of the refresh token with this hash (logout). With <paramref name="username"/>,
+    /// only a token of that user: someone else's token is treated as unknown. False when no such token exists.
+    /// </summary>
+    Task<bool> RevokeRefreshFamilyAsync(string tokenHash, string? username = null, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes refresh tokens that expired before <paramref name="before"/>; returns how many.</summary>
     Task<int> DeleteExpiredRefreshTokensAsync(DateTimeOffset before, CancellationToken cancellationToken = default);

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
 
 namespace Patronus.Server.Api;
 
@@ -26,17 +28,21 @@ public static class ApiJson
         return options;
     }
 
-    /// <summary>Largest request body the API reads; topology objects are small.</summary>
+    /// <summary>Largest request body the API reads (64 KiB, however it is framed); topology objects are small.</summary>
     public const int MaxBodyBytes = 64 * 1024;
 
     /// <summary>
     /// Reads the body as <typeparamref name="T"/>. On failure returns a problem result naming the
-    /// offending field (from the JSON path) instead of throwing.
+    /// offending field (from the JSON path) instead of throwing: 415 unless the media type is
+    /// <c>application/json</c> (parameters such as <c>charset</c> allowed), 413 for a body over
+    /// <see cref="MaxBodyBytes"/> — declared or, chunked, found while reading — and the status
+    /// Kestrel gives a body broken on the wire.
     /// </summary>
     public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
         where T : class
     {
-        if (request.ContentType is null || !request.ContentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        ArgumentNullException.ThrowIfNull(request);
+        if (!IsJson(request.ContentType))
         {
             return (null, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
                 "send the body as application/json"));
@@ -44,7 +50,13 @@ public static class ApiJson
 
         if (request.ContentLength > MaxBodyBytes)
         {
-            return (null, Problems.Status(StatusCodes.Status413PayloadTooLarge, "Body too large", $"the body is larger than {MaxBodyBytes} bytes"));
+            return (null, TooLarge());
+        }
+
+        // Kestrel enforces the limit on a chunked body too, while it is read.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxBodyBytes;
         }
 
         try
@@ -59,7 +71,23 @@ public static class ApiJson
             var field = FieldOf(ex.Path);
             return (null, Problems.Invalid(field, Describe(ex)));
         }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TooLarge());
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return (null, Problems.Status(ex.StatusCode, "Bad request body", ex.Message));
+        }
     }
+
+    /// <summary><c>application/json</c>, with any parameters, in any case; not <c>application/jsonp</c> or another type that merely starts the same.</summary>
+    internal static bool IsJson(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var parsed) &&
+        string.Equals(parsed.MediaType.Value, "application/json", StringComparison.OrdinalIgnoreCase);
+
+    private static IResult TooLarge() =>
+        Problems.Status(StatusCodes.Status413PayloadTooLarge, "Body too large", $"the body is larger than {MaxBodyBytes} bytes");
 
     /// <summary>The serializer's messages name .NET types; say it in the API's terms instead.</summary>
     private static string Describe(JsonException ex)

@@ -123,9 +123,21 @@ internal static class FailoverEndpoints
             }
         }
 
+        // Checked before it becomes a TimeSpan: 1e20 seconds does not fit one (an OverflowException, a 500).
+        var delaySecs = input.FailbackDelaySecs ?? FailoverPolicy.DefaultFailbackDelay.TotalSeconds;
+        var delay = TimeSpan.Zero;
+        if (delaySecs is >= 0 && delaySecs <= FailoverRules.MaxFailbackDelay.TotalSeconds)
+        {
+            delay = TimeSpan.FromSeconds(delaySecs);
+        }
+        else
+        {
+            errors["failback_delay_secs"] = [string.Create(CultureInfo.InvariantCulture, $"{delaySecs} is out of range (0–{FailoverRules.MaxFailbackDelay.TotalSeconds})")];
+        }
+
         var candidate = new FailoverPolicy(existing?.Id ?? 0, input.Name ?? string.Empty, input.PrimaryPathId ?? string.Empty, input.BackupPathIds?.ToList() ?? [],
             input.FailoverThreshold ?? FailoverPolicy.DefaultFailoverThreshold, input.FailbackThreshold ?? FailoverPolicy.DefaultFailbackThreshold,
-            TimeSpan.FromSeconds(input.FailbackDelaySecs ?? FailoverPolicy.DefaultFailbackDelay.TotalSeconds), input.Enabled ?? true, prefixes, ItemSource.Api);
+            delay, input.Enabled ?? true, prefixes, ItemSource.Api);
 
         // Validated as a whole: the candidate takes its place among all policies.
         var all = policies.Current.Where(p => existing is null || p.Id != existing.Id).Append(candidate).ToList();

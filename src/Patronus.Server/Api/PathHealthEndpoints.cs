@@ -64,7 +64,8 @@ internal static class PathHealthEndpoints
         var errors = new Dictionary<string, string[]>();
         var now = time.GetUtcNow();
         var until = ParseTime(request.Query["until"], "until", now, errors);
-        var since = ParseTime(request.Query["since"], "since", until - DefaultHistorySpan, errors);
+        // until may be the first instant DateTimeOffset has: the default span must not reach below it.
+        var since = ParseTime(request.Query["since"], "since", until.UtcTicks > DefaultHistorySpan.Ticks ? until - DefaultHistorySpan : DateTimeOffset.MinValue, errors);
         var limit = DefaultHistoryLimit;
         if (request.Query["limit"] is { Count: > 0 } rawLimit &&
             (!int.TryParse(rawLimit, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxHistoryLimit))

@@ -17,7 +17,7 @@ public static class PatronusCli
 
     public static RootCommand Build()
     {
-        var root = new RootCommand("Patronus SD-WAN edge and controller: path health, BFD, failover, tunnels, observability.");
+        var root = new RootCommand("Patronus SD-WAN edge and controller: path health probes, BFD, failover with kernel routes, REST and GraphQL API, metrics and traces.");
         root.Add(ServeCommand());
         root.Add(MigrateCommand());
         root.Add(ConfigCommand());
@@ -46,7 +46,7 @@ public static class PatronusCli
         var dataDir = DataDirOption();
         var store = StoreOption();
         var urls = new Option<string?>("--urls") { Description = $"URLs to listen on, ';'-separated (default {PatronusConfiguration.DefaultUrls})." };
-        var command = new Command("serve", "Run the engine, the API and the dashboard.") { config, dataDir, urls, store };
+        var command = new Command("serve", "Run the engine (probes, BFD, failover) and the REST and GraphQL API.") { config, dataDir, urls, store };
         command.SetAction(async (parse, ct) =>
         {
             var loaded = LoadOrReport(new CommandLineOverrides(parse.GetValue(config), parse.GetValue(dataDir), parse.GetValue(urls), parse.GetValue(store)));

@@ -1,4 +1,3 @@
-using Patronus.Persistence.Security;
 using Patronus.Server.Api;
 
 namespace Patronus.Server.Security;
@@ -10,8 +9,9 @@ namespace Patronus.Server.Security;
 /// proxy, the proxy), when and how it ended (status). Request bodies are not recorded (passwords).
 /// The auth endpoints record their own entries (the login's username is in the body). Written
 /// before the response completes; a store failure is logged and does not fail the request.
+/// <see cref="AuditLog"/> decides what is stored: refused requests are summarised per source.
 /// </summary>
-public sealed partial class AuditMiddleware
+public sealed class AuditMiddleware
 {
     private readonly RequestDelegate _next;
 
@@ -45,52 +45,4 @@ public sealed partial class AuditMiddleware
             await audit.RecordAsync(context, $"{request.Method} {route}", request.Path.Value, status).ConfigureAwait(false);
         }
     }
-}
-
-/// <summary>Writes audit entries to the store.</summary>
-public sealed partial class AuditLog
-{
-    private readonly IAuditStore _store;
-    private readonly TimeProvider _time;
-    private readonly ILogger<AuditLog> _logger;
-
-    public AuditLog(IAuditStore store, TimeProvider time, ILogger<AuditLog> logger)
-    {
-        _store = store;
-        _time = time;
-        _logger = logger;
-    }
-
-    /// <summary><c>success</c> below 400, <c>denied</c> for 401/403/429, else <c>failed</c>.</summary>
-    public static string ResultOf(int status) => status switch
-    {
-        < 400 => "success",
-        401 or 403 or 429 => "denied",
-        _ => "failed",
-    };
-
-    public Task RecordAsync(HttpContext context, string action, string? target, int status, string? username = null, string? detail = null)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return WriteAsync(new AuditRecord(_time.GetUtcNow(), username ?? context.User.Identity?.Name, action, target,
-            context.Connection.RemoteIpAddress?.ToString(), ResultOf(status), status, detail));
-    }
-
-    private async Task WriteAsync(AuditRecord entry)
-    {
-        try
-        {
-            // Not the request's token: an audit entry is written even when the client has gone.
-            await _store.InsertAuditAsync(entry, CancellationToken.None).ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // the audit must never turn a completed change into a failed request
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            LogAuditFailed(_logger, entry.Action, entry.Username, entry.StatusCode, ex);
-        }
-    }
-
-    [LoggerMessage(EventId = 710, Level = LogLevel.Error, Message = "Could not write the audit entry for {Action} by {User} (status {Status})")]
-    private static partial void LogAuditFailed(ILogger logger, string action, string? user, int status, Exception exception);
 }

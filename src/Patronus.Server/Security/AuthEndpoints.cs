@@ -32,7 +32,7 @@ internal static partial class AuthEndpoints
     }
 
     private static async Task<IResult> LoginAsync(HttpContext context, UserAccounts accounts, TokenIssuer tokens, LoginThrottle throttle,
-        AuthMetrics metrics, AuditLog audit, ILoggerFactory loggers, CancellationToken cancellationToken)
+        TokenIssueBudget budget, AuthMetrics metrics, AuditLog audit, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var (body, problem) = await ApiJson.ReadAsync<LoginRequest>(context.Request, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
@@ -45,7 +45,7 @@ internal static partial class AuthEndpoints
             return Problems.Invalid(string.IsNullOrEmpty(body.Username) ? "username" : "password", "is required");
         }
 
-        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var address = context.Connection.RemoteIpAddress;
         if (throttle.RetryAfter(body.Username, address) is { } wait)
         {
             metrics.Failed("rate_limited");
@@ -53,7 +53,7 @@ internal static partial class AuthEndpoints
             await audit.RecordAsync(context, "login", body.Username, StatusCodes.Status429TooManyRequests, body.Username, "rate limited").ConfigureAwait(false);
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             return Problems.Status(StatusCodes.Status429TooManyRequests, "Too many failed logins",
-                $"too many failed logins for this user or address; try again in {seconds} s");
+                $"too many failed logins for this user from this address, or from this address; try again in {seconds} s");
         }
 
         var user = await accounts.VerifyAsync(body.Username, body.Password, cancellationToken).ConfigureAwait(false);
@@ -61,18 +61,25 @@ internal static partial class AuthEndpoints
         {
             throttle.Failed(body.Username, address);
             metrics.Failed("login_failed");
-            LogLoginFailed(loggers.CreateLogger(typeof(AuthEndpoints)), body.Username, address);
+            LogLoginFailed(loggers.CreateLogger(typeof(AuthEndpoints)), AuditLog.Cap(body.Username, AuditLog.MaxUsernameChars)!, ClientAddress.Key(address));
             await audit.RecordAsync(context, "login", body.Username, StatusCodes.Status401Unauthorized, body.Username, "wrong username or password, or disabled").ConfigureAwait(false);
             return Problems.Status(StatusCodes.Status401Unauthorized, "Login failed", "the username or password is wrong, or the user is disabled");
         }
 
-        throttle.Succeeded(body.Username);
+        throttle.Succeeded(body.Username, address);
+        if (budget.TryTake(user.Username) is { } later)
+        {
+            metrics.Failed("rate_limited");
+            await audit.RecordAsync(context, "login", body.Username, StatusCodes.Status429TooManyRequests, user.Username, "too many sessions issued").ConfigureAwait(false);
+            return TooManySessions(context, later);
+        }
+
         var pair = await tokens.IssueAsync(user, cancellationToken).ConfigureAwait(false);
         await audit.RecordAsync(context, "login", user.Username, StatusCodes.Status200OK, user.Username).ConfigureAwait(false);
         return Results.Ok(pair);
     }
 
-    private static async Task<IResult> RefreshAsync(HttpContext context, TokenIssuer tokens, AuthMetrics metrics, AuditLog audit,
+    private static async Task<IResult> RefreshAsync(HttpContext context, TokenIssuer tokens, TokenIssueBudget budget, AuthMetrics metrics, AuditLog audit,
         ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var (body, problem) = await ApiJson.ReadAsync<RefreshRequest>(context.Request, cancellationToken).ConfigureAwait(false);
@@ -89,7 +96,16 @@ internal static partial class AuthEndpoints
         var (rotation, pair) = await tokens.RefreshAsync(body.RefreshToken, cancellationToken).ConfigureAwait(false);
         if (pair is not null)
         {
-            return Results.Ok(pair);
+            if (budget.TryTake(rotation.Username!) is not { } later)
+            {
+                return Results.Ok(pair);
+            }
+
+            // Already stored: end the session it extended, so a refresh loop stops growing the table.
+            await tokens.RevokeAsync(pair.RefreshToken, owner: null, cancellationToken).ConfigureAwait(false);
+            metrics.Failed("rate_limited");
+            await audit.RecordAsync(context, "refresh", null, StatusCodes.Status429TooManyRequests, rotation.Username, "too many sessions issued; the session was revoked").ConfigureAwait(false);
+            return TooManySessions(context, later);
         }
 
         var (reason, detail) = rotation.Status switch
@@ -123,10 +139,19 @@ internal static partial class AuthEndpoints
             return Problems.Invalid("refresh_token", "is required: the session to end");
         }
 
-        var revoked = await tokens.RevokeAsync(body.RefreshToken, cancellationToken).ConfigureAwait(false);
+        // Only the caller's own session: another user's token is answered like an unknown one.
+        var revoked = await tokens.RevokeAsync(body.RefreshToken, context.User.Identity?.Name ?? string.Empty, cancellationToken).ConfigureAwait(false);
         var status = revoked ? StatusCodes.Status204NoContent : StatusCodes.Status404NotFound;
         await audit.RecordAsync(context, "logout", context.User.Identity?.Name, status).ConfigureAwait(false);
         return revoked ? Results.NoContent() : Problems.Status(StatusCodes.Status404NotFound, "No such session", "the refresh token is not known");
+    }
+
+    private static IResult TooManySessions(HttpContext context, TimeSpan wait)
+    {
+        var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return Problems.Status(StatusCodes.Status429TooManyRequests, "Too many sessions",
+            $"more than {TokenIssueBudget.PerMinute} logins and refreshes a minute for this user; try again in {seconds} s");
     }
 
     [LoggerMessage(EventId = 720, Level = LogLevel.Warning, Message = "Failed login for {User} from {Address}")]

@@ -33,11 +33,18 @@ public sealed class AuthOptions
     /// </summary>
     public TimeSpan UserCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Failed logins for one username before backoff starts. Default 5.</summary>
+    /// <summary>Failed logins for one username from one client address before that address must back off for that user. Default 5.</summary>
     public int LoginFailuresPerUser { get; set; } = 5;
 
     /// <summary>Failed logins from one client address before backoff starts (higher: several users may share a NAT or proxy). Default 20.</summary>
     public int LoginFailuresPerAddress { get; set; } = 20;
+
+    /// <summary>
+    /// Failed logins for one username from all addresses together before the user counts as under
+    /// attack: from then on an address that has failed for the user waits the user's backoff, while
+    /// an address that has not is still let through (so the real user is never locked out). Default 20.
+    /// </summary>
+    public int LoginUserGuessBudget { get; set; } = 20;
 
     /// <summary>First backoff once the free failures are used up; doubles with every further failure. Default 1 s.</summary>
     public TimeSpan LoginBackoff { get; set; } = TimeSpan.FromSeconds(1);
@@ -85,9 +92,9 @@ public sealed class AuthOptions
             errors.Add($"{Section}:{nameof(LoginBackoffMax)}: {options.LoginBackoffMax} is shorter than {nameof(LoginBackoff)} {options.LoginBackoff}");
         }
 
-        if (options.LoginFailuresPerUser < 1 || options.LoginFailuresPerAddress < 1)
+        if (options.LoginFailuresPerUser < 1 || options.LoginFailuresPerAddress < 1 || options.LoginUserGuessBudget < 1)
         {
-            errors.Add($"{Section}: {nameof(LoginFailuresPerUser)} and {nameof(LoginFailuresPerAddress)} must be at least 1");
+            errors.Add($"{Section}: {nameof(LoginFailuresPerUser)}, {nameof(LoginFailuresPerAddress)} and {nameof(LoginUserGuessBudget)} must be at least 1");
         }
 
         return (options, errors);

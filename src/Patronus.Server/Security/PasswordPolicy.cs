@@ -16,6 +16,9 @@ public static partial class PasswordPolicy
 
     public const int MinClasses = 3;
 
+    /// <summary>The longest username (<see cref="CheckUsername"/>): a longer one cannot exist, so no more of it is ever kept.</summary>
+    public const int MaxUsernameLength = 64;
+
     /// <summary>Every rule the password breaks, each naming the rule; empty when it is acceptable.</summary>
     public static IReadOnlyList<string> Check(string username, string password)
     {

@@ -16,8 +16,12 @@ public static class SecurityRegistration
         services.AddSingleton<UserAccounts>();
         services.AddSingleton<UserCache>();
         services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<TokenIssueBudget>();
         services.AddSingleton<TokenIssuer>();
+        services.AddSingleton<AuditMetrics>();
+        services.AddSingleton<AuditAggregator>();
         services.AddSingleton<AuditLog>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
         services.AddHostedService<AuthBootstrap>();
         // Authentication pulls in Data Protection, which nothing here uses (bearer tokens are
         // signed with our own key): keep its key ring in memory instead of writing it under $HOME.

@@ -73,16 +73,19 @@ public sealed class TokenIssuer
         var user = await _store.GetUserAsync(rotation.Username!, cancellationToken).ConfigureAwait(false);
         if (user is null or { Disabled: true })
         {
-            await _store.RevokeRefreshFamilyAsync(record.TokenHash, cancellationToken).ConfigureAwait(false);
+            await _store.RevokeRefreshFamilyAsync(record.TokenHash, cancellationToken: cancellationToken).ConfigureAwait(false);
             return (rotation with { Status = RefreshRotationStatus.Revoked }, null);
         }
 
         return (rotation, new(await AccessTokenAsync(user, cancellationToken).ConfigureAwait(false), refresh, ExpiresIn));
     }
 
-    /// <summary>Revokes the session (family) of a refresh token; false when the token is unknown.</summary>
-    public Task<bool> RevokeAsync(string refreshToken, CancellationToken cancellationToken) =>
-        _store.RevokeRefreshFamilyAsync(Hash(refreshToken), cancellationToken);
+    /// <summary>
+    /// Revokes the session (family) of a refresh token — only one of <paramref name="owner"/>'s when
+    /// given (logout: nobody ends another user's session); false when there is no such token.
+    /// </summary>
+    public Task<bool> RevokeAsync(string refreshToken, string? owner, CancellationToken cancellationToken) =>
+        _store.RevokeRefreshFamilyAsync(Hash(refreshToken), owner, cancellationToken);
 
     private int ExpiresIn => (int)_options.AccessTokenLifetime.TotalSeconds;
 

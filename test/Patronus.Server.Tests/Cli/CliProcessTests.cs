@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 using Patronus.Server.Tests.TestSupport;
-using Patronus.TestSupport;
 
 namespace Patronus.Server.Tests.Cli;
 
@@ -18,7 +17,7 @@ public sealed class CliProcessTests : IDisposable
 
     private string DataDir => Path.Combine(_dir.Path, "data");
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -32,25 +31,7 @@ public sealed class CliProcessTests : IDisposable
     {
         var url = $"http://127.0.0.1:{FreePort()}";
         using var serve = PatronusProcess.Start("serve", "--data-dir", DataDir, "--urls", url);
-        using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(5) };
-
-        HttpStatusCode? status = null;
-        await Poll.UntilAsync(async () =>
-        {
-            try
-            {
-                using var response = await http.GetAsync("/health/ready");
-                status = response.StatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-
-            return status == HttpStatusCode.OK || serve.HasExited;
-        }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100));
-
-        Assert.True(status == HttpStatusCode.OK, $"not ready: {status}\n{serve.Stderr}\n{serve.Stdout}");
+        await serve.WaitReadyAsync(url);
 
         var db = Path.Combine(DataDir, "patronus.db");
         Assert.True(File.Exists(db));
@@ -166,6 +147,14 @@ public sealed class CliProcessTests : IDisposable
         foreach (var command in new[] { "serve", "migrate", "config", "version" })
         {
             Assert.Contains(command, help.Stdout, StringComparison.Ordinal);
+        }
+
+        // Only what exists: no tunnels and no dashboard yet (issue 13.10).
+        var serveHelp = await PatronusProcess.RunAsync("serve", "--help");
+        foreach (var promise in new[] { "tunnel", "dashboard" })
+        {
+            Assert.DoesNotContain(promise, help.Stdout, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(promise, serveHelp.Stdout, StringComparison.OrdinalIgnoreCase);
         }
 
         var version = await PatronusProcess.RunAsync("version");

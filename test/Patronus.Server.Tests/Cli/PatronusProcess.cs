@@ -44,7 +44,10 @@ public sealed partial class PatronusProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static PatronusProcess Start(params string[] args)
+    public static PatronusProcess Start(params string[] args) => StartWith(null, args);
+
+    /// <summary>Starts with extra environment variables (<c>PATRONUS__…</c> overrides) on top of the test defaults.</summary>
+    public static PatronusProcess StartWith(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -74,6 +77,10 @@ public sealed partial class PatronusProcess : IDisposable
         // Traffic accounting would create an nftables table (and turn conntrack on) in the host's
         // root namespace when the tests run as root.
         info.Environment["PATRONUS__TRAFFIC__ENABLED"] = "false";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
 
         var process = new Process { StartInfo = info };
         var result = new PatronusProcess(process);
@@ -93,6 +100,30 @@ public sealed partial class PatronusProcess : IDisposable
         return (p.ExitCode, p.Stdout, p.Stderr);
     }
 
+    /// <summary>Polls <c>/health/ready</c> at <paramref name="url"/> until it answers 200; fails the test (with the output) after 60 s or when the process exits.</summary>
+    public async Task WaitReadyAsync(string url)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        System.Net.HttpStatusCode? status = null;
+        while (DateTime.UtcNow < deadline && status != System.Net.HttpStatusCode.OK && !HasExited)
+        {
+            try
+            {
+                using var response = await http.GetAsync("/health/ready");
+                status = response.StatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.True(status == System.Net.HttpStatusCode.OK, $"not ready: {status}\n{Stderr}\n{Stdout}");
+    }
+
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
@@ -107,7 +138,7 @@ public sealed partial class PatronusProcess : IDisposable
         }
     }
 
-    /// <summary>Sends a POSIX signal (SIGTERM = 15, SIGINT = 2) as an init system or Ctrl+C would.</summary>
+    /// <summary>Sends a POSIX signal (SIGTERM = 15, SIGINT = 2, SIGKILL = 9) as an init system, Ctrl+C or a crash would.</summary>
     public void Signal(int signal) => Assert.Equal(0, Kill(_process.Id, signal));
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]

@@ -55,14 +55,15 @@ public sealed class AuthApiTests
         Assert.Equal((await wrong.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(),
             (await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()); // tells nothing about which names exist
         Assert.Equal(2, await FailuresAsync(server, "login_failed"));
+        // The first refusal from an address gets its row; the next ones in that minute are summarised (AuditLogTests).
         var audit = await server.GetJsonAsync("/api/v1/audit?limit=10");
         Assert.Contains(audit.GetProperty("entries").EnumerateArray(), e =>
-            e.GetProperty("action").GetString() == "login" && e.GetProperty("username").GetString() == "nobody" &&
+            e.GetProperty("action").GetString() == "login" && e.GetProperty("username").GetString() == "admin" &&
             e.GetProperty("result").GetString() == "denied" && e.GetProperty("client_address").GetString() == "127.0.0.1");
     }
 
     [Fact]
-    public async Task Login_RepeatedFailures_429WithRetryAfterEvenForRightPassword()
+    public async Task Login_RepeatedFailuresFromOneAddress_429WithRetryAfterEvenForRightPassword()
     {
         await using var server = await RunningServer.StartAsync(environment: new() { ["PATRONUS__AUTH__LOGINFAILURESPERUSER"] = "2", ["PATRONUS__AUTH__LOGINBACKOFF"] = "00:00:30" });
         for (var i = 0; i < 2; i++)
@@ -102,6 +103,36 @@ public sealed class AuthApiTests
     }
 
     [Fact]
+    public async Task Refresh_LoopingClient_429AfterBudgetAndItsSessionRevoked()
+    {
+        await using var server = await RunningServer.StartAsync();
+        var refresh = (await server.LoginAsync(RunningServer.AdminName, RunningServer.Password)).GetProperty("refresh_token").GetString();
+        HttpResponseMessage? response = null;
+        var refreshes = 0;
+        for (; refreshes < 100; refreshes++)
+        {
+            response?.Dispose();
+            response = await PostAsync(server.Anonymous, "/api/v1/auth/refresh", new { refresh_token = refresh });
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                break;
+            }
+
+            refresh = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("refresh_token").GetString();
+        }
+
+        using (response)
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, response!.StatusCode);
+            Assert.NotNull(response.Headers.RetryAfter);
+        }
+
+        Assert.InRange(refreshes, 1, TokenIssueBudget.Burst); // two logins (start-up, above) took from the same budget
+        using var after = await PostAsync(server.Anonymous, "/api/v1/auth/refresh", new { refresh_token = refresh });
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+    }
+
+    [Fact]
     public async Task Logout_RevokesRefreshToken()
     {
         await using var server = await RunningServer.StartAsync();
@@ -112,6 +143,20 @@ public sealed class AuthApiTests
         Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
         using var again = await PostAsync(server.Anonymous, "/api/v1/auth/refresh", new { refresh_token = refresh });
         Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task Logout_AnotherUsersRefreshToken_404AndTheirSessionLives()
+    {
+        await using var server = await RunningServer.StartAsync();
+        var victim = (await server.LoginAsync(RunningServer.AdminName, RunningServer.Password)).GetProperty("refresh_token").GetString();
+        var mallory = server.NewClient(await server.CreateUserAndLoginAsync("mallory", UserRole.Viewer));
+
+        using var logout = await PostAsync(mallory, "/api/v1/auth/logout", new { refresh_token = victim });
+
+        Assert.Equal(HttpStatusCode.NotFound, logout.StatusCode); // the same answer as for a token that does not exist
+        using var refresh = await PostAsync(server.Anonymous, "/api/v1/auth/refresh", new { refresh_token = victim });
+        Assert.Equal(HttpStatusCode.OK, refresh.StatusCode);
     }
 
     [Fact]

@@ -405,7 +405,7 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
         var foreign = new byte[IcmpEchoPacket.Length];
         new IcmpEchoPacket(IcmpEchoPacket.EchoReplyV4, 0, 0, 0x7e57, 1, 0x5858_5858, 1).TryWrite(foreign, out _);
         using var flood = DatagramFlood.Icmp(IPAddress.Loopback, foreign);
-        Assert.True(await PollAsync(() => _drops.Dropped("bad_magic") > 1_000), $"the flood is not being received ({flood.Sent} sent)");
+        Assert.True(await Poll.UntilAsync(() => _drops.Dropped("bad_magic") > 1_000, TimeSpan.FromSeconds(10)), $"the flood is not being received ({flood.Sent} sent)");
 
         var stopping = Stopwatch.StartNew();
         await _factory.DisposeAsync().AsTask().WaitAsync(s_deadline);

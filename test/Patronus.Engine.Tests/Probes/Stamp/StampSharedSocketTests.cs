@@ -387,7 +387,7 @@ public sealed class StampSharedSocketTests : IAsyncDisposable
 
         // From a source no session probes: each datagram is a wrong_source drop.
         using var flood = DatagramFlood.Udp((IPEndPoint)sender, new byte[StampReflectorPacket.Size]);
-        Assert.True(await Poll.UntilAsync(() => _metrics.Dropped("stamp", "wrong_source") > 1_000), $"the flood is not being received ({flood.Sent} sent)");
+        Assert.True(await Poll.UntilAsync(() => _metrics.Dropped("stamp", "wrong_source") > 1_000, TimeSpan.FromSeconds(10)), $"the flood is not being received ({flood.Sent} sent)");
 
         var stopping = Stopwatch.StartNew();
         await _factory.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
