@@ -40,6 +40,10 @@ internal sealed class ExecutionContext
 
     public CancellationToken CancellationToken { get; }
 
+    /// <summary>The same operation with an empty error list and another cancellation token.</summary>
+    public ExecutionContext Renew(CancellationToken cancellationToken) =>
+        new(Schema, Options, Operation, Fragments, Variables, Context, cancellationToken);
+
     public void AddError(GraphQLError error)
     {
         lock (_errors)

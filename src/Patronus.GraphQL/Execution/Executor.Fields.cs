@@ -83,6 +83,8 @@ public sealed partial class Executor
         List<FieldNode> nodes,
         ResponsePath path)
     {
+        // Between fields the request's deadline can stop even resolvers that never look at their token.
+        execution.CancellationToken.ThrowIfCancellationRequested();
         var fieldNode = nodes[0];
         var fieldName = fieldNode.Name.Value;
         var field = fieldName switch
@@ -219,6 +221,7 @@ public sealed partial class Executor
         var index = 0;
         foreach (var item in items)
         {
+            execution.CancellationToken.ThrowIfCancellationRequested();
 #pragma warning disable CA2012 // awaited exactly once below
             tasks.Add(CompleteItemAsync(execution, list.OfType, context, path.Index(index++), item));
 #pragma warning restore CA2012

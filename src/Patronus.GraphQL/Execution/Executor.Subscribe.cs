@@ -19,17 +19,25 @@ public sealed partial class Executor
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var prepared = Prepare(request, context, cancellationToken);
+
+        // The deadline bounds parsing and validation, then each execution; not the stream's life.
+        (ExecutionContext? Context, ExecutionResult? Error) prepared;
+        using (var deadline = new ExecutionDeadline(Options, cancellationToken))
+        {
+            prepared = Prepare(request, context, deadline);
+        }
+
         if (prepared.Error is { } error)
         {
             yield return error;
             yield break;
         }
 
-        var execution = prepared.Context!;
+        // The source stream lives as long as the subscription: it gets the caller's token.
+        var execution = prepared.Context!.Renew(cancellationToken);
         if (execution.Operation.Operation != OperationType.Subscription)
         {
-            yield return await ExecuteOperationAsync(execution, request.RootValue).ConfigureAwait(false);
+            yield return await RunOnceAsync(execution, request.RootValue, cancellationToken).ConfigureAwait(false);
             yield break;
         }
 
@@ -43,9 +51,15 @@ public sealed partial class Executor
         await foreach (var payload in stream!.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             // Each event runs with a fresh error list: MapSourceToResponseEvent (§6.2.3.2).
-            var eventExecution = new ExecutionContext(Schema, Options, execution.Operation, execution.Fragments, execution.Variables, context, cancellationToken);
-            yield return await ExecuteOperationAsync(eventExecution, payload).ConfigureAwait(false);
+            yield return await RunOnceAsync(execution, payload, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Executes the prepared operation once with a fresh error list, under its own deadline.</summary>
+    private async Task<ExecutionResult> RunOnceAsync(ExecutionContext prepared, object? rootValue, CancellationToken cancellationToken)
+    {
+        using var deadline = new ExecutionDeadline(Options, cancellationToken);
+        return await RunAsync(prepared.Renew(deadline.Token), rootValue, deadline).ConfigureAwait(false);
     }
 
     private async Task<(IAsyncEnumerable<object?>? Stream, ExecutionResult? Error)> CreateSourceStreamAsync(ExecutionContext execution, object? rootValue)

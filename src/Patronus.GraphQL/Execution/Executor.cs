@@ -29,14 +29,15 @@ public sealed partial class Executor
     public async Task<ExecutionResult> ExecuteAsync(GraphQLRequest request, object? context = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var prepared = Prepare(request, context, cancellationToken);
+        using var deadline = new ExecutionDeadline(Options, cancellationToken);
+        var prepared = Prepare(request, context, deadline);
         if (prepared.Error is { } error)
         {
             return error;
         }
 
         // As graphql-js's execute(), a subscription operation here runs its selection once against the root value.
-        return await ExecuteOperationAsync(prepared.Context!, request.RootValue).ConfigureAwait(false);
+        return await RunAsync(prepared.Context!, request.RootValue, deadline).ConfigureAwait(false);
     }
 
     /// <summary>Parses and validates a document: the errors, empty when it may be executed.</summary>
@@ -50,11 +51,42 @@ public sealed partial class Executor
         return DocumentValidator.Validate(Schema, document!);
     }
 
+    private (ExecutionContext? Context, ExecutionResult? Error) Prepare(GraphQLRequest request, object? context, ExecutionDeadline deadline)
+    {
+        try
+        {
+            return Prepare(request, context, deadline.Token);
+        }
+        catch (OperationCanceledException) when (deadline.Expired)
+        {
+            return (null, ExecutionResult.RequestError([deadline.Error()]));
+        }
+    }
+
+    private async Task<ExecutionResult> RunAsync(ExecutionContext execution, object? rootValue, ExecutionDeadline deadline)
+    {
+        try
+        {
+            return await ExecuteOperationAsync(execution, rootValue).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.Expired)
+        {
+            return new ExecutionResult(null, [deadline.Error()]);
+        }
+    }
+
     private (ExecutionContext? Context, ExecutionResult? Error) Prepare(GraphQLRequest request, object? context, CancellationToken cancellationToken)
     {
         if (request.Query is null)
         {
             return (null, ExecutionResult.RequestError([new GraphQLError("Must provide query string.")]));
+        }
+
+        if (Options.MaxDocumentBytes is { } maxBytes && IsLonger(request.Query, maxBytes))
+        {
+            return (null, ExecutionResult.RequestError([new GraphQLError(
+                $"The document is larger than the limit of {maxBytes} bytes.",
+                Extensions: new Dictionary<string, object?> { ["code"] = "DOCUMENT_TOO_LARGE", ["maxBytes"] = maxBytes })]));
         }
 
         if (!Parser.TryParse(request.Query, out var document, out var syntaxError, Options.Parser))
@@ -120,6 +152,10 @@ public sealed partial class Executor
 
         return (new ExecutionContext(Schema, Options, operation, fragments, variables, context, cancellationToken), null);
     }
+
+    // Every char is at least one UTF-8 byte, so a long string is over without counting.
+    private static bool IsLonger(string text, int maxBytes) =>
+        text.Length > maxBytes || (text.Length > maxBytes / 3 && System.Text.Encoding.UTF8.GetByteCount(text) > maxBytes);
 
     private async Task<ExecutionResult> ExecuteOperationAsync(ExecutionContext execution, object? rootValue)
     {

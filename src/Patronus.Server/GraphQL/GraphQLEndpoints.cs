@@ -1,7 +1,8 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 using Patronus.GraphQL.Execution;
 using Patronus.GraphQL.Language;
-using Patronus.GraphQL.Limits;
 using Patronus.GraphQL.Transport;
 using Patronus.GraphQL.Types;
 
@@ -11,8 +12,9 @@ namespace Patronus.Server.GraphQL;
 /// <c>/graphql</c> over HTTP (GraphQL over HTTP, <c>application/json</c>): POST with
 /// <c>{"query","operationName","variables"}</c>, or GET with the same as query parameters for
 /// queries only (a GET never changes anything). A well-formed request answers 200 with
-/// <c>data</c> and/or <c>errors</c>; a malformed one (not JSON, no query) 400. Depth and
-/// complexity are limited before execution (<see cref="Limits"/>).
+/// <c>data</c> and/or <c>errors</c>; a malformed one (not JSON, no query) 400; a body over
+/// <see cref="GraphQLOptions.MaxBodyBytes"/> 413. Document size, tokens, depth and complexity are
+/// limited before execution and execution time during it (<see cref="GraphQLOptions"/>).
 /// </summary>
 public static partial class GraphQLEndpoints
 {
@@ -20,18 +22,17 @@ public static partial class GraphQLEndpoints
 
     private static readonly System.Diagnostics.ActivitySource s_activities = new(Engine.Telemetry.PatronusActivitySources.GraphQLName);
 
-    /// <summary>Deep enough for every real query of this schema, shallow enough that a hostile one costs nothing.</summary>
-    public static readonly QueryLimits Limits = new() { MaxDepth = 12, MaxComplexity = 20_000, DefaultListSize = 20 };
-
     public static IServiceCollection AddPatronusGraphQL(this IServiceCollection services)
     {
+        services.AddOptions<GraphQLOptions>().BindConfiguration(GraphQLOptions.Section, o => o.ErrorOnUnknownConfiguration = true)
+            .ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(_ => PatronusSchema.Build());
         services.AddSingleton(sp =>
         {
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Patronus.Server.GraphQL");
-            return new Executor(sp.GetRequiredService<Schema>(), new ExecutorOptions
+            var options = sp.GetRequiredService<IOptions<GraphQLOptions>>().Value;
+            return new Executor(sp.GetRequiredService<Schema>(), options.ToExecutorOptions(sp.GetRequiredService<TimeProvider>()) with
             {
-                Limits = Limits,
                 OnUnhandledException = (ex, path) => LogResolverFailed(logger, path.ToString() ?? "?", ex),
             });
         });
@@ -46,12 +47,31 @@ public static partial class GraphQLEndpoints
         return app;
     }
 
-    private static async Task PostAsync(HttpContext context, Executor executor)
+    private static async Task PostAsync(HttpContext context, Executor executor, IOptions<GraphQLOptions> options)
     {
+        // Kestrel enforces the limit while the body streams in (chunked bodies too) by throwing a
+        // 413 BadHttpRequestException; a declared length over it is refused before reading.
+        var maxBytes = options.Value.MaxBodyBytes;
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxBytes;
+        }
+
+        if (context.Request.ContentLength > maxBytes)
+        {
+            await WriteTooLargeAsync(context, maxBytes).ConfigureAwait(false);
+            return;
+        }
+
         JsonElement body;
         try
         {
             body = await JsonSerializer.DeserializeAsync<JsonElement>(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await WriteTooLargeAsync(context, maxBytes).ConfigureAwait(false);
+            return;
         }
         catch (JsonException ex)
         {
@@ -67,6 +87,10 @@ public static partial class GraphQLEndpoints
 
         await ExecuteAsync(context, executor, request!, allowMutation: true).ConfigureAwait(false);
     }
+
+    private static Task WriteTooLargeAsync(HttpContext context, int maxBytes) =>
+        Api.Problems.Status(StatusCodes.Status413PayloadTooLarge, "Body too large",
+            $"the body is larger than {maxBytes} bytes ({GraphQLOptions.Section}:{nameof(GraphQLOptions.MaxBodyBytes)})").ExecuteAsync(context);
 
     private static async Task GetAsync(HttpContext context, Executor executor)
     {
@@ -107,7 +131,7 @@ public static partial class GraphQLEndpoints
 
     private static async Task ExecuteAsync(HttpContext context, Executor executor, GraphQLRequest request, bool allowMutation)
     {
-        if (!allowMutation && IsMutation(request))
+        if (!allowMutation && IsMutation(executor, request))
         {
             context.Response.Headers.Allow = "POST";
             await WriteAsync(context, StatusCodes.Status405MethodNotAllowed,
@@ -118,7 +142,7 @@ public static partial class GraphQLEndpoints
         var user = new PatronusGraphQLContext(context.User, context.RequestServices, context.Connection.RemoteIpAddress?.ToString(), context);
         // A span per operation (OpenTelemetry's GraphQL conventions), a child of the HTTP request's.
         // Naming it takes a parse of its own: only when tracing listens.
-        using var activity = s_activities.HasListeners() ? StartOperationActivity(request) : null;
+        using var activity = s_activities.HasListeners() ? StartOperationActivity(executor, request) : null;
         var result = await executor.ExecuteAsync(request, user, context.RequestAborted).ConfigureAwait(false);
         if (result.Errors.Count > 0)
         {
@@ -172,6 +196,7 @@ public static partial class GraphQLEndpoints
             await GraphQLWebSocket.RunAsync(socket, executor, new GraphQLWsOptions
             {
                 Authenticate = (_, _) => ValueTask.FromResult(GraphQLWsAuthResult.Accept(user)),
+                MaxMessageBytes = services.GetRequiredService<IOptions<GraphQLOptions>>().Value.MaxBodyBytes,
                 TimeProvider = time,
                 OnUnhandledException = ex => LogTransportFailed(logger, ex),
             }, lifetime.Token).ConfigureAwait(false);
@@ -211,11 +236,11 @@ public static partial class GraphQLEndpoints
         }
     }
 
-    private static bool IsMutation(GraphQLRequest request) => Selected(request)?.Operation == OperationType.Mutation;
+    private static bool IsMutation(Executor executor, GraphQLRequest request) => Selected(executor, request)?.Operation == OperationType.Mutation;
 
-    private static System.Diagnostics.Activity? StartOperationActivity(GraphQLRequest request)
+    private static System.Diagnostics.Activity? StartOperationActivity(Executor executor, GraphQLRequest request)
     {
-        var (operationType, operationName) = Describe(request);
+        var (operationType, operationName) = Describe(executor, request);
         var activity = s_activities.StartActivity($"{operationType} {operationName ?? "anonymous"}".Trim());
         activity?.SetTag("graphql.operation.type", operationType);
         activity?.SetTag("graphql.operation.name", operationName);
@@ -223,13 +248,15 @@ public static partial class GraphQLEndpoints
         return activity;
     }
 
-    private static (string Type, string? Name) Describe(GraphQLRequest request) => Selected(request) is { } op
+    private static (string Type, string? Name) Describe(Executor executor, GraphQLRequest request) => Selected(executor, request) is { } op
         ? (op.Operation.ToString().ToLowerInvariant(), op.Name?.Value)
         : ("invalid", null);
 
-    private static OperationDefinitionNode? Selected(GraphQLRequest request)
+    private static OperationDefinitionNode? Selected(Executor executor, GraphQLRequest request)
     {
-        if (!Parser.TryParse(request.Query, out var document, out _) || document is null)
+        // Under the executor's own size and token limits: the executor reports what is over them.
+        if (request.Query.Length > executor.Options.MaxDocumentBytes
+            || !Parser.TryParse(request.Query, out var document, out _, executor.Options.Parser) || document is null)
         {
             return null; // the executor reports the syntax error
         }
