@@ -120,6 +120,8 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
         SyncPolicies(_time.GetUtcNow());
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Taken before the policies are looked at: a waiter's write is in what this iteration syncs.
+            var synced = TakeSyncWaiters();
             try
             {
                 var now = _time.GetUtcNow();
@@ -140,6 +142,7 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
                 }
 
                 var wake = Evaluate(now);
+                ReleaseSyncWaiters(synced);
                 // Without a timer due, wake at the heartbeat anyway: readiness reads LastTick.
                 var wait = wake is { } at && at - now < Loops.IEngineLoop.Heartbeat ? at - now : Loops.IEngineLoop.Heartbeat;
                 if (wait <= TimeSpan.Zero)
@@ -160,6 +163,8 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
                     waits.Add(bfd.WaitToReadAsync(cts.Token).AsTask());
                 }
 
+                waits.Add(_syncWaiters.Reader.WaitToReadAsync(cts.Token).AsTask());
+
                 await Task.WhenAny(waits).ConfigureAwait(false);
                 await cts.CancelAsync().ConfigureAwait(false);
             }
@@ -171,6 +176,7 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
             catch (Exception ex)
 #pragma warning restore CA1031
             {
+                ReleaseSyncWaiters(synced);
                 LogLoopError(_logger, ex);
                 await Task.Delay(TimeSpan.FromMilliseconds(100), _time, stoppingToken).ConfigureAwait(false);
             }
@@ -280,7 +286,7 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
         var details = JsonSerializer.Serialize(policy.AllPaths.Distinct().ToDictionary(id => id, id => inputs.TryGetValue(id, out var i)
             ? new { score = Math.Round(i.Score, 3), bfd_down = i.BfdDown, measured = i.Measured }
             : new { score = 0.0, bfd_down = (bool?)null, measured = false }));
-        _recorder.Enqueue(new FailoverEventRecord(e, details));
+        _ = _recorder.Enqueue(new FailoverEventRecord(e, details));
         foreach (var subscriber in Volatile.Read(ref _subscribers))
         {
             subscriber.Writer.TryWrite(e);
