@@ -8,7 +8,8 @@ namespace Patronus.Engine.Failover;
 /// Persists failover events without ever making a decision wait: the failover loop hands each
 /// event to a bounded channel (<see cref="Enqueue"/> never blocks), and this loop writes them in
 /// batches, one transaction each. A failed write is retried with the same batch (nothing is lost
-/// while the store recovers); on shutdown the channel is drained before the store closes.
+/// while the store recovers); on shutdown the channel is drained before the store closes. Whoever
+/// must not answer before an event is durable (an API write) awaits <see cref="WhenQueuedWrittenAsync"/>.
 /// </summary>
 public sealed partial class FailoverEventRecorder : BackgroundService
 {
@@ -22,8 +23,10 @@ public sealed partial class FailoverEventRecorder : BackgroundService
     private readonly IFailoverStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger<FailoverEventRecorder> _logger;
-    private readonly Channel<FailoverEventRecord> _queue = Channel.CreateBounded<FailoverEventRecord>(
+    private readonly Channel<Queued> _queue = Channel.CreateBounded<Queued>(
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Lock _enqueueLock = new();
+    private Task<bool> _lastQueued = Task.FromResult(true);
     private long _dropped;
     private long _written;
 
@@ -38,19 +41,40 @@ public sealed partial class FailoverEventRecorder : BackgroundService
 
     public long Written => Interlocked.Read(ref _written);
 
-    /// <summary>Queues an event; never blocks.</summary>
-    public void Enqueue(FailoverEventRecord record)
+    /// <summary>
+    /// Queues an event; never blocks. The task completes when the event is in the store (true), or
+    /// was dropped because the queue is full or given up at shutdown (false).
+    /// </summary>
+    public Task<bool> Enqueue(FailoverEventRecord record)
     {
-        if (!_queue.Writer.TryWrite(record))
+        var written = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_enqueueLock)
         {
-            Interlocked.Increment(ref _dropped);
-            LogDropped(_logger, record.Event.PolicyId, record.Event.Type);
+            if (_queue.Writer.TryWrite(new Queued(record, written)))
+            {
+                _lastQueued = written.Task;
+                return written.Task;
+            }
+        }
+
+        Interlocked.Increment(ref _dropped);
+        LogDropped(_logger, record.Event.PolicyId, record.Event.Type);
+        written.TrySetResult(false);
+        return written.Task;
+    }
+
+    /// <summary>Completes when every event queued before the call is in the store (or was given up at shutdown): events are written in order.</summary>
+    public Task WhenQueuedWrittenAsync()
+    {
+        lock (_enqueueLock)
+        {
+            return _lastQueued;
         }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<FailoverEventRecord>(BatchSize);
+        var batch = new List<Queued>(BatchSize);
         try
         {
             while (await _queue.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
@@ -66,14 +90,14 @@ public sealed partial class FailoverEventRecorder : BackgroundService
         await WriteAvailableAsync(batch, CancellationToken.None, attempts: 3).ConfigureAwait(false);
     }
 
-    private async Task WriteAvailableAsync(List<FailoverEventRecord> batch, CancellationToken ct, int attempts = int.MaxValue)
+    private async Task WriteAvailableAsync(List<Queued> batch, CancellationToken ct, int attempts = int.MaxValue)
     {
         while (true)
         {
-            batch.Clear();
-            while (batch.Count < BatchSize && _queue.Reader.TryRead(out var record))
+            // A batch whose write was cancelled by shutdown is still here and goes first.
+            while (batch.Count < BatchSize && _queue.Reader.TryRead(out var queued))
             {
-                batch.Add(record);
+                batch.Add(queued);
             }
 
             if (batch.Count == 0)
@@ -85,8 +109,9 @@ public sealed partial class FailoverEventRecorder : BackgroundService
             {
                 try
                 {
-                    await _store.InsertFailoverEventsAsync(batch, ct).ConfigureAwait(false);
+                    await _store.InsertFailoverEventsAsync([.. batch.Select(q => q.Record)], ct).ConfigureAwait(false);
                     Interlocked.Add(ref _written, batch.Count);
+                    Complete(batch, written: true);
                     break;
                 }
                 catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -100,6 +125,12 @@ public sealed partial class FailoverEventRecorder : BackgroundService
                     LogWriteFailed(_logger, batch.Count, ex);
                     if (attempt >= attempts)
                     {
+                        Complete(batch, written: false);
+                        while (_queue.Reader.TryRead(out var left))
+                        {
+                            left.Written.TrySetResult(false);
+                        }
+
                         return;
                     }
 
@@ -108,6 +139,20 @@ public sealed partial class FailoverEventRecorder : BackgroundService
             }
         }
     }
+
+    /// <summary>Tells the waiters of <paramref name="batch"/> how it went, and empties it.</summary>
+    private static void Complete(List<Queued> batch, bool written)
+    {
+        foreach (var queued in batch)
+        {
+            queued.Written.TrySetResult(written);
+        }
+
+        batch.Clear();
+    }
+
+    /// <summary>An event and who waits for it to be written.</summary>
+    private readonly record struct Queued(FailoverEventRecord Record, TaskCompletionSource<bool> Written);
 
     [LoggerMessage(EventId = 5100, Level = LogLevel.Error, Message = "Failover event queue full: event {Type} of policy {PolicyId} dropped")]
     private static partial void LogDropped(ILogger logger, long policyId, FailoverEventType type);

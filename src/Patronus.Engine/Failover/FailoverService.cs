@@ -92,22 +92,33 @@ public sealed partial class FailoverService : EngineLoop
         WakeOn(_policyChanges);
         WakeOn(_topologyChanges);
         WakeOn(_healthChanges);
+        WakeOn(_syncWaiters.Reader);
         return ValueTask.FromResult(true);
     }
 
     protected override ValueTask<TimeSpan?> IterateAsync(CancellationToken cancellationToken)
     {
-        // Re-armed before health is read: a change after the read wakes the loop again.
-        _healthChanges!.Consume();
-
-        // Both, not either: each watch must be consumed to re-arm.
-        var policies = _policyChanges!.Consume();
-        if (_topologyChanges!.Consume() | policies)
+        // Taken before the policies are looked at: a waiter's write is in what this iteration syncs.
+        var synced = TakeSyncWaiters();
+        try
         {
-            SyncPolicies(Clock.Now);
-        }
+            // Re-armed before health is read: a change after the read wakes the loop again.
+            _healthChanges!.Consume();
 
-        return ValueTask.FromResult(Evaluate());
+            // Both, not either: each watch must be consumed to re-arm.
+            var policies = _policyChanges!.Consume();
+            if (_topologyChanges!.Consume() | policies)
+            {
+                SyncPolicies(Clock.Now);
+            }
+
+            return ValueTask.FromResult(Evaluate());
+        }
+        finally
+        {
+            // Also after a failed iteration: the writer must not wait out its timeout for nothing.
+            ReleaseSyncWaiters(synced);
+        }
     }
 
     protected override void LogIterationFailed(Exception exception) => LogLoopError(_logger, exception);
@@ -213,7 +224,7 @@ public sealed partial class FailoverService : EngineLoop
         var details = JsonSerializer.Serialize(policy.AllPaths.Distinct().ToDictionary(id => id, id => inputs.TryGetValue(id, out var i)
             ? new { score = Math.Round(i.Score, 3), bfd_down = i.BfdDown, measured = i.Measured }
             : new { score = 0.0, bfd_down = (bool?)null, measured = false }));
-        _recorder.Enqueue(new FailoverEventRecord(e, details));
+        _ = _recorder.Enqueue(new FailoverEventRecord(e, details));
         _events.Publish(e);
     }
 

@@ -171,6 +171,9 @@ internal static class FailoverEndpoints
             return Problems.From(result, "primary_path_id");
         }
 
+        // Durable before acknowledged: the events this change causes (a toggle's enabled/disabled)
+        // are in the store before the answer, so a crash right after it cannot lose them.
+        await failover.PoliciesRecordedAsync(ct).ConfigureAwait(false);
         var saved = policies.Current.First(p => p.Id == id);
         return existing is null
             ? Results.Created($"{ApiEndpoints.Prefix}/failover/policies/{id}", View(saved, failover))

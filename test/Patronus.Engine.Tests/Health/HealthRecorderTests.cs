@@ -16,7 +16,7 @@ public sealed class HealthRecorderTests : IDisposable
     private readonly ManualTimerTimeProvider _clock = new(s_t0);
     private readonly FakeHealthStore _store = FakeHealthStore.Create();
     private readonly ListLogger _log = new();
-    private readonly HealthPersistenceOptions _options = new();
+    private readonly HealthPersistenceOptions _options = new() { FlushInterval = TimeSpan.FromSeconds(1) }; // the timings below are written for 1 s
     private readonly List<HealthRecorder> _recorders = [];
 
     public void Dispose()
