@@ -12,7 +12,6 @@ using Patronus.Engine.Health;
 using Patronus.Engine.Loops;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Routing;
-using Patronus.Engine.Routing.Kernel;
 using Patronus.Engine.Telemetry;
 
 namespace Patronus.Engine.Failover;
@@ -38,7 +37,7 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
     private readonly TimeProvider _time;
     private readonly LoopClock _clock;
     private readonly ILogger<FailoverService> _logger;
-    private readonly KernelRouteApplier? _kernel;
+    private readonly IRouteApplier? _kernel;
     private readonly Dictionary<long, PolicyRuntime> _states = [];
     private readonly Lock _subscribersLock = new();
     private Channel<FailoverEvent>[] _subscribers = [];
@@ -51,7 +50,7 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
 
     public FailoverService(FailoverPolicyService policies, TopologyService topology, HealthState health, FailoverEventRecorder recorder,
         FailoverMetrics metrics, IOptions<FailoverOptions> options, TimeProvider time, ILogger<FailoverService> logger,
-        BfdService? bfd = null, KernelRouteApplier? kernel = null)
+        BfdService? bfd = null, IRouteApplier? kernel = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _policies = policies;
