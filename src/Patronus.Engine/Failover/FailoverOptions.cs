@@ -1,20 +1,22 @@
 using System.ComponentModel.DataAnnotations;
+using Patronus.Engine.Hosting;
 
 namespace Patronus.Engine.Failover;
 
 /// <summary>Config section <c>Failover</c>: flap dampening and how routes reach the kernel.</summary>
 public sealed class FailoverOptions
 {
+    /// <summary>The configuration section.</summary>
     public const string Section = "Failover";
 
     /// <summary>More switches than this within <see cref="FlapWindow"/> hold failback for <see cref="FlapHold"/>. Default 3.</summary>
     [Range(1, 1000)]
     public int FlapMaxSwitches { get; set; } = 3;
 
-    /// <summary>Default 5 minutes.</summary>
+    /// <summary>The span in which switches are counted; positive. Default 5 minutes.</summary>
     public TimeSpan FlapWindow { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Default 10 minutes.</summary>
+    /// <summary>How long a failback that would exceed <see cref="FlapMaxSwitches"/> is held; not negative. Default 10 minutes.</summary>
     public TimeSpan FlapHold { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Install each policy's prefixes as kernel routes via the active path's link (rtnetlink). Default true.</summary>
@@ -28,9 +30,27 @@ public sealed class FailoverOptions
     [Range(0, uint.MaxValue)]
     public long RouteMetric { get; set; }
 
-    /// <summary>How long a failed kernel update waits before it is tried again. Default 1 s.</summary>
+    /// <summary>How long a failed kernel update waits before it is tried again; positive. Default 1 s.</summary>
     public TimeSpan RouteRetry { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The dampening settings as the decision function takes them.</summary>
     public FailoverDampening Dampening => new(FlapMaxSwitches, FlapWindow, FlapHold);
+}
+
+/// <summary>
+/// Validates <see cref="FailoverOptions"/>: the ranges, and the spans no attribute can bound from
+/// below (the flap window and route retry positive, the hold not negative).
+/// </summary>
+public sealed class FailoverOptionsValidator() : OptionsSectionValidator<FailoverOptions>(FailoverOptions.Section)
+{
+    /// <inheritdoc/>
+    protected override void ValidateRules(FailoverOptions options, ICollection<string> failures)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(failures);
+        if (options.FlapWindow <= TimeSpan.Zero || options.FlapHold < TimeSpan.Zero || options.RouteRetry <= TimeSpan.Zero)
+        {
+            failures.Add($"{Section}: FlapWindow and RouteRetry must be positive, FlapHold not negative");
+        }
+    }
 }

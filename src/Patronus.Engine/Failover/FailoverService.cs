@@ -9,7 +9,6 @@ using Patronus.Engine.Health;
 using Patronus.Engine.Loops;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Routing;
-using Patronus.Engine.Routing.Kernel;
 using Patronus.Engine.Telemetry;
 
 namespace Patronus.Engine.Failover;
@@ -36,7 +35,7 @@ public sealed partial class FailoverService : EngineLoop
     private readonly FailoverMetrics _metrics;
     private readonly FailoverOptions _options;
     private readonly ILogger<FailoverService> _logger;
-    private readonly KernelRouteApplier? _kernel;
+    private readonly IRouteApplier? _kernel;
     private readonly Dictionary<long, PolicyRuntime> _states = [];
     private readonly Broadcast<FailoverEvent> _events = new(SubscriberCapacity);
     private ImmutableDictionary<long, FailoverPolicyStatus> _status = ImmutableDictionary<long, FailoverPolicyStatus>.Empty;
@@ -50,7 +49,7 @@ public sealed partial class FailoverService : EngineLoop
 
     public FailoverService(FailoverPolicyService policies, TopologyService topology, HealthState health, FailoverEventRecorder recorder,
         FailoverMetrics metrics, IOptions<FailoverOptions> options, TimeProvider time, ILogger<FailoverService> logger,
-        KernelRouteApplier? kernel = null)
+        IRouteApplier? kernel = null)
         : base(time)
     {
         ArgumentNullException.ThrowIfNull(options);

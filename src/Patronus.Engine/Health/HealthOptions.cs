@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Patronus.Engine.Hosting;
 
 namespace Patronus.Engine.Health;
 
@@ -10,6 +11,7 @@ namespace Patronus.Engine.Health;
 /// </summary>
 public sealed class HealthOptions
 {
+    /// <summary>The configuration section.</summary>
     public const string Section = "Health";
 
     /// <summary>
@@ -54,4 +56,27 @@ public sealed class HealthOptions
     /// <summary>How long to wait before retrying a probe session that could not be opened. Default 10 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan SessionRetry { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>
+/// Validates <see cref="HealthOptions"/>: the ranges, and that the timeout bounds and the two probe
+/// intervals are in order. <c>Health:Persistence</c> is <see cref="HealthPersistenceOptions"/>'s own section.
+/// </summary>
+public sealed class HealthOptionsValidator() : OptionsSectionValidator<HealthOptions>(HealthOptions.Section, "Persistence")
+{
+    /// <inheritdoc/>
+    protected override void ValidateRules(HealthOptions options, ICollection<string> failures)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(failures);
+        if (options.MinTimeout > options.MaxTimeout)
+        {
+            failures.Add($"{Section}:MinTimeout: {options.MinTimeout} is greater than MaxTimeout {options.MaxTimeout}");
+        }
+
+        if (options.FastInterval > options.Interval)
+        {
+            failures.Add($"{Section}:FastInterval: {options.FastInterval} is longer than Interval {options.Interval}");
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
+using Patronus.Engine.Hosting;
 
 namespace Patronus.Engine.Health;
 
@@ -9,6 +10,7 @@ namespace Patronus.Engine.Health;
 /// </summary>
 public sealed class HealthPersistenceOptions
 {
+    /// <summary>The configuration section.</summary>
     public const string Section = "Health:Persistence";
 
     /// <summary>
@@ -86,30 +88,22 @@ public sealed class HealthPersistenceOptions
 /// feeds (raw ≥ 10 min, minutes ≥ 2 h) with room for late rows, and coarser levels are kept at
 /// least as long as finer ones (otherwise the coarse history would end before the detailed one).
 /// </summary>
-public sealed class HealthPersistenceOptionsValidator : IValidateOptions<HealthPersistenceOptions>
+public sealed class HealthPersistenceOptionsValidator() : OptionsSectionValidator<HealthPersistenceOptions>(HealthPersistenceOptions.Section)
 {
-    public ValidateOptionsResult Validate(string? name, HealthPersistenceOptions options)
+    /// <inheritdoc/>
+    protected override void ValidateRules(HealthPersistenceOptions options, ICollection<string> failures)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var failures = new List<string>();
-        var context = new ValidationContext(options);
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(options, context, results, validateAllProperties: true))
-        {
-            failures.AddRange(results.Select(r => $"{HealthPersistenceOptions.Section}: {r.ErrorMessage}"));
-        }
-
+        ArgumentNullException.ThrowIfNull(failures);
         if (options.MinuteRetention < options.RawRetention)
         {
-            failures.Add($"{HealthPersistenceOptions.Section}: MinuteRetention ({options.MinuteRetention}) must be at least RawRetention ({options.RawRetention})");
+            failures.Add($"{Section}: MinuteRetention ({options.MinuteRetention}) must be at least RawRetention ({options.RawRetention})");
         }
 
         if (options.HourRetention < options.MinuteRetention)
         {
-            failures.Add($"{HealthPersistenceOptions.Section}: HourRetention ({options.HourRetention}) must be at least MinuteRetention ({options.MinuteRetention})");
+            failures.Add($"{Section}: HourRetention ({options.HourRetention}) must be at least MinuteRetention ({options.MinuteRetention})");
         }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
     /// <summary>Throws <see cref="OptionsValidationException"/> when <paramref name="options"/> is invalid (used by constructors).</summary>

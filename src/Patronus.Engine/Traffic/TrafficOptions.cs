@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Patronus.Engine.Hosting;
 
 namespace Patronus.Engine.Traffic;
 
@@ -9,6 +10,7 @@ namespace Patronus.Engine.Traffic;
 /// </summary>
 public sealed class TrafficOptions
 {
+    /// <summary>The configuration section.</summary>
     public const string Section = "Traffic";
 
     /// <summary>
@@ -52,3 +54,6 @@ public sealed class TrafficOptions
     [Required]
     public string ConntrackPath { get; set; } = "/proc/net/nf_conntrack";
 }
+
+/// <summary>Validates <see cref="TrafficOptions"/>: the read intervals' ranges and the conntrack path (no rule spans fields).</summary>
+public sealed class TrafficOptionsValidator() : OptionsSectionValidator<TrafficOptions>(TrafficOptions.Section);

@@ -1,7 +1,7 @@
-using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
+using Patronus.Engine.Hosting;
 
 namespace Patronus.Engine.Traffic;
 
@@ -9,16 +9,17 @@ namespace Patronus.Engine.Traffic;
 public static class TrafficServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="TrafficAccountingService"/> as a hosted service and as the
-    /// <see cref="ITrafficSource"/>. Needs <see cref="Failover.FailoverPolicyService"/>,
+    /// Adds <see cref="TrafficOptions"/> (section <c>Traffic</c>, see docs/traffic.md) from
+    /// <paramref name="configuration"/> and <see cref="TrafficAccountingService"/> as a hosted
+    /// service and as the <see cref="ITrafficSource"/>. Needs <see cref="Failover.FailoverPolicyService"/>,
     /// <see cref="Paths.TopologyService"/> and a <see cref="TimeProvider"/> registered.
     /// </summary>
-    public static IServiceCollection AddTraffic(this IServiceCollection services, TrafficOptions options)
+    public static IServiceCollection AddTraffic(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(options);
-        services.TryAddSingleton(Options.Create(options));
-        services.TryAddSingleton(sp => new TrafficMetrics(sp.GetService<IMeterFactory>()));
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddSectionOptions<TrafficOptions, TrafficOptionsValidator>(configuration);
+        services.TryAddSingleton<TrafficMetrics>();
         services.TryAddSingleton<TrafficAccountingService>();
         services.TryAddSingleton<ITrafficSource>(sp => sp.GetRequiredService<TrafficAccountingService>());
         services.AddHostedService(sp => sp.GetRequiredService<TrafficAccountingService>());

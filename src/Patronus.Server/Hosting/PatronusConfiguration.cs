@@ -1,10 +1,11 @@
-using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.Options;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Health;
+using Patronus.Engine.Hosting;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Traffic;
 using Patronus.Persistence;
@@ -26,11 +27,8 @@ public sealed record PatronusConfiguration(
     StoreLocation Store,
     TopologySnapshot Topology,
     bool IsQuickstart,
-    HealthOptions Health,
     IPEndPoint? ReflectorListen,
-    IReadOnlyList<FailoverPolicy>? FailoverPolicies = null,
-    FailoverOptions? Failover = null,
-    TrafficOptions? Traffic = null)
+    IReadOnlyList<FailoverPolicy>? FailoverPolicies = null)
 {
     /// <summary>Default data directory, relative to the working directory.</summary>
     public const string DefaultDataDir = "./data";
@@ -121,7 +119,6 @@ public sealed record PatronusConfiguration(
         // Quickstart only when nothing defines a topology, neither a file nor the environment.
         var hasTopology = config.GetSection("Sites").Exists() || config.GetSection("Links").Exists() || config.GetSection("Paths").Exists();
         var isQuickstart = overrides.ConfigFile is null && !hasTopology;
-        var health = ReadHealth(config, problems);
         var reflector = ReadReflector(config, isQuickstart, out var quickstartPort, problems);
         TopologySnapshot? topology = Quickstart.Topology(quickstartPort);
         if (!isQuickstart)
@@ -137,95 +134,44 @@ public sealed record PatronusConfiguration(
             problems.AddRange(policyErrors.Select(e => e.ToString()));
         }
 
-        var failover = ReadFailover(config, problems);
-        var traffic = ReadTraffic(config, problems);
+        // The engine's sections, bound and checked as AddPatronusEngine will at start.
+        Validate(config, new HealthOptionsValidator(), problems);
+        Validate(config, new HealthPersistenceOptionsValidator(), problems);
+        Validate(config, new FailoverOptionsValidator(), problems);
+        Validate(config, new TrafficOptionsValidator(), problems);
         problems.AddRange(Security.AuthOptions.Read(config).Errors);
         if (problems.Count > 0)
         {
             return null;
         }
 
-        return new PatronusConfiguration(config, Path.GetFullPath(dataDir), urls, store!, topology!, isQuickstart, health, reflector, policies, failover, traffic);
+        return new PatronusConfiguration(config, Path.GetFullPath(dataDir), urls, store!, topology!, isQuickstart, reflector, policies);
     }
 
-    /// <summary>Binds and validates the <c>Failover</c> section (dampening, kernel routes).</summary>
-    private static FailoverOptions ReadFailover(IConfiguration config, List<string> problems)
+    /// <summary>
+    /// Binds one options section and checks it with the validator the host runs at start, so a bad
+    /// value stops <c>serve</c> before anything is written, with the same message naming its key.
+    /// Unlike the host's binding, a key the options do not have is an error here (a misspelt key
+    /// would otherwise be ignored); child sections that other options own are left to them.
+    /// </summary>
+    private static void Validate<TOptions>(IConfiguration config, OptionsSectionValidator<TOptions> validator, List<string> problems)
+        where TOptions : class, new()
     {
-        var options = new FailoverOptions();
+        var options = new TOptions();
         try
         {
-            config.GetSection(FailoverOptions.Section).Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+            new SectionWithout(config.GetSection(validator.Section), validator.Subsections).Bind(options, o => o.ErrorOnUnknownConfiguration = true);
         }
         catch (InvalidOperationException ex)
         {
-            problems.Add($"{FailoverOptions.Section}: {ex.Message}");
-            return options;
+            problems.Add($"{validator.Section}: {ex.Message}");
+            return;
         }
 
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
-        problems.AddRange(results.Select(r => $"{FailoverOptions.Section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
-        if (options.FlapWindow <= TimeSpan.Zero || options.FlapHold < TimeSpan.Zero || options.RouteRetry <= TimeSpan.Zero)
+        if (validator.Validate(Options.DefaultName, options) is { Failed: true } result)
         {
-            problems.Add($"{FailoverOptions.Section}: FlapWindow and RouteRetry must be positive, FlapHold not negative");
+            problems.AddRange(result.Failures);
         }
-
-        return options;
-    }
-
-    /// <summary>Binds and validates the <c>Traffic</c> section (accounting on/off, read intervals).</summary>
-    private static TrafficOptions ReadTraffic(IConfiguration config, List<string> problems)
-    {
-        var options = new TrafficOptions();
-        try
-        {
-            config.GetSection(TrafficOptions.Section).Bind(options, o => o.ErrorOnUnknownConfiguration = true);
-        }
-        catch (InvalidOperationException ex)
-        {
-            problems.Add($"{TrafficOptions.Section}: {ex.Message}");
-            return options;
-        }
-
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
-        problems.AddRange(results.Select(r => $"{TrafficOptions.Section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
-        return options;
-    }
-
-    /// <summary>Binds and validates the <c>Health</c> section (probe timing, windows).</summary>
-    private static HealthOptions ReadHealth(IConfiguration config, List<string> problems)
-    {
-        var options = new HealthOptions();
-        var section = config.GetSection(HealthOptions.Section);
-        try
-        {
-            section.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
-        }
-        catch (InvalidOperationException ex)
-        {
-            problems.Add($"{HealthOptions.Section}: {ex.Message}");
-            return options;
-        }
-
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
-        foreach (var result in results)
-        {
-            problems.Add($"{HealthOptions.Section}:{string.Join(",", result.MemberNames)}: {result.ErrorMessage}");
-        }
-
-        if (options.MinTimeout > options.MaxTimeout)
-        {
-            problems.Add($"{HealthOptions.Section}:MinTimeout: {options.MinTimeout} is greater than MaxTimeout {options.MaxTimeout}");
-        }
-
-        if (options.FastInterval > options.Interval)
-        {
-            problems.Add($"{HealthOptions.Section}:FastInterval: {options.FastInterval} is longer than Interval {options.Interval}");
-        }
-
-        return options;
     }
 
     /// <summary>

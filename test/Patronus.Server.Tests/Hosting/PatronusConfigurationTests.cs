@@ -140,4 +140,48 @@ public sealed class PatronusConfigurationTests : IDisposable
         Assert.Equal(("db.example", 5433, "patronus", "pat@ronus", "p:w", 7),
             (builder.Host, builder.Port, builder.Database, builder.Username, builder.Password, builder.Timeout));
     }
+
+    [Theory]
+    [InlineData("PATRONUS__Health__MinTimeout", "00:00:02", "Health:MinTimeout: 00:00:02 is greater than MaxTimeout 00:00:01")]
+    [InlineData("PATRONUS__Health__WindowCount", "1", "Health:WindowCount: The field WindowCount must be between 2 and 1000.")]
+    [InlineData("PATRONUS__Health__Persistence__MinuteRetention", "01:00:00", "Health:Persistence: MinuteRetention (01:00:00) must be at least RawRetention (1.00:00:00)")]
+    [InlineData("PATRONUS__Health__Persistence__RawRetention", "00:01:00", "Health:Persistence:RawRetention: The field RawRetention must be between 00:10:00 and 3650.00:00:00.")]
+    [InlineData("PATRONUS__Failover__FlapHold", "-00:00:01", "Failover: FlapWindow and RouteRetry must be positive, FlapHold not negative")]
+    [InlineData("PATRONUS__Failover__RouteTable", "0", "Failover:RouteTable: The field RouteTable must be between 1 and 4294967295.")]
+    [InlineData("PATRONUS__Failover__KernelRoutes", "yes", "Failover: Failed to convert configuration value 'yes' at 'Failover:KernelRoutes' to type 'System.Boolean'.")]
+    [InlineData("PATRONUS__Traffic__ReadInterval", "00:00:00.001", "Traffic:ReadInterval: The field ReadInterval must be between 00:00:00.1000000 and 01:00:00.")]
+    public void Load_BadEngineOption_RejectedNamingKey(string variable, string value, string message)
+    {
+        Assert.Null(Load(null, out var errors, new Dictionary<string, string?> { [variable] = value }));
+        Assert.Equal(message, Assert.Single(errors));
+    }
+
+    [Theory]
+    [InlineData("Health", "Intervall", "HealthOptions")]
+    [InlineData("Health:Persistence", "RawRetenton", "HealthPersistenceOptions")]
+    [InlineData("Failover", "FlapHolt", "FailoverOptions")]
+    [InlineData("Traffic", "Enable", "TrafficOptions")]
+    public void Load_UnknownEngineKey_RejectedNamingSection(string section, string key, string type)
+    {
+        var variable = "PATRONUS__" + section.Replace(":", "__", StringComparison.Ordinal) + "__" + key;
+
+        Assert.Null(Load(null, out var errors, new Dictionary<string, string?> { [variable] = "1" }));
+        var error = Assert.Single(errors);
+        Assert.StartsWith(section + ": ", error, StringComparison.Ordinal);
+        Assert.EndsWith($"{type}: '{key}'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_HealthPersistenceSection_Accepted()
+    {
+        var file = Write("""
+            { "Sites": [ { "Id": "hq" } ],
+              "Health": { "Interval": "00:00:01", "Persistence": { "RawRetention": "2.00:00:00", "MaxBatchSize": 1000 } } }
+            """);
+
+        var config = Load(file, out var errors);
+
+        Assert.Empty(errors);
+        Assert.Equal("2.00:00:00", config!.Configuration["Health:Persistence:RawRetention"]);
+    }
 }

@@ -10,7 +10,7 @@ namespace Patronus.Engine.Routing.Kernel;
 /// a refused request stays pending and is tried again on the next <see cref="Sync"/>.
 /// Owned by one loop.
 /// </summary>
-public sealed class KernelRouteApplier : IDisposable
+public sealed class KernelRouteApplier : IRouteApplier, IDisposable
 {
     private readonly Func<NetlinkRouteSocket> _open;
     private readonly int _table;
@@ -25,10 +25,10 @@ public sealed class KernelRouteApplier : IDisposable
         _open = open ?? (() => NetlinkRouteSocket.Open());
     }
 
-    /// <summary>Routes the kernel has confirmed, by prefix.</summary>
+    /// <inheritdoc/>
     public IReadOnlyDictionary<IPNetwork, RouteEntry> Installed => _installed;
 
-    /// <summary>Applies the differences; returns the routes that could not be applied, each with the reason.</summary>
+    /// <inheritdoc/>
     public IReadOnlyList<(RouteEntry Route, string Error)> Sync(RouteTable desired)
     {
         ArgumentNullException.ThrowIfNull(desired);
