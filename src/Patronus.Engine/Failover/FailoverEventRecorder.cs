@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Patronus.Engine.Failover;
 
@@ -8,7 +9,10 @@ namespace Patronus.Engine.Failover;
 /// Persists failover events without ever making a decision wait: the failover loop hands each
 /// event to a bounded channel (<see cref="Enqueue"/> never blocks), and this loop writes them in
 /// batches, one transaction each. A failed write is retried with the same batch (nothing is lost
-/// while the store recovers); on shutdown the channel is drained before the store closes.
+/// while the store recovers); on shutdown the channel is drained before the store closes. Every
+/// <see cref="RetentionInterval"/> it also deletes the events older than
+/// <see cref="FailoverOptions.EventRetention"/> (the first time one interval after start, when the
+/// store has long been migrated).
 /// </summary>
 public sealed partial class FailoverEventRecorder : BackgroundService
 {
@@ -19,19 +23,24 @@ public sealed partial class FailoverEventRecorder : BackgroundService
 
     private static readonly TimeSpan s_retry = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often expired events are deleted: hourly, so the table holds at most an hour past its retention.</summary>
+    public static readonly TimeSpan RetentionInterval = TimeSpan.FromHours(1);
+
     private readonly IFailoverStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger<FailoverEventRecorder> _logger;
+    private readonly TimeSpan _retention;
     private readonly Channel<FailoverEventRecord> _queue = Channel.CreateBounded<FailoverEventRecord>(
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
     private long _dropped;
     private long _written;
 
-    public FailoverEventRecorder(IFailoverStore store, TimeProvider time, ILogger<FailoverEventRecorder> logger)
+    public FailoverEventRecorder(IFailoverStore store, TimeProvider time, ILogger<FailoverEventRecorder> logger, IOptions<FailoverOptions>? options = null)
     {
         _store = store;
         _time = time;
         _logger = logger;
+        _retention = (options?.Value ?? new FailoverOptions()).EventRetention;
     }
 
     public long Dropped => Interlocked.Read(ref _dropped);
@@ -50,6 +59,7 @@ public sealed partial class FailoverEventRecorder : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var retention = ExpireLoopAsync(stoppingToken);
         var batch = new List<FailoverEventRecord>(BatchSize);
         try
         {
@@ -64,6 +74,31 @@ public sealed partial class FailoverEventRecorder : BackgroundService
 
         // Drain on shutdown: every decided event reaches the store if it answers at all.
         await WriteAvailableAsync(batch, CancellationToken.None, attempts: 3).ConfigureAwait(false);
+        await retention.ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes the events past retention every <see cref="RetentionInterval"/> until stopped; a failed pass is logged and retried at the next.</summary>
+    private async Task ExpireLoopAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(RetentionInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    var deleted = await _store.DeleteFailoverEventsBeforeAsync(_time.GetUtcNow() - _retention, stoppingToken).ConfigureAwait(false);
+                    LogExpired(_logger, deleted);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogExpireFailed(_logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
     }
 
     private async Task WriteAvailableAsync(List<FailoverEventRecord> batch, CancellationToken ct, int attempts = int.MaxValue)
@@ -114,4 +149,10 @@ public sealed partial class FailoverEventRecorder : BackgroundService
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "Writing {Count} failover events failed; retrying")]
     private static partial void LogWriteFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Debug, Message = "Failover event retention: {Deleted} expired events deleted")]
+    private static partial void LogExpired(ILogger logger, long deleted);
+
+    [LoggerMessage(EventId = 5103, Level = LogLevel.Warning, Message = "Deleting expired failover events failed; retrying at the next interval")]
+    private static partial void LogExpireFailed(ILogger logger, Exception exception);
 }
