@@ -215,6 +215,9 @@ public abstract partial class SqlStore
         return rows.Select(r => r.ToRecord()).ToList();
     }
 
+    public Task<long> DeleteFailoverEventsBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) =>
+        DeleteBeforeAsync("sdwan_failover_events", "event_id", "timestamp", cutoff, cancellationToken);
+
     /// <summary>
     /// Makes <paramref name="policyId"/> hold exactly the prefixes of <paramref name="policy"/> in
     /// <c>sdwan_failover_prefixes</c>, inside the caller's transaction. A prefix another policy holds

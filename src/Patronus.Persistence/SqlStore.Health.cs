@@ -198,6 +198,9 @@ public abstract partial class SqlStore
             _ => throw new ArgumentOutOfRangeException(nameof(resolution), resolution, null),
         };
 
+    public Task<long> DeletePathEventsBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) =>
+        DeleteBeforeAsync("sdwan_path_events", "event_id", "timestamp", cutoff, cancellationToken);
+
     public async Task<IReadOnlyList<PathHealthBucket>> GetPathHealthBucketsAsync(string pathId, HealthResolution resolution, DateTimeOffset from, DateTimeOffset until, int limit, CancellationToken cancellationToken = default)
     {
         var table = resolution switch

@@ -204,6 +204,9 @@ public abstract partial class SqlStore
         return rows.Select(r => r.ToRecord()).ToList();
     }
 
+    public Task<long> DeleteAuditBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) =>
+        DeleteBeforeAsync("sdwan_audit_log", "audit_id", "timestamp", cutoff, cancellationToken);
+
     public async Task<string> GetOrAddSecretAsync(string name, string candidate, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Patronus.Engine.Failover;
 
@@ -10,6 +11,9 @@ namespace Patronus.Engine.Failover;
 /// batches, one transaction each. A failed write is retried with the same batch (nothing is lost
 /// while the store recovers); on shutdown the channel is drained before the store closes. Whoever
 /// must not answer before an event is durable (an API write) awaits <see cref="WhenQueuedWrittenAsync"/>.
+/// Every <see cref="RetentionInterval"/> it also deletes the events older than
+/// <see cref="FailoverOptions.EventRetention"/> (the first time one interval after start, when the
+/// store has long been migrated).
 /// </summary>
 public sealed partial class FailoverEventRecorder : BackgroundService
 {
@@ -20,9 +24,13 @@ public sealed partial class FailoverEventRecorder : BackgroundService
 
     private static readonly TimeSpan s_retry = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often expired events are deleted: hourly, so the table holds at most an hour past its retention.</summary>
+    public static readonly TimeSpan RetentionInterval = TimeSpan.FromHours(1);
+
     private readonly IFailoverStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger<FailoverEventRecorder> _logger;
+    private readonly TimeSpan _retention;
     private readonly Channel<Queued> _queue = Channel.CreateBounded<Queued>(
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Lock _enqueueLock = new();
@@ -30,11 +38,12 @@ public sealed partial class FailoverEventRecorder : BackgroundService
     private long _dropped;
     private long _written;
 
-    public FailoverEventRecorder(IFailoverStore store, TimeProvider time, ILogger<FailoverEventRecorder> logger)
+    public FailoverEventRecorder(IFailoverStore store, TimeProvider time, ILogger<FailoverEventRecorder> logger, IOptions<FailoverOptions>? options = null)
     {
         _store = store;
         _time = time;
         _logger = logger;
+        _retention = (options?.Value ?? new FailoverOptions()).EventRetention;
     }
 
     public long Dropped => Interlocked.Read(ref _dropped);
@@ -74,6 +83,7 @@ public sealed partial class FailoverEventRecorder : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var retention = ExpireLoopAsync(stoppingToken);
         var batch = new List<Queued>(BatchSize);
         try
         {
@@ -88,6 +98,31 @@ public sealed partial class FailoverEventRecorder : BackgroundService
 
         // Drain on shutdown: every decided event reaches the store if it answers at all.
         await WriteAvailableAsync(batch, CancellationToken.None, attempts: 3).ConfigureAwait(false);
+        await retention.ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes the events past retention every <see cref="RetentionInterval"/> until stopped; a failed pass is logged and retried at the next.</summary>
+    private async Task ExpireLoopAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(RetentionInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    var deleted = await _store.DeleteFailoverEventsBeforeAsync(_time.GetUtcNow() - _retention, stoppingToken).ConfigureAwait(false);
+                    LogExpired(_logger, deleted);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogExpireFailed(_logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
     }
 
     private async Task WriteAvailableAsync(List<Queued> batch, CancellationToken ct, int attempts = int.MaxValue)
@@ -159,4 +194,10 @@ public sealed partial class FailoverEventRecorder : BackgroundService
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "Writing {Count} failover events failed; retrying")]
     private static partial void LogWriteFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Debug, Message = "Failover event retention: {Deleted} expired events deleted")]
+    private static partial void LogExpired(ILogger logger, long deleted);
+
+    [LoggerMessage(EventId = 5103, Level = LogLevel.Warning, Message = "Deleting expired failover events failed; retrying at the next interval")]
+    private static partial void LogExpireFailed(ILogger logger, Exception exception);
 }

@@ -33,6 +33,15 @@ public sealed class FailoverOptions
     /// <summary>How long a failed kernel update waits before it is tried again; positive. Default 1 s.</summary>
     public TimeSpan RouteRetry { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Failover events are kept this long, then deleted (checked every
+    /// <see cref="FailoverEventRecorder.RetentionInterval"/>). Default 90 days: a quarter of switch
+    /// history for incident review; dampening bounds how fast a policy adds events, retention bounds
+    /// how many stay. At least 1 h.
+    /// </summary>
+    [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00")]
+    public TimeSpan EventRetention { get; set; } = TimeSpan.FromDays(90);
+
     /// <summary>The dampening settings as the decision function takes them.</summary>
     public FailoverDampening Dampening => new(FlapMaxSwitches, FlapWindow, FlapHold);
 }

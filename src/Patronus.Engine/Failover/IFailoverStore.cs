@@ -39,6 +39,12 @@ public interface IFailoverStore
 
     /// <summary>Events with timestamp ≥ <paramref name="since"/>, newest first, optionally of one policy, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<FailoverEventRecord>> GetFailoverEventsAsync(long? policyId, DateTimeOffset since, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Retention: deletes events with timestamp &lt; <paramref name="cutoff"/> in bounded chunks, each
+    /// its own transaction, so a large delete never holds SQLite's single writer for long. Returns the rows deleted.
+    /// </summary>
+    Task<long> DeleteFailoverEventsBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A failover event as stored: the event, and the path inputs that caused it as JSON (<c>{"p1":{"score":12.5,"bfd_down":true},…}</c>).</summary>

@@ -73,6 +73,14 @@ public sealed class HealthPersistenceOptions
     [Range(typeof(TimeSpan), "02:00:00", "3650.00:00:00")]
     public TimeSpan HourRetention { get; set; } = TimeSpan.FromDays(400);
 
+    /// <summary>
+    /// Path status events (up/degraded/down transitions) are kept this long, deleted by the rollup
+    /// pass like samples. Default 30 days: a month of incident timelines; a flapping path writes an
+    /// event per transition, so without a bound the table grows with every flap. At least 1 h.
+    /// </summary>
+    [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00")]
+    public TimeSpan EventRetention { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>Retention of <paramref name="resolution"/>.</summary>
     public TimeSpan RetentionOf(HealthResolution resolution) => resolution switch
     {

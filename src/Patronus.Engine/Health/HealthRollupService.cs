@@ -7,7 +7,8 @@ namespace Patronus.Engine.Health;
 /// <summary>
 /// Keeps the health rollups and retention: every <see cref="HealthPersistenceOptions.RollupInterval"/>
 /// (default 1 min) it rolls raw samples up into 1-minute buckets and those into 1-hour buckets, then
-/// deletes what is past each level's retention (defaults: raw 24 h, minutes 7 days, hours 400 days).
+/// deletes what is past each level's retention (defaults: raw 24 h, minutes 7 days, hours 400 days)
+/// and the status events past <see cref="HealthPersistenceOptions.EventRetention"/> (default 30 days).
 /// Minutes are rolled before hours so an hour that just ended includes its last minute. Several
 /// controllers on one PostgreSQL database may all run it: rollups are idempotent upserts and
 /// retention deletes are harmless to repeat.
@@ -84,7 +85,7 @@ public sealed partial class HealthRollupService : BackgroundService
         }
     }
 
-    /// <summary>One pass as of <paramref name="now"/>: minute and hour rollups, then retention of every level.</summary>
+    /// <summary>One pass as of <paramref name="now"/>: minute and hour rollups, then retention of every level and of the status events.</summary>
     public async Task<HealthRollupPass> RunOnceAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
@@ -93,17 +94,18 @@ public sealed partial class HealthRollupService : BackgroundService
         var raw = await _store.DeleteHealthBeforeAsync(HealthResolution.Raw, now - _options.RawRetention, cancellationToken).ConfigureAwait(false);
         var minuteRows = await _store.DeleteHealthBeforeAsync(HealthResolution.Minute, now - _options.MinuteRetention, cancellationToken).ConfigureAwait(false);
         var hourRows = await _store.DeleteHealthBeforeAsync(HealthResolution.Hour, now - _options.HourRetention, cancellationToken).ConfigureAwait(false);
-        var pass = new HealthRollupPass(minutes, hours, raw, minuteRows, hourRows);
+        var events = await _store.DeletePathEventsBeforeAsync(now - _options.EventRetention, cancellationToken).ConfigureAwait(false);
+        var pass = new HealthRollupPass(minutes, hours, raw, minuteRows, hourRows, events);
         var elapsedMs = _time.GetElapsedTime(started).TotalMilliseconds;
-        Log.Pass(_logger, minutes, hours, raw, minuteRows, hourRows, elapsedMs);
+        Log.Pass(_logger, minutes, hours, raw, minuteRows, hourRows, events, elapsedMs);
         return pass;
     }
 
     // EventIds 360–369: health persistence, rollups and retention.
     private static partial class Log
     {
-        [LoggerMessage(EventId = 360, Level = LogLevel.Debug, Message = "Health rollup: {Minutes} minute and {Hours} hour buckets written; expired {Raw} raw samples, {MinuteRows} minute and {HourRows} hour buckets ({ElapsedMs} ms)")]
-        public static partial void Pass(ILogger logger, int minutes, int hours, long raw, long minuteRows, long hourRows, double elapsedMs);
+        [LoggerMessage(EventId = 360, Level = LogLevel.Debug, Message = "Health rollup: {Minutes} minute and {Hours} hour buckets written; expired {Raw} raw samples, {MinuteRows} minute and {HourRows} hour buckets, {Events} status events ({ElapsedMs} ms)")]
+        public static partial void Pass(ILogger logger, int minutes, int hours, long raw, long minuteRows, long hourRows, long events, double elapsedMs);
 
         [LoggerMessage(EventId = 361, Level = LogLevel.Error, Message = "Health rollup pass failed; retrying next interval")]
         public static partial void PassFailed(ILogger logger, Exception exception);
@@ -116,4 +118,5 @@ public sealed partial class HealthRollupService : BackgroundService
 /// <param name="RawDeleted">Raw samples past retention, deleted.</param>
 /// <param name="MinuteDeleted">1-minute buckets past retention, deleted.</param>
 /// <param name="HourDeleted">1-hour buckets past retention, deleted.</param>
-public sealed record HealthRollupPass(int MinuteBuckets, int HourBuckets, long RawDeleted, long MinuteDeleted, long HourDeleted);
+/// <param name="EventsDeleted">Path status events past retention, deleted.</param>
+public sealed record HealthRollupPass(int MinuteBuckets, int HourBuckets, long RawDeleted, long MinuteDeleted, long HourDeleted, long EventsDeleted);

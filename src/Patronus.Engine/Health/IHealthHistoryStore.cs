@@ -44,6 +44,12 @@ public interface IHealthHistoryStore
     Task<long> DeleteHealthBeforeAsync(HealthResolution resolution, DateTimeOffset cutoff, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Retention of status events: deletes events with timestamp &lt; <paramref name="cutoff"/> in
+    /// bounded chunks, each its own transaction (as <see cref="DeleteHealthBeforeAsync"/>). Returns the rows deleted.
+    /// </summary>
+    Task<long> DeletePathEventsBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Rollup buckets of one path with <paramref name="from"/> ≤ bucket start &lt; <paramref name="until"/>,
     /// oldest first, at most <paramref name="limit"/> (≥ 1). <paramref name="resolution"/> must be Minute or
     /// Hour (raw samples come from <see cref="GetPathHealthAsync"/>).

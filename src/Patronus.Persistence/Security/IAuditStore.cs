@@ -8,6 +8,12 @@ public interface IAuditStore
 
     /// <summary>Audit entries with timestamp ≥ <paramref name="since"/>, newest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<AuditRecord>> GetAuditAsync(DateTimeOffset since, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Retention: deletes entries with timestamp &lt; <paramref name="cutoff"/> in bounded chunks, each its
+    /// own transaction, so a large delete never holds SQLite's single writer for long. Returns the rows deleted.
+    /// </summary>
+    Task<long> DeleteAuditBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default);
 }
 
 /// <summary>One audit entry: who did what to which target, from where, when, and how it ended.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Patronus.Persistence;
 using Patronus.Persistence.Security;
 using Patronus.Server.Hosting;
@@ -7,26 +8,32 @@ namespace Patronus.Server.Security;
 /// <summary>
 /// Once the store is migrated: loads the signing key (so a first start creates it), tells a
 /// newcomer how to create the first admin when no user exists (never a generated password), and
-/// every <see cref="CleanupInterval"/> deletes refresh tokens that have expired.
+/// every <see cref="CleanupInterval"/> deletes refresh tokens that have expired and audit entries
+/// older than <see cref="AuthOptions.AuditRetention"/>.
 /// </summary>
 public sealed partial class AuthBootstrap : BackgroundService
 {
-    /// <summary>How often expired refresh tokens are deleted.</summary>
+    /// <summary>How often expired refresh tokens and audit entries are deleted.</summary>
     public static readonly TimeSpan CleanupInterval = TimeSpan.FromHours(1);
 
     /// <summary>How often to look whether the store is migrated yet.</summary>
     private static readonly TimeSpan s_storePoll = TimeSpan.FromMilliseconds(200);
 
     private readonly IUserStore _store;
+    private readonly IAuditStore _audit;
+    private readonly TimeSpan _auditRetention;
     private readonly StoreState _state;
     private readonly SigningKeys _keys;
     private readonly PatronusConfiguration _config;
     private readonly TimeProvider _time;
     private readonly ILogger<AuthBootstrap> _logger;
 
-    public AuthBootstrap(IUserStore store, StoreState state, SigningKeys keys, PatronusConfiguration config, TimeProvider time, ILogger<AuthBootstrap> logger)
+    public AuthBootstrap(IUserStore store, IAuditStore audit, IOptions<AuthOptions> options, StoreState state, SigningKeys keys, PatronusConfiguration config, TimeProvider time, ILogger<AuthBootstrap> logger)
     {
+        ArgumentNullException.ThrowIfNull(options);
         _store = store;
+        _audit = audit;
+        _auditRetention = options.Value.AuditRetention;
         _state = state;
         _keys = keys;
         _config = config;
@@ -55,7 +62,9 @@ public sealed partial class AuthBootstrap : BackgroundService
             {
                 try
                 {
-                    await _store.DeleteExpiredRefreshTokensAsync(_time.GetUtcNow(), stoppingToken).ConfigureAwait(false);
+                    var now = _time.GetUtcNow();
+                    await _store.DeleteExpiredRefreshTokensAsync(now, stoppingToken).ConfigureAwait(false);
+                    await _audit.DeleteAuditBeforeAsync(now - _auditRetention, stoppingToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -78,7 +87,7 @@ public sealed partial class AuthBootstrap : BackgroundService
     [LoggerMessage(EventId = 730, Level = LogLevel.Warning, Message = "No users exist yet, and every API request needs a token. Create the first admin (the password is read from stdin): {Command}")]
     private static partial void LogNoUsers(ILogger logger, string command);
 
-    [LoggerMessage(EventId = 731, Level = LogLevel.Warning, Message = "Deleting expired refresh tokens failed; retrying at the next interval")]
+    [LoggerMessage(EventId = 731, Level = LogLevel.Warning, Message = "Deleting expired refresh tokens or audit entries failed; retrying at the next interval")]
     private static partial void LogCleanupFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 732, Level = LogLevel.Error, Message = "Authentication setup failed (signing key); requests will retry it")]

@@ -28,6 +28,13 @@ public sealed class AuthOptions
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>
+    /// Audit log entries are kept this long, then deleted (hourly, with expired refresh tokens).
+    /// Default 90 days: a quarter of who-changed-what for review, and a bound on a table that every
+    /// audited request grows.
+    /// </summary>
+    public TimeSpan AuditRetention { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>
     /// How long a user record read to validate access tokens is reused. A change made through this
     /// instance applies at once; one made by another instance or the CLI within this time. Default 5 s.
     /// </summary>
@@ -80,6 +87,7 @@ public sealed class AuthOptions
         CheckKey(options.KeyEncryptionKey, nameof(KeyEncryptionKey), exact: true, errors);
         Positive(options.AccessTokenLifetime, nameof(AccessTokenLifetime));
         Positive(options.RefreshTokenLifetime, nameof(RefreshTokenLifetime));
+        Positive(options.AuditRetention, nameof(AuditRetention));
         Positive(options.LoginBackoff, nameof(LoginBackoff));
         Positive(options.LoginFailureWindow, nameof(LoginFailureWindow));
         if (options.UserCacheDuration < TimeSpan.Zero)

@@ -2,8 +2,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Patronus.Engine.Health;
-using Patronus.Engine.Paths;
+using Patronus.Engine.Tests.TestSupport;
 using Patronus.Persistence;
+using Patronus.TestSupport;
 
 namespace Patronus.Engine.Tests.Health;
 
@@ -12,27 +13,24 @@ public sealed class HealthRollupServiceTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset s_now = new(2026, 11, 22, 12, 0, 30, TimeSpan.Zero);
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("patronus-rollup-").FullName;
     private readonly FakeTimeProvider _clock = new(s_now);
+    private SqliteStoreWithPath _db = null!;
     private SqlStore _store = null!;
 
     public async Task InitializeAsync()
     {
-        Assert.True(StoreLocation.TryParse($"sqlite:{Path.Combine(_directory, "patronus.db")}", _directory, out var location, out var error), error);
-        _store = SqlStore.Create(location!, _clock);
-        await _store.MigrateAsync();
-        Assert.True((await _store.InsertSiteAsync(new Site("s1", "s1", null, ItemSource.Api))).Succeeded);
-        Assert.True((await _store.InsertLinkAsync(new WanLink("l1", "s1", "l1", null, null, null, 10, ItemSource.Api))).Succeeded);
-        Assert.True((await _store.InsertPathAsync(new PathDefinition("p1", "p1", "l1", null, ["192.0.2.1"], ItemSource.Api))).Succeeded);
+        _db = await SqliteStoreWithPath.CreateAsync(_clock);
+        _store = _db.Store;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _store.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public async Task DisposeAsync() => await _db.DisposeAsync();
 
     private static PathHealthSample Sample(DateTimeOffset at, double latencyMs) => new("p1", at, latencyMs, 0, 1, 100, PathStatus.Up);
+
+    private static PathStatusEvent Event(DateTimeOffset at) => new("p1", at, PathStatus.Up, PathStatus.Down, 12.5, 250, 100, 3, "loss 100.0 % > 5 %");
+
+    private async Task<DateTimeOffset[]> EventTimesAsync() =>
+        (await _store.GetPathEventsAsync("p1", DateTimeOffset.UnixEpoch, s_now.AddYears(1), 100)).Select(e => e.Timestamp).ToArray();
 
     [Fact]
     public async Task RunOnceAsync_MixedAges_RollsUpThenExpiresByRetention()
@@ -48,12 +46,13 @@ public sealed class HealthRollupServiceTests : IAsyncLifetime
             Sample(lastMinute, 30), Sample(lastMinute.AddSeconds(1), 50),
             Sample(current, 99),
         ])).Succeeded);
+        Assert.True((await _store.InsertPathEventsAsync([Event(ancient), Event(lastMinute)])).Succeeded);
         var service = new HealthRollupService(_store, Options.Create(new HealthPersistenceOptions()), _clock, NullLogger<HealthRollupService>.Instance);
 
         var pass = await service.RunOnceAsync(s_now, CancellationToken.None);
 
         // Minutes: ancient, 06:00 and 11:59 (not the one in progress); hours: ancient, 06:00 and 11:00.
-        Assert.Equal(new HealthRollupPass(MinuteBuckets: 3, HourBuckets: 3, RawDeleted: 3, MinuteDeleted: 1, HourDeleted: 1), pass);
+        Assert.Equal(new HealthRollupPass(MinuteBuckets: 3, HourBuckets: 3, RawDeleted: 3, MinuteDeleted: 1, HourDeleted: 1, EventsDeleted: 1), pass);
         Assert.Equal([lastMinute, lastMinute.AddSeconds(1), current],
             (await _store.GetPathHealthAsync("p1", ancient, s_now, 100)).Select(s => s.Timestamp));
         var minutes = await _store.GetPathHealthBucketsAsync("p1", HealthResolution.Minute, ancient, s_now, 100);
@@ -64,7 +63,27 @@ public sealed class HealthRollupServiceTests : IAsyncLifetime
 
         // A second pass a minute later has nothing new to expire and re-rolls only the newest buckets.
         var again = await service.RunOnceAsync(s_now.AddMinutes(1), CancellationToken.None);
-        Assert.Equal(0, again.RawDeleted + again.MinuteDeleted + again.HourDeleted);
+        Assert.Equal(0, again.RawDeleted + again.MinuteDeleted + again.HourDeleted + again.EventsDeleted);
         Assert.Equal(2, (await _store.GetPathHealthBucketsAsync("p1", HealthResolution.Hour, ancient, s_now, 100)).Count);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_ClockAdvancesPastEventRetention_DeletesEventsOnTheNextPass()
+    {
+        var expired = s_now.AddDays(-31);
+        var expiresInADay = s_now.AddDays(-29).AddHours(-1);
+        var recent = s_now.AddDays(-1);
+        Assert.True((await _store.InsertPathEventsAsync([Event(expired), Event(expiresInADay), Event(recent)])).Succeeded);
+        using var service = new HealthRollupService(_store, Options.Create(new HealthPersistenceOptions()), _clock, NullLogger<HealthRollupService>.Instance);
+
+        // The first pass runs at start; the next one when the clock reaches the rollup interval.
+        await service.StartAsync(CancellationToken.None);
+        await Poll.AssertAsync(async () => (await EventTimesAsync()).Length == 2, TimeSpan.FromSeconds(10), "the first pass deletes the event older than 30 days");
+        Assert.Equal([expiresInADay, recent], await EventTimesAsync());
+
+        _clock.Advance(TimeSpan.FromDays(1));
+        await Poll.AssertAsync(async () => (await EventTimesAsync()).Length == 1, TimeSpan.FromSeconds(10), "a day later the next pass deletes the one that has turned 30 days old");
+        Assert.Equal([recent], await EventTimesAsync());
+        await service.StopAsync(CancellationToken.None);
     }
 }

@@ -35,6 +35,27 @@ public sealed class PatronusConfigurationTests : IDisposable
         Assert.Equal(2, config.Topology.Paths.Count);
     }
 
+    [Theory]
+    [InlineData(null, 90)]
+    [InlineData("400.00:00:00", 400)]
+    public void Load_FailoverEventRetention_DefaultOrSet(string? value, int days)
+    {
+        var config = Load(null, out var errors, value is null ? null : new() { ["PATRONUS__FAILOVER__EVENTRETENTION"] = value });
+
+        Assert.Empty(errors);
+        var failover = new Patronus.Engine.Failover.FailoverOptions();
+        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(config!.Configuration.GetSection("Failover"), failover);
+        Assert.Equal(TimeSpan.FromDays(days), failover.EventRetention);
+    }
+
+    [Fact]
+    public void Load_FailoverEventRetentionUnderAnHour_ErrorNamesKey()
+    {
+        Load(null, out var errors, new() { ["PATRONUS__FAILOVER__EVENTRETENTION"] = "00:10:00" });
+
+        Assert.Contains(errors, e => e.StartsWith("Failover:EventRetention:", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Load_UnknownLink_ErrorNamesPathAndLink()
     {

@@ -15,6 +15,7 @@ public sealed class AuthOptionsTests
     [InlineData("PATRONUS__AUTH__SIGNINGKEY", "not base64!", "Auth:SigningKey: is not valid base64")]
     [InlineData("PATRONUS__AUTH__KEYENCRYPTIONKEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "Auth:KeyEncryptionKey: must decode to exactly 32 bytes")]
     [InlineData("PATRONUS__AUTH__ACCESSTOKENLIFETIME", "-00:01:00", "Auth:AccessTokenLifetime: must be positive")]
+    [InlineData("PATRONUS__AUTH__AUDITRETENTION", "00:00:00", "Auth:AuditRetention: must be positive")]
     [InlineData("PATRONUS__AUTH__LOGINBACKOFFMAX", "00:00:00.5", "Auth:LoginBackoffMax")]
     [InlineData("PATRONUS__AUTH__NOSUCHKEY", "1", "Auth:")]
     public void Load_BadAuthSetting_ErrorNamesKey(string variable, string value, string expected)
