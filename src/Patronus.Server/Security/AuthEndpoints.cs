@@ -61,8 +61,12 @@ internal static partial class AuthEndpoints
         {
             throttle.Failed(body.Username, address);
             metrics.Failed("login_failed");
-            LogLoginFailed(loggers.CreateLogger(typeof(AuthEndpoints)), AuditLog.Cap(body.Username, AuditLog.MaxUsernameChars)!, ClientAddress.Key(address));
-            await audit.RecordAsync(context, "login", body.Username, StatusCodes.Status401Unauthorized, body.Username, "wrong username or password, or disabled").ConfigureAwait(false);
+            // Logged when audited in full: the first failure of a source in a minute (the rest are summed up there).
+            if (await audit.RecordAsync(context, "login", body.Username, StatusCodes.Status401Unauthorized, body.Username, "wrong username or password, or disabled").ConfigureAwait(false))
+            {
+                LogLoginFailed(loggers.CreateLogger(typeof(AuthEndpoints)), AuditLog.Cap(body.Username, AuditLog.MaxUsernameChars)!, ClientAddress.Key(address));
+            }
+
             return Problems.Status(StatusCodes.Status401Unauthorized, "Login failed", "the username or password is wrong, or the user is disabled");
         }
 
@@ -118,9 +122,11 @@ internal static partial class AuthEndpoints
         metrics.Failed(reason);
         if (rotation.Status == RefreshRotationStatus.Reused)
         {
-            LogRefreshReuse(loggers.CreateLogger(typeof(AuthEndpoints)), rotation.Username, context.Connection.RemoteIpAddress?.ToString());
-            await audit.RecordAsync(context, "refresh_reuse", rotation.Username, StatusCodes.Status401Unauthorized, rotation.Username,
-                "a consumed refresh token was presented again; the session was revoked").ConfigureAwait(false);
+            if (await audit.RecordAsync(context, "refresh_reuse", rotation.Username, StatusCodes.Status401Unauthorized, rotation.Username,
+                "a consumed refresh token was presented again; the session was revoked").ConfigureAwait(false))
+            {
+                LogRefreshReuse(loggers.CreateLogger(typeof(AuthEndpoints)), rotation.Username, ClientAddress.Key(context.Connection.RemoteIpAddress));
+            }
         }
 
         return Problems.Status(StatusCodes.Status401Unauthorized, "Refresh refused", detail);
