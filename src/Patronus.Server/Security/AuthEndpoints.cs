@@ -49,9 +49,8 @@ internal static partial class AuthEndpoints
         if (throttle.RetryAfter(body.Username, address) is { } wait)
         {
             metrics.Failed("rate_limited");
-            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
             await audit.RecordAsync(context, "login", body.Username, StatusCodes.Status429TooManyRequests, body.Username, "rate limited").ConfigureAwait(false);
-            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            var seconds = SetRetryAfter(context, wait);
             return Problems.Status(StatusCodes.Status429TooManyRequests, "Too many failed logins",
                 $"too many failed logins for this user from this address, or from this address; try again in {seconds} s");
         }
@@ -154,10 +153,17 @@ internal static partial class AuthEndpoints
 
     private static IResult TooManySessions(HttpContext context, TimeSpan wait)
     {
-        var seconds = (int)Math.Ceiling(wait.TotalSeconds);
-        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        var seconds = SetRetryAfter(context, wait);
         return Problems.Status(StatusCodes.Status429TooManyRequests, "Too many sessions",
             $"more than {TokenIssueBudget.PerMinute} logins and refreshes a minute for this user; try again in {seconds} s");
+    }
+
+    /// <summary>Sets <c>Retry-After</c> to <paramref name="wait"/> in whole seconds (rounded up) and returns them.</summary>
+    private static int SetRetryAfter(HttpContext context, TimeSpan wait)
+    {
+        var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return seconds;
     }
 
     [LoggerMessage(EventId = 720, Level = LogLevel.Warning, Message = "Failed login for {User} from {Address}")]
