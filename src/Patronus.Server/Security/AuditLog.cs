@@ -63,9 +63,10 @@ public sealed partial class AuditLog : BackgroundService
 
     /// <summary>
     /// Records one request's outcome: written now, or counted into its source's summary when it
-    /// was refused and its source already has a row this minute.
+    /// was refused and its source already has a row this minute. True when it got its own row —
+    /// a caller that also logs the event logs only then, so the log cannot be flooded either.
     /// </summary>
-    public Task RecordAsync(HttpContext context, string action, string? target, int status, string? username = null, string? detail = null)
+    public async Task<bool> RecordAsync(HttpContext context, string action, string? target, int status, string? username = null, string? detail = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         var signedIn = context.User.Identity is { IsAuthenticated: true } identity ? identity.Name : null;
@@ -77,11 +78,12 @@ public sealed partial class AuditLog : BackgroundService
             if (!_aggregator.Admit(source, entry))
             {
                 _metrics.Aggregated(entry.Result);
-                return Task.CompletedTask;
+                return false;
             }
         }
 
-        return WriteAsync(entry);
+        await WriteAsync(entry).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Writes the summaries of windows that have closed (every window when <paramref name="all"/>: shutdown).</summary>

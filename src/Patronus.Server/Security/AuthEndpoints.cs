@@ -49,9 +49,8 @@ internal static partial class AuthEndpoints
         if (throttle.RetryAfter(body.Username, address) is { } wait)
         {
             metrics.Failed("rate_limited");
-            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
             await audit.RecordAsync(context, "login", body.Username, StatusCodes.Status429TooManyRequests, body.Username, "rate limited").ConfigureAwait(false);
-            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            var seconds = SetRetryAfter(context, wait);
             return Problems.Status(StatusCodes.Status429TooManyRequests, "Too many failed logins",
                 $"too many failed logins for this user from this address, or from this address; try again in {seconds} s");
         }
@@ -61,8 +60,12 @@ internal static partial class AuthEndpoints
         {
             throttle.Failed(body.Username, address);
             metrics.Failed("login_failed");
-            LogLoginFailed(loggers.CreateLogger(typeof(AuthEndpoints)), AuditLog.Cap(body.Username, AuditLog.MaxUsernameChars)!, ClientAddress.Key(address));
-            await audit.RecordAsync(context, "login", body.Username, StatusCodes.Status401Unauthorized, body.Username, "wrong username or password, or disabled").ConfigureAwait(false);
+            // Logged when audited in full: the first failure of a source in a minute (the rest are summed up there).
+            if (await audit.RecordAsync(context, "login", body.Username, StatusCodes.Status401Unauthorized, body.Username, "wrong username or password, or disabled").ConfigureAwait(false))
+            {
+                LogLoginFailed(loggers.CreateLogger(typeof(AuthEndpoints)), AuditLog.Cap(body.Username, AuditLog.MaxUsernameChars)!, ClientAddress.Key(address));
+            }
+
             return Problems.Status(StatusCodes.Status401Unauthorized, "Login failed", "the username or password is wrong, or the user is disabled");
         }
 
@@ -118,9 +121,11 @@ internal static partial class AuthEndpoints
         metrics.Failed(reason);
         if (rotation.Status == RefreshRotationStatus.Reused)
         {
-            LogRefreshReuse(loggers.CreateLogger(typeof(AuthEndpoints)), rotation.Username, context.Connection.RemoteIpAddress?.ToString());
-            await audit.RecordAsync(context, "refresh_reuse", rotation.Username, StatusCodes.Status401Unauthorized, rotation.Username,
-                "a consumed refresh token was presented again; the session was revoked").ConfigureAwait(false);
+            if (await audit.RecordAsync(context, "refresh_reuse", rotation.Username, StatusCodes.Status401Unauthorized, rotation.Username,
+                "a consumed refresh token was presented again; the session was revoked").ConfigureAwait(false))
+            {
+                LogRefreshReuse(loggers.CreateLogger(typeof(AuthEndpoints)), rotation.Username, ClientAddress.Key(context.Connection.RemoteIpAddress));
+            }
         }
 
         return Problems.Status(StatusCodes.Status401Unauthorized, "Refresh refused", detail);
@@ -148,10 +153,17 @@ internal static partial class AuthEndpoints
 
     private static IResult TooManySessions(HttpContext context, TimeSpan wait)
     {
-        var seconds = (int)Math.Ceiling(wait.TotalSeconds);
-        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        var seconds = SetRetryAfter(context, wait);
         return Problems.Status(StatusCodes.Status429TooManyRequests, "Too many sessions",
             $"more than {TokenIssueBudget.PerMinute} logins and refreshes a minute for this user; try again in {seconds} s");
+    }
+
+    /// <summary>Sets <c>Retry-After</c> to <paramref name="wait"/> in whole seconds (rounded up) and returns them.</summary>
+    private static int SetRetryAfter(HttpContext context, TimeSpan wait)
+    {
+        var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return seconds;
     }
 
     [LoggerMessage(EventId = 720, Level = LogLevel.Warning, Message = "Failed login for {User} from {Address}")]

@@ -66,7 +66,8 @@ public sealed class AuditLogTests
         await using var h = await Harness.StartAsync();
         for (var i = 0; i < 10; i++)
         {
-            await h.Audit.RecordAsync(Request("192.0.2.7"), "login", $"user{i}", 401, $"user{i}", "wrong username or password");
+            var ownRow = await h.Audit.RecordAsync(Request("192.0.2.7"), "login", $"user{i}", 401, $"user{i}", "wrong username or password");
+            Assert.Equal(i == 0, ownRow); // what callers log by: only the first is logged too
             h.Time.Advance(TimeSpan.FromSeconds(1));
         }
 
