@@ -25,6 +25,7 @@ public static class ServerApp
 
         builder.Configuration.AddConfiguration(config.Configuration);
         builder.WebHost.UseUrls(config.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.WebHost.ConfigureKestrel(RequestLimits.ConfigureKestrel);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -55,6 +56,7 @@ public static class ServerApp
         services.AddPatronusGraphQL();
         Observability.TracingServiceCollectionExtensions.AddPatronusTracing(services, config);
         services.AddProblemDetails();
+        services.Configure<ExceptionHandlerOptions>(RequestLimits.ConfigureExceptionHandler);
         services.AddPatronusSecurity(config.Configuration);
         services.AddPatronusOpenApi();
         services.ConfigureHttpJsonOptions(o =>
@@ -69,6 +71,7 @@ public static class ServerApp
         app.Use(httpMetrics.InvokeAsync);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestLimits();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) }); // GraphQL subscriptions
         app.UsePatronusSecurity();
         app.MapPatronusHealth();
