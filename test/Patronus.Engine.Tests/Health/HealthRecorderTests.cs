@@ -1,5 +1,6 @@
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Patronus.Engine.Health;
 
 namespace Patronus.Engine.Tests.Health;
@@ -13,9 +14,9 @@ public sealed class HealthRecorderTests : IDisposable
 {
     private static readonly DateTimeOffset s_t0 = new(2026, 11, 22, 6, 0, 0, TimeSpan.Zero);
 
-    private readonly ManualTimerTimeProvider _clock = new(s_t0);
+    private readonly FakeTimeProvider _clock = new(s_t0);
     private readonly FakeHealthStore _store = FakeHealthStore.Create();
-    private readonly ListLogger _log = new();
+    private readonly FakeLogger<HealthRecorder> _log = new();
     private readonly HealthPersistenceOptions _options = new() { FlushInterval = TimeSpan.FromSeconds(1) }; // the timings below are written for 1 s
     private readonly List<HealthRecorder> _recorders = [];
 
@@ -149,11 +150,11 @@ public sealed class HealthRecorderTests : IDisposable
 
         _clock.Advance(TimeSpan.FromSeconds(9));
         recorder.Record(Sample(5));
-        Assert.Equal(["1 of 1"], _log.Drops);
+        Assert.Equal(["1 of 1"], LoggedDrops());
 
         _clock.Advance(TimeSpan.FromSeconds(1));
         recorder.Record(Sample(6));
-        Assert.Equal(["1 of 1", "5 of 6"], _log.Drops);
+        Assert.Equal(["1 of 1", "5 of 6"], LoggedDrops());
         Assert.Equal(6, recorder.DroppedSamples);
     }
 
@@ -174,7 +175,7 @@ public sealed class HealthRecorderTests : IDisposable
 
         Assert.Equal([[0, 1], [2]], _store.SampleBatches.Select(Numbers));
         Assert.Equal(0, recorder.DroppedSamples);
-        Assert.Equal(2, _log.Count(351));
+        Assert.Equal(2, LogCount(351));
     }
 
     [Fact]
@@ -195,7 +196,7 @@ public sealed class HealthRecorderTests : IDisposable
         }
 
         Assert.Equal(new HealthDrops(0, 2, 0), recorder.SampleDrops);
-        Assert.Equal(1, _log.Count(352));
+        Assert.Equal(1, LogCount(352));
 
         recorder.Record(Sample(2));
         Assert.True(await recorder.FlushOnceAsync(CancellationToken.None));
@@ -276,7 +277,7 @@ public sealed class HealthRecorderTests : IDisposable
         Assert.Single(_store.EventBatches);
         Assert.False(recorder.Record(Sample(9)));
         Assert.False(recorder.Record(Event(9)));
-        Assert.Equal(0, _log.Count(355));
+        Assert.Equal(0, LogCount(355));
     }
 
     [Fact]
@@ -298,7 +299,7 @@ public sealed class HealthRecorderTests : IDisposable
 
         Assert.Equal(1, _store.WriteCalls);
         Assert.Empty(_store.SampleBatches);
-        Assert.Equal(["Shutdown left 2 health samples and 0 events unwritten"], _log.Messages(355));
+        Assert.Equal(["Shutdown left 2 health samples and 0 events unwritten"], LogMessages(355));
     }
 
     [Fact]
@@ -318,7 +319,7 @@ public sealed class HealthRecorderTests : IDisposable
         await run.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Empty(_store.SampleBatches);
-        Assert.Equal(1, _log.Count(355));
+        Assert.Equal(1, LogCount(355));
     }
 
     [Fact]
@@ -351,52 +352,12 @@ public sealed class HealthRecorderTests : IDisposable
             Assert.Single(Assert.Single(_store.EventBatches)));
     }
 
-    private sealed class ListLogger : ILogger<HealthRecorder>
-    {
-        private readonly Lock _gate = new();
-        private readonly List<(int EventId, string Message, IReadOnlyList<KeyValuePair<string, object?>> State)> _entries = [];
+    private int LogCount(int eventId) => _log.Collector.GetSnapshot().Count(e => e.Id.Id == eventId);
 
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
+    private List<string> LogMessages(int eventId) => [.. _log.Collector.GetSnapshot().Where(e => e.Id.Id == eventId).Select(e => e.Message)];
 
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (_gate)
-            {
-                _entries.Add((eventId.Id, formatter(state, exception), state as IReadOnlyList<KeyValuePair<string, object?>> ?? []));
-            }
-        }
-
-        public int Count(int eventId)
-        {
-            lock (_gate)
-            {
-                return _entries.Count(e => e.EventId == eventId);
-            }
-        }
-
-        public List<string> Messages(int eventId)
-        {
-            lock (_gate)
-            {
-                return _entries.Where(e => e.EventId == eventId).Select(e => e.Message).ToList();
-            }
-        }
-
-        /// <summary>Queue-full warnings as "dropped-since of total".</summary>
-        public List<string> Drops
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return _entries.Where(e => e.EventId == 350)
-                        .Select(e => $"{e.State.First(kv => kv.Key == "Dropped").Value} of {e.State.First(kv => kv.Key == "Total").Value}")
-                        .ToList();
-                }
-            }
-        }
-    }
+    /// <summary>Queue-full warnings as "dropped-since of total".</summary>
+    private List<string> LoggedDrops() =>
+        [.. _log.Collector.GetSnapshot().Where(e => e.Id.Id == 350)
+            .Select(e => $"{e.StructuredState!.First(kv => kv.Key == "Dropped").Value} of {e.StructuredState!.First(kv => kv.Key == "Total").Value}")];
 }
