@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
@@ -7,6 +6,7 @@ using Patronus.Engine.Bfd;
 using Patronus.Engine.Bfd.Wire;
 using Patronus.Engine.Paths;
 using Patronus.Persistence;
+using Patronus.TestSupport;
 
 namespace Patronus.Engine.Tests.Bfd;
 
@@ -56,20 +56,10 @@ public sealed class BfdServiceTests : IAsyncLifetime
 
     private static async Task<BfdSessionView> WaitAsync(Node node, Func<BfdSessionView, bool> condition, string what)
     {
-        var start = Stopwatch.GetTimestamp();
         BfdSessionView? last = null;
-        while (Stopwatch.GetElapsedTime(start) < s_deadline)
-        {
-            if (node.Service.Sessions.TryGetValue("p", out last) && condition(last))
-            {
-                return last;
-            }
-
-            await Task.Delay(10);
-        }
-
-        Assert.Fail($"{what}: not within {s_deadline.TotalSeconds} s; last view {last}");
-        return null!;
+        Assert.True(await Poll.UntilAsync(() => node.Service.Sessions.TryGetValue("p", out last) && condition(last), s_deadline),
+            $"{what}: not within {s_deadline.TotalSeconds} s; last view {last}");
+        return last!;
     }
 
     [Fact]
@@ -273,23 +263,20 @@ public sealed class BfdServiceTests : IAsyncLifetime
 
         public async Task WaitForAsync(string[] reasons, TimeSpan timeout)
         {
-            var start = Stopwatch.GetTimestamp();
-            while (Stopwatch.GetElapsedTime(start) < timeout)
+            bool AllSeen()
             {
                 lock (_reasons)
                 {
-                    if (reasons.All(_reasons.Contains))
-                    {
-                        return;
-                    }
+                    return reasons.All(_reasons.Contains);
                 }
-
-                await Task.Delay(10);
             }
 
-            lock (_reasons)
+            if (!await Poll.UntilAsync(AllSeen, timeout))
             {
-                Assert.Fail($"drop reasons seen: {string.Join(", ", _reasons)}; expected {string.Join(", ", reasons)}");
+                lock (_reasons)
+                {
+                    Assert.Fail($"drop reasons seen: {string.Join(", ", _reasons)}; expected {string.Join(", ", reasons)}");
+                }
             }
         }
 

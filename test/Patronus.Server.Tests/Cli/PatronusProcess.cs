@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
+using Patronus.TestSupport;
 
 namespace Patronus.Server.Tests.Cli;
 
@@ -104,9 +105,8 @@ public sealed partial class PatronusProcess : IDisposable
     public async Task WaitReadyAsync(string url)
     {
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
         System.Net.HttpStatusCode? status = null;
-        while (DateTime.UtcNow < deadline && status != System.Net.HttpStatusCode.OK && !HasExited)
+        await Poll.UntilAsync(async () =>
         {
             try
             {
@@ -118,8 +118,8 @@ public sealed partial class PatronusProcess : IDisposable
                 // not listening yet
             }
 
-            await Task.Delay(100);
-        }
+            return status == System.Net.HttpStatusCode.OK || HasExited;
+        }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100));
 
         Assert.True(status == System.Net.HttpStatusCode.OK, $"not ready: {status}\n{Stderr}\n{Stdout}");
     }
