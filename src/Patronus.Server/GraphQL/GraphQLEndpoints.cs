@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Patronus.GraphQL.Execution;
 using Patronus.GraphQL.Language;
@@ -24,8 +25,8 @@ public static partial class GraphQLEndpoints
 
     public static IServiceCollection AddPatronusGraphQL(this IServiceCollection services)
     {
-        services.AddOptions<GraphQLOptions>().BindConfiguration(GraphQLOptions.Section, o => o.ErrorOnUnknownConfiguration = true)
-            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<GraphQLOptions>().BindConfiguration(GraphQLOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GraphQLOptions>, GraphQLOptionsValidator>());
         services.AddSingleton(_ => PatronusSchema.Build());
         services.AddSingleton(sp =>
         {

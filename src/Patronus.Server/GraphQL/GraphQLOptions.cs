@@ -78,3 +78,6 @@ public sealed class GraphQLOptions
         TimeProvider = time,
     };
 }
+
+/// <summary>Checks <see cref="GraphQLOptions"/> (its ranges), naming each key; run at start and by <c>serve</c>'s config check.</summary>
+public sealed class GraphQLOptionsValidator() : Engine.Hosting.OptionsSectionValidator<GraphQLOptions>(GraphQLOptions.Section);

@@ -22,3 +22,6 @@ public sealed class TracingOptions
     [Range(0.0, 1.0)]
     public double ProbeRoundSampleRatio { get; set; } = Engine.Telemetry.ProbeRoundSampling.DefaultRatio;
 }
+
+/// <summary>Checks <see cref="TracingOptions"/> (its ranges), naming each key; run at start and by <c>serve</c>'s config check.</summary>
+public sealed class TracingOptionsValidator() : Engine.Hosting.OptionsSectionValidator<TracingOptions>(TracingOptions.Section);

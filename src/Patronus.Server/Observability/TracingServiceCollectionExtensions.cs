@@ -36,8 +36,8 @@ public static class TracingServiceCollectionExtensions
             return services;
         }
 
-        services.AddOptions<TracingOptions>().BindConfiguration(TracingOptions.Section, o => o.ErrorOnUnknownConfiguration = true)
-            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TracingOptions>().BindConfiguration(TracingOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TracingOptions>, TracingOptionsValidator>());
         services.AddHostedService(sp => new TracingHostedService(sp.GetRequiredService<ILogger<TracingHostedService>>(), environment,
             sp.GetRequiredService<IOptions<TracingOptions>>().Value, sp.GetRequiredService<TracerProvider>(), sp.GetRequiredService<IHostApplicationLifetime>()));
         services.TryAddSingleton(sp => new ProbeRoundSampling(sp.GetRequiredService<IOptions<TracingOptions>>().Value.ProbeRoundSampleRatio));
