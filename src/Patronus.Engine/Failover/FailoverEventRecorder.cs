@@ -67,11 +67,15 @@ public sealed partial class FailoverEventRecorder : BackgroundService
         await WriteAvailableAsync(batch, CancellationToken.None, attempts: 3).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Writes the queue out in batches. A batch whose write was cancelled (shutdown mid-write: the
+    /// transaction rolled back) stays in <paramref name="batch"/> and is written first by the next
+    /// call — the drain — instead of being lost.
+    /// </summary>
     private async Task WriteAvailableAsync(List<FailoverEventRecord> batch, CancellationToken ct, int attempts = int.MaxValue)
     {
         while (true)
         {
-            batch.Clear();
             while (batch.Count < BatchSize && _queue.Reader.TryRead(out var record))
             {
                 batch.Add(record);
@@ -88,6 +92,7 @@ public sealed partial class FailoverEventRecorder : BackgroundService
                 {
                     await _store.InsertFailoverEventsAsync(batch, ct).ConfigureAwait(false);
                     Interlocked.Add(ref _written, batch.Count);
+                    batch.Clear();
                     break;
                 }
                 catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -101,6 +106,7 @@ public sealed partial class FailoverEventRecorder : BackgroundService
                     LogWriteFailed(_logger, batch.Count, ex);
                     if (attempt >= attempts)
                     {
+                        batch.Clear(); // given up (shutdown with the store down): the events are lost
                         return;
                     }
 
