@@ -85,6 +85,11 @@ public sealed class BfdServiceTests : IAsyncLifetime
         Assert.Equal("p", first.PathId);
         Assert.Equal(BfdState.Down, first.Change.OldState);
 
+        while (events.TryRead(out _))
+        {
+        }
+
+        var aEvents = a.Service.Subscribe();
         Assert.True(a.Service.SetAdminDownOverride("p", true));
         await WaitAsync(a, s => s.SessionState == BfdState.AdminDown && s.AdminDownOverride, "a admin down");
         var bDown = await WaitAsync(b, s => s.SessionState == BfdState.Down, "b down after a's AdminDown");
@@ -92,10 +97,31 @@ public sealed class BfdServiceTests : IAsyncLifetime
         Assert.Equal(BfdState.AdminDown, bDown.State.RemoteSessionState);
         Assert.Equal(BfdStateChangeReason.NeighborAdminDown, bDown.LastChangeReason);
 
+        // RFC 5882 §3.2: the peer's AdminDown is no forwarding failure: b has no opinion on the path.
+        Assert.True(bDown.PeerAdminDown);
+        Assert.False(bDown.IsDown);
+        Assert.Null(bDown.HealthScore);
+        Assert.Null(b.Service.Liveness("p"));
+
         Assert.True(a.Service.SetAdminDownOverride("p", false));
         await WaitAsync(a, s => s.SessionState == BfdState.Up, "a up again");
         await WaitAsync(b, s => s.SessionState == BfdState.Up, "b up again");
         Assert.False(a.Service.SetAdminDownOverride("no-such-path", true));
+
+        // Neither side gave an opinion from the AdminDown until Up again: no Down (0) after
+        // release, no Init (50) on the way back up.
+        foreach (var (node, reader) in new[] { ("a", aEvents), ("b", events) })
+        {
+            var seen = new List<BfdSessionEvent>();
+            while (reader.TryRead(out var e))
+            {
+                seen.Add(e);
+            }
+
+            Assert.Equal(BfdState.Up, seen[^1].Change.NewState);
+            Assert.Equal(100, seen[^1].Session.HealthScore);
+            Assert.All(seen.SkipLast(1), e => Assert.True(e.Session.HealthScore is null, $"{node}: {e.Change} gave score {e.Session.HealthScore}"));
+        }
     }
 
     [Fact]
@@ -124,6 +150,7 @@ public sealed class BfdServiceTests : IAsyncLifetime
         Assert.Equal(3, values["patronus.bfd.session.state"]);
         Assert.Equal(50, values["patronus.bfd.session.transmit_interval"]);
         Assert.Equal(250, values["patronus.bfd.session.detection_time"]);
+        Assert.Equal(0, values["patronus.bfd.session.peer_admin_down"]);
     }
 
     [Fact]

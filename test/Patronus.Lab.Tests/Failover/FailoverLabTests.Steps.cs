@@ -240,6 +240,24 @@ public sealed partial class FailoverLabTests
     }
 
     /// <summary>
+    /// Watches for <paramref name="duration"/> (every 100 ms) that p1 stays active with its route via
+    /// wan1 and p1's health Up — a bounded observation of something that must not happen.
+    /// </summary>
+    private static async Task HoldsAsync(Run run, TimeSpan duration, string when)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < duration)
+        {
+            var policies = await run.Edge.WaitForAsync(FailoverJson.PoliciesPath, _ => true, TimeSpan.FromSeconds(5), "policies");
+            var health = await run.Edge.WaitForAsync(HealthJson.MetricsPath, _ => true, TimeSpan.FromSeconds(5), "health");
+            Assert.True(FailoverJson.ActivePath(policies) == "p1", $"{when}: p2 became active\n{run.Diagnostics()}");
+            Assert.True(HealthJson.Status(health, "p1") == "up", $"{when}: p1 is {HealthJson.Health(health, "p1")}\n{run.Diagnostics()}");
+            Assert.Equal(WanLab.RouteViaWan1, await run.Wan.PolicyRouteAsync());
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>
     /// How many failover events serve has decided so far: the sum of <c>patronus_failover_events_total</c>
     /// in its scrape (counted when decided, before the store writes them).
     /// </summary>
