@@ -30,18 +30,12 @@ public sealed class BfdEvidenceTests
     [InlineData("up | expired | peer-admin", "100 0 0")] // already failed: the peer's later AdminDown changes no state
     public void Score_AfterEachChange(string changes, string scores)
     {
-        var counts = false;
-        var state = BfdState.Down;
+        var session = (State: BfdState.Down, Counts: false);
         var seen = new List<string>();
         foreach (var token in changes.Split('|', StringSplitOptions.TrimEntries))
         {
-            var change = Change(state, token);
-            if (change is { } c)
-            {
-                counts = BfdEvidence.CountsAfter(counts, c);
-                state = c.NewState;
-            }
-
+            session = Step(session, token);
+            var (state, counts) = session;
             seen.Add(BfdEvidence.Score(state, counts) is { } s ? s.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-");
         }
 
@@ -57,8 +51,12 @@ public sealed class BfdEvidenceTests
     public void IsAdministrative(BfdState to, BfdStateChangeReason reason, bool expected) =>
         Assert.Equal(expected, BfdEvidence.IsAdministrative(new BfdStateChange(BfdState.Up, to, BfdDiagnostic.None, reason, 0)));
 
+    /// <summary>A session's state and whether it counts, after the change <paramref name="token"/> names (if it changes the state).</summary>
+    internal static (BfdState State, bool Counts) Step((BfdState State, bool Counts) session, string token) =>
+        Change(session.State, token) is { } change ? (change.NewState, BfdEvidence.CountsAfter(session.Counts, change)) : session;
+
     /// <summary>The change a token makes from <paramref name="from"/>; null when it changes no state (the peer's AdminDown while already Down).</summary>
-    internal static BfdStateChange? Change(BfdState from, string token)
+    private static BfdStateChange? Change(BfdState from, string token)
     {
         var (to, reason) = token switch
         {

@@ -35,8 +35,7 @@ public sealed partial class FailoverDecisionTests
     {
         var policy = Policy();
         var state = FailoverPolicyState.Initial(policy);
-        var bfd = BfdState.Down;
-        var counts = false;
+        var bfd = (State: BfdState.Down, Counts: false);
         var probeScore = 100.0;
         var seen = new List<string>();
         foreach (var step in timeline.Split('|', StringSplitOptions.TrimEntries))
@@ -49,14 +48,13 @@ public sealed partial class FailoverDecisionTests
                 {
                     probeScore = double.Parse(token[3..], CultureInfo.InvariantCulture);
                 }
-                else if (BfdEvidenceTests.Change(bfd, token) is { } change)
+                else
                 {
-                    counts = BfdEvidence.CountsAfter(counts, change);
-                    bfd = change.NewState;
+                    bfd = BfdEvidenceTests.Step(bfd, token);
                 }
             }
 
-            var liveness = BfdEvidence.Score(bfd, counts) is { } cap ? new PathLiveness(cap, $"BFD {bfd}") : (PathLiveness?)null;
+            var liveness = BfdEvidence.Score(bfd.State, bfd.Counts) is { } cap ? new PathLiveness(cap, $"BFD {bfd.State}") : (PathLiveness?)null;
             var p1 = PathLivenessRule.Apply(
                 new PathHealthSnapshot("p1", 10, 0, 1, probeScore, HealthScoring.StatusOf(probeScore), now.Wall, 1, 1, 1, "probes"), liveness);
             var inputs = new Dictionary<string, FailoverPathInput>
