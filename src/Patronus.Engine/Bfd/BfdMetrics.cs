@@ -32,7 +32,8 @@ public sealed class BfdMetrics : IDisposable
     /// <summary>
     /// Per-session gauges read from the service's views at collection time (tag <c>path_id</c>):
     /// state (0 admin_down, 1 down, 2 init, 3 up — the wire's values), the negotiated transmit
-    /// interval and the detection time in milliseconds.
+    /// interval and the detection time in milliseconds, and whether the session is down because the
+    /// peer is administratively down (1/0).
     /// </summary>
     public void Observe(Func<IReadOnlyDictionary<string, BfdSessionView>> sessions)
     {
@@ -43,6 +44,8 @@ public sealed class BfdMetrics : IDisposable
             "Negotiated transmit interval");
         _meter.CreateObservableGauge("patronus.bfd.session.detection_time", () => Each(sessions(), v => (v.State?.DetectionTime ?? 0) / 1000.0), "ms",
             "Detection time (remote DetectMult × max(local RequiredMinRx, remote DesiredMinTx))");
+        _meter.CreateObservableGauge("patronus.bfd.session.peer_admin_down", () => Each(sessions(), v => v.PeerAdminDown ? 1 : 0), "{session}",
+            "1 while the session is Down because the peer is administratively down (no opinion on the path, RFC 5882 §3.2)");
     }
 
     private static IEnumerable<Measurement<T>> Each<T>(IReadOnlyDictionary<string, BfdSessionView> sessions, Func<BfdSessionView, T> value)

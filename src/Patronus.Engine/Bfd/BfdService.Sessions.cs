@@ -85,7 +85,7 @@ public sealed partial class BfdService
 
         session.Listener = listener;
         session.Sender = sender;
-        session.EverUp = false;
+        session.Counts = false;
         uint discriminator;
         do
         {
@@ -318,7 +318,7 @@ public sealed partial class BfdService
 
         var view = new BfdSessionView(session.PathId, session.Settings, session.Link.SourceAddress, session.Sender?.SourcePort ?? 0,
             snapshot ?? session.Core?.ToSnapshot(), session.Error, _adminOverrides.GetValueOrDefault(session.PathId),
-            session.LastChange, session.LastChangeReason, session.Counters, session.EverUp);
+            session.LastChange, session.LastChangeReason, session.Counters, session.Counts);
         session.View = view;
         if (!session.Closed)
         {
@@ -405,7 +405,8 @@ public sealed partial class BfdService
 
         public BfdSessionCounters Counters { get; } = new();
 
-        public bool EverUp { get; set; }
+        /// <summary>The session's state is evidence about the path (<see cref="BfdEvidence"/>).</summary>
+        public bool Counts { get; set; }
 
         /// <summary>Same sockets: peer, hop mode, local address and interface unchanged.</summary>
         public bool SameEndpoints(BfdPathSettings settings, WanLink link) =>

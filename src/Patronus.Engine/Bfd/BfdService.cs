@@ -70,7 +70,8 @@ public sealed partial class BfdService : EngineLoop, IPathLivenessSource
 
     /// <summary>
     /// Path health's view of BFD (seed 003): Up caps nothing (100), Init caps at 50, Down at 0;
-    /// AdminDown, or a session that could not start, gives no opinion (the probes judge alone).
+    /// AdminDown here or at the peer, a session not yet Up, or one that could not start, gives no
+    /// opinion (the probes judge alone; <see cref="BfdEvidence"/>).
     /// </summary>
     public PathLiveness? Liveness(string pathId) =>
         Sessions.TryGetValue(pathId, out var s) && s.State is { } state && s.HealthScore is { } score
@@ -205,7 +206,7 @@ public sealed partial class BfdService : EngineLoop, IPathLivenessSource
         var at = _time.GetUtcNow() - _time.GetElapsedTime(change.Timestamp);
         session.LastChange = at;
         session.LastChangeReason = change.Reason;
-        session.EverUp |= change.NewState == BfdState.Up;
+        session.Counts = BfdEvidence.CountsAfter(session.Counts, change);
         LogStateChange(_logger, session.PathId, change.OldState, change.NewState, change.Diagnostic, change.Reason);
         var view = RefreshView(session, force: true);
         _events.Publish(new BfdSessionEvent(session.PathId, change, at, view));

@@ -16,7 +16,11 @@ namespace Patronus.Engine.Bfd;
 /// <param name="LastChange">When the state last changed (UTC), or null.</param>
 /// <param name="LastChangeReason">What caused it.</param>
 /// <param name="Counters">Packet counters, updated live by the loop.</param>
-/// <param name="EverUp">The session has been Up since it was opened: until then its Down is "not yet", not "failed".</param>
+/// <param name="Counts">
+/// The session's state is evidence about the path (<see cref="BfdEvidence"/>): it has come Up since
+/// it was opened and since it was last taken down on purpose, here or by the peer. Until then its
+/// Down is "not yet" or "on purpose", not "failed".
+/// </param>
 public sealed record BfdSessionView(
     string PathId,
     BfdPathSettings Settings,
@@ -28,26 +32,26 @@ public sealed record BfdSessionView(
     DateTimeOffset? LastChange,
     BfdStateChangeReason? LastChangeReason,
     BfdSessionCounters Counters,
-    bool EverUp)
+    bool Counts)
 {
     /// <summary>The session state, Down when the session is not running.</summary>
     public BfdState SessionState => State?.SessionState ?? BfdState.Down;
 
-    /// <summary>BFD says the path is down: the session was Up and is now Down (not AdminDown, not still starting).</summary>
-    public bool IsDown => EverUp && SessionState == BfdState.Down;
+    /// <summary>BFD says the path is down: the session counts and is Down (not AdminDown, not still starting, not the peer's AdminDown).</summary>
+    public bool IsDown => Counts && SessionState == BfdState.Down;
 
     /// <summary>
-    /// Seed 003's health score of a BFD state: Up 100, Init 50, Down 0. Null — no opinion — when
-    /// AdminDown, and before the session has first come Up: every session starts Down, and a peer
-    /// still starting is no evidence against the path (the probes judge it meanwhile).
+    /// The session is Down because the peer is administratively down (RFC 5880 §6.8.16: its
+    /// maintenance, or a Patronus edge stopping): no opinion on the path until it is Up again.
     /// </summary>
-    public double? HealthScore => !EverUp ? null : SessionState switch
-    {
-        BfdState.Up => 100,
-        BfdState.Init => 50,
-        BfdState.Down => 0,
-        _ => null,
-    };
+    public bool PeerAdminDown => SessionState == BfdState.Down && State?.RemoteSessionState == BfdState.AdminDown;
+
+    /// <summary>
+    /// Seed 003's health score of a BFD state: Up 100, Init 50, Down 0. Null — no opinion — while
+    /// the session does not count (<see cref="BfdEvidence"/>): every session starts Down, and a peer
+    /// still starting, or down on purpose, is no evidence against the path (the probes judge it meanwhile).
+    /// </summary>
+    public double? HealthScore => BfdEvidence.Score(SessionState, Counts);
 }
 
 /// <summary>A session state change, published to every subscriber of <see cref="BfdService"/> as it happens.</summary>

@@ -125,6 +125,11 @@ public sealed partial class FailoverEventRecorder : BackgroundService
         }
     }
 
+    /// <summary>
+    /// Writes the queue out in batches. A batch whose write was cancelled (shutdown mid-write: the
+    /// transaction rolled back) stays in <paramref name="batch"/> and is written first by the next
+    /// call — the drain — instead of being lost.
+    /// </summary>
     private async Task WriteAvailableAsync(List<Queued> batch, CancellationToken ct, int attempts = int.MaxValue)
     {
         while (true)

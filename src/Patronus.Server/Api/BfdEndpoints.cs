@@ -51,6 +51,7 @@ internal static class BfdEndpoints
             health_score = s.HealthScore,
             admin_down = s.Settings.AdminDown || s.AdminDownOverride,
             admin_down_override = s.AdminDownOverride,
+            peer_admin_down = s.PeerAdminDown,
             error = s.Error,
             last_change = s.LastChange is { } t ? PathHealthEndpoints.Iso(t) : null,
             last_change_reason = s.LastChangeReason?.ToString(),

@@ -75,6 +75,11 @@ public sealed class BfdServiceTests : IAsyncLifetime
         Assert.Equal("p", first.PathId);
         Assert.Equal(BfdState.Down, first.Change.OldState);
 
+        while (events.TryRead(out _))
+        {
+        }
+
+        var aEvents = a.Service.Subscribe();
         Assert.True(a.Service.SetAdminDownOverride("p", true));
         await WaitAsync(a, s => s.SessionState == BfdState.AdminDown && s.AdminDownOverride, "a admin down");
         var bDown = await WaitAsync(b, s => s.SessionState == BfdState.Down, "b down after a's AdminDown");
@@ -82,10 +87,31 @@ public sealed class BfdServiceTests : IAsyncLifetime
         Assert.Equal(BfdState.AdminDown, bDown.State.RemoteSessionState);
         Assert.Equal(BfdStateChangeReason.NeighborAdminDown, bDown.LastChangeReason);
 
+        // RFC 5882 §3.2: the peer's AdminDown is no forwarding failure: b has no opinion on the path.
+        Assert.True(bDown.PeerAdminDown);
+        Assert.False(bDown.IsDown);
+        Assert.Null(bDown.HealthScore);
+        Assert.Null(b.Service.Liveness("p"));
+
         Assert.True(a.Service.SetAdminDownOverride("p", false));
         await WaitAsync(a, s => s.SessionState == BfdState.Up, "a up again");
         await WaitAsync(b, s => s.SessionState == BfdState.Up, "b up again");
         Assert.False(a.Service.SetAdminDownOverride("no-such-path", true));
+
+        // Neither side gave an opinion from the AdminDown until Up again: no Down (0) after
+        // release, no Init (50) on the way back up.
+        foreach (var (node, reader) in new[] { ("a", aEvents), ("b", events) })
+        {
+            var seen = new List<BfdSessionEvent>();
+            while (reader.TryRead(out var e))
+            {
+                seen.Add(e);
+            }
+
+            Assert.Equal(BfdState.Up, seen[^1].Change.NewState);
+            Assert.Equal(100, seen[^1].Session.HealthScore);
+            Assert.All(seen.SkipLast(1), e => Assert.True(e.Session.HealthScore is null, $"{node}: {e.Change} gave score {e.Session.HealthScore}"));
+        }
     }
 
     [Fact]
@@ -114,6 +140,7 @@ public sealed class BfdServiceTests : IAsyncLifetime
         Assert.Equal(3, values["patronus.bfd.session.state"]);
         Assert.Equal(50, values["patronus.bfd.session.transmit_interval"]);
         Assert.Equal(250, values["patronus.bfd.session.detection_time"]);
+        Assert.Equal(0, values["patronus.bfd.session.peer_admin_down"]);
     }
 
     [Fact]
@@ -138,10 +165,10 @@ public sealed class BfdServiceTests : IAsyncLifetime
     public async Task ListenerStarved_PacketsQueuedInTheKernel_ReadBeforeDetectionExpires_NoFalseDown()
     {
         // b detects a in 3 × 50 ms = 150 ms, far less than the 1 s its listener is held; a detects b
-        // in 10 × 50 ms, so only b's side is under test.
+        // in 40 × 50 ms (2 s, slack for a loaded test run), so only b's side is under test.
         var a = await StartAsync(_a, Bfd(_b, multiplier: 3));
-        var b = await StartAsync(_b, Bfd(_a, multiplier: 10));
-        await WaitAsync(a, s => s.SessionState == BfdState.Up && s.State!.DetectionTime == 500_000, "a up, detecting b in 500 ms");
+        var b = await StartAsync(_b, Bfd(_a, multiplier: 40));
+        await WaitAsync(a, s => s.SessionState == BfdState.Up && s.State!.DetectionTime == 2_000_000, "a up, detecting b in 2 s");
         var up = await WaitAsync(b, s => s.SessionState == BfdState.Up && s.State!.DetectionTime == 150_000, "b up, detecting a in 150 ms");
 
         b.Service.PauseListenersForTest(true);

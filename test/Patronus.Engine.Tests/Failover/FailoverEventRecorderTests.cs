@@ -1,9 +1,11 @@
 using System.Net;
+using System.Reflection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Paths;
+using Patronus.Engine.Storage;
 using Patronus.Engine.Tests.TestSupport;
 using Patronus.Persistence;
 using Patronus.TestSupport;
@@ -62,5 +64,63 @@ public sealed class FailoverEventRecorderTests : IAsyncLifetime
         await Poll.AssertAsync(async () => (await EventTimesAsync()).Length == 2, TimeSpan.FromSeconds(10), "two days later the next one has turned 90 days old");
         Assert.Equal([recent, s_now], await EventTimesAsync());
         await recorder.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task StopAsync_WriteInFlight_TheCancelledBatchIsWrittenByTheDrain()
+    {
+        var stalling = StallingStore.Over(_store);
+        using var recorder = new FailoverEventRecorder(stalling.Store, TimeProvider.System, NullLogger<FailoverEventRecorder>.Instance);
+        await recorder.StartAsync(CancellationToken.None);
+        var record = Event(s_now);
+
+        var written = recorder.Enqueue(record);
+        await stalling.FirstWrite.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await recorder.StopAsync(CancellationToken.None); // cancels the stalled write mid-transaction
+
+        Assert.Equal(2, stalling.Calls);
+        Assert.Equal(1, recorder.Written);
+        Assert.True(await written);
+        Assert.Equal(record.Event, Assert.Single(await _store.GetFailoverEventsAsync(_policyId, DateTimeOffset.UnixEpoch, 10)).Event);
+    }
+
+    /// <summary>The real store, except that the first event write hangs until it is cancelled (a store stalled at shutdown).</summary>
+    public class StallingStore : DispatchProxy
+    {
+        private IFailoverStore _inner = null!;
+        private int _calls;
+
+        public IFailoverStore Store { get; private set; } = null!;
+
+        public TaskCompletionSource FirstWrite { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public static StallingStore Over(IFailoverStore inner)
+        {
+            var store = Create<IFailoverStore, StallingStore>();
+            var proxy = (StallingStore)(object)store;
+            proxy._inner = inner;
+            proxy.Store = store;
+            return proxy;
+        }
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            ArgumentNullException.ThrowIfNull(targetMethod);
+            if (targetMethod.Name == nameof(IFailoverStore.InsertFailoverEventsAsync) && Interlocked.Increment(ref _calls) == 1)
+            {
+                FirstWrite.TrySetResult();
+                return StallAsync((CancellationToken)args![1]!);
+            }
+
+            return targetMethod.Invoke(_inner, args);
+        }
+
+        private static async Task<StoreResult> StallAsync(CancellationToken cancellationToken)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return StoreResult.Ok;
+        }
     }
 }

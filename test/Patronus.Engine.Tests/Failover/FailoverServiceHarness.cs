@@ -42,7 +42,14 @@ internal sealed class FailoverServiceHarness : IAsyncDisposable
 
     public long PolicyId => _store.PolicyId;
 
+    /// <summary>The store, topology and policies under the service.</summary>
+    public TwoLinkStore Store => _store;
+
     public FailoverPolicyStatus Status => Service.Status[PolicyId];
+
+    /// <summary>The published route table as "prefix path via gateway dev interface" lines, sorted.</summary>
+    public IReadOnlyList<string> Routes => Service.Routes.Current.Routes
+        .Select(r => $"{r.Prefix} {r.PathId} via {r.Gateway} dev {r.Interface}").Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Builds the store and the service and brings it in line with the policies (kernel routes off unless <paramref name="options"/> say otherwise).</summary>
     public static async Task<FailoverServiceHarness> StartAsync(FailoverOptions? options = null, TimeSpan? failbackDelay = null)
@@ -60,10 +67,25 @@ internal sealed class FailoverServiceHarness : IAsyncDisposable
     /// <summary>Lets <paramref name="by"/> pass on both clocks.</summary>
     public void Advance(TimeSpan by) => Clock.Advance(by);
 
+    /// <summary>How long the service asked to sleep at its last <see cref="Evaluate"/> (null: no timer due).</summary>
+    public TimeSpan? Wake { get; private set; }
+
+    /// <summary>The loop's reaction to a policy or topology change: follow the policies now; returns the events it published.</summary>
+    public List<FailoverEvent> Sync()
+    {
+        Service.SyncPoliciesForTest();
+        return Take();
+    }
+
     /// <summary>One iteration of the service, as its loop runs it; returns the events it published.</summary>
     public List<FailoverEvent> Evaluate()
     {
-        Service.Evaluate();
+        Wake = Service.Evaluate();
+        return Take();
+    }
+
+    private List<FailoverEvent> Take()
+    {
         var published = new List<FailoverEvent>();
         while (_events.TryRead(out var e))
         {

@@ -197,6 +197,7 @@ public sealed partial class FailoverLabTests
     private static async Task<FlapResult> FlapAsync(Run run)
     {
         var start = DateTimeOffset.UtcNow;
+        var decidedBefore = await EventsDecidedAsync(run);
         var clock = Stopwatch.StartNew();
         var lossPhases = 0;
         var phases = (int)(s_flapDuration / s_flapPhase);
@@ -223,9 +224,11 @@ public sealed partial class FailoverLabTests
         await run.Wan.ClearWan1RulesAsync();
         var end = DateTimeOffset.UtcNow;
 
-        // Events reach the API through the store's batched writer: give the last one a moment.
-        await Task.Delay(TimeSpan.FromSeconds(1));
-        var body = await run.Edge.WaitForAsync(FailoverJson.EventsSince(start), _ => true, TimeSpan.FromSeconds(5), "events after the flap");
+        // Events reach the API through the store's batched writer, after the decision: wait until
+        // every event decided since the start (serve's event counter) is there to be read.
+        var decided = await EventsDecidedAsync(run) - decidedBefore;
+        var body = await run.Edge.WaitForAsync(FailoverJson.EventsSince(start), b => FailoverJson.Events(b).Count >= decided,
+            TimeSpan.FromSeconds(5), $"the {decided} events decided during the flap in the API");
         var events = FailoverJson.Events(body).Where(e => e.Timestamp <= end + TimeSpan.FromSeconds(1)).ToList();
         var policies = await run.Edge.WaitForAsync(FailoverJson.PoliciesPath, _ => true, TimeSpan.FromSeconds(5), "policies after the flap");
         var bfdDowns = BfdDownLine().Matches(run.Edge.Process.Stdout)
@@ -234,6 +237,37 @@ public sealed partial class FailoverLabTests
             .ToList();
         return new FlapResult(start, events, events.Where(e => e.IsSwitch).ToList(), events.Count(e => e.Type == "dampened"), lossPhases, bfdDowns,
             run.Ping.LossPercent(start, end), run.Ping.LongestGap(start, end), FailoverJson.ActivePath(policies));
+    }
+
+    /// <summary>
+    /// Watches for <paramref name="duration"/> (every 100 ms) that p1 stays active with its route via
+    /// wan1 and p1's health Up — a bounded observation of something that must not happen.
+    /// </summary>
+    private static async Task HoldsAsync(Run run, TimeSpan duration, string when)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < duration)
+        {
+            var policies = await run.Edge.WaitForAsync(FailoverJson.PoliciesPath, _ => true, TimeSpan.FromSeconds(5), "policies");
+            var health = await run.Edge.WaitForAsync(HealthJson.MetricsPath, _ => true, TimeSpan.FromSeconds(5), "health");
+            Assert.True(FailoverJson.ActivePath(policies) == "p1", $"{when}: p2 became active\n{run.Diagnostics()}");
+            Assert.True(HealthJson.Status(health, "p1") == "up", $"{when}: p1 is {HealthJson.Health(health, "p1")}\n{run.Diagnostics()}");
+            Assert.Equal(WanLab.RouteViaWan1, await run.Wan.PolicyRouteAsync());
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>
+    /// How many failover events serve has decided so far: the sum of <c>patronus_failover_events_total</c>
+    /// in its scrape (counted when decided, before the store writes them).
+    /// </summary>
+    private static async Task<long> EventsDecidedAsync(Run run)
+    {
+        var scrape = await run.Edge.TryGetTextAsync("/metrics");
+        Assert.True(scrape is not null, $"no /metrics scrape\n{run.Diagnostics()}");
+        var samples = EventsTotalLine().Matches(scrape);
+        Assert.True(samples.Count > 0, $"no patronus_failover_events_total series in the scrape (every policy has them from its start)\n{scrape}");
+        return (long)samples.Sum(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
     }
 
     private static async Task WaitRouteAsync(Run run, string expected, TimeSpan timeout, string what)
@@ -253,6 +287,10 @@ public sealed partial class FailoverLabTests
 
         Assert.Fail($"{what}: expected '{expected}', the kernel has '{route ?? "(no proto 250 route)"}'\n{run.Diagnostics()}");
     }
+
+    /// <summary>A sample of the event counter, e.g. <c>patronus_failover_events_total{policy_id="1",type="triggered"} 1</c>.</summary>
+    [GeneratedRegex(@"^patronus_failover_events_total\{[^}]*\} (\S+)$", RegexOptions.Multiline)]
+    private static partial Regex EventsTotalLine();
 
     /// <summary>serve's BFD transition line, e.g. <c>2026-11-22T09:05:44.479Z info: …BfdService[0] BFD session p1: Up -> Down (…)</c>.</summary>
     [GeneratedRegex(@"^(\S+Z) info: \S+ BFD session p1: Up -> Down", RegexOptions.Multiline)]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Patronus.Lab.Tests.TestSupport;
 
 namespace Patronus.Lab.Tests.Failover;
@@ -164,6 +165,54 @@ public sealed partial class FailoverLabTests(ITestOutputHelper output)
 
         Assert.True(flap.Switches.Count <= MaxFlapSwitches,
             $"{flap.Switches.Count} switches during the flap (at most {MaxFlapSwitches}):\n{string.Join('\n', flap.Switches)}\n{run.Diagnostics()}");
+    }
+
+    /// <summary>
+    /// Issue 13 item 8: FRR's peer of p1 is shut down for maintenance (<c>vtysh</c> → <c>bfd</c> →
+    /// <c>peer …</c> → <c>shutdown</c>), then brought back (<c>no shutdown</c>). p1's session goes
+    /// Down because the peer signalled AdminDown, which RFC 5882 §3.2 says is no forwarding
+    /// failure: no switch away, and none back; the probes keep judging p1 (it stays Up), and the API
+    /// and metrics say why BFD has no opinion. Before the fix: a failover at the shutdown and a
+    /// failback 5 s after the session was Up again — two route changes per maintenance action.
+    /// </summary>
+    [LabFact]
+    public async Task Bfd50msX3_FrrPeerShutdownThenNoShutdown_NoSwitchEitherWay()
+    {
+        await using var lab = NetLab.Create(output);
+        await using var run = await StartAsync(lab, bfd: true);
+        await WaitSteadyAsync(run, bfd: true);
+        var frr = run.Wan.Frr!;
+        var peer = new FrrBfdd.Peer("10.240.1.1", "10.240.11.2", WanLab.BfdMultiplier, WanLab.BfdIntervalMs, WanLab.BfdIntervalMs, Multihop: true);
+        var start = DateTimeOffset.UtcNow;
+        var decidedBefore = await EventsDecidedAsync(run);
+
+        await frr.ConfigurePeerAsync(peer, "shutdown");
+        var down = await run.Edge.WaitForAsync(BfdJson.SessionPath("p1"),
+            s => BfdJson.State(s) == "down" && s.GetProperty("remote_state").GetString() == "admin_down", TimeSpan.FromSeconds(5),
+            "p1's session Down with FRR AdminDown");
+        output.WriteLine($"FRR shutdown: p1's session {down.GetProperty("state")}, remote {down.GetProperty("remote_state")}, reason {down.GetProperty("last_change_reason")}");
+
+        // The maintenance lasts: BFD decides a failover within ~150 ms of a Down (the cuts above),
+        // so 3 s without one is a clear no; the probes keep p1 Up meanwhile.
+        await HoldsAsync(run, TimeSpan.FromSeconds(3), "during the peer's AdminDown");
+
+        // Why BFD has no opinion, in the API and the metrics.
+        Assert.True(down.GetProperty("peer_admin_down").GetBoolean(), $"peer_admin_down in the API: {down}");
+        Assert.Equal(JsonValueKind.Null, down.GetProperty("health_score").ValueKind);
+        var scrape = await run.Edge.TryGetTextAsync("/metrics");
+        Assert.Contains("patronus_bfd_session_peer_admin_down{path_id=\"p1\"} 1", scrape, StringComparison.Ordinal);
+
+        await frr.ConfigurePeerAsync(peer, "no shutdown");
+        await WaitBfdUpAsync(run, "p1");
+        // Longer than the 5 s failback delay: a failback (after a failover) would have come by now.
+        await HoldsAsync(run, WanLab.FailbackDelay + TimeSpan.FromSeconds(1), "after the peer's no shutdown");
+
+        Assert.Equal(decidedBefore, await EventsDecidedAsync(run));
+        var events = FailoverJson.Events(await run.Edge.WaitForAsync(FailoverJson.EventsSince(start), _ => true, TimeSpan.FromSeconds(5), "events"));
+        Assert.True(events.Count == 0, $"events during the maintenance:\n{string.Join('\n', events)}\n{run.Diagnostics()}");
+        var gap = run.Ping.LongestGap(start, DateTimeOffset.UtcNow);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"shutdown / no shutdown: no failover event, p1 active throughout, longest ping gap {Ms(gap.Length)} ms"));
     }
 
     private static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture);

@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Net;
+using Patronus.Engine.Paths;
+using Patronus.Engine.Routing;
+
+namespace Patronus.Engine.Failover;
+
+/// <summary>
+/// Route planning as a pure function of the policies' active paths and the topology: what the
+/// failover loop publishes as its route table and asks the kernel for. No hysteresis here — that
+/// lives in <see cref="FailoverDecision"/>, which decides the active paths; the plan follows them
+/// exactly, and <see cref="Same"/> tells the loop when a decision changed nothing (no swap, no
+/// kernel request).
+/// </summary>
+public static class FailoverRoutes
+{
+    /// <summary>
+    /// One route per prefix of each policy, through its active path's link: via the link's gateway
+    /// (or on-link when it has none) out of its interface (or wherever the kernel resolves the
+    /// gateway when it names none). A policy whose active path or that path's link is not in the
+    /// topology (an edit in flight) gets no route: its prefixes are withdrawn rather than sent
+    /// through a link that is gone.
+    /// </summary>
+    public static IReadOnlyList<RouteEntry> Plan(IEnumerable<(FailoverPolicy Policy, string ActivePathId)> policies, TopologySnapshot topology)
+    {
+        ArgumentNullException.ThrowIfNull(policies);
+        ArgumentNullException.ThrowIfNull(topology);
+        var routes = new List<RouteEntry>();
+        foreach (var (policy, activePathId) in policies)
+        {
+            if (!topology.PathsById.TryGetValue(activePathId, out var path) || !topology.LinksById.TryGetValue(path.LinkId, out var link))
+            {
+                continue;
+            }
+
+            var gateway = IPAddress.TryParse(link.Gateway, out var g) ? g : null;
+            var policyId = policy.Id.ToString(CultureInfo.InvariantCulture);
+            foreach (var prefix in policy.Prefixes)
+            {
+                routes.Add(new RouteEntry(prefix, policyId, path.Id, link.Id, gateway, link.Interface));
+            }
+        }
+
+        return routes;
+    }
+
+    /// <summary>True when <paramref name="table"/> holds exactly <paramref name="routes"/>, in any order.</summary>
+    public static bool Same(RouteTable table, IReadOnlyCollection<RouteEntry> routes)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(routes);
+        return table.Count == routes.Count && table.Routes.ToHashSet().SetEquals(routes);
+    }
+}
