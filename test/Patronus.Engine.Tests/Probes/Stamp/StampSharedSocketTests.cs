@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Patronus.Engine.Probes;
+using Patronus.Engine.Net;
 using Patronus.Engine.Probes.Stamp;
 using Patronus.TestSupport;
 
