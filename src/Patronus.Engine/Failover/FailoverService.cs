@@ -43,7 +43,7 @@ public sealed partial class FailoverService : BackgroundService, Loops.IEngineLo
     private IReadOnlyDictionary<IPNetwork, RouteEntry> _installed = ImmutableDictionary<IPNetwork, RouteEntry>.Empty;
     private DateTimeOffset? _routeRetryAt;
     private bool _routesDirty = true;
-    private bool _kernelPending;
+    private bool _kernelPending = true; // the first sync also sweeps routes an earlier run left (KernelRouteApplier)
     private long _lastTick;
 
     public FailoverService(FailoverPolicyService policies, TopologyService topology, HealthState health, FailoverEventRecorder recorder,

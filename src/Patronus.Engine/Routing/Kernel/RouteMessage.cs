@@ -14,7 +14,7 @@ namespace Patronus.Engine.Routing.Kernel;
 /// rtattr:   len u16 | type u16 | data, padded to 4
 /// </code>
 /// </summary>
-public static class RouteMessage
+public static partial class RouteMessage
 {
     public const ushort NewRoute = 24;
     public const ushort DeleteRoute = 25;
