@@ -40,37 +40,28 @@ public static partial class RouteMessage
     {
         ArgumentNullException.ThrowIfNull(routes);
         errno = 0;
-        while (datagram.Length >= HeaderSize)
+        foreach (var message in new Messages(datagram))
         {
-            var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(datagram);
-            if (length < HeaderSize || length > datagram.Length)
+            if (message.Sequence != sequence)
             {
-                return false;
+                continue;
             }
 
-            var type = BinaryPrimitives.ReadUInt16LittleEndian(datagram[4..]);
-            var seq = BinaryPrimitives.ReadUInt32LittleEndian(datagram[8..]);
-            var body = datagram[HeaderSize..length];
-            if (seq == sequence)
+            if (message.Type == MessageDone)
             {
-                if (type == MessageDone)
-                {
-                    return true;
-                }
-
-                if (type == MessageError)
-                {
-                    errno = body.Length >= 4 ? -BinaryPrimitives.ReadInt32LittleEndian(body) : 0;
-                    return true;
-                }
-
-                if (type == NewRoute && TryReadRoute(body, out var route) && route.Protocol == protocol)
-                {
-                    routes.Add(route);
-                }
+                return true;
             }
 
-            datagram = datagram[Math.Min(datagram.Length, (length + 3) & ~3)..];
+            if (message.Type == MessageError)
+            {
+                errno = message.Body.Length >= 4 ? -BinaryPrimitives.ReadInt32LittleEndian(message.Body) : 0;
+                return true;
+            }
+
+            if (message.Type == NewRoute && TryReadRoute(message.Body, out var route) && route.Protocol == protocol)
+            {
+                routes.Add(route);
+            }
         }
 
         return false;
