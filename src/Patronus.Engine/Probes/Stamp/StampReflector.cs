@@ -34,8 +34,9 @@ namespace Patronus.Engine.Probes.Stamp;
 /// with the 208 KiB default a single reflector answering 10,000 senders at 1 probe/s overflowed
 /// (241 datagrams/s dropped by the kernel, ~2 % of probes, in the probe benchmark).</item>
 /// </list>
-/// The receive loop catches and logs per datagram and goes on; only <see cref="DisposeAsync"/>
-/// ends it, within a datagram even while a flood keeps the socket's queue full.
+/// The receive loop (<see cref="DatagramReceiver"/>) catches and logs per datagram and goes on;
+/// only <see cref="DisposeAsync"/> ends it, within a datagram even while a flood keeps the
+/// socket's queue full.
 /// </summary>
 public sealed class StampReflector : IAsyncDisposable, IDatagramHandler
 {
