@@ -328,48 +328,19 @@ public sealed partial class BfdService
         return view;
     }
 
-    private Listener? AcquireListener(IPAddress local, bool multihop, string? device, out string? error)
+    private BfdListener? AcquireListener(IPAddress local, bool multihop, string? device, out string? error)
     {
-        var key = (BfdAddress.From(local), multihop);
-        if (_listeners.TryGetValue(key, out var listener))
-        {
-            listener.Users++;
-            error = null;
-            return listener;
-        }
+        return _listeners.TryAcquire((BfdAddress.From(local), multihop), _ => true, Open, out var listener, out error) ? listener : null;
 
-        var socket = BfdListener.TryStart(local, multihop, device, Enqueue, reason => _metrics.Dropped(reason), _time, _logger, out error);
-        if (socket is null)
-        {
-            return null;
-        }
-
-        listener = new Listener(key, socket) { Users = 1 };
-        _listeners[key] = listener;
-        return listener;
+        BfdListener? Open((BfdAddress, bool) key, int index, out string? failure) =>
+            BfdListener.TryStart(local, multihop, device, Enqueue, reason => _metrics.Dropped(reason), _time, _logger, out failure);
     }
 
-    private void ReleaseListener(Listener listener)
-    {
-        if (--listener.Users == 0)
-        {
-            _listeners.Remove(listener.Key);
-            _ = listener.Socket.DisposeAsync().AsTask();
-        }
-    }
+    private void ReleaseListener(BfdListener listener) => _ = _listeners.ReleaseAsync(listener).AsTask();
 
     private static BfdSessionSettings CoreSettings(BfdPathSettings s) => BfdSessionSettings.FromMilliseconds(
         s.DesiredMinTxMs, s.RequiredMinRxMs, s.DetectMultiplier, s.Passive,
         s.Auth is { } a ? BfdAuthenticator.Create((BfdAuthType)a.Type, (byte)a.KeyId, Encoding.UTF8.GetBytes(a.Secret)) : null);
-
-    private sealed class Listener((BfdAddress, bool) key, BfdListener socket)
-    {
-        public (BfdAddress Local, bool Multihop) Key { get; } = key;
-
-        public BfdListener Socket { get; } = socket;
-
-        public int Users { get; set; }
-    }
 
     private sealed class Session(string pathId, BfdPathSettings settings, WanLink link)
     {
@@ -387,7 +358,7 @@ public sealed partial class BfdService
 
         public BfdSender? Sender { get; set; }
 
-        public Listener? Listener { get; set; }
+        public BfdListener? Listener { get; set; }
 
         public string? Error { get; set; }
 

@@ -5,6 +5,7 @@ using Patronus.Engine.Bfd.Transport;
 using Patronus.Engine.Bfd.Wire;
 using Patronus.Engine.Health;
 using Patronus.Engine.Loops;
+using Patronus.Engine.Net;
 using Patronus.Engine.Paths;
 
 namespace Patronus.Engine.Bfd;
@@ -43,7 +44,7 @@ public sealed partial class BfdService : EngineLoop, IPathLivenessSource
     private readonly Dictionary<string, Session> _byPath = new(StringComparer.Ordinal);
     private readonly Dictionary<uint, Session> _byDiscriminator = [];
     private readonly Dictionary<(BfdAddress Peer, BfdAddress Local, bool Multihop), Session> _byAddress = [];
-    private readonly Dictionary<(BfdAddress Local, bool Multihop), Listener> _listeners = [];
+    private readonly SharedSocketPool<(BfdAddress Local, bool Multihop), BfdListener> _listeners = new();
     private readonly Dictionary<string, bool> _adminOverrides = new(StringComparer.Ordinal);
     private readonly PriorityQueue<Session, long> _due = new();
     private readonly byte[] _transmitBuffer = new byte[64];
@@ -152,7 +153,7 @@ public sealed partial class BfdService : EngineLoop, IPathLivenessSource
 
             // Before a detection time expires, read what the kernel already holds for this
             // session's address: after a stall the peer's packets may be queued but unread.
-            if (session.Core?.DetectionDeadline <= now && session.Listener is { } listener && listener.Socket.Drain() > 0)
+            if (session.Core?.DetectionDeadline <= now && session.Listener is { } listener && listener.Drain() > 0)
             {
                 ProcessInbound();
             }
@@ -179,9 +180,9 @@ public sealed partial class BfdService : EngineLoop, IPathLivenessSource
     /// <summary>Tests: hold (or release) every listener's receive loop, as a starved thread pool would.</summary>
     internal void PauseListenersForTest(bool paused)
     {
-        foreach (var listener in _listeners.Values)
+        foreach (var listener in _listeners.Sockets)
         {
-            listener.Socket.PausedForTest = paused;
+            listener.PausedForTest = paused;
         }
     }
 
@@ -222,12 +223,7 @@ public sealed partial class BfdService : EngineLoop, IPathLivenessSource
             CloseSession(session, now, sayGoodbye: true);
         }
 
-        foreach (var listener in _listeners.Values)
-        {
-            await listener.Socket.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _listeners.Clear();
+        await _listeners.DisposeAsync().ConfigureAwait(false);
         _inbound.Writer.TryComplete();
         while (_inbound.Reader.TryRead(out var packet))
         {

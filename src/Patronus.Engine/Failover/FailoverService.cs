@@ -45,7 +45,7 @@ public sealed partial class FailoverService : EngineLoop
     private ChangeWatch? _healthChanges;
     private TimeSpan? _routeRetryAt;
     private bool _routesDirty = true;
-    private bool _kernelPending;
+    private bool _kernelPending = true; // the first sync also sweeps routes an earlier run left (KernelRouteApplier)
 
     public FailoverService(FailoverPolicyService policies, TopologyService topology, HealthState health, FailoverEventRecorder recorder,
         FailoverMetrics metrics, IOptions<FailoverOptions> options, TimeProvider time, ILogger<FailoverService> logger,

@@ -7,7 +7,8 @@ namespace Patronus.Engine.Net;
 /// <summary>
 /// Binding a socket to a link: its interface (SO_BINDTODEVICE, so packets leave through it whatever
 /// the routing table says) and its source address. Failures are values with a message an operator
-/// can act on, never exceptions.
+/// can act on, never exceptions. Every socket of the engine is bound here: the probes' shared
+/// sockets, the reflector, the BFD listeners and senders.
 /// </summary>
 internal static class SocketBinding
 {
@@ -18,6 +19,15 @@ internal static class SocketBinding
     private const int SoBindToDevice = 25;
     private const int ENoDev = 19;
     private const int EPerm = 1;
+
+    /// <summary>
+    /// Binds <paramref name="socket"/> to <paramref name="binding"/>'s interface, when it names one,
+    /// then to its address and port (the family's wildcard when it names no address: .NET refuses
+    /// ReceiveFrom on an unbound socket). On failure the caller disposes the socket.
+    /// </summary>
+    public static bool TryBind(Socket socket, LocalBinding binding, out string? failure) =>
+        (binding.Interface is not { } device || TryBindToDevice(socket, device, out failure)) &&
+        TryBind(socket, binding.LocalEndPoint, out failure);
 
     public static bool TryBindToDevice(Socket socket, string name, out string? failure)
     {
@@ -46,10 +56,10 @@ internal static class SocketBinding
         {
             failure = ex.NativeErrorCode switch
             {
-                ENoDev => $"interface {name} does not exist",
-                EPerm => $"binding to interface {name} needs CAP_NET_RAW (run as root or grant the capability)",
-                _ when ex.SocketErrorCode == SocketError.AccessDenied => $"binding to interface {name} needs CAP_NET_RAW (run as root or grant the capability)",
-                _ => $"cannot bind to interface {name}: {ex.Message}",
+                ENoDev => $"interface {name} does not exist (SO_BINDTODEVICE)",
+                EPerm => $"binding to interface {name} (SO_BINDTODEVICE) needs CAP_NET_RAW (run as root or grant the capability)",
+                _ when ex.SocketErrorCode == SocketError.AccessDenied => $"binding to interface {name} (SO_BINDTODEVICE) needs CAP_NET_RAW (run as root or grant the capability)",
+                _ => $"cannot bind to interface {name} (SO_BINDTODEVICE): {ex.Message}",
             };
             return false;
         }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Patronus.Engine.Net;
 
 namespace Patronus.Engine.Probes.Icmp;
 
@@ -30,12 +31,10 @@ public sealed class IcmpProbeSessionFactory : IProbeSessionFactory, IAsyncDispos
     // short of capset, which the engine never calls), so it is made once.
     private static readonly Lazy<string?> s_unavailableReason = new(ProbeRawSocket);
 
-    private readonly Lock _gate = new();
-    private readonly Dictionary<IcmpSocketBinding, IcmpSocket> _sockets = [];
+    private readonly SharedSocketPool<LocalBinding, IcmpSocket> _sockets = new();
     private readonly TimeProvider _timeProvider;
     private readonly ProbeMetrics _metrics;
     private readonly ILogger _logger;
-    private bool _disposed;
 
     /// <summary>Creates the factory; sockets are opened by the first session that needs them.</summary>
     public IcmpProbeSessionFactory(TimeProvider timeProvider, ProbeMetrics metrics, ILogger<IcmpProbeSessionFactory> logger)
@@ -52,16 +51,7 @@ public sealed class IcmpProbeSessionFactory : IProbeSessionFactory, IAsyncDispos
     public ProbeProtocol Protocol => ProbeProtocol.Icmp;
 
     /// <summary>Shared raw sockets currently open (one per distinct binding in use).</summary>
-    internal int OpenSocketCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _sockets.Count;
-            }
-        }
-    }
+    internal int OpenSocketCount => _sockets.Count;
 
     /// <summary>
     /// Whether this process may open raw ICMP sockets; when not, <paramref name="reason"/> says why
@@ -101,90 +91,63 @@ public sealed class IcmpProbeSessionFactory : IProbeSessionFactory, IAsyncDispos
             return false;
         }
 
-        var binding = new IcmpSocketBinding(remote.AddressFamily, source, target.Interface);
-        IcmpProbeSession created;
-        lock (_gate)
+        if (!IcmpIdentifiers.TryAllocate(out var identifier))
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!IcmpIdentifiers.TryAllocate(out var identifier))
-            {
-                failure = "no free ICMP echo identifier (65536 sessions open)";
-                return false;
-            }
-
-            var isNew = false;
-            if (!_sockets.TryGetValue(binding, out var socket))
-            {
-                if (!IcmpSocket.TryOpen(binding, _timeProvider, _metrics, _logger, out socket, out failure))
-                {
-                    IcmpIdentifiers.Release(identifier);
-                    return false;
-                }
-
-                isNew = true;
-            }
-
-            created = new IcmpProbeSession(this, socket, identifier, target, remote, onReply, _timeProvider, _metrics, _logger);
-            socket.Add(created);
-            if (isNew)
-            {
-                _sockets.Add(binding, socket);
-                socket.Start();
-                Log.SocketOpened(_logger, binding);
-            }
+            failure = "no free ICMP echo identifier (65536 sessions open)";
+            return false;
         }
 
-        Log.SessionOpened(_logger, target.PathId, target.TargetIndex, remote, created.Identifier);
+        IcmpProbeSession? created = null;
+        bool acquired;
+        try
+        {
+            acquired = _sockets.TryAcquire(LocalBinding.Icmp(remote.AddressFamily, source, target.Interface), Join, Open, out _, out failure);
+        }
+        catch
+        {
+            IcmpIdentifiers.Release(identifier);
+            throw;
+        }
+
+        if (!acquired)
+        {
+            IcmpIdentifiers.Release(identifier);
+            return false;
+        }
+
+        Log.SessionOpened(_logger, target.PathId, target.TargetIndex, remote, created!.Identifier);
         session = created;
-        failure = null;
         return true;
+
+        bool Join(IcmpSocket socket)
+        {
+            created = new IcmpProbeSession(this, socket, identifier, target, remote, onReply, _timeProvider, _metrics, _logger);
+            socket.Add(created);
+            return true;
+        }
     }
 
     /// <summary>Closes every shared socket; sessions still open throw <see cref="ObjectDisposedException"/> from <c>SendAsync</c> from then on.</summary>
-    public void Dispose()
-    {
-        foreach (var socket in TakeAllSockets())
-        {
-            socket.Stop();
-        }
-    }
+    public void Dispose() => _sockets.Dispose();
 
     /// <summary>Closes every shared socket and waits for the receive loops to end (no reply is delivered after this).</summary>
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var socket in TakeAllSockets())
-        {
-            await socket.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DisposeAsync() => _sockets.DisposeAsync();
 
-    internal ValueTask ReleaseAsync(IcmpProbeSession session)
+    internal ValueTask ReleaseAsync(IcmpProbeSession session) => _sockets.ReleaseAsync(session.Socket, socket =>
     {
-        IcmpSocket? last = null;
-        lock (_gate)
+        socket.Remove(session.Identifier);
+        IcmpIdentifiers.Release(session.Identifier);
+    });
+
+    private IcmpSocket? Open(LocalBinding binding, int index, out string? failure)
+    {
+        var socket = IcmpSocket.TryOpen(binding, _timeProvider, _metrics, _logger, out failure);
+        if (socket is not null)
         {
-            var socket = session.Socket;
-            socket.Remove(session.Identifier);
-            IcmpIdentifiers.Release(session.Identifier);
-            if (socket.SessionCount == 0 && _sockets.TryGetValue(socket.Binding, out var current) && ReferenceEquals(current, socket))
-            {
-                _sockets.Remove(socket.Binding);
-                last = socket;
-            }
+            Log.SocketOpened(_logger, binding);
         }
 
-        return last?.DisposeAsync() ?? ValueTask.CompletedTask;
-    }
-
-    private List<IcmpSocket> TakeAllSockets()
-    {
-        lock (_gate)
-        {
-            _disposed = true;
-            var all = _sockets.Values.ToList();
-            _sockets.Clear();
-            return all;
-        }
+        return socket;
     }
 
     private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;

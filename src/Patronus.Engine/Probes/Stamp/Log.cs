@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Patronus.Engine.Net;
 
 namespace Patronus.Engine.Probes.Stamp;
 
@@ -35,19 +36,19 @@ internal static partial class Log
     public static partial void SessionSendFailed(ILogger logger, string pathId, int targetIndex, IPEndPoint remote, uint sequence, SocketError error);
 
     [LoggerMessage(EventId = 3212, Level = LogLevel.Debug, Message = "Shared STAMP socket ({Binding}): receive reported {Error}; continuing")]
-    public static partial void SocketReceiveError(ILogger logger, StampSocketBinding binding, SocketError error);
+    public static partial void SocketReceiveError(ILogger logger, LocalBinding binding, SocketError error);
 
     [LoggerMessage(EventId = 3213, Level = LogLevel.Warning, Message = "Shared STAMP socket ({Binding}): receive loop error; continuing")]
-    public static partial void SocketLoopError(ILogger logger, StampSocketBinding binding, Exception exception);
+    public static partial void SocketLoopError(ILogger logger, LocalBinding binding, Exception exception);
 
     [LoggerMessage(EventId = 3214, Level = LogLevel.Debug, Message = "Shared STAMP socket opened ({Binding}, local {Local}, receive buffer {ReceiveBuffer} octets, socket {Index} of the link)")]
-    public static partial void SocketOpened(ILogger logger, StampSocketBinding binding, IPEndPoint local, int receiveBuffer, int index);
+    public static partial void SocketOpened(ILogger logger, LocalBinding binding, IPEndPoint local, int receiveBuffer, int index);
 
     [LoggerMessage(EventId = 3215, Level = LogLevel.Debug, Message = "Shared STAMP socket closed ({Binding}): no session left")]
-    public static partial void SocketClosed(ILogger logger, StampSocketBinding binding);
+    public static partial void SocketClosed(ILogger logger, LocalBinding binding);
 
     [LoggerMessage(EventId = 3216, Level = LogLevel.Debug, Message = "Shared STAMP socket ({Binding}) dropped a {Length}-octet datagram from {Source}: {Reason}")]
-    public static partial void SocketDropped(ILogger logger, StampSocketBinding binding, int length, string source, string reason);
+    public static partial void SocketDropped(ILogger logger, LocalBinding binding, int length, string source, string reason);
 
     [LoggerMessage(EventId = 3217, Level = LogLevel.Warning, Message = "STAMP probes of {PathId}/{TargetIndex} to {Remote} cannot be sent ({Error}); they count as lost until a send succeeds")]
     public static partial void SessionSendFailing(ILogger logger, string pathId, int targetIndex, IPEndPoint remote, SocketError error);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Patronus.Engine.Net;
 
 namespace Patronus.Engine.Probes.Stamp;
 
@@ -27,14 +28,11 @@ public sealed class StampProbeSessionFactory : IProbeSessionFactory, IAsyncDispo
     /// <summary>The <c>protocol</c> tag of <see cref="ProbeMetrics"/>.</summary>
     internal const string MetricProtocol = "stamp";
 
-    private readonly Lock _gate = new();
-
     // Per link, the sockets in opening order; a session takes the first one with a free slot for its reflector.
-    private readonly Dictionary<StampSocketBinding, List<StampSocket>> _pools = [];
+    private readonly SharedSocketPool<LocalBinding, StampSocket> _sockets = new();
     private readonly TimeProvider _timeProvider;
     private readonly ProbeMetrics _metrics;
     private readonly ILogger _logger;
-    private bool _disposed;
 
     /// <summary>Creates the factory; sockets are opened by the first session that needs them.</summary>
     public StampProbeSessionFactory(TimeProvider timeProvider, ProbeMetrics metrics, ILogger<StampProbeSessionFactory> logger)
@@ -51,16 +49,7 @@ public sealed class StampProbeSessionFactory : IProbeSessionFactory, IAsyncDispo
     public ProbeProtocol Protocol => ProbeProtocol.Stamp;
 
     /// <summary>Shared sockets currently open, over all links.</summary>
-    internal int OpenSocketCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _pools.Values.Sum(pool => pool.Count);
-            }
-        }
-    }
+    internal int OpenSocketCount => _sockets.Count;
 
     /// <inheritdoc />
     public bool TryCreate(ProbeTarget target, Action<ProbeReply> onReply, out IProbeSession? session, out string? failure)
@@ -84,102 +73,44 @@ public sealed class StampProbeSessionFactory : IProbeSessionFactory, IAsyncDispo
             return false;
         }
 
-        var binding = new StampSocketBinding(remote.AddressFamily, source, target.Interface);
-        StampProbeSession created;
-        lock (_gate)
+        StampProbeSession? created = null;
+        if (!_sockets.TryAcquire(LocalBinding.Udp(remote.AddressFamily, source, target.Interface), Join, Open, out _, out failure))
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            _pools.TryGetValue(binding, out var pool);
-            StampSocket? socket = null;
-            var slot = 0;
-            foreach (var candidate in pool ?? [])
-            {
-                if (candidate.TryFindSlot(peer, out slot))
-                {
-                    socket = candidate;
-                    break;
-                }
-            }
+            return false;
+        }
 
-            var isNew = socket is null;
-            if (socket is null)
-            {
-                if (!StampSocket.TryOpen(this, binding, _timeProvider, _metrics, _logger, out socket, out failure))
-                {
-                    return false;
-                }
+        session = created!;
+        return true;
 
-                slot = 0;
+        bool Join(StampSocket socket)
+        {
+            if (!socket.TryFindSlot(peer, out var slot))
+            {
+                return false;
             }
 
             created = new StampProbeSession(socket, peer, slot, target, remote, onReply);
             socket.Add(created);
-            if (isNew)
-            {
-                if (pool is null)
-                {
-                    pool = [];
-                    _pools.Add(binding, pool);
-                }
-
-                pool.Add(socket);
-                socket.Start();
-                Log.SocketOpened(_logger, binding, (IPEndPoint)socket.Socket.LocalEndPoint!, socket.ReceiveBufferBytes, pool.Count);
-            }
+            return true;
         }
-
-        session = created;
-        failure = null;
-        return true;
     }
 
     /// <summary>Closes every shared socket; sessions still open send nothing (false) from then on.</summary>
-    public void Dispose()
-    {
-        foreach (var socket in TakeAllSockets())
-        {
-            socket.Stop();
-        }
-    }
+    public void Dispose() => _sockets.Dispose();
 
     /// <summary>Closes every shared socket and waits for the receive loops to end (no reply is delivered after this).</summary>
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var socket in TakeAllSockets())
-        {
-            await socket.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DisposeAsync() => _sockets.DisposeAsync();
 
-    internal ValueTask ReleaseAsync(StampProbeSession session)
-    {
-        StampSocket? last = null;
-        lock (_gate)
-        {
-            var socket = session.Socket;
-            socket.Remove(session);
-            if (socket.SessionCount == 0 && _pools.TryGetValue(socket.Binding, out var pool) && pool.Remove(socket))
-            {
-                if (pool.Count == 0)
-                {
-                    _pools.Remove(socket.Binding);
-                }
+    internal ValueTask ReleaseAsync(StampProbeSession session) => _sockets.ReleaseAsync(session.Socket, socket => socket.Remove(session));
 
-                last = socket;
-            }
+    private StampSocket? Open(LocalBinding binding, int index, out string? failure)
+    {
+        var socket = StampSocket.TryOpen(this, binding, _timeProvider, _metrics, _logger, out failure);
+        if (socket is not null)
+        {
+            Log.SocketOpened(_logger, binding, (IPEndPoint)socket.Socket.LocalEndPoint!, socket.ReceiveBufferBytes, index);
         }
 
-        return last?.DisposeAsync() ?? ValueTask.CompletedTask;
-    }
-
-    private List<StampSocket> TakeAllSockets()
-    {
-        lock (_gate)
-        {
-            _disposed = true;
-            var all = _pools.Values.SelectMany(pool => pool).ToList();
-            _pools.Clear();
-            return all;
-        }
+        return socket;
     }
 }

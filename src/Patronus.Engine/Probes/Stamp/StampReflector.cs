@@ -34,39 +34,30 @@ namespace Patronus.Engine.Probes.Stamp;
 /// with the 208 KiB default a single reflector answering 10,000 senders at 1 probe/s overflowed
 /// (241 datagrams/s dropped by the kernel, ~2 % of probes, in the probe benchmark).</item>
 /// </list>
-/// The receive loop catches and logs per datagram and goes on; only <see cref="DisposeAsync"/>
-/// ends it, within a datagram even while a flood keeps the socket's queue full.
+/// The receive loop (<see cref="DatagramReceiver"/>) catches and logs per datagram and goes on;
+/// only <see cref="DisposeAsync"/> ends it, within a datagram even while a flood keeps the
+/// socket's queue full.
 /// </summary>
-public sealed class StampReflector : IAsyncDisposable
+public sealed class StampReflector : IAsyncDisposable, IDatagramHandler
 {
     /// <summary>Largest UDP payload; the buffer is allocated once, so no datagram is ever truncated.</summary>
-    private const int BufferSize = 65_536;
-    private const int EAgain = 11;
-    private const int EIntr = 4;
+    private const int MaxDatagram = 65_535;
 
-    // After an unexpected error the loop pauses briefly so that a persistent failure cannot spin a core.
-    private static readonly TimeSpan s_errorBackoff = TimeSpan.FromMilliseconds(100);
-
-    private readonly Socket _socket;
     private readonly TimeProvider _timeProvider;
     private readonly ProbeMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly LinuxDatagram? _native;
     private readonly SourceRateLimiter _limiter;
-    private readonly CancellationTokenSource _stop = new();
-    private Task _loop = Task.CompletedTask;
+    private DatagramReceiver? _receiver;
     private int _disposed;
 
-    private StampReflector(Socket socket, int receiveBufferBytes, StampReflectorOptions options, TimeProvider timeProvider, ProbeMetrics metrics, ILogger logger, LinuxDatagram? native)
+    private StampReflector(IPEndPoint local, int receiveBufferBytes, StampReflectorOptions options, TimeProvider timeProvider, ProbeMetrics metrics, ILogger logger)
     {
         _limiter = new SourceRateLimiter(options.PerSourceRate, options.PerSourceBurst, timeProvider.TimestampFrequency);
         ReceiveBufferBytes = receiveBufferBytes;
-        _socket = socket;
         _timeProvider = timeProvider;
         _metrics = metrics;
         _logger = logger;
-        _native = native;
-        LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+        LocalEndPoint = local;
     }
 
     /// <summary>The bound endpoint (with the kernel's port when started on port 0).</summary>
@@ -76,7 +67,7 @@ public sealed class StampReflector : IAsyncDisposable
     internal int ReceiveBufferBytes { get; }
 
     /// <summary>True when Session-Sender TTL carries the received TTL/Hop Limit; false when it is always 0.</summary>
-    public bool ReportsTtl => _native is not null;
+    public bool ReportsTtl => _receiver!.ReadsAncillary;
 
     /// <summary>
     /// Binds <paramref name="listen"/> (IPv4 or IPv6; <c>[::]</c> also accepts IPv4) and starts
@@ -101,18 +92,13 @@ public sealed class StampReflector : IAsyncDisposable
 
             socket.Bind(listen);
             var receiveBuffer = UdpReceiveBuffer.Request(socket, UdpReceiveBuffer.Requested, out var forced);
-            LinuxDatagram? native = null;
-            if (LinuxDatagram.IsSupported)
+            var reflector = new StampReflector((IPEndPoint)socket.LocalEndPoint!, receiveBuffer, options, timeProvider, metrics, logger);
+            reflector._receiver = DatagramReceiver.Start(socket, reflector, new DatagramReceiverOptions(MaxDatagram, ReadAncillary: true), timeProvider, out var noTtl);
+            if (noTtl is not null && LinuxDatagram.IsSupported)
             {
-                native = LinuxDatagram.TryCreate(socket, BufferSize, out var error);
-                if (native is null)
-                {
-                    Log.ReflectorNoTtl(logger, error ?? "unknown error");
-                }
+                Log.ReflectorNoTtl(logger, noTtl);
             }
 
-            var reflector = new StampReflector(socket, receiveBuffer, options, timeProvider, metrics, logger, native);
-            reflector._loop = native is null ? reflector.RunManagedAsync(reflector._stop.Token) : reflector.RunNativeAsync(native, reflector._stop.Token);
             Log.ReflectorStarted(logger, reflector.LocalEndPoint, reflector.ReportsTtl);
             Log.ReflectorReceiveBuffer(logger, reflector.LocalEndPoint, receiveBuffer, UdpReceiveBuffer.Requested, forced);
             return reflector;
@@ -194,129 +180,51 @@ public sealed class StampReflector : IAsyncDisposable
             return;
         }
 
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _loop.ConfigureAwait(false);
-        _socket.Dispose();
-        _stop.Dispose();
+        await _receiver!.DisposeAsync().ConfigureAwait(false);
         Log.ReflectorStopped(_logger, LocalEndPoint);
     }
 
+    void IDatagramHandler.OnDatagram(ref ReceivedDatagram datagram)
+    {
+        var t2 = NtpTimestamp.FromDateTimeOffset(_timeProvider.GetUtcNow());
+        var t2Monotonic = datagram.ReceivedAt;
+        var length = datagram.Payload.Length;
+        if (datagram.Truncated)
+        {
+            Dropped(length, datagram.Source, "too_long");
+            return;
+        }
+
+        if (Admit(datagram.Source, datagram.Payload, t2Monotonic) is { } reason)
+        {
+            Dropped(length, datagram.Source, reason);
+            return;
+        }
+
+        Reflect(datagram.Payload, length, t2, t2Monotonic, datagram.Ttl);
+        if (datagram.TryReply(Math.Max(length, StampReflectorPacket.Size), out var errno))
+        {
+            _metrics.Reflected();
+        }
+        else
+        {
+            SendFailed(datagram.Source, errno);
+        }
+    }
+
+    void IDatagramHandler.OnReceiveError(SocketException exception)
+    {
+        // ICMP errors queued on the socket, or an oversized datagram: about one peer only.
+        if (exception.SocketErrorCode is not (SocketError.ConnectionRefused or SocketError.ConnectionReset or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.MessageSize))
+        {
+            Log.ReflectorLoopError(_logger, exception);
+        }
+    }
+
+    void IDatagramHandler.OnLoopError(Exception exception) => Log.ReflectorLoopError(_logger, exception);
+
     private static ulong ToNtpUnits(TimeSpan elapsed) =>
         elapsed <= TimeSpan.Zero ? 0 : (ulong)(elapsed.Ticks / TimeSpan.TicksPerSecond << 32) + (ulong)((elapsed.Ticks % TimeSpan.TicksPerSecond << 32) / TimeSpan.TicksPerSecond);
-
-    private async Task RunNativeAsync(LinuxDatagram native, CancellationToken cancellationToken)
-    {
-        await Task.Yield();
-        var peek = new byte[1];
-        var peekAddress = new SocketAddress(_socket.AddressFamily);
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                // Wait in .NET's socket engine (epoll) until a datagram is queued, without taking
-                // it; then drain the queue with non-blocking recvmsg, which also yields the TTL.
-                await _socket.ReceiveFromAsync(peek, SocketFlags.Peek, peekAddress, cancellationToken).ConfigureAwait(false);
-                // The token is checked per datagram: under a flood the queue never runs dry, and
-                // a drain that waited for EAGAIN would never see the cancellation.
-                while (!cancellationToken.IsCancellationRequested && native.TryReceive(out var length, out var ttl, out var truncated, out var errno))
-                {
-                    var t2 = NtpTimestamp.FromDateTimeOffset(_timeProvider.GetUtcNow());
-                    var t2Monotonic = _timeProvider.GetTimestamp();
-                    if (truncated)
-                    {
-                        Dropped(length, native.PeerAddress, "too_long");
-                        continue;
-                    }
-
-                    if (Admit(native.PeerAddress, native.Buffer.AsSpan(0, length), t2Monotonic) is { } reason)
-                    {
-                        Dropped(length, native.PeerAddress, reason);
-                        continue;
-                    }
-
-                    Reflect(native.Buffer, length, t2, t2Monotonic, ttl);
-                    if (native.TrySendReply(Math.Max(length, StampReflectorPacket.Size), out errno))
-                    {
-                        _metrics.Reflected();
-                    }
-                    else
-                    {
-                        SendFailed(native.PeerAddress, errno);
-                    }
-                }
-
-                // EAGAIN: drained. Anything else (e.g. ECONNREFUSED from a queued ICMP error) is
-                // about one datagram: go back to waiting.
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset or SocketError.HostUnreachable or SocketError.NetworkUnreachable)
-            {
-                // An ICMP error queued on the socket surfaces on the next receive; it is not ours to act on.
-            }
-#pragma warning disable CA1031 // the loop must outlive any one datagram
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                Log.ReflectorLoopError(_logger, ex);
-                await BackoffAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private async Task RunManagedAsync(CancellationToken cancellationToken)
-    {
-        await Task.Yield();
-        var buffer = GC.AllocateUninitializedArray<byte>(BufferSize);
-        var peer = new SocketAddress(_socket.AddressFamily);
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                var length = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, peer, cancellationToken).ConfigureAwait(false);
-                var t2 = NtpTimestamp.FromDateTimeOffset(_timeProvider.GetUtcNow());
-                var t2Monotonic = _timeProvider.GetTimestamp();
-                if (Admit(peer.Buffer.Span[..peer.Size], buffer.AsSpan(0, length), t2Monotonic) is { } reason)
-                {
-                    Dropped(length, peer.Buffer.Span[..peer.Size], reason);
-                    continue;
-                }
-
-                Reflect(buffer, length, t2, t2Monotonic, ttl: 0);
-
-                await _socket.SendToAsync(buffer.AsMemory(0, Math.Max(length, StampReflectorPacket.Size)), SocketFlags.None, peer, cancellationToken).ConfigureAwait(false);
-                _metrics.Reflected();
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.MessageSize)
-            {
-                // ICMP errors queued on the socket, or an oversized datagram: about one peer only.
-            }
-#pragma warning disable CA1031 // the loop must outlive any one datagram
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                Log.ReflectorLoopError(_logger, ex);
-                await BackoffAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private async Task BackoffAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Task.Delay(s_errorBackoff, _timeProvider, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
 
     private void Dropped(int length, ReadOnlySpan<byte> peer, string reason)
     {
@@ -343,7 +251,7 @@ public sealed class StampReflector : IAsyncDisposable
     {
         try
         {
-            var address = new SocketAddress(_socket.AddressFamily, nativeAddress.Length);
+            var address = new SocketAddress(LocalEndPoint.AddressFamily, nativeAddress.Length);
             nativeAddress.CopyTo(address.Buffer.Span);
             return (LocalEndPoint.Create(address) as IPEndPoint)?.ToString() ?? "?";
         }

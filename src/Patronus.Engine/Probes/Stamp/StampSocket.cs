@@ -8,8 +8,8 @@ using Patronus.Engine.Net;
 namespace Patronus.Engine.Probes.Stamp;
 
 /// <summary>
-/// One unconnected UDP socket shared by STAMP sessions of one link (<see cref="StampSocketBinding"/>)
-/// and its one receive loop. Sessions send with sendto; the loop routes each reply by its source
+/// One unconnected UDP socket shared by STAMP sessions of one link (a <see cref="LocalBinding"/>)
+/// and its receive loop (<see cref="DatagramReceiver"/>), pooled by <see cref="StampProbeSessionFactory"/>. Sessions send with sendto; the loop routes each reply by its source
 /// address and port (<see cref="StampPeer"/>, read from the native sockaddr) and, among the
 /// sessions probing that peer from this socket, by the slot in the high bits of the echoed
 /// Session-Sender Sequence Number (<see cref="StampSlotTable"/>); the session matches the low bits
@@ -30,7 +30,7 @@ namespace Patronus.Engine.Probes.Stamp;
 /// sessions sharing a socket as one session with interleaved sequence ranges; only its own
 /// Sequence Number, which the sender does not use, is affected.
 /// </remarks>
-internal sealed class StampSocket : IAsyncDisposable
+internal sealed class StampSocket : IDisposable, IAsyncDisposable, IDatagramHandler
 {
     /// <summary>
     /// Largest reply accepted: an unauthenticated STAMP reply is 44 octets (RFC 8762 §4.3.1), a
@@ -39,15 +39,6 @@ internal sealed class StampSocket : IAsyncDisposable
     /// </summary>
     internal const int MaxDatagram = 64;
 
-    // One octet more than accepted: .NET on Linux reports a datagram longer than the buffer as
-    // the buffer's length without an error (MSG_TRUNC is not surfaced), so a full buffer means
-    // an oversized datagram.
-    private const int ReceiveBufferSize = MaxDatagram + 1;
-
-    // Pause between receive failures after the first in a row, so a persistent socket error
-    // (e.g. the bound device vanished) cannot spin a core. 100 ms is far below probe intervals.
-    private static readonly TimeSpan s_errorBackoff = TimeSpan.FromMilliseconds(100);
-
     // Destination sockaddrs for sendto, one per thread and family: sends are synchronous, so a
     // scratch filled just before the call lets sessions hold no SocketAddress of their own.
     [ThreadStatic]
@@ -55,24 +46,20 @@ internal sealed class StampSocket : IAsyncDisposable
     [ThreadStatic]
     private static SocketAddress? t_destination6;
 
-    private readonly Socket _socket;
     private readonly double _ticksPerTimestamp;
 
     // Per peer, its only session on this socket (always slot 0, the common case: one entry per
     // session, as small as routing by source alone was) or, from the second session to it on, a
-    // StampSlotTable of its sessions by slot. Written under the factory's lock, read by the receive
+    // StampSlotTable of its sessions by slot. Written under the pool's lock, read by the receive
     // loop without one (ConcurrentDictionary reads take no lock). Not a copy-on-write snapshot like
     // IcmpSocket's table: one link carries thousands of sessions, and copying the table per session
-    // added is quadratic at start-up. One lock stripe, as the factory serializes the writers anyway.
+    // added is quadratic at start-up. One lock stripe, as the pool serializes the writers anyway.
     private readonly ConcurrentDictionary<StampPeer, object> _peers = new(concurrencyLevel: 1, capacity: 1);
-    private int _sessionCount;
-    private Task _receiveLoop = Task.CompletedTask;
-    private int _stopped;
+    private DatagramReceiver? _receiver;
 
-    private StampSocket(StampProbeSessionFactory owner, Socket socket, StampSocketBinding binding, int receiveBufferBytes, TimeProvider timeProvider, ProbeMetrics metrics, ILogger logger)
+    private StampSocket(StampProbeSessionFactory owner, LocalBinding binding, int receiveBufferBytes, TimeProvider timeProvider, ProbeMetrics metrics, ILogger logger)
     {
         Owner = owner;
-        _socket = socket;
         Binding = binding;
         _ticksPerTimestamp = (double)TimeSpan.TicksPerSecond / timeProvider.TimestampFrequency;
         ReceiveBufferBytes = receiveBufferBytes;
@@ -84,7 +71,7 @@ internal sealed class StampSocket : IAsyncDisposable
     // What every session of the socket shares, kept here so that sessions stay small.
     public StampProbeSessionFactory Owner { get; }
 
-    public StampSocketBinding Binding { get; }
+    public LocalBinding Binding { get; }
 
     public TimeProvider TimeProvider { get; }
 
@@ -92,50 +79,36 @@ internal sealed class StampSocket : IAsyncDisposable
 
     public ILogger Logger { get; }
 
-    public Socket Socket => _socket;
+    public Socket Socket => Receiver.Socket;
+
+    private DatagramReceiver Receiver => _receiver!;
 
     /// <summary>The kernel receive buffer obtained (as getsockopt reports it: on Linux twice the usable size).</summary>
     public int ReceiveBufferBytes { get; }
 
-    /// <summary>Sessions routed by this socket; changed only under the factory's lock.</summary>
-    public int SessionCount => Volatile.Read(ref _sessionCount);
+    /// <summary>True once <see cref="Dispose"/> closed the socket.</summary>
+    public bool IsClosed => Receiver.IsStopped;
 
-    /// <summary>True once <see cref="Stop"/> closed the socket.</summary>
-    public bool IsClosed => Volatile.Read(ref _stopped) != 0;
-
-    /// <summary>Opens the socket, bound to the link's interface and source (port chosen by the kernel); the failure message names the cause.</summary>
-    public static bool TryOpen(StampProbeSessionFactory owner, StampSocketBinding binding, TimeProvider timeProvider, ProbeMetrics metrics, ILogger logger, [NotNullWhen(true)] out StampSocket? socket, out string? failure)
+    /// <summary>
+    /// Opens the socket, bound to the link's interface and source (port chosen by the kernel), and
+    /// starts its receive loop; null with a failure message that names the cause.
+    /// </summary>
+    public static StampSocket? TryOpen(StampProbeSessionFactory owner, LocalBinding binding, TimeProvider timeProvider, ProbeMetrics metrics, ILogger logger, out string? failure)
     {
-        socket = null;
         var raw = new Socket(binding.Family, SocketType.Dgram, ProtocolType.Udp);
         try
         {
-            if (binding.Interface is { } name && !SocketBinding.TryBindToDevice(raw, name, out failure))
+            if (!SocketBinding.TryBind(raw, binding, out failure))
             {
                 raw.Dispose();
-                return false;
-            }
-
-            // Bound even without a source address: .NET refuses ReceiveFrom on an unbound socket.
-            var local = binding.Source ?? (binding.Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any);
-            try
-            {
-                raw.Bind(new IPEndPoint(local, 0));
-            }
-            catch (SocketException ex)
-            {
-                failure = ex.SocketErrorCode == SocketError.AddressNotAvailable
-                    ? $"source address {local} is not on this host"
-                    : $"cannot bind source address {local}: {ex.Message}";
-                raw.Dispose();
-                return false;
+                return null;
             }
 
             // Every reply of the link queues here: sized like the reflector's for bursts.
             var receiveBuffer = UdpReceiveBuffer.Request(raw, UdpReceiveBuffer.Requested, out _);
-            socket = new StampSocket(owner, raw, binding, receiveBuffer, timeProvider, metrics, logger);
-            failure = null;
-            return true;
+            var socket = new StampSocket(owner, binding, receiveBuffer, timeProvider, metrics, logger);
+            socket._receiver = DatagramReceiver.Start(raw, socket, new DatagramReceiverOptions(MaxDatagram), timeProvider, out _);
+            return socket;
         }
         catch
         {
@@ -143,9 +116,6 @@ internal sealed class StampSocket : IAsyncDisposable
             throw;
         }
     }
-
-    /// <summary>Starts the receive loop (on the thread pool, so the caller's lock is not held while it runs).</summary>
-    public void Start() => _receiveLoop = Task.Run(ReceiveLoopAsync);
 
     /// <summary>
     /// A monotonic timestamp of <see cref="TimeProvider"/> in 100 ns ticks, mod 2^32 (wraps every
@@ -161,7 +131,7 @@ internal sealed class StampSocket : IAsyncDisposable
             ? t_destination6 ??= new SocketAddress(AddressFamily.InterNetworkV6)
             : t_destination4 ??= new SocketAddress(AddressFamily.InterNetwork);
         peer.Write(destination.Buffer.Span, Binding.Family, scopeId);
-        _socket.SendTo(datagram, SocketFlags.None, destination);
+        Socket.SendTo(datagram, SocketFlags.None, destination);
     }
 
     /// <summary>
@@ -184,7 +154,7 @@ internal sealed class StampSocket : IAsyncDisposable
         }
     }
 
-    /// <summary>Routes <paramref name="session"/>'s peer and slot to it. Under the factory's lock; the slot must be free (<see cref="TryFindSlot"/>).</summary>
+    /// <summary>Routes <paramref name="session"/>'s peer and slot to it. Under the pool's lock; the slot must be free (<see cref="TryFindSlot"/>).</summary>
     public void Add(StampProbeSession session)
     {
         switch (_peers.GetValueOrDefault(session.Peer))
@@ -207,11 +177,9 @@ internal sealed class StampSocket : IAsyncDisposable
                 _peers[session.Peer] = session;
                 break;
         }
-
-        Volatile.Write(ref _sessionCount, _sessionCount + 1);
     }
 
-    /// <summary>Stops routing to <paramref name="session"/> and frees its slot. Under the factory's lock.</summary>
+    /// <summary>Stops routing to <paramref name="session"/> and frees its slot. Under the pool's lock.</summary>
     public void Remove(StampProbeSession session)
     {
         switch (_peers.GetValueOrDefault(session.Peer))
@@ -226,11 +194,7 @@ internal sealed class StampSocket : IAsyncDisposable
             case StampProbeSession only when ReferenceEquals(only, session):
                 _peers.TryRemove(session.Peer, out _);
                 break;
-            default:
-                return;
         }
-
-        Volatile.Write(ref _sessionCount, _sessionCount - 1);
     }
 
     /// <summary>
@@ -238,7 +202,7 @@ internal sealed class StampSocket : IAsyncDisposable
     /// <paramref name="from"/> with the slot the reply's Session-Sender Sequence Number names, or
     /// dropped. <paramref name="receivedAt"/> is monotonic.
     /// </summary>
-    internal void Dispatch(ReadOnlySpan<byte> datagram, SocketAddress from, long receivedAt)
+    internal void Dispatch(ReadOnlySpan<byte> datagram, ReadOnlySpan<byte> from, long receivedAt)
     {
         if (datagram.Length > MaxDatagram)
         {
@@ -246,7 +210,7 @@ internal sealed class StampSocket : IAsyncDisposable
             return;
         }
 
-        if (!StampPeer.TryRead(from.Buffer.Span[..from.Size], Binding.Family, out var peer) || !_peers.TryGetValue(peer, out var entry))
+        if (!StampPeer.TryRead(from, Binding.Family, out var peer) || !_peers.TryGetValue(peer, out var entry))
         {
             // No session for this source: a stray or spoofed datagram, or a late reply to a closed session.
             Drop(datagram.Length, from, "wrong_source");
@@ -278,64 +242,41 @@ internal sealed class StampSocket : IAsyncDisposable
         session.OnReply(reply, datagram.Length, receivedAt);
     }
 
-    /// <summary>Closes the socket, which ends the receive loop (the pending receive is aborted).</summary>
-    public void Stop()
+    /// <summary>Closes the socket and ends the receive loop without waiting for it.</summary>
+    public void Dispose()
     {
-        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        if (!Receiver.IsStopped)
         {
-            _socket.Dispose();
+            Receiver.Stop();
             Log.SocketClosed(Logger, Binding);
         }
     }
 
+    /// <summary>Closes the socket and waits until the receive loop has ended: no reply is delivered after this.</summary>
     public async ValueTask DisposeAsync()
     {
-        Stop();
-        await _receiveLoop.ConfigureAwait(false);
+        Dispose();
+        await Receiver.DisposeAsync().ConfigureAwait(false);
     }
 
-    private async Task ReceiveLoopAsync()
+    void IDatagramHandler.OnDatagram(ref ReceivedDatagram datagram)
     {
-        var buffer = GC.AllocateUninitializedArray<byte>(ReceiveBufferSize, pinned: true);
-        var from = new SocketAddress(Binding.Family);
-        var failuresInARow = 0;
-
-        // Closing the socket is this loop's cancellation: it aborts the pending receive.
-        while (Volatile.Read(ref _stopped) == 0)
+        if (datagram.Truncated)
         {
-            try
-            {
-                if (failuresInARow > 1)
-                {
-                    await Task.Delay(s_errorBackoff, TimeProvider).ConfigureAwait(false);
-                }
-
-                var length = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, from, CancellationToken.None).ConfigureAwait(false);
-                var receivedAt = TimeProvider.GetTimestamp();
-                failuresInARow = 0;
-                Dispatch(buffer.AsSpan(0, length), from, receivedAt);
-            }
-            catch (Exception) when (Volatile.Read(ref _stopped) != 0)
-            {
-                break;
-            }
-            catch (SocketException ex)
-            {
-                // E.g. ECONNREFUSED should IP_RECVERR ever be set, or the bound device going away.
-                failuresInARow++;
-                Log.SocketReceiveError(Logger, Binding, ex.SocketErrorCode);
-            }
-#pragma warning disable CA1031 // the loop must outlive any one datagram, including a throwing reply callback
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                // A bug in a callback, not a socket fault: no backoff.
-                Log.SocketLoopError(Logger, Binding, ex);
-            }
+            Drop(datagram.Payload.Length, datagram.Source, "too_long");
+            return;
         }
+
+        Dispatch(datagram.Payload, datagram.Source, datagram.ReceivedAt);
     }
 
-    private void Drop(int length, SocketAddress from, string reason)
+    // E.g. ECONNREFUSED should IP_RECVERR ever be set, or the bound device going away.
+    void IDatagramHandler.OnReceiveError(SocketException exception) => Log.SocketReceiveError(Logger, Binding, exception.SocketErrorCode);
+
+    // A bug in a reply callback, not a socket fault.
+    void IDatagramHandler.OnLoopError(Exception exception) => Log.SocketLoopError(Logger, Binding, exception);
+
+    private void Drop(int length, ReadOnlySpan<byte> from, string reason)
     {
         Metrics.Dropped(StampProbeSessionFactory.MetricProtocol, reason);
         if (Logger.IsEnabled(LogLevel.Debug))
@@ -346,12 +287,13 @@ internal sealed class StampSocket : IAsyncDisposable
     }
 
     // Only called when Debug logging is on: allocates.
-    private string Describe(SocketAddress from)
+    private string Describe(ReadOnlySpan<byte> from)
     {
         try
         {
-            var any = new IPEndPoint(Binding.Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
-            return any.Create(from).ToString() ?? "?";
+            var address = new SocketAddress(Binding.Family, from.Length);
+            from.CopyTo(address.Buffer.Span);
+            return Binding.LocalEndPoint.Create(address).ToString() ?? "?";
         }
 #pragma warning disable CA1031 // a log detail must not kill the loop
         catch (Exception)

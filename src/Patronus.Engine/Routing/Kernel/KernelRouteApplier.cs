@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 
 namespace Patronus.Engine.Routing.Kernel;
 
@@ -8,7 +9,13 @@ namespace Patronus.Engine.Routing.Kernel;
 /// deleted first, so traffic always has a route), a prefix no longer wanted is deleted. What the
 /// kernel accepted is remembered in <see cref="Installed"/>, so the caller's view is the truth;
 /// a refused request stays pending and is tried again on the next <see cref="Sync"/>.
-/// Owned by one loop.
+/// The first <see cref="Sync"/> also sweeps the table of routes an earlier run left behind (a
+/// crash, kill -9): of the kernel's routes with our protocol in our table, it deletes each whose
+/// prefix is not in the table asked for, or is but with another metric; one whose prefix and
+/// metric are wanted is left for the replace that follows, so a restart does not interrupt the
+/// traffic it carries. Routes of other protocols and other tables are never touched (and a
+/// delete names our protocol, which the kernel matches too). A sweep that fails is tried again
+/// on the next <see cref="Sync"/>. Owned by one loop.
 /// </summary>
 public sealed class KernelRouteApplier : IRouteApplier, IDisposable
 {
@@ -17,6 +24,7 @@ public sealed class KernelRouteApplier : IRouteApplier, IDisposable
     private readonly int _metric;
     private readonly Dictionary<IPNetwork, RouteEntry> _installed = [];
     private NetlinkRouteSocket? _socket;
+    private bool _swept;
 
     public KernelRouteApplier(int table, int metric, Func<NetlinkRouteSocket>? open = null)
     {
@@ -27,6 +35,9 @@ public sealed class KernelRouteApplier : IRouteApplier, IDisposable
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<IPNetwork, RouteEntry> Installed => _installed;
+
+    /// <summary>Routes of an earlier run the first <see cref="Sync"/> deleted.</summary>
+    public int Swept { get; private set; }
 
     /// <inheritdoc/>
     public IReadOnlyList<(RouteEntry Route, string Error)> Sync(RouteTable desired)
@@ -47,6 +58,11 @@ public sealed class KernelRouteApplier : IRouteApplier, IDisposable
         }
 
         var wanted = desired.Routes.ToDictionary(r => r.Prefix);
+        if (!_swept)
+        {
+            _swept = Sweep(socket, wanted);
+        }
+
         foreach (var route in desired.Routes)
         {
             if (Same(_installed.GetValueOrDefault(route.Prefix), route))
@@ -93,6 +109,38 @@ public sealed class KernelRouteApplier : IRouteApplier, IDisposable
 
         return failures;
     }
+
+    private bool Sweep(NetlinkRouteSocket socket, Dictionary<IPNetwork, RouteEntry> wanted)
+    {
+        var ours = new List<KernelRoute>();
+        if (socket.Dump(AddressFamily.InterNetwork, RouteMessage.Protocol, ours) != 0 ||
+            socket.Dump(AddressFamily.InterNetworkV6, RouteMessage.Protocol, ours) != 0)
+        {
+            return false;
+        }
+
+        foreach (var route in ours.Where(r => r.Table == _table))
+        {
+            if (wanted.ContainsKey(route.Prefix) && route.Metric == StoredMetric(route.Prefix))
+            {
+                continue;
+            }
+
+            var errno = socket.Delete(route.Prefix, null, 0, route.Table, route.Metric);
+            if (errno is not (0 or 3))
+            {
+                return false;
+            }
+
+            Swept++;
+        }
+
+        return true;
+    }
+
+    // IPv6 stores a route added with metric 0 with the user default, 1024 (IP6_RT_PRIO_USER).
+    private int StoredMetric(IPNetwork prefix) =>
+        _metric == 0 && prefix.BaseAddress.AddressFamily == AddressFamily.InterNetworkV6 ? 1024 : _metric;
 
     private static bool Same(RouteEntry? a, RouteEntry b) =>
         a is not null && Equals(a.Gateway, b.Gateway) && a.Interface == b.Interface;

@@ -1,12 +1,13 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
 namespace Patronus.Engine.Routing.Kernel;
 
 /// <summary>
-/// An rtnetlink socket (AF_NETLINK / NETLINK_ROUTE) that replaces and deletes routes in the
-/// kernel, one request at a time, each acknowledged (NLM_F_ACK) so every outcome is known: the
+/// An rtnetlink socket (AF_NETLINK / NETLINK_ROUTE) that replaces, deletes and lists routes in
+/// the kernel, one request at a time, each acknowledged (NLM_F_ACK) so every outcome is known: the
 /// caller's table tells the truth about what is installed. Linux only; needs CAP_NET_ADMIN.
 /// Optionally opened inside another network namespace (the socket stays bound to the namespace it
 /// was created in), which is how the lab drives a namespace's routing table from outside.
@@ -22,10 +23,12 @@ public sealed class NetlinkRouteSocket : IDisposable
     private const int SoRcvTimeo = 20;
     private const int CloneNewNet = 0x40000000;
     private const int EAgain = 11;
+    private const int DumpBufferSize = 64 * 1024;
 
     private readonly SafeFileHandle _fd;
     private readonly byte[] _send = new byte[RouteMessage.MaxSize];
     private readonly byte[] _receive = new byte[8192];
+    private byte[]? _dump;
     private uint _sequence;
 
     private NetlinkRouteSocket(SafeFileHandle fd) => _fd = fd;
@@ -80,6 +83,38 @@ public sealed class NetlinkRouteSocket : IDisposable
     /// <summary>Deletes the route; 0 on success, ESRCH (3) when it was not there, else the kernel's errno.</summary>
     public int Delete(IPNetwork prefix, IPAddress? gateway, int interfaceIndex, int table = RouteMessage.MainTable, int metric = 0) =>
         Request(RouteMessage.DeleteRoute, prefix, gateway, interfaceIndex, table, metric);
+
+    /// <summary>
+    /// Adds to <paramref name="routes"/> the <paramref name="family"/> routes of every table whose
+    /// rtm_protocol is <paramref name="protocol"/>; 0 on success, else the kernel's errno (EAGAIN:
+    /// no answer within the receive timeout).
+    /// </summary>
+    public int Dump(AddressFamily family, byte protocol, ICollection<KernelRoute> routes)
+    {
+        var sequence = ++_sequence;
+        var length = RouteMessage.WriteDump(_send, sequence, family);
+        if (Send(_fd, _send, length, 0) < 0)
+        {
+            return Marshal.GetLastPInvokeError();
+        }
+
+        // A dump comes in datagrams of up to 32 KiB (the kernel's largest dump skb); a larger
+        // buffer never truncates one. Allocated at the first dump only: start-up.
+        var buffer = _dump ??= new byte[DumpBufferSize];
+        while (true)
+        {
+            var n = Recv(_fd, buffer, buffer.Length, 0);
+            if (n < 0)
+            {
+                return Marshal.GetLastPInvokeError();
+            }
+
+            if (RouteMessage.ReadDump(buffer.AsSpan(0, (int)n), sequence, protocol, routes, out var errno))
+            {
+                return errno;
+            }
+        }
+    }
 
     /// <summary>The interface index of <paramref name="name"/>, or 0 when there is none.</summary>
     public static int InterfaceIndex(string name) => (int)IfNameToIndex(name);

@@ -14,7 +14,7 @@ namespace Patronus.Engine.Routing.Kernel;
 /// rtattr:   len u16 | type u16 | data, padded to 4
 /// </code>
 /// </summary>
-public static class RouteMessage
+public static partial class RouteMessage
 {
     public const ushort NewRoute = 24;
     public const ushort DeleteRoute = 25;
@@ -96,23 +96,13 @@ public static class RouteMessage
     public static bool TryReadAck(ReadOnlySpan<byte> datagram, uint sequence, out int errno)
     {
         errno = 0;
-        while (datagram.Length >= HeaderSize)
+        foreach (var message in new Messages(datagram))
         {
-            var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(datagram);
-            if (length < HeaderSize || length > datagram.Length)
+            if (message.Type == MessageError && message.Sequence == sequence && message.Body.Length >= 4)
             {
-                return false;
-            }
-
-            var type = BinaryPrimitives.ReadUInt16LittleEndian(datagram[4..]);
-            var seq = BinaryPrimitives.ReadUInt32LittleEndian(datagram[8..]);
-            if (type == MessageError && seq == sequence && length >= HeaderSize + 4)
-            {
-                errno = -BinaryPrimitives.ReadInt32LittleEndian(datagram[HeaderSize..]);
+                errno = -BinaryPrimitives.ReadInt32LittleEndian(message.Body);
                 return true;
             }
-
-            datagram = datagram[Math.Min(datagram.Length, (length + 3) & ~3)..];
         }
 
         return false;
@@ -135,5 +125,46 @@ public static class RouteMessage
         BinaryPrimitives.WriteUInt16LittleEndian(buffer, (ushort)(4 + dataLength));
         BinaryPrimitives.WriteUInt16LittleEndian(buffer[2..], type);
         return (4 + dataLength + 3) & ~3;
+    }
+
+    /// <summary>
+    /// The netlink messages of one datagram, each aligned to 4 octets (NLMSG_ALIGN); ends at the
+    /// first one whose length is impossible, so a malformed datagram yields what precedes it.
+    /// </summary>
+    private ref struct Messages(ReadOnlySpan<byte> datagram)
+    {
+        private ReadOnlySpan<byte> _rest = datagram;
+
+        public Message Current { get; private set; }
+
+        public readonly Messages GetEnumerator() => this;
+
+        public bool MoveNext()
+        {
+            if (_rest.Length < HeaderSize)
+            {
+                return false;
+            }
+
+            var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(_rest);
+            if (length < HeaderSize || length > _rest.Length)
+            {
+                return false;
+            }
+
+            Current = new Message(BinaryPrimitives.ReadUInt16LittleEndian(_rest[4..]), BinaryPrimitives.ReadUInt32LittleEndian(_rest[8..]), _rest[HeaderSize..length]);
+            _rest = _rest[Math.Min(_rest.Length, (length + 3) & ~3)..];
+            return true;
+        }
+    }
+
+    /// <summary>One netlink message: nlmsg_type, nlmsg_seq and what follows the header.</summary>
+    private readonly ref struct Message(ushort type, uint sequence, ReadOnlySpan<byte> body)
+    {
+        public ushort Type { get; } = type;
+
+        public uint Sequence { get; } = sequence;
+
+        public ReadOnlySpan<byte> Body { get; } = body;
     }
 }

@@ -62,7 +62,7 @@ public class StampFuzzTests
             }
 
             reflector.TryReflect(work, length, new NtpTimestamp((ulong)random.NextInt64()), TimeProvider.System.GetTimestamp(), (byte)i, out _);
-            stamp.Socket.Dispatch(work.AsSpan(0, length), from, TimeProvider.System.GetTimestamp());
+            stamp.Socket.Dispatch(work.AsSpan(0, length), from.Buffer.Span[..from.Size], TimeProvider.System.GetTimestamp());
         }
     }
 

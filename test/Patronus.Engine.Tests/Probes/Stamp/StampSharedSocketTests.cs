@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Testing;
 using Patronus.Engine.Probes;
+using Patronus.Engine.Net;
 using Patronus.Engine.Probes.Stamp;
 using Patronus.TestSupport;
 

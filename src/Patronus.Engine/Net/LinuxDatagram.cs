@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace Patronus.Engine.Probes.Stamp;
+namespace Patronus.Engine.Net;
 
 /// <summary>
 /// recvmsg/sendmsg on a UDP socket for what .NET's <see cref="Socket"/> does not expose: the

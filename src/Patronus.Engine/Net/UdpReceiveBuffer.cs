@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace Patronus.Engine.Probes.Stamp;
+namespace Patronus.Engine.Net;
 
 /// <summary>
 /// Sizing a UDP socket's kernel receive buffer (SO_RCVBUF) for bursts of small datagrams.
