@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
@@ -22,6 +23,9 @@ public static class ApiJson
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
             NumberHandling = JsonNumberHandling.Strict,
             DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+
+            // {"name":"a","name":"b"} is refused, not read as one of them: parsers disagree on which wins.
+            AllowDuplicateProperties = false,
         };
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         options.MakeReadOnly(populateMissingResolver: true);
@@ -61,7 +65,9 @@ public static class ApiJson
 
         try
         {
-            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, Options, cancellationToken).ConfigureAwait(false);
+            var value = typeof(T) == typeof(JsonObject)
+                ? AsObject(await JsonSerializer.DeserializeAsync<JsonElement>(request.Body, Options, cancellationToken).ConfigureAwait(false)) as T
+                : await JsonSerializer.DeserializeAsync<T>(request.Body, Options, cancellationToken).ConfigureAwait(false);
             return value is null
                 ? (null, Problems.Invalid("body", "the body must be a JSON object"))
                 : (value, null);
@@ -81,6 +87,9 @@ public static class ApiJson
         }
     }
 
+    // Through JsonElement, which refuses a duplicate name with a JsonException (JsonObject would throw ArgumentException).
+    private static JsonObject? AsObject(JsonElement element) => element.ValueKind == JsonValueKind.Object ? JsonObject.Create(element) : null;
+
     /// <summary><c>application/json</c>, with any parameters, in any case; not <c>application/jsonp</c> or another type that merely starts the same.</summary>
     internal static bool IsJson(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var parsed) &&
@@ -90,12 +99,18 @@ public static class ApiJson
         Problems.Status(StatusCodes.Status413PayloadTooLarge, "Body too large", $"the body is larger than {MaxBodyBytes} bytes");
 
     /// <summary>The serializer's messages name .NET types; say it in the API's terms instead.</summary>
-    private static string Describe(JsonException ex)
+    internal static string Describe(JsonException ex)
     {
         var message = ex.Message;
         if (message.Contains("could not be mapped", StringComparison.Ordinal))
         {
             return "unknown field";
+        }
+
+        if (message.StartsWith("Duplicate property", StringComparison.Ordinal))
+        {
+            var name = message.Split('\'') is [_, var quoted, ..] ? quoted : "a field";
+            return $"'{name}' is given more than once";
         }
 
         if (message.Contains("could not be converted", StringComparison.Ordinal))

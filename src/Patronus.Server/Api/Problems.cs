@@ -1,4 +1,4 @@
-using Patronus.Engine.Storage;
+using Patronus.Server.Commands;
 
 namespace Patronus.Server.Api;
 
@@ -18,14 +18,20 @@ public static class Problems
     public static IResult NotFound(string kind, string id) =>
         Status(StatusCodes.Status404NotFound, $"No such {kind}", $"{kind} '{id}' does not exist");
 
-    /// <summary>Maps a failed store write to its HTTP status.</summary>
-    public static IResult From(StoreResult result, string field) => result.Status switch
+    /// <summary>A refused command as problem details: 400 with the field errors, 404, 409, 503 or 500.</summary>
+    public static IResult From(CommandError error)
     {
-        StoreStatus.NotFound => Status(StatusCodes.Status404NotFound, "Not found", result.Message ?? "not found"),
-        StoreStatus.Conflict => Status(StatusCodes.Status409Conflict, "Already exists", result.Message ?? "conflict"),
-        StoreStatus.ReadOnly => Status(StatusCodes.Status409Conflict, "Read-only", result.Message ?? "read-only"),
-        StoreStatus.InUse => Status(StatusCodes.Status409Conflict, "In use", result.Message ?? "in use"),
-        StoreStatus.MissingReference => Invalid(field, result.Message ?? "refers to an item that does not exist"),
-        _ => Status(StatusCodes.Status500InternalServerError, "Store error", result.Message ?? "unexpected store result"),
-    };
+        ArgumentNullException.ThrowIfNull(error);
+        return error.Kind switch
+        {
+            CommandErrorKind.Invalid => Invalid(error.Fields!.ToDictionary(StringComparer.Ordinal)),
+            CommandErrorKind.NotFound => Status(StatusCodes.Status404NotFound, error.Title, error.Message),
+            CommandErrorKind.Conflict => Status(StatusCodes.Status409Conflict, error.Title, error.Message),
+            CommandErrorKind.Unavailable => Status(StatusCodes.Status503ServiceUnavailable, error.Title, error.Message),
+            _ => Status(StatusCodes.Status500InternalServerError, error.Title, error.Message),
+        };
+    }
+
+    /// <summary>204 when the command went through, else its problem.</summary>
+    public static IResult NoContentOr(CommandError? error) => error is null ? Results.NoContent() : From(error);
 }

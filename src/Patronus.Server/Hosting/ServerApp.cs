@@ -1,6 +1,7 @@
 using Patronus.Engine.Hosting;
 using Patronus.Persistence;
 using Patronus.Server.Api;
+using Patronus.Server.Commands;
 using Patronus.Server.Export;
 using Patronus.Server.GraphQL;
 using Patronus.Server.Health;
@@ -49,6 +50,7 @@ public static class ServerApp
         services.AddPatronusPersistence(config.Store);
         services.AddHostedService<StoreInitializer>(); // brings the store up (migrations, configured topology); added first, so it starts first
         services.AddPatronusEngine(config.Configuration);
+        services.AddPatronusCommands();
         services.AddSingleton<ReflectorService>();
         services.AddHostedService(sp => sp.GetRequiredService<ReflectorService>());
         services.AddPatronusHealth();

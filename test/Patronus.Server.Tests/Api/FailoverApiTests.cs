@@ -44,9 +44,22 @@ public sealed class FailoverApiTests
             Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         }
 
+        // PUT changes what it names; the failback delay and prefixes it does not name stay.
         var one = await server.GetJsonAsync($"/api/v1/failover/policies/{id}");
         Assert.False(one.GetProperty("enabled").GetBoolean());
+        Assert.Equal("demo-wan2-loopback", one.GetProperty("primary_path_id").GetString());
+        Assert.Equal(5, one.GetProperty("failback_delay_secs").GetInt32());
+        Assert.Equal(["10.99.0.0/16"], one.GetProperty("prefixes").EnumerateArray().Select(p => p.GetString()));
+
+        // null restores a default.
+        using (var put = await server.PutJsonAsync($"/api/v1/failover/policies/{id}", """{"failback_delay_secs":null}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        one = await server.GetJsonAsync($"/api/v1/failover/policies/{id}");
         Assert.Equal(60, one.GetProperty("failback_delay_secs").GetInt32());
+        Assert.False(one.GetProperty("enabled").GetBoolean());
 
         using (var inUse = await server.Client.DeleteAsync("/api/v1/paths/demo-wan2-loopback"))
         {

@@ -58,14 +58,24 @@ public sealed class TopologyApiTests
             Assert.False(body.GetProperty("read_only").GetBoolean());
         }
 
-        using (var r = await server.PutJsonAsync("/api/v1/paths/b7-lte-dc", """{"link_id":"b7-lte","targets":["10.240.9.1","10.240.9.3"]}"""))
+        // PUT changes what it names and keeps the rest; null clears an optional field.
+        using (var r = await server.PutJsonAsync("/api/v1/paths/b7-lte-dc", """{"targets":["10.240.9.1","10.240.9.3"]}"""))
         {
             Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         }
 
         var path = await server.GetJsonAsync("/api/v1/paths/b7-lte-dc");
         Assert.Equal(2, path.GetProperty("targets").GetArrayLength());
+        Assert.Equal("dc", path.GetProperty("remote_site_id").GetString());
+
+        using (var r = await server.PutJsonAsync("/api/v1/paths/b7-lte-dc", """{"remote_site_id":null}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        }
+
+        path = await server.GetJsonAsync("/api/v1/paths/b7-lte-dc");
         Assert.Equal(JsonValueKind.Null, path.GetProperty("remote_site_id").ValueKind);
+        Assert.Equal(2, path.GetProperty("targets").GetArrayLength());
         Assert.Equal(2, (await server.GetJsonAsync("/api/v1/paths")).GetArrayLength());
 
         // A site with links cannot go; remove children first.
@@ -230,6 +240,78 @@ public sealed class TopologyApiTests
         var stored = await server.Services.GetRequiredService<Patronus.Engine.Paths.ITopologyStore>().LoadTopologyAsync();
         Assert.Equal(Secret, stored.PathsById["p-bfd"].Bfd!.Auth!.Secret);
         Assert.Equal(100, stored.PathsById["p-bfd"].Bfd!.DesiredMinTxMs);
+    }
+
+    [Fact]
+    public async Task Put_PartialBody_KeepsEveryFieldItDoesNotName()
+    {
+        await using var server = await RunningServer.StartAsync(Config);
+        const string Secret = "k3y-0f-p4th";
+        using (var r = await server.PostJsonAsync("/api/v1/paths", """
+            {"id":"p-full","name":"Full","link_id":"hq-fibre","remote_site_id":"dc","targets":["10.240.9.1","10.240.9.2"],"probe":"icmp","quorum":2,
+             "thresholds":{"latency_ms":80,"loss_pct":2,"jitter_ms":10},
+             "bfd":{"peer":"10.240.9.1","desired_min_tx_ms":100,"required_min_rx_ms":100,"detect_multiplier":5,"auth":{"type":"keyed-sha1","key_id":7,"secret":"SECRET"}}}
+            """.Replace("SECRET", Secret, StringComparison.Ordinal)))
+        {
+            Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        }
+
+        var before = (await server.GetJsonAsync("/api/v1/paths/p-full")).GetRawText();
+        using (var r = await server.PutJsonAsync("/api/v1/paths/p-full", """{"targets":["10.240.9.1","10.240.9.3"]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        }
+
+        var after = await server.GetJsonAsync("/api/v1/paths/p-full");
+        Assert.Equal(before.Replace("10.240.9.2", "10.240.9.3", StringComparison.Ordinal), after.GetRawText());
+        var store = server.Services.GetRequiredService<Patronus.Engine.Paths.ITopologyStore>();
+        Assert.Equal(Secret, (await store.LoadTopologyAsync()).PathsById["p-full"].Bfd!.Auth!.Secret);
+
+        // A nested object merges field by field: the peer, timers and secret stay.
+        using (var r = await server.PutJsonAsync("/api/v1/paths/p-full", """{"bfd":{"detect_multiplier":3},"thresholds":{"latency_ms":90}}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        }
+
+        var stored = (await store.LoadTopologyAsync()).PathsById["p-full"];
+        Assert.Equal(new Patronus.Engine.Bfd.BfdPathSettings("10.240.9.1", DesiredMinTxMs: 100, RequiredMinRxMs: 100, DetectMultiplier: 3,
+            Auth: new Patronus.Engine.Bfd.BfdAuthSettings(Patronus.Engine.Bfd.BfdAuthMode.KeyedSha1, 7, Secret)), stored.Bfd);
+        Assert.Equal(new Patronus.Engine.Health.HealthThresholds(90, 2, 10), stored.Thresholds);
+
+        // null removes the session.
+        using (var r = await server.PutJsonAsync("/api/v1/paths/p-full", """{"bfd":null}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        }
+
+        Assert.Null((await store.LoadTopologyAsync()).PathsById["p-full"].Bfd);
+
+        // Links and sites alike.
+        using (var r = await server.PostJsonAsync("/api/v1/sites", """{"id":"s9","name":"Site 9","description":"Lyon"}""")) { Assert.Equal(HttpStatusCode.Created, r.StatusCode); }
+        using (var r = await server.PostJsonAsync("/api/v1/links", """{"id":"l9","site_id":"s9","interface":"eth9","source_address":"10.9.0.2","gateway":"10.9.0.1","cost":40}""")) { Assert.Equal(HttpStatusCode.Created, r.StatusCode); }
+        using (var r = await server.PutJsonAsync("/api/v1/sites/s9", """{"description":"Lyon 2"}""")) { Assert.Equal(HttpStatusCode.OK, r.StatusCode); }
+        using (var r = await server.PutJsonAsync("/api/v1/links/l9", """{"cost":7}""")) { Assert.Equal(HttpStatusCode.OK, r.StatusCode); }
+        var site = await server.GetJsonAsync("/api/v1/sites/s9");
+        Assert.Equal(("Site 9", "Lyon 2"), (site.GetProperty("name").GetString(), site.GetProperty("description").GetString()));
+        var link = await server.GetJsonAsync("/api/v1/links/l9");
+        Assert.Equal(("s9", "eth9", "10.9.0.2", "10.9.0.1", 7), (link.GetProperty("site_id").GetString(), link.GetProperty("interface").GetString(),
+            link.GetProperty("source_address").GetString(), link.GetProperty("gateway").GetString(), link.GetProperty("cost").GetInt32()));
+    }
+
+    [Theory]
+    [InlineData("""{"name":"a","name":"b"}""", "'name' is given more than once")]
+    [InlineData("""{"nmae":"x"}""", "nmae")]
+    [InlineData("""{"cost":"7"}""", "cost")]
+    public async Task Put_BadBody_400NamingTheField_NothingChanges(string body, string fragment)
+    {
+        await using var server = await RunningServer.StartAsync(Config);
+        using (var r = await server.PostJsonAsync("/api/v1/links", """{"id":"l9","site_id":"hq","cost":40}""")) { Assert.Equal(HttpStatusCode.Created, r.StatusCode); }
+        var before = (await server.GetJsonAsync("/api/v1/links/l9")).GetRawText();
+
+        using var put = await server.PutJsonAsync("/api/v1/links/l9", body);
+
+        await AssertProblemAsync(put, HttpStatusCode.BadRequest, fragment);
+        Assert.Equal(before, (await server.GetJsonAsync("/api/v1/links/l9")).GetRawText());
     }
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string fragment)

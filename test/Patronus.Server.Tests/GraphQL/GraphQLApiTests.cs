@@ -138,6 +138,38 @@ public sealed class GraphQLApiTests
         Assert.True(deleted.GetProperty("data").GetProperty("deleteSite").GetBoolean());
     }
 
+    [Fact]
+    public async Task UpdatePath_InputWithoutBfd_KeepsBfdSettingsAndSecret()
+    {
+        await using var server = await RunningServer.StartAsync();
+        const string Secret = "gr4phql-s3cret";
+        var created = await PostAsync(server.Client, """
+            mutation($secret: String!) { createPath(input: {id: "p-bfd", linkId: "demo-wan1", targets: ["127.0.0.1"], quorum: 1,
+              thresholds: {latencyMs: 80},
+              bfd: {peer: "127.0.0.1", desiredMinTxMs: 100, requiredMinRxMs: 100, detectMultiplier: 5, auth: {type: "keyed-sha1", keyId: 4, secret: $secret}}})
+              { id bfd { peer desiredMinTxMs detectMultiplier auth { type keyId } } } }
+            """, new { secret = Secret });
+        AssertNoErrors(created);
+        var bfd = created.GetProperty("data").GetProperty("createPath").GetProperty("bfd");
+        Assert.Equal(("127.0.0.1", 100, 5, "keyed-sha1", 4), (bfd.GetProperty("peer").GetString(), bfd.GetProperty("desiredMinTxMs").GetInt32(),
+            bfd.GetProperty("detectMultiplier").GetInt32(), bfd.GetProperty("auth").GetProperty("type").GetString(), bfd.GetProperty("auth").GetProperty("keyId").GetInt32()));
+
+        var updated = await PostAsync(server.Client, """mutation { updatePath(id: "p-bfd", input: {name: "renamed"}) { name targets thresholds { latencyMs } bfd { peer detectMultiplier } } }""");
+        AssertNoErrors(updated);
+        var path = updated.GetProperty("data").GetProperty("updatePath");
+        Assert.Equal("renamed", path.GetProperty("name").GetString());
+        Assert.Equal(80, path.GetProperty("thresholds").GetProperty("latencyMs").GetDouble());
+        Assert.Equal(5, path.GetProperty("bfd").GetProperty("detectMultiplier").GetInt32());
+        var stored = (await server.Services.GetRequiredService<Patronus.Engine.Paths.ITopologyStore>().LoadTopologyAsync()).PathsById["p-bfd"];
+        Assert.Equal(Secret, stored.Bfd!.Auth!.Secret);
+        Assert.Equal(["127.0.0.1"], stored.Targets);
+
+        // The same words as REST for a bad field.
+        var bad = await PostAsync(server.Client, """mutation { updatePath(id: "p-bfd", input: {bfd: {detectMultiplier: 0}}) { id } }""");
+        Assert.Equal("BAD_USER_INPUT", Code(bad, "updatePath"));
+        Assert.Contains("bfd.detect_multiplier", bad.GetProperty("errors")[0].GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
     /// <summary>The limits have their own tests: <see cref="GraphQLLimitsTests"/>.</summary>
     [Fact]
     public async Task MethodAndBodyRules()

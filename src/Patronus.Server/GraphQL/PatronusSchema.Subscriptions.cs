@@ -1,0 +1,62 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Options;
+using Patronus.Engine.Bfd;
+using Patronus.Engine.Failover;
+using Patronus.Engine.Health;
+using Patronus.Engine.Paths;
+using Patronus.Engine.Traffic;
+using Patronus.GraphQL.Execution;
+using Patronus.GraphQL.Types;
+using Patronus.Persistence.Security;
+using Patronus.Server.Api;
+using Patronus.Server.Commands;
+using Patronus.Server.Export;
+
+namespace Patronus.Server.GraphQL;
+
+
+/// <summary>Subscriptions: health changes and failover events pushed as they happen (viewer).</summary>
+public static partial class PatronusSchema
+{
+    private static SchemaBuilder AddSubscriptions(this SchemaBuilder schema) => schema
+        .Object("Subscription", o => o
+            .Field("pathHealthChanged", "PathHealth!", f => f
+                .Description("Every change of a path's health as the monitor publishes it (all paths, or one).")
+                .Argument("pathId", "ID")
+                .SubscribeAs(PatronusRole.Viewer, ctx => HealthChanges(Ctx(ctx).Service<HealthState>(), ctx.Argument<string?>("pathId"), ctx.CancellationToken)))
+            .Field("failoverEvents", "FailoverEvent!", f => f
+                .Description("Failover events as they are decided (all policies, or one).")
+                .Argument("policyId", "ID")
+                .SubscribeAs(PatronusRole.Viewer, ctx => FailoverChanges(Ctx(ctx).Service<FailoverService>(), ctx.Argument<string?>("policyId"), ctx.CancellationToken))));
+
+    private static async IAsyncEnumerable<PathHealthView> HealthChanges(HealthState health, string? pathId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var reader = health.Subscribe(cancellationToken);
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var snapshot))
+            {
+                if (pathId is null || snapshot.PathId == pathId)
+                {
+                    yield return PathHealthView.From(snapshot);
+                }
+            }
+        }
+    }
+
+    private static async IAsyncEnumerable<FailoverEventView> FailoverChanges(FailoverService failover, string? policyId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var reader = failover.Subscribe(cancellationToken);
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var e))
+            {
+                if (policyId is null || e.PolicyId.ToString(CultureInfo.InvariantCulture) == policyId)
+                {
+                    yield return FailoverEventView.From(new FailoverEventRecord(e, null));
+                }
+            }
+        }
+    }
+}
