@@ -26,8 +26,7 @@ public static class FailoverServiceCollectionExtensions
         services.AddSectionOptions<FailoverOptions, FailoverOptionsValidator>(configuration);
         services.TryAddSingleton<FailoverPolicyService>();
         services.TryAddSingleton<FailoverMetrics>();
-        services.TryAddSingleton<FailoverEventRecorder>();
-        services.AddHostedService(sp => sp.GetRequiredService<FailoverEventRecorder>()); // registered first: stops last, after the last event
+        services.AddHostedSingleton<FailoverEventRecorder>(); // registered first: stops last, after the last event
 
         // Decided here, not per resolve: without an applier the loop keeps its route table to
         // itself. A value that is not a boolean is reported by option validation at start.

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
 using Patronus.Engine.Hosting;
 
 namespace Patronus.Engine.Health;
@@ -111,16 +110,6 @@ public sealed class HealthPersistenceOptionsValidator() : OptionsSectionValidato
         if (options.HourRetention < options.MinuteRetention)
         {
             failures.Add($"{Section}: HourRetention ({options.HourRetention}) must be at least MinuteRetention ({options.MinuteRetention})");
-        }
-    }
-
-    /// <summary>Throws <see cref="OptionsValidationException"/> when <paramref name="options"/> is invalid (used by constructors).</summary>
-    internal static void ThrowIfInvalid(HealthPersistenceOptions options)
-    {
-        var result = new HealthPersistenceOptionsValidator().Validate(null, options);
-        if (result.Failed)
-        {
-            throw new OptionsValidationException(Options.DefaultName, typeof(HealthPersistenceOptions), result.Failures);
         }
     }
 }

@@ -46,7 +46,7 @@ public sealed partial class HealthRecorder : BackgroundService, IHealthSink
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
-        HealthPersistenceOptionsValidator.ThrowIfInvalid(options.Value);
+        new HealthPersistenceOptionsValidator().ThrowIfInvalid(options.Value);
         _store = store;
         _topology = topology;
         _options = options.Value;

@@ -33,7 +33,7 @@ public sealed partial class HealthRollupService : BackgroundService
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
-        HealthPersistenceOptionsValidator.ThrowIfInvalid(options.Value);
+        new HealthPersistenceOptionsValidator().ThrowIfInvalid(options.Value);
         _store = store;
         _options = options.Value;
         _time = timeProvider;

@@ -25,9 +25,8 @@ public static class HealthServiceCollectionExtensions
 
         // The recorder before the monitor: hosted services stop in reverse order, so the monitor
         // has taken its last sample before the recorder writes what is queued and stops.
-        services.TryAddSingleton<HealthRecorder>();
+        services.AddHostedSingleton<HealthRecorder>();
         services.TryAddSingleton<IHealthSink>(sp => sp.GetRequiredService<HealthRecorder>());
-        services.AddHostedService(sp => sp.GetRequiredService<HealthRecorder>());
         services.AddHostedService<HealthRollupService>();
         services.AddEngineLoop<PathHealthMonitor>();
         return services;

@@ -60,9 +60,20 @@ public static class EngineServiceCollectionExtensions
     internal static IServiceCollection AddEngineLoop<TLoop>(this IServiceCollection services)
         where TLoop : class, IHostedService, IEngineLoop
     {
-        services.TryAddSingleton<TLoop>();
-        services.AddHostedService(sp => sp.GetRequiredService<TLoop>());
+        services.AddHostedSingleton<TLoop>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEngineLoop, TLoop>(sp => sp.GetRequiredService<TLoop>()));
+        return services;
+    }
+
+    /// <summary>
+    /// One instance that is a hosted service and is resolved as itself (and, by the caller, as
+    /// the ports it serves), started in the order of this call among the hosted services.
+    /// </summary>
+    internal static IServiceCollection AddHostedSingleton<TService>(this IServiceCollection services)
+        where TService : class, IHostedService
+    {
+        services.TryAddSingleton<TService>();
+        services.AddHostedService(sp => sp.GetRequiredService<TService>());
         return services;
     }
 }

@@ -40,6 +40,20 @@ public abstract class OptionsSectionValidator<TOptions> : IValidateOptions<TOpti
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
+    /// <summary>
+    /// Throws <see cref="OptionsValidationException"/> listing every failure when
+    /// <paramref name="options"/> is invalid: for constructors that take options without the host's
+    /// start-up check (tests, tools).
+    /// </summary>
+    internal void ThrowIfInvalid(TOptions options)
+    {
+        var result = Validate(Options.DefaultName, options);
+        if (result.Failed)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(TOptions), result.Failures);
+        }
+    }
+
     /// <summary>Adds one failure, naming its key, per broken rule that spans fields. None by default.</summary>
     protected virtual void ValidateRules(TOptions options, ICollection<string> failures)
     {

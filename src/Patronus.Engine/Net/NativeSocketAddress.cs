@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
 
 namespace Patronus.Engine.Net;
 
@@ -45,6 +47,27 @@ internal static class NativeSocketAddress
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// <paramref name="sockaddr"/> of <paramref name="family"/> as "address:port" (<c>[v6]:port</c>),
+    /// or "?" when it is not one. For log lines at Debug, called only when they are written: allocates.
+    /// </summary>
+    public static string Describe(ReadOnlySpan<byte> sockaddr, AddressFamily family)
+    {
+        try
+        {
+            var address = new SocketAddress(family, sockaddr.Length);
+            sockaddr.CopyTo(address.Buffer.Span);
+            var any = family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+            return new IPEndPoint(any, 0).Create(address).ToString() ?? "?";
+        }
+#pragma warning disable CA1031 // a log detail must not kill the receive loop
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return "?";
+        }
     }
 
     /// <summary>

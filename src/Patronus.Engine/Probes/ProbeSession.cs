@@ -18,7 +18,27 @@ public enum ProbeProtocol
 /// <param name="Remote">Target address; the port is used by STAMP and ignored by ICMP.</param>
 /// <param name="SourceAddress">Local address to bind (the link's source address), or null for the kernel's choice.</param>
 /// <param name="Interface">Interface to bind with SO_BINDTODEVICE so probes leave through the link, or null.</param>
-public sealed record ProbeTarget(string PathId, int TargetIndex, IPEndPoint Remote, IPAddress? SourceAddress, string? Interface);
+public sealed record ProbeTarget(string PathId, int TargetIndex, IPEndPoint Remote, IPAddress? SourceAddress, string? Interface)
+{
+    /// <summary>
+    /// <see cref="Remote"/> and <see cref="SourceAddress"/> as they go on the wire: an IPv4-mapped
+    /// IPv6 address is IPv4 (probed from the link's IPv4 socket). False with the reason when the
+    /// two are of different address families. What every probe factory checks first.
+    /// </summary>
+    internal bool TryGetWireAddresses(out IPEndPoint remote, out IPAddress? source, out string? failure)
+    {
+        remote = Remote.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(Remote.Address.MapToIPv4(), Remote.Port) : Remote;
+        source = SourceAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : SourceAddress;
+        if (source is not null && source.AddressFamily != remote.AddressFamily)
+        {
+            failure = $"source address {source} and target {remote.Address} are of different address families";
+            return false;
+        }
+
+        failure = null;
+        return true;
+    }
+}
 
 /// <summary>A reply matched to the probe it answers.</summary>
 /// <param name="Sequence">The probe's sequence number.</param>

@@ -20,9 +20,8 @@ public static class TrafficServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddSectionOptions<TrafficOptions, TrafficOptionsValidator>(configuration);
         services.TryAddSingleton<TrafficMetrics>();
-        services.TryAddSingleton<TrafficAccountingService>();
+        services.AddHostedSingleton<TrafficAccountingService>();
         services.TryAddSingleton<ITrafficSource>(sp => sp.GetRequiredService<TrafficAccountingService>());
-        services.AddHostedService(sp => sp.GetRequiredService<TrafficAccountingService>());
         return services;
     }
 }

@@ -34,7 +34,7 @@ public sealed partial class DeployConfigTests
         "patronus_bfd_session_state", "patronus_bfd_session_transmit_interval_seconds",
         "patronus_bfd_session_detection_time_seconds", "patronus_bfd_packets_received_total",
         "patronus_bfd_packets_sent_total", "patronus_bfd_send_failed_total", "patronus_bfd_packets_dropped_total",
-        "patronus_bfd_state_changes_total",
+        "patronus_bfd_state_changes_total", "patronus_bfd_session_peer_admin_down",
         // probes
         "patronus_probe_sent_total", "patronus_probe_send_failed_total", "patronus_probe_replies_total",
         "patronus_probe_dropped_total", "patronus_reflector_reflected_total",

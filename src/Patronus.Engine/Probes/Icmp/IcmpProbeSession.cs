@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
-using Microsoft.Extensions.Logging;
 
 namespace Patronus.Engine.Probes.Icmp;
 
@@ -21,21 +20,10 @@ internal sealed class IcmpProbeSession : IProbeSession
     private readonly byte[] _remoteAddressBytes;
     private readonly Action<ProbeReply> _onReply;
     private readonly IcmpSendRing _sendTimes = new();
-    private readonly TimeProvider _timeProvider;
-    private readonly ProbeMetrics _metrics;
-    private readonly ILogger _logger;
     private int _disposed;
 
-    public IcmpProbeSession(
-        IcmpProbeSessionFactory owner,
-        IcmpSocket socket,
-        ushort identifier,
-        ProbeTarget target,
-        IPAddress remote,
-        Action<ProbeReply> onReply,
-        TimeProvider timeProvider,
-        ProbeMetrics metrics,
-        ILogger logger)
+    /// <summary>A session on <paramref name="socket"/>, whose clock, metrics and logger it uses.</summary>
+    public IcmpProbeSession(IcmpProbeSessionFactory owner, IcmpSocket socket, ushort identifier, ProbeTarget target, IPAddress remote, Action<ProbeReply> onReply)
     {
         _owner = owner;
         Socket = socket;
@@ -47,9 +35,6 @@ internal sealed class IcmpProbeSession : IProbeSession
         _remote = new IPEndPoint(remote, 0).Serialize();
         _remoteAddressBytes = remote.GetAddressBytes();
         _onReply = onReply;
-        _timeProvider = timeProvider;
-        _metrics = metrics;
-        _logger = logger;
     }
 
     public ushort Identifier { get; }
@@ -67,15 +52,15 @@ internal sealed class IcmpProbeSession : IProbeSession
 
             // Recorded before the send: on loopback the reply can be received before
             // SendToAsync returns.
-            _sendTimes.Record(sequence, _timeProvider.GetTimestamp());
+            _sendTimes.Record(sequence, Socket.TimeProvider.GetTimestamp());
             await Socket.Socket.SendToAsync(buffer.AsMemory(0, written), SocketFlags.None, _remote, cancellationToken).ConfigureAwait(false);
-            _metrics.Sent(Protocol);
+            Socket.Metrics.Sent(Protocol);
             return true;
         }
         catch (SocketException ex)
         {
-            _metrics.SendFailed(Protocol);
-            Log.SendFailed(_logger, _target.PathId, _target.TargetIndex, sequence, ex.SocketErrorCode);
+            Socket.Metrics.SendFailed(Protocol);
+            Log.SendFailed(Socket.Logger, _target.PathId, _target.TargetIndex, sequence, ex.SocketErrorCode);
             return false;
         }
         finally
@@ -98,12 +83,12 @@ internal sealed class IcmpProbeSession : IProbeSession
             return false;
         }
 
-        _metrics.Reply(Protocol);
+        Socket.Metrics.Reply(Protocol);
 
         // A reply being routed while DisposeAsync runs is counted but no longer delivered.
         if (Volatile.Read(ref _disposed) == 0)
         {
-            _onReply(new ProbeReply(sequence, _timeProvider.GetElapsedTime(sentAt, receivedAt)));
+            _onReply(new ProbeReply(sequence, Socket.TimeProvider.GetElapsedTime(sentAt, receivedAt)));
         }
 
         return true;

@@ -70,18 +70,15 @@ public sealed class IcmpProbeSessionFactory : IProbeSessionFactory, IAsyncDispos
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(onReply);
         session = null;
-
-        var remote = Normalize(target.Remote.Address);
-        var source = target.SourceAddress is { } s ? Normalize(s) : null;
-        if (remote.AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
+        if (!target.TryGetWireAddresses(out var remoteEndPoint, out var source, out failure))
         {
-            failure = $"target {remote} is neither IPv4 nor IPv6";
             return false;
         }
 
-        if (source is not null && source.AddressFamily != remote.AddressFamily)
+        var remote = remoteEndPoint.Address;
+        if (remote.AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
         {
-            failure = $"source address {source} and target {remote} are of different address families";
+            failure = $"target {remote} is neither IPv4 nor IPv6";
             return false;
         }
 
@@ -121,7 +118,7 @@ public sealed class IcmpProbeSessionFactory : IProbeSessionFactory, IAsyncDispos
 
         bool Join(IcmpSocket socket)
         {
-            created = new IcmpProbeSession(this, socket, identifier, target, remote, onReply, _timeProvider, _metrics, _logger);
+            created = new IcmpProbeSession(this, socket, identifier, target, remote, onReply);
             socket.Add(created);
             return true;
         }
@@ -149,8 +146,6 @@ public sealed class IcmpProbeSessionFactory : IProbeSessionFactory, IAsyncDispos
 
         return socket;
     }
-
-    private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
     private static string? ProbeRawSocket()
     {

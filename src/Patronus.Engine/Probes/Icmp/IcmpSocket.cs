@@ -18,7 +18,7 @@ namespace Patronus.Engine.Probes.Icmp;
 /// A kernel type filter (ICMP_FILTER / ICMP6_FILTER) keeps everything but echo replies out of
 /// user space in the first place.
 /// </summary>
-internal sealed class IcmpSocket : IDisposable, IAsyncDisposable, IDatagramHandler
+internal sealed class IcmpSocket : SharedProbeSocket, IDatagramHandler
 {
     private const string Protocol = IcmpProbeSessionFactory.MetricProtocol;
 
@@ -32,21 +32,12 @@ internal sealed class IcmpSocket : IDisposable, IAsyncDisposable, IDatagramHandl
     private const int SolIcmpV6 = 58;
     private const int Icmp6Filter = 1;
 
-    private readonly ProbeMetrics _metrics;
-    private readonly ILogger _logger;
     private Dictionary<ushort, IcmpProbeSession> _sessions = [];
-    private DatagramReceiver? _receiver;
 
-    private IcmpSocket(LocalBinding binding, ProbeMetrics metrics, ILogger logger)
+    private IcmpSocket(LocalBinding binding, TimeProvider timeProvider, ProbeMetrics metrics, ILogger logger)
+        : base(binding, timeProvider, metrics, logger)
     {
-        Binding = binding;
-        _metrics = metrics;
-        _logger = logger;
     }
-
-    public LocalBinding Binding { get; }
-
-    public Socket Socket => _receiver!.Socket;
 
     /// <summary>Opens and binds the raw socket and starts its receive loop; null with a failure message naming the cause (permission, address, interface).</summary>
     public static IcmpSocket? TryOpen(LocalBinding binding, TimeProvider timeProvider, ProbeMetrics metrics, ILogger logger, out string? failure)
@@ -56,24 +47,11 @@ internal sealed class IcmpSocket : IDisposable, IAsyncDisposable, IDatagramHandl
             return null;
         }
 
-        try
+        return TryStart(raw, binding, MaxDatagram, timeProvider, bound =>
         {
-            if (!SocketBinding.TryBind(raw, binding, out failure))
-            {
-                raw.Dispose();
-                return null;
-            }
-
-            SetReplyFilter(raw, binding, logger);
-            var socket = new IcmpSocket(binding, metrics, logger);
-            socket._receiver = DatagramReceiver.Start(raw, socket, new DatagramReceiverOptions(MaxDatagram), timeProvider, out _);
-            return socket;
-        }
-        catch
-        {
-            raw.Dispose();
-            throw;
-        }
+            SetReplyFilter(bound, binding, logger);
+            return new IcmpSocket(binding, timeProvider, metrics, logger);
+        }, out failure);
     }
 
     /// <summary>Creates a raw ICMP (IPv4) or ICMPv6 socket; false with "need root or CAP_NET_RAW" when the kernel refuses for lack of privilege.</summary>
@@ -158,30 +136,15 @@ internal sealed class IcmpSocket : IDisposable, IAsyncDisposable, IDatagramHandl
         return true;
     }
 
-    /// <summary>Closes the socket and ends the receive loop without waiting for it.</summary>
-    public void Dispose()
-    {
-        if (!_receiver!.IsStopped)
-        {
-            _receiver.Stop();
-            Log.SocketClosed(_logger, Binding);
-        }
-    }
-
-    /// <summary>Closes the socket and waits until the receive loop has ended: no reply is delivered after this.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        Dispose();
-        await _receiver!.DisposeAsync().ConfigureAwait(false);
-    }
-
     void IDatagramHandler.OnDatagram(ref ReceivedDatagram datagram) =>
         Dispatch(datagram.Payload, SourceAddressBytes(datagram.Source, Binding.Family), datagram.ReceivedAt);
 
-    void IDatagramHandler.OnReceiveError(SocketException exception) => Log.ReceiveFailed(_logger, Binding, exception);
+    void IDatagramHandler.OnReceiveError(SocketException exception) => Log.ReceiveFailed(Logger, Binding, exception);
 
     // A bug in a reply callback, not a socket fault.
-    void IDatagramHandler.OnLoopError(Exception exception) => Log.ReceiveFailed(_logger, Binding, exception);
+    void IDatagramHandler.OnLoopError(Exception exception) => Log.ReceiveFailed(Logger, Binding, exception);
+
+    protected override void LogClosed() => Log.SocketClosed(Logger, Binding);
 
     private void Dispatch(ReadOnlySpan<byte> datagram, ReadOnlySpan<byte> source, long receivedAt)
     {
@@ -207,8 +170,8 @@ internal sealed class IcmpSocket : IDisposable, IAsyncDisposable, IDatagramHandl
             }
         }
 
-        _metrics.Dropped(Protocol, reason);
-        Log.Dropped(_logger, Binding, reason);
+        Metrics.Dropped(Protocol, reason);
+        Log.Dropped(Logger, Binding, reason);
     }
 
     // The address inside a sockaddr_in (bytes 4..8) or sockaddr_in6 (bytes 8..24); empty if short.

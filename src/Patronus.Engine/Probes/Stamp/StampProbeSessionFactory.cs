@@ -57,19 +57,14 @@ public sealed class StampProbeSessionFactory : IProbeSessionFactory, IAsyncDispo
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(onReply);
         session = null;
-
-        // An IPv4-mapped IPv6 address is IPv4 on the wire: probe it from the link's IPv4 socket.
-        var remote = target.Remote.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(target.Remote.Address.MapToIPv4(), target.Remote.Port) : target.Remote;
-        var source = target.SourceAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : target.SourceAddress;
-        if (!StampPeer.TryFrom(remote, out var peer))
+        if (!target.TryGetWireAddresses(out var remote, out var source, out failure))
         {
-            failure = $"target {remote} is neither IPv4 nor IPv6";
             return false;
         }
 
-        if (source is not null && source.AddressFamily != remote.AddressFamily)
+        if (!StampPeer.TryFrom(remote, out var peer))
         {
-            failure = $"source address {source} and target {remote} are not the same address family";
+            failure = $"target {remote} is neither IPv4 nor IPv6";
             return false;
         }
 

@@ -231,7 +231,7 @@ public sealed class StampReflector : IAsyncDisposable, IDatagramHandler
         _metrics.Dropped("reflector", reason);
         if (_logger.IsEnabled(LogLevel.Debug))
         {
-            var source = Describe(peer);
+            var source = NativeSocketAddress.Describe(peer, LocalEndPoint.AddressFamily);
             Log.ReflectorDropped(_logger, length, source, reason);
         }
     }
@@ -241,25 +241,8 @@ public sealed class StampReflector : IAsyncDisposable, IDatagramHandler
         _metrics.SendFailed("reflector");
         if (_logger.IsEnabled(LogLevel.Debug))
         {
-            var destination = Describe(peer);
+            var destination = NativeSocketAddress.Describe(peer, LocalEndPoint.AddressFamily);
             Log.ReflectorSendFailed(_logger, destination, errno);
-        }
-    }
-
-    // Only called when Debug logging is on: allocates.
-    private string Describe(ReadOnlySpan<byte> nativeAddress)
-    {
-        try
-        {
-            var address = new SocketAddress(LocalEndPoint.AddressFamily, nativeAddress.Length);
-            nativeAddress.CopyTo(address.Buffer.Span);
-            return (LocalEndPoint.Create(address) as IPEndPoint)?.ToString() ?? "?";
-        }
-#pragma warning disable CA1031 // a log detail must not kill the loop
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            return "?";
         }
     }
 }

@@ -30,7 +30,7 @@ namespace Patronus.Engine.Probes.Stamp;
 /// sessions sharing a socket as one session with interleaved sequence ranges; only its own
 /// Sequence Number, which the sender does not use, is affected.
 /// </remarks>
-internal sealed class StampSocket : IDisposable, IAsyncDisposable, IDatagramHandler
+internal sealed class StampSocket : SharedProbeSocket, IDatagramHandler
 {
     /// <summary>
     /// Largest reply accepted: an unauthenticated STAMP reply is 44 octets (RFC 8762 §4.3.1), a
@@ -55,67 +55,32 @@ internal sealed class StampSocket : IDisposable, IAsyncDisposable, IDatagramHand
     // IcmpSocket's table: one link carries thousands of sessions, and copying the table per session
     // added is quadratic at start-up. One lock stripe, as the pool serializes the writers anyway.
     private readonly ConcurrentDictionary<StampPeer, object> _peers = new(concurrencyLevel: 1, capacity: 1);
-    private DatagramReceiver? _receiver;
 
     private StampSocket(StampProbeSessionFactory owner, LocalBinding binding, int receiveBufferBytes, TimeProvider timeProvider, ProbeMetrics metrics, ILogger logger)
+        : base(binding, timeProvider, metrics, logger)
     {
         Owner = owner;
-        Binding = binding;
         _ticksPerTimestamp = (double)TimeSpan.TicksPerSecond / timeProvider.TimestampFrequency;
         ReceiveBufferBytes = receiveBufferBytes;
-        TimeProvider = timeProvider;
-        Metrics = metrics;
-        Logger = logger;
     }
 
-    // What every session of the socket shares, kept here so that sessions stay small.
+    /// <summary>The factory whose pool holds the socket; a session's disposal releases it there.</summary>
     public StampProbeSessionFactory Owner { get; }
-
-    public LocalBinding Binding { get; }
-
-    public TimeProvider TimeProvider { get; }
-
-    public ProbeMetrics Metrics { get; }
-
-    public ILogger Logger { get; }
-
-    public Socket Socket => Receiver.Socket;
-
-    private DatagramReceiver Receiver => _receiver!;
 
     /// <summary>The kernel receive buffer obtained (as getsockopt reports it: on Linux twice the usable size).</summary>
     public int ReceiveBufferBytes { get; }
-
-    /// <summary>True once <see cref="Dispose"/> closed the socket.</summary>
-    public bool IsClosed => Receiver.IsStopped;
 
     /// <summary>
     /// Opens the socket, bound to the link's interface and source (port chosen by the kernel), and
     /// starts its receive loop; null with a failure message that names the cause.
     /// </summary>
-    public static StampSocket? TryOpen(StampProbeSessionFactory owner, LocalBinding binding, TimeProvider timeProvider, ProbeMetrics metrics, ILogger logger, out string? failure)
-    {
-        var raw = new Socket(binding.Family, SocketType.Dgram, ProtocolType.Udp);
-        try
+    public static StampSocket? TryOpen(StampProbeSessionFactory owner, LocalBinding binding, TimeProvider timeProvider, ProbeMetrics metrics, ILogger logger, out string? failure) =>
+        TryStart(new Socket(binding.Family, SocketType.Dgram, ProtocolType.Udp), binding, MaxDatagram, timeProvider, bound =>
         {
-            if (!SocketBinding.TryBind(raw, binding, out failure))
-            {
-                raw.Dispose();
-                return null;
-            }
-
             // Every reply of the link queues here: sized like the reflector's for bursts.
-            var receiveBuffer = UdpReceiveBuffer.Request(raw, UdpReceiveBuffer.Requested, out _);
-            var socket = new StampSocket(owner, binding, receiveBuffer, timeProvider, metrics, logger);
-            socket._receiver = DatagramReceiver.Start(raw, socket, new DatagramReceiverOptions(MaxDatagram), timeProvider, out _);
-            return socket;
-        }
-        catch
-        {
-            raw.Dispose();
-            throw;
-        }
-    }
+            var receiveBuffer = UdpReceiveBuffer.Request(bound, UdpReceiveBuffer.Requested, out _);
+            return new StampSocket(owner, binding, receiveBuffer, timeProvider, metrics, logger);
+        }, out failure);
 
     /// <summary>
     /// A monotonic timestamp of <see cref="TimeProvider"/> in 100 ns ticks, mod 2^32 (wraps every
@@ -242,23 +207,6 @@ internal sealed class StampSocket : IDisposable, IAsyncDisposable, IDatagramHand
         session.OnReply(reply, datagram.Length, receivedAt);
     }
 
-    /// <summary>Closes the socket and ends the receive loop without waiting for it.</summary>
-    public void Dispose()
-    {
-        if (!Receiver.IsStopped)
-        {
-            Receiver.Stop();
-            Log.SocketClosed(Logger, Binding);
-        }
-    }
-
-    /// <summary>Closes the socket and waits until the receive loop has ended: no reply is delivered after this.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        Dispose();
-        await Receiver.DisposeAsync().ConfigureAwait(false);
-    }
-
     void IDatagramHandler.OnDatagram(ref ReceivedDatagram datagram)
     {
         if (datagram.Truncated)
@@ -276,30 +224,15 @@ internal sealed class StampSocket : IDisposable, IAsyncDisposable, IDatagramHand
     // A bug in a reply callback, not a socket fault.
     void IDatagramHandler.OnLoopError(Exception exception) => Log.SocketLoopError(Logger, Binding, exception);
 
+    protected override void LogClosed() => Log.SocketClosed(Logger, Binding);
+
     private void Drop(int length, ReadOnlySpan<byte> from, string reason)
     {
         Metrics.Dropped(StampProbeSessionFactory.MetricProtocol, reason);
         if (Logger.IsEnabled(LogLevel.Debug))
         {
-            var source = Describe(from);
+            var source = NativeSocketAddress.Describe(from, Binding.Family);
             Log.SocketDropped(Logger, Binding, length, source, reason);
-        }
-    }
-
-    // Only called when Debug logging is on: allocates.
-    private string Describe(ReadOnlySpan<byte> from)
-    {
-        try
-        {
-            var address = new SocketAddress(Binding.Family, from.Length);
-            from.CopyTo(address.Buffer.Span);
-            return Binding.LocalEndPoint.Create(address).ToString() ?? "?";
-        }
-#pragma warning disable CA1031 // a log detail must not kill the loop
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            return "?";
         }
     }
 }

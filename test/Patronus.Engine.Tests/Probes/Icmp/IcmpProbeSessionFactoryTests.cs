@@ -16,16 +16,17 @@ namespace Patronus.Engine.Tests.Probes.Icmp;
 /// </summary>
 public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
 {
+    private const string IcmpProtocol = "icmp";
     private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(10);
     private static readonly IPAddress s_loopback2 = IPAddress.Parse("127.0.0.2");
 
-    private readonly DropRecorder _drops = new();
+    private readonly RecordedProbeMetrics _metrics = new();
     private readonly IcmpProbeSessionFactory _factory;
     private readonly List<IAsyncDisposable> _owned = [];
 
     public IcmpProbeSessionFactoryTests()
     {
-        _factory = new IcmpProbeSessionFactory(TimeProvider.System, _drops.Metrics, NullLogger<IcmpProbeSessionFactory>.Instance);
+        _factory = new IcmpProbeSessionFactory(TimeProvider.System, _metrics.Metrics, NullLogger<IcmpProbeSessionFactory>.Instance);
     }
 
     [Fact]
@@ -52,7 +53,7 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
             return;
         }
 
-        using var replies = new ReplyCollector();
+        var replies = new ReplyCollector();
         var session = Create(IPAddress.Loopback, replies);
 
         for (uint sequence = 1; sequence <= 20; sequence++)
@@ -65,7 +66,7 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
         Assert.All(replies.Replies, r => Assert.InRange(r.RoundTrip, TimeSpan.FromTicks(1), TimeSpan.FromSeconds(1)));
 
         // On loopback the socket would also see the 20 requests: the kernel filter keeps them out.
-        Assert.Equal(0, _drops.Dropped("not_echo_reply"));
+        Assert.Equal(0, _metrics.Dropped(IcmpProtocol, "not_echo_reply"));
     }
 
     [Fact]
@@ -76,7 +77,7 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
             return;
         }
 
-        using var replies = new ReplyCollector();
+        var replies = new ReplyCollector();
         var session = Create(IPAddress.Loopback, replies);
         // Consecutive, as a prober sends them: the 16-bit ICMP sequence wraps to 0 at 65 536.
         uint[] sequences = [65_533, 65_534, 65_535, 65_536, 65_537, 65_538];
@@ -98,8 +99,8 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
             return;
         }
 
-        using var repliesA = new ReplyCollector();
-        using var repliesB = new ReplyCollector();
+        var repliesA = new ReplyCollector();
+        var repliesB = new ReplyCollector();
         var a = Create(IPAddress.Loopback, repliesA);
         var b = Create(IPAddress.Loopback, repliesB);
 
@@ -125,8 +126,8 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
             return;
         }
 
-        using var repliesA = new ReplyCollector();
-        using var repliesB = new ReplyCollector();
+        var repliesA = new ReplyCollector();
+        var repliesB = new ReplyCollector();
         var a = Create(IPAddress.Loopback, repliesA);
         var b = Create(s_loopback2, repliesB);
 
@@ -148,7 +149,7 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
             return;
         }
 
-        using var replies = new ReplyCollector();
+        var replies = new ReplyCollector();
         var session = (IcmpProbeSession)Create(s_loopback2, replies);
         Assert.True(await session.SendAsync(7, CancellationToken.None));
         Assert.True(await replies.WaitForAsync(1, s_deadline));
@@ -163,7 +164,7 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
             await forger.SendToAsync(forged, new IPEndPoint(IPAddress.Loopback, 0));
         }
 
-        Assert.True(await Poll.UntilAsync(() => _drops.Dropped("wrong_source") >= 1, s_deadline), "no wrong_source drop counted");
+        Assert.True(await Poll.UntilAsync(() => _metrics.Dropped(IcmpProtocol, "wrong_source") >= 1, s_deadline), "no wrong_source drop counted");
         Assert.Single(replies.Replies);
     }
 
@@ -175,7 +176,7 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
             return;
         }
 
-        using var replies = new ReplyCollector();
+        var replies = new ReplyCollector();
         var session = (IcmpProbeSession)Create(IPAddress.Loopback, replies);
 
         using (var forger = new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp))
@@ -190,7 +191,7 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
             await forger.SendToAsync(buffer, new IPEndPoint(IPAddress.Loopback, 0));
         }
 
-        Assert.True(await Poll.UntilAsync(() => _drops.Dropped("unmatched") >= 1 && _drops.Dropped("bad_checksum") >= 1, s_deadline), "drops not counted");
+        Assert.True(await Poll.UntilAsync(() => _metrics.Dropped(IcmpProtocol, "unmatched") >= 1 && _metrics.Dropped(IcmpProtocol, "bad_checksum") >= 1, s_deadline), "drops not counted");
         Assert.True(await session.SendAsync(43, CancellationToken.None));
         Assert.True(await replies.WaitForAsync(1, s_deadline));
         Assert.Equal(43u, Assert.Single(replies.Replies).Sequence);
@@ -204,7 +205,7 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
             return;
         }
 
-        using var replies = new ReplyCollector();
+        var replies = new ReplyCollector();
         Action<ProbeReply> throwing = reply =>
         {
             replies.OnReply(reply);
@@ -229,7 +230,7 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
             return;
         }
 
-        using var replies = new ReplyCollector();
+        var replies = new ReplyCollector();
         var sessions = new List<IProbeSession>();
         for (var i = 0; i < 3; i++)
         {
@@ -263,7 +264,7 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
             return;
         }
 
-        using var replies = new ReplyCollector();
+        var replies = new ReplyCollector();
         Assert.True(_factory.TryCreate(Target(IPAddress.Loopback, source: IPAddress.Loopback, device: "lo"), replies.OnReply, out var session, out var failure), failure);
         _owned.Add(session!);
 
@@ -318,7 +319,7 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
             return;
         }
 
-        using var replies = new ReplyCollector();
+        var replies = new ReplyCollector();
         var session = Create(IPAddress.IPv6Loopback, replies);
 
         await SendRangeAsync(session, 1, 10);
@@ -326,7 +327,7 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
         Assert.True(await replies.WaitForAsync(10, s_deadline), $"{replies.Replies.Count} of 10 replies");
         Assert.Equal(Enumerable.Range(1, 10).Select(s => (uint)s), replies.Replies.Select(r => r.Sequence).Order());
         Assert.All(replies.Replies, r => Assert.InRange(r.RoundTrip, TimeSpan.FromTicks(1), TimeSpan.FromSeconds(1)));
-        Assert.Equal(0, _drops.Dropped("not_echo_reply"));
+        Assert.Equal(0, _metrics.Dropped(IcmpProtocol, "not_echo_reply"));
     }
 
     [Ipv6LoopbackFact]
@@ -337,7 +338,7 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
             return;
         }
 
-        using var replies = new ReplyCollector();
+        var replies = new ReplyCollector();
         var session = Create(IPAddress.Loopback.MapToIPv6(), replies);
 
         await SendRangeAsync(session, 1, 2);
@@ -353,7 +354,7 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
         }
 
         await _factory.DisposeAsync();
-        _drops.Dispose();
+        _metrics.Dispose();
     }
 
     /// <summary>
@@ -397,7 +398,7 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
             return;
         }
 
-        using var replies = new ReplyCollector();
+        var replies = new ReplyCollector();
         Create(IPAddress.Loopback, replies);
 
         // Echo replies that are not ours ("XXXX" instead of the Patronus magic): every raw ICMP
@@ -405,7 +406,7 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
         var foreign = new byte[IcmpEchoPacket.Length];
         new IcmpEchoPacket(IcmpEchoPacket.EchoReplyV4, 0, 0, 0x7e57, 1, 0x5858_5858, 1).TryWrite(foreign, out _);
         using var flood = DatagramFlood.Icmp(IPAddress.Loopback, foreign);
-        Assert.True(await Poll.UntilAsync(() => _drops.Dropped("bad_magic") > 1_000, TimeSpan.FromSeconds(10)), $"the flood is not being received ({flood.Sent} sent)");
+        Assert.True(await Poll.UntilAsync(() => _metrics.Dropped(IcmpProtocol, "bad_magic") > 1_000, TimeSpan.FromSeconds(10)), $"the flood is not being received ({flood.Sent} sent)");
 
         var stopping = Stopwatch.StartNew();
         await _factory.DisposeAsync().AsTask().WaitAsync(s_deadline);
