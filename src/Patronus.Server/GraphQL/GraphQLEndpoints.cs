@@ -177,7 +177,7 @@ public static partial class GraphQLEndpoints
         // socket closes (1001) and the client reconnects with a fresh token.
         var time = services.GetRequiredService<TimeProvider>();
         var left = Timeout.InfiniteTimeSpan;
-        if (context.User.FindFirst("exp")?.Value is { } exp && long.TryParse(exp, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+        if (context.User.FindFirst(Security.PatronusClaims.Expires)?.Value is { } exp && long.TryParse(exp, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
         {
             left = DateTimeOffset.FromUnixTimeSeconds(seconds) - time.GetUtcNow();
             left = left > TimeSpan.Zero ? left : TimeSpan.Zero;
@@ -215,16 +215,14 @@ public static partial class GraphQLEndpoints
 
     private static async Task WatchUserAsync(HttpContext context, TimeProvider time, CancellationTokenSource lifetime)
     {
-        var name = context.User.FindFirst("sub")?.Value;
-        var version = context.User.FindFirst(Security.TokenIssuer.VersionClaim)?.Value;
         var cache = context.RequestServices.GetRequiredService<Security.UserCache>();
         using var timer = new PeriodicTimer(UserCheckInterval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(lifetime.Token).ConfigureAwait(false))
             {
-                var user = name is null ? null : await cache.GetAsync(name, lifetime.Token).ConfigureAwait(false);
-                if (user is null || user.Disabled || user.TokenVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) != version)
+                // The same check the connection's upgrade request passed (AccessTokenValidation).
+                if (!await cache.IsCurrentAsync(context.User, lifetime.Token).ConfigureAwait(false))
                 {
                     await lifetime.CancelAsync().ConfigureAwait(false);
                     return;

@@ -146,40 +146,40 @@ public static class PatronusSchema
             .Field("id", "ID").Field("name", "String").Field("linkId", "ID").Field("remoteSiteId", "ID").Field("targets", "[String!]")
             .Field("probe", "String", f => f.Description("stamp (default) or icmp.")).Field("quorum", "Int").Field("thresholds", "ThresholdsInput"))
         .Object("Query", o => o
-            .Field("pathHealth", "PathHealth", f => f.Argument("pathId", "ID!").ResolveAs(PatronusRole.Viewer, ctx => Health(ctx, ctx.Argument<string>("pathId"))))
-            .Field("allPathsHealth", "[PathHealth!]!", f => f.ResolveAs(PatronusRole.Viewer, ctx =>
+            .Field("pathHealth", "PathHealth", f => f.Argument("pathId", "ID!").ResolveAs(UserRole.Viewer, ctx => Health(ctx, ctx.Argument<string>("pathId"))))
+            .Field("allPathsHealth", "[PathHealth!]!", f => f.ResolveAs(UserRole.Viewer, ctx =>
                 Ctx(ctx).Service<HealthState>().All.Select(PathHealthView.From).ToList()))
             .Field("pathHealthHistory", "[PathHealth!]!", f => f
                 .Description("Raw samples (newest 5,000 at most) between since and until (default now).")
                 .Argument("pathId", "ID!").Argument("since", "String!").Argument("until", "String")
-                .ResolveAs(PatronusRole.Viewer, HistoryAsync))
-            .Field("failoverPolicy", "FailoverPolicy", f => f.Argument("policyId", "ID!").ResolveAs(PatronusRole.Viewer, ctx =>
+                .ResolveAs(UserRole.Viewer, HistoryAsync))
+            .Field("failoverPolicy", "FailoverPolicy", f => f.Argument("policyId", "ID!").ResolveAs(UserRole.Viewer, ctx =>
                 FindPolicy(ctx, ctx.Argument<string>("policyId")) is { } p ? FailoverPolicyView.From(p, Ctx(ctx).Service<FailoverService>()) : null))
-            .Field("allFailoverPolicies", "[FailoverPolicy!]!", f => f.ResolveAs(PatronusRole.Viewer, ctx =>
+            .Field("allFailoverPolicies", "[FailoverPolicy!]!", f => f.ResolveAs(UserRole.Viewer, ctx =>
                 Ctx(ctx).Service<FailoverPolicyService>().Current.Select(p => FailoverPolicyView.From(p, Ctx(ctx).Service<FailoverService>())).ToList()))
             .Field("failoverEvents", "[FailoverEvent!]!", f => f
                 .Argument("policyId", "ID").Argument("since", "String!").Argument("limit", "Int", a => a.DefaultLiteral("100"))
                 .ListSize("limit")
-                .ResolveAs(PatronusRole.Viewer, EventsAsync))
-            .Field("exportMetrics", "MetricsExport!", f => f.Argument("format", "ExportFormat!").Argument("since", "String").ResolveAs(PatronusRole.Viewer, ExportAsync))
-            .Field("sites", "[Site!]!", f => f.ResolveAs(PatronusRole.Viewer, ctx => Topology(ctx).Sites.Select(SiteDto.From).ToList()))
-            .Field("site", "Site", f => f.Argument("id", "ID!").ResolveAs(PatronusRole.Viewer, ctx =>
+                .ResolveAs(UserRole.Viewer, EventsAsync))
+            .Field("exportMetrics", "MetricsExport!", f => f.Argument("format", "ExportFormat!").Argument("since", "String").ResolveAs(UserRole.Viewer, ExportAsync))
+            .Field("sites", "[Site!]!", f => f.ResolveAs(UserRole.Viewer, ctx => Topology(ctx).Sites.Select(SiteDto.From).ToList()))
+            .Field("site", "Site", f => f.Argument("id", "ID!").ResolveAs(UserRole.Viewer, ctx =>
                 Topology(ctx).SitesById.TryGetValue(ctx.Argument<string>("id"), out var s) ? SiteDto.From(s) : null))
-            .Field("links", "[Link!]!", f => f.ResolveAs(PatronusRole.Viewer, ctx => Topology(ctx).Links.Select(LinkDto.From).ToList()))
-            .Field("link", "Link", f => f.Argument("id", "ID!").ResolveAs(PatronusRole.Viewer, ctx =>
+            .Field("links", "[Link!]!", f => f.ResolveAs(UserRole.Viewer, ctx => Topology(ctx).Links.Select(LinkDto.From).ToList()))
+            .Field("link", "Link", f => f.Argument("id", "ID!").ResolveAs(UserRole.Viewer, ctx =>
                 Topology(ctx).LinksById.TryGetValue(ctx.Argument<string>("id"), out var l) ? LinkDto.From(l) : null))
-            .Field("paths", "[Path!]!", f => f.ResolveAs(PatronusRole.Viewer, ctx => Topology(ctx).Paths.Select(p => PathDto.From(p, Topology(ctx))).ToList()))
-            .Field("path", "Path", f => f.Argument("id", "ID!").ResolveAs(PatronusRole.Viewer, ctx =>
+            .Field("paths", "[Path!]!", f => f.ResolveAs(UserRole.Viewer, ctx => Topology(ctx).Paths.Select(p => PathDto.From(p, Topology(ctx))).ToList()))
+            .Field("path", "Path", f => f.Argument("id", "ID!").ResolveAs(UserRole.Viewer, ctx =>
                 Topology(ctx).PathsById.TryGetValue(ctx.Argument<string>("id"), out var p) ? PathDto.From(p, Topology(ctx)) : null))
-            .Field("bfdSessions", "[BfdSession!]!", f => f.ResolveAs(PatronusRole.Viewer, ctx =>
+            .Field("bfdSessions", "[BfdSession!]!", f => f.ResolveAs(UserRole.Viewer, ctx =>
                 Ctx(ctx).Service<BfdService>().Sessions.Values.OrderBy(s => s.PathId, StringComparer.Ordinal).Select(BfdView).ToList()))
-            .Field("bfdSession", "BfdSession", f => f.Argument("pathId", "ID!").ResolveAs(PatronusRole.Viewer, ctx =>
+            .Field("bfdSession", "BfdSession", f => f.Argument("pathId", "ID!").ResolveAs(UserRole.Viewer, ctx =>
                 Ctx(ctx).Service<BfdService>().Sessions.TryGetValue(ctx.Argument<string>("pathId"), out var s) ? BfdView(s) : null))
             .Field("pathStats", "PathStats", f => f
                 .Argument("pathId", "ID!").Argument("period", "StatsPeriod", a => a.DefaultLiteral("DAY"))
                 .Argument("since", "DateTime").Argument("until", "DateTime")
-                .ResolveAs(PatronusRole.Viewer, StatsAsync))
-            .Field("users", "[User!]!", f => f.Description("Every user (admin).").ResolveAs(PatronusRole.Admin, async ctx =>
+                .ResolveAs(UserRole.Viewer, StatsAsync))
+            .Field("users", "[User!]!", f => f.Description("Every user (admin).").ResolveAs(UserRole.Admin, async ctx =>
                 (await Ctx(ctx).Service<Security.UserAccounts>().ListAsync(ctx.CancellationToken).ConfigureAwait(false))
                     .Select(u => new Dictionary<string, object?>
                     {
@@ -192,33 +192,33 @@ public static class PatronusSchema
             .Field("auditLog", "[AuditEntry!]!", f => f
                 .Description("Changes and sign-ins, newest first (admin).")
                 .Argument("since", "String").Argument("limit", "Int", a => a.DefaultLiteral("100")).ListSize("limit")
-                .ResolveAs(PatronusRole.Admin, AuditAsync)))
+                .ResolveAs(UserRole.Admin, AuditAsync)))
         .Object("Mutation", o => o
             .Field("createFailoverPolicy", "FailoverPolicy!", f => f
                 .Argument("name", "String!").Argument("primaryPathId", "ID!").Argument("backupPathIds", "[ID!]!")
                 .Argument("failoverThreshold", "Float").Argument("failbackThreshold", "Float").Argument("failbackDelaySecs", "Int")
                 .Argument("enabled", "Boolean").Argument("prefixes", "[String!]")
-                .MutateAs(PatronusRole.Operator, CreatePolicyAsync))
+                .MutateAs(UserRole.Operator, CreatePolicyAsync))
             .Field("updateFailoverPolicy", "FailoverPolicy!", f => f
                 .Argument("policyId", "ID!").Argument("enabled", "Boolean").Argument("failoverThreshold", "Float").Argument("failbackThreshold", "Float")
                 .Argument("failbackDelaySecs", "Int").Argument("backupPathIds", "[ID!]").Argument("prefixes", "[String!]")
-                .MutateAs(PatronusRole.Operator, UpdatePolicyAsync))
-            .Field("deleteFailoverPolicy", "Boolean!", f => f.Argument("policyId", "ID!").MutateAs(PatronusRole.Operator, DeletePolicyAsync))
-            .Field("createSite", "Site!", f => f.Argument("input", "SiteInput!").MutateAs(PatronusRole.Operator, ctx => SaveSiteAsync(ctx, null)))
-            .Field("updateSite", "Site!", f => f.Argument("id", "ID!").Argument("input", "SiteInput!").MutateAs(PatronusRole.Operator, ctx => SaveSiteAsync(ctx, ctx.Argument<string>("id"))))
-            .Field("deleteSite", "Boolean!", f => f.Argument("id", "ID!").MutateAs(PatronusRole.Operator, ctx =>
+                .MutateAs(UserRole.Operator, UpdatePolicyAsync))
+            .Field("deleteFailoverPolicy", "Boolean!", f => f.Argument("policyId", "ID!").MutateAs(UserRole.Operator, DeletePolicyAsync))
+            .Field("createSite", "Site!", f => f.Argument("input", "SiteInput!").MutateAs(UserRole.Operator, ctx => SaveSiteAsync(ctx, null)))
+            .Field("updateSite", "Site!", f => f.Argument("id", "ID!").Argument("input", "SiteInput!").MutateAs(UserRole.Operator, ctx => SaveSiteAsync(ctx, ctx.Argument<string>("id"))))
+            .Field("deleteSite", "Boolean!", f => f.Argument("id", "ID!").MutateAs(UserRole.Operator, ctx =>
                 DeleteAsync(ctx, (s, c) => s.DeleteSiteAsync(ctx.Argument<string>("id"), c))))
-            .Field("createLink", "Link!", f => f.Argument("input", "LinkInput!").MutateAs(PatronusRole.Operator, ctx => SaveLinkAsync(ctx, null)))
-            .Field("updateLink", "Link!", f => f.Argument("id", "ID!").Argument("input", "LinkInput!").MutateAs(PatronusRole.Operator, ctx => SaveLinkAsync(ctx, ctx.Argument<string>("id"))))
-            .Field("deleteLink", "Boolean!", f => f.Argument("id", "ID!").MutateAs(PatronusRole.Operator, ctx =>
+            .Field("createLink", "Link!", f => f.Argument("input", "LinkInput!").MutateAs(UserRole.Operator, ctx => SaveLinkAsync(ctx, null)))
+            .Field("updateLink", "Link!", f => f.Argument("id", "ID!").Argument("input", "LinkInput!").MutateAs(UserRole.Operator, ctx => SaveLinkAsync(ctx, ctx.Argument<string>("id"))))
+            .Field("deleteLink", "Boolean!", f => f.Argument("id", "ID!").MutateAs(UserRole.Operator, ctx =>
                 DeleteAsync(ctx, (s, c) => s.DeleteLinkAsync(ctx.Argument<string>("id"), c))))
-            .Field("createPath", "Path!", f => f.Argument("input", "PathInput!").MutateAs(PatronusRole.Operator, ctx => SavePathAsync(ctx, null)))
-            .Field("updatePath", "Path!", f => f.Argument("id", "ID!").Argument("input", "PathInput!").MutateAs(PatronusRole.Operator, ctx => SavePathAsync(ctx, ctx.Argument<string>("id"))))
-            .Field("deletePath", "Boolean!", f => f.Argument("id", "ID!").MutateAs(PatronusRole.Operator, DeletePathAsync))
+            .Field("createPath", "Path!", f => f.Argument("input", "PathInput!").MutateAs(UserRole.Operator, ctx => SavePathAsync(ctx, null)))
+            .Field("updatePath", "Path!", f => f.Argument("id", "ID!").Argument("input", "PathInput!").MutateAs(UserRole.Operator, ctx => SavePathAsync(ctx, ctx.Argument<string>("id"))))
+            .Field("deletePath", "Boolean!", f => f.Argument("id", "ID!").MutateAs(UserRole.Operator, DeletePathAsync))
             .Field("setBfdAdminDown", "Boolean!", f => f
                 .Description("Holds a path's BFD session AdminDown (true) or releases it (false), at run time.")
                 .Argument("pathId", "ID!").Argument("adminDown", "Boolean!")
-                .MutateAs(PatronusRole.Operator, ctx => Task.FromResult<object?>(Ctx(ctx).Service<BfdService>().SetAdminDownOverride(ctx.Argument<string>("pathId"), ctx.Argument<bool>("adminDown"))
+                .MutateAs(UserRole.Operator, ctx => Task.FromResult<object?>(Ctx(ctx).Service<BfdService>().SetAdminDownOverride(ctx.Argument<string>("pathId"), ctx.Argument<bool>("adminDown"))
                     ? true
                     : throw new GraphQLException($"path '{ctx.Argument<string>("pathId")}' has no running BFD session",
                         new Dictionary<string, object?> { ["code"] = "NOT_FOUND" })))))
@@ -226,11 +226,11 @@ public static class PatronusSchema
             .Field("pathHealthChanged", "PathHealth!", f => f
                 .Description("Every change of a path's health as the monitor publishes it (all paths, or one).")
                 .Argument("pathId", "ID")
-                .SubscribeAs(PatronusRole.Viewer, ctx => HealthChanges(Ctx(ctx).Service<HealthState>(), ctx.Argument<string?>("pathId"), ctx.CancellationToken)))
+                .SubscribeAs(UserRole.Viewer, ctx => HealthChanges(Ctx(ctx).Service<HealthState>(), ctx.Argument<string?>("pathId"), ctx.CancellationToken)))
             .Field("failoverEvents", "FailoverEvent!", f => f
                 .Description("Failover events as they are decided (all policies, or one).")
                 .Argument("policyId", "ID")
-                .SubscribeAs(PatronusRole.Viewer, ctx => FailoverChanges(Ctx(ctx).Service<FailoverService>(), ctx.Argument<string?>("policyId"), ctx.CancellationToken))))
+                .SubscribeAs(UserRole.Viewer, ctx => FailoverChanges(Ctx(ctx).Service<FailoverService>(), ctx.Argument<string?>("policyId"), ctx.CancellationToken))))
         .Build();
 
     private static readonly JsonSerializerOptions s_inputJson = new() { PropertyNameCaseInsensitive = true };
