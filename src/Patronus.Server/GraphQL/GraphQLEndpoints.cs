@@ -13,8 +13,8 @@ namespace Patronus.Server.GraphQL;
 /// <c>/graphql</c> over HTTP (GraphQL over HTTP, <c>application/json</c>): POST with
 /// <c>{"query","operationName","variables"}</c>, or GET with the same as query parameters for
 /// queries only (a GET never changes anything). A well-formed request answers 200 with
-/// <c>data</c> and/or <c>errors</c>; a malformed one (not JSON, no query) 400; a body over
-/// <see cref="GraphQLOptions.MaxBodyBytes"/> 413. Document size, tokens, depth and complexity are
+/// <c>data</c> and/or <c>errors</c>; a malformed one (not JSON, no query) 400; a POST body not
+/// declared <c>application/json</c> 415; a body over <see cref="GraphQLOptions.MaxBodyBytes"/> 413. Document size, tokens, depth and complexity are
 /// limited before execution and execution time during it (<see cref="GraphQLOptions"/>).
 /// </summary>
 public static partial class GraphQLEndpoints
@@ -50,6 +50,15 @@ public static partial class GraphQLEndpoints
 
     private static async Task PostAsync(HttpContext context, Executor executor, IOptions<GraphQLOptions> options)
     {
+        // GraphQL over HTTP: a POST body is application/json (the media type every server must take),
+        // and one without a Content-Type should get a 4xx. No other type is taken, and no look-alike
+        // such as application/jsonp — only JSON bodies need a CORS preflight, which guards against CSRF.
+        if (!Api.ApiJson.IsJson(context.Request.ContentType))
+        {
+            await Api.ApiJson.NotJson().ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
         // Kestrel enforces the limit while the body streams in (chunked bodies too) by throwing a
         // 413 BadHttpRequestException; a declared length over it is refused before reading.
         var maxBytes = options.Value.MaxBodyBytes;
