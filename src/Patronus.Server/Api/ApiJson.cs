@@ -48,8 +48,7 @@ public static class ApiJson
         ArgumentNullException.ThrowIfNull(request);
         if (!IsJson(request.ContentType))
         {
-            return (null, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
-                "send the body as application/json"));
+            return (null, NotJson());
         }
 
         if (request.ContentLength > MaxBodyBytes)
@@ -94,6 +93,10 @@ public static class ApiJson
     internal static bool IsJson(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var parsed) &&
         string.Equals(parsed.MediaType.Value, "application/json", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The 415 for a body that is not <see cref="IsJson"/> (REST and <c>POST /graphql</c> alike).</summary>
+    internal static IResult NotJson() =>
+        Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "send the body as application/json");
 
     private static IResult TooLarge() =>
         Problems.Status(StatusCodes.Status413PayloadTooLarge, "Body too large", $"the body is larger than {MaxBodyBytes} bytes");

@@ -1,21 +1,15 @@
 using System.Security.Claims;
 using Patronus.GraphQL.Execution;
 using Patronus.GraphQL.Types;
+using Patronus.Persistence.Security;
+using Patronus.Server.Security;
 
 namespace Patronus.Server.GraphQL;
 
-/// <summary>Roles, each including the ones below it: admin &gt; operator &gt; viewer.</summary>
-public enum PatronusRole
-{
-    Viewer = 1,
-    Operator = 2,
-    Admin = 3,
-}
-
 /// <summary>
 /// Per root field authorization: every root resolver of the Patronus schema is declared with the
-/// role it needs (<see cref="ResolveAs(FieldBuilder, PatronusRole, Func{ResolveContext, object?})"/>),
-/// checked before the resolver runs. A caller below it gets a GraphQL error with
+/// role it needs (<see cref="ResolveAs(FieldBuilder, UserRole, Func{ResolveContext, object?})"/>),
+/// checked before the resolver runs; roles order as <see cref="UserRole"/> does (admin &gt; operator &gt; viewer). A caller below it gets a GraphQL error with
 /// <c>extensions.code = "FORBIDDEN"</c> on that field — the rest of the operation still runs, as
 /// GraphQL's partial results mean it to. Anonymous callers never get this far: the endpoint
 /// answers 401 before execution.
@@ -23,16 +17,16 @@ public enum PatronusRole
 public static class GraphQLAuthorization
 {
     /// <summary>The highest role in the caller's role claims; null when it has none.</summary>
-    public static PatronusRole? RoleOf(ClaimsPrincipal user)
+    public static UserRole? RoleOf(ClaimsPrincipal user)
     {
         ArgumentNullException.ThrowIfNull(user);
-        PatronusRole? best = null;
+        UserRole? best = null;
         foreach (var identity in user.Identities.Where(i => i.IsAuthenticated))
         {
-            // The identity names its role claim type (the JWT handler's is "role").
+            // The identity names its role claim type (ours: PatronusClaims.Role).
             foreach (var claim in identity.FindAll(identity.RoleClaimType))
             {
-                if (Enum.TryParse<PatronusRole>(claim.Value, ignoreCase: true, out var role) && Enum.IsDefined(role) && (best is null || role > best))
+                if (Roles.TryParse(claim.Value, out var role) && (best is null || role > best))
                 {
                     best = role;
                 }
@@ -42,7 +36,7 @@ public static class GraphQLAuthorization
         return best;
     }
 
-    public static FieldBuilder ResolveAs(this FieldBuilder field, PatronusRole role, Func<ResolveContext, object?> resolver)
+    public static FieldBuilder ResolveAs(this FieldBuilder field, UserRole role, Func<ResolveContext, object?> resolver)
     {
         ArgumentNullException.ThrowIfNull(field);
         return field.Resolve(ctx =>
@@ -52,7 +46,7 @@ public static class GraphQLAuthorization
         });
     }
 
-    public static FieldBuilder ResolveAs<T>(this FieldBuilder field, PatronusRole role, Func<ResolveContext, Task<T>> resolver)
+    public static FieldBuilder ResolveAs<T>(this FieldBuilder field, UserRole role, Func<ResolveContext, Task<T>> resolver)
     {
         ArgumentNullException.ThrowIfNull(field);
         return field.Resolve(ctx =>
@@ -63,11 +57,11 @@ public static class GraphQLAuthorization
     }
 
     /// <summary>
-    /// A mutation: authorized like <see cref="ResolveAs{T}(FieldBuilder, PatronusRole, Func{ResolveContext, Task{T}})"/>, and every
+    /// A mutation: authorized like <see cref="ResolveAs{T}(FieldBuilder, UserRole, Func{ResolveContext, Task{T}})"/>, and every
     /// attempt — done, refused or failed — goes to the audit log, as REST writes do
     /// (action <c>graphql NAME</c>, the arguments as detail).
     /// </summary>
-    public static FieldBuilder MutateAs<T>(this FieldBuilder field, PatronusRole role, Func<ResolveContext, Task<T>> resolver)
+    public static FieldBuilder MutateAs<T>(this FieldBuilder field, UserRole role, Func<ResolveContext, Task<T>> resolver)
     {
         ArgumentNullException.ThrowIfNull(field);
         return field.Resolve(async ctx =>
@@ -104,14 +98,14 @@ public static class GraphQLAuthorization
                 if (context.Http is { } http)
                 {
                     var arguments = System.Text.Json.JsonSerializer.Serialize(ctx.Arguments.Where(a => a.Key != "password").ToDictionary());
-                    await http.RequestServices.GetRequiredService<Security.AuditLog>()
+                    await http.RequestServices.GetRequiredService<AuditLog>()
                         .RecordAsync(http, $"graphql {ctx.FieldDefinition.Name}", arguments, status, detail: detail).ConfigureAwait(false);
                 }
             }
         });
     }
 
-    public static FieldBuilder SubscribeAs<T>(this FieldBuilder field, PatronusRole role, Func<ResolveContext, IAsyncEnumerable<T>> subscribe)
+    public static FieldBuilder SubscribeAs<T>(this FieldBuilder field, UserRole role, Func<ResolveContext, IAsyncEnumerable<T>> subscribe)
     {
         ArgumentNullException.ThrowIfNull(field);
         return field.Subscribe(ctx =>
@@ -121,14 +115,14 @@ public static class GraphQLAuthorization
         });
     }
 
-    private static void Demand(ResolveContext ctx, PatronusRole role)
+    private static void Demand(ResolveContext ctx, UserRole role)
     {
         var user = ctx.ContextAs<PatronusGraphQLContext>().User;
         var has = RoleOf(user);
         if (has is null || has < role)
         {
             throw new GraphQLException(
-                $"{ctx.FieldDefinition.Name} needs the {role.ToString().ToLowerInvariant()} role; this caller has {has?.ToString().ToLowerInvariant() ?? "none"}",
+                $"{ctx.FieldDefinition.Name} needs the {Roles.Name(role)} role; this caller has {(has is { } h ? Roles.Name(h) : "none")}",
                 new Dictionary<string, object?> { ["code"] = has is null ? "UNAUTHENTICATED" : "FORBIDDEN" });
         }
     }

@@ -13,8 +13,8 @@ namespace Patronus.Server.GraphQL;
 /// <c>/graphql</c> over HTTP (GraphQL over HTTP, <c>application/json</c>): POST with
 /// <c>{"query","operationName","variables"}</c>, or GET with the same as query parameters for
 /// queries only (a GET never changes anything). A well-formed request answers 200 with
-/// <c>data</c> and/or <c>errors</c>; a malformed one (not JSON, no query) 400; a body over
-/// <see cref="GraphQLOptions.MaxBodyBytes"/> 413. Document size, tokens, depth and complexity are
+/// <c>data</c> and/or <c>errors</c>; a malformed one (not JSON, no query) 400; a POST body not
+/// declared <c>application/json</c> 415; a body over <see cref="GraphQLOptions.MaxBodyBytes"/> 413. Document size, tokens, depth and complexity are
 /// limited before execution and execution time during it (<see cref="GraphQLOptions"/>).
 /// </summary>
 public static partial class GraphQLEndpoints
@@ -50,6 +50,15 @@ public static partial class GraphQLEndpoints
 
     private static async Task PostAsync(HttpContext context, Executor executor, IOptions<GraphQLOptions> options)
     {
+        // GraphQL over HTTP: a POST body is application/json (the media type every server must take),
+        // and one without a Content-Type should get a 4xx. No other type is taken, and no look-alike
+        // such as application/jsonp — only JSON bodies need a CORS preflight, which guards against CSRF.
+        if (!Api.ApiJson.IsJson(context.Request.ContentType))
+        {
+            await Api.ApiJson.NotJson().ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
         // Kestrel enforces the limit while the body streams in (chunked bodies too) by throwing a
         // 413 BadHttpRequestException; a declared length over it is refused before reading.
         var maxBytes = options.Value.MaxBodyBytes;
@@ -177,7 +186,7 @@ public static partial class GraphQLEndpoints
         // socket closes (1001) and the client reconnects with a fresh token.
         var time = services.GetRequiredService<TimeProvider>();
         var left = Timeout.InfiniteTimeSpan;
-        if (context.User.FindFirst("exp")?.Value is { } exp && long.TryParse(exp, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+        if (context.User.FindFirst(Security.PatronusClaims.Expires)?.Value is { } exp && long.TryParse(exp, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
         {
             left = DateTimeOffset.FromUnixTimeSeconds(seconds) - time.GetUtcNow();
             left = left > TimeSpan.Zero ? left : TimeSpan.Zero;
@@ -215,16 +224,14 @@ public static partial class GraphQLEndpoints
 
     private static async Task WatchUserAsync(HttpContext context, TimeProvider time, CancellationTokenSource lifetime)
     {
-        var name = context.User.FindFirst("sub")?.Value;
-        var version = context.User.FindFirst(Security.TokenIssuer.VersionClaim)?.Value;
         var cache = context.RequestServices.GetRequiredService<Security.UserCache>();
         using var timer = new PeriodicTimer(UserCheckInterval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(lifetime.Token).ConfigureAwait(false))
             {
-                var user = name is null ? null : await cache.GetAsync(name, lifetime.Token).ConfigureAwait(false);
-                if (user is null || user.Disabled || user.TokenVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) != version)
+                // The same check the connection's upgrade request passed (AccessTokenValidation).
+                if (!await cache.IsCurrentAsync(context.User, lifetime.Token).ConfigureAwait(false))
                 {
                     await lifetime.CancelAsync().ConfigureAwait(false);
                     return;

@@ -21,40 +21,40 @@ public static partial class PatronusSchema
 {
     private static SchemaBuilder AddQueries(this SchemaBuilder schema) => schema
         .Object("Query", o => o
-            .Field("pathHealth", "PathHealth", f => f.Argument("pathId", "ID!").ResolveAs(PatronusRole.Viewer, ctx => Health(ctx, ctx.Argument<string>("pathId"))))
-            .Field("allPathsHealth", "[PathHealth!]!", f => f.ResolveAs(PatronusRole.Viewer, ctx =>
+            .Field("pathHealth", "PathHealth", f => f.Argument("pathId", "ID!").ResolveAs(UserRole.Viewer, ctx => Health(ctx, ctx.Argument<string>("pathId"))))
+            .Field("allPathsHealth", "[PathHealth!]!", f => f.ResolveAs(UserRole.Viewer, ctx =>
                 Ctx(ctx).Service<HealthState>().All.Select(PathHealthView.From).ToList()))
             .Field("pathHealthHistory", "[PathHealth!]!", f => f
                 .Description("Raw samples (newest 5,000 at most) between since and until (default now).")
                 .Argument("pathId", "ID!").Argument("since", "String!").Argument("until", "String")
-                .ResolveAs(PatronusRole.Viewer, HistoryAsync))
-            .Field("failoverPolicy", "FailoverPolicy", f => f.Argument("policyId", "ID!").ResolveAs(PatronusRole.Viewer, ctx =>
+                .ResolveAs(UserRole.Viewer, HistoryAsync))
+            .Field("failoverPolicy", "FailoverPolicy", f => f.Argument("policyId", "ID!").ResolveAs(UserRole.Viewer, ctx =>
                 Policies(ctx).Find(ctx.Argument<string>("policyId")) is { } p ? FailoverPolicyView.From(p, Ctx(ctx).Service<FailoverService>()) : null))
-            .Field("allFailoverPolicies", "[FailoverPolicy!]!", f => f.ResolveAs(PatronusRole.Viewer, ctx =>
+            .Field("allFailoverPolicies", "[FailoverPolicy!]!", f => f.ResolveAs(UserRole.Viewer, ctx =>
                 Ctx(ctx).Service<FailoverPolicyService>().Current.Select(p => FailoverPolicyView.From(p, Ctx(ctx).Service<FailoverService>())).ToList()))
             .Field("failoverEvents", "[FailoverEvent!]!", f => f
                 .Argument("policyId", "ID").Argument("since", "String!").Argument("limit", "Int", a => a.DefaultLiteral("100"))
                 .ListSize("limit")
-                .ResolveAs(PatronusRole.Viewer, EventsAsync))
-            .Field("exportMetrics", "MetricsExport!", f => f.Argument("format", "ExportFormat!").Argument("since", "String").ResolveAs(PatronusRole.Viewer, ExportAsync))
-            .Field("sites", "[Site!]!", f => f.ResolveAs(PatronusRole.Viewer, ctx => Topology(ctx).Sites.Select(SiteDto.From).ToList()))
-            .Field("site", "Site", f => f.Argument("id", "ID!").ResolveAs(PatronusRole.Viewer, ctx =>
+                .ResolveAs(UserRole.Viewer, EventsAsync))
+            .Field("exportMetrics", "MetricsExport!", f => f.Argument("format", "ExportFormat!").Argument("since", "String").ResolveAs(UserRole.Viewer, ExportAsync))
+            .Field("sites", "[Site!]!", f => f.ResolveAs(UserRole.Viewer, ctx => Topology(ctx).Sites.Select(SiteDto.From).ToList()))
+            .Field("site", "Site", f => f.Argument("id", "ID!").ResolveAs(UserRole.Viewer, ctx =>
                 Topology(ctx).SitesById.TryGetValue(ctx.Argument<string>("id"), out var s) ? SiteDto.From(s) : null))
-            .Field("links", "[Link!]!", f => f.ResolveAs(PatronusRole.Viewer, ctx => Topology(ctx).Links.Select(LinkDto.From).ToList()))
-            .Field("link", "Link", f => f.Argument("id", "ID!").ResolveAs(PatronusRole.Viewer, ctx =>
+            .Field("links", "[Link!]!", f => f.ResolveAs(UserRole.Viewer, ctx => Topology(ctx).Links.Select(LinkDto.From).ToList()))
+            .Field("link", "Link", f => f.Argument("id", "ID!").ResolveAs(UserRole.Viewer, ctx =>
                 Topology(ctx).LinksById.TryGetValue(ctx.Argument<string>("id"), out var l) ? LinkDto.From(l) : null))
-            .Field("paths", "[Path!]!", f => f.ResolveAs(PatronusRole.Viewer, ctx => Topology(ctx).Paths.Select(p => PathDto.From(p, Topology(ctx))).ToList()))
-            .Field("path", "Path", f => f.Argument("id", "ID!").ResolveAs(PatronusRole.Viewer, ctx =>
+            .Field("paths", "[Path!]!", f => f.ResolveAs(UserRole.Viewer, ctx => Topology(ctx).Paths.Select(p => PathDto.From(p, Topology(ctx))).ToList()))
+            .Field("path", "Path", f => f.Argument("id", "ID!").ResolveAs(UserRole.Viewer, ctx =>
                 Topology(ctx).PathsById.TryGetValue(ctx.Argument<string>("id"), out var p) ? PathDto.From(p, Topology(ctx)) : null))
-            .Field("bfdSessions", "[BfdSession!]!", f => f.ResolveAs(PatronusRole.Viewer, ctx =>
+            .Field("bfdSessions", "[BfdSession!]!", f => f.ResolveAs(UserRole.Viewer, ctx =>
                 Ctx(ctx).Service<BfdService>().Sessions.Values.OrderBy(s => s.PathId, StringComparer.Ordinal).Select(BfdView).ToList()))
-            .Field("bfdSession", "BfdSession", f => f.Argument("pathId", "ID!").ResolveAs(PatronusRole.Viewer, ctx =>
+            .Field("bfdSession", "BfdSession", f => f.Argument("pathId", "ID!").ResolveAs(UserRole.Viewer, ctx =>
                 Ctx(ctx).Service<BfdService>().Sessions.TryGetValue(ctx.Argument<string>("pathId"), out var s) ? BfdView(s) : null))
             .Field("pathStats", "PathStats", f => f
                 .Argument("pathId", "ID!").Argument("period", "StatsPeriod", a => a.DefaultLiteral("DAY"))
                 .Argument("since", "DateTime").Argument("until", "DateTime")
-                .ResolveAs(PatronusRole.Viewer, StatsAsync))
-            .Field("users", "[User!]!", f => f.Description("Every user (admin).").ResolveAs(PatronusRole.Admin, async ctx =>
+                .ResolveAs(UserRole.Viewer, StatsAsync))
+            .Field("users", "[User!]!", f => f.Description("Every user (admin).").ResolveAs(UserRole.Admin, async ctx =>
                 (await Ctx(ctx).Service<Security.UserAccounts>().ListAsync(ctx.CancellationToken).ConfigureAwait(false))
                     .Select(u => new Dictionary<string, object?>
                     {
@@ -67,7 +67,7 @@ public static partial class PatronusSchema
             .Field("auditLog", "[AuditEntry!]!", f => f
                 .Description("Changes and sign-ins, newest first (admin).")
                 .Argument("since", "String").Argument("limit", "Int", a => a.DefaultLiteral("100")).ListSize("limit")
-                .ResolveAs(PatronusRole.Admin, AuditAsync)));
+                .ResolveAs(UserRole.Admin, AuditAsync)));
 
     private static async Task<object?> HistoryAsync(ResolveContext ctx)
     {

@@ -24,11 +24,11 @@ public static partial class PatronusSchema
             .Field("pathHealthChanged", "PathHealth!", f => f
                 .Description("Every change of a path's health as the monitor publishes it (all paths, or one).")
                 .Argument("pathId", "ID")
-                .SubscribeAs(PatronusRole.Viewer, ctx => HealthChanges(Ctx(ctx).Service<HealthState>(), ctx.Argument<string?>("pathId"), ctx.CancellationToken)))
+                .SubscribeAs(UserRole.Viewer, ctx => HealthChanges(Ctx(ctx).Service<HealthState>(), ctx.Argument<string?>("pathId"), ctx.CancellationToken)))
             .Field("failoverEvents", "FailoverEvent!", f => f
                 .Description("Failover events as they are decided (all policies, or one).")
                 .Argument("policyId", "ID")
-                .SubscribeAs(PatronusRole.Viewer, ctx => FailoverChanges(Ctx(ctx).Service<FailoverService>(), ctx.Argument<string?>("policyId"), ctx.CancellationToken))));
+                .SubscribeAs(UserRole.Viewer, ctx => FailoverChanges(Ctx(ctx).Service<FailoverService>(), ctx.Argument<string?>("policyId"), ctx.CancellationToken))));
 
     private static async IAsyncEnumerable<PathHealthView> HealthChanges(HealthState health, string? pathId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

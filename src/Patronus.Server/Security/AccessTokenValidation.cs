@@ -48,8 +48,8 @@ internal static partial class AccessTokenValidation
             RequireExpirationTime = true,
             RequireSignedTokens = true,
             ClockSkew = TimeSpan.FromSeconds(5),
-            NameClaimType = "sub",
-            RoleClaimType = "role",
+            NameClaimType = PatronusClaims.Subject,
+            RoleClaimType = PatronusClaims.Role,
         };
         options.Events = new JwtBearerEvents
         {
@@ -111,24 +111,23 @@ internal static partial class AccessTokenValidation
     private static async Task ValidatedAsync(TokenValidatedContext context)
     {
         var principal = context.Principal!;
-        if (principal.FindFirst(TokenIssuer.UseClaim)?.Value != TokenIssuer.AccessUse)
+        if (principal.FindFirst(PatronusClaims.Use)?.Value != PatronusClaims.AccessUse)
         {
             context.Fail(new SecurityTokenInvalidTypeException("not an access token"));
             return;
         }
 
-        var name = principal.FindFirst("sub")?.Value;
-        var version = principal.FindFirst(TokenIssuer.VersionClaim)?.Value;
+        var name = principal.FindFirst(PatronusClaims.Subject)?.Value;
+        var version = principal.FindFirst(PatronusClaims.Version)?.Value;
         if (name is null || version is null)
         {
-            context.Fail(new SecurityTokenValidationException("the access token lacks sub or ver"));
+            // Malformed (invalid_token), not a token whose user changed (revoked_token).
+            context.Fail(new SecurityTokenValidationException($"the access token lacks {PatronusClaims.Subject} or {PatronusClaims.Version}"));
             return;
         }
 
         var cache = context.HttpContext.RequestServices.GetRequiredService<UserCache>();
-        var user = await cache.GetAsync(name, context.HttpContext.RequestAborted).ConfigureAwait(false);
-        if (user is null || user.Disabled ||
-            user.TokenVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) != version)
+        if (!await cache.IsCurrentAsync(name, version, context.HttpContext.RequestAborted).ConfigureAwait(false))
         {
             context.Fail(new SecurityTokenUserChangedException());
         }

@@ -26,7 +26,7 @@ internal static partial class AuthEndpoints
         auth.MapGet("/me", (HttpContext context) => Results.Ok(new
         {
             username = context.User.Identity?.Name,
-            role = context.User.FindFirst("role")?.Value,
+            role = context.User.FindFirst(PatronusClaims.Role)?.Value,
         }));
         return auth;
     }

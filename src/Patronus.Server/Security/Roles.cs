@@ -4,9 +4,11 @@ using Patronus.Persistence.Security;
 namespace Patronus.Server.Security;
 
 /// <summary>
-/// Roles and the authorization policies built on them. Each role includes the ones below it:
-/// admin &gt; operator &gt; viewer. Viewer reads (GET), operator also changes (POST/PUT/DELETE under
-/// /api/v1), admin also manages users and reads the audit log.
+/// The names of the roles (as tokens, the REST API and the CLI spell them), their parsing, and the
+/// authorization policies built on them. The role itself is <see cref="UserRole"/> — the one model,
+/// stored, compared and checked by REST policies and GraphQL fields alike. Each role includes the
+/// ones below it: admin &gt; operator &gt; viewer. Viewer reads (GET), operator also changes
+/// (POST/PUT/DELETE under /api/v1), admin also manages users and reads the audit log.
 /// </summary>
 public static class Roles
 {
@@ -19,6 +21,7 @@ public static class Roles
     public const string OperatorPolicy = "operator";
     public const string AdminPolicy = "admin";
 
+    /// <summary>The role's name: <c>admin</c>, <c>operator</c> or <c>viewer</c>.</summary>
     public static string Name(UserRole role) => role switch
     {
         UserRole.Admin => Admin,
@@ -26,6 +29,7 @@ public static class Roles
         _ => Viewer,
     };
 
+    /// <summary>A role from its name, in any case; false (and viewer) for anything else, numbers included.</summary>
     public static bool TryParse(string? text, out UserRole role)
     {
         switch (text?.ToLowerInvariant())

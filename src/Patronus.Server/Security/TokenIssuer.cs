@@ -12,8 +12,9 @@ namespace Patronus.Server.Security;
 public sealed record TokenPair(string AccessToken, string RefreshToken, int ExpiresIn, string TokenType = "Bearer");
 
 /// <summary>
-/// Issues tokens. Access tokens are HS256 JWTs with header <c>typ: at+jwt</c> (RFC 9068) and claims
-/// <c>sub</c> (username), <c>role</c>, <c>ver</c> (the user's token version) and <c>token_use: access</c>;
+/// Issues tokens. Access tokens are HS256 JWTs with header <c>typ: at+jwt</c> (RFC 9068) and the
+/// <see cref="PatronusClaims"/>: <c>sub</c> (username), <c>jti</c>, <c>role</c>, <c>ver</c> (the user's
+/// token version) and <c>token_use: access</c>;
 /// both the type and the claim are checked on every request. Refresh tokens are not JWTs: 32 random
 /// bytes (base64url) of which the store keeps only the SHA-256 hash; each is good for one rotation.
 /// </summary>
@@ -22,9 +23,6 @@ public sealed class TokenIssuer
     public const string Issuer = "patronus";
     public const string Audience = "patronus-api";
     public const string AccessTokenType = "at+jwt";
-    public const string VersionClaim = "ver";
-    public const string UseClaim = "token_use";
-    public const string AccessUse = "access";
 
     private static readonly JsonWebTokenHandler s_handler = new();
 
@@ -104,11 +102,11 @@ public sealed class TokenIssuer
             SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
             Subject = new ClaimsIdentity(
             [
-                new Claim(JwtRegisteredClaimNames.Sub, user.Username),
-                new Claim(JwtRegisteredClaimNames.Jti, NewId()),
-                new Claim("role", Roles.Name(user.Role)),
-                new Claim(VersionClaim, user.TokenVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer64),
-                new Claim(UseClaim, AccessUse),
+                new Claim(PatronusClaims.Subject, user.Username),
+                new Claim(PatronusClaims.TokenId, NewId()),
+                new Claim(PatronusClaims.Role, Roles.Name(user.Role)),
+                new Claim(PatronusClaims.Version, user.TokenVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer64),
+                new Claim(PatronusClaims.Use, PatronusClaims.AccessUse),
             ]),
         });
     }

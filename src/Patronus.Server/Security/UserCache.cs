@@ -1,13 +1,15 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Claims;
 using Microsoft.Extensions.Options;
 using Patronus.Persistence.Security;
 
 namespace Patronus.Server.Security;
 
 /// <summary>
-/// User records read to validate access tokens (token version, disabled), each reused for
-/// <see cref="AuthOptions.UserCacheDuration"/> so a request costs no store round trip. Changes made
-/// through this instance invalidate the entry at once.
+/// Whether an access token still stands for its user (<see cref="IsCurrentAsync(string?, string?, CancellationToken)"/>),
+/// from user records each reused for <see cref="AuthOptions.UserCacheDuration"/> so a request costs
+/// no store round trip. Changes made through this instance invalidate the entry at once.
 /// </summary>
 public sealed class UserCache
 {
@@ -27,7 +29,7 @@ public sealed class UserCache
         _duration = options.Value.UserCacheDuration;
     }
 
-    public async ValueTask<UserRecord?> GetAsync(string username, CancellationToken cancellationToken)
+    private async ValueTask<UserRecord?> GetAsync(string username, CancellationToken cancellationToken)
     {
         var now = _time.GetTimestamp();
         if (_entries.TryGetValue(username, out var entry) && _time.GetElapsedTime(entry.FetchedAt, now) < _duration)
@@ -43,6 +45,30 @@ public sealed class UserCache
 
         _entries[username] = (user, now);
         return user;
+    }
+
+    /// <summary>
+    /// Whether a token naming <paramref name="username"/> at token version <paramref name="version"/>
+    /// still stands: the user exists, is not disabled, and its token version is still that one (a
+    /// password, role or disabled change bumps it). The one check behind every request's token and
+    /// every open GraphQL WebSocket; false when either claim is missing.
+    /// </summary>
+    public async ValueTask<bool> IsCurrentAsync(string? username, string? version, CancellationToken cancellationToken)
+    {
+        if (username is null || version is null)
+        {
+            return false;
+        }
+
+        var user = await GetAsync(username, cancellationToken).ConfigureAwait(false);
+        return user is { Disabled: false } && user.TokenVersion.ToString(CultureInfo.InvariantCulture) == version;
+    }
+
+    /// <summary><see cref="IsCurrentAsync(string?, string?, CancellationToken)"/> for the user and version an access token's claims name.</summary>
+    public ValueTask<bool> IsCurrentAsync(ClaimsPrincipal principal, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        return IsCurrentAsync(principal.FindFirst(PatronusClaims.Subject)?.Value, principal.FindFirst(PatronusClaims.Version)?.Value, cancellationToken);
     }
 
     public void Invalidate(string username) => _entries.TryRemove(username, out _);

@@ -187,6 +187,47 @@ public sealed class GraphQLApiTests
     }
 
     /// <summary>
+    /// GraphQL over HTTP: a POST body is <c>application/json</c> (parameters such as charset allowed,
+    /// any case); anything else — look-alikes, <c>application/graphql</c>, a form, no Content-Type —
+    /// is 415 with problem details naming the type, as REST answers (issue 13 item 10).
+    /// </summary>
+    [Theory]
+    [InlineData("application/jsonp", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("application/json-patch+json", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("application/graphql", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("application/graphql-response+json", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("text/plain; charset=utf-8", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("application/x-www-form-urlencoded", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData(null, HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("application/json", HttpStatusCode.OK)]
+    [InlineData("application/json; charset=utf-8", HttpStatusCode.OK)]
+    [InlineData("Application/JSON;charset=UTF-8", HttpStatusCode.OK)]
+    public async Task Post_ContentType_OnlyApplicationJsonAccepted(string? mediaType, HttpStatusCode expected)
+    {
+        await using var server = await RunningServer.StartAsync();
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"query":"{ sites { id } }"}"""));
+        if (mediaType is not null)
+        {
+            content.Headers.TryAddWithoutValidation("Content-Type", mediaType);
+        }
+
+        using var response = await server.Client.PostAsync("/graphql", content);
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"{mediaType}: {(int)response.StatusCode} {body}");
+        if (expected == HttpStatusCode.UnsupportedMediaType)
+        {
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var problem = JsonDocument.Parse(body).RootElement;
+            Assert.Equal((415, "send the body as application/json"), (problem.GetProperty("status").GetInt32(), problem.GetProperty("detail").GetString()));
+        }
+        else
+        {
+            AssertNoErrors(JsonDocument.Parse(body).RootElement);
+        }
+    }
+
+    /// <summary>
     /// Every root field of the schema, generated from the schema itself (a new field cannot be
     /// missed): anonymous callers get 401 on each; queries and subscriptions are not refused to a
     /// viewer; mutations are FORBIDDEN to a viewer and allowed to an operator; users and the audit

@@ -19,9 +19,8 @@ public sealed class AuditLogTests
     /// <summary>An audit log over a fresh SQLite file, on a fake clock.</summary>
     private sealed class Harness : IAsyncDisposable
     {
-        private readonly TempDir _dir = new();
         private readonly ServiceProvider _meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        private SqliteStore _store = null!;
+        private TempSqliteStore _db = null!;
 
         public FakeTimeProvider Time { get; } = new(s_start);
 
@@ -30,21 +29,18 @@ public sealed class AuditLogTests
         public static async Task<Harness> StartAsync()
         {
             var h = new Harness();
-            Assert.True(StoreLocation.TryParse("sqlite:" + Path.Combine(h._dir.Path, "a.db"), h._dir.Path, out var location, out var error), error);
-            h._store = new SqliteStore(location!, h.Time);
-            await h._store.MigrateAsync();
-            h.Audit = new AuditLog(h._store, new AuditAggregator(), new AuditMetrics(h._meters.GetRequiredService<IMeterFactory>()), h.Time, NullLogger<AuditLog>.Instance);
+            h._db = await TempSqliteStore.CreateAsync(h.Time);
+            h.Audit = new AuditLog(h._db.Store, new AuditAggregator(), new AuditMetrics(h._meters.GetRequiredService<IMeterFactory>()), h.Time, NullLogger<AuditLog>.Instance);
             return h;
         }
 
-        public async Task<List<AuditRecord>> RowsAsync() => [.. await _store.GetAuditAsync(DateTimeOffset.UnixEpoch, 1000)];
+        public async Task<List<AuditRecord>> RowsAsync() => [.. await _db.Store.GetAuditAsync(DateTimeOffset.UnixEpoch, 1000)];
 
         public async ValueTask DisposeAsync()
         {
             Audit.Dispose();
-            await _store.DisposeAsync();
+            await _db.DisposeAsync();
             await _meters.DisposeAsync();
-            _dir.Dispose();
         }
     }
 

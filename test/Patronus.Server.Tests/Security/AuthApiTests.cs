@@ -43,6 +43,23 @@ public sealed class AuthApiTests
         Assert.Equal(("admin", "admin"), (me.GetProperty("username").GetString(), me.GetProperty("role").GetString()));
     }
 
+    /// <summary>What an access token carries on the wire (docs/security.md): the names clients and other instances read.</summary>
+    [Fact]
+    public async Task Login_AccessToken_CarriesTheDocumentedClaims()
+    {
+        await using var server = await RunningServer.StartAsync();
+        var tokens = await server.LoginAsync(RunningServer.AdminName, RunningServer.Password);
+        var token = new JsonWebToken(tokens.GetProperty("access_token").GetString());
+
+        Assert.Equal("at+jwt", token.Typ);
+        Assert.Equal(
+            ["aud", "exp", "iat", "iss", "jti", "nbf", "role", "sub", "token_use", "ver"],
+            token.Claims.Select(c => c.Type).Order(StringComparer.Ordinal));
+        Assert.Equal(("admin", "admin", "1", "access"),
+            (token.GetClaim("sub").Value, token.GetClaim("role").Value, token.GetClaim("ver").Value, token.GetClaim("token_use").Value));
+        Assert.Equal(("patronus", "patronus-api"), (token.Issuer, token.Audiences.Single()));
+    }
+
     [Fact]
     public async Task Login_WrongPasswordOrUnknownUser_401CountedAndAudited()
     {
@@ -178,7 +195,7 @@ public sealed class AuthApiTests
         var key = await server.Services.GetRequiredService<SigningKeys>().GetAsync(CancellationToken.None);
         var now = DateTime.UtcNow;
 
-        string Token(DateTime expires, string type = TokenIssuer.AccessTokenType, SecurityKey? signWith = null, string use = TokenIssuer.AccessUse) =>
+        string Token(DateTime expires, string type = TokenIssuer.AccessTokenType, SecurityKey? signWith = null, string use = "access") =>
             new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
             {
                 Issuer = TokenIssuer.Issuer,
@@ -188,7 +205,7 @@ public sealed class AuthApiTests
                 NotBefore = expires.AddMinutes(-15),
                 Expires = expires,
                 SigningCredentials = new SigningCredentials(signWith ?? key, SecurityAlgorithms.HmacSha256),
-                Subject = new ClaimsIdentity([new("sub", "admin"), new("role", "admin"), new(TokenIssuer.VersionClaim, "1", ClaimValueTypes.Integer64), new(TokenIssuer.UseClaim, use)]),
+                Subject = new ClaimsIdentity([new("sub", "admin"), new("role", "admin"), new("ver", "1", ClaimValueTypes.Integer64), new("token_use", use)]),
             });
 
         Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(server, Token(now.AddMinutes(5))));
