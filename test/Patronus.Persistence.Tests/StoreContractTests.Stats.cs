@@ -1,5 +1,4 @@
 using Patronus.Engine.Health;
-using Patronus.Engine.Storage;
 
 namespace Patronus.Persistence.Tests;
 

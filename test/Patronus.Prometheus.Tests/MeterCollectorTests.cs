@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Diagnostics.Metrics;
 using System.Text;
-using Patronus.Prometheus;
 using Patronus.TestSupport;
 
 namespace Patronus.Prometheus.Tests;

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text;
-using Patronus.Prometheus;
 using Patronus.TestSupport;
 
 namespace Patronus.Prometheus.Tests;

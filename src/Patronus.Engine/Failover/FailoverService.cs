@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Threading.Channels;

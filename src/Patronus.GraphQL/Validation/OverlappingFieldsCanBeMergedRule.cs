@@ -1,4 +1,3 @@
-using Patronus.GraphQL.Execution;
 using Patronus.GraphQL.Language;
 using Patronus.GraphQL.Types;
 

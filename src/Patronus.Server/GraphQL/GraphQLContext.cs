@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Patronus.GraphQL.Execution;
 
 namespace Patronus.Server.GraphQL;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using Patronus.Engine.Bfd;
 using Patronus.Engine.Failover;
@@ -10,7 +9,6 @@ using Patronus.GraphQL.Execution;
 using Patronus.GraphQL.Types;
 using Patronus.Persistence.Security;
 using Patronus.Server.Api;
-using Patronus.Server.Commands;
 using Patronus.Server.Export;
 
 namespace Patronus.Server.GraphQL;

@@ -1,17 +1,6 @@
-using System.Globalization;
-using System.Runtime.CompilerServices;
-using Microsoft.Extensions.Options;
-using Patronus.Engine.Bfd;
-using Patronus.Engine.Failover;
 using Patronus.Engine.Health;
-using Patronus.Engine.Paths;
-using Patronus.Engine.Traffic;
-using Patronus.GraphQL.Execution;
 using Patronus.GraphQL.Types;
-using Patronus.Persistence.Security;
 using Patronus.Server.Api;
-using Patronus.Server.Commands;
-using Patronus.Server.Export;
 
 namespace Patronus.Server.GraphQL;
 

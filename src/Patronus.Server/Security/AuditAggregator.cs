@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Patronus.Persistence;
 using Patronus.Persistence.Security;
 
 namespace Patronus.Server.Security;

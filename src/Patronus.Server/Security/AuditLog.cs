@@ -1,5 +1,4 @@
 using System.Net;
-using Patronus.Persistence;
 using Patronus.Persistence.Security;
 
 namespace Patronus.Server.Security;

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
 using Patronus.Engine.Bfd;
-using Patronus.Engine.Bfd.Wire;
 
 namespace Patronus.Engine.Tests.Bfd;
 

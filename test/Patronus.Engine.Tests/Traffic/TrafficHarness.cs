@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Tests.Failover;
-using Patronus.Engine.Tests.Probes.Stamp;
 using Patronus.Engine.Traffic;
 using Patronus.TestSupport;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using Patronus.GraphQL.Execution;
 using Patronus.GraphQL.Language;
 using Patronus.GraphQL.Utilities;
 using Patronus.GraphQL.Validation;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Patronus.Engine.Failover;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Traffic;
 using Patronus.Lab.Tests.TestSupport;

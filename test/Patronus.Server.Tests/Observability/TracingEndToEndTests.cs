@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Net;
-using Microsoft.Extensions.Options;
 using OpenTelemetry.Trace;
 using Patronus.Engine.Telemetry;
 using Patronus.Server.Health;

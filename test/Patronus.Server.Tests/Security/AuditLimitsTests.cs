@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using Patronus.Persistence;
 using Patronus.Persistence.Security;
 using Patronus.TestSupport;
 using Patronus.Server.Tests.TestSupport;

@@ -4,7 +4,6 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Patronus.Persistence;
 using Patronus.Persistence.Security;
 using Patronus.Server.Security;
 using Patronus.Server.Tests.TestSupport;

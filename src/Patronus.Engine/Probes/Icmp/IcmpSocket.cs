@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
-using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Patronus.Engine.Net;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Patronus.Engine.Probes;
 using Patronus.Engine.Probes.Stamp;
 
 namespace Patronus.Engine.Tests.Probes.Stamp;
