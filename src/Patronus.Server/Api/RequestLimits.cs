@@ -16,9 +16,9 @@ namespace Patronus.Server.Api;
 /// <see cref="StatusCodeOf"/> lets the exception handler answer with its status (413, 400, 408…)
 /// instead of 500.</item>
 /// </list>
-/// What Kestrel still answers with an empty body, because it refuses the request before the
-/// application sees it and offers no hook: a malformed request line or header, a NUL (<c>%00</c>)
-/// in the path, a request line over <see cref="KestrelMaxRequestLineBytes"/>, headers over 32 KiB.
+/// What Kestrel refuses itself before the application sees it (a malformed request line or header, a
+/// NUL, <c>%00</c>, in the path, a request line over <see cref="KestrelMaxRequestLineBytes"/>, headers
+/// over 32 KiB) it answers with an empty body; <see cref="KestrelRejections"/> adds problem details.
 /// </summary>
 public static class RequestLimits
 {
@@ -33,6 +33,7 @@ public static class RequestLimits
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Limits.MaxRequestLineSize = KestrelMaxRequestLineBytes;
+        options.ConfigureEndpointDefaults(KestrelRejections.Use);
     }
 
     /// <summary>The status of a client error Kestrel raised while the application read the request; 500 for anything else.</summary>

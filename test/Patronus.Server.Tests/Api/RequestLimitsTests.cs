@@ -187,6 +187,62 @@ public sealed class RequestLimitsTests
         }
     }
 
+    /// <summary>What Kestrel refuses before any middleware (issue 13.10) still comes with problem details, and the connection is then closed.</summary>
+    [Theory]
+    [InlineData("GET /api/v1/sites/a%00b HTTP/1.1\r\nHost: x\r\n\r\n", 400, "NUL")]
+    [InlineData("GARBAGE\r\n\r\n", 400, "malformed")]
+    [InlineData("GET /health/live HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", 400, "malformed")]
+    [InlineData("GET /LONG HTTP/1.1\r\nHost: x\r\n\r\n", 414, "32768")]
+    [InlineData("GET /health/live HTTP/1.1\r\nHost: x\r\nHEADERS\r\n", 431, "32768")]
+    public async Task Raw_RefusedByKestrel_ProblemDetails(string request, int status, string fragment)
+    {
+        await using var server = await RunningServer.StartAsync();
+        request = request
+            .Replace("/LONG", "/" + new string('a', RequestLimits.KestrelMaxRequestLineBytes + 100), StringComparison.Ordinal)
+            .Replace("HEADERS\r\n", string.Concat(Enumerable.Range(0, 90).Select(i => $"X-{i}: {new string('v', 400)}\r\n")), StringComparison.Ordinal);
+
+        var (code, head, body) = await RawAsync(server, request);
+
+        Assert.Equal(status, code);
+        Assert.Contains("Content-Type: application/problem+json", head, StringComparison.Ordinal);
+        Assert.Contains("Connection: close", head, StringComparison.Ordinal);
+        var problem = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(status, problem.GetProperty("status").GetInt32());
+        Assert.Contains(fragment, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, bool> Writes => new()
+    {
+        { "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\nDate: Fri, 04 Dec 2026 20:57:13 GMT\r\nServer: Kestrel\r\n\r\n", true },
+        { "HTTP/1.1 414 URI Too Long\r\nContent-Length: 0\r\nConnection: close\r\nServer: Kestrel\r\n\r\n", true },
+        { "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", true },
+        { "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nServer: Kestrel\r\n\r\n", false },                  // keep-alive: not Kestrel's reject
+        { "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", false },                  // another status
+        { "HTTP/1.1 400 Bad Request\r\nContent-Length: 12\r\nConnection: close\r\n\r\n", false },               // has a body
+        { "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\nHTTP/1.1 200 OK\r\n\r\n", false }, // more than one head
+        { "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", false },
+        { "{\"status\":400}", false },
+        { "", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Writes))]
+    public void Rewrite_OnlyKestrelsBodilessReject(string written, bool rewritten)
+    {
+        var result = KestrelRejections.Rewrite(Encoding.ASCII.GetBytes(written));
+
+        Assert.Equal(rewritten, result is not null);
+        if (result is not null)
+        {
+            var text = Encoding.UTF8.GetString(result);
+            var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            var body = text[(split + 4)..];
+            Assert.Contains($"\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n", text[..split], StringComparison.Ordinal);
+            Assert.Equal(int.Parse(written[9..12], System.Globalization.CultureInfo.InvariantCulture), JsonDocument.Parse(body).RootElement.GetProperty("status").GetInt32());
+            Assert.StartsWith(written[..written.IndexOf("\r\n", StringComparison.Ordinal)], text, StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>Sends raw bytes (what HttpClient will not send) and reads the whole answer.</summary>
     internal static async Task<(int Status, string Headers, string Body)> RawAsync(RunningServer server, string request)
     {
