@@ -61,7 +61,8 @@ public sealed class CliProcessTests : IDisposable
 
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         serve.Signal(signal);
-        Assert.True(await serve.WaitForExitAsync(TimeSpan.FromSeconds(5)), "did not exit within 5 s of the signal");
+        Assert.True(await serve.WaitForExitAsync(TimeSpan.FromSeconds(5)),
+            $"did not exit within 5 s of the signal; its log (which service was still stopping):\n{serve.Stdout[^Math.Min(serve.Stdout.Length, 4000)..]}\n{serve.Stderr}");
         Assert.Equal(0, serve.ExitCode);
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5));
     }
