@@ -86,6 +86,13 @@ public static class PathEvaluation
     public static string Explain(WindowMeasurement m, HealthThresholds t)
     {
         ArgumentNullException.ThrowIfNull(t);
+
+        // The common case allocates nothing: it runs for every path after every probe round.
+        if (m.LatencyMs <= t.LatencyMs && m.LossPct <= t.LossPct && ScoredJitter(m) <= t.JitterMs)
+        {
+            return "within thresholds";
+        }
+
         var parts = new List<string>(3);
         if (m.LatencyMs > t.LatencyMs)
         {
