@@ -7,8 +7,8 @@ namespace Patronus.Persistence;
 /// <summary>
 /// The file's size. SQLite never shrinks a file by itself: a delete only puts pages on the freelist.
 /// With <c>auto_vacuum=INCREMENTAL</c> the freed pages can be cut off the end of the file on demand,
-/// which this store does after every retention delete, a bounded number of pages per statement,
-/// and then truncates the WAL (which otherwise stays at its high-water mark).
+/// which this store does after every retention delete that leaves at least 1/16 of the file free,
+/// a bounded number of pages per statement, and then truncates the WAL (which otherwise stays at its high-water mark).
 /// </summary>
 public sealed partial class SqliteStore
 {
@@ -19,6 +19,9 @@ public sealed partial class SqliteStore
     /// and the health recorder's 1 s batches barely wait behind one. Settable for tests.
     /// </summary>
     internal int ReclaimStepPages { get; set; } = 2_048;
+
+    /// <summary>The freelist is given back once it is at least 1/16 of the file's pages (6.25 %), see <see cref="ReclaimSpaceAsync"/>.</summary>
+    internal const int ReclaimMinFreeFraction = 16;
 
     /// <summary>
     /// The largest file (bytes) that is converted from <c>auto_vacuum=NONE</c> with a full
@@ -33,8 +36,16 @@ public sealed partial class SqliteStore
     {
         var started = TimeProvider.GetTimestamp();
         var free = await PragmaAsync(connection, "freelist_count", cancellationToken).ConfigureAwait(false);
+        var pages = await PragmaAsync(connection, "page_count", cancellationToken).ConfigureAwait(false);
         var freed = 0L;
-        while (free > 0)
+
+        // Hysteresis: at steady state each pass frees about what the next minute's samples fill again
+        // (1/1440 of a day of raw samples); moving those pages to the end and back would cost a few
+        // hundred ms a minute at 10,000 paths for no lasting gain. Only a freelist of at least
+        // 1/ReclaimMinFreeFraction of the file (retention shortened, paths removed) is given back, all of it,
+        // so the file stays within about that fraction of what its rows need.
+        var reclaim = free > 0 && free * ReclaimMinFreeFraction >= pages;
+        while (reclaim && free > 0)
         {
             await connection.ExecuteAsync(new CommandDefinition($"PRAGMA incremental_vacuum({ReclaimStepPages})", cancellationToken: cancellationToken)).ConfigureAwait(false);
             var left = await PragmaAsync(connection, "freelist_count", cancellationToken).ConfigureAwait(false);

@@ -25,17 +25,8 @@ public sealed partial class SqliteStoreTests
     [Fact]
     public async Task DeleteHealthBeforeAsync_ExpiredDayOfSamples_ShrinksFileAndTruncatesWal()
     {
-        var store = (SqliteStore)await StoreWithApiPathAsync();
+        var store = await StoreWithSamplesAsync();
         store.ReclaimStepPages = 500; // several bounded steps
-        await using (var connection = await OpenRawAsync())
-        {
-            // 100,000 raw samples in one transaction: the WAL grows to hold all of it.
-            await connection.ExecuteAsync("""
-                WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
-                INSERT INTO sdwan_path_health (path_id, timestamp, latency_ms, packet_loss_pct, jitter_ms, health_score, status)
-                SELECT 'p1', @Start + i * 1000, 20.5 + i % 7, 0, 1.5, 100, 'up' FROM n
-                """, new { Start = Start.ToUnixTimeMilliseconds() });
-        }
 
         var before = await FileStateAsync();
         var deleted = await store.DeleteHealthBeforeAsync(HealthResolution.Raw, Start.AddDays(2));
@@ -47,6 +38,21 @@ public sealed partial class SqliteStoreTests
         Assert.True(after.Pages < before.Pages / 20, $"{before.Pages} pages before, {after.Pages} after");
         Assert.True(new FileInfo(File).Length <= after.Pages * after.PageSize, $"file {new FileInfo(File).Length} B");
         Assert.True(before.WalBytes > 1 << 20, $"WAL {before.WalBytes} B before");
+        Assert.Equal(0, after.WalBytes);
+    }
+
+    [Fact]
+    public async Task DeleteHealthBeforeAsync_SmallShareOfSamplesExpired_KeepsFreePagesForReuseAndTruncatesWal()
+    {
+        var store = await StoreWithSamplesAsync();
+
+        var before = await FileStateAsync();
+        Assert.Equal(3_600, await store.DeleteHealthBeforeAsync(HealthResolution.Raw, Start.AddHours(1))); // 3.6 % of the rows
+        var after = await FileStateAsync();
+
+        // As at steady state: what a pass frees (under 1/16 of the file), new samples fill again; not worth moving pages for.
+        Assert.True(after.FreePages > 0, "the freed pages stay on the freelist");
+        Assert.Equal(before.Pages, after.Pages);
         Assert.Equal(0, after.WalBytes);
     }
 
@@ -79,6 +85,19 @@ public sealed partial class SqliteStoreTests
         var warning = Assert.Single(logger.Collector.GetSnapshot(), r => r.Level >= LogLevel.Information);
         Assert.Equal((8002, LogLevel.Warning), (warning.Id.Id, warning.Level));
         Assert.Contains("PRAGMA auto_vacuum=INCREMENTAL; VACUUM;", warning.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A store with path p1 and 100,000 of its raw samples, one a second from <see cref="StoreContractTests.Start"/>, inserted in one transaction (so the WAL grows to hold all of it).</summary>
+    private async Task<SqliteStore> StoreWithSamplesAsync()
+    {
+        var store = (SqliteStore)await StoreWithApiPathAsync();
+        await using var connection = await OpenRawAsync();
+        await connection.ExecuteAsync("""
+            WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
+            INSERT INTO sdwan_path_health (path_id, timestamp, latency_ms, packet_loss_pct, jitter_ms, health_score, status)
+            SELECT 'p1', @Start + i * 1000, 20.5 + i % 7, 0, 1.5, 100, 'up' FROM n
+            """, new { Start = Start.ToUnixTimeMilliseconds() });
+        return store;
     }
 
     /// <summary>A file as an older release left it: tables created with SQLite's default auto_vacuum=NONE.</summary>
