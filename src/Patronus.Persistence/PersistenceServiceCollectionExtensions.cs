@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
@@ -25,7 +26,7 @@ public static class PersistenceServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(location);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new StoreMetrics(sp.GetService<IMeterFactory>()));
-        services.TryAddSingleton(sp => SqlStore.Create(location, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => SqlStore.Create(location, sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>()));
         Port<IPatronusDatabase>(services);
         Port<ITopologyStore>(services);
         Port<IHealthHistoryStore>(services);

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Microsoft.Extensions.Logging;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
@@ -90,6 +91,7 @@ public abstract partial class SqlStore : IPatronusDatabase, ITopologyStore, IHea
             applied.Add(migration.Version);
         }
 
+        await AfterMigrateAsync(connection, cancellationToken).ConfigureAwait(false);
         return applied;
     }
 
@@ -116,14 +118,14 @@ public abstract partial class SqlStore : IPatronusDatabase, ITopologyStore, IHea
     protected abstract Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken);
 
 
-    /// <summary>Creates the store for a <see cref="StoreLocation"/>, not yet migrated.</summary>
-    public static SqlStore Create(StoreLocation location, TimeProvider timeProvider)
+    /// <summary>Creates the store for a <see cref="StoreLocation"/>, not yet migrated; <paramref name="loggerFactory"/> (optional) is where SQLite reports its file's conversion to incremental auto-vacuum.</summary>
+    public static SqlStore Create(StoreLocation location, TimeProvider timeProvider, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(location);
         return location.Provider switch
         {
             StoreProvider.Postgres => new PostgresStore(location, timeProvider),
-            _ => new SqliteStore(location, timeProvider),
+            _ => new SqliteStore(location, timeProvider, loggerFactory?.CreateLogger<SqliteStore>()),
         };
     }
 
@@ -157,6 +159,17 @@ public abstract partial class SqlStore : IPatronusDatabase, ITopologyStore, IHea
         }
         while (chunk >= RetentionChunkRows);
 
+        await ReclaimSpaceAsync(connection, cancellationToken).ConfigureAwait(false);
         return deleted;
     }
+
+    /// <summary>
+    /// Gives the space that deletes freed back to the file system, after every retention delete (the
+    /// one place every expiring table passes through). A no-op by default: PostgreSQL's autovacuum
+    /// does it; SQLite overrides it.
+    /// </summary>
+    private protected virtual Task ReclaimSpaceAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Work on the freshly migrated database the provider needs once per start (none by default).</summary>
+    private protected virtual Task AfterMigrateAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -2,25 +2,35 @@ using System.Data;
 using System.Data.Common;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Patronus.Persistence;
 
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode (readers never block the writer) with foreign
-/// keys enforced on every connection (the connection string sets <c>Foreign Keys=True</c>).
+/// keys enforced on every connection (the connection string sets <c>Foreign Keys=True</c>), and
+/// incremental auto-vacuum so that what retention deletes is given back to the file system
+/// (<see cref="ReclaimSpaceAsync"/>) and the file's size levels off instead of only ever growing.
+/// This file: connections and migration locking; <c>SqliteStore.Vacuum.cs</c>: the file's size.
 /// </summary>
-public sealed class SqliteStore : SqlStore
+public sealed partial class SqliteStore : SqlStore
 {
     private readonly string _connectionString;
     private readonly string _file;
+    private readonly ILogger _logger;
     private int _walChecked;
 
-    public SqliteStore(StoreLocation location, TimeProvider timeProvider)
+    /// <param name="location">The file.</param>
+    /// <param name="timeProvider">The clock that stamps records.</param>
+    /// <param name="logger">Where the once-per-start vacuum conversion is reported; none when null.</param>
+    public SqliteStore(StoreLocation location, TimeProvider timeProvider, ILogger? logger = null)
         : base(timeProvider)
     {
         ArgumentNullException.ThrowIfNull(location);
         _connectionString = location.ConnectionString;
         _file = new SqliteConnectionStringBuilder(location.ConnectionString).DataSource;
+        _logger = logger ?? NullLogger.Instance;
         Description = location.Description;
     }
 
@@ -43,7 +53,10 @@ public sealed class SqliteStore : SqlStore
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         if (Interlocked.Exchange(ref _walChecked, 1) == 0)
         {
-            // WAL is a property of the file and persists; setting it once per process is enough.
+            // Both are properties of the file and persist; setting them once per process is enough.
+            // auto_vacuum first: it takes effect only before the first table is created (an older
+            // file keeps NONE until a VACUUM, see AfterMigrateAsync).
+            await connection.ExecuteAsync("PRAGMA auto_vacuum=INCREMENTAL").ConfigureAwait(false);
             await connection.ExecuteAsync("PRAGMA journal_mode=WAL").ConfigureAwait(false);
         }
 

@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace Patronus.Persistence.Tests;
 
 /// <summary>The store contract on a real SQLite file in a temporary directory, plus what only SQLite has.</summary>
-public sealed class SqliteStoreTests : StoreContractTests
+public sealed partial class SqliteStoreTests : StoreContractTests
 {
     private string? _directory;
 
