@@ -47,6 +47,9 @@ internal sealed class ExecutionContext
     /// </summary>
     public ConcurrentDictionary<(ObjectType Type, IReadOnlyList<FieldNode> Nodes), OrderedDictionary<string, List<FieldNode>>> Subfields { get; } = new();
 
+    /// <summary>The response keys of each collected field set, in order, shared by the objects completed from it.</summary>
+    public ConcurrentDictionary<OrderedDictionary<string, List<FieldNode>>, string[]> FieldKeys { get; } = new(ReferenceEqualityComparer.Instance);
+
     /// <summary>The same operation with an empty error list and another cancellation token.</summary>
     public ExecutionContext Renew(CancellationToken cancellationToken) =>
         new(Schema, Options, Operation, Fragments, Variables, Context, cancellationToken);

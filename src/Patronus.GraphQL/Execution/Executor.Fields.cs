@@ -45,40 +45,45 @@ public sealed partial class Executor
 #pragma warning restore CA2012
         }
 
-        var result = new OrderedDictionary<string, object?>(fields.Count, StringComparer.Ordinal);
+        // The field keys are shared by every object of the same selection; values move up in place
+        // of a field left out (one without a definition here).
+        var keys = FieldKeys(execution, fields);
         if (tasks is null)
         {
-            index = 0;
-            foreach (var key in fields.Keys)
-            {
-                result.Add(key, values[index++]);
-            }
-
-            return result;
+            return new ResultMap(keys, values, values.Length);
         }
 
         FieldErrorException? propagated = null;
-        index = 0;
-        foreach (var key in fields.Keys)
+        var count = 0;
+        var shared = true;
+        for (index = 0; index < values.Length; index++)
         {
             try
             {
                 var (include, value) = ReferenceEquals(values[index], s_pending) ? await tasks[index].ConfigureAwait(false) : (true, values[index]);
                 if (include)
                 {
-                    result.Add(key, value);
+                    if (count < index)
+                    {
+                        keys = shared ? [.. keys] : keys;
+                        shared = false;
+                        keys[count] = keys[index];
+                    }
+
+                    values[count++] = value;
                 }
             }
             catch (FieldErrorException e)
             {
                 propagated ??= e;
             }
-
-            index++;
         }
 
-        return propagated is null ? result : throw propagated;
+        return propagated is null ? new ResultMap(keys, values, count) : throw propagated;
     }
+
+    private static string[] FieldKeys(ExecutionContext execution, OrderedDictionary<string, List<FieldNode>> fields) =>
+        execution.FieldKeys.GetOrAdd(fields, static f => [.. f.Keys]);
 
     /// <summary>
     /// The fast path of the commonest field: no resolver, no arguments, a scalar or enum read from a
@@ -301,7 +306,7 @@ public sealed partial class Executor
             throw new GraphQLException($"Expected Iterable, but did not find one for field \"{context.ParentType.Name}.{context.FieldDefinition.Name}\".");
         }
 
-        var tasks = new List<ValueTask<object?>>();
+        var tasks = new List<ValueTask<object?>>(items is ICollection collection ? collection.Count : 0);
         var index = 0;
         foreach (var item in items)
         {
