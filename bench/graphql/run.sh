@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# GraphQL benchmark (issue 7): `allPathsHealth` with N paths (default 1,000) under wrk load, as a
-# viewer with a real access token. A real `patronus serve` probes N STAMP paths against its own
-# reflector on loopback (so every path has live health), then wrk POSTs the query for S seconds
-# with C connections and reports latency percentiles. Results: docs/performance.md, "GraphQL".
+# GraphQL benchmark (issues 7, 14): `allPathsHealth` with N paths (default 1,000) under wrk load,
+# as a viewer with a real access token, side by side with its REST twin `GET /api/v1/metrics/health`
+# on the same server and data. A real `patronus serve` probes N STAMP paths against its own
+# reflector on loopback (so every path has live health); after W seconds of unreported warm-up
+# load on each (default 5: JIT tiers, pools), R rounds (default 2), alternating:
+# wrk POSTs the query for S seconds with C connections, wrk GETs the REST twin the same way, and
+# both again with one connection (one client). Prints wrk's latency percentiles and a summary line
+# per run. Results: docs/performance.md, "GraphQL".
 #
-#   bench/graphql/run.sh [--paths N] [--seconds S] [--connections C] [--threads T] [--port P]
+#   bench/graphql/run.sh [--paths N] [--seconds S] [--connections C] [--threads T] [--rounds R] [--warmup W] [--port P]
 #
 # Needs wrk (apt-get install -y wrk), curl, python3 and a Release build (dotnet build Patronus.slnx
 # -c Release). Everything listens on 127.0.0.1 only; the temp directory is removed on exit.
@@ -12,14 +16,16 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-BIN="$ROOT/src/Patronus.Server/bin/Release/net10.0/patronus"
-PATHS=1000 SECONDS_=30 CONNECTIONS=16 THREADS=2 PORT=18480 REFLECTOR=18481
+BIN=${PATRONUS_BIN:-"$ROOT/src/Patronus.Server/bin/Release/net10.0/patronus"}  # PATRONUS_BIN: another build
+PATHS=1000 SECONDS_=30 CONNECTIONS=16 THREADS=2 ROUNDS=2 WARMUP=5 PORT=18480 REFLECTOR=18481
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --paths) PATHS=$2; shift 2 ;;
     --seconds) SECONDS_=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
     --port) PORT=$2; shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
@@ -75,6 +81,37 @@ wrk.body = '$QUERY'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $TOKEN"
 LUA
-echo "wrk -t$THREADS -c$CONNECTIONS -d${SECONDS_}s --latency (load before: $(cut -d' ' -f1-3 /proc/loadavg))"
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_}s" --latency -s "$WORK/post.lua" "http://127.0.0.1:$PORT/graphql"
+cat >"$WORK/get.lua" <<LUA
+wrk.method = "GET"
+wrk.headers["Authorization"] = "Bearer $TOKEN"
+LUA
+REST_BYTES=$(curl -sf "http://127.0.0.1:$PORT/api/v1/metrics/health" -H "Authorization: Bearer $TOKEN" | wc -c)
+echo "REST twin: GET /api/v1/metrics/health, $REST_BYTES bytes"
+
+# One wrk run; the summary line: what, connections, req/s, p50, p99, load average before.
+run() {
+  local name=$1 script=$2 url=$3 threads=$4 connections=$5 load out
+  load=$(cut -d' ' -f1-3 /proc/loadavg)
+  echo "== $name: wrk -t$threads -c$connections -d${SECONDS_}s --latency (load before: $load)"
+  out=$(wrk -t"$threads" -c"$connections" -d"${SECONDS_}s" --latency -s "$script" "$url")
+  echo "$out"
+  SUMMARY+=$(printf '%-8s c=%-3s %10s req/s  p50 %-9s p99 %-9s load %s' "$name" "$connections" \
+    "$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")" "$(awk '$1 == "50%" { print $2 }' <<<"$out")" \
+    "$(awk '$1 == "99%" { print $2 }' <<<"$out")" "$load")$'\n'
+}
+
+if [[ "$WARMUP" -gt 0 ]]; then
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$WORK/post.lua" "http://127.0.0.1:$PORT/graphql" >/dev/null
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$WORK/get.lua" "http://127.0.0.1:$PORT/api/v1/metrics/health" >/dev/null
+fi
+
+SUMMARY=""
+for round in $(seq 1 "$ROUNDS"); do
+  run graphql "$WORK/post.lua" "http://127.0.0.1:$PORT/graphql" "$THREADS" "$CONNECTIONS"
+  run rest "$WORK/get.lua" "http://127.0.0.1:$PORT/api/v1/metrics/health" "$THREADS" "$CONNECTIONS"
+  run graphql "$WORK/post.lua" "http://127.0.0.1:$PORT/graphql" 1 1
+  run rest "$WORK/get.lua" "http://127.0.0.1:$PORT/api/v1/metrics/health" 1 1
+done
 echo "serve CPU: $(ps -o times= -p "$SERVE_PID") s total; RSS $(ps -o rss= -p "$SERVE_PID") KB"
+echo "== summary ($PATHS paths, ${SECONDS_}s per run)"
+printf '%s' "$SUMMARY"

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Patronus.GraphQL.Language;
 using Patronus.GraphQL.Types;
 
@@ -39,6 +40,15 @@ internal sealed class ExecutionContext
     public object? Context { get; }
 
     public CancellationToken CancellationToken { get; }
+
+    /// <summary>
+    /// Subfields collected per (object type, merged field nodes): the same for every item of a list,
+    /// as @skip/@include read this operation's variables only. Resolvers may run on several threads.
+    /// </summary>
+    public ConcurrentDictionary<(ObjectType Type, IReadOnlyList<FieldNode> Nodes), OrderedDictionary<string, List<FieldNode>>> Subfields { get; } = new();
+
+    /// <summary>The response keys of each collected field set, in order, shared by the objects completed from it.</summary>
+    public ConcurrentDictionary<OrderedDictionary<string, List<FieldNode>>, string[]> FieldKeys { get; } = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>The same operation with an empty error list and another cancellation token.</summary>
     public ExecutionContext Renew(CancellationToken cancellationToken) =>

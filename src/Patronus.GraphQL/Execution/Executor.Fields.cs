@@ -9,9 +9,14 @@ namespace Patronus.GraphQL.Execution;
 
 public sealed partial class Executor
 {
-    private static readonly ConcurrentDictionary<(Type, string), PropertyInfo?> s_properties = new();
+    // Compiled getters of public properties by (CLR type, field name): a default-resolved field
+    // reads its parent's property through a delegate, not reflection, on every object.
+    private static readonly ConcurrentDictionary<(Type, string), Func<object, object?>?> s_getters = new();
 
-    private static async Task<IReadOnlyDictionary<string, object?>> ExecuteFieldsAsync(
+    // Marks a field of ExecuteFieldsAsync that runs as a task rather than completed at once.
+    private static readonly object s_pending = new();
+
+    private static async ValueTask<IReadOnlyDictionary<string, object?>> ExecuteFieldsAsync(
         ExecutionContext execution,
         ObjectType type,
         object? source,
@@ -19,38 +24,124 @@ public sealed partial class Executor
         OrderedDictionary<string, List<FieldNode>> fields)
     {
         // Start every field before awaiting any, so independent resolvers run concurrently (§6.3.1).
-        // Each ValueTask is awaited exactly once below.
-        var tasks = new ValueTask<(bool Include, object? Value)>[fields.Count];
+        // Each ValueTask is awaited exactly once below. A leaf read from the parent's property
+        // completes at once (TryCompleteLeaf): no task, context or path unless it fails.
+        var values = new object?[fields.Count];
+        ValueTask<(bool Include, object? Value)>[]? tasks = null;
         var index = 0;
         foreach (var (key, nodes) in fields)
         {
+            execution.CancellationToken.ThrowIfCancellationRequested();
+            if (TryCompleteLeaf(type, source, nodes, out var value))
+            {
+                values[index++] = value;
+                continue;
+            }
+
+            tasks ??= new ValueTask<(bool Include, object? Value)>[fields.Count];
+            values[index] = s_pending;
 #pragma warning disable CA2012
             tasks[index++] = ExecuteFieldAsync(execution, type, source, nodes, Child(path, key, type));
 #pragma warning restore CA2012
         }
 
-        var result = new OrderedDictionary<string, object?>(fields.Count, StringComparer.Ordinal);
+        // The field keys are shared by every object of the same selection; values move up in place
+        // of a field left out (one without a definition here).
+        var keys = FieldKeys(execution, fields);
+        if (tasks is null)
+        {
+            return new ResultMap(keys, values, values.Length);
+        }
+
         FieldErrorException? propagated = null;
-        index = 0;
-        foreach (var key in fields.Keys)
+        var count = 0;
+        var shared = true;
+        for (index = 0; index < values.Length; index++)
         {
             try
             {
-                var (include, value) = await tasks[index].ConfigureAwait(false);
+                var (include, value) = ReferenceEquals(values[index], s_pending) ? await tasks[index].ConfigureAwait(false) : (true, values[index]);
                 if (include)
                 {
-                    result.Add(key, value);
+                    if (count < index)
+                    {
+                        keys = shared ? [.. keys] : keys;
+                        shared = false;
+                        keys[count] = keys[index];
+                    }
+
+                    values[count++] = value;
                 }
             }
             catch (FieldErrorException e)
             {
                 propagated ??= e;
             }
-
-            index++;
         }
 
-        return propagated is null ? result : throw propagated;
+        return propagated is null ? new ResultMap(keys, values, count) : throw propagated;
+    }
+
+    private static string[] FieldKeys(ExecutionContext execution, OrderedDictionary<string, List<FieldNode>> fields) =>
+        execution.FieldKeys.GetOrAdd(fields, static f => [.. f.Keys]);
+
+    /// <summary>
+    /// The fast path of the commonest field: no resolver, no arguments, a scalar or enum read from a
+    /// property of the parent that serializes to a value. Anything else (null, a failed coercion,
+    /// __typename, a dictionary parent) is false and takes <see cref="ExecuteFieldAsync"/>, which
+    /// reads the value again and reports its errors as before.
+    /// </summary>
+    private static bool TryCompleteLeaf(ObjectType type, object? source, List<FieldNode> nodes, out object? value)
+    {
+        value = null;
+        if (source is null or IDictionary or IReadOnlyDictionary<string, object?> or IDictionary<string, object?>
+            || type.GetField(nodes[0].Name.Value) is not { Resolver: null, Subscriber: null, Arguments.Count: 0 } field)
+        {
+            return false;
+        }
+
+        var leafType = field.Type is NonNullType nonNull ? nonNull.OfType : field.Type;
+        object? raw;
+#pragma warning disable CA1031 // a throwing getter (or an ambiguous name) is reported by ExecuteFieldAsync, which reads again
+        try
+        {
+            raw = leafType is ScalarType or EnumType ? Getter(source.GetType(), field.Name)?.Invoke(source) : null;
+        }
+        catch (Exception)
+        {
+            return false;
+        }
+#pragma warning restore CA1031
+
+        if (raw is null)
+        {
+            return false;
+        }
+
+        switch (leafType)
+        {
+            case ScalarType scalar:
+                var serialized = scalar.Serialize(raw);
+                value = serialized.Value;
+                return serialized.IsSuccess && value is not null;
+            default:
+                value = ((EnumType)leafType).FromInternal(raw)?.Name;
+                return value is not null;
+        }
+    }
+
+    private static Func<object, object?>? Getter(Type type, string name) =>
+        s_getters.GetOrAdd((type, name), static key =>
+            key.Item1.GetProperty(key.Item2, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase) is { CanRead: true } property
+                && property.GetIndexParameters().Length == 0 && property.GetMethod is { IsPublic: true }
+                ? Compile(property)
+                : null);
+
+    private static Func<object, object?> Compile(PropertyInfo property)
+    {
+        var instance = System.Linq.Expressions.Expression.Parameter(typeof(object), "source");
+        var read = System.Linq.Expressions.Expression.Property(System.Linq.Expressions.Expression.Convert(instance, property.DeclaringType!), property);
+        return System.Linq.Expressions.Expression.Lambda<Func<object, object?>>(System.Linq.Expressions.Expression.Convert(read, typeof(object)), instance).Compile();
     }
 
     private static async Task<IReadOnlyDictionary<string, object?>> ExecuteFieldsSeriallyAsync(
@@ -163,9 +254,7 @@ public sealed partial class Executor
                 return legacy.Contains(name) ? legacy[name] : null;
         }
 
-        var property = s_properties.GetOrAdd((source.GetType(), name), static key =>
-            key.Item1.GetProperty(key.Item2, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase));
-        return property?.GetValue(source);
+        return Getter(source.GetType(), name)?.Invoke(source);
     }
 
     private static async ValueTask<object?> CompleteValueAsync(ExecutionContext execution, GraphQLType type, ResolveContext context, ResponsePath path, object? result)
@@ -217,7 +306,7 @@ public sealed partial class Executor
             throw new GraphQLException($"Expected Iterable, but did not find one for field \"{context.ParentType.Name}.{context.FieldDefinition.Name}\".");
         }
 
-        var tasks = new List<ValueTask<object?>>();
+        var tasks = new List<ValueTask<object?>>(items is ICollection collection ? collection.Count : 0);
         var index = 0;
         foreach (var item in items)
         {
@@ -270,7 +359,8 @@ public sealed partial class Executor
             throw new GraphQLException($"Expected value of type \"{type.Name}\" but got: {Inspect.Value(result)}.");
         }
 
-        var subfields = FieldCollector.CollectSubfields(execution, type, context.FieldNodes);
+        var subfields = execution.Subfields.GetOrAdd((type, context.FieldNodes), static (key, execution) =>
+            FieldCollector.CollectSubfields(execution, key.Type, key.Nodes), execution);
         return await ExecuteFieldsAsync(execution, type, result, path, subfields).ConfigureAwait(false);
     }
 

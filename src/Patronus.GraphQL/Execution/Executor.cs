@@ -89,15 +89,9 @@ public sealed partial class Executor
                 Extensions: new Dictionary<string, object?> { ["code"] = "DOCUMENT_TOO_LARGE", ["maxBytes"] = maxBytes })]));
         }
 
-        if (!Parser.TryParse(request.Query, out var document, out var syntaxError, Options.Parser))
+        if (!TryGetValidDocument(request.Query, cancellationToken, out var document, out var documentError))
         {
-            return (null, ExecutionResult.RequestError([GraphQLError.From(syntaxError!)]));
-        }
-
-        var validationErrors = DocumentValidator.Validate(Schema, document!, cancellationToken: cancellationToken);
-        if (validationErrors.Count > 0)
-        {
-            return (null, ExecutionResult.RequestError(validationErrors));
+            return (null, documentError);
         }
 
         var fragments = new Dictionary<string, FragmentDefinitionNode>(StringComparer.Ordinal);

@@ -52,4 +52,16 @@ public sealed record ExecutorOptions
 
     /// <summary>Most variable coercion errors reported before giving up (default 50, as graphql-js).</summary>
     public int MaxVariableErrors { get; init; } = 50;
+
+    /// <summary>Default of <see cref="DocumentCacheSize"/>: 256 documents.</summary>
+    public const int DefaultDocumentCacheSize = 256;
+
+    /// <summary>
+    /// How many parsed and validated documents are kept, keyed by their exact text, so a repeated
+    /// query skips parsing and validation (default 256; 0: none). Only documents that parsed and
+    /// passed validation are kept; size and token limits are checked before the cache is asked, and
+    /// variables, the operation name and depth/complexity limits are still checked per request.
+    /// When full, the cache starts over empty.
+    /// </summary>
+    public int DocumentCacheSize { get; init; } = DefaultDocumentCacheSize;
 }

@@ -115,6 +115,16 @@ public static class ResultJson
             case short or byte or sbyte or ushort or uint: writer.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture)); break;
             case ulong ul: writer.WriteNumberValue(ul); break;
             case JsonElement element: element.WriteTo(writer); break;
+            case ResultMap result:
+                writer.WriteStartObject();
+                for (var i = 0; i < result.Count; i++)
+                {
+                    writer.WritePropertyName(result.KeyAt(i));
+                    WriteValue(writer, result.ValueAt(i));
+                }
+
+                writer.WriteEndObject();
+                break;
             case IEnumerable<KeyValuePair<string, object?>> map:
                 writer.WriteStartObject();
                 foreach (var (key, item) in map)

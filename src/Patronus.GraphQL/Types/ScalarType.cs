@@ -49,7 +49,20 @@ public class ScalarType : NamedType
         || ReferenceEquals(this, Scalars.String) || ReferenceEquals(this, Scalars.Boolean) || ReferenceEquals(this, Scalars.ID);
 
     /// <summary>Output coercion of a non-null resolver value.</summary>
-    public CoercionResult Serialize(object value) => Guard(() => _serialize(value));
+    public CoercionResult Serialize(object value)
+    {
+        // Once per leaf of every response: no closure, unlike the input coercions below.
+#pragma warning disable CA1031 // a custom scalar's delegate is user code, as in Guard
+        try
+        {
+            return _serialize(value);
+        }
+        catch (Exception e)
+        {
+            return CoercionResult.Fail(e.Message);
+        }
+#pragma warning restore CA1031
+    }
 
     /// <summary>Input coercion of a non-null variable value.</summary>
     public CoercionResult ParseValue(object value) => Guard(() => _parseValue(value));

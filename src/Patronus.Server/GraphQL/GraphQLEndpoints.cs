@@ -278,13 +278,14 @@ public static partial class GraphQLEndpoints
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
-        await using (var writer = new Utf8JsonWriter(buffer))
+        // Straight into the response's pooled pipe buffers: a list response is 100s of KB, and a
+        // growing array per response would land on the large object heap under load.
+        await using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
         {
             ResultJson.Write(writer, result);
         }
 
-        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "GraphQL WebSocket transport failed")]

@@ -1,0 +1,104 @@
+using Patronus.GraphQL.Execution;
+using Patronus.GraphQL.Limits;
+using Patronus.GraphQL.Types;
+
+namespace Patronus.GraphQL.Tests.Execution;
+
+/// <summary>The document cache and the fast paths of execution: repeated requests answer as the first did.</summary>
+public sealed class ExecutorCacheTests
+{
+    private static readonly Schema s_schema = TestSchema.Build();
+
+    private static async Task<string> RunAsync(Executor executor, string query, IReadOnlyDictionary<string, object?>? variables = null) =>
+        ResultJson.Serialize(await executor.ExecuteAsync(new GraphQLRequest(query, null, variables)));
+
+    [Fact]
+    public async Task Execute_SameTextTwice_IsCachedOnceAndAnsweredAlike()
+    {
+        var executor = new Executor(s_schema);
+        var first = await RunAsync(executor, "{ paths { id name status } }");
+        var second = await RunAsync(executor, "{ paths { id name status } }");
+
+        Assert.Equal(first, second);
+        Assert.Equal("""{"data":{"paths":[{"id":"p1","name":"wan1","status":"UP"},{"id":"p2","name":"lte","status":"DOWN"}]}}""", second);
+        Assert.Equal(1, executor.CachedDocumentCount);
+    }
+
+    [Theory]
+    [InlineData("{ paths { id ")]
+    [InlineData("{ paths { nope } }")]
+    public async Task Execute_InvalidDocument_IsNotCachedAndFailsEveryTime(string query)
+    {
+        var executor = new Executor(s_schema);
+        var first = await RunAsync(executor, query);
+        var second = await RunAsync(executor, query);
+
+        Assert.Equal(first, second);
+        Assert.Contains("\"errors\"", second, StringComparison.Ordinal);
+        Assert.Equal(0, executor.CachedDocumentCount);
+    }
+
+    [Fact]
+    public async Task Execute_MoreTextsThanCacheSize_CacheStaysBounded()
+    {
+        var executor = new Executor(s_schema, new ExecutorOptions { DocumentCacheSize = 2 });
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal("""{"data":{"paths":[{"id":"p1"},{"id":"p2"}]}}""", await RunAsync(executor, $"query Q{i} {{ paths {{ id }} }}"));
+            Assert.InRange(executor.CachedDocumentCount, 1, 2);
+        }
+    }
+
+    [Fact]
+    public async Task Execute_CacheSizeZero_CachesNothing()
+    {
+        var executor = new Executor(s_schema, new ExecutorOptions { DocumentCacheSize = 0 });
+        await RunAsync(executor, "{ paths { id } }");
+        Assert.Equal(0, executor.CachedDocumentCount);
+    }
+
+    [Fact]
+    public async Task Execute_CachedDocument_SkipFollowsEachRequestsVariables()
+    {
+        var executor = new Executor(s_schema);
+        const string Query = "query ($s: Boolean!) { paths { id @skip(if: $s) name } }";
+
+        Assert.Equal("""{"data":{"paths":[{"name":"wan1"},{"name":"lte"}]}}""", await RunAsync(executor, Query, new Dictionary<string, object?> { ["s"] = true }));
+        Assert.Equal("""{"data":{"paths":[{"id":"p1","name":"wan1"},{"id":"p2","name":"lte"}]}}""", await RunAsync(executor, Query, new Dictionary<string, object?> { ["s"] = false }));
+    }
+
+    [Fact]
+    public async Task Execute_CachedDocumentOverDepthLimit_IsRejectedEveryTime()
+    {
+        var executor = new Executor(s_schema, new ExecutorOptions { Limits = new QueryLimits { MaxDepth = 2 } });
+        for (var i = 0; i < 2; i++)
+        {
+            var result = await executor.ExecuteAsync(new GraphQLRequest("{ paths { peers { id } } }"));
+            Assert.False(result.HasData);
+            Assert.Equal("Query depth 3 exceeds the maximum allowed depth of 2.", result.Errors[0].Message);
+        }
+    }
+
+    [Fact]
+    public async Task Execute_PropertyGetterThrows_FieldErrorWithPathAndOriginalException()
+    {
+        var schema = new SchemaBuilder()
+            .Object("Thing", o => o.ClrType<Thing>().Field("ok", "Int!").Field("broken", "String"))
+            .Object("Query", o => o.Field("things", "[Thing!]!", f => f.Resolve(_ => new[] { new Thing(1), new Thing(2) })))
+            .Build();
+        var seen = new List<(Exception Exception, string Path)>();
+        var executor = new Executor(schema, new ExecutorOptions { OnUnhandledException = (e, path) => seen.Add((e, path.ToString())) });
+
+        var json = await RunAsync(executor, "{ things { ok broken } }");
+
+        Assert.StartsWith("""{"errors":[{"message":"Unexpected error.","locations":[{"line":1,"column":15}],"path":["things",""", json, StringComparison.Ordinal);
+        Assert.EndsWith("""],"data":{"things":[{"ok":1,"broken":null},{"ok":2,"broken":null}]}}""", json, StringComparison.Ordinal);
+        Assert.Equal(["things.0.broken", "things.1.broken"], seen.Select(s => s.Path).Order(StringComparer.Ordinal));
+        Assert.All(seen, s => Assert.IsType<InvalidOperationException>(s.Exception));
+    }
+
+    private sealed record Thing(int Ok)
+    {
+        public string Broken => throw new InvalidOperationException($"broken getter of {Ok}");
+    }
+}
