@@ -50,13 +50,18 @@ public sealed partial class PatronusProcess : IDisposable
     /// <summary>Starts with extra environment variables (<c>PATRONUS__…</c> overrides) on top of the test defaults.</summary>
     public static PatronusProcess StartWith(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
+        // Through env(1), which execs dotnet (same PID) with SIGINT at its default: a test run started
+        // in the background (`./test.sh &`) has SIGINT ignored, the child would inherit that, and .NET
+        // honours an ignored SIGINT (nohup semantics) — the SIGINT exit test then waits in vain.
+        var info = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        info.ArgumentList.Add("--default-signal=INT");
+        info.ArgumentList.Add("dotnet");
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "patronus.dll"));
         foreach (var a in args)
         {
