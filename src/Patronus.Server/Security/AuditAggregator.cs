@@ -12,9 +12,11 @@ namespace Patronus.Server.Security;
 /// first few usernames tried. So a flood costs at most two rows per source per minute, and
 /// sources are bounded too: past <see cref="MaxSources"/> open windows, new sources share one
 /// overflow window. Worst case: 2 × (<see cref="MaxSources"/> + 1) rows a minute, ~1 kB each.
-/// In memory: counts of windows still open are lost with the process.
+/// In memory: counts of windows still open are lost with the process. Windows are timed on the
+/// monotonic clock (a wall-clock step neither holds a window open nor closes it early); the
+/// summary's times are the entries' wall-clock stamps.
 /// </summary>
-public sealed class AuditAggregator
+public sealed class AuditAggregator(TimeProvider time)
 {
     /// <summary>One window per source: its first refusal is written at once, the rest summarised when it closes.</summary>
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
@@ -45,9 +47,10 @@ public sealed class AuditAggregator
                 source = s_overflow;
             }
 
+            var now = time.GetTimestamp();
             if (_open.TryGetValue(source.Key, out var window))
             {
-                if (entry.Timestamp - window.Start < Window)
+                if (time.GetElapsedTime(window.Start, now) < Window)
                 {
                     window.Add(entry);
                     return false;
@@ -58,20 +61,21 @@ public sealed class AuditAggregator
                 _closed.Add(window);
             }
 
-            _open[source.Key] = new OpenWindow(source, entry.Timestamp);
+            _open[source.Key] = new OpenWindow(source, now);
             return true;
         }
     }
 
-    /// <summary>The summary rows of the windows over at <paramref name="now"/> (of every window when <paramref name="all"/>), which are forgotten.</summary>
-    public IReadOnlyList<AuditRecord> TakeSummaries(DateTimeOffset now, bool all)
+    /// <summary>The summary rows of the windows over by now (of every window when <paramref name="all"/>), which are forgotten.</summary>
+    public IReadOnlyList<AuditRecord> TakeSummaries(bool all)
     {
         List<OpenWindow> done;
         lock (_lock)
         {
+            var now = time.GetTimestamp();
             done = [.. _closed];
             _closed.Clear();
-            foreach (var (key, window) in _open.Where(w => all || now - w.Value.Start >= Window).ToList())
+            foreach (var (key, window) in _open.Where(w => all || time.GetElapsedTime(w.Value.Start, now) >= Window).ToList())
             {
                 _open.Remove(key);
                 done.Add(window);
@@ -81,7 +85,7 @@ public sealed class AuditAggregator
         return [.. done.Where(w => w.Count > 0).Select(w => w.Summary())];
     }
 
-    private sealed class OpenWindow(AuditSource source, DateTimeOffset start)
+    private sealed class OpenWindow(AuditSource source, long start)
     {
         private readonly Dictionary<string, int> _actions = new(StringComparer.Ordinal);
         private readonly List<string> _usernames = [];
@@ -90,7 +94,8 @@ public sealed class AuditAggregator
         private DateTimeOffset _first;
         private DateTimeOffset _last;
 
-        public DateTimeOffset Start { get; } = start;
+        /// <summary>When the window opened, as a monotonic timestamp.</summary>
+        public long Start { get; } = start;
 
         public int Count { get; private set; }
 

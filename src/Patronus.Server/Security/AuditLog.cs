@@ -88,7 +88,7 @@ public sealed partial class AuditLog : BackgroundService
     /// <summary>Writes the summaries of windows that have closed (every window when <paramref name="all"/>: shutdown).</summary>
     public async Task WriteSummariesAsync(bool all)
     {
-        foreach (var summary in _aggregator.TakeSummaries(_time.GetUtcNow(), all))
+        foreach (var summary in _aggregator.TakeSummaries(all))
         {
             await WriteAsync(Capped(summary)).ConfigureAwait(false);
         }

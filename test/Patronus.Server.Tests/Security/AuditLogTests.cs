@@ -29,7 +29,7 @@ public sealed class AuditLogTests
         {
             var h = new Harness();
             h._db = await TempSqliteStore.CreateAsync(h.Time);
-            h.Audit = new AuditLog(h._db.Store, new AuditAggregator(), new AuditMetrics(h._meters.GetRequiredService<IMeterFactory>()), h.Time, NullLogger<AuditLog>.Instance);
+            h.Audit = new AuditLog(h._db.Store, new AuditAggregator(h.Time), new AuditMetrics(h._meters.GetRequiredService<IMeterFactory>()), h.Time, NullLogger<AuditLog>.Instance);
             return h;
         }
 
