@@ -39,7 +39,7 @@ public abstract partial class SqlStore
                 """, new
             {
                 user.Username,
-                Role = RoleText(user.Role),
+                Role = UserRoles.Name(user.Role),
                 user.PasswordHash,
                 Disabled = user.Disabled ? 1 : 0,
                 TokenVersion = Math.Max(1, user.TokenVersion),
@@ -70,7 +70,7 @@ public abstract partial class SqlStore
             """, new
         {
             Username = username,
-            Role = change.Role is { } role ? RoleText(role) : null,
+            Role = change.Role is { } role ? UserRoles.Name(role) : null,
             Disabled = change.Disabled is { } disabled ? (int?)(disabled ? 1 : 0) : null,
             change.PasswordHash,
             Now = now,
@@ -233,19 +233,8 @@ public abstract partial class SqlStore
         ExpiresAt = t.ExpiresAt.ToUnixTimeMilliseconds(),
     };
 
-    internal static string RoleText(UserRole role) => role switch
-    {
-        UserRole.Admin => "admin",
-        UserRole.Operator => "operator",
-        _ => "viewer",
-    };
-
-    private static UserRole ParseRole(string text) => text switch
-    {
-        "admin" => UserRole.Admin,
-        "operator" => UserRole.Operator,
-        _ => UserRole.Viewer,
-    };
+    // Stored as the role's name; anything else reads as the least role.
+    private static UserRole ParseRole(string text) => UserRoles.TryParse(text, out var role) ? role : UserRole.Viewer;
 
 #pragma warning disable CA1812, IDE1006 // instantiated by Dapper
     private sealed class UserRow

@@ -54,6 +54,34 @@ public enum UserRole
     Admin,
 }
 
+/// <summary>The roles' names, as the store, tokens, the REST API and the CLI spell them: <c>admin</c>, <c>operator</c>, <c>viewer</c>.</summary>
+public static class UserRoles
+{
+    public const string Viewer = "viewer";
+    public const string Operator = "operator";
+    public const string Admin = "admin";
+
+    /// <summary>The role's name.</summary>
+    public static string Name(UserRole role) => role switch
+    {
+        UserRole.Admin => Admin,
+        UserRole.Operator => Operator,
+        _ => Viewer,
+    };
+
+    /// <summary>A role from its name, in any case; false (and viewer) for anything else, numbers included.</summary>
+    public static bool TryParse(string? text, out UserRole role)
+    {
+        switch (text?.ToLowerInvariant())
+        {
+            case Admin: role = UserRole.Admin; return true;
+            case Operator: role = UserRole.Operator; return true;
+            case Viewer: role = UserRole.Viewer; return true;
+            default: role = UserRole.Viewer; return false;
+        }
+    }
+}
+
 /// <summary>A stored user. <see cref="TokenVersion"/> changes whenever the user's sessions must end.</summary>
 public sealed record UserRecord(string Username, UserRole Role, string PasswordHash, bool Disabled, long TokenVersion,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);

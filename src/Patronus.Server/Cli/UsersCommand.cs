@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Patronus.Persistence;
 using Patronus.Server.Hosting;
+using Patronus.Persistence.Security;
 using Patronus.Server.Security;
 
 namespace Patronus.Server.Cli;
@@ -35,7 +36,7 @@ internal static class UsersCommand
         var command = WithStore(new Command("add", "Create a user; the password is read from stdin.") { name, role, stdin }, out var store);
         command.SetAction((parse, ct) => RunAsync(parse, store, async accounts =>
         {
-            if (!Roles.TryParse(parse.GetValue(role), out var parsed))
+            if (!UserRoles.TryParse(parse.GetValue(role), out var parsed))
             {
                 return Fail(PatronusCli.BadConfig, $"--role: '{parse.GetValue(role)}' is not admin, operator or viewer");
             }
@@ -46,7 +47,7 @@ internal static class UsersCommand
             }
 
             var result = await accounts.AddAsync(parse.GetValue(name)!, parsed, password, ct).ConfigureAwait(false);
-            return Report(result, $"user '{parse.GetValue(name)}' created with role {Roles.Name(parsed)}");
+            return Report(result, $"user '{parse.GetValue(name)}' created with role {UserRoles.Name(parsed)}");
         }, ct));
         return command;
     }
@@ -60,7 +61,7 @@ internal static class UsersCommand
             Console.WriteLine($"{"NAME",-24} {"ROLE",-9} {"STATUS",-9} CREATED");
             foreach (var u in all)
             {
-                Console.WriteLine($"{u.Username,-24} {Roles.Name(u.Role),-9} {(u.Disabled ? "disabled" : "enabled"),-9} {u.CreatedAt:yyyy-MM-ddTHH:mm:ssZ}");
+                Console.WriteLine($"{u.Username,-24} {UserRoles.Name(u.Role),-9} {(u.Disabled ? "disabled" : "enabled"),-9} {u.CreatedAt:yyyy-MM-ddTHH:mm:ssZ}");
             }
 
             return PatronusCli.Ok;
@@ -105,13 +106,13 @@ internal static class UsersCommand
         var command = WithStore(new Command("role", "Change a user's role; ends all their sessions.") { name, role }, out var store);
         command.SetAction((parse, ct) => RunAsync(parse, store, async accounts =>
         {
-            if (!Roles.TryParse(parse.GetValue(role), out var parsed))
+            if (!UserRoles.TryParse(parse.GetValue(role), out var parsed))
             {
                 return Fail(PatronusCli.BadConfig, $"ROLE: '{parse.GetValue(role)}' is not admin, operator or viewer");
             }
 
             var result = await accounts.UpdateAsync(parse.GetValue(name)!, parsed, null, null, ct).ConfigureAwait(false);
-            return Report(result, $"user '{parse.GetValue(name)}' now has role {Roles.Name(parsed)}");
+            return Report(result, $"user '{parse.GetValue(name)}' now has role {UserRoles.Name(parsed)}");
         }, ct));
         return command;
     }

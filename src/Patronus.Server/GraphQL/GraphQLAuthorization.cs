@@ -26,7 +26,7 @@ public static class GraphQLAuthorization
             // The identity names its role claim type (ours: PatronusClaims.Role).
             foreach (var claim in identity.FindAll(identity.RoleClaimType))
             {
-                if (Roles.TryParse(claim.Value, out var role) && (best is null || role > best))
+                if (UserRoles.TryParse(claim.Value, out var role) && (best is null || role > best))
                 {
                     best = role;
                 }
@@ -122,7 +122,7 @@ public static class GraphQLAuthorization
         if (has is null || has < role)
         {
             throw new GraphQLException(
-                $"{ctx.FieldDefinition.Name} needs the {Roles.Name(role)} role; this caller has {(has is { } h ? Roles.Name(h) : "none")}",
+                $"{ctx.FieldDefinition.Name} needs the {UserRoles.Name(role)} role; this caller has {(has is { } h ? UserRoles.Name(h) : "none")}",
                 new Dictionary<string, object?> { ["code"] = has is null ? "UNAUTHENTICATED" : "FORBIDDEN" });
         }
     }

@@ -57,7 +57,7 @@ public static partial class PatronusSchema
                     .Select(u => new Dictionary<string, object?>
                     {
                         ["username"] = u.Username,
-                        ["role"] = Security.Roles.Name(u.Role),
+                        ["role"] = UserRoles.Name(u.Role),
                         ["disabled"] = u.Disabled,
                         ["createdAt"] = PathHealthEndpoints.Iso(u.CreatedAt),
                         ["updatedAt"] = PathHealthEndpoints.Iso(u.UpdatedAt),

@@ -19,7 +19,7 @@ public static class PatronusClaims
     /// <summary><c>exp</c>: expiry, seconds since the Unix epoch.</summary>
     public const string Expires = JwtRegisteredClaimNames.Exp;
 
-    /// <summary><c>role</c>: the user's role by name (<see cref="Roles.Name"/>); the identity's role claim.</summary>
+    /// <summary><c>role</c>: the user's role by name (<see cref="Patronus.Persistence.Security.UserRoles.Name"/>); the identity's role claim.</summary>
     public const string Role = "role";
 
     /// <summary><c>ver</c>: the user's token version when the token was issued; a token of an older version is refused.</summary>

@@ -104,7 +104,7 @@ public sealed class TokenIssuer
             [
                 new Claim(PatronusClaims.Subject, user.Username),
                 new Claim(PatronusClaims.TokenId, NewId()),
-                new Claim(PatronusClaims.Role, Roles.Name(user.Role)),
+                new Claim(PatronusClaims.Role, UserRoles.Name(user.Role)),
                 new Claim(PatronusClaims.Version, user.TokenVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer64),
                 new Claim(PatronusClaims.Use, PatronusClaims.AccessUse),
             ]),

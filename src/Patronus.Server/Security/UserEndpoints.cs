@@ -28,7 +28,7 @@ internal static class UserEndpoints
                 return problem;
             }
 
-            if (!Roles.TryParse(body!.Role, out var role))
+            if (!UserRoles.TryParse(body!.Role, out var role))
             {
                 return Problems.Invalid("role", "must be admin, operator or viewer");
             }
@@ -55,7 +55,7 @@ internal static class UserEndpoints
             UserRole? role = null;
             if (body!.Role is not null)
             {
-                if (!Roles.TryParse(body.Role, out var parsed))
+                if (!UserRoles.TryParse(body.Role, out var parsed))
                 {
                     return Problems.Invalid("role", "must be admin, operator or viewer");
                 }
@@ -106,7 +106,7 @@ internal static class UserEndpoints
     private static object Dto(UserRecord u) => new
     {
         username = u.Username,
-        role = Roles.Name(u.Role),
+        role = UserRoles.Name(u.Role),
         disabled = u.Disabled,
         created_at = u.CreatedAt,
         updated_at = u.UpdatedAt,
