@@ -171,8 +171,11 @@ public sealed class BfdServiceTests : IAsyncLifetime
         await WaitAsync(a, s => s.SessionState == BfdState.Up && s.State!.DetectionTime == 2_000_000, "a up, detecting b in 2 s");
         var up = await WaitAsync(b, s => s.SessionState == BfdState.Up && s.State!.DetectionTime == 150_000, "b up, detecting a in 150 ms");
 
+        // b's receive loop reads nothing while a sends 20 packets (1 s at 50 ms, over six of b's
+        // detection times): they queue in b's socket.
+        var sent = a.Service.Sessions["p"].Counters.Sent;
         b.Service.PauseListenersForTest(true);
-        await Task.Delay(1000); // b's receive loop reads nothing; a's packets queue in b's socket
+        Assert.True(await Poll.UntilAsync(() => a.Service.Sessions["p"].Counters.Sent >= sent + 20, s_deadline), "a kept sending while b's listener was held");
         var held = b.Service.Sessions["p"];
         b.Service.PauseListenersForTest(false);
 
