@@ -408,5 +408,68 @@ public static class Migrations
         new(8, "time index on path status events for retention",
             Sqlite: "CREATE INDEX idx_path_events_time ON sdwan_path_events(timestamp);",
             Postgres: "CREATE INDEX idx_path_events_time ON sdwan_path_events(timestamp);"),
+
+        // Packed health history (docs/storage.md, History storage): one row per path per block of
+        // buckets (10 s: 10 minutes; 1 min: 1 hour; 1 h: 1 day), the buckets a compact BLOB
+        // (HealthBlockCodec). Rowid tables in SQLite, not WITHOUT ROWID: a block of 60 records
+        // (~1 KB) would overflow a WITHOUT ROWID page's ~1 KB cell limit but fits a rowid row's ~4 KB.
+        // The time index serves retention and the rollups, which read every path's blocks of one
+        // time range. sdwan_path_health_rollups holds how far each rollup level has got. The old
+        // row-per-bucket tables stay readable until their rows age out; raw samples are now opt-in.
+        new(9, "packed 10-second, 1-minute and 1-hour health blocks",
+            Sqlite: """
+            CREATE TABLE sdwan_path_health_10s (
+                path_id     TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                block_start INTEGER NOT NULL,
+                data        BLOB NOT NULL,
+                PRIMARY KEY (path_id, block_start)
+            );
+            CREATE INDEX idx_path_health_10s_time ON sdwan_path_health_10s(block_start);
+            CREATE TABLE sdwan_path_health_1m_blocks (
+                path_id     TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                block_start INTEGER NOT NULL,
+                data        BLOB NOT NULL,
+                PRIMARY KEY (path_id, block_start)
+            );
+            CREATE INDEX idx_path_health_1m_blocks_time ON sdwan_path_health_1m_blocks(block_start);
+            CREATE TABLE sdwan_path_health_1h_blocks (
+                path_id     TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                block_start INTEGER NOT NULL,
+                data        BLOB NOT NULL,
+                PRIMARY KEY (path_id, block_start)
+            );
+            CREATE INDEX idx_path_health_1h_blocks_time ON sdwan_path_health_1h_blocks(block_start);
+            CREATE TABLE sdwan_path_health_rollups (
+                resolution      TEXT PRIMARY KEY,
+                rolled_up_until INTEGER NOT NULL
+            );
+            """,
+            Postgres: """
+            CREATE TABLE sdwan_path_health_10s (
+                path_id     TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                block_start BIGINT NOT NULL,
+                data        BYTEA NOT NULL,
+                PRIMARY KEY (path_id, block_start)
+            );
+            CREATE INDEX idx_path_health_10s_time ON sdwan_path_health_10s(block_start);
+            CREATE TABLE sdwan_path_health_1m_blocks (
+                path_id     TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                block_start BIGINT NOT NULL,
+                data        BYTEA NOT NULL,
+                PRIMARY KEY (path_id, block_start)
+            );
+            CREATE INDEX idx_path_health_1m_blocks_time ON sdwan_path_health_1m_blocks(block_start);
+            CREATE TABLE sdwan_path_health_1h_blocks (
+                path_id     TEXT NOT NULL REFERENCES sdwan_paths(path_id) ON DELETE CASCADE,
+                block_start BIGINT NOT NULL,
+                data        BYTEA NOT NULL,
+                PRIMARY KEY (path_id, block_start)
+            );
+            CREATE INDEX idx_path_health_1h_blocks_time ON sdwan_path_health_1h_blocks(block_start);
+            CREATE TABLE sdwan_path_health_rollups (
+                resolution      TEXT PRIMARY KEY,
+                rolled_up_until BIGINT NOT NULL
+            );
+            """),
     ];
 }

@@ -24,35 +24,6 @@ public abstract partial class SqlStore
         }
     }
 
-    public async IAsyncEnumerable<PathHealthBucket> ReadPathHealthBucketsAsync(string pathId, HealthResolution resolution, DateTimeOffset from, DateTimeOffset until,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var table = BucketTable(resolution);
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = connection.QueryUnbufferedAsync<BucketRow>($"""
-            SELECT path_id, bucket_start, samples, latency_avg_ms, latency_min_ms, latency_max_ms, latency_p95_ms,
-                loss_avg_pct, jitter_avg_ms, score_avg, score_min, up_samples
-            FROM {table}
-            WHERE path_id = @PathId AND bucket_start >= @From AND bucket_start < @Until
-            ORDER BY bucket_start
-            """,
-            new { PathId = pathId, From = from.ToUnixTimeMilliseconds(), Until = until.ToUnixTimeMilliseconds() });
-        await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            yield return row.ToBucket(resolution);
-        }
-    }
-
-    public async Task<DateTimeOffset?> GetHealthRolledUpUntilAsync(HealthResolution resolution, CancellationToken cancellationToken = default)
-    {
-        var table = BucketTable(resolution);
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        // MAX over the bucket_start index: one index seek in both dialects.
-        var newest = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-            $"SELECT MAX(bucket_start) FROM {table}", cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return newest is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) + resolution.BucketSize() : null;
-    }
-
     public async Task<double?> GetPathLatencyP95Async(string pathId, DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -71,11 +42,4 @@ public abstract partial class SqlStore
             new { PathId = pathId, From = from.ToUnixTimeMilliseconds(), Until = until.ToUnixTimeMilliseconds() },
             cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
-
-    private static string BucketTable(HealthResolution resolution) => resolution switch
-    {
-        HealthResolution.Minute => "sdwan_path_health_1m",
-        HealthResolution.Hour => "sdwan_path_health_1h",
-        _ => throw new ArgumentOutOfRangeException(nameof(resolution), resolution, "buckets exist for Minute and Hour"),
-    };
 }

@@ -28,6 +28,27 @@ public abstract partial class StoreContractTests
 
     private static TimeSpan Min(double minutes) => TimeSpan.FromMinutes(minutes);
 
+    /// <summary>Writes <paramref name="samples"/> as the recorder does: aggregated into 10-second buckets (<see cref="HealthBucketAggregator"/>).</summary>
+    private static async Task<Engine.Storage.StoreResult> InsertAsBucketsAsync(SqlStore store, IEnumerable<PathHealthSample> samples)
+    {
+        var aggregator = new HealthBucketAggregator();
+        var buckets = new List<PathHealthBucket>();
+        foreach (var sample in samples.OrderBy(s => s.Timestamp))
+        {
+            aggregator.Add(sample, buckets);
+        }
+
+        aggregator.TakeAll(buckets);
+        return await store.InsertPathHealthBucketsAsync(buckets);
+    }
+
+    /// <summary>Writes <paramref name="samples"/> both as raw samples and as 10-second buckets (raw samples on).</summary>
+    private static async Task InsertRawAndBucketsAsync(SqlStore store, IReadOnlyList<PathHealthSample> samples)
+    {
+        AssertOk(await store.InsertPathHealthAsync(samples));
+        AssertOk(await InsertAsBucketsAsync(store, samples));
+    }
+
     private static PathStatusEvent StatusEvent(string pathId, int second, PathStatus? from, PathStatus to, string reason = "loss 100.0 % > 5 %") =>
         new(pathId, Start.AddSeconds(second), from, to, HealthScore: 12.5, LatencyMs: 250.25, PacketLossPct: 100, JitterMs: 3.5, reason);
 
@@ -90,7 +111,7 @@ public abstract partial class StoreContractTests
     {
         var store = await HealthStoreAsync("p2");
         AssertOk(await store.InsertPathEventsAsync([StatusEvent("p1", 0, null, PathStatus.Up), StatusEvent("p2", 0, null, PathStatus.Up)]));
-        AssertOk(await store.InsertPathHealthAsync([At("p1", Min(0), 10), At("p2", Min(0), 10)]));
+        AssertOk(await InsertAsBucketsAsync(store, [At("p1", Min(0), 10), At("p2", Min(0), 10)]));
         await store.RollupAsync(HealthResolution.Minute, Start.AddHours(1));
         await store.RollupAsync(HealthResolution.Hour, Start.AddHours(1));
 
@@ -98,8 +119,9 @@ public abstract partial class StoreContractTests
 
         Assert.Single(await store.GetPathEventsAsync("p2", Start, Start.AddHours(1), 10));
         Assert.Equal(1, await CountAsync("sdwan_path_events"));
-        Assert.Equal(1, await CountAsync("sdwan_path_health_1m"));
-        Assert.Equal(1, await CountAsync("sdwan_path_health_1h"));
+        Assert.Equal(1, await CountAsync("sdwan_path_health_10s"));
+        Assert.Equal(1, await CountAsync("sdwan_path_health_1m_blocks"));
+        Assert.Equal(1, await CountAsync("sdwan_path_health_1h_blocks"));
     }
 
     [Fact]
@@ -112,28 +134,29 @@ public abstract partial class StoreContractTests
         var p1 = order.Select((latency, i) => At("p1", TimeSpan.FromSeconds(i * 3), latency, lossPct: latency % 2 == 1 ? 10 : 0,
             score: latency <= 5 ? 40 : 100, status: latency <= 5 ? PathStatus.Down : PathStatus.Up));
         var p2 = Enumerable.Range(1, 60).Select(latency => At("p2", TimeSpan.FromSeconds(60 - latency), latency));
-        // The minute in progress at upTo is not rolled up.
-        AssertOk(await store.InsertPathHealthAsync([.. p1, .. p2, At("p1", Min(1.25), 500)]));
+        // The minute in progress at upTo is not rolled up. The samples reach the store as 10-second buckets.
+        AssertOk(await InsertAsBucketsAsync(store, [.. p1, .. p2, At("p1", Min(1.25), 500)]));
 
         Assert.Equal(2, await store.RollupAsync(HealthResolution.Minute, Start.AddMinutes(1.5)));
 
         var bucket = Assert.Single(await store.GetPathHealthBucketsAsync("p1", HealthResolution.Minute, Start, Start.AddHours(1), 10));
+        // The minute's p95 is the highest of its 10-second p95s (each the nearest rank over its 4 samples: their maximum).
         Assert.Equal(new PathHealthBucket("p1", Start, HealthResolution.Minute, Samples: 20, LatencyAvgMs: 10.5, LatencyMinMs: 1,
-            LatencyMaxMs: 20, LatencyP95Ms: 19, LossAvgPct: 5, JitterAvgMs: 2, ScoreAvg: 85, ScoreMin: 40, UpSamples: 15), bucket);
+            LatencyMaxMs: 20, LatencyP95Ms: 20, LossAvgPct: 5, JitterAvgMs: 2, ScoreAvg: 85, ScoreMin: 40, UpSamples: 15), bucket);
         var p2Bucket = Assert.Single(await store.GetPathHealthBucketsAsync("p2", HealthResolution.Minute, Start, Start.AddHours(1), 10));
-        Assert.Equal((60, 30.5, 57.0), (p2Bucket.Samples, p2Bucket.LatencyAvgMs, p2Bucket.LatencyP95Ms)); // nearest rank ⌈0.95 × 60⌉ = 57
-        Assert.Equal(2, await CountAsync("sdwan_path_health_1m"));
+        Assert.Equal((60, 30.5, 60.0), (p2Bucket.Samples, p2Bucket.LatencyAvgMs, p2Bucket.LatencyP95Ms));
+        Assert.Equal(2, await CountAsync("sdwan_path_health_1m_blocks")); // one block (hour) per path
     }
 
     [Fact]
     public async Task RollupAsync_SecondRun_SameBuckets()
     {
         var store = await HealthStoreAsync();
-        AssertOk(await store.InsertPathHealthAsync(Enumerable.Range(0, 5).Select(m => At("p1", Min(m), 10 + m)).ToList()));
+        AssertOk(await InsertAsBucketsAsync(store, Enumerable.Range(0, 5).Select(m => At("p1", Min(m), 10 + m)).ToList()));
 
         Assert.Equal(5, await store.RollupAsync(HealthResolution.Minute, Start.AddMinutes(5)));
         var first = await store.GetPathHealthBucketsAsync("p1", HealthResolution.Minute, Start, Start.AddHours(1), 100);
-        // The newest bucket and the one before it are checked again, and skipped: no rows arrived.
+        // No minute has ended since: nothing to do.
         Assert.Equal(0, await store.RollupAsync(HealthResolution.Minute, Start.AddMinutes(5)));
 
         Assert.Equal(first, await store.GetPathHealthBucketsAsync("p1", HealthResolution.Minute, Start, Start.AddHours(1), 100));
@@ -141,25 +164,25 @@ public abstract partial class StoreContractTests
     }
 
     [Fact]
-    public async Task RollupAsync_LateSample_CountedInNewestTwoBucketsOnly()
+    public async Task RollupAsync_LateBucket_CountedInLastBucketOfPreviousRunOnly()
     {
         var store = await HealthStoreAsync();
-        AssertOk(await store.InsertPathHealthAsync([At("p1", Min(0), 10), At("p1", Min(1), 10), At("p1", Min(2), 10)]));
+        AssertOk(await InsertAsBucketsAsync(store, [At("p1", Min(0), 10), At("p1", Min(1), 10), At("p1", Min(2), 10)]));
         Assert.Equal(3, await store.RollupAsync(HealthResolution.Minute, Start.AddMinutes(3)));
 
-        // Late arrivals for 12:01 (newest − 1) and 12:00 (older than that).
-        AssertOk(await store.InsertPathHealthAsync([At("p1", Min(1.5), 40), At("p1", Min(0.5), 40)]));
-        Assert.Equal(1, await store.RollupAsync(HealthResolution.Minute, Start.AddMinutes(3)));
+        // Late arrivals for 12:02 (the last minute rolled up) and 12:01 (older than that).
+        AssertOk(await InsertAsBucketsAsync(store, [At("p1", Min(2.5), 40), At("p1", Min(1.5), 40)]));
+        Assert.Equal(1, await store.RollupAsync(HealthResolution.Minute, Start.AddMinutes(4)));
 
         var buckets = await store.GetPathHealthBucketsAsync("p1", HealthResolution.Minute, Start, Start.AddHours(1), 100);
-        Assert.Equal([(1, 10.0), (2, 25.0), (1, 10.0)], buckets.Select(b => (b.Samples, b.LatencyAvgMs)));
+        Assert.Equal([(1, 10.0), (1, 10.0), (2, 25.0)], buckets.Select(b => (b.Samples, b.LatencyAvgMs)));
     }
 
     [Fact]
     public async Task RollupAsync_DataDaysApart_RollsBothAndNothingBetween()
     {
         var store = await HealthStoreAsync();
-        AssertOk(await store.InsertPathHealthAsync([At("p1", Min(0), 10), At("p1", TimeSpan.FromDays(3), 20)]));
+        AssertOk(await InsertAsBucketsAsync(store, [At("p1", Min(0), 10), At("p1", TimeSpan.FromDays(3), 20)]));
 
         Assert.Equal(2, await store.RollupAsync(HealthResolution.Minute, Start.AddDays(3).AddMinutes(1)));
 
@@ -171,7 +194,7 @@ public abstract partial class StoreContractTests
     public async Task RollupAsync_Hour_WeightsMinutesBySamples()
     {
         var store = await HealthStoreAsync();
-        AssertOk(await store.InsertPathHealthAsync(
+        AssertOk(await InsertAsBucketsAsync(store, 
         [
             At("p1", Min(0), 10),
             At("p1", Min(1), 30, lossPct: 20, jitterMs: 6, score: 40, status: PathStatus.Down),
@@ -205,28 +228,34 @@ public abstract partial class StoreContractTests
     {
         var store = await HealthStoreAsync("p2");
         store.RetentionChunkRows = 3; // several chunks, the last one partial
-        AssertOk(await store.InsertPathHealthAsync(Enumerable.Range(0, 150).SelectMany(m => new[] { At("p1", Min(m), 10), At("p2", Min(m), 10) }).ToList()));
+        await InsertRawAndBucketsAsync(store, Enumerable.Range(0, 150).SelectMany(m => new[] { At("p1", Min(m), 10), At("p2", Min(m), 10) }).ToList());
         await store.RollupAsync(HealthResolution.Minute, Start.AddMinutes(150));
         await store.RollupAsync(HealthResolution.Hour, Start.AddMinutes(150));
 
         Assert.Equal(20, await store.DeleteHealthBeforeAsync(HealthResolution.Raw, Start.AddMinutes(10)));
-        Assert.Equal(18, await store.DeleteHealthBeforeAsync(HealthResolution.Minute, Start.AddMinutes(9)));
-        Assert.Equal(2, await store.DeleteHealthBeforeAsync(HealthResolution.Hour, Start.AddMinutes(60)));
+        // A block goes once its last bucket is past retention: 10-minute blocks 12:00–12:50 of both paths.
+        Assert.Equal(12, await store.DeleteHealthBeforeAsync(HealthResolution.TenSeconds, Start.AddMinutes(65)));
+        Assert.Equal(0, await store.DeleteHealthBeforeAsync(HealthResolution.Minute, Start.AddMinutes(59)));
+        Assert.Equal(2, await store.DeleteHealthBeforeAsync(HealthResolution.Minute, Start.AddMinutes(60)));
+        Assert.Equal(0, await store.DeleteHealthBeforeAsync(HealthResolution.Hour, Start.AddMinutes(60)));
+        Assert.Equal(2, await store.DeleteHealthBeforeAsync(HealthResolution.Hour, Start.AddHours(12)));
         Assert.Equal(0, await store.DeleteHealthBeforeAsync(HealthResolution.Raw, Start.AddMinutes(10)));
 
         Assert.Equal(Start.AddMinutes(10), (await store.GetPathHealthAsync("p1", Start, Start.AddDays(1), 1)).Single().Timestamp);
-        Assert.Equal(Start.AddMinutes(9), (await store.GetPathHealthBucketsAsync("p2", HealthResolution.Minute, Start, Start.AddDays(1), 1)).Single().BucketStart);
-        Assert.Equal(Start.AddHours(1), (await store.GetPathHealthBucketsAsync("p1", HealthResolution.Hour, Start, Start.AddDays(1), 1)).Single().BucketStart);
+        Assert.Equal(Start.AddMinutes(60), (await store.GetPathHealthBucketsAsync("p1", HealthResolution.TenSeconds, Start, Start.AddDays(1), 1)).Single().BucketStart);
+        Assert.Equal(Start.AddMinutes(60), (await store.GetPathHealthBucketsAsync("p2", HealthResolution.Minute, Start, Start.AddDays(1), 1)).Single().BucketStart);
+        Assert.Empty(await store.GetPathHealthBucketsAsync("p1", HealthResolution.Hour, Start, Start.AddDays(1), 1));
         Assert.Equal(280, await CountAsync("sdwan_path_health"));
-        Assert.Equal(282, await CountAsync("sdwan_path_health_1m"));
-        Assert.Equal(2, await CountAsync("sdwan_path_health_1h"));
+        Assert.Equal(18, await CountAsync("sdwan_path_health_10s"));
+        Assert.Equal(4, await CountAsync("sdwan_path_health_1m_blocks"));
+        Assert.Equal(0, await CountAsync("sdwan_path_health_1h_blocks"));
     }
 
     [Fact]
     public async Task GetPathHealthBucketsAsync_RangeFromInclusiveUntilExclusiveAndLimit()
     {
         var store = await HealthStoreAsync("p2");
-        AssertOk(await store.InsertPathHealthAsync(Enumerable.Range(0, 6).SelectMany(m => new[] { At("p1", Min(m), m), At("p2", Min(m), 100) }).ToList()));
+        AssertOk(await InsertAsBucketsAsync(store, Enumerable.Range(0, 6).SelectMany(m => new[] { At("p1", Min(m), m), At("p2", Min(m), 100) }).ToList()));
         await store.RollupAsync(HealthResolution.Minute, Start.AddMinutes(6));
 
         var range = await store.GetPathHealthBucketsAsync("p1", HealthResolution.Minute, Start.AddMinutes(1), Start.AddMinutes(4), 100);

@@ -19,7 +19,7 @@ public abstract partial class StoreContractTests
             ? At("p1", StatsInterval * i, 10 + (7 * i % 20), lossPct: 100, score: 0, status: PathStatus.Down)
             : At("p1", StatsInterval * i, 10 + (7 * i % 20))).ToList();
         var p2 = Enumerable.Range(0, 180).Select(i => At("p2", TimeSpan.FromMinutes(i), 999, status: PathStatus.Down));
-        AssertOk(await store.InsertPathHealthAsync([.. p1, .. p2]));
+        await InsertRawAndBucketsAsync(store, [.. p1, .. p2]);
         Assert.Equal(360, await store.RollupAsync(HealthResolution.Minute, Start.AddHours(3)));
         Assert.Equal(6, await store.RollupAsync(HealthResolution.Hour, Start.AddHours(3)));
         Time.Advance(TimeSpan.FromHours(3));
@@ -67,7 +67,7 @@ public abstract partial class StoreContractTests
         var store = await HealthStoreAsync();
         Assert.Null(await store.GetHealthRolledUpUntilAsync(HealthResolution.Minute));
         Assert.Null(await store.GetHealthRolledUpUntilAsync(HealthResolution.Hour));
-        AssertOk(await store.InsertPathHealthAsync([At("p1", Min(0), 10), At("p1", Min(2.5), 10), At("p1", Min(61), 10)]));
+        AssertOk(await InsertAsBucketsAsync(store, [At("p1", Min(0), 10), At("p1", Min(2.5), 10), At("p1", Min(61), 10)]));
 
         await store.RollupAsync(HealthResolution.Minute, Start.AddMinutes(3));
         Assert.Equal(Start.AddMinutes(3), await store.GetHealthRolledUpUntilAsync(HealthResolution.Minute));
@@ -99,7 +99,7 @@ public abstract partial class StoreContractTests
     }
 
     [Fact]
-    public async Task HealthStatsReader_Hour_RawSamplesExact()
+    public async Task HealthStatsReader_Hour_TenSecondBucketsWithExactP95FromRaw()
     {
         var (store, p1) = await StatsSeriesAsync();
 
@@ -107,7 +107,7 @@ public abstract partial class StoreContractTests
         var stats = await StatsReader(store).ReadAsync("p1", TimeSpan.FromHours(1));
 
         var hour = p1.Skip(720).ToList();
-        Assert.Equal((HealthResolution.Raw, 360L, Start.AddHours(2), Start.AddHours(3)), (stats.Resolution, stats.SampleCount, stats.From, stats.Until));
+        Assert.Equal((HealthResolution.TenSeconds, 360L, Start.AddHours(2), Start.AddHours(3)), (stats.Resolution, stats.SampleCount, stats.From, stats.Until));
         Assert.Equal((100.0, 100.0), (stats.CoveragePct, stats.UptimePct!.Value));
         Assert.Equal(hour.Average(s => s.LatencyMs), stats.LatencyAvgMs!.Value, 9);
         Assert.Equal((10.0, 29.0), (stats.LatencyMinMs!.Value, stats.LatencyMaxMs!.Value));
@@ -123,7 +123,7 @@ public abstract partial class StoreContractTests
         // [12:30, 13:30) holds the ten Down minutes from 13:00.
         var stats = await StatsReader(store).ReadAsync("p1", Start.AddMinutes(30), Start.AddMinutes(90));
 
-        Assert.Equal((HealthResolution.Raw, 360L), (stats.Resolution, stats.SampleCount));
+        Assert.Equal((HealthResolution.TenSeconds, 360L), (stats.Resolution, stats.SampleCount));
         Assert.Equal(50 / 60.0 * 100, stats.UptimePct!.Value, 9);
         Assert.Equal(100, stats.CoveragePct, 9);
         Assert.Equal(60 / 360.0 * 100, stats.LossAvgPct!.Value, 9);
@@ -163,11 +163,11 @@ public abstract partial class StoreContractTests
     }
 
     [Fact]
-    public async Task HealthStatsReader_NewestSamplesNotRolledUp_ReadFromRaw()
+    public async Task HealthStatsReader_NewestSamplesNotRolledUp_ReadFromTenSecondBuckets()
     {
         var (store, _) = await StatsSeriesAsync();
         // 15:00:00–15:01:20, Down at 50 ms; the 15:00 minute is not rolled up.
-        AssertOk(await store.InsertPathHealthAsync(Enumerable.Range(0, 9)
+        AssertOk(await InsertAsBucketsAsync(store, Enumerable.Range(0, 9)
             .Select(i => At("p1", TimeSpan.FromHours(3) + (StatsInterval * i), 50, status: PathStatus.Down)).ToList()));
         Time.Advance(TimeSpan.FromSeconds(90));
 

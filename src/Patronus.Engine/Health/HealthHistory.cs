@@ -4,27 +4,28 @@ namespace Patronus.Engine.Health;
 /// Chooses where a history query reads from. With "auto" (<c>requested</c> null) the resolution
 /// follows the span so a chart gets a few hundred to a few thousand points per path:
 /// <list type="bullet">
-/// <item>span ≤ 6 h → <see cref="HealthResolution.Raw"/> (≤ 21,600 samples at 1/s);</item>
+/// <item>span ≤ 6 h → <see cref="HealthResolution.TenSeconds"/> (≤ 2,160 buckets; the last hour's chart is 360);</item>
 /// <item>span ≤ 7 days → <see cref="HealthResolution.Minute"/> (≤ 10,080 buckets);</item>
 /// <item>longer → <see cref="HealthResolution.Hour"/> (400 days = 9,600 buckets).</item>
 /// </list>
+/// Raw samples (opt-in, <see cref="HealthPersistenceOptions.RawSamples"/>) are read only when asked for.
 /// Then retention: a level whose retention no longer reaches back to <c>from</c> is skipped for
-/// the next coarser one (3 h from two days ago come from minutes, raw samples being kept 24 h), and
+/// the next coarser one (3 h from two days ago come from minutes, 10-second buckets being kept 24 h), and
 /// <c>from</c> is clamped to the oldest time the chosen level still holds. An explicitly requested
 /// resolution is kept and only clamped. Rollup levels lag: the newest complete minute (hour)
 /// appears after the next rollup pass, so a caller may fill the tail from a finer level.
 /// </summary>
 public static class HealthHistory
 {
-    /// <summary>Longest span read from raw samples in auto mode.</summary>
-    public static readonly TimeSpan RawMaxSpan = TimeSpan.FromHours(6);
+    /// <summary>Longest span read from 10-second buckets in auto mode.</summary>
+    public static readonly TimeSpan TenSecondMaxSpan = TimeSpan.FromHours(6);
 
     /// <summary>Longest span read from 1-minute buckets in auto mode.</summary>
     public static readonly TimeSpan MinuteMaxSpan = TimeSpan.FromDays(7);
 
     /// <summary>The resolution for a span by size alone (no retention).</summary>
     public static HealthResolution ResolutionFor(TimeSpan span) =>
-        span <= RawMaxSpan ? HealthResolution.Raw
+        span <= TenSecondMaxSpan ? HealthResolution.TenSeconds
         : span <= MinuteMaxSpan ? HealthResolution.Minute
         : HealthResolution.Hour;
 

@@ -60,9 +60,29 @@ public sealed class HealthPersistenceOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan RollupInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Raw samples are kept this long. Default 24 h: the last day in full detail for troubleshooting.</summary>
+    /// <summary>
+    /// Also store every raw sample (<c>sdwan_path_health</c>, one row per path per sample interval).
+    /// Default false: at 10,000 paths and 1 s that is 3.2 GB an hour and about as much CPU again as
+    /// probing (docs/performance.md, History storage); the 10-second buckets carry the same
+    /// avg/min/max/p95, loss, jitter and uptime for charts and stats. Turn on to troubleshoot a few
+    /// paths' second-by-second behaviour, or to get exact p95 stats (ranked over raw samples) for
+    /// periods raw retention still holds.
+    /// </summary>
+    public bool RawSamples { get; set; }
+
+    /// <summary>
+    /// Raw samples (when <see cref="RawSamples"/> is on, or written by an older release) are kept this
+    /// long. Default 24 h: the last day in full detail for troubleshooting.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:10:00", "3650.00:00:00")]
     public TimeSpan RawRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// 10-second buckets are kept this long. Default 24 h: the last hour's chart at 10 s (360 points)
+    /// and a day of incident review at 10 s, for 1.4 GB at 10,000 paths (docs/storage.md).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:10:00", "3650.00:00:00")]
+    public TimeSpan TenSecondRetention { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>1-minute rollups are kept this long. Default 7 days: a week of incident review at minute resolution.</summary>
     [Range(typeof(TimeSpan), "00:10:00", "3650.00:00:00")]
@@ -85,6 +105,7 @@ public sealed class HealthPersistenceOptions
     {
         HealthResolution.Minute => MinuteRetention,
         HealthResolution.Hour => HourRetention,
+        HealthResolution.TenSeconds => TenSecondRetention,
         _ => RawRetention,
     };
 }
@@ -92,7 +113,7 @@ public sealed class HealthPersistenceOptions
 /// <summary>
 /// Validates <see cref="HealthPersistenceOptions"/> as a whole: every range, plus the rules that
 /// span fields. Rollups are built from the finer level, so each level must outlive the bucket it
-/// feeds (raw ≥ 10 min, minutes ≥ 2 h) with room for late rows, and coarser levels are kept at
+/// feeds (raw and 10-second buckets ≥ 10 min, minutes ≥ 2 h) with room for late rows, and coarser levels are kept at
 /// least as long as finer ones (otherwise the coarse history would end before the detailed one).
 /// </summary>
 public sealed class HealthPersistenceOptionsValidator() : OptionsSectionValidator<HealthPersistenceOptions>(HealthPersistenceOptions.Section)
@@ -105,6 +126,11 @@ public sealed class HealthPersistenceOptionsValidator() : OptionsSectionValidato
         if (options.MinuteRetention < options.RawRetention)
         {
             failures.Add($"{Section}: MinuteRetention ({options.MinuteRetention}) must be at least RawRetention ({options.RawRetention})");
+        }
+
+        if (options.MinuteRetention < options.TenSecondRetention)
+        {
+            failures.Add($"{Section}: MinuteRetention ({options.MinuteRetention}) must be at least TenSecondRetention ({options.TenSecondRetention})");
         }
 
         if (options.HourRetention < options.MinuteRetention)

@@ -13,8 +13,14 @@ namespace Patronus.Engine.Health;
 /// long enough to fill a queue, the oldest entries are dropped, counted and logged (at most once per
 /// 10 s), because current measurements matter more than old ones and probing must never wait on a
 /// disk. One writer loop (<see cref="RunAsync"/>) owns everything else: every
-/// <see cref="HealthPersistenceOptions.FlushInterval"/> it writes up to
-/// <see cref="HealthPersistenceOptions.MaxBatchSize"/> samples and events, one transaction per batch.
+/// <see cref="HealthPersistenceOptions.FlushInterval"/> it moves the queued samples into per-path
+/// 10-second buckets in memory (<see cref="HealthBucketAggregator"/>), and writes up to
+/// <see cref="HealthPersistenceOptions.MaxBatchSize"/> finished buckets and events (and, with
+/// <see cref="HealthPersistenceOptions.RawSamples"/>, raw samples), one transaction per batch. A
+/// bucket is finished once its 10 s are over (plus one flush interval for samples still on their
+/// way); at shutdown the open buckets are written as they are, and the store merges a bucket
+/// written in parts. So a crash (kill -9) loses at most the open 10 s of buckets, and under a
+/// second of status events and raw samples.
 /// <list type="bullet">
 /// <item>A failed batch is kept and retried on the next tick; after
 /// <see cref="HealthPersistenceOptions.MaxWriteAttempts"/> attempts it is dropped and counted, so one
@@ -37,7 +43,11 @@ public sealed partial class HealthRecorder : BackgroundService, IHealthSink
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Lane<PathHealthSample> _samples;
+    private readonly Lane<PathHealthBucket> _buckets;
     private readonly Lane<PathStatusEvent> _events;
+    private readonly HealthBucketAggregator _aggregator = new();
+    private readonly List<PathHealthBucket> _finished = [];
+    private long _bucketSamplesWritten;
 
     public HealthRecorder(IHealthHistoryStore store, ITopologyStore topology, IOptions<HealthPersistenceOptions> options, TimeProvider timeProvider, ILogger<HealthRecorder> logger)
     {
@@ -53,11 +63,22 @@ public sealed partial class HealthRecorder : BackgroundService, IHealthSink
         _time = timeProvider;
         _logger = logger;
         _samples = new Lane<PathHealthSample>(this, "samples", _options.SampleQueueCapacity, s => s.PathId, _store.InsertPathHealthAsync);
+        // The loop writes finished buckets here; at 10,000 paths the default holds 100 s of them.
+        _buckets = new Lane<PathHealthBucket>(this, "buckets", _options.SampleQueueCapacity, b => b.PathId, _store.InsertPathHealthBucketsAsync);
         _events = new Lane<PathStatusEvent>(this, "events", _options.EventQueueCapacity, e => e.PathId, _store.InsertPathEventsAsync);
     }
 
-    /// <summary>Samples written to the store.</summary>
-    public long WrittenSamples => Volatile.Read(ref _samples.Written);
+    /// <summary>
+    /// Samples written to the store: raw rows with <see cref="HealthPersistenceOptions.RawSamples"/>,
+    /// otherwise the samples counted by the 10-second buckets written.
+    /// </summary>
+    public long WrittenSamples => _options.RawSamples ? Volatile.Read(ref _samples.Written) : Volatile.Read(ref _bucketSamplesWritten);
+
+    /// <summary>10-second buckets written to the store.</summary>
+    public long WrittenBuckets => Volatile.Read(ref _buckets.Written);
+
+    /// <summary>10-second buckets lost, by reason.</summary>
+    public HealthDrops BucketDrops => _buckets.Drops;
 
     /// <summary>Events written to the store.</summary>
     public long WrittenEvents => Volatile.Read(ref _events.Written);
@@ -143,11 +164,42 @@ public sealed partial class HealthRecorder : BackgroundService, IHealthSink
     /// One tick: writes at most one batch of samples and one of events. Returns false when a write
     /// failed (the batch is kept for the next tick). Called only by the loop (or a test in its place).
     /// </summary>
-    internal async Task<bool> FlushOnceAsync(CancellationToken cancellationToken)
+    internal async Task<bool> FlushOnceAsync(CancellationToken cancellationToken) => await FlushOnceAsync(final: false, cancellationToken).ConfigureAwait(false);
+
+    private async Task<bool> FlushOnceAsync(bool final, CancellationToken cancellationToken)
     {
-        var samplesOk = await FlushLaneAsync(_samples, cancellationToken).ConfigureAwait(false);
+        var samplesOk = true;
+        if (_options.RawSamples)
+        {
+            samplesOk = await FlushLaneAsync(_samples, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // The queue is bounded, so this loop is too; the samples only feed the buckets.
+            while (_samples.Channel.Reader.TryRead(out var sample))
+            {
+                _aggregator.Add(sample, _finished);
+            }
+        }
+
+        if (final)
+        {
+            _aggregator.TakeAll(_finished);
+        }
+        else
+        {
+            _aggregator.TakeEnded(_time.GetUtcNow() - _options.FlushInterval, _finished);
+        }
+
+        foreach (var bucket in _finished)
+        {
+            _buckets.Channel.Writer.TryWrite(bucket);
+        }
+
+        _finished.Clear();
+        var bucketsOk = await FlushLaneAsync(_buckets, cancellationToken).ConfigureAwait(false);
         var eventsOk = await FlushLaneAsync(_events, cancellationToken).ConfigureAwait(false);
-        return samplesOk && eventsOk;
+        return samplesOk && bucketsOk && eventsOk;
     }
 
     private async Task DrainAsync()
@@ -158,9 +210,9 @@ public sealed partial class HealthRecorder : BackgroundService, IHealthSink
         using var deadline = new CancellationTokenSource(_options.ShutdownTimeout, _time);
         try
         {
-            while (_samples.HasWork || _events.HasWork)
+            while (_samples.HasWork || _buckets.HasWork || _aggregator.OpenBuckets > 0 || _events.HasWork)
             {
-                if (!await FlushOnceAsync(deadline.Token).ConfigureAwait(false))
+                if (!await FlushOnceAsync(final: true, deadline.Token).ConfigureAwait(false))
                 {
                     break; // the store is failing: don't spend the shutdown retrying it
                 }
@@ -170,7 +222,7 @@ public sealed partial class HealthRecorder : BackgroundService, IHealthSink
         {
         }
 
-        var left = _samples.Backlog;
+        var left = _samples.Backlog + _aggregator.PendingSamples + _buckets.Backlog;
         var leftEvents = _events.Backlog;
         if (left > 0 || leftEvents > 0)
         {
@@ -180,7 +232,19 @@ public sealed partial class HealthRecorder : BackgroundService, IHealthSink
 
     private async Task<bool> FlushLaneAsync<T>(Lane<T> lane, CancellationToken cancellationToken)
     {
-        lane.Batch ??= lane.Take(_options.MaxBatchSize);
+        if (lane.Batch is null)
+        {
+            lane.Batch = lane.Take(_options.MaxBatchSize);
+            if (lane == (object)_samples)
+            {
+                // Raw samples feed the buckets too, once, when taken (a retried batch is not re-counted).
+                foreach (var sample in (List<PathHealthSample>)(object)lane.Batch)
+                {
+                    _aggregator.Add(sample, _finished);
+                }
+            }
+        }
+
         if (lane.Batch.Count == 0)
         {
             lane.Batch = null;
@@ -196,6 +260,17 @@ public sealed partial class HealthRecorder : BackgroundService, IHealthSink
         if (result.Status == StoreStatus.Ok)
         {
             Interlocked.Add(ref lane.Written, lane.Batch.Count);
+            if (lane == (object)_buckets)
+            {
+                long samples = 0;
+                foreach (var bucket in (List<PathHealthBucket>)(object)lane.Batch)
+                {
+                    samples += bucket.Samples;
+                }
+
+                Interlocked.Add(ref _bucketSamplesWritten, samples);
+            }
+
             lane.Batch = null;
             lane.Attempts = 0;
             return true;
@@ -370,8 +445,8 @@ public sealed partial class HealthRecorder : BackgroundService, IHealthSink
         [LoggerMessage(EventId = 354, Level = LogLevel.Error, Message = "Health flush failed; the recorder carries on")]
         public static partial void FlushFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(EventId = 355, Level = LogLevel.Warning, Message = "Shutdown left {Samples} health samples and {Events} events unwritten")]
-        public static partial void ShutdownAbandoned(ILogger logger, int samples, int events);
+        [LoggerMessage(EventId = 355, Level = LogLevel.Warning, Message = "Shutdown left {Samples} health samples (raw, in buckets or in queued buckets) and {Events} events unwritten")]
+        public static partial void ShutdownAbandoned(ILogger logger, long samples, int events);
     }
 }
 

@@ -6,8 +6,9 @@ namespace Patronus.Engine.Health;
 
 /// <summary>
 /// Keeps the health rollups and retention: every <see cref="HealthPersistenceOptions.RollupInterval"/>
-/// (default 1 min) it rolls raw samples up into 1-minute buckets and those into 1-hour buckets, then
-/// deletes what is past each level's retention (defaults: raw 24 h, minutes 7 days, hours 400 days)
+/// (default 1 min) it rolls the recorder's 10-second buckets up into 1-minute buckets and those into
+/// 1-hour buckets, then deletes what is past each level's retention (defaults: raw samples and
+/// 10-second buckets 24 h, minutes 7 days, hours 400 days)
 /// and the status events past <see cref="HealthPersistenceOptions.EventRetention"/> (default 30 days).
 /// Minutes are rolled before hours so an hour that just ended includes its last minute. Several
 /// controllers on one PostgreSQL database may all run it: rollups are idempotent upserts and
@@ -92,20 +93,21 @@ public sealed partial class HealthRollupService : BackgroundService
         var minutes = await _store.RollupAsync(HealthResolution.Minute, now, cancellationToken).ConfigureAwait(false);
         var hours = await _store.RollupAsync(HealthResolution.Hour, now, cancellationToken).ConfigureAwait(false);
         var raw = await _store.DeleteHealthBeforeAsync(HealthResolution.Raw, now - _options.RawRetention, cancellationToken).ConfigureAwait(false);
+        var tenSecondRows = await _store.DeleteHealthBeforeAsync(HealthResolution.TenSeconds, now - _options.TenSecondRetention, cancellationToken).ConfigureAwait(false);
         var minuteRows = await _store.DeleteHealthBeforeAsync(HealthResolution.Minute, now - _options.MinuteRetention, cancellationToken).ConfigureAwait(false);
         var hourRows = await _store.DeleteHealthBeforeAsync(HealthResolution.Hour, now - _options.HourRetention, cancellationToken).ConfigureAwait(false);
         var events = await _store.DeletePathEventsBeforeAsync(now - _options.EventRetention, cancellationToken).ConfigureAwait(false);
-        var pass = new HealthRollupPass(minutes, hours, raw, minuteRows, hourRows, events);
+        var pass = new HealthRollupPass(minutes, hours, raw, minuteRows, hourRows, events) { TenSecondDeleted = tenSecondRows };
         var elapsedMs = _time.GetElapsedTime(started).TotalMilliseconds;
-        Log.Pass(_logger, minutes, hours, raw, minuteRows, hourRows, events, elapsedMs);
+        Log.Pass(_logger, minutes, hours, raw, tenSecondRows, minuteRows, hourRows, events, elapsedMs);
         return pass;
     }
 
     // EventIds 360–369: health persistence, rollups and retention.
     private static partial class Log
     {
-        [LoggerMessage(EventId = 360, Level = LogLevel.Debug, Message = "Health rollup: {Minutes} minute and {Hours} hour buckets written; expired {Raw} raw samples, {MinuteRows} minute and {HourRows} hour buckets, {Events} status events ({ElapsedMs} ms)")]
-        public static partial void Pass(ILogger logger, int minutes, int hours, long raw, long minuteRows, long hourRows, long events, double elapsedMs);
+        [LoggerMessage(EventId = 360, Level = LogLevel.Debug, Message = "Health rollup: {Minutes} minute and {Hours} hour buckets written; expired {Raw} raw samples, {TenSecondRows} 10-second, {MinuteRows} minute and {HourRows} hour blocks, {Events} status events ({ElapsedMs} ms)")]
+        public static partial void Pass(ILogger logger, int minutes, int hours, long raw, long tenSecondRows, long minuteRows, long hourRows, long events, double elapsedMs);
 
         [LoggerMessage(EventId = 361, Level = LogLevel.Error, Message = "Health rollup pass failed; retrying next interval")]
         public static partial void PassFailed(ILogger logger, Exception exception);
@@ -116,7 +118,11 @@ public sealed partial class HealthRollupService : BackgroundService
 /// <param name="MinuteBuckets">1-minute bucket rows written (new or re-aggregated).</param>
 /// <param name="HourBuckets">1-hour bucket rows written.</param>
 /// <param name="RawDeleted">Raw samples past retention, deleted.</param>
-/// <param name="MinuteDeleted">1-minute buckets past retention, deleted.</param>
-/// <param name="HourDeleted">1-hour buckets past retention, deleted.</param>
+/// <param name="MinuteDeleted">Blocks of 1-minute buckets (one path, one hour each) past retention, deleted.</param>
+/// <param name="HourDeleted">Blocks of 1-hour buckets (one path, one day each) past retention, deleted.</param>
 /// <param name="EventsDeleted">Path status events past retention, deleted.</param>
-public sealed record HealthRollupPass(int MinuteBuckets, int HourBuckets, long RawDeleted, long MinuteDeleted, long HourDeleted, long EventsDeleted);
+public sealed record HealthRollupPass(int MinuteBuckets, int HourBuckets, long RawDeleted, long MinuteDeleted, long HourDeleted, long EventsDeleted)
+{
+    /// <summary>Blocks of 10-second buckets (one path, 10 minutes each) past retention, deleted.</summary>
+    public long TenSecondDeleted { get; init; }
+}

@@ -70,13 +70,13 @@ public sealed class HealthStatsAccumulator
         _percentile.Add((sample.LatencyMs, 1));
     }
 
-    /// <summary>Adds a Minute or Hour bucket lying wholly inside the period, starting no earlier than the end of anything added before.</summary>
+    /// <summary>Adds a 10-second, Minute or Hour bucket lying wholly inside the period, starting no earlier than the end of anything added before.</summary>
     public void Add(PathHealthBucket bucket)
     {
         ArgumentNullException.ThrowIfNull(bucket);
-        if (bucket.Resolution is not (HealthResolution.Minute or HealthResolution.Hour))
+        if (bucket.Resolution is not (HealthResolution.TenSeconds or HealthResolution.Minute or HealthResolution.Hour))
         {
-            throw new ArgumentException($"a bucket is Minute or Hour, not {bucket.Resolution}", nameof(bucket));
+            throw new ArgumentException($"a bucket is TenSeconds, Minute or Hour, not {bucket.Resolution}", nameof(bucket));
         }
 
         var size = bucket.Resolution.BucketSize();

@@ -12,12 +12,14 @@ public sealed record HealthStatsPlan(HealthResolution Resolution, IReadOnlyList<
 
 /// <summary>
 /// Lays out which stored levels cover a stats period. The level is
-/// <see cref="HealthHistory.Plan"/>'s auto choice for the period (raw up to 6 h, 1-minute buckets
-/// up to 7 days, 1-hour buckets beyond, coarser where retention has expired the start). A rollup
-/// level contributes only whole buckets inside the period and only those already rolled up, so:
+/// <see cref="HealthHistory.Plan"/>'s auto choice for the period (10-second buckets up to 6 h, 1-minute
+/// buckets up to 7 days, 1-hour buckets beyond, coarser where retention has expired the start). A bucket
+/// level contributes only whole buckets inside the period and only those already written (10 s: up
+/// to now; rollups: up to the newest rolled up), so:
 /// <list type="bullet">
 /// <item>the partial bucket at each edge of the period (a day starting at 12:34:56.789 begins 3.2 s
-/// before its first whole minute) comes from the next finer level, recursively down to raw;</item>
+/// before its first whole minute) comes from the next finer level, recursively down to raw (which
+/// holds nothing unless raw samples are recorded: then those few seconds are a gap);</item>
 /// <item>the newest buckets, not rolled up yet (the current hour, the last minute or two), come from
 /// finer levels too — a month's stats include the outage of ten minutes ago;</item>
 /// <item>a part whose level has already expired it (by retention) is left out: it is a gap.</item>
@@ -61,7 +63,13 @@ public static class HealthStatsPlanner
             var first = Ceiling(start, size);
             var last = Floor(end, size);
             // Buckets past the newest rolled-up one do not exist yet (nothing rolled up: none do).
-            var rolledUp = level == HealthResolution.Minute ? minuteRolledUpUntil : hourRolledUpUntil;
+            // 10-second buckets are written by the recorder as each ends, so they reach up to now.
+            var rolledUp = level switch
+            {
+                HealthResolution.Minute => minuteRolledUpUntil,
+                HealthResolution.Hour => hourRolledUpUntil,
+                _ => now,
+            };
             var done = rolledUp is { } r ? Floor(r, size) : first;
             if (done < last)
             {

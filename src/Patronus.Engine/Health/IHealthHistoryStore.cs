@@ -3,8 +3,8 @@ using Patronus.Engine.Storage;
 namespace Patronus.Engine.Health;
 
 /// <summary>
-/// Where path health history is kept: raw samples, status events, the 1-minute and 1-hour rollups
-/// and their retention. The health feature's storage port, implemented for SQLite and PostgreSQL
+/// Where path health history is kept: 10-second buckets (and, opt-in, raw samples), status events,
+/// the 1-minute and 1-hour rollups and their retention. The health feature's storage port, implemented for SQLite and PostgreSQL
 /// outside the engine (Patronus.Persistence); written by <see cref="HealthRecorder"/>, rolled up and
 /// expired by <see cref="HealthRollupService"/>, read by the history and stats queries.
 /// </summary>
@@ -12,6 +12,14 @@ public interface IHealthHistoryStore
 {
     /// <summary>Writes a batch of health samples in one transaction. MissingReference (nothing written) when a sample names a path that does not exist.</summary>
     Task<StoreResult> InsertPathHealthAsync(IReadOnlyList<PathHealthSample> samples, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes a batch of <see cref="HealthResolution.TenSeconds"/> buckets in one transaction. A bucket
+    /// whose (path, start) is already stored is merged with it (<see cref="PathHealthBucket.Combine"/>):
+    /// the recorder writes an open bucket at shutdown and the rest of it after the restart.
+    /// MissingReference (nothing written) when a bucket names a path that does not exist.
+    /// </summary>
+    Task<StoreResult> InsertPathHealthBucketsAsync(IReadOnlyList<PathHealthBucket> buckets, CancellationToken cancellationToken = default);
 
     /// <summary>Samples of one path with <paramref name="from"/> ≤ timestamp &lt; <paramref name="until"/>, oldest first, at most <paramref name="limit"/> (≥ 1).</summary>
     Task<IReadOnlyList<PathHealthSample>> GetPathHealthAsync(string pathId, DateTimeOffset from, DateTimeOffset until, int limit, CancellationToken cancellationToken = default);
@@ -27,18 +35,19 @@ public interface IHealthHistoryStore
 
     /// <summary>
     /// Aggregates every complete bucket of <paramref name="resolution"/> (<see cref="HealthResolution.Minute"/>
-    /// from raw samples, <see cref="HealthResolution.Hour"/> from minute buckets) that ends at or before
-    /// <paramref name="upTo"/> floored to the bucket size and has source rows. Idempotent: a bucket is
-    /// upserted on (path, bucket start). Only buckets at or after the newest existing bucket minus one
-    /// bucket are (re-)aggregated, so each run costs about two buckets, and a sample that arrives late
-    /// by up to one bucket is still counted on the next run; a later one is not. Each bucket is
-    /// written in its own short transaction. Returns the number of bucket rows written.
+    /// from 10-second buckets, <see cref="HealthResolution.Hour"/> from minute buckets) that ends at or before
+    /// <paramref name="upTo"/> floored to the bucket size and has source data. Idempotent: a bucket is
+    /// replaced on (path, bucket start). Only buckets at or after the end of the previous run minus one
+    /// bucket are (re-)aggregated, so each run costs about two buckets, and a 10-second bucket that arrives
+    /// late by up to one minute is still counted on the next run; a later one is not. Writes are
+    /// bounded transactions. Returns the number of buckets written.
     /// </summary>
     Task<int> RollupAsync(HealthResolution resolution, DateTimeOffset upTo, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Retention: deletes rows of <paramref name="resolution"/> older than <paramref name="cutoff"/>
-    /// (raw: timestamp &lt; cutoff; rollups: bucket start &lt; cutoff) in bounded chunks, each its own
+    /// (raw: timestamp &lt; cutoff; buckets: a whole block, once its end ≤ cutoff — so a bucket outlives
+    /// its retention by at most a block: 10 min, 1 h, 1 day) in bounded chunks, each its own
     /// transaction, so a large delete never holds SQLite's single writer for long. Returns the rows deleted.
     /// </summary>
     Task<long> DeleteHealthBeforeAsync(HealthResolution resolution, DateTimeOffset cutoff, CancellationToken cancellationToken = default);
@@ -51,8 +60,8 @@ public interface IHealthHistoryStore
 
     /// <summary>
     /// Rollup buckets of one path with <paramref name="from"/> ≤ bucket start &lt; <paramref name="until"/>,
-    /// oldest first, at most <paramref name="limit"/> (≥ 1). <paramref name="resolution"/> must be Minute or
-    /// Hour (raw samples come from <see cref="GetPathHealthAsync"/>).
+    /// oldest first, at most <paramref name="limit"/> (≥ 1). <paramref name="resolution"/> must be TenSeconds,
+    /// Minute or Hour (raw samples come from <see cref="GetPathHealthAsync"/>).
     /// </summary>
     Task<IReadOnlyList<PathHealthBucket>> GetPathHealthBucketsAsync(string pathId, HealthResolution resolution, DateTimeOffset from, DateTimeOffset until, int limit, CancellationToken cancellationToken = default);
 
@@ -65,7 +74,7 @@ public interface IHealthHistoryStore
 
     /// <summary>
     /// Rollup buckets of one path with <paramref name="from"/> ≤ bucket start &lt; <paramref name="until"/>,
-    /// oldest first, streamed without a limit. <paramref name="resolution"/> must be Minute or Hour.
+    /// oldest first, streamed without a limit. <paramref name="resolution"/> must be TenSeconds, Minute or Hour.
     /// </summary>
     IAsyncEnumerable<PathHealthBucket> ReadPathHealthBucketsAsync(string pathId, HealthResolution resolution, DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken = default);
 

@@ -78,13 +78,14 @@ internal static class PathHealthEndpoints
         {
             "" or "auto" => null,
             "raw" => HealthResolution.Raw,
+            "10s" => HealthResolution.TenSeconds,
             "1m" => HealthResolution.Minute,
             "1h" => HealthResolution.Hour,
             _ => HealthResolution.Raw,
         };
-        if (resolutionText is not ("" or "auto" or "raw" or "1m" or "1h"))
+        if (resolutionText is not ("" or "auto" or "raw" or "10s" or "1m" or "1h"))
         {
-            errors["resolution"] = [$"'{resolutionText}' is not one of auto, raw, 1m, 1h"];
+            errors["resolution"] = [$"'{resolutionText}' is not one of auto, raw, 10s, 1m, 1h"];
         }
 
         if (errors.Count == 0 && since >= until)
@@ -125,7 +126,7 @@ internal static class PathHealthEndpoints
         return Results.Ok(new
         {
             path_id = id,
-            resolution = chosen == HealthResolution.Minute ? "1m" : "1h",
+            resolution = ResolutionText(chosen),
             since = Iso(since),
             until = Iso(until),
             buckets = buckets.Select(b => new
@@ -265,6 +266,7 @@ internal static class PathHealthEndpoints
 
     private static string ResolutionText(HealthResolution resolution) => resolution switch
     {
+        HealthResolution.TenSeconds => "10s",
         HealthResolution.Minute => "1m",
         HealthResolution.Hour => "1h",
         _ => "raw",

@@ -79,9 +79,23 @@ public static partial class PatronusSchema
             throw new GraphQLException($"path '{id}' does not exist", new Dictionary<string, object?> { ["code"] = "NOT_FOUND" });
         }
 
-        var samples = await c.Service<IHealthHistoryStore>().GetPathHealthAsync(id, since, until, PathHealthEndpoints.DefaultHistoryLimit, ctx.CancellationToken).ConfigureAwait(false);
+        var store = c.Service<IHealthHistoryStore>();
+        if (!c.Service<IOptions<HealthPersistenceOptions>>().Value.RawSamples)
+        {
+            // Raw samples are opt-in: one point per 10-second bucket (its means; Up when every sample was, else the status of its lowest score).
+            var buckets = await store.GetPathHealthBucketsAsync(id, HealthResolution.TenSeconds, since, until, PathHealthEndpoints.DefaultHistoryLimit, ctx.CancellationToken).ConfigureAwait(false);
+            return buckets.Select(b => new PathHealthView(b.PathId, b.LatencyAvgMs, b.LossAvgPct, b.JitterAvgMs, b.ScoreAvg,
+                BucketStatus(b), PathHealthEndpoints.Iso(b.BucketStart))).ToList();
+        }
+
+        var samples = await store.GetPathHealthAsync(id, since, until, PathHealthEndpoints.DefaultHistoryLimit, ctx.CancellationToken).ConfigureAwait(false);
         return samples.Select(s => new PathHealthView(s.PathId, s.LatencyMs, s.PacketLossPct, s.JitterMs, s.HealthScore, s.Status, PathHealthEndpoints.Iso(s.Timestamp))).ToList();
     }
+
+    private static PathStatus BucketStatus(PathHealthBucket bucket) =>
+        bucket.UpSamples == bucket.Samples ? PathStatus.Up
+        : HealthScoring.StatusOf(bucket.ScoreMin) == PathStatus.Down ? PathStatus.Down
+        : PathStatus.Degraded;
 
     private static async Task<object?> EventsAsync(ResolveContext ctx)
     {
