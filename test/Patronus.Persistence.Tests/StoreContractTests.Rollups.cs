@@ -194,7 +194,7 @@ public abstract partial class StoreContractTests
     public async Task RollupAsync_Hour_WeightsMinutesBySamples()
     {
         var store = await HealthStoreAsync();
-        AssertOk(await InsertAsBucketsAsync(store, 
+        AssertOk(await InsertAsBucketsAsync(store,
         [
             At("p1", Min(0), 10),
             At("p1", Min(1), 30, lossPct: 20, jitterMs: 6, score: 40, status: PathStatus.Down),

@@ -127,8 +127,7 @@ public sealed class HealthPersistenceOptionsValidator() : OptionsSectionValidato
         {
             failures.Add($"{Section}: MinuteRetention ({options.MinuteRetention}) must be at least RawRetention ({options.RawRetention})");
         }
-
-        if (options.MinuteRetention < options.TenSecondRetention)
+        else if (options.MinuteRetention < options.TenSecondRetention)
         {
             failures.Add($"{Section}: MinuteRetention ({options.MinuteRetention}) must be at least TenSecondRetention ({options.TenSecondRetention})");
         }

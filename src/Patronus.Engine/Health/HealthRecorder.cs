@@ -445,7 +445,7 @@ public sealed partial class HealthRecorder : BackgroundService, IHealthSink
         [LoggerMessage(EventId = 354, Level = LogLevel.Error, Message = "Health flush failed; the recorder carries on")]
         public static partial void FlushFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(EventId = 355, Level = LogLevel.Warning, Message = "Shutdown left {Samples} health samples (raw, in buckets or in queued buckets) and {Events} events unwritten")]
+        [LoggerMessage(EventId = 355, Level = LogLevel.Warning, Message = "Shutdown left {Samples} health samples and {Events} events unwritten")]
         public static partial void ShutdownAbandoned(ILogger logger, long samples, int events);
     }
 }

@@ -8,7 +8,7 @@ namespace Patronus.Engine.Tests.Health;
 
 /// <summary>
 /// An in-memory store for the recorder's queue logic: of <see cref="IHealthHistoryStore"/> it
-/// implements the sample and event writes (whole batch rejected with MissingReference when a path is
+/// implements the sample, bucket and event writes (whole batch rejected with MissingReference when a path is
 /// unknown, as the real stores do), of <see cref="ITopologyStore"/> the path list, and lets a test
 /// stall or fail writes. Built on <see cref="DispatchProxy"/> so members added to the ports need no
 /// change here; anything else throws.
@@ -24,6 +24,12 @@ public class FakeHealthStore : DispatchProxy
 
     /// <summary>Committed sample batches, in order.</summary>
     public List<IReadOnlyList<PathHealthSample>> SampleBatches { get; } = [];
+
+    /// <summary>Committed 10-second bucket batches, in order.</summary>
+    public List<IReadOnlyList<PathHealthBucket>> BucketBatches { get; } = [];
+
+    /// <summary>When set, bucket writes throw.</summary>
+    public bool FailBuckets { get; set; }
 
     /// <summary>Committed event batches, in order.</summary>
     public List<IReadOnlyList<PathStatusEvent>> EventBatches { get; } = [];
@@ -66,9 +72,34 @@ public class FakeHealthStore : DispatchProxy
     {
         nameof(IHealthHistoryStore.InsertPathHealthAsync) => WriteAsync((IReadOnlyList<PathHealthSample>)args![0]!, s => s.PathId, SampleBatches, "samples", (CancellationToken)args[1]!),
         nameof(IHealthHistoryStore.InsertPathEventsAsync) => WriteAsync((IReadOnlyList<PathStatusEvent>)args![0]!, e => e.PathId, EventBatches, "events", (CancellationToken)args[1]!),
+        nameof(IHealthHistoryStore.InsertPathHealthBucketsAsync) => Task.FromResult(WriteBuckets((IReadOnlyList<PathHealthBucket>)args![0]!)),
         nameof(ITopologyStore.LoadTopologyAsync) => Task.FromResult(Topology()),
         _ => throw new NotSupportedException($"{targetMethod?.Name} is not faked"),
     };
+
+    /// <summary>
+    /// Bucket writes succeed at once (unless a path is unknown) and are not counted in
+    /// <see cref="WriteCalls"/> nor in the Started/Finished channels, nor stalled or failed, unless
+    /// <see cref="FailBuckets"/>: the sample and event tests keep their exact write sequence.
+    /// </summary>
+    private StoreResult WriteBuckets(IReadOnlyList<PathHealthBucket> batch)
+    {
+        lock (_gate)
+        {
+            if (FailBuckets)
+            {
+                throw new InvalidOperationException("store down");
+            }
+
+            if (batch.Any(b => !Paths.Contains(b.PathId)))
+            {
+                return new StoreResult(StoreStatus.MissingReference, "a row refers to a path that does not exist");
+            }
+
+            BucketBatches.Add(batch.ToList());
+            return StoreResult.Ok;
+        }
+    }
 
     private TopologySnapshot Topology()
     {

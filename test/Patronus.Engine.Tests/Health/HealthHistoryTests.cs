@@ -5,11 +5,11 @@ namespace Patronus.Engine.Tests.Health;
 public sealed class HealthHistoryTests
 {
     private static readonly DateTimeOffset s_now = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
-    private static readonly HealthPersistenceOptions s_retention = new(); // raw 24 h, minutes 7 d, hours 400 d
+    private static readonly HealthPersistenceOptions s_retention = new(); // raw and 10 s 24 h, minutes 7 d, hours 400 d
 
     [Theory]
-    [InlineData(0, HealthResolution.Raw)]
-    [InlineData(6 * 60, HealthResolution.Raw)]
+    [InlineData(0, HealthResolution.TenSeconds)]
+    [InlineData(6 * 60, HealthResolution.TenSeconds)]
     [InlineData(6 * 60 + 1, HealthResolution.Minute)]
     [InlineData(7 * 24 * 60, HealthResolution.Minute)]
     [InlineData(7 * 24 * 60 + 1, HealthResolution.Hour)]
@@ -21,8 +21,8 @@ public sealed class HealthHistoryTests
 
     // (from hours ago, until hours ago, requested, expected resolution, expected from hours ago; -1 = empty)
     [Theory]
-    [InlineData(1, 0, null, HealthResolution.Raw, 1)] // recent hour: raw
-    [InlineData(50, 47, null, HealthResolution.Minute, 50)] // 3 h two days ago: raw expired, minutes hold it
+    [InlineData(1, 0, null, HealthResolution.TenSeconds, 1)] // recent hour: 10-second buckets (raw samples only when asked for)
+    [InlineData(50, 47, null, HealthResolution.Minute, 50)] // 3 h two days ago: 10-second buckets expired, minutes hold it
     [InlineData(200, 197, null, HealthResolution.Hour, 200)] // 3 h eight days ago: only hours left
     [InlineData(30, 0, null, HealthResolution.Minute, 30)] // 30 h: minutes by span
     [InlineData(24 * 500, 0, null, HealthResolution.Hour, 24 * 400)] // older than any retention: clamped to 400 days

@@ -17,7 +17,8 @@ public sealed class HealthRecorderTests : IDisposable
     private readonly FakeTimeProvider _clock = new(s_t0);
     private readonly FakeHealthStore _store = FakeHealthStore.Create();
     private readonly FakeLogger<HealthRecorder> _log = new();
-    private readonly HealthPersistenceOptions _options = new() { FlushInterval = TimeSpan.FromSeconds(1) }; // the timings below are written for 1 s
+    // The timings below are written for 1 s; the sample lane's tests need raw samples on (10-second buckets: HealthRecorderTests.Buckets.cs).
+    private readonly HealthPersistenceOptions _options = new() { FlushInterval = TimeSpan.FromSeconds(1), RawSamples = true };
     private readonly List<HealthRecorder> _recorders = [];
 
     public void Dispose()

@@ -39,20 +39,32 @@ public sealed class HealthRollupServiceTests : IAsyncLifetime
         var lastMinute = s_now.AddMinutes(-1).AddSeconds(-30); // 11:59, complete
         var current = s_now.AddSeconds(-10); // 12:00:20, the minute in progress
         var ancient = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero); // past every retention
-        Assert.True((await _store.InsertPathHealthAsync(
+        PathHealthSample[] samples =
         [
             Sample(ancient, 1),
             Sample(oldMinute, 10), Sample(oldMinute.AddSeconds(1), 20),
             Sample(lastMinute, 30), Sample(lastMinute.AddSeconds(1), 50),
             Sample(current, 99),
-        ])).Succeeded);
+        ];
+        // Raw samples on: the samples as rows, and as the recorder's 10-second buckets.
+        Assert.True((await _store.InsertPathHealthAsync(samples)).Succeeded);
+        var aggregator = new HealthBucketAggregator();
+        var buckets = new List<PathHealthBucket>();
+        foreach (var sample in samples)
+        {
+            aggregator.Add(sample, buckets);
+        }
+
+        aggregator.TakeAll(buckets);
+        Assert.True((await _store.InsertPathHealthBucketsAsync(buckets)).Succeeded);
         Assert.True((await _store.InsertPathEventsAsync([Event(ancient), Event(lastMinute)])).Succeeded);
         var service = new HealthRollupService(_store, Options.Create(new HealthPersistenceOptions()), _clock, NullLogger<HealthRollupService>.Instance);
 
         var pass = await service.RunOnceAsync(s_now, CancellationToken.None);
 
         // Minutes: ancient, 06:00 and 11:59 (not the one in progress); hours: ancient, 06:00 and 11:00.
-        Assert.Equal(new HealthRollupPass(MinuteBuckets: 3, HourBuckets: 3, RawDeleted: 3, MinuteDeleted: 1, HourDeleted: 1, EventsDeleted: 1), pass);
+        // Expired: 10-second blocks (10 min) of ancient and 06:00; the minute block (1 h) and hour block (1 day) of ancient.
+        Assert.Equal(new HealthRollupPass(MinuteBuckets: 3, HourBuckets: 3, RawDeleted: 3, MinuteDeleted: 1, HourDeleted: 1, EventsDeleted: 1) { TenSecondDeleted = 2 }, pass);
         Assert.Equal([lastMinute, lastMinute.AddSeconds(1), current],
             (await _store.GetPathHealthAsync("p1", ancient, s_now, 100)).Select(s => s.Timestamp));
         var minutes = await _store.GetPathHealthBucketsAsync("p1", HealthResolution.Minute, ancient, s_now, 100);
@@ -63,7 +75,7 @@ public sealed class HealthRollupServiceTests : IAsyncLifetime
 
         // A second pass a minute later has nothing new to expire and re-rolls only the newest buckets.
         var again = await service.RunOnceAsync(s_now.AddMinutes(1), CancellationToken.None);
-        Assert.Equal(0, again.RawDeleted + again.MinuteDeleted + again.HourDeleted + again.EventsDeleted);
+        Assert.Equal(0, again.RawDeleted + again.TenSecondDeleted + again.MinuteDeleted + again.HourDeleted + again.EventsDeleted);
         Assert.Equal(2, (await _store.GetPathHealthBucketsAsync("p1", HealthResolution.Hour, ancient, s_now, 100)).Count);
     }
 

@@ -11,6 +11,8 @@ public sealed class HealthStatsPlannerTests
 
     private static HealthStatsSegment Raw(string from, string until) => new(HealthResolution.Raw, At(from), At(until));
 
+    private static HealthStatsSegment TenSeconds(string from, string until) => new(HealthResolution.TenSeconds, At(from), At(until));
+
     private static HealthStatsSegment Minutes(string from, string until) => new(HealthResolution.Minute, At(from), At(until));
 
     private static HealthStatsSegment Hours(string from, string until) => new(HealthResolution.Hour, At(from), At(until));
@@ -19,12 +21,18 @@ public sealed class HealthStatsPlannerTests
         HealthStatsPlanner.Plan(Now - span, Now, Now, Retention, minutesUntil is null ? null : At(minutesUntil), hoursUntil is null ? null : At(hoursUntil));
 
     [Fact]
-    public void Plan_Hour_RawOnly()
+    public void Plan_Hour_WholeTenSecondBucketsBetweenRawEdges()
     {
         var plan = Plan(TimeSpan.FromHours(1));
 
-        Assert.Equal(HealthResolution.Raw, plan.Resolution);
-        Assert.Equal([Raw("2026-03-10T11:34:56.789Z", "2026-03-10T12:34:56.789Z")], plan.Segments);
+        // The open 10-second bucket (12:34:50–now) is not written yet: only raw samples could hold it.
+        Assert.Equal(HealthResolution.TenSeconds, plan.Resolution);
+        Assert.Equal(
+        [
+            Raw("2026-03-10T11:34:56.789Z", "2026-03-10T11:35:00Z"),
+            TenSeconds("2026-03-10T11:35:00Z", "2026-03-10T12:34:50Z"),
+            Raw("2026-03-10T12:34:50Z", "2026-03-10T12:34:56.789Z"),
+        ], plan.Segments);
     }
 
     [Fact]
@@ -37,26 +45,27 @@ public sealed class HealthStatsPlannerTests
         [
             Raw("2026-03-09T12:34:56.789Z", "2026-03-09T12:35:00Z"),
             Minutes("2026-03-09T12:35:00Z", "2026-03-10T12:34:00Z"),
-            Raw("2026-03-10T12:34:00Z", "2026-03-10T12:34:56.789Z"),
+            TenSeconds("2026-03-10T12:34:00Z", "2026-03-10T12:34:50Z"),
+            Raw("2026-03-10T12:34:50Z", "2026-03-10T12:34:56.789Z"),
         ], plan.Segments);
     }
 
     [Fact]
-    public void Plan_DayWithRollupBehind_TailFromRawSinceNewestBucket()
+    public void Plan_DayWithRollupBehind_TailFromTenSecondBucketsSinceNewestMinute()
     {
         var plan = Plan(TimeSpan.FromDays(1), minutesUntil: "2026-03-10T12:31:00Z");
 
         Assert.Equal(Minutes("2026-03-09T12:35:00Z", "2026-03-10T12:31:00Z"), plan.Segments[1]);
-        Assert.Equal(Raw("2026-03-10T12:31:00Z", "2026-03-10T12:34:56.789Z"), plan.Segments[2]);
+        Assert.Equal(TenSeconds("2026-03-10T12:31:00Z", "2026-03-10T12:34:50Z"), plan.Segments[2]);
     }
 
     [Fact]
-    public void Plan_DayWithoutAnyRollup_AllRawAndSaysSo()
+    public void Plan_DayWithoutAnyRollup_AllTenSecondBucketsAndSaysSo()
     {
         var plan = Plan(TimeSpan.FromDays(1), minutesUntil: null, hoursUntil: null);
 
-        Assert.Equal(HealthResolution.Raw, plan.Resolution);
-        Assert.Equal([Raw("2026-03-09T12:34:56.789Z", "2026-03-10T12:34:56.789Z")], plan.Segments);
+        Assert.Equal(HealthResolution.TenSeconds, plan.Resolution);
+        Assert.Equal(TenSeconds("2026-03-09T12:35:00Z", "2026-03-10T12:34:50Z"), plan.Segments[1]);
     }
 
     [Fact]
@@ -70,7 +79,8 @@ public sealed class HealthStatsPlannerTests
         [
             Hours("2026-02-08T13:00:00Z", "2026-03-10T12:00:00Z"),
             Minutes("2026-03-10T12:00:00Z", "2026-03-10T12:34:00Z"),
-            Raw("2026-03-10T12:34:00Z", "2026-03-10T12:34:56.789Z"),
+            TenSeconds("2026-03-10T12:34:00Z", "2026-03-10T12:34:50Z"),
+            Raw("2026-03-10T12:34:50Z", "2026-03-10T12:34:56.789Z"),
         ], plan.Segments);
     }
 
@@ -116,7 +126,8 @@ public sealed class HealthStatsPlannerTests
                 {
                     Assert.Equal(0, segment.From.UtcTicks % size.Ticks);
                     Assert.Equal(0, segment.Until.UtcTicks % size.Ticks);
-                    Assert.True(segment.Until <= (segment.Resolution == HealthResolution.Minute ? minutes : hours), $"run {run}: past the rolled-up buckets");
+                    var written = segment.Resolution switch { HealthResolution.Minute => minutes, HealthResolution.Hour => hours, _ => Now };
+                    Assert.True(segment.Until <= written, $"run {run}: past the rolled-up buckets");
                 }
 
                 cursor = segment.Until;
