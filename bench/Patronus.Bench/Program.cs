@@ -7,6 +7,7 @@ namespace Patronus.Bench;
 /// <summary>
 /// <c>Patronus.Bench probes [options]</c>: the end-to-end path-health harness (see <see cref="ProbeHarness"/>).
 /// <c>Patronus.Bench reflector --listen ADDR:PORT</c>: a bare STAMP reflector process for the harness.
+/// <c>Patronus.Bench history-budget [options]</c>: fills a store with synthetic health history and prints its size per tier (see <see cref="History.HistoryBudgetHarness"/>).
 /// <c>Patronus.Bench micro [BenchmarkDotNet args]</c>: the micro-benchmarks (ShortRun, in-process).
 /// </summary>
 internal static class Program
@@ -21,6 +22,8 @@ internal static class Program
                 return await ProbeHarness.RunAsync(ProbeHarnessOptions.Parse(rest));
             case "reflector":
                 return await ReflectorHost.RunAsync(rest);
+            case "history-budget":
+                return await History.HistoryBudgetHarness.RunAsync(rest);
             case "kernel-routes":
                 return await Routing.KernelRoutesHarness.RunAsync(rest);
             case "micro":
@@ -31,6 +34,7 @@ internal static class Program
             default:
                 await Console.Error.WriteLineAsync("usage: Patronus.Bench probes [--paths N] [--seconds S] [--warmup S] [--reflectors K] [--sources L] [--far-ends N] [--reflector-exe PATH|inproc] [--sink count|sqlite] [--alloc-profile on]");
                 await Console.Error.WriteLineAsync("       Patronus.Bench reflector --listen ADDR:PORT");
+                await Console.Error.WriteLineAsync("       Patronus.Bench history-budget [--store sqlite|postgres://…] [--paths N] [--hours-10s H] [--days-1m D] [--days-1h D] [--events-per-path-day E] [--days-events D] [--append-hours H]");
                 await Console.Error.WriteLineAsync("       Patronus.Bench micro [--filter *] [BenchmarkDotNet options]");
                 await Console.Error.WriteLineAsync("       Patronus.Bench kernel-routes [--routes N]   (root: rtnetlink in a namespace of its own)");
                 return 2;

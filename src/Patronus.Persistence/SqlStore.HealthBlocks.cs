@@ -286,6 +286,36 @@ public abstract partial class SqlStore
         return (written, newest == long.MinValue ? null : newest);
     }
 
+    /// <summary>
+    /// Writes whole encoded blocks of any level, replacing what is stored, in one transaction: the
+    /// history budget harness (bench/Patronus.Bench, <c>history-budget</c>) fills a store with synthetic
+    /// history this way, in the very rows and encoding the recorder and the rollups produce.
+    /// </summary>
+    internal async Task WriteBlocksAsync(HealthResolution resolution, IReadOnlyList<(string PathId, long BlockStart, byte[] Data)> blocks, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = $"""
+            INSERT INTO {BlockTable(resolution)} (path_id, block_start, data) VALUES (@PathId, @Start, @Data)
+            ON CONFLICT (path_id, block_start) DO UPDATE SET data = excluded.data
+            """;
+        var pathId = AddParameter(command, "PathId");
+        var start = AddParameter(command, "Start");
+        var data = AddParameter(command, "Data");
+        foreach (var block in blocks)
+        {
+            pathId.Value = block.PathId;
+            start.Value = block.BlockStart;
+            data.Value = block.Data;
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Deletes the blocks of <paramref name="resolution"/> whose every bucket started before <paramref name="cutoff"/>, and expired rows of the old bucket table.</summary>
     private async Task<long> DeleteBlocksBeforeAsync(HealthResolution resolution, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {

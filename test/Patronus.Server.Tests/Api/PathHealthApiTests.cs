@@ -32,11 +32,12 @@ public sealed class PathHealthApiTests
         Assert.Equal(1, one.GetProperty("targets_up").GetInt32());
         Assert.Equal("within thresholds", one.GetProperty("reason").GetString());
 
-        // Samples are persisted once a second; history shows them.
-        var history = await WaitForAsync(server, "/api/v1/paths/demo-wan1-loopback/health/history?resolution=raw",
-            j => j.GetProperty("samples").GetArrayLength() >= 2, TimeSpan.FromSeconds(10));
-        Assert.Equal("raw", history.GetProperty("resolution").GetString());
-        Assert.All(history.GetProperty("samples").EnumerateArray(), s => Assert.Equal("up", s.GetProperty("status").GetString()));
+        // Samples (one a second) are persisted as 10-second buckets; the last hour's history shows them.
+        var history = await WaitForAsync(server, "/api/v1/paths/demo-wan1-loopback/health/history",
+            j => j.GetProperty("buckets").GetArrayLength() >= 1, TimeSpan.FromSeconds(30));
+        Assert.Equal("10s", history.GetProperty("resolution").GetString());
+        Assert.All(history.GetProperty("buckets").EnumerateArray(), b => Assert.Equal(100, b.GetProperty("uptime_pct").GetDouble()));
+        Assert.Empty((await server.GetJsonAsync("/api/v1/paths/demo-wan1-loopback/health/history?resolution=raw")).GetProperty("samples").EnumerateArray());
     }
 
     [Fact]

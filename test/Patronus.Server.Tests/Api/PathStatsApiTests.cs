@@ -25,7 +25,13 @@ public sealed class PathStatsApiTests
         var start = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero).AddHours(-3);
         var samples = Enumerable.Range(0, 600).Select(i => new PathHealthSample(Path, start.AddSeconds(i), i + 1, i >= 540 ? 100 : 0, 2,
             i >= 540 ? 0 : 100, i >= 540 ? PathStatus.Down : PathStatus.Up)).ToList();
+        // As the recorder writes them with raw samples on: the rows, and their 10-second buckets.
         Assert.Equal(StoreStatus.Ok, (await store.InsertPathHealthAsync(samples)).Status);
+        var aggregator = new HealthBucketAggregator();
+        var buckets = new List<PathHealthBucket>();
+        samples.ForEach(s => aggregator.Add(s, buckets));
+        aggregator.TakeAll(buckets);
+        Assert.Equal(StoreStatus.Ok, (await store.InsertPathHealthBucketsAsync(buckets)).Status);
 
         var stats = await server.GetJsonAsync($"/api/v1/paths/{Path}/stats?period=custom&since={Iso(start.AddMinutes(-5))}&until={Iso(start.AddMinutes(15))}");
 
@@ -33,7 +39,7 @@ public sealed class PathStatsApiTests
         Assert.Equal("custom", stats.GetProperty("period").GetString());
         Assert.Equal(Iso(start.AddMinutes(-5)), stats.GetProperty("period_start").GetString());
         Assert.Equal(Iso(start.AddMinutes(15)), stats.GetProperty("period_end").GetString());
-        Assert.Equal("raw", stats.GetProperty("resolution").GetString());
+        Assert.Equal("10s", stats.GetProperty("resolution").GetString());
         Assert.Equal(600, stats.GetProperty("sample_count").GetInt64());
         Assert.Equal(50, stats.GetProperty("coverage_pct").GetDouble()); // 10 of 20 minutes
         Assert.Equal(90, stats.GetProperty("uptime_pct").GetDouble());
@@ -52,19 +58,19 @@ public sealed class PathStatsApiTests
         await using var server = await RunningServer.StartAsync();
 
         var stats = await server.WaitForJsonAsync($"/api/v1/paths/{Path}/stats?period=hour",
-            j => j.GetProperty("sample_count").GetInt64() >= 3, TimeSpan.FromSeconds(15));
+            j => j.GetProperty("sample_count").GetInt64() >= 3, TimeSpan.FromSeconds(30)); // the first 10-second bucket is written ~11 s after the first sample
 
-        Assert.Equal("raw", stats.GetProperty("resolution").GetString());
+        Assert.Equal("10s", stats.GetProperty("resolution").GetString());
         var start = DateTimeOffset.Parse(stats.GetProperty("period_start").GetString()!, CultureInfo.InvariantCulture);
         var end = DateTimeOffset.Parse(stats.GetProperty("period_end").GetString()!, CultureInfo.InvariantCulture);
         Assert.Equal(TimeSpan.FromHours(1), end - start);
         Assert.EndsWith("Z", stats.GetProperty("period_end").GetString(), StringComparison.Ordinal);
         Assert.True(stats.GetProperty("latency_p95_ms").GetDouble() > 0);
-        Assert.True(stats.GetProperty("latency_p95_exact").GetBoolean());
+        Assert.False(stats.GetProperty("latency_p95_exact").GetBoolean()); // raw samples are off by default
         Assert.InRange(stats.GetProperty("coverage_pct").GetDouble(), 0.01, 1);
         Assert.InRange(stats.GetProperty("uptime_pct").GetDouble(), 0, 100);
 
-        // Without a period: the last day, read from 1-minute buckets where there are any, else raw.
+        // Without a period: the last day, read from 1-minute buckets where there are any, else 10-second ones.
         var day = await server.GetJsonAsync($"/api/v1/paths/{Path}/stats");
         Assert.Equal("day", day.GetProperty("period").GetString());
         Assert.True(day.GetProperty("sample_count").GetInt64() >= 3);

@@ -47,7 +47,12 @@ public sealed class CrashDurabilityTests : IDisposable
     {
         var url = $"http://127.0.0.1:{CliProcessTests.FreePort()}";
         // A sample every 100 ms, so the newest stored sample shows the loss to within 0.1 s.
-        using var serve = PatronusProcess.StartWith(new Dictionary<string, string> { ["PATRONUS__HEALTH__SAMPLEINTERVAL"] = "00:00:00.100" },
+        // Raw samples on: this measures the flush of rows (10-second buckets lose at most their open 10 s).
+        using var serve = PatronusProcess.StartWith(new Dictionary<string, string>
+        {
+            ["PATRONUS__HEALTH__SAMPLEINTERVAL"] = "00:00:00.100",
+            ["PATRONUS__HEALTH__PERSISTENCE__RAWSAMPLES"] = "true",
+        },
             "serve", "--data-dir", DataDir, "--urls", url);
         await serve.WaitReadyAsync(url);
         await Poll.AssertAsync(() => NewestSample() is not null, TimeSpan.FromSeconds(30), "health samples reach the file");
