@@ -416,6 +416,10 @@ public static class Migrations
         // The time index serves retention and the rollups, which read every path's blocks of one
         // time range. sdwan_path_health_rollups holds how far each rollup level has got. The old
         // row-per-bucket tables stay readable until their rows age out; raw samples are now opt-in.
+        // PostgreSQL: every append or rollup write leaves a dead row version, so the two blocks that are
+        // rewritten all day get vacuumed every 5,000 dead rows (each autovacuum wake-up, once a minute
+        // at 10,000 paths) instead of at 20 % of the table (every ~5 min): measured 29.6 instead of
+        // 142 octets per 10-second bucket (docs/storage.md).
         new(9, "packed 10-second, 1-minute and 1-hour health blocks",
             Sqlite: """
             CREATE TABLE sdwan_path_health_10s (
@@ -470,6 +474,8 @@ public static class Migrations
                 resolution      TEXT PRIMARY KEY,
                 rolled_up_until BIGINT NOT NULL
             );
+            ALTER TABLE sdwan_path_health_10s SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000);
+            ALTER TABLE sdwan_path_health_1m_blocks SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000);
             """),
     ];
 }

@@ -23,7 +23,7 @@ public static partial class PatronusSchema
             .Field("allPathsHealth", "[PathHealth!]!", f => f.ResolveAs(UserRole.Viewer, ctx =>
                 Ctx(ctx).Service<HealthState>().All.Select(PathHealthView.From).ToList()))
             .Field("pathHealthHistory", "[PathHealth!]!", f => f
-                .Description("Raw samples (newest 5,000 at most) between since and until (default now).")
+                .Description("History (oldest 5,000 at most) between since and until (default now): raw samples with Health:Persistence:RawSamples on, else one entry per 10-second bucket (its means).")
                 .Argument("pathId", "ID!").Argument("since", "String!").Argument("until", "String")
                 .ResolveAs(UserRole.Viewer, HistoryAsync))
             .Field("failoverPolicy", "FailoverPolicy", f => f.Argument("policyId", "ID!").ResolveAs(UserRole.Viewer, ctx =>

@@ -2,8 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Patronus.Engine.Health;
 using Patronus.GraphQL.Types;
 using Patronus.Persistence.Security;
+using Patronus.Server.Api;
 using Patronus.Server.GraphQL;
 using Patronus.Server.Tests.TestSupport;
 
@@ -57,6 +59,31 @@ public sealed class GraphQLApiTests
         using var get = await viewer.GetAsync("/graphql?query=" + Uri.EscapeDataString("{ pathHealth(pathId: \"demo-wan1-loopback\") { status } }"));
         Assert.Equal(HttpStatusCode.OK, get.StatusCode);
         Assert.Contains("\"UP\"", await get.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Viewer_PathHealthHistory_RawSamplesOff_OneEntryPerTenSecondBucket()
+    {
+        await using var server = await RunningServer.StartAsync();
+        var viewer = await server.ClientAsAsync("vera", UserRole.Viewer);
+        // Two 10-second buckets two hours ago: all Up, then 3 of 10 samples Up with a Down score at worst.
+        var now = server.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var start = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero).AddHours(-2);
+        var store = server.Services.GetRequiredService<IHealthHistoryStore>();
+        Assert.True((await store.InsertPathHealthBucketsAsync(
+        [
+            new PathHealthBucket("demo-wan1-loopback", start, HealthResolution.TenSeconds, 10, 12.5, 12, 13, 13, 0, 0.5, 100, 100, 10),
+            new PathHealthBucket("demo-wan1-loopback", start.AddSeconds(10), HealthResolution.TenSeconds, 10, 40, 12, 90, 90, 50, 8, 45, 20, 3),
+        ])).Succeeded);
+
+        var result = await PostAsync(viewer, "query($s: String!, $u: String) { pathHealthHistory(pathId: \"demo-wan1-loopback\", since: $s, until: $u) { latencyMs packetLossPct status lastChecked } }",
+            new { s = PathHealthEndpoints.Iso(start), u = PathHealthEndpoints.Iso(start.AddMinutes(1)) });
+
+        AssertNoErrors(result);
+        var history = result.GetProperty("data").GetProperty("pathHealthHistory").EnumerateArray().ToList();
+        Assert.Equal([(12.5, 0.0, "UP"), (40.0, 50.0, "DOWN")],
+            history.Select(h => (h.GetProperty("latencyMs").GetDouble(), h.GetProperty("packetLossPct").GetDouble(), h.GetProperty("status").GetString())));
+        Assert.Equal(PathHealthEndpoints.Iso(start.AddSeconds(10)), history[1].GetProperty("lastChecked").GetString());
     }
 
     [Fact]
