@@ -49,7 +49,12 @@ public sealed class HealthOptions
     [Range(2, 1000)]
     public int WindowCount { get; set; } = 30;
 
-    /// <summary>How often each path's current health is recorded as a history sample. Default 1 s.</summary>
+    /// <summary>
+    /// How often each path's current health is taken as a history sample. Default 1 s. Samples are
+    /// aggregated into 10-second buckets before they are stored (raw rows only with
+    /// <see cref="HealthPersistenceOptions.RawSamples"/>), so a shorter interval costs memory and CPU
+    /// in the recorder, not storage.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -16,6 +16,9 @@ public sealed class HealthPersistenceOptions
     /// Samples queued between the monitor and the store. Default 100,000: 10,000 paths × 1 sample/s
     /// × 10 s, so a store that stalls for up to 10 s loses nothing; beyond that the oldest samples
     /// are dropped (and counted) and probing never waits. ~100 bytes a sample: ~10 MB when full.
+    /// Without raw samples the queue is emptied into the 10-second buckets every flush, whatever the
+    /// store does; the same capacity then bounds the finished buckets waiting for the store (100 s
+    /// of 10,000 paths' buckets, ~15 MB when full).
     /// </summary>
     [Range(1, 10_000_000)]
     public int SampleQueueCapacity { get; set; } = 100_000;
@@ -79,7 +82,7 @@ public sealed class HealthPersistenceOptions
 
     /// <summary>
     /// 10-second buckets are kept this long. Default 24 h: the last hour's chart at 10 s (360 points)
-    /// and a day of incident review at 10 s, for 1.4 GB at 10,000 paths (docs/storage.md).
+    /// and a day of incident review at 10 s, for 2.2 GB at 10,000 paths (docs/storage.md, measured).
     /// </summary>
     [Range(typeof(TimeSpan), "00:10:00", "3650.00:00:00")]
     public TimeSpan TenSecondRetention { get; set; } = TimeSpan.FromHours(24);
