@@ -28,6 +28,7 @@ public sealed partial class PathHealthMonitor : EngineLoop
     private readonly TopologyService _topology;
     private readonly HealthState _state;
     private readonly IHealthSink _sink;
+    private readonly HealthMetrics? _metrics;
     private readonly Dictionary<ProbeProtocol, IProbeSessionFactory> _factories;
     private readonly HealthOptions _options;
     private readonly ILogger<PathHealthMonitor> _logger;
@@ -48,7 +49,7 @@ public sealed partial class PathHealthMonitor : EngineLoop
 
     public PathHealthMonitor(TopologyService topology, HealthState state, IHealthSink sink, IEnumerable<IProbeSessionFactory> factories,
         IOptions<HealthOptions> options, TimeProvider time, ILogger<PathHealthMonitor> logger, IPathLivenessSource? liveness = null,
-        ProbeRoundSampling? roundSampling = null)
+        ProbeRoundSampling? roundSampling = null, HealthMetrics? metrics = null)
         : base(time)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -60,6 +61,7 @@ public sealed partial class PathHealthMonitor : EngineLoop
         _logger = logger;
         _liveness = liveness;
         _roundSampling = roundSampling ?? ProbeRoundSampling.Default;
+        _metrics = metrics;
     }
 
     /// <inheritdoc />
@@ -372,6 +374,7 @@ public sealed partial class PathHealthMonitor : EngineLoop
             {
                 LogTransition(_logger, snapshot.PathId, previous?.LastChecked is null ? "(first measurement)" : previous.Status.ToString(), snapshot.Status, snapshot.HealthScore, snapshot.Reason);
                 _sink.Transition(previous?.LastChecked is null ? null : previous, snapshot);
+                _metrics?.StatusChanged(previous?.LastChecked is null ? null : previous.Status, snapshot.Status);
             }
         }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Patronus.Engine.Health;
@@ -12,7 +13,7 @@ namespace Patronus.Engine.Tests.Health;
 /// the test controls: replies come back after a fixed RTT (on monotonic time, as a real network's
 /// do) unless the target is blacked out.
 /// </summary>
-public sealed partial class PathHealthMonitorTests
+public sealed partial class PathHealthMonitorTests : IDisposable
 {
     private static readonly DateTimeOffset s_t0 = new(2026, 11, 22, 0, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan s_step = TimeSpan.FromMilliseconds(5);
@@ -24,15 +25,18 @@ public sealed partial class PathHealthMonitorTests
     private readonly HealthOptions _options = new();
 
     private readonly FakeLiveness _liveness = new();
+    private readonly HealthMetrics _metrics = new();
 
     public PathHealthMonitorTests()
     {
         _net = new FakeNetwork(_clock);
     }
 
+    public void Dispose() => _metrics.Dispose();
+
     private PathHealthMonitor CreateMonitor(params IProbeSessionFactory[] factories) =>
         new(null!, _state, _sink, factories.Length == 0 ? [new FakeFactory(ProbeProtocol.Stamp, _net)] : factories,
-            Options.Create(_options), _clock, NullLogger<PathHealthMonitor>.Instance, _liveness);
+            Options.Create(_options), _clock, NullLogger<PathHealthMonitor>.Instance, _liveness, metrics: _metrics);
 
     private static TopologySnapshot Topology(params PathDefinition[] paths) => new(
         [new Site("s", "s", null, ItemSource.Config)],
@@ -82,6 +86,7 @@ public sealed partial class PathHealthMonitorTests
     [Fact]
     public void Blackout_DownWithin200msOfFirstLostProbe_AndWithin750msOfCut()
     {
+        using var changes = new MetricCollector<long>(_metrics.Meter, "patronus.health.status_changes");
         var monitor = CreateMonitor();
         monitor.ApplyTopologyForTest(Topology(Path("p")));
         Run(monitor, TimeSpan.FromSeconds(5));
@@ -111,6 +116,11 @@ public sealed partial class PathHealthMonitorTests
         // One 500 ms interval until the first lost probe leaves, then ~200 ms: under the 1 s bar.
         Assert.True(afterCut <= TimeSpan.FromMilliseconds(750), $"{afterCut.TotalMilliseconds} ms after the cut");
         Assert.Contains(_sink.Transitions, t => t.Current.Status == PathStatus.Down && t.Previous?.Status == PathStatus.Up);
+        // The status-change counter saw both: the first measurement and the fall.
+        var counted = changes.GetMeasurementSnapshot();
+        Assert.Equal(1, counted.Count(m => (string?)m.Tags["from"] == "none" && (string?)m.Tags["to"] == "up"));
+        Assert.Equal(1, counted.Count(m => (string?)m.Tags["from"] == "up" && (string?)m.Tags["to"] == "down"));
+        Assert.Equal(2, counted.Count);
     }
 
     [Fact]
