@@ -59,6 +59,9 @@ internal sealed class Reflectors : IAsyncDisposable
         return r;
     }
 
+    /// <summary>The reflector child processes' ids (none for in-process reflectors).</summary>
+    public IEnumerable<int> ProcessIds => _processes.Select(p => p.Id);
+
     /// <summary>CPU of the reflector child processes so far (zero for in-process reflectors).</summary>
     public TimeSpan TotalProcessorTime()
     {
@@ -70,6 +73,22 @@ internal sealed class Reflectors : IAsyncDisposable
         }
 
         return total;
+    }
+
+    /// <summary>Kills the reflector child processes at once (the harness itself is being killed).</summary>
+    public void Kill()
+    {
+        foreach (var p in _processes)
+        {
+            try
+            {
+                p.Kill();
+            }
+            catch (InvalidOperationException)
+            {
+                // already gone
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Patronus.Bench.Probes;
 
@@ -37,11 +38,21 @@ internal static class ServeHarness
             await File.WriteAllTextAsync(config, Config(o, reflectors.Ports));
             await using var log = new StreamWriter(Path.Combine(work.FullName, "serve.log"));
             using var serve = StartServe(o, config, Path.Combine(work.FullName, "data"), port, log, out var launched);
-            var result = await MeasureAsync(o, serve, launched, port, reflectors);
-            var failures = result.Check(o.Bars);
-            Console.WriteLine(result.Summary(o, failures));
-            await StopAsync(serve);
-            return o.Check && failures.Count > 0 ? 1 : 0;
+
+            // Killed (timeout, Ctrl+C): take serve and the reflectors along instead of leaving them running.
+            using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => KillAll(serve, reflectors));
+            using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => KillAll(serve, reflectors));
+            try
+            {
+                var result = await MeasureAsync(o, serve, launched, port, reflectors);
+                var failures = result.Check(o.Bars);
+                Console.WriteLine(result.Summary(o, failures));
+                return o.Check && failures.Count > 0 ? 1 : 0;
+            }
+            finally
+            {
+                await StopAsync(serve);
+            }
         }
         finally
         {
@@ -130,6 +141,8 @@ internal static class ServeHarness
         var next = span;
         var interval = Stopwatch.Frequency * o.ScrapeIntervalMs / 1000;
         var last = "";
+        var sentRates = new List<double>();
+        (double Sent, long At)? previous = null;
         while (Stopwatch.GetElapsedTime(span) < TimeSpan.FromSeconds(o.Seconds))
         {
             Alive(serve);
@@ -140,6 +153,15 @@ internal static class ServeHarness
                 scrapes.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                 response.EnsureSuccessStatusCode();
             }
+
+            // Probes sent per second between two scrapes: fast probing after losses shows here.
+            var sent = MetricsText.Sum(last, "patronus_probe_sent_total", "protocol=");
+            if (previous is { } p)
+            {
+                sentRates.Add((sent - p.Sent) / Stopwatch.GetElapsedTime(p.At, start).TotalSeconds);
+            }
+
+            previous = (sent, start);
 
             rss.Add(ProcessCpu.RssMegabytes(serve.Id));
             next += interval;
@@ -157,7 +179,10 @@ internal static class ServeHarness
             ready.Value, allUp.Value, cores, reflectorCores, rss.Max(), ProcessCpu.PeakRssMegabytes(serve.Id), scrapes,
             LeftUp: (long)MetricsText.Sum(last, "patronus_health_status_changes_total", "from=\"up\""),
             NotUpNow: o.Paths - (long)MetricsText.Sum(last, "patronus_path_status", "status=\"up\""),
-            ScrapeBytes: last.Length);
+            ScrapeBytes: last.Length,
+            SentPerSecond: sentRates.Count == 0 ? [0] : sentRates,
+            ServeDrops: UdpSocketDrops.Of([serve.Id]),
+            ReflectorDrops: UdpSocketDrops.Of(reflectors.ProcessIds));
     }
 
     private static Process StartServe(ServeHarnessOptions o, string config, string dataDir, int port, StreamWriter log, out long launched)
@@ -224,7 +249,21 @@ internal static class ServeHarness
         }
     }
 
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static void KillAll(Process serve, Reflectors reflectors)
+    {
+        try
+        {
+            serve.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
+        }
+
+        reflectors.Kill();
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 
     private static void Alive(Process serve)

@@ -115,6 +115,7 @@ public sealed partial class PathHealthMonitor : EngineLoop
     }
 
     private TimeSpan? _nextSample;
+    private bool _receivedPending;
 
     /// <summary>
     /// One pass of the loop now: take replies, send what is due, expire what timed out, publish
@@ -129,6 +130,7 @@ public sealed partial class PathHealthMonitor : EngineLoop
         _nextSample ??= now.Elapsed + _options.SampleInterval;
 
         DrainReplies();
+        _receivedPending = false;
         RunDue(now.Elapsed);
         EvaluateDirty(now.Wall);
         if (now.Elapsed >= _nextSample)
@@ -212,6 +214,11 @@ public sealed partial class PathHealthMonitor : EngineLoop
     private void ProcessTarget(TargetState target, TimeSpan now)
     {
         var timeout = target.Timeout(_options);
+        if (!_receivedPending && target.Window.AnyExpired(now, timeout))
+        {
+            ReceivePending();
+        }
+
         var expired = target.Window.Expire(now, timeout);
         _round.Lost += expired;
         if (expired > 0)
@@ -241,6 +248,24 @@ public sealed partial class PathHealthMonitor : EngineLoop
 
         target.Window.Trim(now);
         ScheduleNext(target);
+    }
+
+    /// <summary>
+    /// Receive before expiring: before the first probe of an iteration is declared lost, every
+    /// reply already queued in the kernel is read on this thread and taken, so that a receive loop
+    /// that did not get the CPU in time (a loaded box, a GC pause) cannot turn replies that arrived
+    /// in time into losses; their round trips come from the kernel's receive timestamps, so they
+    /// are not inflated into jitter either. Once per iteration: it costs a system call per socket.
+    /// </summary>
+    private void ReceivePending()
+    {
+        _receivedPending = true;
+        foreach (var factory in _factories.Values)
+        {
+            factory.ReceivePending();
+        }
+
+        DrainReplies();
     }
 
     /// <summary>Wakes the target at its next send, or earlier when its newest probe times out first.</summary>

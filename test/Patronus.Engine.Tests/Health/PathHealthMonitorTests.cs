@@ -27,6 +27,10 @@ public sealed partial class PathHealthMonitorTests : IDisposable
     private readonly FakeLiveness _liveness = new();
     private readonly HealthMetrics _metrics = new();
 
+    // True: replies reach the "kernel queue" (FakeNetwork) but no receive loop takes them; only
+    // the monitor's own IProbeSessionFactory.ReceivePending does.
+    private bool _receiveLoopStarved;
+
     public PathHealthMonitorTests()
     {
         _net = new FakeNetwork(_clock);
@@ -52,7 +56,11 @@ public sealed partial class PathHealthMonitorTests : IDisposable
         var start = _clock.GetTimestamp();
         while (_clock.GetElapsedTime(start) < duration)
         {
-            _net.Deliver();
+            if (!_receiveLoopStarved)
+            {
+                _net.Deliver();
+            }
+
             monitor.Iterate();
             if (until?.Invoke() == true)
             {
@@ -121,6 +129,42 @@ public sealed partial class PathHealthMonitorTests : IDisposable
         Assert.Equal(1, counted.Count(m => (string?)m.Tags["from"] == "none" && (string?)m.Tags["to"] == "up"));
         Assert.Equal(1, counted.Count(m => (string?)m.Tags["from"] == "up" && (string?)m.Tags["to"] == "down"));
         Assert.Equal(2, counted.Count);
+    }
+
+    [Fact]
+    public void StarvedReceiveLoop_RepliesQueuedInTime_ReadBeforeExpiry_NoLossNoJitter()
+    {
+        var monitor = CreateMonitor();
+        monitor.ApplyTopologyForTest(Topology(Path("p")));
+        Run(monitor, TimeSpan.FromSeconds(5));
+        Assert.Equal(PathStatus.Up, _state.Get("p")!.Status);
+
+        // The replies keep arriving on time, but the receive loop gets no CPU: only the monitor's
+        // read before it expires a probe takes them.
+        _receiveLoopStarved = true;
+        Run(monitor, TimeSpan.FromSeconds(10));
+
+        var h = _state.Get("p")!;
+        Assert.Equal(PathStatus.Up, h.Status);
+        Assert.Equal(0, h.PacketLossPct);
+        Assert.InRange(h.LatencyMs, 19.9, 20.1);
+        Assert.InRange(h.JitterMs, 0, 0.1);
+        Assert.True(_net.ReceivePendingCalls > 0);
+        Assert.Single(_sink.Transitions); // none → Up, and nothing after
+    }
+
+    [Fact]
+    public void StarvedReceiveLoop_NothingQueued_StillDown()
+    {
+        var monitor = CreateMonitor();
+        monitor.ApplyTopologyForTest(Topology(Path("p")));
+        Run(monitor, TimeSpan.FromSeconds(5));
+
+        _receiveLoopStarved = true;
+        _net.Blackout("10.240.0.1:862");
+        Run(monitor, TimeSpan.FromSeconds(3), () => _state.Get("p")!.Status == PathStatus.Down);
+
+        Assert.Equal(PathStatus.Down, _state.Get("p")!.Status);
     }
 
     [Fact]
@@ -308,14 +352,19 @@ public sealed partial class PathHealthMonitorTests : IDisposable
             }
         }
 
-        public void Deliver()
+        public int ReceivePendingCalls { get; set; }
+
+        public int Deliver()
         {
             var now = clock.GetTimestamp();
-            foreach (var due in _inFlight.Where(f => f.At <= now).ToList())
+            var due = _inFlight.Where(f => f.At <= now).ToList();
+            foreach (var reply in due)
             {
-                _inFlight.Remove(due);
-                due.Deliver();
+                _inFlight.Remove(reply);
+                reply.Deliver();
             }
+
+            return due.Count;
         }
     }
 
@@ -331,6 +380,12 @@ public sealed partial class PathHealthMonitorTests : IDisposable
             failure = Failure ?? net.Refuse;
             session = failure is null ? new FakeSession(target.Remote.ToString(), onReply, net) : null;
             return session is not null;
+        }
+
+        public int ReceivePending()
+        {
+            net.ReceivePendingCalls++;
+            return net.Deliver();
         }
     }
 
