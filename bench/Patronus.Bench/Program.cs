@@ -8,7 +8,7 @@ namespace Patronus.Bench;
 /// <c>Patronus.Bench probes [options]</c>: the end-to-end path-health harness (see <see cref="ProbeHarness"/>).
 /// <c>Patronus.Bench serve [options]</c>: a whole <c>patronus serve</c> at scale, issue 14's bar 1 (see <see cref="Serve.ServeHarness"/>).
 /// <c>Patronus.Bench reflector --listen ADDR:PORT</c>: a bare STAMP reflector process for the harness.
-/// <c>Patronus.Bench micro [BenchmarkDotNet args]</c>: the micro-benchmarks (ShortRun, in-process).
+/// <c>Patronus.Bench micro [BenchmarkDotNet args]</c>: the micro-benchmarks (in process, iterated until the error is within 5 % of the mean; see <see cref="Micro.MicroConfig"/>).
 /// </summary>
 internal static class Program
 {
