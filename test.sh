@@ -72,6 +72,18 @@ for project in test/*.Tests/*.csproj; do
 done
 rm -rf "$results"
 
+# Scale gate (issue 14, bar 1 short): a whole `patronus serve` with 2,000 STAMP paths against
+# two reflector processes for 30 s must be ready within 5 s, keep every path Up (no self-inflicted
+# loss or jitter), stay under 1 core and 300 MB, and answer every /metrics scrape within 50 ms.
+# The full bar (10,000 paths) and its figures: docs/performance.md, "Whole serve at scale".
+echo "test.sh: scale gate (Patronus.Bench serve --paths 2000 --seconds 30 --check)" >&2
+if dotnet bench/Patronus.Bench/bin/Release/net10.0/Patronus.Bench.dll serve --paths 2000 --seconds 30 --check >&2; then
+  passed=$((passed + 1))
+else
+  echo "test.sh: the scale gate failed (its table above says which bar)" >&2
+  failed=$((failed + 1)); status=1
+fi
+
 # Style is part of the build contract (HOUSE_STYLE.md): a formatting drift fails the run.
 echo "test.sh: dotnet format --verify-no-changes" >&2
 if ! dotnet format Patronus.slnx --verify-no-changes --no-restore >&2; then

@@ -6,9 +6,10 @@ namespace Patronus.Bench;
 
 /// <summary>
 /// <c>Patronus.Bench probes [options]</c>: the end-to-end path-health harness (see <see cref="ProbeHarness"/>).
+/// <c>Patronus.Bench serve [options]</c>: a whole <c>patronus serve</c> at scale, issue 14's bar 1 (see <see cref="Serve.ServeHarness"/>).
 /// <c>Patronus.Bench reflector --listen ADDR:PORT</c>: a bare STAMP reflector process for the harness.
 /// <c>Patronus.Bench history-budget [options]</c>: fills a store with synthetic health history and prints its size per tier (see <see cref="History.HistoryBudgetHarness"/>).
-/// <c>Patronus.Bench micro [BenchmarkDotNet args]</c>: the micro-benchmarks (ShortRun, in-process).
+/// <c>Patronus.Bench micro [BenchmarkDotNet args]</c>: the micro-benchmarks (in process, iterated until the error is within 5 % of the mean; see <see cref="Micro.MicroConfig"/>).
 /// </summary>
 internal static class Program
 {
@@ -20,6 +21,16 @@ internal static class Program
         {
             case "probes":
                 return await ProbeHarness.RunAsync(ProbeHarnessOptions.Parse(rest));
+            case "serve":
+                try
+                {
+                    return await Serve.ServeHarness.RunAsync(Serve.ServeHarnessOptions.Parse(rest));
+                }
+                catch (ArgumentException e)
+                {
+                    await Console.Error.WriteLineAsync($"serve: {e.Message}\n{Serve.ServeHarnessOptions.Usage}");
+                    return 2;
+                }
             case "reflector":
                 return await ReflectorHost.RunAsync(rest);
             case "history-budget":
@@ -33,8 +44,9 @@ internal static class Program
                 return 0;
             default:
                 await Console.Error.WriteLineAsync("usage: Patronus.Bench probes [--paths N] [--seconds S] [--warmup S] [--reflectors K] [--sources L] [--far-ends N] [--reflector-exe PATH|inproc] [--sink count|sqlite] [--alloc-profile on]");
+                await Console.Error.WriteLineAsync(Serve.ServeHarnessOptions.Usage);
                 await Console.Error.WriteLineAsync("       Patronus.Bench reflector --listen ADDR:PORT");
-                await Console.Error.WriteLineAsync("       Patronus.Bench history-budget [--store sqlite|postgres://…] [--paths N] [--hours-10s H] [--days-1m D] [--days-1h D] [--events-per-path-day E] [--days-events D] [--append-hours H]");
+                await Console.Error.WriteLineAsync("       Patronus.Bench history-budget [--store sqlite|postgres://…] [--paths N] [--hours-10s H] [--days-1m D] [--days-1h D] [--events-per-path-day E] [--days-events D] [--append-hours H] [--vacuum-every N]");
                 await Console.Error.WriteLineAsync("       Patronus.Bench micro [--filter *] [BenchmarkDotNet options]");
                 await Console.Error.WriteLineAsync("       Patronus.Bench kernel-routes [--routes N]   (root: rtnetlink in a namespace of its own)");
                 return 2;

@@ -10,6 +10,8 @@
 #
 #   bench/graphql/run.sh [--paths N] [--seconds S] [--connections C] [--threads T] [--rounds R] [--warmup W] [--port P]
 #
+# The API and reflector ports are free ones picked per run (--port fixes the API's), so runs can share a host.
+#
 # Needs wrk (apt-get install -y wrk), curl, python3 and a Release build (dotnet build Patronus.slnx
 # -c Release). Everything listens on 127.0.0.1 only; the temp directory is removed on exit.
 set -euo pipefail
@@ -17,7 +19,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BIN=${PATRONUS_BIN:-"$ROOT/src/Patronus.Server/bin/Release/net10.0/patronus"}  # PATRONUS_BIN: another build
-PATHS=1000 SECONDS_=30 CONNECTIONS=16 THREADS=2 ROUNDS=2 WARMUP=5 PORT=18480 REFLECTOR=18481
+PATHS=1000 SECONDS_=30 CONNECTIONS=16 THREADS=2 ROUNDS=2 WARMUP=5 PORT="" REFLECTOR=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --paths) PATHS=$2; shift 2 ;;
@@ -33,6 +35,11 @@ while [[ $# -gt 0 ]]; do
 done
 for tool in wrk curl python3; do command -v "$tool" >/dev/null || { echo "$tool is not installed" >&2; exit 2; }; done
 [[ -x "$BIN" ]] || { echo "no Release build at $BIN: dotnet build Patronus.slnx -c Release" >&2; exit 2; }
+
+# Ports free now, picked by the kernel (--port fixes the API's): two runs can share a host.
+free_port() { python3 -c "import socket,sys; s=socket.socket(socket.AF_INET, getattr(socket, sys.argv[1])); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])" "$1"; }
+[[ -n "$PORT" ]] || PORT=$(free_port SOCK_STREAM)
+REFLECTOR=$(free_port SOCK_DGRAM)
 
 WORK=$(mktemp -d)
 SERVE_PID=""

@@ -33,7 +33,7 @@ internal static class ProbeHarness
         Console.WriteLine(string.Create(inv, $"# {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {GCSettings.IsServerGC}, concurrent GC {AppContext.TryGetSwitch("System.GC.Concurrent", out var c) && c}"));
 
         var tempDir = Directory.CreateTempSubdirectory("patronus-bench-");
-        await using var reflectors = await Reflectors.StartAsync(o);
+        await using var reflectors = await Reflectors.StartAsync(o.Reflectors, o.ReflectorExe);
         var memBase = GC.GetTotalMemory(forceFullCollection: true);
 
         var dbFile = Path.Combine(tempDir.FullName, "bench.db");
@@ -45,7 +45,7 @@ internal static class ProbeHarness
         await using var store = new SqliteStore(location!, TimeProvider.System);
         await store.MigrateAsync();
         using var topology = new TopologyService(store);
-        var init = await topology.InitializeAsync(BuildTopology(o));
+        var init = await topology.InitializeAsync(BuildTopology(o, reflectors.Ports));
         if (!init.Succeeded)
         {
             throw new InvalidOperationException($"topology: {init.Status} {init.Message}");
@@ -91,7 +91,7 @@ internal static class ProbeHarness
         var gc0 = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
         var pause0 = GC.GetTotalPauseDuration();
         var rcvbuf0 = UdpRcvbufErrors();
-        var socketDrops0 = UdpSocketDrops();
+        var socketDrops0 = UdpSocketDrops(reflectors.Ports);
         long exceptions = 0;
         AppDomain.CurrentDomain.FirstChanceException += (_, _) => Interlocked.Increment(ref exceptions);
         for (var left = o.Seconds; left > 0; left -= 10)
@@ -113,7 +113,7 @@ internal static class ProbeHarness
         var pause = GC.GetTotalPauseDuration() - pause0;
         var thrown = Interlocked.Read(ref exceptions);
         var rcvbuf = UdpRcvbufErrors() - rcvbuf0;
-        var socketDrops1 = UdpSocketDrops();
+        var socketDrops1 = UdpSocketDrops(reflectors.Ports);
         var reflectorDrops = socketDrops1.Reflectors - socketDrops0.Reflectors;
         var senderDrops = socketDrops1.Others - socketDrops0.Others;
         var openSockets = factory.OpenSocketCount;
@@ -168,7 +168,7 @@ internal static class ProbeHarness
         return 0;
     }
 
-    private static TopologySnapshot BuildTopology(ProbeHarnessOptions o)
+    private static TopologySnapshot BuildTopology(ProbeHarnessOptions o, IReadOnlyList<int> reflectorPorts)
     {
         var site = new Site("bench", "Benchmark site", null, ItemSource.Config);
         var links = Enumerable.Range(0, o.SourceAddresses)
@@ -176,7 +176,7 @@ internal static class ProbeHarness
             .ToArray();
         var paths = Enumerable.Range(0, o.Paths)
             .Select(i => new PathDefinition(string.Create(CultureInfo.InvariantCulture, $"p{i:D5}"), "bench path", links[i % links.Length].Id, null,
-                [o.FarEnd(i / links.Length % o.FarEnds)], ItemSource.Config))
+                [ProbeHarnessOptions.FarEnd(i / links.Length % o.FarEnds, reflectorPorts)], ItemSource.Config))
             .ToArray();
         return new TopologySnapshot([site], links, paths);
     }
@@ -202,7 +202,7 @@ internal static class ProbeHarness
     /// summed over the sockets on the reflector ports and over all others (on this box, the
     /// senders'). Cumulative per socket, so sockets closed between two reads are missed.
     /// </summary>
-    private static (long Reflectors, long Others) UdpSocketDrops()
+    private static (long Reflectors, long Others) UdpSocketDrops(IReadOnlyCollection<int> reflectorPorts)
     {
         long reflectors = 0, others = 0;
         foreach (var file in new[] { "/proc/net/udp", "/proc/net/udp6" })
@@ -228,7 +228,7 @@ internal static class ProbeHarness
                 var local = fields[1];
                 var port = int.Parse(local[(local.IndexOf(':', StringComparison.Ordinal) + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
                 var drops = long.Parse(fields[^1], CultureInfo.InvariantCulture);
-                if (port is >= ProbeHarnessOptions.FirstReflectorPort and < ProbeHarnessOptions.FirstReflectorPort + 100)
+                if (reflectorPorts.Contains(port))
                 {
                     reflectors += drops;
                 }

@@ -7,7 +7,7 @@ namespace Patronus.Bench.Probes;
 /// <param name="Seconds">Measured span after the warm-up. Default 60 s.</param>
 /// <param name="Warmup">Span before measuring: every session opened, windows filling. Default 10 s.</param>
 /// <param name="Reflectors">
-/// Reflectors (ports 18620…), each listening on 0.0.0.0 so that one answers many far-end
+/// Reflectors (each on a UDP port free at start), each listening on 0.0.0.0 so that one answers many far-end
 /// addresses (the engine's reflector replies from the address it was asked on). Default 1.
 /// </param>
 /// <param name="ReflectorExe">
@@ -27,8 +27,6 @@ namespace Patronus.Bench.Probes;
 /// <param name="AllocationProfile">Sample allocations by type during the measured span (GCAllocationTick; costs a little CPU).</param>
 internal sealed record ProbeHarnessOptions(int Paths, int Seconds, int Warmup, int Reflectors, string ReflectorExe, string Sink, int SourceAddresses, bool AllocationProfile, int FarEnds)
 {
-    public const int FirstReflectorPort = 18620;
-
     /// <summary>Far ends are 127.1.0.1 … 127.1.255.255.</summary>
     public const int MaxFarEnds = 65_535;
 
@@ -61,11 +59,11 @@ internal sealed record ProbeHarnessOptions(int Paths, int Seconds, int Warmup, i
         return o.FarEnds is < 1 or > MaxFarEnds ? throw new ArgumentException($"--far-ends {o.FarEnds}: 1 to {MaxFarEnds}") : o;
     }
 
-    /// <summary>Far end <paramref name="index"/>: 127.1.x.y on the port of reflector index mod <see cref="Reflectors"/>.</summary>
-    public string FarEnd(int index)
+    /// <summary>Far end <paramref name="index"/>: 127.1.x.y on the port of reflector index mod the reflector count.</summary>
+    public static string FarEnd(int index, IReadOnlyList<int> reflectorPorts)
     {
         var host = index + 1;
-        return string.Create(CultureInfo.InvariantCulture, $"127.1.{host >> 8}.{host & 0xFF}:{FirstReflectorPort + (index % Reflectors)}");
+        return string.Create(CultureInfo.InvariantCulture, $"127.1.{host >> 8}.{host & 0xFF}:{reflectorPorts[index % reflectorPorts.Count]}");
     }
 
     private static int Int(string text) => int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);

@@ -22,6 +22,7 @@ public static class HealthServiceCollectionExtensions
         services.AddSectionOptions<HealthOptions, HealthOptionsValidator>(configuration);
         services.AddSectionOptions<HealthPersistenceOptions, HealthPersistenceOptionsValidator>(configuration);
         services.TryAddSingleton<HealthState>();
+        services.TryAddSingleton<HealthMetrics>();
 
         // The recorder before the monitor: hosted services stop in reverse order, so the monitor
         // has taken its last sample before the recorder writes what is queued and stops.

@@ -28,6 +28,7 @@ public sealed partial class PathHealthMonitor : EngineLoop
     private readonly TopologyService _topology;
     private readonly HealthState _state;
     private readonly IHealthSink _sink;
+    private readonly HealthMetrics? _metrics;
     private readonly Dictionary<ProbeProtocol, IProbeSessionFactory> _factories;
     private readonly HealthOptions _options;
     private readonly ILogger<PathHealthMonitor> _logger;
@@ -48,7 +49,7 @@ public sealed partial class PathHealthMonitor : EngineLoop
 
     public PathHealthMonitor(TopologyService topology, HealthState state, IHealthSink sink, IEnumerable<IProbeSessionFactory> factories,
         IOptions<HealthOptions> options, TimeProvider time, ILogger<PathHealthMonitor> logger, IPathLivenessSource? liveness = null,
-        ProbeRoundSampling? roundSampling = null)
+        ProbeRoundSampling? roundSampling = null, HealthMetrics? metrics = null)
         : base(time)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -60,6 +61,7 @@ public sealed partial class PathHealthMonitor : EngineLoop
         _logger = logger;
         _liveness = liveness;
         _roundSampling = roundSampling ?? ProbeRoundSampling.Default;
+        _metrics = metrics;
     }
 
     /// <inheritdoc />
@@ -113,6 +115,7 @@ public sealed partial class PathHealthMonitor : EngineLoop
     }
 
     private TimeSpan? _nextSample;
+    private bool _receivedPending;
 
     /// <summary>
     /// One pass of the loop now: take replies, send what is due, expire what timed out, publish
@@ -127,6 +130,7 @@ public sealed partial class PathHealthMonitor : EngineLoop
         _nextSample ??= now.Elapsed + _options.SampleInterval;
 
         DrainReplies();
+        _receivedPending = false;
         RunDue(now.Elapsed);
         EvaluateDirty(now.Wall);
         if (now.Elapsed >= _nextSample)
@@ -210,6 +214,11 @@ public sealed partial class PathHealthMonitor : EngineLoop
     private void ProcessTarget(TargetState target, TimeSpan now)
     {
         var timeout = target.Timeout(_options);
+        if (!_receivedPending && target.Window.AnyExpired(now, timeout))
+        {
+            ReceivePending();
+        }
+
         var expired = target.Window.Expire(now, timeout);
         _round.Lost += expired;
         if (expired > 0)
@@ -239,6 +248,24 @@ public sealed partial class PathHealthMonitor : EngineLoop
 
         target.Window.Trim(now);
         ScheduleNext(target);
+    }
+
+    /// <summary>
+    /// Receive before expiring: before the first probe of an iteration is declared lost, every
+    /// reply already queued in the kernel is read on this thread and taken, so that a receive loop
+    /// that did not get the CPU in time (a loaded box, a GC pause) cannot turn replies that arrived
+    /// in time into losses; their round trips come from the kernel's receive timestamps, so they
+    /// are not inflated into jitter either. Once per iteration: it costs a system call per socket.
+    /// </summary>
+    private void ReceivePending()
+    {
+        _receivedPending = true;
+        foreach (var factory in _factories.Values)
+        {
+            factory.ReceivePending();
+        }
+
+        DrainReplies();
     }
 
     /// <summary>Wakes the target at its next send, or earlier when its newest probe times out first.</summary>
@@ -372,6 +399,7 @@ public sealed partial class PathHealthMonitor : EngineLoop
             {
                 LogTransition(_logger, snapshot.PathId, previous?.LastChecked is null ? "(first measurement)" : previous.Status.ToString(), snapshot.Status, snapshot.HealthScore, snapshot.Reason);
                 _sink.Transition(previous?.LastChecked is null ? null : previous, snapshot);
+                _metrics?.StatusChanged(previous?.LastChecked is null ? null : previous.Status, snapshot.Status);
             }
         }
 

@@ -126,6 +126,22 @@ public sealed class ProbeWindow
         return false;
     }
 
+    /// <summary>True when <see cref="Expire"/> at <paramref name="now"/> would mark a probe lost.</summary>
+    public bool AnyExpired(TimeSpan now, TimeSpan timeout)
+    {
+        var limit = now - timeout;
+        for (var i = 0; i < _count; i++)
+        {
+            ref var probe = ref At(i);
+            if (probe.State == ProbeState.Pending && probe.SentAt <= limit)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Marks probes older than <paramref name="timeout"/> at <paramref name="now"/> (monotonic) lost. Returns how many were lost now.</summary>
     public int Expire(TimeSpan now, TimeSpan timeout)
     {

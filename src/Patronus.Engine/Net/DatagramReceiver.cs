@@ -43,6 +43,9 @@ internal sealed class DatagramReceiver : IAsyncDisposable
     /// </summary>
     public static readonly TimeSpan ErrorBackoff = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>The longest queue wait a kernel receive timestamp is believed for (beyond it, the wall clock stepped).</summary>
+    public static readonly TimeSpan MaxQueueWait = TimeSpan.FromSeconds(10);
+
     private readonly Socket _socket;
     private readonly IDatagramHandler _handler;
     private readonly TimeProvider _time;
@@ -206,10 +209,10 @@ internal sealed class DatagramReceiver : IAsyncDisposable
         lock (_receiveLock)
         {
             while (count < MaxBatch && !cancellationToken.IsCancellationRequested &&
-                native.TryReceive(out var length, out var ttl, out var truncated, out var errno))
+                native.TryReceive(out var length, out var ttl, out var truncated, out var kernelNs, out var errno))
             {
                 count++;
-                Handle(native.Buffer.AsSpan(0, Math.Min(length, native.Buffer.Length)), native.PeerAddress, ttl, truncated || length > _maxDatagram);
+                Handle(native.Buffer.AsSpan(0, Math.Min(length, native.Buffer.Length)), native.PeerAddress, ttl, truncated || length > _maxDatagram, kernelNs);
             }
 
             // Ended without a datagram: EAGAIN (drained) or an error about one datagram (a queued
@@ -219,9 +222,9 @@ internal sealed class DatagramReceiver : IAsyncDisposable
         return count;
     }
 
-    private void Handle(Span<byte> payload, ReadOnlySpan<byte> source, byte ttl, bool truncated)
+    private void Handle(Span<byte> payload, ReadOnlySpan<byte> source, byte ttl, bool truncated, long kernelRealtimeNs = 0)
     {
-        var datagram = new ReceivedDatagram(this, payload, source, ttl, truncated, _time.GetTimestamp());
+        var datagram = new ReceivedDatagram(this, payload, source, ttl, truncated, ReceivedAt(kernelRealtimeNs));
         try
         {
             _handler.OnDatagram(ref datagram);
@@ -232,6 +235,30 @@ internal sealed class DatagramReceiver : IAsyncDisposable
         {
             _handler.OnLoopError(ex);
         }
+    }
+
+    /// <summary>
+    /// When the datagram arrived, on this receiver's monotonic clock: now, less how long it waited
+    /// in the socket's queue by the kernel's receive timestamp (with the system clock only). The kernel stamps with the wall
+    /// clock, so the wait is measured against the wall clock read now, and a wait that is negative
+    /// or longer than <see cref="MaxQueueWait"/> (the wall clock stepped in between) is not
+    /// believed: the datagram then counts as received now, as it would without a timestamp.
+    /// </summary>
+    private long ReceivedAt(long kernelRealtimeNs)
+    {
+        var now = _time.GetTimestamp();
+        if (kernelRealtimeNs <= 0 || !ReferenceEquals(_time, TimeProvider.System))
+        {
+            return now; // no timestamp, or a test clock the kernel's cannot be compared with
+        }
+
+        var waitedNs = ((DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100) - kernelRealtimeNs;
+        if (waitedNs <= 0 || waitedNs > MaxQueueWait.Ticks * 100)
+        {
+            return now;
+        }
+
+        return now - (long)(waitedNs * (_time.TimestampFrequency / 1e9));
     }
 
     /// <summary>Sends <paramref name="length"/> octets of the receive buffer to the last datagram's source (from the address it was sent to, with recvmsg).</summary>

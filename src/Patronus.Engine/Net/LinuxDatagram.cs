@@ -7,7 +7,9 @@ namespace Patronus.Engine.Net;
 /// recvmsg/sendmsg on a UDP socket for what .NET's <see cref="Socket"/> does not expose: the
 /// received IPv4 TTL / IPv6 Hop Limit (IP_RECVTTL, IPV6_RECVHOPLIMIT) for the STAMP
 /// Session-Sender TTL field, and the destination address (IP_PKTINFO, IPV6_RECVPKTINFO) so that
-/// a reflector bound to a wildcard address answers from the address it was asked on. Linux,
+/// a reflector bound to a wildcard address answers from the address it was asked on, and the
+/// kernel's receive timestamp (SO_TIMESTAMPNS) so that a datagram read late is still judged by
+/// when it arrived (a probe's round trip, a reflector's receive timestamp). Linux,
 /// 64-bit only (the struct layouts below are LP64). Every buffer is pinned once and reused: no
 /// allocation per datagram. One instance per socket, used by one loop.
 /// </summary>
@@ -24,6 +26,8 @@ internal sealed class LinuxDatagram
     private const int Ipv6HopLimit = 52;
     private const int MsgDontWait = 0x40;
     private const int MsgTrunc = 0x20;
+    private const int SolSocket = 1;
+    private const int SoTimestampNs = 35;   // SO_TIMESTAMPNS(_OLD) = SCM_TIMESTAMPNS; a 64-bit timespec on LP64
 
     // struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; } → data at 16, 8-byte aligned.
     private const int CmsgHeader = 16;
@@ -73,6 +77,8 @@ internal sealed class LinuxDatagram
                 SetInt(socket, SolIp, IpRecvTtl, 1);
                 SetInt(socket, SolIp, IpPktinfo, 1);
             }
+
+            SetInt(socket, SolSocket, SoTimestampNs, 1);
         }
         catch (SocketException ex)
         {
@@ -87,9 +93,10 @@ internal sealed class LinuxDatagram
     /// <summary>
     /// One non-blocking recvmsg. False with <paramref name="errno"/> = EAGAIN (11) when nothing is
     /// queued. <paramref name="ttl"/> is 0 when the kernel sent no TTL; <paramref name="truncated"/>
-    /// when the datagram was larger than the buffer.
+    /// when the datagram was larger than the buffer; <paramref name="kernelRealtimeNs"/> is when the
+    /// kernel received it (CLOCK_REALTIME, ns since the Unix epoch), 0 when it did not say.
     /// </summary>
-    public bool TryReceive(out int length, out byte ttl, out bool truncated, out int errno)
+    public bool TryReceive(out int length, out byte ttl, out bool truncated, out long kernelRealtimeNs, out int errno)
     {
         _iov[0] = new IoVec { Base = Marshal.UnsafeAddrOfPinnedArrayElement(_data, 0), Length = (nuint)_data.Length };
         var msg = new MsgHdr
@@ -109,6 +116,7 @@ internal sealed class LinuxDatagram
             length = 0;
             ttl = 0;
             truncated = false;
+            kernelRealtimeNs = 0;
             return false;
         }
 
@@ -116,7 +124,7 @@ internal sealed class LinuxDatagram
         length = (int)n;
         truncated = (msg.Flags & MsgTrunc) != 0;
         _nameLength = (int)msg.NameLength;
-        ParseControl(_control.AsSpan(0, (int)msg.ControlLength), out ttl);
+        ParseControl(_control.AsSpan(0, (int)msg.ControlLength), out ttl, out kernelRealtimeNs);
         return true;
     }
 
@@ -148,9 +156,10 @@ internal sealed class LinuxDatagram
         return true;
     }
 
-    private void ParseControl(ReadOnlySpan<byte> control, out byte ttl)
+    private void ParseControl(ReadOnlySpan<byte> control, out byte ttl, out long kernelRealtimeNs)
     {
         ttl = 0;
+        kernelRealtimeNs = 0;
         _replyControlLength = 0;
         var offset = 0;
         while (offset + CmsgHeader <= control.Length)
@@ -164,7 +173,12 @@ internal sealed class LinuxDatagram
             var level = MemoryMarshal.Read<int>(control[(offset + 8)..]);
             var type = MemoryMarshal.Read<int>(control[(offset + 12)..]);
             var data = control.Slice(offset + CmsgHeader, cmsgLength - CmsgHeader);
-            if (((level == SolIp && type == IpTtl) || (level == SolIpv6 && type == Ipv6HopLimit)) && data.Length >= 4)
+            if (level == SolSocket && type == SoTimestampNs && data.Length >= 16)
+            {
+                // struct timespec { long tv_sec; long tv_nsec; }
+                kernelRealtimeNs = (MemoryMarshal.Read<long>(data) * 1_000_000_000) + MemoryMarshal.Read<long>(data[8..]);
+            }
+            else if (((level == SolIp && type == IpTtl) || (level == SolIpv6 && type == Ipv6HopLimit)) && data.Length >= 4)
             {
                 ttl = (byte)Math.Clamp(MemoryMarshal.Read<int>(data), 0, 255);
             }

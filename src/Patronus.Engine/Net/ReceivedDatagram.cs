@@ -30,7 +30,10 @@ internal readonly ref struct ReceivedDatagram
     /// <summary>Longer than the receiver's maximum: <see cref="Payload"/> holds only its start.</summary>
     public bool Truncated { get; }
 
-    /// <summary>When the loop took the datagram from the socket (a monotonic <see cref="TimeProvider"/> timestamp).</summary>
+    /// <summary>
+    /// When the datagram arrived (a monotonic <see cref="TimeProvider"/> timestamp): by the kernel's
+    /// receive timestamp when the receiver reads with recvmsg, else when the loop took it.
+    /// </summary>
     public long ReceivedAt { get; }
 
     /// <summary>

@@ -70,4 +70,14 @@ public interface IProbeSessionFactory
     /// interface — return false with a <c>failure</c> message that names the cause.
     /// </summary>
     bool TryCreate(ProbeTarget target, Action<ProbeReply> onReply, out IProbeSession? session, out string? failure);
+
+    /// <summary>
+    /// Reads every reply already queued in the kernel on this factory's sockets, now, on the
+    /// caller's thread, delivering each through its session's callback as the receive loop would;
+    /// returns how many datagrams were read. The monitor calls it before it declares a probe lost,
+    /// so that a receive loop starved of CPU cannot turn a reply that arrived in time into a loss
+    /// (with the kernel's receive timestamp, its round trip is also what the wire saw). 0 where
+    /// the sockets cannot be read without waiting.
+    /// </summary>
+    int ReceivePending() => 0;
 }

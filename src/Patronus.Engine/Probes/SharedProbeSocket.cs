@@ -8,7 +8,8 @@ namespace Patronus.Engine.Probes;
 /// What the probes' shared sockets (<see cref="Icmp.IcmpSocket"/>, <see cref="Stamp.StampSocket"/>)
 /// have in common: one socket of a link (<see cref="LocalBinding"/>), pooled by its factory in a
 /// <see cref="SharedSocketPool{TKey, TSocket}"/>, bound through <see cref="SocketBinding"/> and
-/// read by a <see cref="DatagramReceiver"/>, which the subclass feeds as the
+/// read by a <see cref="DatagramReceiver"/> with recvmsg where the platform has it (kernel receive
+/// timestamps, and <see cref="ReceivePending"/> for the monitor), which the subclass feeds as the
 /// <see cref="IDatagramHandler"/>; and what the sessions of the socket share (clock, metrics,
 /// logger), kept here so that sessions stay small.
 /// </summary>
@@ -39,6 +40,23 @@ internal abstract class SharedProbeSocket : IDisposable, IAsyncDisposable
     public bool IsClosed => Receiver.IsStopped;
 
     private DatagramReceiver Receiver => _receiver!;
+
+    /// <summary>Reads what is queued on the socket now, on the caller's thread (<see cref="DatagramReceiver.Drain"/>); 0 once closed.</summary>
+    public int ReceivePending() => Receiver.IsStopped ? 0 : Receiver.Drain();
+
+    /// <summary><see cref="IProbeSessionFactory.ReceivePending"/> for a factory's pool: every open socket's queue read now.</summary>
+    public static int ReceivePending<TSocket>(SharedSocketPool<LocalBinding, TSocket> pool)
+        where TSocket : SharedProbeSocket
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        var read = 0;
+        foreach (var socket in pool.Sockets)
+        {
+            read += socket.ReceivePending();
+        }
+
+        return read;
+    }
 
     /// <summary>Closes the socket and ends the receive loop without waiting for it.</summary>
     public void Dispose()
@@ -76,7 +94,7 @@ internal abstract class SharedProbeSocket : IDisposable, IAsyncDisposable
             }
 
             var shared = create(socket);
-            shared._receiver = DatagramReceiver.Start(socket, shared, new DatagramReceiverOptions(maxDatagram), timeProvider, out _);
+            shared._receiver = DatagramReceiver.Start(socket, shared, new DatagramReceiverOptions(maxDatagram, ReadAncillary: true), timeProvider, out _);
             return shared;
         }
         catch

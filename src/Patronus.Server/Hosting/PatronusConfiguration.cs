@@ -65,7 +65,9 @@ public sealed record PatronusConfiguration(
                 return null;
             }
 
-            builder.AddJsonFile(full, optional: false, reloadOnChange: false);
+            var json = new IndexedJsonConfigurationSource { Path = full, Optional = false, ReloadOnChange = false };
+            json.ResolveFileProvider(); // an absolute path: a file provider for its directory, as AddJsonFile does
+            builder.Add(json);
         }
 
         builder.Add(new MemoryConfigurationSource { InitialData = FromEnvironment(environment) });

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Patronus.Engine.Health;
@@ -12,7 +13,7 @@ namespace Patronus.Engine.Tests.Health;
 /// the test controls: replies come back after a fixed RTT (on monotonic time, as a real network's
 /// do) unless the target is blacked out.
 /// </summary>
-public sealed partial class PathHealthMonitorTests
+public sealed partial class PathHealthMonitorTests : IDisposable
 {
     private static readonly DateTimeOffset s_t0 = new(2026, 11, 22, 0, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan s_step = TimeSpan.FromMilliseconds(5);
@@ -24,15 +25,22 @@ public sealed partial class PathHealthMonitorTests
     private readonly HealthOptions _options = new();
 
     private readonly FakeLiveness _liveness = new();
+    private readonly HealthMetrics _metrics = new();
+
+    // True: replies reach the "kernel queue" (FakeNetwork) but no receive loop takes them; only
+    // the monitor's own IProbeSessionFactory.ReceivePending does.
+    private bool _receiveLoopStarved;
 
     public PathHealthMonitorTests()
     {
         _net = new FakeNetwork(_clock);
     }
 
+    public void Dispose() => _metrics.Dispose();
+
     private PathHealthMonitor CreateMonitor(params IProbeSessionFactory[] factories) =>
         new(null!, _state, _sink, factories.Length == 0 ? [new FakeFactory(ProbeProtocol.Stamp, _net)] : factories,
-            Options.Create(_options), _clock, NullLogger<PathHealthMonitor>.Instance, _liveness);
+            Options.Create(_options), _clock, NullLogger<PathHealthMonitor>.Instance, _liveness, metrics: _metrics);
 
     private static TopologySnapshot Topology(params PathDefinition[] paths) => new(
         [new Site("s", "s", null, ItemSource.Config)],
@@ -48,7 +56,11 @@ public sealed partial class PathHealthMonitorTests
         var start = _clock.GetTimestamp();
         while (_clock.GetElapsedTime(start) < duration)
         {
-            _net.Deliver();
+            if (!_receiveLoopStarved)
+            {
+                _net.Deliver();
+            }
+
             monitor.Iterate();
             if (until?.Invoke() == true)
             {
@@ -82,6 +94,7 @@ public sealed partial class PathHealthMonitorTests
     [Fact]
     public void Blackout_DownWithin200msOfFirstLostProbe_AndWithin750msOfCut()
     {
+        using var changes = new MetricCollector<long>(_metrics.Meter, "patronus.health.status_changes");
         var monitor = CreateMonitor();
         monitor.ApplyTopologyForTest(Topology(Path("p")));
         Run(monitor, TimeSpan.FromSeconds(5));
@@ -111,6 +124,47 @@ public sealed partial class PathHealthMonitorTests
         // One 500 ms interval until the first lost probe leaves, then ~200 ms: under the 1 s bar.
         Assert.True(afterCut <= TimeSpan.FromMilliseconds(750), $"{afterCut.TotalMilliseconds} ms after the cut");
         Assert.Contains(_sink.Transitions, t => t.Current.Status == PathStatus.Down && t.Previous?.Status == PathStatus.Up);
+        // The status-change counter saw both: the first measurement and the fall.
+        var counted = changes.GetMeasurementSnapshot();
+        Assert.Equal(1, counted.Count(m => (string?)m.Tags["from"] == "none" && (string?)m.Tags["to"] == "up"));
+        Assert.Equal(1, counted.Count(m => (string?)m.Tags["from"] == "up" && (string?)m.Tags["to"] == "down"));
+        Assert.Equal(2, counted.Count);
+    }
+
+    [Fact]
+    public void StarvedReceiveLoop_RepliesQueuedInTime_ReadBeforeExpiry_NoLossNoJitter()
+    {
+        var monitor = CreateMonitor();
+        monitor.ApplyTopologyForTest(Topology(Path("p")));
+        Run(monitor, TimeSpan.FromSeconds(5));
+        Assert.Equal(PathStatus.Up, _state.Get("p")!.Status);
+
+        // The replies keep arriving on time, but the receive loop gets no CPU: only the monitor's
+        // read before it expires a probe takes them.
+        _receiveLoopStarved = true;
+        Run(monitor, TimeSpan.FromSeconds(10));
+
+        var h = _state.Get("p")!;
+        Assert.Equal(PathStatus.Up, h.Status);
+        Assert.Equal(0, h.PacketLossPct);
+        Assert.InRange(h.LatencyMs, 19.9, 20.1);
+        Assert.InRange(h.JitterMs, 0, 0.1);
+        Assert.True(_net.ReceivePendingCalls > 0);
+        Assert.Single(_sink.Transitions); // none → Up, and nothing after
+    }
+
+    [Fact]
+    public void StarvedReceiveLoop_NothingQueued_StillDown()
+    {
+        var monitor = CreateMonitor();
+        monitor.ApplyTopologyForTest(Topology(Path("p")));
+        Run(monitor, TimeSpan.FromSeconds(5));
+
+        _receiveLoopStarved = true;
+        _net.Blackout("10.240.0.1:862");
+        Run(monitor, TimeSpan.FromSeconds(3), () => _state.Get("p")!.Status == PathStatus.Down);
+
+        Assert.Equal(PathStatus.Down, _state.Get("p")!.Status);
     }
 
     [Fact]
@@ -298,14 +352,19 @@ public sealed partial class PathHealthMonitorTests
             }
         }
 
-        public void Deliver()
+        public int ReceivePendingCalls { get; set; }
+
+        public int Deliver()
         {
             var now = clock.GetTimestamp();
-            foreach (var due in _inFlight.Where(f => f.At <= now).ToList())
+            var due = _inFlight.Where(f => f.At <= now).ToList();
+            foreach (var reply in due)
             {
-                _inFlight.Remove(due);
-                due.Deliver();
+                _inFlight.Remove(reply);
+                reply.Deliver();
             }
+
+            return due.Count;
         }
     }
 
@@ -321,6 +380,12 @@ public sealed partial class PathHealthMonitorTests
             failure = Failure ?? net.Refuse;
             session = failure is null ? new FakeSession(target.Remote.ToString(), onReply, net) : null;
             return session is not null;
+        }
+
+        public int ReceivePending()
+        {
+            net.ReceivePendingCalls++;
+            return net.Deliver();
         }
     }
 

@@ -103,6 +103,31 @@ public sealed class DatagramReceiverTests
         Assert.All(handler.Datagrams, d => Assert.True(d.ByDrain));
     }
 
+    [Fact]
+    public async Task ReceivedAt_ReadLate_IsWhenTheKernelReceivedIt()
+    {
+        var handler = new RecordingHandler();
+        await using var receiver = Start(IPAddress.Loopback, handler, new DatagramReceiverOptions(64, ReadAncillary: true));
+        receiver.PausedForTest = true;
+        using var client = Connected(receiver);
+        var time = TimeProvider.System;
+
+        var sent = time.GetTimestamp();
+        client.Send("late"u8);
+        await Poll.AssertAsync(() => receiver.Socket.Available > 0, s_deadline, "the datagram queued");
+
+        // The scenario itself: the datagram waits in the kernel while nobody reads (a starved
+        // receive loop), for at least 200 ms.
+        await Poll.AssertAsync(() => time.GetElapsedTime(sent) >= TimeSpan.FromMilliseconds(200), s_deadline, "200 ms passed");
+        var read = time.GetTimestamp();
+        receiver.Drain();
+
+        var seen = Assert.Single(handler.Datagrams);
+        var arrivedAfterSend = time.GetElapsedTime(sent, seen.ReceivedAt);
+        Assert.True(arrivedAfterSend < TimeSpan.FromMilliseconds(100), $"stamped {arrivedAfterSend.TotalMilliseconds:0.000} ms after the send, not when read ({time.GetElapsedTime(sent, read).TotalMilliseconds:0} ms)");
+        Assert.True(arrivedAfterSend > TimeSpan.FromMilliseconds(-1), $"stamped {arrivedAfterSend.TotalMilliseconds:0.000} ms after the send");
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -136,7 +161,7 @@ public sealed class DatagramReceiverTests
         return client;
     }
 
-    private sealed record Seen(byte[] Payload, EndPoint Source, byte Ttl, bool Truncated, bool ByDrain);
+    private sealed record Seen(byte[] Payload, EndPoint Source, byte Ttl, bool Truncated, bool ByDrain, long ReceivedAt);
 
     private sealed class RecordingHandler : IDatagramHandler
     {
@@ -164,7 +189,7 @@ public sealed class DatagramReceiverTests
             {
                 var address = new SocketAddress(AddressFamily.InterNetwork, datagram.Source.Length);
                 datagram.Source.CopyTo(address.Buffer.Span);
-                Datagrams.Enqueue(new Seen(datagram.Payload.ToArray(), new IPEndPoint(IPAddress.Any, 0).Create(address), datagram.Ttl, datagram.Truncated, Draining));
+                Datagrams.Enqueue(new Seen(datagram.Payload.ToArray(), new IPEndPoint(IPAddress.Any, 0).Create(address), datagram.Ttl, datagram.Truncated, Draining, datagram.ReceivedAt));
             }
 
             if (ThrowOnFirst && Interlocked.Exchange(ref _thrown, 1) == 0)

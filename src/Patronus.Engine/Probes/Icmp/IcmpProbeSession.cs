@@ -88,7 +88,7 @@ internal sealed class IcmpProbeSession : IProbeSession
         // A reply being routed while DisposeAsync runs is counted but no longer delivered.
         if (Volatile.Read(ref _disposed) == 0)
         {
-            _onReply(new ProbeReply(sequence, Socket.TimeProvider.GetElapsedTime(sentAt, receivedAt)));
+            _onReply(new ProbeReply(sequence, TimeSpan.FromTicks(Math.Max(0, Socket.TimeProvider.GetElapsedTime(sentAt, receivedAt).Ticks))));
         }
 
         return true;

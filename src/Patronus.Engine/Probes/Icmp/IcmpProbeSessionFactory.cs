@@ -123,6 +123,9 @@ public sealed class IcmpProbeSessionFactory : IProbeSessionFactory, IAsyncDispos
         }
     }
 
+    /// <inheritdoc />
+    public int ReceivePending() => SharedProbeSocket.ReceivePending(_sockets);
+
     /// <summary>Closes every shared socket; sessions still open throw <see cref="ObjectDisposedException"/> from <c>SendAsync</c> from then on.</summary>
     public void Dispose() => _sockets.Dispose();
 

@@ -155,8 +155,10 @@ internal sealed class StampProbeSession : IProbeSession
             return;
         }
 
-        // Unsigned 32-bit difference: exact across the wrap of the 32-bit tick counter.
-        var rtt = TimeSpan.FromTicks((uint)(Socket.Ticks(receivedAt) - sentTicks));
+        // 32-bit difference: exact across the wrap of the 32-bit tick counter (±214 s). Never
+        // negative: a kernel receive timestamp mapped onto the monotonic clock may land a few
+        // microseconds before a send stamped just before sendto.
+        var rtt = TimeSpan.FromTicks(Math.Max(0, (int)(Socket.Ticks(receivedAt) - sentTicks)));
         if (reply.TryGetHoldTime(out var hold) && hold >= TimeSpan.Zero && hold < rtt)
         {
             rtt -= hold;

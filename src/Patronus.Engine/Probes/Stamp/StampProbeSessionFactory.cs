@@ -89,6 +89,9 @@ public sealed class StampProbeSessionFactory : IProbeSessionFactory, IAsyncDispo
         }
     }
 
+    /// <inheritdoc />
+    public int ReceivePending() => SharedProbeSocket.ReceivePending(_sockets);
+
     /// <summary>Closes every shared socket; sessions still open send nothing (false) from then on.</summary>
     public void Dispose() => _sockets.Dispose();
 
