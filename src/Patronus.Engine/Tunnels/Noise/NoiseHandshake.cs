@@ -109,7 +109,7 @@ public sealed partial class NoiseHandshake
     /// for the responder) and clears the handshake state; false when the handshake is not at
     /// <see cref="HandshakeStage.ResponseConsumed"/> (initiator) or <see cref="HandshakeStage.ResponseCreated"/> (responder).
     /// </summary>
-    public bool TryBeginSession(out SessionKeys? keys)
+    public bool TryBeginSession([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SessionKeys? keys)
     {
         keys = null;
         Span<byte> derived = stackalloc byte[2 * NoiseHash.HashSize];

@@ -1,0 +1,62 @@
+using Patronus.Lab.Tests.TestSupport;
+
+namespace Patronus.Lab.Tests.Tunnels;
+
+/// <summary>Patronus's tunnel against wireguard-go, the reference user-space WireGuard: handshake and traffic both ways.</summary>
+public sealed class TunnelInteropLabTests(ITestOutputHelper output)
+{
+    [LabFact]
+    public async Task PatronusInitiates_PingBothWaysThroughWireguardGo()
+    {
+        await using var lab = NetLab.Create(output);
+        var t = await TunnelInteropLab.StartAsync(lab, patronusKnowsEndpoint: true, wgKnowsEndpoint: false);
+
+        var there = await t.PingAsync(t.PatronusNs, TunnelInteropLab.WgTunnel);
+        var back = await t.PingAsync(t.WgNs, TunnelInteropLab.PatronusTunnel);
+
+        output.WriteLine(there.Stdout);
+        output.WriteLine(back.Stdout);
+        Assert.True(there.Stdout.Contains(" 0% packet loss", StringComparison.Ordinal), $"Patronus → wireguard-go:\n{there.Stdout}\n{lab.Diagnostics()}");
+        Assert.True(back.Stdout.Contains(" 0% packet loss", StringComparison.Ordinal), $"wireguard-go → Patronus:\n{back.Stdout}\n{lab.Diagnostics()}");
+        Assert.True(await t.WgLatestHandshakeAsync() > 0, "wg show reports no handshake");
+        var (received, sent) = await t.WgTransferAsync();
+        Assert.True(received > 0 && sent > 0, $"wg transfer: received {received}, sent {sent}");
+    }
+
+    [LabFact]
+    public async Task WireguardGoInitiates_PingBothWaysThroughPatronus()
+    {
+        await using var lab = NetLab.Create(output);
+
+        // Patronus has no endpoint for the peer: only wireguard-go can start, and its packets teach Patronus where it is (roaming).
+        var t = await TunnelInteropLab.StartAsync(lab, patronusKnowsEndpoint: false, wgKnowsEndpoint: true);
+
+        var there = await t.PingAsync(t.WgNs, TunnelInteropLab.PatronusTunnel);
+        var back = await t.PingAsync(t.PatronusNs, TunnelInteropLab.WgTunnel);
+
+        output.WriteLine(there.Stdout);
+        output.WriteLine(back.Stdout);
+        Assert.True(there.Stdout.Contains(" 0% packet loss", StringComparison.Ordinal), $"wireguard-go → Patronus:\n{there.Stdout}\n{lab.Diagnostics()}");
+        Assert.True(back.Stdout.Contains(" 0% packet loss", StringComparison.Ordinal), $"Patronus → wireguard-go:\n{back.Stdout}\n{lab.Diagnostics()}");
+        Assert.True(await t.WgLatestHandshakeAsync() > 0, "wg show reports no handshake");
+    }
+
+    [LabFact]
+    public async Task UnknownPeerKey_NothingThroughAndDropCounted()
+    {
+        await using var lab = NetLab.Create(output);
+
+        // Patronus expects another key for its peer: wireguard-go's initiations name an unknown static key.
+        var t = await TunnelInteropLab.StartAsync(lab, patronusKnowsEndpoint: false, wgKnowsEndpoint: true, wgPeerKey: Engine.Tunnels.TunnelKeys.GeneratePrivateKey());
+
+        var ping = await t.PingAsync(t.WgNs, TunnelInteropLab.PatronusTunnel, count: 3);
+
+        Assert.Contains("100% packet loss", ping.Stdout, StringComparison.Ordinal);
+        Assert.Equal(0, await t.WgLatestHandshakeAsync());
+        var metrics = await t.Edge.TryGetTextAsync("/metrics");
+        Assert.NotNull(metrics);
+        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("patronus_tunnel_dropped_packets_total{", StringComparison.Ordinal) && l.Contains("reason=\"unknown_peer\"", StringComparison.Ordinal));
+        Assert.True(line is not null && double.Parse(line.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture) >= 1,
+            $"no unknown_peer drops counted:\n{string.Join('\n', metrics.Split('\n').Where(l => l.Contains("tunnel", StringComparison.Ordinal)))}");
+    }
+}
