@@ -49,6 +49,11 @@ public sealed partial class TunnelDevice
             return;
         }
 
+        if (RequireCookie(datagram, HandshakeInitiation.Mac1Offset, HandshakeInitiation.Mac2Offset, message.SenderIndex, from))
+        {
+            return;
+        }
+
         var result = NoiseHandshake.ConsumeInitiation(_identity, message, FindPeer, out var handshake);
         var peer = handshake is null ? null : _peersByKey[Convert.ToBase64String(handshake.RemoteStatic)];
         if (result != HandshakeResult.Ok || peer is null)
@@ -95,6 +100,11 @@ public sealed partial class TunnelDevice
         if (!_cookieChecker.CheckMac1(datagram, HandshakeResponse.Mac1Offset))
         {
             Drop(TunnelDropReason.BadMac1);
+            return;
+        }
+
+        if (RequireCookie(datagram, HandshakeResponse.Mac1Offset, HandshakeResponse.Mac2Offset, message.SenderIndex, from))
+        {
             return;
         }
 

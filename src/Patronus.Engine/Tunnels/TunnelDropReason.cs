@@ -39,6 +39,9 @@ public enum TunnelDropReason
     /// <summary>A cookie reply that does not open.</summary>
     BadCookie,
 
+    /// <summary>Under load, a handshake message without a valid mac2: answered with a cookie reply instead.</summary>
+    CookieRequired,
+
     /// <summary>Outbound: no peer's allowed prefixes contain the destination.</summary>
     NoRoute,
 

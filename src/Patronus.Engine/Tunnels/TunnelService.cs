@@ -31,6 +31,7 @@ public sealed partial class TunnelService : BackgroundService, ITunnelTransport
     private TunDevice? _tun;
     private Socket? _socket;
     private volatile TunnelDevice? _device;
+    private volatile Destination? _lastDestination;
 
     public TunnelService(IOptions<TunnelOptions> options, TunnelMetrics metrics, TimeProvider time, ILogger<TunnelService> logger)
         : this(options, metrics, time, logger, Environment.IsPrivilegedProcess)
@@ -221,9 +222,21 @@ public sealed partial class TunnelService : BackgroundService, ITunnelTransport
 
     void ITunnelTransport.SendDatagram(ReadOnlySpan<byte> datagram, IPEndPoint destination)
     {
+        // SendTo(IPEndPoint) serializes the address on every call: keep the last one (a tunnel
+        // sends to one or a few endpoints), swapped whole so the sending threads need no lock.
+        var cached = _lastDestination;
+        if (cached is null || !cached.EndPoint.Equals(destination))
+        {
+            var mapped = destination.AddressFamily == AddressFamily.InterNetwork
+                ? new IPEndPoint(destination.Address.MapToIPv6(), destination.Port)
+                : destination;
+            cached = new Destination(destination, mapped.Serialize());
+            _lastDestination = cached;
+        }
+
         try
         {
-            _socket?.SendTo(datagram, SocketFlags.None, destination);
+            _socket?.SendTo(datagram, SocketFlags.None, cached.Address);
         }
         catch (SocketException ex)
         {
@@ -234,6 +247,8 @@ public sealed partial class TunnelService : BackgroundService, ITunnelTransport
             // stopping
         }
     }
+
+    private sealed record Destination(IPEndPoint EndPoint, SocketAddress Address);
 
     void ITunnelTransport.WritePacket(ReadOnlySpan<byte> packet) => _tun?.Write(packet);
 

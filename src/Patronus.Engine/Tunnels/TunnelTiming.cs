@@ -42,6 +42,18 @@ public static class TunnelTiming
     /// <summary>Packets queued per peer while a handshake is in progress (wireguard-go QueueStagedSize).</summary>
     public const int StagedPackets = 128;
 
+    /// <summary>
+    /// Handshake messages (with a valid mac1) per second above which the device is under load and
+    /// answers handshakes without a valid mac2 with a cookie reply (whitepaper §5.3). wireguard-go
+    /// judges load by its handshake queue (1024 deep, under load at 1/8 full); this device has no
+    /// queue, so it counts: 128 a second is far above any real peer set's rekeying (one handshake
+    /// per peer every two minutes) and far below what a flood sends.
+    /// </summary>
+    public const int UnderLoadHandshakesPerSecond = 128;
+
+    /// <summary>How long the device stays under load after the rate fell (wireguard-go UnderLoadAfterTime).</summary>
+    public static readonly TimeSpan UnderLoadAfterTime = TimeSpan.FromSeconds(1);
+
     /// <summary>How often <see cref="TunnelDevice.Tick"/> runs: the resolution of every timer above.</summary>
     public static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(100);
 }

@@ -86,6 +86,8 @@ internal sealed class TunnelDevicePair : IDisposable
         public Side(string name, string privateKey, string peerPrivateKey, string peerAllowed, IPEndPoint? peerEndpoint, TimeProvider time)
         {
             Assert.True(TunnelKeys.TryPublicKey(peerPrivateKey, out var peerPublic));
+            Assert.True(TunnelKeys.TryPublicKey(privateKey, out var publicKey));
+            PublicKey = Convert.FromBase64String(publicKey);
             var secret = new byte[32];
             Assert.True(TunnelKeys.TryDecode(privateKey, secret));
             _metrics = new TunnelMetrics(_meters);
@@ -101,6 +103,8 @@ internal sealed class TunnelDevicePair : IDisposable
         }
 
         public TunnelDevice Device { get; }
+
+        public byte[] PublicKey { get; }
 
         public List<byte[]> Outbox { get; } = [];
 
