@@ -16,6 +16,8 @@ internal sealed class TunnelInteropLab
     public const string WgUnderlay = "10.241.15.2";
     public const string PatronusTunnel = "10.250.15.1";
     public const string WgTunnel = "10.250.15.2";
+    public const string PatronusTunnel6 = "fd00:250:15::1";
+    public const string WgTunnel6 = "fd00:250:15::2";
     public const int PatronusPort = 51820;
     public const int WgPort = 51821;
     public const string PatronusInterface = "ptun0";
@@ -72,8 +74,9 @@ internal sealed class TunnelInteropLab
             $"wireguard-go did not create {wgInterface}\n{lab.Diagnostics()}");
         string[] endpoint = wgKnowsEndpoint ? ["endpoint", $"{PatronusUnderlay}:{PatronusPort}"] : [];
         await lab.MustExecAsync(wgNs, ["wg", "set", wgInterface, "private-key", keyFile, "listen-port", $"{WgPort}",
-            "peer", patronusPublic, "allowed-ips", $"{PatronusTunnel}/32", .. endpoint]);
+            "peer", patronusPublic, "allowed-ips", $"{PatronusTunnel}/32,{PatronusTunnel6}/128", .. endpoint]);
         await lab.MustExecAsync(wgNs, "ip", "addr", "add", $"{WgTunnel}/24", "dev", wgInterface);
+        await lab.MustExecAsync(wgNs, "ip", "-6", "addr", "add", $"{WgTunnel6}/64", "dev", wgInterface, "nodad");
         await lab.MustExecAsync(wgNs, "ip", "link", "set", wgInterface, "up");
 
         var config = new
@@ -85,7 +88,7 @@ internal sealed class TunnelInteropLab
             {
                 Enabled = true,
                 InterfaceName = PatronusInterface,
-                Addresses = new[] { $"{PatronusTunnel}/24" },
+                Addresses = new[] { $"{PatronusTunnel}/24", $"{PatronusTunnel6}/64" },
                 ListenPort = PatronusPort,
                 PrivateKey = patronusPrivate,
                 Peers = new[]
@@ -94,7 +97,7 @@ internal sealed class TunnelInteropLab
                     {
                         Name = "wg",
                         PublicKey = wgPeerKey ?? wgPublic,
-                        AllowedIps = new[] { $"{WgTunnel}/32" },
+                        AllowedIps = new[] { $"{WgTunnel}/32", $"{WgTunnel6}/128" },
                         Endpoint = patronusKnowsEndpoint ? $"{WgUnderlay}:{WgPort}" : null,
                     },
                 },
@@ -107,8 +110,19 @@ internal sealed class TunnelInteropLab
                 TimeSpan.FromSeconds(10),
                 TimeSpan.FromMilliseconds(50)),
             $"Patronus did not bring {PatronusInterface} up with {PatronusTunnel}\n{lab.Diagnostics()}");
+        // The IPv6 address is usable once duplicate address detection on the TUN is over.
+        Assert.True(
+            await Poll.UntilAsync(
+                async () => (await lab.ExecAsync(patronusNs, "ip", "-6", "-o", "addr", "show", "dev", PatronusInterface, "tentative")).Stdout.Length == 0,
+                TimeSpan.FromSeconds(10),
+                TimeSpan.FromMilliseconds(50)),
+            $"{PatronusTunnel6} stayed tentative\n{lab.Diagnostics()}");
         return new TunnelInteropLab(lab, patronusNs, wgNs, wgInterface, edge, patronusPublic, wgPublic);
     }
+
+    /// <summary>The "N packets transmitted, N received" summary must show no loss.</summary>
+    public static void AssertNoLoss(CommandResult ping, string what, NetLab lab) =>
+        Assert.True(ping.Stdout.Contains(" 0% packet loss", StringComparison.Ordinal), $"{what}:\n{ping.Stdout}{ping.Stderr}\n{lab.Diagnostics()}");
 
     /// <summary>Pings <paramref name="address"/> from <paramref name="ns"/>: <paramref name="count"/> echoes 200 ms apart, 2 s wait each.</summary>
     public Task<CommandResult> PingAsync(string ns, string address, int count = 5) =>

@@ -19,6 +19,10 @@ public sealed class TunnelInteropLabTests(ITestOutputHelper output)
         Assert.True(there.Stdout.Contains(" 0% packet loss", StringComparison.Ordinal), $"Patronus → wireguard-go:\n{there.Stdout}\n{lab.Diagnostics()}");
         Assert.True(back.Stdout.Contains(" 0% packet loss", StringComparison.Ordinal), $"wireguard-go → Patronus:\n{back.Stdout}\n{lab.Diagnostics()}");
         Assert.True(await t.WgLatestHandshakeAsync() > 0, "wg show reports no handshake");
+
+        // IPv6 inside the tunnel, both ways (the v6 addresses Patronus set on its TUN, the v6 half of the trie).
+        TunnelInteropLab.AssertNoLoss(await t.PingAsync(t.PatronusNs, TunnelInteropLab.WgTunnel6), "IPv6 Patronus → wireguard-go", lab);
+        TunnelInteropLab.AssertNoLoss(await t.PingAsync(t.WgNs, TunnelInteropLab.PatronusTunnel6), "IPv6 wireguard-go → Patronus", lab);
         var (received, sent) = await t.WgTransferAsync();
         Assert.True(received > 0 && sent > 0, $"wg transfer: received {received}, sent {sent}");
     }
