@@ -90,7 +90,11 @@ public sealed partial class TunnelDevice
             var body = buffer.AsSpan(TransportHeader.Size, padded);
             packet.CopyTo(body);
             body[packet.Length..].Clear();
-            keys.Seal(counter, body, buffer.AsSpan(TransportHeader.Size, padded + NoiseAead.TagSize));
+            if (!keys.TrySeal(counter, body, buffer.AsSpan(TransportHeader.Size, padded + NoiseAead.TagSize)))
+            {
+                return;
+            }
+
             _transport.SendDatagram(buffer.AsSpan(0, size), endpoint);
         }
         finally

@@ -17,6 +17,7 @@ public sealed class SessionKeys : IDisposable
     private readonly Lock _receiveLock = new();
     private readonly ReplayWindow _replay = new();
     private long _nextCounter = -1;
+    private bool _disposed;
 
     internal SessionKeys(ReadOnlySpan<byte> sendKey, ReadOnlySpan<byte> receiveKey, uint localIndex, uint remoteIndex, bool isInitiator, long created)
     {
@@ -53,21 +54,34 @@ public sealed class SessionKeys : IDisposable
         return counter < ReplayWindow.RejectAfterMessages;
     }
 
-    /// <summary>Seals <paramref name="plaintext"/> under <paramref name="counter"/> into <paramref name="destination"/> (+16 octets).</summary>
-    public void Seal(ulong counter, ReadOnlySpan<byte> plaintext, Span<byte> destination)
+    /// <summary>
+    /// Seals <paramref name="plaintext"/> under <paramref name="counter"/> into
+    /// <paramref name="destination"/> (+16 octets); false once the session was disposed (retired
+    /// by another thread meanwhile).
+    /// </summary>
+    public bool TrySeal(ulong counter, ReadOnlySpan<byte> plaintext, Span<byte> destination)
     {
         lock (_sendLock)
         {
+            if (_disposed)
+            {
+                return false;
+            }
+
             NoiseAead.Seal(_send, counter, plaintext, default, destination);
+            return true;
         }
     }
 
-    /// <summary>Opens a transport payload; false when it does not authenticate. Does not touch the replay window.</summary>
+    /// <summary>
+    /// Opens a transport payload; false when it does not authenticate or the session was
+    /// disposed. Does not touch the replay window.
+    /// </summary>
     public bool TryOpen(ulong counter, ReadOnlySpan<byte> sealedData, Span<byte> plaintext)
     {
         lock (_receiveLock)
         {
-            return NoiseAead.TryOpen(_receive, counter, sealedData, default, plaintext);
+            return !_disposed && NoiseAead.TryOpen(_receive, counter, sealedData, default, plaintext);
         }
     }
 
@@ -80,10 +94,17 @@ public sealed class SessionKeys : IDisposable
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>Disposes both ciphers; a concurrent or later seal or open then fails instead of throwing.</summary>
     public void Dispose()
     {
-        _send.Dispose();
-        _receive.Dispose();
+        lock (_sendLock)
+        {
+            lock (_receiveLock)
+            {
+                _disposed = true;
+                _send.Dispose();
+                _receive.Dispose();
+            }
+        }
     }
 }

@@ -126,6 +126,20 @@ public class NoiseHandshakeTests
     }
 
     [Fact]
+    public void SessionKeys_Disposed_SealAndOpenFailWithoutThrowing()
+    {
+        var pair = Pair.Create(_time);
+        var keys = pair.Complete();
+        var sealedData = new byte[16];
+        Assert.True(keys.Initiator.TrySeal(0, default, sealedData));
+
+        keys.Dispose();
+
+        Assert.False(keys.Initiator.TrySeal(1, default, sealedData));
+        Assert.False(keys.Responder.TryOpen(0, sealedData, new byte[1]));
+    }
+
+    [Fact]
     public void TryBeginSession_BeforeHandshakeCompletes_ReturnsFalse()
     {
         var pair = Pair.Create(_time);
@@ -139,7 +153,7 @@ public class NoiseHandshakeTests
         var plaintext = "ping through the tunnel"u8.ToArray();
         var sealedData = new byte[plaintext.Length + 16];
         Assert.True(sender.TryNextCounter(out var counter));
-        sender.Seal(counter, plaintext, sealedData);
+        Assert.True(sender.TrySeal(counter, plaintext, sealedData));
         var opened = new byte[plaintext.Length];
         Assert.True(receiver.TryOpen(counter, sealedData, opened));
         Assert.True(receiver.TryAcceptCounter(counter));
