@@ -7,7 +7,8 @@ public sealed partial class TunnelDevice
     /// retransmit an unanswered initiation after REKEY_TIMEOUT + jitter and give up after
     /// REKEY_ATTEMPT_TIME (dropping the queued packets); a keepalive KEEPALIVE_TIMEOUT after data
     /// received with nothing sent; a new handshake when sent data got no answer for
-    /// KEEPALIVE_TIMEOUT + REKEY_TIMEOUT; the persistent keepalive; and the keys forgotten after
+    /// KEEPALIVE_TIMEOUT + REKEY_TIMEOUT; the persistent keepalive (a handshake when there is no
+    /// session to keep alive); and the keys forgotten after
     /// 3 × REJECT_AFTER_TIME. Call every <see cref="TunnelTiming.TickInterval"/>.
     /// </summary>
     public void Tick()
@@ -61,10 +62,19 @@ public sealed partial class TunnelDevice
             SendInitiationLocked(peer, isRetry: false);
         }
 
-        if (peer.PersistentKeepalive > TimeSpan.Zero && keys is not null
+        if (peer.PersistentKeepalive > TimeSpan.Zero
             && _time.GetElapsedTime(Math.Max(peer.LastSent, peer.LastReceived), now) >= peer.PersistentKeepalive)
         {
-            SendTransportLocked(peer, keys, default);
+            if (keys is not null)
+            {
+                SendTransportLocked(peer, keys, default);
+            }
+            else if (!peer.HandshakeInFlight)
+            {
+                // No session to keep alive: make one (wireguard-go sends a keepalive, which starts a
+                // handshake), so a peer behind NAT is reachable before any traffic flows.
+                SendInitiationLocked(peer, isRetry: false);
+            }
         }
 
         if (peer.Current is { } current && _time.GetElapsedTime(current.Created, now) >= 3 * TunnelTiming.RejectAfterTime)

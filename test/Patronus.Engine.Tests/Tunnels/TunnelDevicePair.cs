@@ -19,11 +19,11 @@ internal sealed class TunnelDevicePair : IDisposable
     public static readonly IPEndPoint EndpointA = new(IPAddress.Parse("10.240.0.1"), 51820);
     public static readonly IPEndPoint EndpointB = new(IPAddress.Parse("10.240.0.2"), 51820);
 
-    public TunnelDevicePair(bool bKnowsA = true)
+    public TunnelDevicePair(bool bKnowsA = true, int persistentKeepalive = 0)
     {
         var keyA = TunnelKeys.GeneratePrivateKey();
         var keyB = TunnelKeys.GeneratePrivateKey();
-        A = new Side("a", keyA, keyB, "10.250.0.2/32", EndpointB, Time);
+        A = new Side("a", keyA, keyB, "10.250.0.2/32", EndpointB, Time, persistentKeepalive);
         B = new Side("b", keyB, keyA, "10.250.0.1/32", bKnowsA ? EndpointA : null, Time);
     }
 
@@ -83,7 +83,7 @@ internal sealed class TunnelDevicePair : IDisposable
         private readonly TunnelMetrics _metrics;
         private readonly MetricCollector<long> _drops;
 
-        public Side(string name, string privateKey, string peerPrivateKey, string peerAllowed, IPEndPoint? peerEndpoint, TimeProvider time)
+        public Side(string name, string privateKey, string peerPrivateKey, string peerAllowed, IPEndPoint? peerEndpoint, TimeProvider time, int persistentKeepalive = 0)
         {
             Assert.True(TunnelKeys.TryPublicKey(peerPrivateKey, out var peerPublic));
             Assert.True(TunnelKeys.TryPublicKey(privateKey, out var publicKey));
@@ -98,6 +98,7 @@ internal sealed class TunnelDevicePair : IDisposable
                 PublicKey = peerPublic,
                 AllowedIps = [peerAllowed],
                 Endpoint = peerEndpoint?.ToString(),
+                PersistentKeepalive = persistentKeepalive,
             };
             Device = new TunnelDevice($"tun-{name}", new NoiseIdentity(secret), [peer], 1420, this, time, _metrics, NullLogger.Instance);
         }

@@ -154,6 +154,25 @@ public class TunnelDeviceTests
     }
 
     [Fact]
+    public void Tick_PersistentKeepalive_HandshakesWithoutTrafficThenKeepsAlive()
+    {
+        using var pair = new TunnelDevicePair(persistentKeepalive: 25);
+
+        pair.Time.Advance(TimeSpan.FromSeconds(25));
+        pair.A.Device.Tick();
+        Assert.Equal(HandshakeInitiation.Size, Assert.Single(pair.A.Outbox).Length);
+        pair.Deliver();
+        Assert.NotNull(pair.B.Peer.LastHandshake);
+
+        pair.Time.Advance(TimeSpan.FromSeconds(25) - TunnelTiming.TickInterval);
+        pair.A.Device.Tick();
+        Assert.Empty(pair.A.Outbox);
+        pair.Time.Advance(TunnelTiming.TickInterval);
+        pair.A.Device.Tick();
+        Assert.Equal(TransportHeader.MinimumMessageSize, Assert.Single(pair.A.Outbox).Length);
+    }
+
+    [Fact]
     public void OnTunPacket_SessionOlderThanRekeyAfterTime_SendsAndStartsHandshake()
     {
         using var pair = Established();
