@@ -61,13 +61,16 @@ public sealed class TunnelFloodLabTests(ITestOutputHelper output)
 
         await lab.MustExecAsync(floodNs, ["python3", "-c", Flood, "10.241.20.1", "51820", Datagrams.ToString(CultureInfo.InvariantCulture)]);
 
-        long delivered = 0, counted = 0;
+        // Datagrams still queued in the veth when python exits reach the socket a little later:
+        // settled means the kernel's count stopped moving and every delivered datagram is counted.
+        long delivered = 0, counted = 0, previous = -1;
         var caughtUp = await Poll.UntilAsync(
             async () =>
             {
+                previous = delivered;
                 delivered = await UdpInDatagramsAsync(lab, edgeNs) - before;
                 counted = DroppedTotal(await edge.TryGetTextAsync("/metrics"));
-                return counted >= delivered;
+                return counted == delivered && delivered == previous;
             },
             TimeSpan.FromSeconds(60),
             TimeSpan.FromMilliseconds(250));

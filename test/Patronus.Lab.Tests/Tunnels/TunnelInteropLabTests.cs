@@ -14,10 +14,8 @@ public sealed class TunnelInteropLabTests(ITestOutputHelper output)
         var there = await t.PingAsync(t.PatronusNs, TunnelInteropLab.WgTunnel);
         var back = await t.PingAsync(t.WgNs, TunnelInteropLab.PatronusTunnel);
 
-        output.WriteLine(there.Stdout);
-        output.WriteLine(back.Stdout);
-        Assert.True(there.Stdout.Contains(" 0% packet loss", StringComparison.Ordinal), $"Patronus → wireguard-go:\n{there.Stdout}\n{lab.Diagnostics()}");
-        Assert.True(back.Stdout.Contains(" 0% packet loss", StringComparison.Ordinal), $"wireguard-go → Patronus:\n{back.Stdout}\n{lab.Diagnostics()}");
+        TunnelInteropLab.AssertNoLoss(there, "Patronus → wireguard-go", lab);
+        TunnelInteropLab.AssertNoLoss(back, "wireguard-go → Patronus", lab);
         Assert.True(await t.WgLatestHandshakeAsync() > 0, "wg show reports no handshake");
 
         // IPv6 inside the tunnel, both ways (the v6 addresses Patronus set on its TUN, the v6 half of the trie).
@@ -38,10 +36,8 @@ public sealed class TunnelInteropLabTests(ITestOutputHelper output)
         var there = await t.PingAsync(t.WgNs, TunnelInteropLab.PatronusTunnel);
         var back = await t.PingAsync(t.PatronusNs, TunnelInteropLab.WgTunnel);
 
-        output.WriteLine(there.Stdout);
-        output.WriteLine(back.Stdout);
-        Assert.True(there.Stdout.Contains(" 0% packet loss", StringComparison.Ordinal), $"wireguard-go → Patronus:\n{there.Stdout}\n{lab.Diagnostics()}");
-        Assert.True(back.Stdout.Contains(" 0% packet loss", StringComparison.Ordinal), $"Patronus → wireguard-go:\n{back.Stdout}\n{lab.Diagnostics()}");
+        TunnelInteropLab.AssertNoLoss(there, "wireguard-go → Patronus", lab);
+        TunnelInteropLab.AssertNoLoss(back, "Patronus → wireguard-go", lab);
         Assert.True(await t.WgLatestHandshakeAsync() > 0, "wg show reports no handshake");
     }
 
