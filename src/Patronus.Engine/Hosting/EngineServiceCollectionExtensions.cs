@@ -11,6 +11,7 @@ using Patronus.Engine.Loops;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Probes;
 using Patronus.Engine.Traffic;
+using Patronus.Engine.Tunnels;
 
 namespace Patronus.Engine.Hosting;
 
@@ -36,7 +37,8 @@ public static class EngineServiceCollectionExtensions
             .AddHealth(configuration)
             .AddBfd()
             .AddFailover(configuration)
-            .AddTraffic(configuration);
+            .AddTraffic(configuration)
+            .AddTunnels(configuration);
     }
 
     /// <summary>

@@ -23,6 +23,7 @@ public static class PatronusCli
         root.Add(ConfigCommand());
         root.Add(ReflectorCommand.Create());
         root.Add(UsersCommand.Create());
+        root.Add(TunnelCommand.Create());
         root.Add(VersionCommand());
         return root;
     }

@@ -12,6 +12,7 @@ using Patronus.Engine.Probes;
 using Patronus.Engine.Routing;
 using Patronus.Engine.Routing.Kernel;
 using Patronus.Engine.Traffic;
+using Patronus.Engine.Tunnels;
 using Patronus.Persistence;
 
 namespace Patronus.Engine.Tests.Hosting;
@@ -36,7 +37,7 @@ public sealed class EngineServiceCollectionExtensionsTests : IDisposable
         // loops that feed them.
         Assert.Equal(
             [typeof(HealthRecorder), typeof(HealthRollupService), typeof(PathHealthMonitor), typeof(BfdService),
-             typeof(FailoverEventRecorder), typeof(FailoverService), typeof(TrafficAccountingService)],
+             typeof(FailoverEventRecorder), typeof(FailoverService), typeof(TrafficAccountingService), typeof(TunnelService)],
             provider.GetServices<IHostedService>().Select(s => s.GetType()));
         Assert.Equal(["health_monitor", "bfd", "failover"], provider.GetServices<IEngineLoop>().Select(l => l.LoopName));
         Assert.Same(provider.GetRequiredService<PathHealthMonitor>(), provider.GetServices<IEngineLoop>().First());
@@ -55,7 +56,7 @@ public sealed class EngineServiceCollectionExtensionsTests : IDisposable
 
         await using var provider = Services().AddPatronusEngine(configuration).AddPatronusEngine(configuration).BuildServiceProvider();
 
-        Assert.Equal(7, provider.GetServices<IHostedService>().Count());
+        Assert.Equal(8, provider.GetServices<IHostedService>().Count());
         Assert.Equal(3, provider.GetServices<IEngineLoop>().Count());
         Assert.Equal(2, provider.GetServices<IProbeSessionFactory>().Count());
         Assert.Single(provider.GetServices<IValidateOptions<HealthOptions>>());

@@ -145,14 +145,14 @@ public sealed class CliProcessTests : IDisposable
     {
         var help = await PatronusProcess.RunAsync("--help");
         Assert.Equal(0, help.ExitCode);
-        foreach (var command in new[] { "serve", "migrate", "config", "version" })
+        foreach (var command in new[] { "serve", "migrate", "config", "tunnel", "version" })
         {
             Assert.Contains(command, help.Stdout, StringComparison.Ordinal);
         }
 
-        // Only what exists: no tunnels and no dashboard yet (issue 13.10).
+        // Only what exists: no dashboard yet (issue 13.10).
         var serveHelp = await PatronusProcess.RunAsync("serve", "--help");
-        foreach (var promise in new[] { "tunnel", "dashboard" })
+        foreach (var promise in new[] { "dashboard" })
         {
             Assert.DoesNotContain(promise, help.Stdout, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain(promise, serveHelp.Stdout, StringComparison.OrdinalIgnoreCase);

@@ -171,6 +171,8 @@ public sealed class PatronusConfigurationTests : IDisposable
     [InlineData("PATRONUS__Failover__RouteTable", "0", "Failover:RouteTable: The field RouteTable must be between 1 and 4294967295.")]
     [InlineData("PATRONUS__Failover__KernelRoutes", "yes", "Failover: Failed to convert configuration value 'yes' at 'Failover:KernelRoutes' to type 'System.Boolean'.")]
     [InlineData("PATRONUS__Traffic__ReadInterval", "00:00:00.001", "Traffic:ReadInterval: The field ReadInterval must be between 00:00:00.1000000 and 01:00:00.")]
+    [InlineData("PATRONUS__Tunnels__Mtu", "100", "Tunnels:Mtu: The field Mtu must be between 1280 and 9000.")]
+    [InlineData("PATRONUS__Tunnels__PrivateKey", "hunter2", "Tunnels:PrivateKey: not a base64 key of 32 octets (generate one with 'patronus tunnel genkey')")]
     [InlineData("PATRONUS__GraphQL__MaxDepth", "0", "GraphQL:MaxDepth: The field MaxDepth must be between 1 and 100.")]
     [InlineData("PATRONUS__Tracing__ProbeRoundSampleRatio", "2", "Tracing:ProbeRoundSampleRatio: The field ProbeRoundSampleRatio must be between 0 and 1.")]
     public void Load_BadEngineOption_RejectedNamingKey(string variable, string value, string message)
@@ -184,6 +186,7 @@ public sealed class PatronusConfigurationTests : IDisposable
     [InlineData("Health:Persistence", "RawRetenton", "HealthPersistenceOptions")]
     [InlineData("Failover", "FlapHolt", "FailoverOptions")]
     [InlineData("Traffic", "Enable", "TrafficOptions")]
+    [InlineData("Tunnels", "Enable", "TunnelOptions")]
     [InlineData("GraphQL", "MaxDepht", "GraphQLOptions")]
     public void Load_UnknownEngineKey_RejectedNamingSection(string section, string key, string type)
     {

@@ -1,0 +1,116 @@
+using System.Buffers;
+using Patronus.Engine.Tunnels.Noise;
+using Patronus.Engine.Tunnels.Wire;
+
+namespace Patronus.Engine.Tunnels;
+
+public sealed partial class TunnelDevice
+{
+    /// <summary>
+    /// Handles one IP packet read from the TUN device: the peer whose allowed prefixes hold its
+    /// destination gets it encrypted on the current session, or queued while a handshake runs
+    /// (started here when none is).
+    /// </summary>
+    public void OnTunPacket(ReadOnlySpan<byte> packet)
+    {
+        ReadOnlySpan<byte> destination;
+        if (packet.Length >= 20 && packet[0] >> 4 == 4)
+        {
+            destination = packet.Slice(16, 4);
+        }
+        else if (packet.Length >= 40 && packet[0] >> 4 == 6)
+        {
+            destination = packet.Slice(24, 16);
+        }
+        else
+        {
+            Drop(TunnelDropReason.BadInnerPacket);
+            return;
+        }
+
+        if (_routes.Lookup(destination) is not { } peer)
+        {
+            Drop(TunnelDropReason.NoRoute);
+            return;
+        }
+
+        lock (peer.Lock)
+        {
+            if (peer.Endpoint is null)
+            {
+                Drop(TunnelDropReason.NoEndpoint, peer);
+                return;
+            }
+
+            var now = _time.GetTimestamp();
+            if (Usable(peer.Current, now) is { } keys)
+            {
+                SendTransportLocked(peer, keys, packet);
+                if (keys.IsInitiator
+                    && (_time.GetElapsedTime(keys.Created, now) >= TunnelTiming.RekeyAfterTime || keys.SentMessages >= TunnelTiming.RekeyAfterMessages))
+                {
+                    SendInitiationLocked(peer, isRetry: false);
+                }
+
+                return;
+            }
+
+            if (peer.Staged.Count >= TunnelTiming.StagedPackets)
+            {
+                peer.Staged.Dequeue();
+                Drop(TunnelDropReason.HandshakeTimeout, peer);
+            }
+
+            peer.Staged.Enqueue(packet.ToArray());
+            SendInitiationLocked(peer, isRetry: false);
+        }
+    }
+
+    private SessionKeys? Usable(SessionKeys? keys, long now) =>
+        keys is not null && _time.GetElapsedTime(keys.Created, now) < TunnelTiming.RejectAfterTime
+        && keys.SentMessages < ReplayWindow.RejectAfterMessages ? keys : null;
+
+    /// <summary>
+    /// Encrypts <paramref name="packet"/> (empty: a keepalive) padded to a multiple of 16 octets
+    /// (not beyond the MTU) and sends it to the peer's endpoint; caller holds the peer's lock.
+    /// </summary>
+    private void SendTransportLocked(TunnelPeer peer, SessionKeys keys, ReadOnlySpan<byte> packet)
+    {
+        if (peer.Endpoint is not { } endpoint || !keys.TryNextCounter(out var counter))
+        {
+            return;
+        }
+
+        var padded = Math.Max(packet.Length, Math.Min((packet.Length + 15) & ~15, _mtu));
+        var size = TransportHeader.Size + padded + NoiseAead.TagSize;
+        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            new TransportHeader(keys.RemoteIndex, counter).TryWrite(buffer, out _);
+            var body = buffer.AsSpan(TransportHeader.Size, padded);
+            packet.CopyTo(body);
+            body[packet.Length..].Clear();
+            if (!keys.TrySeal(counter, body, buffer.AsSpan(TransportHeader.Size, padded + NoiseAead.TagSize)))
+            {
+                return;
+            }
+
+            _transport.SendDatagram(buffer.AsSpan(0, size), endpoint);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        var now = _time.GetTimestamp();
+        peer.LastSent = now;
+        peer.SentBytes += size;
+        peer.KeepaliveDue = 0;
+        if (!packet.IsEmpty && peer.NewHandshakeDue == 0)
+        {
+            peer.NewHandshakeDue = now + ToTimestampTicks(TunnelTiming.NewHandshakeTimeout);
+        }
+
+        _metrics.Sent(Name, peer.Name, size);
+    }
+}

@@ -1,0 +1,181 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Patronus.Engine.Tunnels.Noise;
+using Patronus.Engine.Tunnels.Wire;
+
+namespace Patronus.Engine.Tunnels;
+
+/// <summary>
+/// The WireGuard protocol of one tunnel interface, apart from its I/O: packets from the TUN
+/// device in (<see cref="OnTunPacket"/>), datagrams from the UDP socket in
+/// (<see cref="OnDatagram"/>), timers (<see cref="Tick"/>), and everything out through an
+/// <see cref="ITunnelTransport"/>. Cryptokey routing picks the peer of an outbound packet and
+/// checks the source of an inbound one. Every datagram is validated (length, type, mac1, AEAD,
+/// replay window) before it changes any state; a dropped one is counted by reason.
+/// </summary>
+public sealed partial class TunnelDevice : IDisposable
+{
+    private readonly NoiseIdentity _identity;
+    private readonly CookieChecker _cookieChecker;
+    private readonly ITunnelTransport _transport;
+    private readonly TimeProvider _time;
+    private readonly TunnelMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly PrefixTrie<TunnelPeer> _routes = new();
+    private readonly Dictionary<string, TunnelPeer> _peersByKey = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<uint, IndexEntry> _indexes = new();
+    private readonly int _mtu;
+
+    /// <summary>A device for <paramref name="peers"/> with this node's <paramref name="identity"/>.</summary>
+    public TunnelDevice(
+        string name,
+        NoiseIdentity identity,
+        IReadOnlyList<TunnelPeerOptions> peers,
+        int mtu,
+        ITunnelTransport transport,
+        TimeProvider time,
+        TunnelMetrics metrics,
+        ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        ArgumentNullException.ThrowIfNull(peers);
+        Name = name;
+        _identity = identity;
+        _cookieChecker = new CookieChecker(identity, time);
+        _transport = transport;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+        _mtu = mtu;
+        var list = new List<TunnelPeer>();
+        foreach (var options in peers)
+        {
+            var publicKey = new byte[TunnelKeys.KeySize];
+            var psk = new byte[TunnelKeys.KeySize];
+            if (!TunnelKeys.TryDecode(options.PublicKey, publicKey)
+                || (options.PresharedKey is not null && !TunnelKeys.TryDecode(options.PresharedKey, psk)))
+            {
+                throw new ArgumentException("invalid peer key: validate TunnelOptions first", nameof(peers));
+            }
+
+            var endpoint = TunnelOptionsValidator.TryParseEndpoint(options.Endpoint, out var parsed) ? parsed : null;
+            var peer = new TunnelPeer(
+                options.Name ?? options.PublicKey[..8], identity, publicKey, psk, endpoint,
+                TimeSpan.FromSeconds(options.PersistentKeepalive), time);
+            CryptographicOperations.ZeroMemory(psk);
+            _peersByKey[Convert.ToBase64String(publicKey)] = peer;
+            foreach (var allowed in options.AllowedIps)
+            {
+                if (IpPrefix.TryParse(allowed, out var prefix, out _))
+                {
+                    _routes.Add(prefix, peer);
+                }
+            }
+
+            list.Add(peer);
+        }
+
+        Peers = list;
+    }
+
+    /// <summary>The interface name: the <c>tunnel</c> label of the metrics.</summary>
+    public string Name { get; }
+
+    /// <summary>The peers, in configuration order.</summary>
+    public IReadOnlyList<TunnelPeer> Peers { get; }
+
+    /// <summary>Forgets every session (keys are disposed).</summary>
+    public void Dispose()
+    {
+        foreach (var peer in Peers)
+        {
+            lock (peer.Lock)
+            {
+                peer.ClearSessions();
+                peer.Handshake.Clear();
+            }
+        }
+
+        _indexes.Clear();
+    }
+
+    // A receiver index names either a handshake in progress (Keys null) or a session.
+    private sealed record IndexEntry(TunnelPeer Peer, SessionKeys? Keys);
+
+    private uint NewIndex(TunnelPeer peer, SessionKeys? keys)
+    {
+        while (true)
+        {
+            var index = BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4));
+            if (_indexes.TryAdd(index, new IndexEntry(peer, keys)))
+            {
+                return index;
+            }
+        }
+    }
+
+    private void Retire(SessionKeys? keys)
+    {
+        if (keys is not null)
+        {
+            _indexes.TryRemove(keys.LocalIndex, out _);
+            keys.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Sends a handshake initiation to the peer (caller holds the peer's lock): a new sender
+    /// index, a fresh TAI64N timestamp, mac1 and (with a fresh cookie) mac2; arms the retry.
+    /// </summary>
+    private void SendInitiationLocked(TunnelPeer peer, bool isRetry)
+    {
+        var now = _time.GetTimestamp();
+        if (peer.Endpoint is not { } endpoint)
+        {
+            return;
+        }
+
+        if (!isRetry && peer.HandshakeInFlight)
+        {
+            return;
+        }
+
+        if (!peer.HandshakeInFlight)
+        {
+            peer.HandshakeInFlight = true;
+            peer.HandshakeAttemptStarted = now;
+        }
+
+        if (peer.HandshakeIndex != 0)
+        {
+            _indexes.TryRemove(peer.HandshakeIndex, out _);
+        }
+
+        peer.HandshakeIndex = NewIndex(peer, keys: null);
+        Span<byte> stamp = stackalloc byte[Tai64N.Size];
+        Tai64N.Write(_time.GetUtcNow(), stamp);
+        var jitter = TimeSpan.FromTicks(RandomNumberGenerator.GetInt32((int)TunnelTiming.RekeyTimeoutJitter.Ticks));
+        peer.HandshakeRetryAt = now + ToTimestampTicks(TunnelTiming.RekeyTimeout + jitter);
+        if (!peer.Handshake.TryCreateInitiation(peer.HandshakeIndex, stamp, out var message))
+        {
+            LogHandshakeFailed(_logger, Name, peer.Name);
+            return;
+        }
+
+        Span<byte> bytes = stackalloc byte[HandshakeInitiation.Size];
+        message.TryWrite(bytes, out _);
+        peer.Cookies.AddMacs(bytes, HandshakeInitiation.Mac1Offset, HandshakeInitiation.Mac2Offset);
+        _transport.SendDatagram(bytes, endpoint);
+        _metrics.HandshakeSent(Name, peer.Name);
+        LogInitiationSent(_logger, Name, peer.Name, endpoint, isRetry);
+    }
+
+    private long ToTimestampTicks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
+
+    private void Drop(TunnelDropReason reason, TunnelPeer? peer = null)
+    {
+        _metrics.Dropped(Name, reason);
+        LogDropped(_logger, Name, peer?.Name ?? "-", reason);
+    }
+}

@@ -1,0 +1,64 @@
+using System.Diagnostics.Metrics;
+
+namespace Patronus.Engine.Tunnels;
+
+/// <summary>
+/// Tunnel instruments (meter <c>Patronus.Tunnels</c>): transport octets and messages in and out
+/// per peer, handshake messages sent, and drops by reason (tags <c>tunnel</c>, <c>peer</c>,
+/// <c>reason</c>; reasons are <see cref="TunnelDropReason"/> in snake case).
+/// </summary>
+public sealed class TunnelMetrics : IDisposable
+{
+    public const string MeterName = "Patronus.Tunnels";
+
+    private static readonly string[] s_reasons = Enum.GetValues<TunnelDropReason>().Select(SnakeCase).ToArray();
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _dropped;
+    private readonly Counter<long> _receivedBytes;
+    private readonly Counter<long> _receivedPackets;
+    private readonly Counter<long> _sentBytes;
+    private readonly Counter<long> _sentPackets;
+    private readonly Counter<long> _handshakes;
+
+    public TunnelMetrics(IMeterFactory? meterFactory = null)
+    {
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _dropped = _meter.CreateCounter<long>("patronus.tunnel.dropped_packets", "{packet}", "Datagrams and packets dropped, by reason");
+        _receivedBytes = _meter.CreateCounter<long>("patronus.tunnel.received_bytes", "By", "Octets of authenticated transport messages received");
+        _receivedPackets = _meter.CreateCounter<long>("patronus.tunnel.received_packets", "{packet}", "Authenticated transport messages received");
+        _sentBytes = _meter.CreateCounter<long>("patronus.tunnel.sent_bytes", "By", "Octets of transport messages sent");
+        _sentPackets = _meter.CreateCounter<long>("patronus.tunnel.sent_packets", "{packet}", "Transport messages sent");
+        _handshakes = _meter.CreateCounter<long>("patronus.tunnel.handshakes_sent", "{message}", "Handshake initiations and responses sent");
+    }
+
+    public void Dropped(string tunnel, TunnelDropReason reason) =>
+        _dropped.Add(1, new KeyValuePair<string, object?>("tunnel", tunnel), new KeyValuePair<string, object?>("reason", s_reasons[(int)reason]));
+
+    public void Received(string tunnel, string peer, int bytes)
+    {
+        var tags = Tags(tunnel, peer);
+        _receivedBytes.Add(bytes, tags);
+        _receivedPackets.Add(1, tags);
+    }
+
+    public void Sent(string tunnel, string peer, int bytes)
+    {
+        var tags = Tags(tunnel, peer);
+        _sentBytes.Add(bytes, tags);
+        _sentPackets.Add(1, tags);
+    }
+
+    public void HandshakeSent(string tunnel, string peer) => _handshakes.Add(1, Tags(tunnel, peer));
+
+    public void Dispose() => _meter.Dispose();
+
+    private static System.Diagnostics.TagList Tags(string tunnel, string peer) => new()
+    {
+        { "tunnel", tunnel },
+        { "peer", peer },
+    };
+
+    private static string SnakeCase(TunnelDropReason reason) =>
+        string.Concat(reason.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+}

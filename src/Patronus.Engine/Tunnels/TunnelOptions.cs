@@ -1,0 +1,155 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+using Patronus.Engine.Hosting;
+
+namespace Patronus.Engine.Tunnels;
+
+/// <summary>
+/// Site-to-site tunnels (config section <c>Tunnels</c>, see docs/tunnels.md): one WireGuard
+/// interface (a TUN device) with its peers. The wire protocol is WireGuard's, so any WireGuard
+/// peer can be a peer.
+/// </summary>
+public sealed class TunnelOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Tunnels";
+
+    /// <summary>
+    /// Run the tunnel interface. Default false. Needs root (a TUN device); without it the tunnel
+    /// stays off with one log line and everything else runs.
+    /// </summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>Name of the TUN interface, at most 15 characters. Default <c>ptun0</c>.</summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9_.-]{1,15}$")]
+    public string InterfaceName { get; set; } = "ptun0";
+
+    /// <summary>This node's addresses on the tunnel, as ADDR/LEN (e.g. <c>10.250.0.1/24</c>). Default none.</summary>
+    public List<string> Addresses { get; set; } = [];
+
+    /// <summary>
+    /// MTU of the interface. Default 1420: 1500 minus the 80 octets of an IPv6 + UDP + WireGuard
+    /// header, so tunnel datagrams are not fragmented on a 1500-octet path (wg-quick's default).
+    /// </summary>
+    [Range(1280, 9000)]
+    public int Mtu { get; set; } = 1420;
+
+    /// <summary>UDP port the tunnel listens on. Default 51820 (WireGuard's conventional port); 0 picks a free one.</summary>
+    [Range(0, 65535)]
+    public int ListenPort { get; set; } = 51820;
+
+    /// <summary>
+    /// This node's private key (base64, as <c>patronus tunnel genkey</c> prints it). Default null:
+    /// the key in <see cref="PrivateKeyFile"/>, created on first start. Never logged.
+    /// </summary>
+    public string? PrivateKey { get; set; }
+
+    /// <summary>
+    /// File of the private key when <see cref="PrivateKey"/> is not set. Default null: <c>tunnel.key</c>
+    /// in the data directory, created with mode 0600 on first start.
+    /// </summary>
+    public string? PrivateKeyFile { get; set; }
+
+    /// <summary>The peers.</summary>
+    public List<TunnelPeerOptions> Peers { get; set; } = [];
+}
+
+/// <summary>One WireGuard peer of the tunnel interface.</summary>
+public sealed class TunnelPeerOptions
+{
+    /// <summary>A name for logs, metrics and the API. Default: the first 8 characters of the public key.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>The peer's public key (base64, 44 characters). Required.</summary>
+    public string PublicKey { get; set; } = "";
+
+    /// <summary>Optional preshared key (base64) mixed into the handshake (WireGuard's psk). Default none. Never logged.</summary>
+    public string? PresharedKey { get; set; }
+
+    /// <summary>
+    /// Prefixes (ADDR/LEN) whose packets go to this peer and whose source addresses are accepted from
+    /// it: cryptokey routing, longest prefix wins across peers.
+    /// </summary>
+    public List<string> AllowedIps { get; set; } = [];
+
+    /// <summary>
+    /// Where to send to the peer first, <c>ADDR:PORT</c> or <c>[IPv6]:PORT</c>. Default none: the
+    /// peer must initiate, and its authenticated packets set the endpoint (roaming).
+    /// </summary>
+    public string? Endpoint { get; set; }
+
+    /// <summary>Seconds between keepalives when nothing else was sent (NAT bindings), 0–65535. Default 0: off.</summary>
+    public int PersistentKeepalive { get; set; }
+}
+
+/// <summary>
+/// Validates <see cref="TunnelOptions"/>: ranges, then the keys (base64 of 32 octets), prefixes,
+/// endpoints and distinct peer keys; each failure names its key and never echoes a secret.
+/// </summary>
+public sealed class TunnelOptionsValidator() : OptionsSectionValidator<TunnelOptions>(TunnelOptions.Section)
+{
+    /// <inheritdoc/>
+    protected override void ValidateRules(TunnelOptions options, ICollection<string> failures)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(failures);
+        Span<byte> key = stackalloc byte[TunnelKeys.KeySize];
+        if (options.PrivateKey is not null && !TunnelKeys.TryDecode(options.PrivateKey, key))
+        {
+            failures.Add($"{Section}:PrivateKey: not a base64 key of 32 octets (generate one with 'patronus tunnel genkey')");
+        }
+
+        for (var i = 0; i < options.Addresses.Count; i++)
+        {
+            if (!IpPrefix.TryParse(options.Addresses[i], out _, out var error))
+            {
+                failures.Add($"{Section}:Addresses:{i}: {error}");
+            }
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var p = 0; p < options.Peers.Count; p++)
+        {
+            var peer = options.Peers[p];
+            var at = $"{Section}:Peers:{p}";
+            if (!TunnelKeys.TryDecode(peer.PublicKey, key))
+            {
+                failures.Add($"{at}:PublicKey: not a base64 key of 32 octets");
+            }
+            else if (!seen.Add(Convert.ToBase64String(key)))
+            {
+                failures.Add($"{at}:PublicKey: another peer has the same key");
+            }
+
+            if (peer.PresharedKey is not null && !TunnelKeys.TryDecode(peer.PresharedKey, key))
+            {
+                failures.Add($"{at}:PresharedKey: not a base64 key of 32 octets (generate one with 'patronus tunnel genkey')");
+            }
+
+            for (var i = 0; i < peer.AllowedIps.Count; i++)
+            {
+                if (!IpPrefix.TryParse(peer.AllowedIps[i], out _, out var error))
+                {
+                    failures.Add($"{at}:AllowedIps:{i}: {error}");
+                }
+            }
+
+            // DataAnnotations do not reach into list items: the peer's range is checked here.
+            if (peer.PersistentKeepalive is < 0 or > 65535)
+            {
+                failures.Add($"{at}:PersistentKeepalive: must be 0–65535 seconds");
+            }
+
+            if (peer.Endpoint is not null && !TryParseEndpoint(peer.Endpoint, out _))
+            {
+                failures.Add($"{at}:Endpoint: '{peer.Endpoint}' is not ADDR:PORT or [IPv6]:PORT with a port 1–65535");
+            }
+        }
+    }
+
+    /// <summary>Parses <c>ADDR:PORT</c> or <c>[IPv6]:PORT</c> (addresses only, port 1–65535).</summary>
+    public static bool TryParseEndpoint(string? text, out IPEndPoint? endPoint) =>
+        IPEndPoint.TryParse(text?.Trim() ?? "", out endPoint) && endPoint.Port is > 0 and <= 65535
+        && (text!.Contains(']', StringComparison.Ordinal) || endPoint.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
+}

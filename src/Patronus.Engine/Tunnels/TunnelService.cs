@@ -1,0 +1,272 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Patronus.Engine.Net;
+using Patronus.Engine.Tunnels.Native;
+using Patronus.Engine.Tunnels.Noise;
+
+namespace Patronus.Engine.Tunnels;
+
+/// <summary>
+/// Runs the tunnel interface of <see cref="TunnelOptions"/>: opens the TUN device (root only;
+/// otherwise tunnels stay off with one log line), binds the UDP socket (dual-stack), and runs three
+/// loops around one <see cref="TunnelDevice"/>: TUN reads, socket receives (each on its own thread,
+/// blocking), and the timer tick on the <see cref="TimeProvider"/>.
+/// </summary>
+public sealed partial class TunnelService : BackgroundService, ITunnelTransport
+{
+    // Large enough for any datagram and any TUN packet at the maximum MTU (9000) plus overhead.
+    private const int BufferSize = 65_536;
+
+    // wireguard-go asks for 7 MiB socket buffers: bursts at gigabit rates outrun a default buffer.
+    private const int SocketBufferBytes = 7 << 20;
+
+    private readonly TunnelOptions _options;
+    private readonly TunnelMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<TunnelService> _logger;
+    private readonly bool _isRoot;
+    private TunDevice? _tun;
+    private Socket? _socket;
+    private volatile TunnelDevice? _device;
+    private volatile Destination? _lastDestination;
+
+    public TunnelService(IOptions<TunnelOptions> options, TunnelMetrics metrics, TimeProvider time, ILogger<TunnelService> logger)
+        : this(options, metrics, time, logger, Environment.IsPrivilegedProcess)
+    {
+    }
+
+    internal TunnelService(IOptions<TunnelOptions> options, TunnelMetrics metrics, TimeProvider time, ILogger<TunnelService> logger, bool isRoot)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _isRoot = isRoot;
+    }
+
+    /// <summary>The running device, null while tunnels are off.</summary>
+    public TunnelDevice? Device => _device;
+
+    /// <summary>The bound UDP port, 0 while tunnels are off.</summary>
+    public int ListenPort => _socket?.LocalEndPoint is IPEndPoint local ? local.Port : 0;
+
+    /// <inheritdoc/>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.Enabled)
+        {
+            return;
+        }
+
+        if (!_isRoot || !OperatingSystem.IsLinux())
+        {
+            LogNotRoot(_logger, _options.InterfaceName);
+            return;
+        }
+
+        if (!TryStart(out var device))
+        {
+            return;
+        }
+
+        var tunThread = new Thread(() => TunLoop(device, stoppingToken)) { IsBackground = true, Name = "tunnel-tun" };
+        var udpThread = new Thread(() => UdpLoop(device, stoppingToken)) { IsBackground = true, Name = "tunnel-udp" };
+        tunThread.Start();
+        udpThread.Start();
+        try
+        {
+            using var timer = new PeriodicTimer(TunnelTiming.TickInterval, _time);
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    device.Tick();
+                }
+#pragma warning disable CA1031 // a loop logs and carries on; only cancellation ends it
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    LogLoopError(_logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping
+        }
+        finally
+        {
+            _socket?.Dispose();
+            tunThread.Join(TimeSpan.FromSeconds(2));
+            udpThread.Join(TimeSpan.FromSeconds(2));
+            device.Dispose();
+            _tun?.Dispose();
+            _device = null;
+        }
+    }
+
+    private bool TryStart(out TunnelDevice device)
+    {
+        device = null!;
+        byte[] privateKey;
+        try
+        {
+            privateKey = new byte[TunnelKeys.KeySize];
+            if (_options.PrivateKey is null || !TunnelKeys.TryDecode(_options.PrivateKey, privateKey))
+            {
+                privateKey = TunnelKeys.ReadOrCreatePrivateKeyFile(_options.PrivateKeyFile!, out var created);
+                LogKeyFile(_logger, _options.PrivateKeyFile!, created);
+            }
+
+            var configured = _options.Addresses.Select(a => Parse(a)).ToList();
+            _tun = TunDevice.Open(_options.InterfaceName);
+            _tun.Configure(_options.Mtu, configured);
+            _socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
+            UdpReceiveBuffer.Request(_socket, SocketBufferBytes, out _);
+            _socket.SendBufferSize = SocketBufferBytes;
+            _socket.Bind(new IPEndPoint(IPAddress.IPv6Any, _options.ListenPort));
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or System.ComponentModel.Win32Exception or UnauthorizedAccessException)
+        {
+            LogStartFailed(_logger, _options.InterfaceName, ex.Message);
+            _socket?.Dispose();
+            _tun?.Dispose();
+            return false;
+        }
+
+        var identity = new NoiseIdentity(privateKey);
+        Array.Clear(privateKey);
+        device = new TunnelDevice(_tun.Name, identity, _options.Peers, _options.Mtu, this, _time, _metrics, _logger);
+        _device = device;
+        var publicKey = Convert.ToBase64String(identity.PublicKey);
+        var port = ListenPort;
+        LogStarted(_logger, _tun.Name, publicKey, port, _options.Peers.Count);
+        return true;
+    }
+
+    private static (IPAddress Address, int PrefixLength) Parse(string text)
+    {
+        // The address itself, not the network: IpPrefix clears host bits.
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        var address = IPAddress.Parse(slash < 0 ? text : text[..slash]);
+        var length = slash < 0 ? (address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128) : int.Parse(text[(slash + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        return (address, length);
+    }
+
+    private void TunLoop(TunnelDevice device, CancellationToken stoppingToken)
+    {
+        var buffer = new byte[BufferSize];
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var n = _tun!.Read(buffer, timeoutMilliseconds: 250);
+                if (n > 0)
+                {
+                    device.OnTunPacket(buffer.AsSpan(0, n));
+                }
+            }
+#pragma warning disable CA1031 // a loop logs and carries on; only cancellation ends it
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogLoopError(_logger, ex);
+                stoppingToken.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(100));
+            }
+        }
+    }
+
+    private void UdpLoop(TunnelDevice device, CancellationToken stoppingToken)
+    {
+        var buffer = new byte[BufferSize];
+        var address = new SocketAddress(AddressFamily.InterNetworkV6);
+        var lastAddress = new SocketAddress(AddressFamily.InterNetworkV6);
+        IPEndPoint? lastEndPoint = null;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var n = _socket!.ReceiveFrom(buffer, SocketFlags.None, address);
+
+                // One endpoint object per distinct sender, not per datagram.
+                if (lastEndPoint is null || !address.Equals(lastAddress))
+                {
+                    var endPoint = (IPEndPoint)new IPEndPoint(IPAddress.IPv6Any, 0).Create(address);
+                    lastEndPoint = endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
+                    address.Buffer.Span[..address.Size].CopyTo(lastAddress.Buffer.Span);
+                    lastAddress.Size = address.Size;
+                }
+
+                device.OnDatagram(buffer.AsSpan(0, n), lastEndPoint);
+            }
+            catch (ObjectDisposedException)
+            {
+                return; // the socket closed: stopping
+            }
+            catch (SocketException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // a loop logs and carries on; only cancellation ends it
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogLoopError(_logger, ex);
+            }
+        }
+    }
+
+    void ITunnelTransport.SendDatagram(ReadOnlySpan<byte> datagram, IPEndPoint destination)
+    {
+        // SendTo(IPEndPoint) serializes the address on every call: keep the last one (a tunnel
+        // sends to one or a few endpoints), swapped whole so the sending threads need no lock.
+        var cached = _lastDestination;
+        if (cached is null || !cached.EndPoint.Equals(destination))
+        {
+            var mapped = destination.AddressFamily == AddressFamily.InterNetwork
+                ? new IPEndPoint(destination.Address.MapToIPv6(), destination.Port)
+                : destination;
+            cached = new Destination(destination, mapped.Serialize());
+            _lastDestination = cached;
+        }
+
+        try
+        {
+            _socket?.SendTo(datagram, SocketFlags.None, cached.Address);
+        }
+        catch (SocketException ex)
+        {
+            LogSendFailed(_logger, destination, ex.SocketErrorCode);
+        }
+        catch (ObjectDisposedException)
+        {
+            // stopping
+        }
+    }
+
+    private sealed record Destination(IPEndPoint EndPoint, SocketAddress Address);
+
+    void ITunnelTransport.WritePacket(ReadOnlySpan<byte> packet) => _tun?.Write(packet);
+
+    [LoggerMessage(EventId = 7050, Level = LogLevel.Information, Message = "Tunnels are off: interface {Interface} needs root (a TUN device); everything else runs")]
+    private static partial void LogNotRoot(ILogger logger, string @interface);
+
+    [LoggerMessage(EventId = 7051, Level = LogLevel.Error, Message = "Tunnel {Interface} cannot start: {Error}; tunnels are off, everything else runs")]
+    private static partial void LogStartFailed(ILogger logger, string @interface, string error);
+
+    [LoggerMessage(EventId = 7052, Level = LogLevel.Information, Message = "Tunnel {Interface} up: public key {PublicKey}, UDP port {Port}, {Peers} peers")]
+    private static partial void LogStarted(ILogger logger, string @interface, string publicKey, int port, int peers);
+
+    [LoggerMessage(EventId = 7053, Level = LogLevel.Information, Message = "Tunnel private key file {File} (created now: {Created})")]
+    private static partial void LogKeyFile(ILogger logger, string file, bool created);
+
+    [LoggerMessage(EventId = 7054, Level = LogLevel.Error, Message = "Tunnel loop iteration failed; continuing")]
+    private static partial void LogLoopError(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 7055, Level = LogLevel.Debug, Message = "Tunnel send to {Destination} failed: {Error}")]
+    private static partial void LogSendFailed(ILogger logger, IPEndPoint destination, SocketError error);
+}

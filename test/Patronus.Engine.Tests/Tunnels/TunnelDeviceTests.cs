@@ -1,0 +1,295 @@
+using Patronus.Engine.Tunnels;
+using Patronus.Engine.Tunnels.Wire;
+
+namespace Patronus.Engine.Tests.Tunnels;
+
+public class TunnelDeviceTests
+{
+    private static readonly byte[] s_aToB = TunnelDevicePair.Ipv4("10.250.0.1", "10.250.0.2");
+    private static readonly byte[] s_bToA = TunnelDevicePair.Ipv4("10.250.0.2", "10.250.0.1", payload: 100);
+
+    [Fact]
+    public void OnTunPacket_NoSession_HandshakesThenDeliversBothWays()
+    {
+        using var pair = new TunnelDevicePair();
+
+        pair.A.Device.OnTunPacket(s_aToB);
+        Assert.Single(pair.A.Outbox); // the initiation; the packet waits
+        Assert.Equal(HandshakeInitiation.Size, pair.A.Outbox[0].Length);
+        pair.Deliver();
+        pair.B.Device.OnTunPacket(s_bToA);
+        pair.Deliver();
+
+        Assert.Equal(s_aToB, Assert.Single(pair.B.Tun));
+        Assert.Equal(s_bToA, Assert.Single(pair.A.Tun));
+        Assert.NotNull(pair.A.Peer.LastHandshake);
+        Assert.NotNull(pair.B.Peer.LastHandshake);
+        Assert.Equal(0, pair.A.Dropped() + pair.B.Dropped());
+    }
+
+    [Fact]
+    public void OnTunPacket_Transport_PaddedToSixteenOctets()
+    {
+        using var pair = Established();
+
+        pair.A.Device.OnTunPacket(TunnelDevicePair.Ipv4("10.250.0.1", "10.250.0.2", payload: 1));
+
+        // 21 octets of packet padded to 32, plus header and tag.
+        Assert.Equal(TransportHeader.Size + 32 + 16, Assert.Single(pair.A.Outbox).Length);
+    }
+
+    [Fact]
+    public void OnDatagram_ReplayedTransport_DroppedAsReplay()
+    {
+        using var pair = Established();
+        pair.A.Device.OnTunPacket(s_aToB);
+        var datagram = Assert.Single(pair.A.Outbox);
+
+        pair.Deliver();
+        pair.B.Device.OnDatagram(datagram, TunnelDevicePair.EndpointA);
+
+        Assert.Single(pair.B.Tun);
+        Assert.Equal(1, pair.B.Dropped("replay"));
+    }
+
+    [Fact]
+    public void OnDatagram_FlippedBitInPayload_DroppedAsDecryptFailed()
+    {
+        using var pair = Established();
+        pair.A.Device.OnTunPacket(s_aToB);
+        pair.A.Outbox[0][TransportHeader.Size + 3] ^= 1;
+
+        pair.Deliver();
+
+        Assert.Empty(pair.B.Tun);
+        Assert.Equal(1, pair.B.Dropped("decrypt_failed"));
+    }
+
+    [Fact]
+    public void OnDatagram_InnerSourceNotAllowed_DroppedByCryptokeyRouting()
+    {
+        using var pair = Established();
+
+        pair.A.Device.OnTunPacket(TunnelDevicePair.Ipv4("10.250.0.99", "10.250.0.2"));
+        pair.Deliver();
+
+        Assert.Empty(pair.B.Tun);
+        Assert.Equal(1, pair.B.Dropped("source_not_allowed"));
+    }
+
+    [Fact]
+    public void OnTunPacket_NoAllowedPrefix_DroppedAsNoRoute()
+    {
+        using var pair = Established();
+
+        pair.A.Device.OnTunPacket(TunnelDevicePair.Ipv4("10.250.0.1", "10.250.0.3"));
+
+        Assert.Empty(pair.A.Outbox);
+        Assert.Equal(1, pair.A.Dropped("no_route"));
+    }
+
+    [Fact]
+    public void Tick_InitiationUnanswered_RetriedAfterRekeyTimeoutThenGivesUpAfterAttemptTime()
+    {
+        using var pair = new TunnelDevicePair();
+        pair.A.Device.OnTunPacket(s_aToB);
+        pair.A.Outbox.Clear(); // the network loses it
+
+        pair.Time.Advance(TunnelTiming.RekeyTimeout - TimeSpan.FromMilliseconds(1));
+        pair.A.Device.Tick();
+        Assert.Empty(pair.A.Outbox);
+
+        pair.Time.Advance(TunnelTiming.RekeyTimeoutJitter + TimeSpan.FromMilliseconds(1));
+        pair.A.Device.Tick();
+        Assert.Single(pair.A.Outbox);
+
+        var retries = 1;
+        for (var elapsed = TimeSpan.Zero; elapsed < TunnelTiming.RekeyAttemptTime + TunnelTiming.RekeyTimeout * 2; elapsed += TunnelTiming.TickInterval)
+        {
+            pair.A.Outbox.Clear();
+            pair.Time.Advance(TunnelTiming.TickInterval);
+            pair.A.Device.Tick();
+            retries += pair.A.Outbox.Count;
+        }
+
+        // 90 s of retries every 5–5.33 s, then silence and the queued packet dropped.
+        Assert.InRange(retries, 16, 18);
+        Assert.Equal(1, pair.A.Dropped("handshake_timeout"));
+    }
+
+    [Fact]
+    public void Tick_DataReceivedNothingSent_KeepaliveAfterKeepaliveTimeout()
+    {
+        using var pair = Established();
+        pair.A.Device.OnTunPacket(s_aToB);
+        pair.Deliver();
+
+        pair.Time.Advance(TunnelTiming.KeepaliveTimeout - TunnelTiming.TickInterval);
+        pair.B.Device.Tick();
+        Assert.Empty(pair.B.Outbox);
+        pair.Time.Advance(TunnelTiming.TickInterval);
+        pair.B.Device.Tick();
+
+        var keepalive = Assert.Single(pair.B.Outbox);
+        Assert.Equal(TransportHeader.MinimumMessageSize, keepalive.Length);
+        pair.Deliver();
+        Assert.Empty(pair.A.Tun);
+        Assert.Equal(0, pair.A.Dropped());
+    }
+
+    [Fact]
+    public void Tick_DataSentNoAnswer_NewHandshakeAfterFifteenSeconds()
+    {
+        using var pair = Established();
+        pair.A.Device.OnTunPacket(s_aToB);
+        pair.A.Outbox.Clear();
+
+        pair.Time.Advance(TunnelTiming.NewHandshakeTimeout - TunnelTiming.TickInterval);
+        pair.A.Device.Tick();
+        Assert.Empty(pair.A.Outbox);
+        pair.Time.Advance(TunnelTiming.TickInterval);
+        pair.A.Device.Tick();
+
+        Assert.Equal(HandshakeInitiation.Size, Assert.Single(pair.A.Outbox).Length);
+    }
+
+    [Fact]
+    public void Tick_PersistentKeepalive_HandshakesWithoutTrafficThenKeepsAlive()
+    {
+        using var pair = new TunnelDevicePair(persistentKeepalive: 25);
+
+        pair.Time.Advance(TimeSpan.FromSeconds(25));
+        pair.A.Device.Tick();
+        Assert.Equal(HandshakeInitiation.Size, Assert.Single(pair.A.Outbox).Length);
+        pair.Deliver();
+        Assert.NotNull(pair.B.Peer.LastHandshake);
+
+        pair.Time.Advance(TimeSpan.FromSeconds(25) - TunnelTiming.TickInterval);
+        pair.A.Device.Tick();
+        Assert.Empty(pair.A.Outbox);
+        pair.Time.Advance(TunnelTiming.TickInterval);
+        pair.A.Device.Tick();
+        Assert.Equal(TransportHeader.MinimumMessageSize, Assert.Single(pair.A.Outbox).Length);
+    }
+
+    [Fact]
+    public void OnTunPacket_SessionOlderThanRekeyAfterTime_SendsAndStartsHandshake()
+    {
+        using var pair = Established();
+        Idle(pair, TunnelTiming.RekeyAfterTime);
+
+        pair.A.Device.OnTunPacket(s_aToB);
+
+        Assert.Equal(2, pair.A.Outbox.Count);
+        Assert.Equal(HandshakeInitiation.Size, pair.A.Outbox[1].Length);
+        pair.Deliver();
+        Assert.Single(pair.B.Tun);
+    }
+
+    [Fact]
+    public void OnTunPacket_SessionOlderThanRejectAfterTime_QueuedUntilNewHandshake()
+    {
+        using var pair = Established();
+        Idle(pair, TunnelTiming.RejectAfterTime);
+
+        pair.A.Device.OnTunPacket(s_aToB);
+
+        Assert.Equal(HandshakeInitiation.Size, Assert.Single(pair.A.Outbox).Length);
+        pair.Deliver();
+        Assert.Equal(s_aToB, Assert.Single(pair.B.Tun));
+    }
+
+    [Fact]
+    public void OnDatagram_TransportOnExpiredSession_DroppedAsExpired()
+    {
+        using var pair = Established();
+        pair.A.Device.OnTunPacket(s_aToB);
+        var old = pair.A.Outbox[0];
+        pair.A.Outbox.Clear();
+        pair.Time.Advance(TunnelTiming.RejectAfterTime);
+
+        pair.B.Device.OnDatagram(old, TunnelDevicePair.EndpointA);
+
+        Assert.Empty(pair.B.Tun);
+        Assert.Equal(1, pair.B.Dropped("expired"));
+    }
+
+    [Fact]
+    public void OnDatagram_ResponderWithoutEndpoint_LearnsItFromInitiator()
+    {
+        using var pair = new TunnelDevicePair(bKnowsA: false);
+        Assert.Null(pair.B.Peer.CurrentEndpoint);
+
+        pair.A.Device.OnTunPacket(s_aToB);
+        pair.Deliver();
+        pair.B.Device.OnTunPacket(s_bToA);
+        pair.Deliver();
+
+        Assert.Equal(TunnelDevicePair.EndpointA, pair.B.Peer.CurrentEndpoint);
+        Assert.Single(pair.A.Tun);
+    }
+
+    [Fact]
+    public void OnDatagram_RandomAndMutatedDatagrams_NeverThrowEachDroppedAndCounted()
+    {
+        using var pair = Established();
+        pair.A.Device.OnTunPacket(s_aToB);
+        var transport = pair.A.Outbox[0];
+        pair.A.Outbox.Clear();
+        var random = new Random(15);
+        const int count = 5_000;
+        for (var i = 0; i < count; i++)
+        {
+            byte[] datagram;
+            if (i % 2 == 0)
+            {
+                datagram = new byte[random.Next(0, 200)];
+                random.NextBytes(datagram);
+                if (datagram.Length >= 4)
+                {
+                    datagram[0] = (byte)random.Next(0, 6);
+                    datagram[1] = datagram[2] = datagram[3] = 0;
+                }
+            }
+            else
+            {
+                datagram = (byte[])transport.Clone();
+                datagram[random.Next(datagram.Length)] ^= (byte)(1 << random.Next(8));
+            }
+
+            pair.B.Device.OnDatagram(datagram, TunnelDevicePair.EndpointA);
+        }
+
+        Assert.Empty(pair.B.Tun);
+        Assert.Empty(pair.B.Outbox);
+        Assert.Equal(count, pair.B.Dropped());
+    }
+
+    private static TunnelDevicePair Established()
+    {
+        var pair = new TunnelDevicePair();
+        pair.A.Device.OnTunPacket(s_aToB);
+        pair.Deliver();
+        pair.A.Tun.Clear();
+        pair.B.Tun.Clear();
+        return pair;
+    }
+
+    // Advances time by `span` in 5 s steps, running both sides' timers and delivering what they send
+    // (B's keepalive answers A's last packet), then forgets what was sent and received.
+    private static void Idle(TunnelDevicePair pair, TimeSpan span)
+    {
+        for (var t = TimeSpan.Zero; t < span; t += TimeSpan.FromSeconds(5))
+        {
+            pair.Time.Advance(TimeSpan.FromSeconds(5));
+            pair.A.Device.Tick();
+            pair.B.Device.Tick();
+            pair.Deliver();
+        }
+
+        pair.A.Outbox.Clear();
+        pair.B.Outbox.Clear();
+        pair.A.Tun.Clear();
+        pair.B.Tun.Clear();
+    }
+}

@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Options;
+using Patronus.Engine.Tunnels;
+
+namespace Patronus.Engine.Tests.Tunnels;
+
+public class TunnelOptionsValidatorTests
+{
+    private static readonly string s_keyA = TunnelKeys.GeneratePrivateKey();
+    private static readonly string s_keyB = TunnelKeys.GeneratePrivateKey();
+
+    [Fact]
+    public void Validate_Defaults_Succeeds()
+    {
+        Assert.True(new TunnelOptionsValidator().Validate(Options.DefaultName, new TunnelOptions()).Succeeded);
+    }
+
+    [Fact]
+    public void Validate_FullValidConfig_Succeeds()
+    {
+        var options = Valid();
+
+        var result = new TunnelOptionsValidator().Validate(Options.DefaultName, options);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Theory]
+    [InlineData("PrivateKey", "Tunnels:PrivateKey")]
+    [InlineData("PublicKey", "Tunnels:Peers:0:PublicKey")]
+    [InlineData("PresharedKey", "Tunnels:Peers:0:PresharedKey")]
+    [InlineData("Address", "Tunnels:Addresses:0")]
+    [InlineData("AllowedIp", "Tunnels:Peers:0:AllowedIps:1")]
+    [InlineData("Endpoint", "Tunnels:Peers:0:Endpoint")]
+    [InlineData("EndpointNoPort", "Tunnels:Peers:0:Endpoint")]
+    [InlineData("Keepalive", "Tunnels:Peers:0:PersistentKeepalive")]
+    [InlineData("DuplicatePeer", "Tunnels:Peers:1:PublicKey")]
+    [InlineData("Mtu", "Tunnels:Mtu")]
+    [InlineData("InterfaceName", "Tunnels:InterfaceName")]
+    public void Validate_OneBadValue_FailsNamingItsKey(string what, string key)
+    {
+        var options = Valid();
+        var secret = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlYw=="; // base64, 31 octets: not a key
+        switch (what)
+        {
+            case "PrivateKey": options.PrivateKey = secret; break;
+            case "PublicKey": options.Peers[0].PublicKey = "not-a-key"; break;
+            case "PresharedKey": options.Peers[0].PresharedKey = secret; break;
+            case "Address": options.Addresses[0] = "10.250.0.1/40"; break;
+            case "AllowedIp": options.Peers[0].AllowedIps.Add("2001:db8::/200"); break;
+            case "Endpoint": options.Peers[0].Endpoint = "peer.example:51820"; break;
+            case "EndpointNoPort": options.Peers[0].Endpoint = "10.240.0.2"; break;
+            case "Keepalive": options.Peers[0].PersistentKeepalive = -1; break;
+            case "DuplicatePeer": options.Peers.Add(new TunnelPeerOptions { PublicKey = options.Peers[0].PublicKey }); break;
+            case "Mtu": options.Mtu = 576; break;
+            case "InterfaceName": options.InterfaceName = "a-name-longer-than-15"; break;
+        }
+
+        var result = new TunnelOptionsValidator().Validate(Options.DefaultName, options);
+
+        Assert.True(result.Failed);
+        var failure = Assert.Single(result.Failures);
+        Assert.StartsWith(key, failure, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, failure, StringComparison.Ordinal);
+    }
+
+    private static TunnelOptions Valid() => new()
+    {
+        Enabled = true,
+        Addresses = ["10.250.0.1/24", "fd00:250::1/64"],
+        PrivateKey = s_keyA,
+        Peers =
+        [
+            new TunnelPeerOptions
+            {
+                Name = "b",
+                PublicKey = PublicOf(s_keyB),
+                PresharedKey = TunnelKeys.GeneratePrivateKey(),
+                AllowedIps = ["10.250.0.2/32"],
+                Endpoint = "[2001:db8::2]:51820",
+                PersistentKeepalive = 25,
+            },
+        ],
+    };
+
+    private static string PublicOf(string privateKey)
+    {
+        Assert.True(TunnelKeys.TryPublicKey(privateKey, out var publicKey));
+        return publicKey;
+    }
+}
