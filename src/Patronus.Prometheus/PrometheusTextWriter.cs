@@ -43,6 +43,7 @@ public sealed class PrometheusTextWriter
     private readonly IBufferWriter<byte> _output;
     private readonly HashSet<string> _families = new(StringComparer.Ordinal);
     private string? _family;
+    private byte[] _familyUtf8 = [];
     private MetricType _type;
 
     public PrometheusTextWriter(IBufferWriter<byte> output)
@@ -72,6 +73,7 @@ public sealed class PrometheusTextWriter
         }
 
         _family = name;
+        _familyUtf8 = Encoding.ASCII.GetBytes(name);
         _type = type;
         Ascii("# HELP ");
         Ascii(name);
@@ -96,6 +98,31 @@ public sealed class PrometheusTextWriter
     {
         StartSample(name, labels);
         Value(value);
+        Ascii("\n");
+    }
+
+    /// <summary>
+    /// Writes a sample of the current family whose labels were validated and escaped once
+    /// (<see cref="LabelSet"/>): the way to write thousands of series of one set of labels, e.g.
+    /// one per path, where each sample is then a copy and a number.
+    /// </summary>
+    public void Sample(string name, LabelSet labels, double value)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        StartSample(name, labels, null);
+        Value(value);
+        Ascii("\n");
+    }
+
+    /// <summary>An integer sample with <paramref name="labels"/> followed by <paramref name="more"/> (e.g. a path's labels, then a state).</summary>
+    public void Sample(string name, LabelSet labels, LabelSet more, long value)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(more);
+        StartSample(name, labels, more);
+        var span = _output.GetSpan(21);
+        value.TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
+        _output.Advance(written);
         Ascii("\n");
     }
 
@@ -198,29 +225,87 @@ public sealed class PrometheusTextWriter
         if (labels.Length > 0)
         {
             Ascii("{");
-            for (var i = 0; i < labels.Length; i++)
-            {
-                var label = labels[i];
-                if (!IsValidLabelName(label.Name))
-                {
-                    throw new ArgumentException($"'{label.Name}' is not a valid Prometheus label name (on {name})", nameof(labels));
-                }
-
-                if (i > 0)
-                {
-                    Ascii(",");
-                }
-
-                Ascii(label.Name);
-                Ascii("=\"");
-                Escaped(label.Value ?? string.Empty, quote: true);
-                Ascii("\"");
-            }
-
+            LabelBody(labels, name);
             Ascii("}");
         }
 
         Ascii(" ");
+    }
+
+    private void StartSample(string name, LabelSet labels, LabelSet? more)
+    {
+        if (_family is null || !BelongsToFamily(name))
+        {
+            throw new InvalidOperationException($"sample '{name}' does not belong to the current family '{_family}'");
+        }
+
+        if (ReferenceEquals(name, _family) || name.Length == _familyUtf8.Length)
+        {
+            Bytes(_familyUtf8); // the family's own name (BelongsToFamily checked it), already in UTF-8
+        }
+        else
+        {
+            Ascii(name);
+        }
+
+        var first = labels.Body;
+        var second = more is null ? default : more.Body;
+        if (first.Length + second.Length > 0)
+        {
+            Ascii("{");
+            Bytes(first);
+            if (first.Length > 0 && second.Length > 0)
+            {
+                Ascii(",");
+            }
+
+            Bytes(second);
+            Ascii("}");
+        }
+
+        Ascii(" ");
+    }
+
+    /// <summary><c>a="x",b="y"</c>: each name validated, each value escaped.</summary>
+    private void LabelBody(ReadOnlySpan<Label> labels, string context)
+    {
+        for (var i = 0; i < labels.Length; i++)
+        {
+            var label = labels[i];
+            if (!IsValidLabelName(label.Name))
+            {
+                throw new ArgumentException($"'{label.Name}' is not a valid Prometheus label name (on {context})", nameof(labels));
+            }
+
+            if (i > 0)
+            {
+                Ascii(",");
+            }
+
+            Ascii(label.Name);
+            Ascii("=\"");
+            Escaped(label.Value ?? string.Empty, quote: true);
+            Ascii("\"");
+        }
+    }
+
+    /// <summary>The label body of <paramref name="labels"/> as UTF-8 (for <see cref="LabelSet"/>).</summary>
+    internal static byte[] RenderLabelBody(ReadOnlySpan<Label> labels)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        new PrometheusTextWriter(buffer).LabelBody(labels, "a label set");
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private void Bytes(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty)
+        {
+            return;
+        }
+
+        bytes.CopyTo(_output.GetSpan(bytes.Length));
+        _output.Advance(bytes.Length);
     }
 
     private bool BelongsToFamily(string name)
@@ -305,4 +390,27 @@ public sealed class PrometheusTextWriter
         var written = Encoding.UTF8.GetBytes(text, span);
         _output.Advance(written);
     }
+}
+
+/// <summary>
+/// Labels validated and escaped once, written by <see cref="PrometheusTextWriter"/> with a copy:
+/// for series written on every scrape with the same labels (one per path). Immutable; keep one
+/// as long as its labels do not change.
+/// </summary>
+public sealed class LabelSet
+{
+    private readonly byte[] _body;
+
+    private LabelSet(byte[] body)
+    {
+        _body = body;
+    }
+
+    /// <summary>No labels.</summary>
+    public static LabelSet Empty { get; } = new([]);
+
+    internal ReadOnlySpan<byte> Body => _body;
+
+    /// <summary>Validates and escapes <paramref name="labels"/> (a bad label name throws, as on any sample).</summary>
+    public static LabelSet Create(params ReadOnlySpan<Label> labels) => labels.IsEmpty ? Empty : new(PrometheusTextWriter.RenderLabelBody(labels));
 }

@@ -25,6 +25,38 @@ public sealed class PrometheusTextWriterTests
     }
 
     [Fact]
+    public void LabelSet_SameTextAsLabelsWrittenPerSample_EscapedOnce()
+    {
+        Label[] path = [new Label("path_id", "p\"1\\x\ny"), new Label("site", "sité")];
+        var w = new PrometheusTextWriter(_buffer);
+        w.Family("a", MetricType.Gauge, "a");
+        w.Sample("a", path, 1.5);
+        w.Sample("a", [.. path, new Label("status", "up")], 1L);
+        w.Sample("a", [], 2.0);
+        var perSample = Text;
+
+        _buffer.ResetWrittenCount();
+        var set = LabelSet.Create(path);
+        w = new PrometheusTextWriter(_buffer);
+        w.Family("a", MetricType.Gauge, "a");
+        w.Sample("a", set, 1.5);
+        w.Sample("a", set, LabelSet.Create(new Label("status", "up")), 1L);
+        w.Sample("a", LabelSet.Empty, 2.0);
+
+        Assert.Equal(perSample, Text);
+        Assert.Contains("a{path_id=\"p\\\"1\\\\x\\ny\",site=\"sité\",status=\"up\"} 1\n", Text);
+    }
+
+    [Fact]
+    public void LabelSet_BadLabelNameOrForeignSample_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => LabelSet.Create(new Label("__reserved", "x")));
+        var w = new PrometheusTextWriter(_buffer);
+        w.Family("a", MetricType.Gauge, "a");
+        Assert.Throws<InvalidOperationException>(() => w.Sample("b", LabelSet.Empty, 1.0));
+    }
+
+    [Fact]
     public void Counter_IntegerValueExactBeyondDoublePrecision()
     {
         var w = new PrometheusTextWriter(_buffer);

@@ -28,16 +28,34 @@ internal sealed class EngineMetricsProducer(
     }
 
     private static readonly string[] s_statuses = ["up", "degraded", "down"];
+    private static readonly LabelSet[] s_statusLabels = [.. s_statuses.Select(s => LabelSet.Create(new Label("status", s)))];
+
+    // Each path's labels rendered once per topology (scrapes are one at a time: PrometheusExporter's
+    // lock), so 50,000 samples at 10,000 paths are a copy and a number each.
+    private TopologySnapshot? _labelsOf;
+    private Dictionary<string, LabelSet> _pathLabels = new(StringComparer.Ordinal);
 
     public void Collect(PrometheusTextWriter writer)
     {
         var snapshot = topology();
         var paths = health.All;
-        var labels = new Label[paths.Count][];
+        if (!ReferenceEquals(snapshot, _labelsOf))
+        {
+            _labelsOf = snapshot;
+            _pathLabels = new(StringComparer.Ordinal);
+        }
+
+        var labels = new LabelSet[paths.Count];
         for (var i = 0; i < paths.Count; i++)
         {
-            var site = snapshot.PathsById.TryGetValue(paths[i].PathId, out var path) ? snapshot.SiteOf(path) ?? string.Empty : string.Empty;
-            labels[i] = [new Label("path_id", paths[i].PathId), new Label("site", site)];
+            var id = paths[i].PathId;
+            if (!_pathLabels.TryGetValue(id, out var set))
+            {
+                var site = snapshot.PathsById.TryGetValue(id, out var path) ? snapshot.SiteOf(path) ?? string.Empty : string.Empty;
+                _pathLabels[id] = set = LabelSet.Create(new Label("path_id", id), new Label("site", site));
+            }
+
+            labels[i] = set;
         }
 
         PathGauge(writer, "patronus_path_latency_ms", "Path latency (mean RTT over the measurement window) in milliseconds", paths, labels, h => h.LatencyMs);
@@ -46,15 +64,12 @@ internal sealed class EngineMetricsProducer(
         PathGauge(writer, "patronus_path_health_score", "Path health score (0-100)", paths, labels, h => h.HealthScore);
 
         writer.Family("patronus_path_status", MetricType.Gauge, "Path status as a state set: 1 for the current status (up, degraded, down), 0 for the others");
-        var withStatus = new Label[3];
         for (var i = 0; i < paths.Count; i++)
         {
             var current = Api.PathHealthEndpoints.StatusText(paths[i].Status);
-            labels[i].CopyTo(withStatus, 0);
-            foreach (var status in s_statuses)
+            for (var s = 0; s < s_statuses.Length; s++)
             {
-                withStatus[2] = new Label("status", status);
-                writer.Sample("patronus_path_status", withStatus, status == current ? 1 : 0);
+                writer.Sample("patronus_path_status", labels[i], s_statusLabels[s], s_statuses[s] == current ? 1 : 0);
             }
         }
 
@@ -84,7 +99,7 @@ internal sealed class EngineMetricsProducer(
         writer.Sample("patronus_uptime_seconds", (time.GetUtcNow() - startedAt).TotalSeconds);
     }
 
-    private static void PathGauge(PrometheusTextWriter writer, string name, string help, IReadOnlyList<PathHealthSnapshot> paths, Label[][] labels, Func<PathHealthSnapshot, double> value)
+    private static void PathGauge(PrometheusTextWriter writer, string name, string help, IReadOnlyList<PathHealthSnapshot> paths, LabelSet[] labels, Func<PathHealthSnapshot, double> value)
     {
         writer.Family(name, MetricType.Gauge, help);
         for (var i = 0; i < paths.Count; i++)
