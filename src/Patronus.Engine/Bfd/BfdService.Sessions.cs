@@ -244,7 +244,14 @@ public sealed partial class BfdService
             return;
         }
 
-        var result = session.Core!.OnPacketReceived(datagram, packet, inbound.ReceivedAt);
+        // A packet that arrived after the Detection Time had run out (read late, after a stall)
+        // does not undo the expiry: the session went down at its deadline, then hears the packet.
+        if (session.Core!.DetectionDeadline < inbound.ReceivedAt && session.Core.OnTimer(inbound.ReceivedAt).StateChange is { } expired)
+        {
+            Publish(session, expired);
+        }
+
+        var result = session.Core.OnPacketReceived(datagram, packet, inbound.ReceivedAt);
         if (result.Accepted)
         {
             session.Counters.OnReceived();
@@ -332,11 +339,17 @@ public sealed partial class BfdService
     {
         return _listeners.TryAcquire((BfdAddress.From(local), multihop), _ => true, Open, out var listener, out error) ? listener : null;
 
-        BfdListener? Open((BfdAddress, bool) key, int index, out string? failure) =>
-            BfdListener.TryStart(local, multihop, device, Enqueue, reason => _metrics.Dropped(reason), _time, _logger, out failure);
+        BfdListener? Open((BfdAddress, bool) key, int index, out string? failure) => StartListener(local, multihop, device, out failure);
     }
 
-    private void ReleaseListener(BfdListener listener) => _ = _listeners.ReleaseAsync(listener).AsTask();
+    private void ReleaseListener(BfdListener listener)
+    {
+        _ = _listeners.ReleaseAsync(listener).AsTask();
+        if (listener.IsDisposed)
+        {
+            _listenersById.Remove(listener.Id);
+        }
+    }
 
     private static BfdSessionSettings CoreSettings(BfdPathSettings s) => BfdSessionSettings.FromMilliseconds(
         s.DesiredMinTxMs, s.RequiredMinRxMs, s.DetectMultiplier, s.Passive,
