@@ -9,6 +9,9 @@ public sealed partial class BfdService
 {
     private const int Eagain = 11;
 
+    private long _stallForTest;
+    private int _stalled;
+
     /// <summary>
     /// The loop thread: a pass (<see cref="Iterate"/>), then one wait on every socket and the next
     /// deadline, then one batch from each socket that has datagrams — until the service stops,
@@ -23,6 +26,11 @@ public sealed partial class BfdService
             {
                 try
                 {
+                    if (Volatile.Read(ref _stallForTest) != 0)
+                    {
+                        StallForTest();
+                    }
+
                     var now = _time.GetTimestamp();
                     Volatile.Write(ref _loopTick, now);
                     if (_topologyChanges!.Consume())
@@ -69,6 +77,23 @@ public sealed partial class BfdService
 
             _threadDone.TrySetResult();
         }
+    }
+
+    /// <summary>Tests: hold the loop thread for <paramref name="duration"/> at the start of its next pass, as a descheduled process would.</summary>
+    internal void StallLoopForTest(TimeSpan duration)
+    {
+        Volatile.Write(ref _stallForTest, duration.Ticks);
+        _epoll?.Wake();
+    }
+
+    /// <summary>Tests: true while the loop thread is held by <see cref="StallLoopForTest"/>.</summary>
+    internal bool StalledForTest => Volatile.Read(ref _stalled) != 0;
+
+    private void StallForTest()
+    {
+        Volatile.Write(ref _stalled, 1);
+        Thread.Sleep(TimeSpan.FromTicks(Interlocked.Exchange(ref _stallForTest, 0)));
+        Volatile.Write(ref _stalled, 0);
     }
 
     /// <summary>Waits at most <paramref name="timeout"/> (capped at the heartbeat) for a socket, a deadline or a wake-up; returns the number of events.</summary>

@@ -77,7 +77,8 @@ public sealed partial class BfdService
 
             session.Error = error;
             session.RetryAt = now + (long)(RetryInterval.TotalSeconds * _time.TimestampFrequency);
-            LogOpenFailed(_logger, session.PathId, error ?? "unknown error", RetryInterval.TotalSeconds);
+            var pathId = session.PathId;
+            Defer(() => LogOpenFailed(_logger, pathId, error ?? "unknown error", RetryInterval.TotalSeconds));
             RefreshView(session, force: true);
             Schedule(session);
             return;
@@ -101,7 +102,9 @@ public sealed partial class BfdService
             session.Core.SetAdminDown(BfdDiagnostic.AdministrativelyDown, now);
         }
 
-        LogOpened(_logger, session.PathId, local, sender.SourcePort, peer, multihop ? BfdPorts.Multihop : BfdPorts.SingleHop, discriminator);
+        var opened = session.PathId;
+        var sourcePort = sender.SourcePort;
+        Defer(() => LogOpened(_logger, opened, local, sourcePort, peer, multihop ? BfdPorts.Multihop : BfdPorts.SingleHop, discriminator));
         RefreshView(session, force: true);
         Schedule(session);
     }
@@ -180,7 +183,8 @@ public sealed partial class BfdService
         }
 
         _byPath.Remove(session.PathId);
-        LogClosed(_logger, session.PathId);
+        var closed = session.PathId;
+        Defer(() => LogClosed(_logger, closed));
     }
 
     private void OnDue(Session session, long now)

@@ -34,6 +34,10 @@ public sealed partial class BfdService : EngineLoop, IEngineLoop, IPathLivenessS
     // are rare (a flapping session changes a few times a second); 1,024 is minutes of flapping.
     private const int SubscriberCapacity = 1024;
 
+    // Log lines waiting for the writer task (BfdService.LogQueue.cs): a storm of 1,000 sessions
+    // flapping writes a few thousand lines a second; 65,536 is many seconds of it (~3 MB at most).
+    private const int LogQueueCapacity = 65_536;
+
     // Datagrams per recvmmsg: one listener per local address hears from one peer, 20 a second at
     // 50 ms; 16 covers a 0.8 s backlog in one call, and a longer one takes a few.
     private const int ReceiveBatch = 16;
@@ -84,6 +88,7 @@ public sealed partial class BfdService : EngineLoop, IEngineLoop, IPathLivenessS
     private ChangeWatch? _topologyChanges;
     private ChangeWatch? _supervisorChanges;
     private Thread? _thread;
+    private Task _logWriter = Task.CompletedTask;
     private ulong _nextListenerId;
     private long _loopTick;
     private volatile bool _stopping;
@@ -169,6 +174,7 @@ public sealed partial class BfdService : EngineLoop, IEngineLoop, IPathLivenessS
         _topologyChanges = _topology.Changed.Watch(changedAtFirst: true);
         _supervisorChanges = _topology.Changed.Watch();
         WakeOn(_supervisorChanges);
+        _logWriter = Task.Run(WriteLogsAsync, CancellationToken.None);
         _thread = new Thread(Run) { IsBackground = true, Name = "bfd" };
         _thread.Start();
         return ValueTask.FromResult(true);
@@ -197,6 +203,8 @@ public sealed partial class BfdService : EngineLoop, IEngineLoop, IPathLivenessS
 
         await _listeners.DisposeAsync().ConfigureAwait(false);
         _inbound.Writer.TryComplete();
+        _logQueue.Writer.TryComplete();
+        await _logWriter.ConfigureAwait(false);
         _epoll?.Dispose();
     }
 
@@ -273,7 +281,8 @@ public sealed partial class BfdService : EngineLoop, IEngineLoop, IPathLivenessS
         session.LastChange = at;
         session.LastChangeReason = change.Reason;
         session.Counts = BfdEvidence.CountsAfter(session.Counts, change);
-        LogStateChange(_logger, session.PathId, change.OldState, change.NewState, change.Diagnostic, change.Reason);
+        var pathId = session.PathId;
+        Defer(() => LogStateChange(_logger, pathId, change.OldState, change.NewState, change.Diagnostic, change.Reason));
         var view = RefreshView(session, force: true);
         _events.Publish(new BfdSessionEvent(session.PathId, change, at, view));
         Changed.Notify();

@@ -184,6 +184,53 @@ public sealed class BfdServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LoopStalled_PeerSilentLongerThanDetectionTimeMeanwhile_DownAlthoughPacketsWaitAtTheEnd()
+    {
+        // b detects a in 3 × 50 ms = 150 ms (a's multiplier); a detects b in 40 × 50 ms = 2 s (slack for b's stall).
+        var a = await StartAsync(_a, Bfd(_b, multiplier: 3));
+        var b = await StartAsync(_b, Bfd(_a, multiplier: 40));
+        await WaitAsync(a, s => s.SessionState == BfdState.Up && s.State!.DetectionTime == 2_000_000, "a up, detecting b in 2 s");
+        await WaitAsync(b, s => s.SessionState == BfdState.Up && s.State!.DetectionTime == 150_000, "b up, detecting a in 150 ms");
+        var bEvents = b.Service.Subscribe();
+
+        // While b's loop is held for 1.2 s, a sends nothing for 500 ms (more than three of b's
+        // detection times) and then sends again: when b reads, packets from after the silence are
+        // queued, but the silence happened on the wire, and b must see it (kernel timestamps).
+        b.Service.StallLoopForTest(TimeSpan.FromMilliseconds(1200));
+        Assert.True(await Poll.UntilAsync(() => b.Service.StalledForTest, s_deadline), "b's loop held");
+        a.Service.StallLoopForTest(TimeSpan.FromMilliseconds(500));
+        Assert.True(await Poll.UntilAsync(() => a.Service.StalledForTest, s_deadline), "a's loop held");
+        Assert.True(await Poll.UntilAsync(() => !a.Service.StalledForTest, s_deadline), "a's loop released");
+        Assert.True(b.Service.StalledForTest, "b was still held when a sent again (the box was too slow for this test)");
+
+        Assert.True(await Poll.UntilAsync(() => bEvents.TryPeek(out _), s_deadline), "b changed state after its stall");
+        Assert.True(bEvents.TryRead(out var first));
+        Assert.Equal(BfdState.Up, first.Change.OldState);
+        Assert.Equal(BfdState.Down, first.Change.NewState);
+        Assert.Equal(BfdStateChangeReason.DetectionTimeExpired, first.Change.Reason);
+    }
+
+    [Fact]
+    public async Task LoopStalled_PeerPacketsArrivedInTime_StaysUp()
+    {
+        var a = await StartAsync(_a, Bfd(_b, multiplier: 3));
+        var b = await StartAsync(_b, Bfd(_a, multiplier: 40));
+        await WaitAsync(a, s => s.SessionState == BfdState.Up && s.State!.DetectionTime == 2_000_000, "a up, detecting b in 2 s");
+        var up = await WaitAsync(b, s => s.SessionState == BfdState.Up && s.State!.DetectionTime == 150_000, "b up, detecting a in 150 ms");
+
+        // b's whole loop is held for 1 s (over six detection times) while a keeps sending: every
+        // packet arrived in time, so reading them late must not take b down.
+        var received = b.Service.Sessions["p"].Counters.Received;
+        b.Service.StallLoopForTest(TimeSpan.FromSeconds(1));
+        Assert.True(await Poll.UntilAsync(() => b.Service.StalledForTest, s_deadline), "b's loop held");
+        Assert.True(await Poll.UntilAsync(() => !b.Service.StalledForTest, s_deadline), "b's loop released");
+        var after = await WaitAsync(b, s => s.Counters.Received >= received + 15, "b read what queued during its stall");
+
+        Assert.True(after.SessionState == BfdState.Up && after.LastChange == up.LastChange,
+            $"b left Up after its stall: {after.SessionState}, {after.LastChangeReason}, diag {after.State?.LocalDiag}");
+    }
+
+    [Fact]
     public async Task PathRemoved_SaysGoodbye_PeerDownWithNeighborDiag()
     {
         var a = await StartAsync(_a, Bfd(_b));
