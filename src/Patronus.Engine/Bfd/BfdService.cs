@@ -125,10 +125,7 @@ public sealed partial class BfdService : EngineLoop, IEngineLoop, IPathLivenessS
     /// AdminDown here or at the peer, a session not yet Up, or one that could not start, gives no
     /// opinion (the probes judge alone; <see cref="BfdEvidence"/>).
     /// </summary>
-    public PathLiveness? Liveness(string pathId) =>
-        Sessions.TryGetValue(pathId, out var s) && s.State is { } state && s.HealthScore is { } score
-            ? new PathLiveness(score, $"BFD {BfdNames.State(state.SessionState)}{(state.SessionState == BfdState.Up ? "" : $" ({BfdNames.Diagnostic(state.LocalDiag)})")}")
-            : null;
+    public PathLiveness? Liveness(string pathId) => Sessions.TryGetValue(pathId, out var s) ? s.Liveness : null;
 
     /// <inheritdoc />
     public override string LoopName => "bfd";
