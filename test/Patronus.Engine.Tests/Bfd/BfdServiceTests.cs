@@ -274,8 +274,11 @@ public sealed class BfdServiceTests : IAsyncLifetime
         }
 
         await drops.WaitForAsync(["truncated", "version_mismatch", "too_long", "ttl"], s_deadline);
-        await Task.Delay(600); // more than two detection times: the forged Down must have had no effect
-        var after = b.Service.Sessions["p"];
+
+        // Six more of a's packets (more than half a detection time, read after the forged ones on
+        // the same socket): had the forged Down counted, b would have left Up by then.
+        var received = b.Service.Sessions["p"].Counters.Received;
+        var after = await WaitAsync(b, s => s.Counters.Received >= received + 6, "b kept receiving a's packets");
         Assert.Equal(BfdState.Up, after.SessionState);
         Assert.Equal(up.LastChange, after.LastChange);
         Assert.True(after.Counters.Dropped >= 1);
