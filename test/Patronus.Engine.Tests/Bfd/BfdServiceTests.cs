@@ -231,6 +231,32 @@ public sealed class BfdServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FloodOnTheListener_SessionStaysUp_ServiceStopsWithinASecond()
+    {
+        // 50 ms × 10 (500 ms detection at b): the flood competes with b's loop for the CPU.
+        var a = await StartAsync(_a, Bfd(_b, multiplier: 10));
+        var b = await StartAsync(_b, Bfd(_a, multiplier: 10));
+        await WaitAsync(a, s => s.SessionState == BfdState.Up, "a up");
+        var up = await WaitAsync(b, s => s.SessionState == BfdState.Up && s.State!.DetectionTime == 500_000, "b up");
+
+        // Version-0 datagrams to b's listener as fast as one thread sends: each is read and dropped
+        // (one batch per wake-up, then timers and the other sockets), and a's packets still count.
+        using (var flood = DatagramFlood.Udp(new IPEndPoint(IPAddress.Parse(_b), 3784), new byte[24]))
+        {
+            var received = b.Service.Sessions["p"].Counters.Received;
+            await Poll.AssertAsync(() => flood.Sent > 20_000 && b.Service.Sessions["p"].Counters.Received >= received + 20, s_deadline,
+                "b kept hearing a during the flood");
+            var during = b.Service.Sessions["p"];
+            Assert.True(during.SessionState == BfdState.Up && during.LastChange == up.LastChange,
+                $"b left Up during the flood: {during.SessionState}, {during.LastChangeReason}");
+
+            var stopping = System.Diagnostics.Stopwatch.StartNew();
+            await b.Service.StopAsync(CancellationToken.None).WaitAsync(s_deadline);
+            Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(1), $"stopped after {stopping.Elapsed.TotalMilliseconds:0} ms under a flood of {flood.Sent} datagrams");
+        }
+    }
+
+    [Fact]
     public async Task PathRemoved_SaysGoodbye_PeerDownWithNeighborDiag()
     {
         var a = await StartAsync(_a, Bfd(_b));
