@@ -2,10 +2,11 @@
 """Measurements and reports of the BFD end-to-end benchmark (bench/bfd/run.sh).
 
   analyze.py count     --kind patronus|frr < sessions.json    -> "UP TOTAL"
-  analyze.py snapshot  --kind K --ns a=NS,b=NS --pid a=PID,b=PID [--port P | --vty a=DIR,b=DIR] --out FILE
+  analyze.py snapshot  --kind K --ns a=NS,b=NS --pid a=PID,b=PID [--port P --auth a=FILE,b=FILE | --vty a=DIR,b=DIR] --out FILE
   analyze.py sample    --pid a=PID,b=PID --out CSV --seconds S   (one row a second, S at most)
   analyze.py summarize --kind K --dir DIR                        -> DIR/summary.json, prints a report
   analyze.py table     DIR...                                    -> one table over scenarios
+  analyze.py line      DIR...                                    -> one summary line per scenario, side by side
   analyze.py wiregaps  --kind K --dir DIR                        -> gaps on the wire vs detection expiries
 
 CPU is (utime + stime) from /proc/PID/stat over the measured span, in cores (1.0 = one core
@@ -124,8 +125,9 @@ def udp_counters(ns):
 
 # ---------------------------------------------------------------- sessions
 
-def patronus_sessions(ns, port):
-    raw = in_ns(ns, "curl", "-sf", "--max-time", "30", f"http://127.0.0.1:{port}/api/v1/bfd/sessions")
+def patronus_sessions(ns, port, auth):
+    # auth: a file holding the header line "Authorization: Bearer …" (the API answers 401 without).
+    raw = in_ns(ns, "curl", "-sf", "--max-time", "30", "-H", f"@{auth}", f"http://127.0.0.1:{port}/api/v1/bfd/sessions")
     out = {}
     for s in json.loads(raw)["sessions"]:
         p = s.get("packets") or {}
@@ -169,11 +171,12 @@ def count(args):
 def snapshot(args):
     ns, pids = kv(args.ns), kv(args.pid)
     vty = kv(args.vty or "")
+    auth = kv(args.auth or "")
     snap = {"sides": {}}
     # Sessions first, /proc last: the API call's own CPU stays outside the measured span at the
     # start (t0 is taken after it) — at the end the order is reversed (--proc-first).
     def sessions(side):
-        return patronus_sessions(ns[side], args.port) if args.kind == "patronus" else frr_sessions(vty[side])
+        return patronus_sessions(ns[side], args.port, auth[side]) if args.kind == "patronus" else frr_sessions(vty[side])
 
     def procs():
         snap["time"] = time.time()
@@ -380,6 +383,7 @@ def summarize(args):
             r["dropped"] = sum(v.get("dropped", 0) for v in s1.values()) - sum(v.get("dropped", 0) for v in s0.values())
             changes = patronus_log_changes(os.path.join(d, f"{side}.log"), t0["time"], t1["time"])
             left_up_stats(r, changes, "Up")
+            since_launch = patronus_log_changes(os.path.join(d, f"{side}.log"), meta["launch"], t1["time"])
             r["api_changed_since_start"] = sum(1 for v in s1.values() if v.get("last_change") and parse_iso(v["last_change"]) >= t0["time"])
             r["false_downs"] = r["log_sessions_left_up"]
         else:
@@ -391,6 +395,13 @@ def summarize(args):
                                                 and (s1[k].get("uptime") or 0) < span - 2)
             r["false_downs"] = r["counter_sessions_down"]
             left_up_stats(r, frr_log_changes(os.path.join(d, side, "bfdd.log"), t0["time"], t1["time"]), "up")
+            since_launch = frr_log_changes(os.path.join(d, side, "bfdd.log"), meta["launch"], t1["time"])
+        # Flaps count from launch, not from "all Up": a session that came Up and fell again during
+        # warm-up is a flap too (issue 14 found 43-67 of them 8-12 s after launch, unseen by the span).
+        left = [c for c in since_launch if c["old"].lower() == "up"]
+        r["flaps_from_launch"] = len({c["path"] for c in left})
+        r["flap_events_from_launch"] = len(left)
+        r["first_flap_s_after_launch"] = round(parse_iso(left[0]["ts"]) - meta["launch"], 1) if left else None
         out["sides"][side] = r
     with open(os.path.join(d, "summary.json"), "w") as f:
         json.dump(out, f, indent=1)
@@ -431,6 +442,25 @@ def table(args):
                 b = s.get("left_up_bursts") or []
                 print(f'  {side}: left Up by new state/diagnostic {s["log_left_up_by_diag"]}, first {s["log_left_up_first"]}, last {s["log_left_up_last"]}; '
                       f'{len(b)} bursts (events ≤ 1 s apart), largest {max((x["sessions"] for x in b), default=0)} events')
+
+
+def line(args):
+    """One line per scenario, side by side: CPU and RSS per process, flaps from launch, false Downs in the span."""
+    parts = []
+    for d in args.dirs:
+        p = os.path.join(d, "summary.json")
+        if not os.path.exists(p):
+            continue
+        r = json.load(open(p))
+        sides = r["sides"]
+        cores = "/".join(f'{s["cpu_cores"]:.2f}' for s in sides.values())
+        rss = "/".join(f'{s["rss_mb_end"]:.0f}' for s in sides.values())
+        flaps = "/".join(str(s.get("flaps_from_launch", 0)) for s in sides.values())
+        downs = "/".join(str(s["false_downs"]) for s in sides.values())
+        m = r["meta"]
+        parts.append(f'{r["kind"]}{" +hog" if m.get("hog") else ""}: cores a/b {cores}, RSS MB a/b {rss}, flaps from launch a/b {flaps}, '
+                     f'false Downs a/b {downs} in {r["span_s"]:.0f} s (load {r["loadavg_start"].split()[0]} -> {r["loadavg_end"].split()[0]})')
+    print("SUMMARY " + " | ".join(parts))
 
 
 def read_pcap(path):
@@ -520,6 +550,7 @@ def main():
     s.add_argument("--pid", required=True)
     s.add_argument("--port", type=int, default=0)
     s.add_argument("--vty")
+    s.add_argument("--auth")
     s.add_argument("--proc-first", action="store_true")
     s.add_argument("--out", required=True)
     m = sub.add_parser("sample")
@@ -534,8 +565,11 @@ def main():
     g.add_argument("--dir", required=True)
     t = sub.add_parser("table")
     t.add_argument("dirs", nargs="+")
+    n = sub.add_parser("line")
+    n.add_argument("dirs", nargs="+")
     args = p.parse_args()
-    {"count": count, "snapshot": snapshot, "sample": sample, "summarize": summarize, "table": table, "wiregaps": wiregaps}[args.cmd](args)
+    {"count": count, "snapshot": snapshot, "sample": sample, "summarize": summarize, "table": table, "line": line,
+     "wiregaps": wiregaps}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -59,6 +59,8 @@ def patronus(args):
     config = {
         # Probing and history sampling as light as the options allow (both at most 1 h).
         "Health": {"Interval": "01:00:00", "SampleInterval": "01:00:00"},
+        # The harness logs in once per side; its token must outlive warm-up + a 10-minute span.
+        "Auth": {"AccessTokenLifetime": "1.00:00:00"},
         "Sites": [{"Id": site}],
         "Links": links,
         "Paths": paths,

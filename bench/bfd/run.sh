@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
 # BFD end-to-end benchmark (issue 4): N sessions at I ms × M between two network namespaces
 # joined by one veth pair, carried first by Patronus on both ends, then by FRR bfdd on both
-# ends. Reports time to all Up, false Downs over the measured span, CPU (cores) and RSS of each
-# process, packets per second, and the machine's load. Results: docs/performance.md, "BFD (issue 4)".
+# ends. Reports time to all Up, flaps counted from launch (sessions that left Up at least once),
+# false Downs over the measured span, CPU (cores) and RSS of each process, packets per second, and
+# the machine's load; the last line is one summary per scenario, side by side. Results:
+# docs/performance.md, "BFD (issue 4)" and "BFD at scale (issue 14)".
 #
 #   bench/bfd/run.sh [--duration S] [--sessions N] [--interval MS] [--multiplier M]
 #                    [--scenario patronus|frr|both] [--out DIR] [--patronus-bin DIR]
-#                    [--warmup-timeout S] [--nice N] [--capture K]
+#                    [--warmup-timeout S] [--nice N] [--capture K] [--hog]
+#
+# --hog runs `stress-ng --cpu 2` (one CPU-bound worker per core of this 2-core box, nproc in
+# general) during the measured span: false Downs then say whether BFD survives a loaded machine.
+#
+# Each run has its own namespaces, veth pair and output directory (a random run id), and every
+# port it uses lives inside its own namespaces, so two runs can share a host. Patronus's API needs
+# a token since authentication landed: the harness creates an admin per side with
+# `patronus users add` before launch and logs in once the server answers.
 #
 # Diagnostics: --nice N starts the BFD processes (Patronus or bfdd) at that nice value (default
 # 0: as shipped); a negative value shows whether false Downs come from other processes competing
@@ -36,6 +46,7 @@ WARMUP_TIMEOUT=600    # longest wait for all sessions Up, seconds
 PORT=18080            # Patronus API, on each namespace's own loopback
 NICE=0
 CAPTURE=0             # sessions captured on the wire (0: none)
+HOG=0                 # 1: stress-ng on every core during the measured span
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit "${1:-0}"; }
 while [[ $# -gt 0 ]]; do
@@ -50,6 +61,7 @@ while [[ $# -gt 0 ]]; do
     --warmup-timeout) WARMUP_TIMEOUT=$2; shift 2 ;;
     --nice) NICE=$2; shift 2 ;;
     --capture) CAPTURE=$2; shift 2 ;;
+    --hog) HOG=1; shift ;;
     -h|--help) usage 0 ;;
     *) echo "unknown argument: $1" >&2; usage 2 ;;
   esac
@@ -64,6 +76,7 @@ for tool in ip python3 curl dotnet vtysh /usr/lib/frr/bfdd; do
   command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 2; }
 done
 if ((CAPTURE > 0)) && ! command -v tcpdump >/dev/null; then echo "--capture needs tcpdump" >&2; exit 2; fi
+if ((HOG)) && ! command -v stress-ng >/dev/null; then echo "--hog needs stress-ng (apt-get install -y stress-ng)" >&2; exit 2; fi
 
 RUN_ID=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 NS_A="pbench-$RUN_ID-a"
@@ -186,6 +199,13 @@ measure() {
     capture=$!
     STARTED+=("$capture")
   fi
+  local hog=""
+  if ((HOG)); then
+    stress-ng --cpu "$(nproc)" --timeout "$((DURATION + 5))" --quiet >"$dir/stress-ng.log" 2>&1 &
+    hog=$!
+    STARTED+=("$hog")
+    log "$kind: stress-ng --cpu $(nproc) running during the span"
+  fi
   local end=$(( $(date +%s) + DURATION )) next_report=$(( $(date +%s) + 60 )) pid
   while (( $(date +%s) < end )); do
     for pid in $(tr ',' ' ' <<<"${pids//[ab]=/}"); do
@@ -198,6 +218,7 @@ measure() {
     fi
   done
   top -b -n 2 -d 1 -w 200 | awk 'n>=2; /^top -/ {n++}' | head -n 20 >"$dir/top-end.txt" || true
+  if [[ -n "$hog" ]]; then stop_pid "$hog"; fi
   $PY snapshot --kind "$kind" --ns "a=$NS_A,b=$NS_B" --pid "$pids" "$@" --proc-first --out "$dir/t1.json"
   stop_pid "$sampler"
   if [[ -n "$capture" ]]; then stop_pid "$capture"; fi
@@ -206,9 +227,24 @@ measure() {
 
 write_meta() {
   local dir=$1 kind=$2 launch=$3 launch_load=$4
-  printf '{"scenario": "%s", "sessions": %s, "interval_ms": %s, "multiplier": %s, "duration_s": %s, "nice": %s, "capture": %s, "launch": %s, "loadavg_launch": "%s", "all_up_s": %s, "machine": %s, "command": %s}\n' \
-    "$kind" "$SESSIONS" "$INTERVAL" "$MULT" "$DURATION" "$NICE" "$CAPTURE" "$launch" "$launch_load" "$(cat "$dir/all_up.json")" \
+  printf '{"scenario": "%s", "sessions": %s, "interval_ms": %s, "multiplier": %s, "duration_s": %s, "nice": %s, "capture": %s, "hog": %s, "launch": %s, "loadavg_launch": "%s", "all_up_s": %s, "machine": %s, "command": %s}\n' \
+    "$kind" "$SESSIONS" "$INTERVAL" "$MULT" "$DURATION" "$NICE" "$CAPTURE" "$HOG" "$launch" "$launch_load" "$(cat "$dir/all_up.json")" \
     "$(machine_info)" "$(printf '%s' "$CMDLINE" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')" >"$dir/meta.json"
+}
+
+# login NS PASSWORD FILE LAUNCH: waits for the API in NS, logs in as the harness's admin and writes
+# the header line "Authorization: Bearer …" to FILE (for curl -H @FILE).
+login() {
+  local ns=$1 password=$2 file=$3 launch=$4 token="" deadline=$(( $(date +%s) + WARMUP_TIMEOUT ))
+  while (( $(date +%s) < deadline )); do
+    token=$(ip netns exec "$ns" curl -sf --max-time 10 "http://127.0.0.1:$PORT/api/v1/auth/login" -H 'Content-Type: application/json' \
+      -d "{\"username\":\"bench\",\"password\":\"$password\"}" 2>/dev/null |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])' 2>/dev/null) && [[ -n "$token" ]] && break
+    sleep 0.2
+  done
+  [[ -n "$token" ]] || { log "patronus: no token from $ns within ${WARMUP_TIMEOUT} s"; return 1; }
+  printf 'Authorization: Bearer %s\n' "$token" >"$file"
+  log "patronus $ns: logged in $(python3 -c "import time; print(round(time.time() - $launch, 1))") s after launch"
 }
 
 run_patronus() {
@@ -219,8 +255,14 @@ run_patronus() {
   cp -r "$BIN" "$dir/bin"
   setup_net
   local -A ns=([a]=$NS_A [b]=$NS_B) pid
+  local password
+  password="Pw-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
   for side in a b; do
     python3 "$HERE/gen_config.py" patronus --sessions "$SESSIONS" --side "$side" --interval "$INTERVAL" --multiplier "$MULT" >"$dir/$side.json"
+    # The API answers 401 without a token: an admin per side, straight in its store (the CLI).
+    printf '%s\n' "$password" | dotnet "$dir/bin/patronus.dll" users add bench --role admin --password-stdin \
+      --config "$dir/$side.json" --data-dir "$dir/$side-data" >"$dir/$side-users.log" 2>&1 ||
+      { log "patronus users add failed: $(cat "$dir/$side-users.log")"; return 1; }
   done
   local launch_load launch
   launch_load=$(cat /proc/loadavg)
@@ -232,12 +274,13 @@ run_patronus() {
     pid[$side]=$!
     STARTED+=("${pid[$side]}")
   done
+  for side in a b; do login "${ns[$side]}" "$password" "$dir/$side.auth" "$launch" || return 1; done
   local url="http://127.0.0.1:$PORT/api/v1/bfd/sessions"
   wait_all_up patronus "$dir" "$launch" \
-    "a=ip netns exec $NS_A curl -sf --max-time 10 $url" \
-    "b=ip netns exec $NS_B curl -sf --max-time 10 $url"
+    "a=ip netns exec $NS_A curl -sf --max-time 10 -H @$dir/a.auth $url" \
+    "b=ip netns exec $NS_B curl -sf --max-time 10 -H @$dir/b.auth $url"
   local pids="a=${pid[a]},b=${pid[b]}"
-  measure patronus "$dir" "$pids" --port "$PORT"
+  measure patronus "$dir" "$pids" --port "$PORT" --auth "a=$dir/a.auth,b=$dir/b.auth"
   write_meta "$dir" patronus "$launch" "$launch_load"
   for side in a b; do stop_pid "${pid[$side]}"; done
   rm -rf "$dir/bin"
@@ -296,6 +339,6 @@ for d in "$OUT/patronus" "$OUT/frr"; do [[ -f "$d/summary.json" ]] && dirs+=("$d
   echo "command: $CMDLINE"
   echo "machine: $(machine_info)"
   echo
-  if ((${#dirs[@]})); then $PY table "${dirs[@]}"; fi
+  if ((${#dirs[@]})); then $PY table "${dirs[@]}"; echo; $PY line "${dirs[@]}"; fi
 } | tee "$OUT/summary.md"
 exit "$status"

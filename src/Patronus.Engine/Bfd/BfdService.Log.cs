@@ -27,4 +27,7 @@ public sealed partial class BfdService
 
     [LoggerMessage(EventId = 4006, Level = LogLevel.Debug, Message = "BFD session {PathId}: send to {Peer} failed: {Error}")]
     private static partial void LogSendFailed(ILogger logger, string pathId, IPEndPoint peer, SocketError error);
+
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Information, Message = "BFD loop thread runs at the process's priority: setpriority to nice {Nice} refused (errno {Errno})")]
+    private static partial void LogPriorityNotRaised(ILogger logger, int nice, int errno);
 }

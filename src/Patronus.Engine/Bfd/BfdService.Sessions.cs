@@ -77,7 +77,8 @@ public sealed partial class BfdService
 
             session.Error = error;
             session.RetryAt = now + (long)(RetryInterval.TotalSeconds * _time.TimestampFrequency);
-            LogOpenFailed(_logger, session.PathId, error ?? "unknown error", RetryInterval.TotalSeconds);
+            var pathId = session.PathId;
+            Defer(() => LogOpenFailed(_logger, pathId, error ?? "unknown error", RetryInterval.TotalSeconds));
             RefreshView(session, force: true);
             Schedule(session);
             return;
@@ -101,7 +102,9 @@ public sealed partial class BfdService
             session.Core.SetAdminDown(BfdDiagnostic.AdministrativelyDown, now);
         }
 
-        LogOpened(_logger, session.PathId, local, sender.SourcePort, peer, multihop ? BfdPorts.Multihop : BfdPorts.SingleHop, discriminator);
+        var opened = session.PathId;
+        var sourcePort = sender.SourcePort;
+        Defer(() => LogOpened(_logger, opened, local, sourcePort, peer, multihop ? BfdPorts.Multihop : BfdPorts.SingleHop, discriminator));
         RefreshView(session, force: true);
         Schedule(session);
     }
@@ -180,7 +183,8 @@ public sealed partial class BfdService
         }
 
         _byPath.Remove(session.PathId);
-        LogClosed(_logger, session.PathId);
+        var closed = session.PathId;
+        Defer(() => LogClosed(_logger, closed));
     }
 
     private void OnDue(Session session, long now)
@@ -244,7 +248,14 @@ public sealed partial class BfdService
             return;
         }
 
-        var result = session.Core!.OnPacketReceived(datagram, packet, inbound.ReceivedAt);
+        // A packet that arrived after the Detection Time had run out (read late, after a stall)
+        // does not undo the expiry: the session went down at its deadline, then hears the packet.
+        if (session.Core!.DetectionDeadline < inbound.ReceivedAt && session.Core.OnTimer(inbound.ReceivedAt).StateChange is { } expired)
+        {
+            Publish(session, expired);
+        }
+
+        var result = session.Core.OnPacketReceived(datagram, packet, inbound.ReceivedAt);
         if (result.Accepted)
         {
             session.Counters.OnReceived();
@@ -332,11 +343,17 @@ public sealed partial class BfdService
     {
         return _listeners.TryAcquire((BfdAddress.From(local), multihop), _ => true, Open, out var listener, out error) ? listener : null;
 
-        BfdListener? Open((BfdAddress, bool) key, int index, out string? failure) =>
-            BfdListener.TryStart(local, multihop, device, Enqueue, reason => _metrics.Dropped(reason), _time, _logger, out failure);
+        BfdListener? Open((BfdAddress, bool) key, int index, out string? failure) => StartListener(local, multihop, device, out failure);
     }
 
-    private void ReleaseListener(BfdListener listener) => _ = _listeners.ReleaseAsync(listener).AsTask();
+    private void ReleaseListener(BfdListener listener)
+    {
+        _ = _listeners.ReleaseAsync(listener).AsTask();
+        if (listener.IsDisposed)
+        {
+            _listenersById.Remove(listener.Id);
+        }
+    }
 
     private static BfdSessionSettings CoreSettings(BfdPathSettings s) => BfdSessionSettings.FromMilliseconds(
         s.DesiredMinTxMs, s.RequiredMinRxMs, s.DetectMultiplier, s.Passive,

@@ -52,6 +52,14 @@ public sealed record BfdSessionView(
     /// still starting, or down on purpose, is no evidence against the path (the probes judge it meanwhile).
     /// </summary>
     public double? HealthScore => BfdEvidence.Score(SessionState, Counts);
+
+    /// <summary>
+    /// Path health's view of this session (<see cref="BfdService.Liveness"/>), built once per view:
+    /// the monitor asks for every path at each state change, and the answer must not allocate.
+    /// </summary>
+    internal Health.PathLiveness? Liveness { get; } = State is { } state && BfdEvidence.Score(state.SessionState, Counts) is { } score
+        ? new Health.PathLiveness(score, $"BFD {BfdNames.State(state.SessionState)}{(state.SessionState == BfdState.Up ? "" : $" ({BfdNames.Diagnostic(state.LocalDiag)})")}")
+        : null;
 }
 
 /// <summary>A session state change, published to every subscriber of <see cref="BfdService"/> as it happens.</summary>

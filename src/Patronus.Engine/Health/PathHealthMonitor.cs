@@ -149,12 +149,20 @@ public sealed partial class PathHealthMonitor : EngineLoop
         return until - now.Elapsed;
     }
 
-    /// <summary>A liveness opinion changed: every path is evaluated again at the next iteration.</summary>
+    /// <summary>
+    /// A liveness opinion changed: every measured path whose opinion differs from the one its last
+    /// snapshot carries (and only those) is evaluated again at the next iteration (a BFD storm of 1,000 sessions
+    /// re-evaluated all 1,000 paths per change and the garbage stalled BFD itself, issue 14).
+    /// </summary>
     internal void LivenessChanged()
     {
         foreach (var path in _paths.Values)
         {
-            _dirty.Add(path);
+            // Not measured yet: the opinion is applied to the first measurement, nothing to redo.
+            if (path.Last is { LastChecked: not null } last && last.Liveness != _liveness?.Liveness(path.Definition.Id))
+            {
+                _dirty.Add(path);
+            }
         }
     }
 

@@ -184,6 +184,79 @@ public sealed class BfdServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LoopStalled_PeerSilentLongerThanDetectionTimeMeanwhile_DownAlthoughPacketsWaitAtTheEnd()
+    {
+        // b detects a in 3 × 50 ms = 150 ms (a's multiplier); a detects b in 40 × 50 ms = 2 s (slack for b's stall).
+        var a = await StartAsync(_a, Bfd(_b, multiplier: 3));
+        var b = await StartAsync(_b, Bfd(_a, multiplier: 40));
+        await WaitAsync(a, s => s.SessionState == BfdState.Up && s.State!.DetectionTime == 2_000_000, "a up, detecting b in 2 s");
+        await WaitAsync(b, s => s.SessionState == BfdState.Up && s.State!.DetectionTime == 150_000, "b up, detecting a in 150 ms");
+        var bEvents = b.Service.Subscribe();
+
+        // While b's loop is held for 1.2 s, a sends nothing for 500 ms (more than three of b's
+        // detection times) and then sends again: when b reads, packets from after the silence are
+        // queued, but the silence happened on the wire, and b must see it (kernel timestamps).
+        b.Service.StallLoopForTest(TimeSpan.FromMilliseconds(1200));
+        Assert.True(await Poll.UntilAsync(() => b.Service.StalledForTest, s_deadline), "b's loop held");
+        a.Service.StallLoopForTest(TimeSpan.FromMilliseconds(500));
+        Assert.True(await Poll.UntilAsync(() => a.Service.StalledForTest, s_deadline), "a's loop held");
+        Assert.True(await Poll.UntilAsync(() => !a.Service.StalledForTest, s_deadline), "a's loop released");
+        Assert.True(b.Service.StalledForTest, "b was still held when a sent again (the box was too slow for this test)");
+
+        Assert.True(await Poll.UntilAsync(() => bEvents.TryPeek(out _), s_deadline), "b changed state after its stall");
+        Assert.True(bEvents.TryRead(out var first));
+        Assert.Equal(BfdState.Up, first.Change.OldState);
+        Assert.Equal(BfdState.Down, first.Change.NewState);
+        Assert.Equal(BfdStateChangeReason.DetectionTimeExpired, first.Change.Reason);
+    }
+
+    [Fact]
+    public async Task LoopStalled_PeerPacketsArrivedInTime_StaysUp()
+    {
+        var a = await StartAsync(_a, Bfd(_b, multiplier: 3));
+        var b = await StartAsync(_b, Bfd(_a, multiplier: 40));
+        await WaitAsync(a, s => s.SessionState == BfdState.Up && s.State!.DetectionTime == 2_000_000, "a up, detecting b in 2 s");
+        var up = await WaitAsync(b, s => s.SessionState == BfdState.Up && s.State!.DetectionTime == 150_000, "b up, detecting a in 150 ms");
+
+        // b's whole loop is held for 1 s (over six detection times) while a keeps sending: every
+        // packet arrived in time, so reading them late must not take b down.
+        var received = b.Service.Sessions["p"].Counters.Received;
+        b.Service.StallLoopForTest(TimeSpan.FromSeconds(1));
+        Assert.True(await Poll.UntilAsync(() => b.Service.StalledForTest, s_deadline), "b's loop held");
+        Assert.True(await Poll.UntilAsync(() => !b.Service.StalledForTest, s_deadline), "b's loop released");
+        var after = await WaitAsync(b, s => s.Counters.Received >= received + 15, "b read what queued during its stall");
+
+        Assert.True(after.SessionState == BfdState.Up && after.LastChange == up.LastChange,
+            $"b left Up after its stall: {after.SessionState}, {after.LastChangeReason}, diag {after.State?.LocalDiag}");
+    }
+
+    [Fact]
+    public async Task FloodOnTheListener_SessionStaysUp_ServiceStopsWithinASecond()
+    {
+        // 50 ms × 10 (500 ms detection at b): the flood competes with b's loop for the CPU.
+        var a = await StartAsync(_a, Bfd(_b, multiplier: 10));
+        var b = await StartAsync(_b, Bfd(_a, multiplier: 10));
+        await WaitAsync(a, s => s.SessionState == BfdState.Up, "a up");
+        var up = await WaitAsync(b, s => s.SessionState == BfdState.Up && s.State!.DetectionTime == 500_000, "b up");
+
+        // Version-0 datagrams to b's listener as fast as one thread sends: each is read and dropped
+        // (one batch per wake-up, then timers and the other sockets), and a's packets still count.
+        using (var flood = DatagramFlood.Udp(new IPEndPoint(IPAddress.Parse(_b), 3784), new byte[24]))
+        {
+            var received = b.Service.Sessions["p"].Counters.Received;
+            await Poll.AssertAsync(() => flood.Sent > 20_000 && b.Service.Sessions["p"].Counters.Received >= received + 20, s_deadline,
+                "b kept hearing a during the flood");
+            var during = b.Service.Sessions["p"];
+            Assert.True(during.SessionState == BfdState.Up && during.LastChange == up.LastChange,
+                $"b left Up during the flood: {during.SessionState}, {during.LastChangeReason}");
+
+            var stopping = System.Diagnostics.Stopwatch.StartNew();
+            await b.Service.StopAsync(CancellationToken.None).WaitAsync(s_deadline);
+            Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(1), $"stopped after {stopping.Elapsed.TotalMilliseconds:0} ms under a flood of {flood.Sent} datagrams");
+        }
+    }
+
+    [Fact]
     public async Task PathRemoved_SaysGoodbye_PeerDownWithNeighborDiag()
     {
         var a = await StartAsync(_a, Bfd(_b));
@@ -227,8 +300,11 @@ public sealed class BfdServiceTests : IAsyncLifetime
         }
 
         await drops.WaitForAsync(["truncated", "version_mismatch", "too_long", "ttl"], s_deadline);
-        await Task.Delay(600); // more than two detection times: the forged Down must have had no effect
-        var after = b.Service.Sessions["p"];
+
+        // Six more of a's packets (more than half a detection time, read after the forged ones on
+        // the same socket): had the forged Down counted, b would have left Up by then.
+        var received = b.Service.Sessions["p"].Counters.Received;
+        var after = await WaitAsync(b, s => s.Counters.Received >= received + 6, "b kept receiving a's packets");
         Assert.Equal(BfdState.Up, after.SessionState);
         Assert.Equal(up.LastChange, after.LastChange);
         Assert.True(after.Counters.Dropped >= 1);

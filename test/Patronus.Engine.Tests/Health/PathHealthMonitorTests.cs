@@ -301,13 +301,49 @@ public sealed partial class PathHealthMonitorTests : IDisposable
         Assert.Equal(PathStatus.Up, _state.Get("p")!.Status);
     }
 
+    [Fact]
+    public void LivenessChanged_OnePathsOpinionChanged_OnlyThatPathEvaluatedAgain()
+    {
+        // 1,000 BFD sessions coming up or flapping re-evaluated every path per change, and the
+        // garbage of those evaluations stalled BFD itself (issue 14): only a changed opinion counts.
+        var monitor = CreateMonitor();
+        monitor.ApplyTopologyForTest(Topology(Path("a"), Path("b")));
+        _liveness.Opinions["a"] = new PathLiveness(100, "BFD up");
+        _liveness.Opinions["b"] = new PathLiveness(100, "BFD up");
+        Run(monitor, TimeSpan.FromSeconds(3));
+        Assert.Equal(PathStatus.Up, _state.Get("b")!.Status);
+        var b = _state.Get("b");
+
+        _liveness.Opinions["a"] = new PathLiveness(0, "BFD down (control_detection_time_expired)");
+        monitor.LivenessChanged();
+        var askedForB = _liveness.AskedDuringEvaluation("b", () => monitor.Iterate());
+
+        Assert.Equal(PathStatus.Down, _state.Get("a")!.Status);
+        Assert.Equal(0, askedForB); // b was not evaluated again
+        Assert.Same(b, _state.Get("b"));
+    }
+
     private sealed class FakeLiveness : IPathLivenessSource
     {
+        private readonly Dictionary<string, int> _asked = [];
+
         public Dictionary<string, PathLiveness> Opinions { get; } = [];
 
         public Patronus.Engine.Loops.ChangeSignal Changed { get; } = new();
 
-        public PathLiveness? Liveness(string pathId) => Opinions.TryGetValue(pathId, out var l) ? l : null;
+        public PathLiveness? Liveness(string pathId)
+        {
+            _asked[pathId] = _asked.GetValueOrDefault(pathId) + 1;
+            return Opinions.TryGetValue(pathId, out var l) ? l : null;
+        }
+
+        /// <summary>How often <paramref name="pathId"/>'s opinion was asked for while <paramref name="action"/> ran.</summary>
+        public int AskedDuringEvaluation(string pathId, Action action)
+        {
+            var before = _asked.GetValueOrDefault(pathId);
+            action();
+            return _asked.GetValueOrDefault(pathId) - before;
+        }
     }
 
     private sealed class RecordingSink : IHealthSink

@@ -1,61 +1,85 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 using Patronus.Engine.Net;
 
 namespace Patronus.Engine.Bfd.Transport;
 
 /// <summary>
-/// Receives control packets for one local address on 3784 (single hop) or 4784 (multihop),
-/// with the received TTL (IP_RECVTTL / IPV6_RECVHOPLIMIT through recvmsg), and hands each to
-/// <c>onPacket</c> as a <see cref="BfdInbound"/> in a pooled buffer. Bound to the address, not the
-/// wildcard, so that several instances (or a router daemon) on other addresses of the same host
-/// coexist. Oversized datagrams are dropped here and reported to <c>onDropped</c>.
+/// The receiving socket of the control packets for one local address on 3784 (single hop) or
+/// 4784 (multihop), asking the kernel for the received TTL (IP_RECVTTL / IPV6_RECVHOPLIMIT) and
+/// its receive timestamp (SO_TIMESTAMPNS). It has no loop of its own: the session loop's thread
+/// waits on every listener at once (<see cref="LinuxEpoll"/>) and reads them in batches
+/// (<see cref="LinuxReceiveBatch"/>). Bound to the address, not the wildcard, so that several
+/// instances (or a router daemon) on other addresses of the same host coexist, and so that a
+/// link's interface binding (SO_BINDTODEVICE) holds for its sessions.
 /// </summary>
-public sealed partial class BfdListener : IAsyncDisposable, IDatagramHandler
+public sealed class BfdListener : IAsyncDisposable
 {
-    // Largest valid control packet: 24 octets + a 28-octet SHA1 section. Anything longer is
-    // not BFD; reading up to 128 octets lets the truncation flag tell us so.
-    private const int MaxDatagram = 128;
+    /// <summary>
+    /// Largest valid control packet: 24 octets + a 28-octet SHA1 section. Anything longer is not
+    /// BFD; reading up to 128 octets lets the truncation flag tell us so.
+    /// </summary>
+    public const int MaxDatagram = 128;
 
     // A 1 MiB kernel queue: a burst from many peers waits there while the session loop is busy.
     private const int ReceiveBufferBytes = 1 << 20;
 
-    private readonly Action<BfdInbound> _onPacket;
-    private readonly Action<string> _onDropped;
-    private readonly ILogger _logger;
-    private readonly BfdAddress _local;
-    private DatagramReceiver? _receiver;
+    private readonly Socket _socket;
+    private readonly LinuxEpoll? _epoll;
+    private bool _paused;
     private int _disposed;
 
-    private BfdListener(IPEndPoint local, bool multihop, Action<BfdInbound> onPacket, Action<string> onDropped, ILogger logger)
+    private BfdListener(Socket socket, bool multihop, LinuxEpoll? epoll, ulong id)
     {
+        _socket = socket;
+        _epoll = epoll;
+        Id = id;
         Multihop = multihop;
-        _onPacket = onPacket;
-        _onDropped = onDropped;
-        _logger = logger;
-        LocalEndPoint = local;
-        _local = BfdAddress.From(LocalEndPoint.Address);
+        LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+        Local = BfdAddress.From(LocalEndPoint.Address);
     }
 
     public IPEndPoint LocalEndPoint { get; }
 
+    /// <summary>The listener's address (every datagram read here was sent to it).</summary>
+    public BfdAddress Local { get; }
+
     public bool Multihop { get; }
 
-    /// <summary>Tests: hold the receive loop (datagrams stay queued in the kernel), as a starved thread pool would.</summary>
+    /// <summary>What the loop's epoll set reports for this socket.</summary>
+    public ulong Id { get; }
+
+    /// <summary>The loop's clock when a read last found the queue empty (loop-owned; <see cref="BfdArrival"/>).</summary>
+    internal long EmptyAt { get; set; }
+
+    /// <summary>True once disposed: a late event for it is ignored.</summary>
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>
+    /// Tests: stop (or resume) the loop's readiness reports for this socket, as a starved loop
+    /// would: datagrams stay queued in the kernel, and only a drain before a Detection Time
+    /// expiry reads them.
+    /// </summary>
     internal bool PausedForTest
     {
-        get => _receiver!.PausedForTest;
-        set => _receiver!.PausedForTest = value;
+        get => _paused;
+        set
+        {
+            _paused = value;
+            _epoll?.SetReading(_socket.SafeHandle, Id, !value);
+        }
     }
 
-    /// <summary>Binds and starts receiving. Null with <paramref name="failure"/> when the address cannot be bound.</summary>
-    public static BfdListener? TryStart(IPAddress local, bool multihop, string? device, Action<BfdInbound> onPacket, Action<string> onDropped,
-        TimeProvider time, ILogger logger, out string? failure, int? port = null)
+    /// <summary>
+    /// Binds, enables the ancillary data and registers the socket with <paramref name="epoll"/>
+    /// under <paramref name="id"/>. Null with <paramref name="failure"/> when the address cannot be
+    /// bound or the kernel refuses an option.
+    /// </summary>
+    internal static BfdListener? TryStart(IPAddress local, bool multihop, string? device, LinuxEpoll epoll, ulong id, out string? failure, int? port = null)
     {
         ArgumentNullException.ThrowIfNull(local);
-        if (!LinuxDatagram.IsSupported)
+        ArgumentNullException.ThrowIfNull(epoll);
+        if (!LinuxReceiveBatch.IsSupported)
         {
             failure = "BFD needs Linux (64-bit) to read the received TTL";
             return null;
@@ -72,16 +96,17 @@ public sealed partial class BfdListener : IAsyncDisposable, IDatagramHandler
                 return null;
             }
 
-            var listener = new BfdListener((IPEndPoint)socket.LocalEndPoint!, multihop, onPacket, onDropped, logger);
-            listener._receiver = DatagramReceiver.Start(socket, listener, new DatagramReceiverOptions(MaxDatagram, ReadAncillary: true), time, out failure);
-            if (!listener._receiver.ReadsAncillary)
+            LinuxReceiveBatch.Enable(socket);
+            socket.Blocking = false;
+            if (!epoll.TryAdd(socket.SafeHandle, id, out var errno))
             {
-                listener._receiver.Stop();
-                failure = $"cannot read the received TTL on {local}: {failure}";
+                socket.Dispose();
+                failure = $"cannot watch the BFD socket on {local}: errno {errno}";
                 return null;
             }
 
-            return listener;
+            failure = null;
+            return new BfdListener(socket, multihop, epoll, id);
         }
         catch (SocketException ex)
         {
@@ -91,52 +116,33 @@ public sealed partial class BfdListener : IAsyncDisposable, IDatagramHandler
         }
     }
 
-    /// <summary>
-    /// Reads every datagram queued in the socket now, on the caller's thread, and hands each to
-    /// <c>onPacket</c>; returns how many. The session loop calls it before declaring a session
-    /// down: when the process was starved, the peer's packets may be sitting in the kernel
-    /// unread, and expiring the detection timer first would be a false Down (seen in the
-    /// 1,000-session benchmark). Safe against the receive loop (<see cref="DatagramReceiver.Drain"/>).
-    /// </summary>
-    public int Drain() => Volatile.Read(ref _disposed) == 0 ? _receiver!.Drain() : 0;
-
-    public async ValueTask DisposeAsync()
+    /// <summary>One recvmmsg into <paramref name="batch"/>: how many datagrams (0 when none was queued or the socket is closed).</summary>
+    internal int Receive(LinuxReceiveBatch batch, out int errno)
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (IsDisposed)
         {
-            return;
+            errno = 9;
+            return 0;
         }
 
-        await _receiver!.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            return batch.Receive(_socket.SafeHandle, out errno);
+        }
+        catch (ObjectDisposedException)
+        {
+            errno = 9;
+            return 0;
+        }
     }
 
-    void IDatagramHandler.OnDatagram(ref ReceivedDatagram datagram)
+    public ValueTask DisposeAsync()
     {
-        if (datagram.Truncated)
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _onDropped("too_long");
-            return;
+            _socket.Dispose(); // closing the last descriptor removes it from the epoll set
         }
 
-        if (!BfdAddress.TryRead(datagram.Source, out var peer, out var peerPort))
-        {
-            _onDropped("bad_source");
-            return;
-        }
-
-        var buffer = ArrayPool<byte>.Shared.Rent(datagram.Payload.Length);
-        datagram.Payload.CopyTo(buffer);
-        _onPacket(new BfdInbound(buffer, datagram.Payload.Length, datagram.Ttl, peer, peerPort, _local, Multihop, datagram.ReceivedAt));
+        return ValueTask.CompletedTask;
     }
-
-    // An ICMP error queued on the socket, about one datagram: the loop goes back to waiting.
-    void IDatagramHandler.OnReceiveError(SocketException exception) => LogReceiveError(_logger, LocalEndPoint, exception.SocketErrorCode);
-
-    void IDatagramHandler.OnLoopError(Exception exception) => LogLoopError(_logger, LocalEndPoint, exception);
-
-    [LoggerMessage(EventId = 4100, Level = LogLevel.Debug, Message = "BFD listener {Local}: receive error {Error}")]
-    private static partial void LogReceiveError(ILogger logger, IPEndPoint local, SocketError error);
-
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "BFD listener {Local}: receive loop error; continuing")]
-    private static partial void LogLoopError(ILogger logger, IPEndPoint local, Exception exception);
 }

@@ -1,0 +1,265 @@
+using System.Runtime.InteropServices;
+using Patronus.Engine.Bfd.Transport;
+using Patronus.Engine.Loops;
+using Patronus.Engine.Net;
+
+namespace Patronus.Engine.Bfd;
+
+public sealed partial class BfdService
+{
+    private const int Eagain = 11;
+
+    // How often the loop looks for new GC threads to raise (DATAS adds server GC heaps, and their
+    // threads, as the process grows): a few file reads, rarely.
+    private static readonly TimeSpan s_gcThreadScan = TimeSpan.FromSeconds(30);
+
+    private readonly HashSet<int> _raisedGcThreads = [];
+    private long _nextGcThreadScan;
+    private long _stallForTest;
+    private int _stalled;
+
+    /// <summary>
+    /// The loop thread: a pass (<see cref="Iterate"/>), then one wait on every socket and the next
+    /// deadline, then one batch from each socket that has datagrams — until the service stops,
+    /// when it says goodbye to every peer. A pass that throws is logged and the loop goes on.
+    /// </summary>
+    private void Run()
+    {
+        RaisePriority();
+        try
+        {
+            while (!_stopping)
+            {
+                try
+                {
+                    if (Volatile.Read(ref _stallForTest) != 0)
+                    {
+                        StallForTest();
+                    }
+
+                    var now = _time.GetTimestamp();
+                    Volatile.Write(ref _loopTick, now);
+                    if (now >= _nextGcThreadScan)
+                    {
+                        RaiseGcThreads();
+                        _nextGcThreadScan = now + (long)(s_gcThreadScan.TotalSeconds * _time.TimestampFrequency);
+                    }
+                    if (_topologyChanges!.Consume())
+                    {
+                        ApplyTopology(_topology.Current, now);
+                    }
+
+                    Iterate(now);
+                    if (_stopping)
+                    {
+                        break;
+                    }
+
+                    var ready = Wait(_due.TryPeek(out _, out var at) ? _time.GetElapsedTime(_time.GetTimestamp(), at) : IEngineLoop.Heartbeat);
+                    for (var i = 0; i < ready; i++)
+                    {
+                        if (_listenersById.TryGetValue(_epoll!.DataAt(i), out var listener))
+                        {
+                            Receive(listener, draining: false);
+                        }
+                    }
+                }
+#pragma warning disable CA1031 // one bad pass must not stop the loop
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    LogLoopError(_logger, ex);
+                    Thread.Sleep(s_retryAfterError);
+                }
+            }
+        }
+        finally
+        {
+            try
+            {
+                SayGoodbye();
+            }
+#pragma warning disable CA1031 // the stop must complete
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogLoopError(_logger, ex);
+            }
+
+            _threadDone.TrySetResult();
+        }
+    }
+
+    /// <summary>Tests: hold the loop thread for <paramref name="duration"/> at the start of its next pass, as a descheduled process would.</summary>
+    internal void StallLoopForTest(TimeSpan duration)
+    {
+        Volatile.Write(ref _stallForTest, duration.Ticks);
+        _epoll?.Wake();
+    }
+
+    /// <summary>Tests: true while the loop thread is held by <see cref="StallLoopForTest"/>.</summary>
+    internal bool StalledForTest => Volatile.Read(ref _stalled) != 0;
+
+    private void StallForTest()
+    {
+        Volatile.Write(ref _stalled, 1);
+        Thread.Sleep(TimeSpan.FromTicks(Interlocked.Exchange(ref _stallForTest, 0)));
+        Volatile.Write(ref _stalled, 0);
+    }
+
+    /// <summary>Waits at most <paramref name="timeout"/> (capped at the heartbeat) for a socket, a deadline or a wake-up; returns the number of events.</summary>
+    private int Wait(TimeSpan timeout)
+    {
+        timeout = timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout > IEngineLoop.Heartbeat ? IEngineLoop.Heartbeat : timeout;
+        if (_epoll is null)
+        {
+            // Not Linux: no session can open (BfdListener says why); the loop only ticks and
+            // applies topology changes and commands, which the supervisor re-checks every heartbeat.
+            Thread.Sleep(timeout);
+            return 0;
+        }
+
+        return _epoll.Wait(timeout);
+    }
+
+    /// <summary>Reads one batch from <paramref name="listener"/>; more stay queued for the next wait (level-triggered).</summary>
+    private int Receive(BfdListener listener, bool draining)
+    {
+        if (listener.IsDisposed || (listener.PausedForTest && !draining) || _batch is not { } batch)
+        {
+            return 0;
+        }
+
+        var now = _time.GetTimestamp();
+        var realNow = BfdArrival.RealTimeNs();
+        var count = listener.Receive(batch, out var errno);
+        for (var i = 0; i < count; i++)
+        {
+            if (batch.Truncated(i))
+            {
+                _metrics.Dropped("too_long");
+                continue;
+            }
+
+            if (!BfdAddress.TryRead(batch.Source(i), out var peer, out var peerPort))
+            {
+                _metrics.Dropped("bad_source");
+                continue;
+            }
+
+            var receivedAt = BfdArrival.ReceivedAt(now, listener.EmptyAt, realNow, batch.KernelTimeNs(i), _time.TimestampFrequency);
+            OnPacket(new BfdInbound(new ArraySegment<byte>(batch.Buffer, batch.Offset(i), batch.Payload(i).Length),
+                batch.Ttl(i), peer, peerPort, listener.Local, listener.Multihop, receivedAt));
+        }
+
+        if (count < batch.Capacity && errno == Eagain)
+        {
+            listener.EmptyAt = now; // nothing read after this was queued before it
+        }
+
+        return count;
+    }
+
+    /// <summary>Reads <paramref name="listener"/> until its queue is empty (bounded), even when paused for a test.</summary>
+    private void Drain(BfdListener listener)
+    {
+        if (_batch is not { } batch)
+        {
+            return;
+        }
+
+        for (var i = 0; i < MaxDrainBatches && Receive(listener, draining: true) == batch.Capacity; i++)
+        {
+        }
+    }
+
+    /// <summary>Opens a listener registered with the loop's epoll set (under the pool's lock).</summary>
+    private BfdListener? StartListener(System.Net.IPAddress local, bool multihop, string? device, out string? failure)
+    {
+        if (_epoll is null)
+        {
+            failure = _epollError;
+            return null;
+        }
+
+        var id = ++_nextListenerId;
+        var listener = BfdListener.TryStart(local, multihop, device, _epoll, id, out failure);
+        if (listener is not null)
+        {
+            listener.EmptyAt = _time.GetTimestamp();
+            _listenersById[id] = listener;
+        }
+
+        return listener;
+    }
+
+    private void RaisePriority()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        try
+        {
+            // PRIO_PROCESS with a thread id sets that thread's nice value (Linux).
+            if (SetPriority(0, GetTid(), LoopNice) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                LogPriorityNotRaised(_logger, LoopNice, errno);
+            }
+        }
+        catch (EntryPointNotFoundException)
+        {
+            LogPriorityNotRaised(_logger, LoopNice, 38);
+        }
+    }
+
+    /// <summary>
+    /// Gives the runtime's GC threads the loop's priority: a collection suspends the loop thread
+    /// until it ends, so a GC thread that waits for a CPU behind a busy box stalls BFD as long
+    /// (measured: single gen0 pauses of 150–300 ms at load 25–35 with the GC threads at nice 0).
+    /// The threads are the runtime's (".NET Server GC", ".NET BGC"); their work is the process's
+    /// garbage, small in steady state.
+    /// </summary>
+    private void RaiseGcThreads()
+    {
+        if (!OperatingSystem.IsLinux() || !Directory.Exists("/proc/self/task"))
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+            {
+                if (!int.TryParse(Path.GetFileName(task), out var tid) || _raisedGcThreads.Contains(tid))
+                {
+                    continue;
+                }
+
+                var name = File.ReadAllText(Path.Combine(task, "comm"));
+                if ((name.StartsWith(".NET Server GC", StringComparison.Ordinal) || name.StartsWith(".NET BGC", StringComparison.Ordinal)) &&
+                    SetPriority(0, tid, LoopNice) == 0)
+                {
+                    _raisedGcThreads.Add(tid);
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // A thread ended while we looked: the next scan sees the rest.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "setpriority", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int SetPriority(int which, int who, int priority);
+
+    [DllImport("libc", EntryPoint = "gettid")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int GetTid();
+}
