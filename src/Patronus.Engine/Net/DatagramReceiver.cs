@@ -5,7 +5,7 @@ namespace Patronus.Engine.Net;
 
 /// <summary>
 /// The one receive loop of the engine's datagram sockets (the probes' shared UDP and raw ICMP
-/// sockets, the STAMP reflector, the BFD listeners; the tunnel data plane next): it hands each
+/// sockets, the STAMP reflector; BFD reads its listeners on its own thread with recvmmsg): it hands each
 /// datagram to an <see cref="IDatagramHandler"/> in a buffer allocated once, and guarantees:
 /// <list type="bullet">
 /// <item>It ends within one datagram of <see cref="Stop"/> / <see cref="DisposeAsync"/>, even when
@@ -114,7 +114,7 @@ internal sealed class DatagramReceiver : IAsyncDisposable
     /// <summary>
     /// Reads every datagram queued now, on the caller's thread, and hands each to the handler;
     /// returns how many. For a loop that must not act on stale state while the kernel holds
-    /// unread datagrams (BFD before it declares a session down). Safe against the receive loop:
+    /// unread datagrams (the health monitor before it declares a probe lost). Safe against the receive loop:
     /// both read under one lock. Returns 0 without recvmsg (nothing to read without waiting).
     /// </summary>
     public int Drain()

@@ -30,18 +30,29 @@ public sealed class PrometheusServerTests(ITestOutputHelper output)
         Assert.Equal("up", target.GetProperty("health").GetString());
         Assert.Equal("", target.GetProperty("lastError").GetString());
 
+        // Prometheus holds the last scrape (up to a second old) and the JSON is read now: on a busy
+        // machine a score may move in between, so each path is compared until the two agree on a
+        // value and on Up (they must, within a few scrapes).
         var health = await server.GetJsonAsync("/api/v1/metrics/health");
         foreach (var path in health.GetProperty("paths").EnumerateArray())
         {
             var id = path.GetProperty("path_id").GetString()!;
-            var expected = path.GetProperty("health").GetProperty("health_score").GetDouble();
-            var result = await prometheus.QueryAsync($"patronus_path_health_score{{job=\"patronus\",path_id=\"{id}\"}}");
-            var sample = Assert.Single(result.EnumerateArray());
-            Assert.Equal("demo", sample.GetProperty("metric").GetProperty("site").GetString());
-            Assert.Equal(expected, double.Parse(sample.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture));
-
-            var up = await prometheus.QueryAsync($"patronus_path_status{{path_id=\"{id}\",status=\"up\"}}");
-            Assert.Equal("1", Assert.Single(up.EnumerateArray()).GetProperty("value")[1].GetString());
+            await Poll.AssertAsync(
+                async () =>
+                {
+                    var now = await server.GetJsonAsync("/api/v1/metrics/health");
+                    var expected = now.GetProperty("paths").EnumerateArray().Single(p => p.GetProperty("path_id").GetString() == id)
+                        .GetProperty("health").GetProperty("health_score").GetDouble();
+                    var result = await prometheus.QueryAsync($"patronus_path_health_score{{job=\"patronus\",path_id=\"{id}\"}}");
+                    var sample = Assert.Single(result.EnumerateArray());
+                    Assert.Equal("demo", sample.GetProperty("metric").GetProperty("site").GetString());
+                    var scraped = double.Parse(sample.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture);
+                    var up = await prometheus.QueryAsync($"patronus_path_status{{path_id=\"{id}\",status=\"up\"}}");
+                    var isUp = Assert.Single(up.EnumerateArray()).GetProperty("value")[1].GetString();
+                    return expected == scraped && isUp == "1";
+                },
+                TimeSpan.FromSeconds(20),
+                $"{id}: Prometheus's scrape and the JSON agree on the score and on Up");
         }
 
         // A histogram as Prometheus reads it: the buckets make a quantile.

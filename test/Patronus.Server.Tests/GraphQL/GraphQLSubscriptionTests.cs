@@ -13,6 +13,7 @@ namespace Patronus.Server.Tests.GraphQL;
 /// Subscriptions over a real WebSocket (graphql-transport-ws) on a real quickstart server: events
 /// are pushed as the engine decides them, not polled.
 /// </summary>
+[Collection(TimingCollectionDefinition.Name)]
 public sealed class GraphQLSubscriptionTests(ITestOutputHelper output)
 {
     /// <summary>Issue 7's bar: a failover event reaches the subscriber within 100 ms of the decision.</summary>
