@@ -114,6 +114,35 @@ public sealed class PrometheusTextWriter
         Ascii("\n");
     }
 
+    /// <summary>
+    /// Writes a sample rounded to <paramref name="decimals"/> places (0–6, half away from zero) in
+    /// plain decimal notation without trailing zeros: <c>12.346</c>, <c>0.5</c>, <c>3</c>. For gauges
+    /// whose useful precision is known — path latency in milliseconds to the microsecond, as the
+    /// JSON API rounds it — at 10,000 paths the shortest round-trip form of arbitrary doubles is
+    /// most of a scrape's render time (7 ms for 50,000 values on the reference box, this 0.4 ms).
+    /// Magnitudes beyond 10^12, NaN and infinities are written as by <see cref="Sample(string, LabelSet, double)"/>.
+    /// </summary>
+    public void Sample(string name, LabelSet labels, double value, int decimals)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentOutOfRangeException.ThrowIfNegative(decimals);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(decimals, MaxFixedDecimals);
+        StartSample(name, labels, null);
+        if (!double.IsFinite(value) || Math.Abs(value) >= 1e12)
+        {
+            Value(value);
+        }
+        else
+        {
+            Fixed(value, decimals);
+        }
+
+        Ascii("\n");
+    }
+
+    /// <summary>Most decimals <see cref="Sample(string, LabelSet, double, int)"/> writes.</summary>
+    public const int MaxFixedDecimals = 6;
+
     /// <summary>An integer sample with <paramref name="labels"/> followed by <paramref name="more"/> (e.g. a path's labels, then a state).</summary>
     public void Sample(string name, LabelSet labels, LabelSet more, long value)
     {
@@ -340,6 +369,46 @@ public sealed class PrometheusTextWriter
             value.TryFormat(span, out var written, "R", CultureInfo.InvariantCulture);
             _output.Advance(written);
         }
+    }
+
+    private static readonly long[] s_powers = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+
+    /// <summary><paramref name="value"/> (finite, |value| &lt; 10^12) to <paramref name="decimals"/> places, trailing zeros dropped.</summary>
+    private void Fixed(double value, int decimals)
+    {
+        var scale = s_powers[decimals];
+        var scaled = (long)Math.Round(Math.Abs(value) * scale, MidpointRounding.AwayFromZero);
+        var span = _output.GetSpan(32);
+        var at = 0;
+        if (value < 0 && scaled != 0)
+        {
+            span[at++] = (byte)'-';
+        }
+
+        var whole = scaled / scale;
+        var fraction = scaled % scale;
+        whole.TryFormat(span[at..], out var written, default, CultureInfo.InvariantCulture);
+        at += written;
+        if (fraction != 0)
+        {
+            var digits = decimals;
+            while (fraction % 10 == 0)
+            {
+                fraction /= 10;
+                digits--;
+            }
+
+            span[at++] = (byte)'.';
+            for (var i = digits - 1; i >= 0; i--)
+            {
+                span[at + i] = (byte)('0' + (fraction % 10));
+                fraction /= 10;
+            }
+
+            at += digits;
+        }
+
+        _output.Advance(at);
     }
 
     // Names, keywords and formatted numbers: ASCII by construction.

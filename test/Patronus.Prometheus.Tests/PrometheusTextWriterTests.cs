@@ -47,6 +47,47 @@ public sealed class PrometheusTextWriterTests
         Assert.Contains("a{path_id=\"p\\\"1\\\\x\\ny\",site=\"sité\",status=\"up\"} 1\n", Text);
     }
 
+    [Theory]
+    [InlineData(12.3456789, 3, "12.346")]
+    [InlineData(2.5, 0, "3")] // half away from zero
+    [InlineData(0.5, 3, "0.5")]
+    [InlineData(100.0, 3, "100")]
+    [InlineData(0.0, 3, "0")]
+    [InlineData(0.0004, 3, "0")]
+    [InlineData(-0.0004, 3, "0")] // never "-0"
+    [InlineData(-2.25, 1, "-2.3")]
+    [InlineData(-0.05, 2, "-0.05")]
+    [InlineData(7.000001, 6, "7.000001")]
+    [InlineData(1.999, 0, "2")]
+    [InlineData(1e-7, 6, "0")]
+    [InlineData(999_999_999_999.4, 0, "999999999999")]
+    [InlineData(1e12, 3, "1000000000000")] // beyond the fixed range: shortest round-trip
+    [InlineData(123456789012345.6, 3, "123456789012345.6")]
+    [InlineData(double.NaN, 3, "NaN")]
+    [InlineData(double.PositiveInfinity, 3, "+Inf")]
+    [InlineData(double.NegativeInfinity, 3, "-Inf")]
+    public void FixedDecimals_RoundedPlainDecimal(double value, int decimals, string expected)
+    {
+        var w = new PrometheusTextWriter(_buffer);
+        w.Family("a", MetricType.Gauge, "a");
+        w.Sample("a", LabelSet.Create(new Label("path_id", "p")), value, decimals);
+        Assert.EndsWith($"a{{path_id=\"p\"}} {expected}\n", Text, StringComparison.Ordinal);
+        var parsed = double.Parse(expected.Replace("+Inf", "Infinity", StringComparison.Ordinal).Replace("-Inf", "-Infinity", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
+        if (double.IsFinite(value))
+        {
+            Assert.True(Math.Abs(parsed - value) <= 0.5 * Math.Pow(10, -decimals) + 1e-12, $"{expected} is not {value} to {decimals} places");
+        }
+    }
+
+    [Fact]
+    public void FixedDecimals_OutOfRange_Throws()
+    {
+        var w = new PrometheusTextWriter(_buffer);
+        w.Family("a", MetricType.Gauge, "a");
+        Assert.Throws<ArgumentOutOfRangeException>(() => w.Sample("a", LabelSet.Empty, 1.0, -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => w.Sample("a", LabelSet.Empty, 1.0, PrometheusTextWriter.MaxFixedDecimals + 1));
+    }
+
     [Fact]
     public void LabelSet_BadLabelNameOrForeignSample_Throws()
     {

@@ -48,7 +48,11 @@ public class ExportBenchmarks
         _topology = new TopologySnapshot(sites, links, paths);
 
         var health = new HealthState();
-        health.SetPaths(ids.Select((id, i) => new PathHealthSnapshot(id, 12.345 + i % 7, i % 3, 0.42, 97.5, PathStatus.Up, now, 1, 1, 1, "within thresholds")));
+        // Measured values are arbitrary doubles (17 significant digits), not round test numbers:
+        // formatting them is most of a scrape.
+        var random = new Random(42);
+        health.SetPaths(ids.Select(id => new PathHealthSnapshot(id, 5 + random.NextDouble() * 40, random.NextDouble() * 2, random.NextDouble() * 3,
+            90 + random.NextDouble() * 10, PathStatus.Up, now, 1, 1, 1, "within thresholds")));
         _jsonPaths = health.All.Take(JsonPaths).ToList();
 
         _policies = Enumerable.Range(1, Policies).Select(i => new FailoverPolicy(i, $"policy-{i}", ids[i], [ids[i + 1]], 50, 80, TimeSpan.FromSeconds(60), true,
@@ -85,7 +89,7 @@ public class ExportBenchmarks
         _exporter = new PrometheusExporter(
         [
             collector,
-            new EngineMetricsProducer(health, () => _topology, () => _statuses, Array.Empty<IEngineLoop>(), now, TimeProvider.System),
+            new EngineMetricsProducer(() => health.All, () => _topology, () => _statuses, Array.Empty<IEngineLoop>(), now, TimeProvider.System),
             new TrafficMetricsProducer(new FixedTraffic(_traffic)),
             new ProcessMetricsProducer(),
         ]);

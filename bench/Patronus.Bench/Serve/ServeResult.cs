@@ -41,6 +41,8 @@ internal sealed record ServeResult(TimeSpan Ready, TimeSpan AllUp, double Cores,
         b.AppendLine(inv, $"| serve CPU over {o.Seconds} s | {Cores:F2} cores | ≤ {o.Bars.Cores} |");
         b.AppendLine(inv, $"| serve RSS, max sampled / peak (VmHWM) | {RssMaxMegabytes:F0} / {PeakRssMegabytes:F0} MB | ≤ {o.Bars.RssMegabytes} MB |");
         b.AppendLine(inv, $"| /metrics over HTTP, {sorted.Length} scrapes of {ScrapeBytes / 1e6:F1} MB: p50 / p99 / max | {Percentile(sorted, 0.5):F1} / {Percentile(sorted, 0.99):F1} / {sorted[^1]:F1} ms | max ≤ {o.Bars.ScrapeMilliseconds} ms |");
+        var slowest = ScrapeMilliseconds.Select((ms, i) => (ms, i)).OrderByDescending(x => x.ms).Take(3).Select(x => string.Create(inv, $"#{x.i + 1}: {x.ms:F1}"));
+        b.AppendLine(inv, $"| slowest scrapes (# in the span, ms) | {string.Join(", ", slowest)} | |");
         b.AppendLine(inv, $"| status changes away from Up since launch | {LeftUp} (not Up at the end: {NotUpNow}) | ≤ {o.Bars.LeftUp} |");
         b.AppendLine(inv, $"| probes sent per second, mean / highest between two scrapes | {SentPerSecond.Average():F0} / {SentPerSecond.Max():F0} | |");
         b.AppendLine(inv, $"| reflectors' CPU (not serve's) | {ReflectorCores:F2} cores | |");

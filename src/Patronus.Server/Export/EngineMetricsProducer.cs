@@ -15,7 +15,7 @@ namespace Patronus.Server.Export;
 /// configuration leaves the next scrape.
 /// </summary>
 internal sealed class EngineMetricsProducer(
-    HealthState health,
+    Func<IReadOnlyList<PathHealthSnapshot>> health,
     Func<TopologySnapshot> topology,
     Func<IReadOnlyDictionary<long, FailoverPolicyStatus>> policies,
     IEnumerable<IEngineLoop> loops,
@@ -23,7 +23,7 @@ internal sealed class EngineMetricsProducer(
     TimeProvider time) : IMetricsProducer
 {
     public EngineMetricsProducer(HealthState health, TopologyService topology, FailoverService failover, IEnumerable<IEngineLoop> loops, ProcessInfo process, TimeProvider time)
-        : this(health, () => topology.Current, () => failover.Status, loops, process.StartedAt, time)
+        : this(() => health.All, () => topology.Current, () => failover.Status, loops, process.StartedAt, time)
     {
     }
 
@@ -38,7 +38,7 @@ internal sealed class EngineMetricsProducer(
     public void Collect(PrometheusTextWriter writer)
     {
         var snapshot = topology();
-        var paths = health.All;
+        var paths = health();
         if (!ReferenceEquals(snapshot, _labelsOf))
         {
             _labelsOf = snapshot;
@@ -99,12 +99,19 @@ internal sealed class EngineMetricsProducer(
         writer.Sample("patronus_uptime_seconds", (time.GetUtcNow() - startedAt).TotalSeconds);
     }
 
+    /// <summary>
+    /// Places the per-path gauges keep (the JSON API's rounding): a microsecond of latency, a
+    /// thousandth of a percent of loss. Written in fixed point, which at 10,000 paths takes a
+    /// scrape's render from ~7 ms of number formatting to under 1 ms (PrometheusTextWriter).
+    /// </summary>
+    internal const int PathDecimals = 3;
+
     private static void PathGauge(PrometheusTextWriter writer, string name, string help, IReadOnlyList<PathHealthSnapshot> paths, LabelSet[] labels, Func<PathHealthSnapshot, double> value)
     {
         writer.Family(name, MetricType.Gauge, help);
         for (var i = 0; i < paths.Count; i++)
         {
-            writer.Sample(name, labels[i], value(paths[i]));
+            writer.Sample(name, labels[i], value(paths[i]), PathDecimals);
         }
     }
 
