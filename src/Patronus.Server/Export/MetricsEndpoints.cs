@@ -79,25 +79,11 @@ public static class MetricsEndpoints
 
     private static async Task WriteScrapeAsync(HttpContext context, PrometheusExporter exporter)
     {
-        // Copied out of the exporter's buffer (which another scrape may reuse) into a pooled one:
-        // a 10,000-path scrape is ~5 MB, too much to allocate per scrape.
-        var (body, length) = exporter.Render(m =>
-        {
-            var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(m.Length);
-            m.CopyTo(rented);
-            return (rented, m.Length);
-        });
-        try
-        {
-            context.Response.ContentType = PrometheusTextWriter.ContentType;
-            context.Response.Headers.CacheControl = "no-store";
-            context.Response.ContentLength = length;
-            await context.Response.Body.WriteAsync(body.AsMemory(0, length), context.RequestAborted).ConfigureAwait(false);
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(body);
-        }
+        using var scrape = exporter.RenderPooled();
+        context.Response.ContentType = PrometheusTextWriter.ContentType;
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.ContentLength = scrape.Bytes.Length;
+        await context.Response.Body.WriteAsync(scrape.Bytes, context.RequestAborted).ConfigureAwait(false);
     }
 
     private static async Task<IResult> ExportJsonAsync(HttpContext context, HealthState health, TopologyService topology, FailoverPolicyService policies,

@@ -41,7 +41,7 @@ public sealed class TracingEndToEndTests
             Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         }
 
-        using (var graphql = await server.Client.PostAsJsonAsync("/graphql", new { query = "query Health { allPathsHealth { pathId status } }" }))
+        using (var graphql = await server.Client.PostAsJsonAsync("/graphql", new { query = "query TracingE2EHealth { allPathsHealth { pathId status } }" }))
         {
             Assert.Equal(HttpStatusCode.OK, graphql.StatusCode);
         }
@@ -109,12 +109,15 @@ public sealed class TracingEndToEndTests
             Assert.IsType<long>(round.Attribute(key));
         }
 
-        var operation = await receiver.WaitForSpanAsync(s => s.Name == "query Health", s_timeout, "GraphQL operation span");
+        // Activity sources are process-wide: other tests' servers in this process may send their
+        // spans here too, so the operation is found by its unique name and its request by its id.
+        var operation = await receiver.WaitForSpanAsync(s => s.Name == "query TracingE2EHealth", s_timeout, "GraphQL operation span");
         Assert.Equal(PatronusActivitySources.GraphQLName, operation.ScopeName);
         Assert.Equal("query", operation.Attribute("graphql.operation.type"));
-        Assert.Equal("Health", operation.Attribute("graphql.operation.name"));
-        var post = await receiver.WaitForSpanAsync(s => s.Name == "POST /graphql", s_timeout, "POST /graphql");
-        Assert.Equal(post.SpanId, operation.ParentSpanId); // the operation runs inside its request
+        Assert.Equal("TracingE2EHealth", operation.Attribute("graphql.operation.name"));
+        var post = await receiver.WaitForSpanAsync(s => s.SpanId == operation.ParentSpanId, s_timeout, "the operation's parent span");
+        Assert.Equal("POST /graphql", post.Name); // the operation runs inside its request
+        Assert.Equal(post.TraceId, operation.TraceId);
 
         Assert.Empty(receiver.Rejected);
         Assert.DoesNotContain(receiver.Spans, s => s.Name == PatronusActivitySources.ProbeRoundSpan
