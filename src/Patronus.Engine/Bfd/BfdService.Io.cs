@@ -11,10 +11,10 @@ public sealed partial class BfdService
 
     // How often the loop looks for new GC threads to raise (DATAS adds server GC heaps, and their
     // threads, as the process grows): a few file reads, rarely.
-    private static readonly TimeSpan s_gcThreadScan = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_threadScan = TimeSpan.FromSeconds(5);
 
-    private readonly HashSet<int> _raisedGcThreads = [];
-    private long _nextGcThreadScan;
+    private readonly HashSet<int> _raisedThreads = [];
+    private long _nextThreadScan;
     private long _stallForTest;
     private int _stalled;
 
@@ -39,10 +39,10 @@ public sealed partial class BfdService
 
                     var now = _time.GetTimestamp();
                     Volatile.Write(ref _loopTick, now);
-                    if (now >= _nextGcThreadScan)
+                    if (now >= _nextThreadScan)
                     {
-                        RaiseGcThreads();
-                        _nextGcThreadScan = now + (long)(s_gcThreadScan.TotalSeconds * _time.TimestampFrequency);
+                        RaiseProcessThreads();
+                        _nextThreadScan = now + (long)(s_threadScan.TotalSeconds * _time.TimestampFrequency);
                     }
                     if (_topologyChanges!.Consume())
                     {
@@ -216,13 +216,17 @@ public sealed partial class BfdService
     }
 
     /// <summary>
-    /// Gives the runtime's GC threads the loop's priority: a collection suspends the loop thread
-    /// until it ends, so a GC thread that waits for a CPU behind a busy box stalls BFD as long
-    /// (measured: single gen0 pauses of 150–300 ms at load 25–35 with the GC threads at nice 0).
-    /// The threads are the runtime's (".NET Server GC", ".NET BGC"); their work is the process's
-    /// garbage, small in steady state.
+    /// Gives every thread of the process the loop's priority. A collection or a code-version
+    /// swap of the JIT suspends the loop thread until it ends, and with workstation GC (what
+    /// serve runs) a gen0/gen1 collection runs on whichever thread allocated — a thread-pool
+    /// thread at nice 0 that waits for a CPU behind a busy box stalls BFD as long (measured:
+    /// single gen0 pauses of 150–300 ms at load 25–35 with only the GC threads raised). Threads
+    /// inherit their creator's nice value, so after the first scan new threads mostly start
+    /// raised; the periodic scan catches the rest. serve uses a fraction of a core (0.2 at
+    /// 10,000 paths), so raising it cannot starve the box; a scheduler that refuses (no
+    /// CAP_SYS_NICE) leaves everything at the process's priority, as logged at start.
     /// </summary>
-    private void RaiseGcThreads()
+    private void RaiseProcessThreads()
     {
         if (!OperatingSystem.IsLinux() || !Directory.Exists("/proc/self/task"))
         {
@@ -233,16 +237,9 @@ public sealed partial class BfdService
         {
             foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
             {
-                if (!int.TryParse(Path.GetFileName(task), out var tid) || _raisedGcThreads.Contains(tid))
+                if (int.TryParse(Path.GetFileName(task), out var tid) && !_raisedThreads.Contains(tid) && SetPriority(0, tid, LoopNice) == 0)
                 {
-                    continue;
-                }
-
-                var name = File.ReadAllText(Path.Combine(task, "comm"));
-                if ((name.StartsWith(".NET Server GC", StringComparison.Ordinal) || name.StartsWith(".NET BGC", StringComparison.Ordinal)) &&
-                    SetPriority(0, tid, LoopNice) == 0)
-                {
-                    _raisedGcThreads.Add(tid);
+                    _raisedThreads.Add(tid);
                 }
             }
         }

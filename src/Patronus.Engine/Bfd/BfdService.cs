@@ -50,10 +50,11 @@ public sealed partial class BfdService : EngineLoop, IEngineLoop, IPathLivenessS
     private const int MaxDrainBatches = 64;
 
     /// <summary>
-    /// Nice value asked for the loop's thread (setpriority; needs CAP_SYS_NICE, else it runs at
-    /// the process's): -10, as routers raise BFD, so that CPU-bound work on the box (a build, a
-    /// CPU hog) delays the loop by less than a Detection Time. Only this thread: it sleeps between
-    /// packets and uses a fraction of a core, so it cannot starve the rest.
+    /// Nice value asked for the loop's thread and then every thread of the process (setpriority;
+    /// needs CAP_SYS_NICE, else it runs at the process's): -10, as routers raise BFD, so that
+    /// CPU-bound work on the box (a build, a CPU hog) delays the loop — and the collections and
+    /// JIT swaps that suspend it — by less than a Detection Time. serve sleeps between packets and
+    /// uses a fraction of a core, so it cannot starve the rest.
     /// </summary>
     public const int LoopNice = -10;
 

@@ -231,6 +231,59 @@ public sealed class BfdServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Started_EveryThreadOfTheProcessGetsTheLoopsPriority()
+    {
+        // A thread that existed before the service (as the thread pool's and the runtime's do)
+        // must be raised too: under workstation GC any thread may run the collection that holds
+        // the loop. Root (CI) may raise; elsewhere setpriority refuses and everything stays.
+        using var release = new ManualResetEventSlim();
+        var tid = 0;
+        var thread = new Thread(() =>
+        {
+            Volatile.Write(ref tid, NativeThread.Id());
+            release.Wait();
+        })
+        { IsBackground = true, Name = "bfd-priority-test" };
+        thread.Start();
+        Assert.True(await Poll.UntilAsync(() => Volatile.Read(ref tid) != 0, s_deadline), "thread started");
+        var before = NativeThread.Nice(tid);
+
+        try
+        {
+            await StartAsync(_a, Bfd(_b, multiplier: 3));
+            if (Environment.UserName == "root")
+            {
+                Assert.True(await Poll.UntilAsync(() => NativeThread.Nice(tid) == BfdService.LoopNice, s_deadline),
+                    $"thread {tid} still at nice {NativeThread.Nice(tid)} (was {before})");
+            }
+            else
+            {
+                Assert.Equal(before, NativeThread.Nice(tid));
+            }
+        }
+        finally
+        {
+            release.Set();
+        }
+    }
+
+    /// <summary>Linux thread ids and nice values from procfs (field 19 of /proc/self/task/TID/stat).</summary>
+    private static class NativeThread
+    {
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "gettid")]
+        private static extern int GetTid();
+
+        public static int Id() => GetTid();
+
+        public static int Nice(int tid)
+        {
+            var stat = File.ReadAllText($"/proc/self/task/{tid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[16], System.Globalization.CultureInfo.InvariantCulture); // field 19 overall; state is field 3
+        }
+    }
+
+    [Fact]
     public async Task FloodOnTheListener_SessionStaysUp_ServiceStopsWithinASecond()
     {
         // 50 ms × 10 (500 ms detection at b): the flood competes with b's loop for the CPU.
