@@ -21,9 +21,11 @@ internal sealed class IcmpSocket : SharedProbeSocket, IDatagramHandler
 {
     private const string Protocol = IcmpProbeSessionFactory.MetricProtocol;
 
-    // The largest IP datagram without jumbograms: a reply bigger than the buffer would be
-    // truncated, so the buffer takes any. One per socket, allocated once.
-    private const int MaxDatagram = 65_535;
+    // A Patronus echo reply is 16 octets of ICMP behind at most 60 of IPv4 header. Anything
+    // longer is another pinger's (every raw ICMP socket on the host sees every echo reply) and is
+    // dropped as too_long without being read whole. One buffer per socket, and there is a socket
+    // per link: 64 KB each (the largest IP datagram) was 64 MB of heap at 1,000 links.
+    internal const int MaxDatagram = 512;
 
     // Linux socket option numbers (linux/in.h, linux/icmp.h, linux/icmpv6.h).
     private const int SolRaw = 255;
@@ -135,8 +137,17 @@ internal sealed class IcmpSocket : SharedProbeSocket, IDatagramHandler
         return true;
     }
 
-    void IDatagramHandler.OnDatagram(ref ReceivedDatagram datagram) =>
+    void IDatagramHandler.OnDatagram(ref ReceivedDatagram datagram)
+    {
+        if (datagram.Truncated)
+        {
+            Metrics.Dropped(Protocol, "too_long");
+            Log.Dropped(Logger, Binding, "too_long");
+            return;
+        }
+
         Dispatch(datagram.Payload, SourceAddressBytes(datagram.Source, Binding.Family), datagram.ReceivedAt);
+    }
 
     void IDatagramHandler.OnReceiveError(SocketException exception) => Log.ReceiveFailed(Logger, Binding, exception);
 

@@ -414,6 +414,31 @@ public sealed class IcmpProbeSessionFactoryTests : IAsyncDisposable
         Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(1), $"stopped after {stopping.Elapsed.TotalMilliseconds:0} ms under a flood of {flood.Sent} datagrams");
     }
 
+    [Fact]
+    public async Task EchoReplyLongerThanOurs_DroppedAsTooLong_NotReadWhole()
+    {
+        if (!RawSocketsAllowed())
+        {
+            return;
+        }
+
+        var replies = new ReplyCollector();
+        Create(IPAddress.Loopback, replies);
+
+        // Another pinger's reply with 2,000 octets of payload (ping -s 2000): past the socket's
+        // buffer, so it is counted as too long rather than parsed from a truncated copy.
+        var big = new byte[IcmpEchoPacket.Length + 2_000];
+        new IcmpEchoPacket(IcmpEchoPacket.EchoReplyV4, 0, 0, 0x7e58, 1, IcmpEchoPacket.PatronusMagic, 1).TryWrite(big, out _);
+        big[2] = big[3] = 0;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(big.AsSpan(2), InternetChecksum.Compute(big));
+        Assert.True(IcmpEchoPacket.IsIcmpV4ChecksumValid(big));
+        Assert.True(big.Length + 60 > IcmpSocket.MaxDatagram);
+        using var flood = DatagramFlood.Icmp(IPAddress.Loopback, big);
+
+        Assert.True(await Poll.UntilAsync(() => _metrics.Dropped(IcmpProtocol, "too_long") > 10, TimeSpan.FromSeconds(10)),
+            $"no too_long drops ({flood.Sent} sent; bad_checksum {_metrics.Dropped(IcmpProtocol, "bad_checksum")}, unmatched {_metrics.Dropped(IcmpProtocol, "unmatched")})");
+    }
+
     private IProbeSession Create(IPAddress remote, ReplyCollector replies)
     {
         Assert.True(_factory.TryCreate(Target(remote), replies.OnReply, out var session, out var failure), failure);
