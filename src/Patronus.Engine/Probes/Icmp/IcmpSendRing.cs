@@ -11,11 +11,12 @@ namespace Patronus.Engine.Probes.Icmp;
 internal sealed class IcmpSendRing
 {
     /// <summary>
-    /// Outstanding probes remembered per session (16 KiB). A reply that comes back after 1024
-    /// later probes were sent (over 100 s at 10 probes/s, far past any probe timeout) no longer
-    /// matches and counts as unmatched.
+    /// Outstanding probes remembered per session (4 KiB; a session per path, so 4 MB at 1,000
+    /// ICMP paths — 1,024 slots were 16 MB). A reply that comes back after 256 later probes were
+    /// sent (25 s at the 100 ms fast interval, 25 times the default longest timeout) no longer
+    /// matches and counts as unmatched, as it would have after its timeout anyway.
     /// </summary>
-    public const int Capacity = 1024;
+    public const int Capacity = 256;
 
     private readonly Slot[] _slots = new Slot[Capacity];
 
