@@ -1,0 +1,50 @@
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+
+interface Props {
+  title: string;
+  unit: string;
+  data: [number[], (number | null)[]];
+  color: string;
+}
+
+/** One uPlot time series with a real time axis; resized with its box; redrawn (not rebuilt) on new data. */
+export function Chart({ title, unit, data, color }: Props) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+
+  useEffect(() => {
+    const el = box.current!;
+    const opts: uPlot.Options = {
+      width: Math.max(300, el.clientWidth),
+      height: 180,
+      scales: { x: { time: true } },
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false } },
+      axes: [
+        { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' }, ticks: { stroke: 'rgba(128,128,128,0.4)' } },
+        { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' }, ticks: { stroke: 'rgba(128,128,128,0.4)' }, size: 60, values: (_u, v) => v.map((x) => `${x} ${unit}`) },
+      ],
+      series: [{}, { label: title, stroke: color, width: 1.5, spanGaps: false, points: { show: false } }],
+    };
+    plot.current = new uPlot(opts, data, el);
+    const resize = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(300, el.clientWidth), height: 180 }));
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      plot.current?.destroy();
+      plot.current = null;
+    };
+  }, [title, unit, color]);
+
+  useEffect(() => {
+    plot.current?.setData(data);
+  }, [data]);
+
+  return (
+    <figure class="chart">
+      <figcaption>{title}</figcaption>
+      <div ref={box} role="img" aria-label={`${title} over time`} />
+    </figure>
+  );
+}

@@ -1,0 +1,100 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { Chart } from '../components/Chart';
+import { formatMs, formatPct, formatScore, statusLabel, type PathHealth } from '../lib/health';
+import { RANGES, appendLive, columns, fromHealth, pointsFromStats, slices, statsQuery, statsVariables, type Point, type Range } from '../lib/history';
+import { live, session } from '../state';
+
+const HEALTH_FIELDS = 'pathId status healthScore latencyMs packetLossPct jitterMs lastChecked';
+const PATH = `query Path($id: ID!, $since: String!) {
+  path(id: $id) { id name linkId siteId targets probe thresholds { latencyMs lossPct jitterMs } health { ${HEALTH_FIELDS} } }
+  pathHealthHistory(pathId: $id, since: $since) { ${HEALTH_FIELDS} } }`;
+const PATH_ONLY = `query Path($id: ID!) { path(id: $id) { id name linkId siteId targets probe thresholds { latencyMs lossPct jitterMs } health { ${HEALTH_FIELDS} } } }`;
+const LIVE = `subscription($id: ID) { pathHealthChanged(pathId: $id) { ${HEALTH_FIELDS} } }`;
+
+interface PathDetail { id: string; name: string; linkId: string; siteId: string | null; targets: string[]; probe: string; thresholds: { latencyMs: number; lossPct: number; jitterMs: number }; health: PathHealth | null }
+
+export function PathPage({ id }: { id: string }) {
+  const [range, setRange] = useState<Range>('1h');
+  const [path, setPath] = useState<PathDetail | null | undefined>(undefined);
+  const [health, setHealth] = useState<PathHealth | null>(null);
+  const [points, setPoints] = useState<Point[]>([]);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    const now = new Date();
+    const seconds = RANGES[range].seconds;
+    const load = async () => {
+      try {
+        if (range === '1h') {
+          const since = new Date(now.getTime() - seconds * 1000).toISOString();
+          const data = await session.graphql<{ path: PathDetail | null; pathHealthHistory: PathHealth[] }>(PATH, { id, since });
+          if (cancelled) return;
+          setPath(data.path);
+          setHealth(data.path?.health ?? null);
+          setPoints(data.pathHealthHistory.map((h) => fromHealth(h, now.getTime() / 1000)));
+        } else {
+          const parts = slices(range, now);
+          const [detail, stats] = await Promise.all([
+            session.graphql<{ path: PathDetail | null }>(PATH_ONLY, { id }),
+            session.graphql<Record<string, never>>(statsQuery(parts.length), statsVariables(id, parts)),
+          ]);
+          if (cancelled) return;
+          setPath(detail.path);
+          setHealth(detail.path?.health ?? null);
+          setPoints(pointsFromStats(stats, parts));
+        }
+        setError(null);
+      } catch (err) {
+        if (!cancelled) setError((err as Error).message);
+      }
+    };
+    void load();
+    const unsubscribe = live.subscribe<{ pathHealthChanged: PathHealth }>(LIVE, { id }, ({ pathHealthChanged: h }) => {
+      setHealth(h);
+      // Live points join the 1 h chart at their own resolution; the longer ranges show aggregates and only move their latest value.
+      if (range === '1h') setPoints((old) => appendLive(old, fromHealth(h, Date.now() / 1000), seconds));
+    });
+    return () => {
+      cancelled = true;
+      unsubscribe();
+    };
+  }, [id, range]);
+
+  const series = useMemo(() => ({
+    latency: columns(points, 'latency'),
+    loss: columns(points, 'loss'),
+    jitter: columns(points, 'jitter'),
+    score: columns(points, 'score'),
+  }), [points]);
+
+  if (error && path === undefined) return <p class="error" role="alert">Could not load the path: {error}</p>;
+  if (path === undefined) return <p aria-busy="true">Loading…</p>;
+  if (path === null) return <><h1>No such path</h1><p>The path <code>{id}</code> does not exist (any more).</p></>;
+
+  return (
+    <>
+      <h1>Path {path.name}</h1>
+      <dl class="facts" data-path={path.id} data-status={health?.status ?? 'UNKNOWN'}>
+        <div><dt>Status</dt><dd><span class={`badge status-${health?.status ?? 'UNKNOWN'}`}>{statusLabel(health?.status)}</span></dd></div>
+        <div><dt>Score</dt><dd>{formatScore(health?.healthScore)}</dd></div>
+        <div><dt>Latency</dt><dd>{formatMs(health?.latencyMs)} <span class="muted">(≤ {path.thresholds.latencyMs} ms)</span></dd></div>
+        <div><dt>Loss</dt><dd>{formatPct(health?.packetLossPct)} <span class="muted">(≤ {path.thresholds.lossPct} %)</span></dd></div>
+        <div><dt>Jitter</dt><dd>{formatMs(health?.jitterMs)} <span class="muted">(≤ {path.thresholds.jitterMs} ms)</span></dd></div>
+        <div><dt>Probe</dt><dd>{path.probe} → {path.targets.join(', ')}</dd></div>
+      </dl>
+      <div class="ranges" role="group" aria-label="Time range">
+        {(Object.keys(RANGES) as Range[]).map((r) => (
+          <button type="button" key={r} aria-pressed={r === range} onClick={() => setRange(r)}>{RANGES[r].label}</button>
+        ))}
+      </div>
+      <p class="muted">{range === '1h' ? 'History in 10 s buckets, then live points as they arrive.' : `Averages per ${range === '24h' ? '10 minutes' : 'hour'} from the rollups.`}</p>
+      <div class="charts">
+        <Chart title="Latency" unit="ms" data={series.latency} color="#2f7de1" />
+        <Chart title="Loss" unit="%" data={series.loss} color="#d9480f" />
+        <Chart title="Jitter" unit="ms" data={series.jitter} color="#7048e8" />
+        <Chart title="Score" unit="" data={series.score} color="#2f9e44" />
+      </div>
+    </>
+  );
+}
