@@ -145,6 +145,9 @@ try {
     }
     assert(Number(await page.getByTestId('count-up').textContent()) >= 2, 'count Up ≥ 2');
     await axe(page, 'overview');
+    await page.emulateMedia({ colorScheme: 'dark' }); // the OS's dark mode: contrast checked again
+    await axe(page, 'overview, dark');
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   await test('path page: four uPlot charts, ranges 1 h / 24 h / 7 d', async () => {
@@ -155,6 +158,8 @@ try {
     for (const range of ['24 h', '7 d', '1 h']) {
       await page.getByRole('button', { name: range }).click();
       await page.locator(`button[aria-pressed="true"]:has-text("${range}")`).waitFor();
+      await page.locator('.charts[aria-busy="false"]').waitFor();
+      assert((await page.getByRole('alert').count()) === 0, `${range}: ${await page.getByRole('alert').allTextContents()}`);
     }
     assert((await page.locator('.chart canvas').count()) === 4, 'four charts');
     assert((await page.locator('[data-testid=stale-banner]').count()) === 0, 'no stale banner while connected');

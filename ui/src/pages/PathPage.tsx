@@ -19,12 +19,14 @@ export function PathPage({ id }: { id: string }) {
   const [health, setHealth] = useState<PathHealth | null>(null);
   const [points, setPoints] = useState<Point[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
 
   useEffect(() => {
     let cancelled = false;
     const now = new Date();
     const seconds = RANGES[range].seconds;
     const load = async () => {
+      setLoading(true);
       try {
         if (range === '1h') {
           const since = new Date(now.getTime() - seconds * 1000).toISOString();
@@ -47,6 +49,8 @@ export function PathPage({ id }: { id: string }) {
         setError(null);
       } catch (err) {
         if (!cancelled) setError((err as Error).message);
+      } finally {
+        if (!cancelled) setLoading(false);
       }
     };
     void load();
@@ -89,7 +93,8 @@ export function PathPage({ id }: { id: string }) {
         ))}
       </div>
       <p class="muted">{range === '1h' ? 'History in 10 s buckets, then live points as they arrive.' : `Averages per ${range === '24h' ? '10 minutes' : 'hour'} from the rollups.`}</p>
-      <div class="charts">
+      {error && <p class="error" role="alert">Could not load the {RANGES[range].label} history: {error}</p>}
+      <div class="charts" aria-busy={loading}>
         <Chart title="Latency" unit="ms" data={series.latency} color="#2f7de1" />
         <Chart title="Loss" unit="%" data={series.loss} color="#d9480f" />
         <Chart title="Jitter" unit="ms" data={series.jitter} color="#7048e8" />
