@@ -43,7 +43,9 @@ export class Live {
   private connect(): Client {
     if (this.client) return this.client;
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    this.client = createClient({
+    // Events of a client this object has closed (a logout) must not flip the banner afterwards.
+    const current = () => this.client === client;
+    const client: Client = createClient({
       url: async () => {
         const token = await this.session.accessToken();
         return `${scheme}://${location.host}/graphql?access_token=${encodeURIComponent(token ?? '')}`;
@@ -54,13 +56,14 @@ export class Live {
       retryWait: (attempt) => new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt))),
       keepAlive: 10_000,
       on: {
-        connected: () => this.set({ connected: true, staleSince: null }),
+        connected: () => current() && this.set({ connected: true, staleSince: null }),
         closed: () => {
-          if (this.state.connected || this.state.staleSince === null) this.set({ connected: false, staleSince: new Date() });
+          if (current() && (this.state.connected || this.state.staleSince === null)) this.set({ connected: false, staleSince: new Date() });
         },
       },
     });
-    return this.client;
+    this.client = client;
+    return client;
   }
 
   private set(state: LiveState): void {

@@ -45,15 +45,39 @@ export function Overview() {
 
   useEffect(() => {
     void load();
-    return live.subscribe<{ pathHealthChanged: PathHealth }>(LIVE, {}, ({ pathHealthChanged: h }) => {
-      setHealth((old) => new Map(old).set(h.pathId, h));
-      setSparks((old) => new Map(old).set(h.pathId, pushBounded(old.get(h.pathId) ?? [], h.latencyMs, SPARK_POINTS)));
+    // Updates arrive per path (two a second each): they are gathered and applied once per frame,
+    // so a thousand paths cost one render a frame, not one per event. Only the latest per path is
+    // kept: a hidden tab (no frames) holds one entry per path, however long it stays hidden.
+    let pending = new Map<string, PathHealth>();
+    let frame = 0;
+    const flush = () => {
+      frame = 0;
+      const batch = [...pending.values()];
+      pending = new Map();
+      setHealth((old) => {
+        const next = new Map(old);
+        for (const h of batch) next.set(h.pathId, h);
+        return next;
+      });
+      setSparks((old) => {
+        const next = new Map(old);
+        for (const h of batch) next.set(h.pathId, pushBounded(next.get(h.pathId) ?? [], h.latencyMs, SPARK_POINTS));
+        return next;
+      });
       // A path this page has not seen: the topology changed, read it again (once at a time).
-      if (!known.current.has(h.pathId) && !reloading.current) {
+      if (batch.some((h) => !known.current.has(h.pathId)) && !reloading.current) {
         reloading.current = true;
         void load();
       }
+    };
+    const unsubscribe = live.subscribe<{ pathHealthChanged: PathHealth }>(LIVE, {}, ({ pathHealthChanged: h }) => {
+      pending.set(h.pathId, h);
+      frame ||= requestAnimationFrame(flush);
     });
+    return () => {
+      unsubscribe();
+      if (frame) cancelAnimationFrame(frame);
+    };
   }, []);
 
   if (error && !topology) return <p class="error" role="alert">Could not load the overview: {error}</p>;
