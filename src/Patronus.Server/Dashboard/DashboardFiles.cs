@@ -118,7 +118,17 @@ public sealed class DashboardFiles
             response.Headers.Vary = HeaderNames.AcceptEncoding;
         }
 
+        // no-cache means "revalidate": a validator lets an unchanged index.html cost a 304, not the file.
         var info = new FileInfo(send);
+        var etag = $"\"{info.Length:x}-{info.LastWriteTimeUtc.Ticks:x}{(encoding is null ? "" : "-" + encoding)}\"";
+        response.Headers.ETag = etag;
+        if (context.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*")))
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            response.Headers.Remove(HeaderNames.ContentEncoding);
+            return;
+        }
+
         response.ContentLength = info.Length;
         if (HttpMethods.IsHead(context.Request.Method))
         {

@@ -18,6 +18,7 @@ public sealed class DashboardFilesTests
         {
             Directory.CreateDirectory(Path.Combine(root.Path, "assets"));
             await File.WriteAllTextAsync(Path.Combine(root.Path, "index.html"), Index);
+            await File.WriteAllBytesAsync(Path.Combine(root.Path, "index.html.gz"), [7, 8, 9]);
             await File.WriteAllTextAsync(Path.Combine(root.Path, "favicon.svg"), "<svg/>");
             var script = Path.Combine(root.Path, "assets", "app-3f2a9c.js");
             await File.WriteAllTextAsync(script, Script);
@@ -98,6 +99,27 @@ public sealed class DashboardFilesTests
         Assert.Equal(body ?? Encoding.UTF8.GetBytes(Script), await response.Content.ReadAsByteArrayAsync());
         Assert.Equal("text/javascript", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("Accept-Encoding", response.Headers.Vary);
+    }
+
+    [Fact]
+    public async Task Index_RevalidatedWithItsETag_304WithoutBody()
+    {
+        var (server, root) = await StartAsync();
+        await using var running = server;
+        using var rootDir = root;
+        using var first = await GetAsync(server.Anonymous, "/", "gzip");
+        var etag = first.Headers.ETag;
+        Assert.NotNull(etag);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+        request.Headers.IfNoneMatch.Add(etag!);
+        request.Headers.TryAddWithoutValidation("Accept-Encoding", "gzip");
+        using var again = await server.Anonymous.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotModified, again.StatusCode);
+        Assert.Empty(await again.Content.ReadAsByteArrayAsync());
+        using var plain = await GetAsync(server.Anonymous, "/");
+        Assert.NotEqual(etag, plain.Headers.ETag); // each encoding is its own representation
     }
 
     [Fact]
