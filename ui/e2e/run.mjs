@@ -169,6 +169,20 @@ try {
     await api(base, adminToken, 'POST', '/api/v1/failover/policies', { name: 'e2e-policy', primary_path_id: 'demo-wan1-loopback', backup_path_ids: ['demo-wan2-loopback'], failback_delay_secs: 60, prefixes: ['10.20.0.0/16'] });
     await page.getByRole('link', { name: 'Failover', exact: true }).click();
     await page.locator('tr[data-policy]').first().waitFor();
+    // Create through the form: the API's field errors appear on their fields, then a corrected one is created.
+    await page.getByLabel('Name', { exact: true }).fill('e2e-form');
+    await page.getByLabel(/Backup path ids/).fill('no-such-path');
+    await page.getByLabel(/Prefixes/).fill('not-a-prefix');
+    await page.getByRole('button', { name: 'Create policy' }).click();
+    await page.locator('#policy-prefixes-error').waitFor();
+    await page.locator('#policy-backups-error').waitFor();
+    const marked = await page.locator('.policy-form [aria-invalid="true"]').evaluateAll((els) => els.map((e) => e.id));
+    assert(marked.length > 0, 'the refused fields are marked');
+    await axe(page, 'failover page with field errors');
+    await page.getByLabel(/Backup path ids/).fill('demo-wan2-loopback');
+    await page.getByLabel(/Prefixes/).fill('10.30.0.0/16');
+    await page.getByRole('button', { name: 'Create policy' }).click();
+    await page.getByRole('button', { name: 'Disable e2e-form' }).waitFor();
     await page.getByRole('button', { name: 'Disable e2e-policy' }).waitFor();
     await page.getByRole('button', { name: 'Disable e2e-policy' }).click();
     await page.getByRole('button', { name: 'Enable e2e-policy' }).waitFor();
@@ -213,6 +227,7 @@ try {
     await viewer.locator('tr[data-policy]').first().waitFor();
     assert((await viewer.getByRole('button', { name: /^(Enable|Disable) / }).count()) === 0, 'a viewer sees no enable/disable button');
     assert((await viewer.getByRole('columnheader', { name: 'Actions' }).count()) === 0, 'no actions column for a viewer');
+    assert((await viewer.getByRole('button', { name: 'Create policy' }).count()) === 0, 'no create form for a viewer');
     await context.close();
   });
 

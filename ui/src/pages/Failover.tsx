@@ -2,9 +2,10 @@ import { useEffect, useState } from 'preact/hooks';
 import { pathUrl } from '../lib/router';
 import { canWrite } from '../lib/session';
 import { live, session, useSessionState } from '../state';
+import { PolicyForm } from './PolicyForm';
 
 const POLICY_FIELDS = 'policyId name primaryPathId backupPathIds activePathId enabled failbackDelaySecs prefixes readOnly';
-const QUERY = `query($since: String!) { allFailoverPolicies { ${POLICY_FIELDS} }
+const QUERY = `query($since: String!) { allFailoverPolicies { ${POLICY_FIELDS} } paths { id name }
   failoverEvents(since: $since, limit: 200) { eventId policyId eventType fromPathId toPathId reason timestamp } }`;
 const LIVE = 'subscription { failoverEvents { eventId policyId eventType fromPathId toPathId reason timestamp } }';
 
@@ -15,14 +16,16 @@ interface FailoverEvent { eventId: string | null; policyId: string; eventType: s
 export function Failover() {
   const { role } = useSessionState();
   const [policies, setPolicies] = useState<Policy[] | null>(null);
+  const [paths, setPaths] = useState<Array<{ id: string; name: string }>>([]);
   const [events, setEvents] = useState<FailoverEvent[]>([]);
   const [error, setError] = useState<string | null>(null);
 
   const load = async () => {
     try {
       const since = new Date(Date.now() - 86_400_000).toISOString();
-      const data = await session.graphql<{ allFailoverPolicies: Policy[]; failoverEvents: FailoverEvent[] }>(QUERY, { since });
+      const data = await session.graphql<{ allFailoverPolicies: Policy[]; paths: Array<{ id: string; name: string }>; failoverEvents: FailoverEvent[] }>(QUERY, { since });
       setPolicies(data.allFailoverPolicies);
+      setPaths(data.paths);
       setEvents(data.failoverEvents);
       setError(null);
     } catch (err) {
@@ -75,6 +78,7 @@ export function Failover() {
             </tbody>
           </table>
         )}
+        {canWrite(role) && paths.length > 0 && <PolicyForm paths={paths} onCreated={() => void load()} />}
       </section>
       <section aria-labelledby="events-title">
         <h2 id="events-title">Events, last 24 h</h2>
