@@ -188,6 +188,10 @@ try {
     await page.getByRole('button', { name: 'Enable e2e-policy' }).waitFor();
     await page.locator('.timeline li', { hasText: 'disabled' }).first().waitFor({ timeout: 5000 });
     await axe(page, 'failover page');
+    // The path page lists (and marks on its charts) the events of its path.
+    await page.locator('tr[data-policy]', { hasText: 'e2e-policy' }).getByRole('link').click();
+    await page.getByRole('heading', { name: /^Failovers of this path/ }).waitFor();
+    await page.locator('.timeline li', { hasText: 'disabled' }).first().waitFor({ timeout: 5000 });
   });
 
   await test(`event → screen: a path's status change reaches the overview within ${EVENT_TO_SCREEN_MS} ms`, async () => {

@@ -6,10 +6,14 @@ interface Props {
   unit: string;
   data: [number[], (number | null)[]];
   color: string;
+  /** Unix seconds of events to mark with a vertical line (failovers of this path). */
+  marks?: number[];
 }
 
 /** One uPlot time series with a real time axis; resized with its box; redrawn (not rebuilt) on new data. */
-export function Chart({ title, unit, data, color }: Props) {
+export function Chart({ title, unit, data, color, marks = [] }: Props) {
+  const markTimes = useRef(marks);
+  markTimes.current = marks;
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
 
@@ -26,6 +30,25 @@ export function Chart({ title, unit, data, color }: Props) {
         { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' }, ticks: { stroke: 'rgba(128,128,128,0.4)' }, size: 60, values: (_u, v) => v.map((x) => `${x} ${unit}`) },
       ],
       series: [{}, { label: title, stroke: color, width: 1.5, spanGaps: false, points: { show: false } }],
+      hooks: {
+        draw: [
+          (u) => {
+            const { ctx, bbox } = u;
+            ctx.save();
+            ctx.strokeStyle = '#d9480f';
+            ctx.setLineDash([4, 3]);
+            for (const t of markTimes.current) {
+              const x = u.valToPos(t, 'x', true);
+              if (x < bbox.left || x > bbox.left + bbox.width) continue;
+              ctx.beginPath();
+              ctx.moveTo(x, bbox.top);
+              ctx.lineTo(x, bbox.top + bbox.height);
+              ctx.stroke();
+            }
+            ctx.restore();
+          },
+        ],
+      },
     };
     plot.current = new uPlot(opts, data, el);
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(300, el.clientWidth), height: 180 }));
@@ -39,7 +62,7 @@ export function Chart({ title, unit, data, color }: Props) {
 
   useEffect(() => {
     plot.current?.setData(data);
-  }, [data]);
+  }, [data, marks]);
 
   return (
     <figure class="chart">

@@ -10,6 +10,9 @@ const PATH = `query Path($id: ID!, $since: String!) {
   pathHealthHistory(pathId: $id, since: $since) { ${HEALTH_FIELDS} } }`;
 const PATH_ONLY = `query Path($id: ID!) { path(id: $id) { id name linkId siteId targets probe thresholds { latencyMs lossPct jitterMs } health { ${HEALTH_FIELDS} } } }`;
 const LIVE = `subscription($id: ID) { pathHealthChanged(pathId: $id) { ${HEALTH_FIELDS} } }`;
+const EVENTS = 'query($since: String!) { failoverEvents(since: $since, limit: 500) { eventId policyId eventType fromPathId toPathId reason timestamp } }';
+
+interface FailoverEvent { eventId: string | null; policyId: string; eventType: string; fromPathId: string | null; toPathId: string | null; reason: string | null; timestamp: string }
 
 interface PathDetail { id: string; name: string; linkId: string; siteId: string | null; targets: string[]; probe: string; thresholds: { latencyMs: number; lossPct: number; jitterMs: number }; health: PathHealth | null }
 
@@ -20,6 +23,7 @@ export function PathPage({ id }: { id: string }) {
   const [points, setPoints] = useState<Point[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
+  const [events, setEvents] = useState<FailoverEvent[]>([]);
 
   useEffect(() => {
     let cancelled = false;
@@ -54,6 +58,10 @@ export function PathPage({ id }: { id: string }) {
       }
     };
     void load();
+    // Failovers away from or onto this path, drawn on the charts and listed below them.
+    session.graphql<{ failoverEvents: FailoverEvent[] }>(EVENTS, { since: new Date(now.getTime() - seconds * 1000).toISOString() })
+      .then((d) => !cancelled && setEvents(d.failoverEvents.filter((e) => e.fromPathId === id || e.toPathId === id)))
+      .catch(() => undefined);
     const unsubscribe = live.subscribe<{ pathHealthChanged: PathHealth }>(LIVE, { id }, ({ pathHealthChanged: h }) => {
       setHealth(h);
       // Live points join the 1 h chart at their own resolution; the longer ranges show aggregates and only move their latest value.
@@ -65,6 +73,7 @@ export function PathPage({ id }: { id: string }) {
     };
   }, [id, range]);
 
+  const marks = useMemo(() => events.map((e) => Date.parse(e.timestamp) / 1000), [events]);
   const series = useMemo(() => ({
     latency: columns(points, 'latency'),
     loss: columns(points, 'loss'),
@@ -95,11 +104,22 @@ export function PathPage({ id }: { id: string }) {
       <p class="muted">{range === '1h' ? 'History in 10 s buckets, then live points as they arrive.' : `Averages per ${range === '24h' ? '10 minutes' : 'hour'} from the rollups.`}</p>
       {error && <p class="error" role="alert">Could not load the {RANGES[range].label} history: {error}</p>}
       <div class="charts" aria-busy={loading}>
-        <Chart title="Latency" unit="ms" data={series.latency} color="#2f7de1" />
-        <Chart title="Loss" unit="%" data={series.loss} color="#d9480f" />
-        <Chart title="Jitter" unit="ms" data={series.jitter} color="#7048e8" />
-        <Chart title="Score" unit="" data={series.score} color="#2f9e44" />
+        <Chart marks={marks} title="Latency" unit="ms" data={series.latency} color="#2f7de1" />
+        <Chart marks={marks} title="Loss" unit="%" data={series.loss} color="#d9480f" />
+        <Chart marks={marks} title="Jitter" unit="ms" data={series.jitter} color="#7048e8" />
+        <Chart marks={marks} title="Score" unit="" data={series.score} color="#2f9e44" />
       </div>
+      <h2>Failovers of this path, last {RANGES[range].label}</h2>
+      {events.length === 0 ? <p>None (dashed lines on the charts mark them when there are).</p> : (
+        <ol class="timeline">
+          {events.map((e, i) => (
+            <li key={e.eventId ?? i}>
+              <time dateTime={e.timestamp}>{new Date(e.timestamp).toLocaleString()}</time> {e.eventType}: {e.fromPathId ?? '–'} → {e.toPathId ?? '–'}
+              {e.reason && <span class="muted"> ({e.reason})</span>}
+            </li>
+          ))}
+        </ol>
+      )}
     </>
   );
 }
