@@ -150,12 +150,12 @@ try {
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
-  await test('path page: four uPlot charts, ranges 1 h / 24 h / 7 d', async () => {
+  await test('path page: four uPlot charts, ranges 1 h / 24 h / 7 d / 30 d', async () => {
     await page.getByRole('link', { name: 'Demo WAN 1 → loopback reflector' }).click();
     await page.getByRole('heading', { name: /^Path Demo WAN 1/ }).waitFor();
     await page.locator('.chart canvas').nth(3).waitFor();
     await axe(page, 'path page');
-    for (const range of ['24 h', '7 d', '1 h']) {
+    for (const range of ['24 h', '7 d', '30 d', '1 h']) {
       await page.getByRole('button', { name: range }).click();
       await page.locator(`button[aria-pressed="true"]:has-text("${range}")`).waitFor();
       await page.locator('.charts[aria-busy="false"]').waitFor();

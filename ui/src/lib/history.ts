@@ -1,12 +1,13 @@
 import type { PathHealth } from './health';
 
-/** The chart ranges of the path page. 1 h reads the history (10 s buckets); 24 h and 7 d read the rollups' aggregates per slice. */
-export type Range = '1h' | '24h' | '7d';
+/** The chart ranges of the path page. 1 h reads the history (10 s buckets); the longer ones read the rollups' aggregates per slice. */
+export type Range = '1h' | '24h' | '7d' | '30d';
 
 export const RANGES: Record<Range, { label: string; seconds: number; slices: number }> = {
   '1h': { label: '1 h', seconds: 3600, slices: 0 },
   '24h': { label: '24 h', seconds: 86_400, slices: 144 }, // 10-minute points
   '7d': { label: '7 d', seconds: 604_800, slices: 168 }, // hourly points
+  '30d': { label: '30 d', seconds: 2_592_000, slices: 180 }, // 4-hour points
 };
 
 /** One point of a chart: unix seconds and the four measures (null: no data in that slice). */

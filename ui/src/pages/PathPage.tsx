@@ -101,7 +101,7 @@ export function PathPage({ id }: { id: string }) {
           <button type="button" key={r} aria-pressed={r === range} onClick={() => setRange(r)}>{RANGES[r].label}</button>
         ))}
       </div>
-      <p class="muted">{range === '1h' ? 'History in 10 s buckets, then live points as they arrive.' : `Averages per ${range === '24h' ? '10 minutes' : 'hour'} from the rollups.`}</p>
+      <p class="muted">{range === '1h' ? 'History in 10 s buckets, then live points as they arrive.' : `Averages per ${range === '24h' ? '10 minutes' : range === '7d' ? 'hour' : '4 hours'} from the rollups.`}</p>
       {error && <p class="error" role="alert">Could not load the {RANGES[range].label} history: {error}</p>}
       <div class="charts" aria-busy={loading}>
         <Chart marks={marks} title="Latency" unit="ms" data={series.latency} color="#2f7de1" />
