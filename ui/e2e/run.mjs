@@ -144,6 +144,14 @@ try {
       await page.locator(`tr[data-path="${id}"] svg.spark`).waitFor({ timeout: 10_000 });
     }
     assert(Number(await page.getByTestId('count-up').textContent()) >= 2, 'count Up ≥ 2');
+    await page.locator('svg.topology a[data-edge="demo-wan2-loopback"][data-status="UP"]').waitFor(); // the map's edge, coloured by status
+    await page.evaluate(() => { window.e2eSameDocument = true; });
+    await page.locator('svg.topology a[data-edge="demo-wan2-loopback"]').focus(); // an edge opens its path (keyboard), inside the app
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: /^Path Demo WAN 2/ }).waitFor();
+    assert(await page.evaluate(() => window.e2eSameDocument === true), 'the map link navigates inside the app (no reload)');
+    await page.goBack();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
     await axe(page, 'overview');
     await page.emulateMedia({ colorScheme: 'dark' }); // the OS's dark mode: contrast checked again
     await axe(page, 'overview, dark');
@@ -151,7 +159,7 @@ try {
   });
 
   await test('path page: four uPlot charts, ranges 1 h / 24 h / 7 d / 30 d', async () => {
-    await page.getByRole('link', { name: 'Demo WAN 1 → loopback reflector' }).click();
+    await page.getByRole('link', { name: 'Demo WAN 1 → loopback reflector', exact: true }).click();
     await page.getByRole('heading', { name: /^Path Demo WAN 1/ }).waitFor();
     await page.locator('.chart canvas').nth(3).waitFor();
     await axe(page, 'path page');

@@ -53,8 +53,12 @@ export function useLocation(): string {
 /** Makes a plain <a href> navigate inside the app (keeps middle-click and modifiers for the browser). */
 export function onLinkClick(e: MouseEvent): void {
   if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  // HTML and SVG anchors alike (the topology map's edges are SVG <a>, which has no .pathname).
   const a = (e.target as Element).closest('a');
-  if (!a || a.target || a.origin !== location.origin) return;
+  const href = a?.getAttribute('href');
+  if (!a || !href || a.getAttribute('target') || a.hasAttribute('download')) return;
+  const url = new URL(href, location.href);
+  if (url.origin !== location.origin) return;
   e.preventDefault();
-  navigate(a.pathname + a.search);
+  navigate(url.pathname + url.search);
 }

@@ -5,17 +5,18 @@ import {
 } from '../lib/health';
 import { pathUrl } from '../lib/router';
 import { live, session } from '../state';
+import { TopologyMap } from '../components/TopologyMap';
 
 const HEALTH_FIELDS = 'pathId status healthScore latencyMs packetLossPct jitterMs lastChecked';
 const OVERVIEW = `{ sites { id name } links { id siteId name }
-  paths { id name linkId siteId remoteSiteId health { ${HEALTH_FIELDS} } }
+  paths { id name linkId siteId remoteSiteId targets health { ${HEALTH_FIELDS} } }
   allFailoverPolicies { policyId name activePathId } }`;
 const LIVE = `subscription { pathHealthChanged { ${HEALTH_FIELDS} } }`;
 
 /** Points kept per sparkline: the last two minutes at the monitor's one update a second. */
 const SPARK_POINTS = 120;
 
-interface Topology { sites: Site[]; links: Link[]; paths: Array<PathInfo & { health: PathHealth | null }>; allFailoverPolicies: Array<{ policyId: string; name: string; activePathId: string }> }
+interface Topology { sites: Site[]; links: Link[]; paths: Array<PathInfo & { targets: string[]; health: PathHealth | null }>; allFailoverPolicies: Array<{ policyId: string; name: string; activePathId: string }> }
 
 export function Overview() {
   const [topology, setTopology] = useState<Topology | null>(null);
@@ -97,6 +98,7 @@ export function Overview() {
         <li class="status-DOWN"><strong data-testid="count-down">{counts.DOWN}</strong> Down</li>
         {counts.UNKNOWN > 0 && <li><strong>{counts.UNKNOWN}</strong> not probed yet</li>}
       </ul>
+      <TopologyMap sites={topology.sites} paths={topology.paths} health={health} />
       {tree.map(({ site, links }) => (
         <section class="site" key={site.id} aria-labelledby={`site-${site.id}`}>
           <h2 id={`site-${site.id}`}>{site.name}</h2>
