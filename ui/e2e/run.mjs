@@ -89,8 +89,9 @@ async function api(base, token, method, path, body) {
   return text ? JSON.parse(text) : null;
 }
 
-/** axe-core on the current page: no serious or critical violation. */
+/** axe-core on the current page: no serious or critical violation. With E2E_SCREENSHOTS=DIR, also a screenshot of what it checked. */
 async function axe(page, what) {
+  if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: join(process.env.E2E_SCREENSHOTS, `${what.replace(/[^a-z0-9]+/gi, '-')}.png`), fullPage: true });
   await page.evaluate(axeSource);
   const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');

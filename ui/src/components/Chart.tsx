@@ -8,12 +8,16 @@ interface Props {
   color: string;
   /** Unix seconds of events to mark with a vertical line (failovers of this path). */
   marks?: number[];
+  /** The time axis, unix seconds [from, to]: the whole range even where there is no data yet. */
+  window: [number, number];
 }
 
 /** One uPlot time series with a real time axis; resized with its box; redrawn (not rebuilt) on new data. */
-export function Chart({ title, unit, data, color, marks = [] }: Props) {
+export function Chart({ title, unit, data, color, marks = [], window }: Props) {
   const markTimes = useRef(marks);
   markTimes.current = marks;
+  const span = useRef(window);
+  span.current = window;
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
 
@@ -22,14 +26,14 @@ export function Chart({ title, unit, data, color, marks = [] }: Props) {
     const opts: uPlot.Options = {
       width: Math.max(300, el.clientWidth),
       height: 180,
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: () => span.current } },
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       axes: [
         { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' }, ticks: { stroke: 'rgba(128,128,128,0.4)' } },
-        { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' }, ticks: { stroke: 'rgba(128,128,128,0.4)' }, size: 60, values: (_u, v) => v.map((x) => `${x} ${unit}`) },
+        { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' }, ticks: { stroke: 'rgba(128,128,128,0.4)' }, size: 76, values: (_u, v) => v.map((x) => `${x} ${unit}`) },
       ],
-      series: [{}, { label: title, stroke: color, width: 1.5, spanGaps: false, points: { show: false } }],
+      series: [{}, { label: title, stroke: color, width: 1.5, spanGaps: false }],
       hooks: {
         draw: [
           (u) => {
@@ -62,7 +66,7 @@ export function Chart({ title, unit, data, color, marks = [] }: Props) {
 
   useEffect(() => {
     plot.current?.setData(data);
-  }, [data, marks]);
+  }, [data, marks, window]);
 
   return (
     <figure class="chart">

@@ -10,7 +10,8 @@ interface Props {
 
 const WIDTH = 640;
 const ROW = 70;
-const MARGIN = 110;
+/** Room for the node labels beside the two columns. */
+const MARGIN = 230;
 
 /** Sites as nodes, paths as edges coloured by their live status; each edge links to its path page. */
 export function TopologyMap({ sites, paths, health }: Props) {

@@ -16,12 +16,15 @@ const LIVE = `subscription { pathHealthChanged { ${HEALTH_FIELDS} } }`;
 /** Points kept per sparkline: the last two minutes at the monitor's one update a second. */
 const SPARK_POINTS = 120;
 
+/** The sparklines outlive the page (module scope): coming back from a path page keeps the last minutes. */
+let sparkCache = new Map<string, number[]>();
+
 interface Topology { sites: Site[]; links: Link[]; paths: Array<PathInfo & { targets: string[]; health: PathHealth | null }>; allFailoverPolicies: Array<{ policyId: string; name: string; activePathId: string }> }
 
 export function Overview() {
   const [topology, setTopology] = useState<Topology | null>(null);
   const [health, setHealth] = useState<Map<string, PathHealth>>(new Map());
-  const [sparks, setSparks] = useState<Map<string, number[]>>(new Map());
+  const [sparks, setSparks] = useState<Map<string, number[]>>(sparkCache);
   const [error, setError] = useState<string | null>(null);
   const known = useRef(new Set<string>());
   const reloading = useRef(false);
@@ -63,6 +66,7 @@ export function Overview() {
       setSparks((old) => {
         const next = new Map(old);
         for (const h of batch) next.set(h.pathId, pushBounded(next.get(h.pathId) ?? [], h.latencyMs, SPARK_POINTS));
+        sparkCache = next;
         return next;
       });
       // A path this page has not seen: the topology changed, read it again (once at a time).

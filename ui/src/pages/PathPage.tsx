@@ -73,6 +73,11 @@ export function PathPage({ id }: { id: string }) {
     };
   }, [id, range]);
 
+  // The axis spans the whole range up to now, moved along as live points arrive.
+  const window = useMemo<[number, number]>(() => {
+    const end = Math.max(Date.now() / 1000, points[points.length - 1]?.t ?? 0);
+    return [end - RANGES[range].seconds, end];
+  }, [points, range]);
   const marks = useMemo(() => events.map((e) => Date.parse(e.timestamp) / 1000), [events]);
   const series = useMemo(() => ({
     latency: columns(points, 'latency'),
@@ -104,10 +109,10 @@ export function PathPage({ id }: { id: string }) {
       <p class="muted">{range === '1h' ? 'History in 10 s buckets, then live points as they arrive.' : `Averages per ${range === '24h' ? '10 minutes' : range === '7d' ? 'hour' : '4 hours'} from the rollups.`}</p>
       {error && <p class="error" role="alert">Could not load the {RANGES[range].label} history: {error}</p>}
       <div class="charts" aria-busy={loading}>
-        <Chart marks={marks} title="Latency" unit="ms" data={series.latency} color="#2f7de1" />
-        <Chart marks={marks} title="Loss" unit="%" data={series.loss} color="#d9480f" />
-        <Chart marks={marks} title="Jitter" unit="ms" data={series.jitter} color="#7048e8" />
-        <Chart marks={marks} title="Score" unit="" data={series.score} color="#2f9e44" />
+        <Chart marks={marks} window={window} title="Latency" unit="ms" data={series.latency} color="#2f7de1" />
+        <Chart marks={marks} window={window} title="Loss" unit="%" data={series.loss} color="#d9480f" />
+        <Chart marks={marks} window={window} title="Jitter" unit="ms" data={series.jitter} color="#7048e8" />
+        <Chart marks={marks} window={window} title="Score" unit="" data={series.score} color="#2f9e44" />
       </div>
       <h2>Failovers of this path, last {RANGES[range].label}</h2>
       {events.length === 0 ? <p>None (dashed lines on the charts mark them when there are).</p> : (
