@@ -15,8 +15,22 @@ internal static class SetupEndpoints
 
     public static void MapSetup(this RouteGroupBuilder auth)
     {
-        auth.MapGet("/setup", (SetupToken setup) => Results.Ok(new { setup_required = setup.Pending })).AllowAnonymous();
+        auth.MapGet("/setup", SetupRequiredAsync).AllowAnonymous();
         auth.MapPost("/setup", SetupAsync).AllowAnonymous();
+    }
+
+    /// <summary>
+    /// Whether the setup page applies: a token is waiting and still no user exists (an admin made
+    /// with the CLI meanwhile ends the token). The store is read only while a token is pending.
+    /// </summary>
+    private static async Task<IResult> SetupRequiredAsync(SetupToken setup, UserAccounts accounts, CancellationToken cancellationToken)
+    {
+        if (setup.Pending && (await accounts.ListAsync(cancellationToken).ConfigureAwait(false)).Count > 0)
+        {
+            setup.Clear();
+        }
+
+        return Results.Ok(new { setup_required = setup.Pending });
     }
 
     private static async Task<IResult> SetupAsync(HttpContext context, SetupToken setup, UserAccounts accounts, CancellationToken cancellationToken)

@@ -61,6 +61,20 @@ public sealed partial class FirstRunSetupTests
     }
 
     [Fact]
+    public async Task SetupRequired_AdminCreatedByTheCliMeanwhile_FalseAndTokenEnded()
+    {
+        using var logs = new FakeLoggerProvider();
+        var (server, url) = await StartWithoutUsersAsync(logs);
+        await using var running = server;
+
+        await server.Services.GetRequiredService<UserAccounts>().AddAsync("cli-admin", Patronus.Persistence.Security.UserRole.Admin, RunningServer.Password, CancellationToken.None);
+
+        Assert.False((await server.Anonymous.GetFromJsonAsync<JsonElement>("/api/v1/auth/setup")).GetProperty("setup_required").GetBoolean());
+        using var late = await SetupAsync(server, Token(url));
+        Assert.Equal(HttpStatusCode.Unauthorized, late.StatusCode);
+    }
+
+    [Fact]
     public async Task Setup_WrongToken_401AndNoUser()
     {
         using var logs = new FakeLoggerProvider();
