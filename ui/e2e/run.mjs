@@ -163,6 +163,7 @@ try {
     await page.getByRole('link', { name: 'Demo WAN 1 → loopback reflector', exact: true }).click();
     await page.getByRole('heading', { name: /^Path Demo WAN 1/ }).waitFor();
     await page.locator('.chart canvas').nth(3).waitFor();
+    if (process.env.E2E_SCREENSHOTS) await page.waitForTimeout(3000);
     await axe(page, 'path page');
     for (const range of ['24 h', '7 d', '30 d', '1 h']) {
       await page.getByRole('button', { name: range }).click();
@@ -171,6 +172,7 @@ try {
       assert((await page.getByRole('alert').count()) === 0, `${range}: ${await page.getByRole('alert').allTextContents()}`);
     }
     assert((await page.locator('.chart canvas').count()) === 4, 'four charts');
+    await page.getByTestId('range-summary').waitFor(); // uptime and averages of the range, from pathStats
     assert((await page.locator('[data-testid=stale-banner]').count()) === 0, 'no stale banner while connected');
   });
 

@@ -4,8 +4,10 @@ import uPlot from 'uplot';
 interface Props {
   title: string;
   unit: string;
-  data: [number[], (number | null)[]];
+  data: [number[], ...(number | null)[][]];
   color: string;
+  /** Labels and colours of further series in data (after the first), e.g. p95 and max. */
+  extra?: Array<{ label: string; color: string }>;
   /** Unix seconds of events to mark with a vertical line (failovers of this path). */
   marks?: number[];
   /** The time axis, unix seconds [from, to]: the whole range even where there is no data yet. */
@@ -13,7 +15,7 @@ interface Props {
 }
 
 /** One uPlot time series with a real time axis; resized with its box; redrawn (not rebuilt) on new data. */
-export function Chart({ title, unit, data, color, marks = [], window }: Props) {
+export function Chart({ title, unit, data, color, extra = [], marks = [], window }: Props) {
   const markTimes = useRef(marks);
   markTimes.current = marks;
   const span = useRef(window);
@@ -33,7 +35,11 @@ export function Chart({ title, unit, data, color, marks = [], window }: Props) {
         { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' }, ticks: { stroke: 'rgba(128,128,128,0.4)' } },
         { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' }, ticks: { stroke: 'rgba(128,128,128,0.4)' }, size: 76, values: (_u, v) => v.map((x) => `${x} ${unit}`) },
       ],
-      series: [{}, { label: title, stroke: color, width: 1.5, spanGaps: false }],
+      series: [
+        {},
+        { label: title, stroke: color, width: 1.5, spanGaps: false },
+        ...extra.map((x) => ({ label: x.label, stroke: x.color, width: 1, dash: [4, 4], spanGaps: false })),
+      ],
       hooks: {
         draw: [
           (u) => {
@@ -62,7 +68,7 @@ export function Chart({ title, unit, data, color, marks = [], window }: Props) {
       plot.current?.destroy();
       plot.current = null;
     };
-  }, [title, unit, color]);
+  }, [title, unit, color, extra.length]);
 
   useEffect(() => {
     plot.current?.setData(data);
@@ -70,7 +76,7 @@ export function Chart({ title, unit, data, color, marks = [], window }: Props) {
 
   return (
     <figure class="chart">
-      <figcaption>{title}</figcaption>
+      <figcaption>{title}{extra.length > 0 && <span class="muted"> — average (solid), {extra.map((x) => x.label).join(', ')} (dashed)</span>}</figcaption>
       <div ref={box} role="img" aria-label={`${title} over time`} />
     </figure>
   );

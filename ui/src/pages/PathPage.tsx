@@ -10,6 +10,11 @@ const PATH = `query Path($id: ID!, $since: String!) {
   pathHealthHistory(pathId: $id, since: $since) { ${HEALTH_FIELDS} } }`;
 const PATH_ONLY = `query Path($id: ID!) { path(id: $id) { id name linkId siteId targets probe thresholds { latencyMs lossPct jitterMs } health { ${HEALTH_FIELDS} } } }`;
 const LIVE = `subscription($id: ID) { pathHealthChanged(pathId: $id) { ${HEALTH_FIELDS} } }`;
+const SUMMARY = 'query($id: ID!, $period: StatsPeriod) { pathStats(pathId: $id, period: $period) { uptimePct latencyAvgMs latencyP95Ms packetLossAvgPct jitterAvgMs } }';
+const PERIOD: Record<Range, string> = { '1h': 'HOUR', '24h': 'DAY', '7d': 'WEEK', '30d': 'MONTH' };
+
+interface Summary { uptimePct: number | null; latencyAvgMs: number | null; latencyP95Ms: number | null; packetLossAvgPct: number | null; jitterAvgMs: number | null }
+
 const EVENTS = 'query($since: String!) { failoverEvents(since: $since, limit: 500) { eventId policyId eventType fromPathId toPathId reason timestamp } }';
 
 interface FailoverEvent { eventId: string | null; policyId: string; eventType: string; fromPathId: string | null; toPathId: string | null; reason: string | null; timestamp: string }
@@ -24,6 +29,7 @@ export function PathPage({ id }: { id: string }) {
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [events, setEvents] = useState<FailoverEvent[]>([]);
+  const [summary, setSummary] = useState<Summary | null>(null);
 
   useEffect(() => {
     let cancelled = false;
@@ -58,6 +64,9 @@ export function PathPage({ id }: { id: string }) {
       }
     };
     void load();
+    session.graphql<{ pathStats: Summary | null }>(SUMMARY, { id, period: PERIOD[range] })
+      .then((d) => !cancelled && setSummary(d.pathStats))
+      .catch(() => undefined);
     // Failovers away from or onto this path, drawn on the charts and listed below them.
     session.graphql<{ failoverEvents: FailoverEvent[] }>(EVENTS, { since: new Date(now.getTime() - seconds * 1000).toISOString() })
       .then((d) => !cancelled && setEvents(d.failoverEvents.filter((e) => e.fromPathId === id || e.toPathId === id)))
@@ -79,8 +88,11 @@ export function PathPage({ id }: { id: string }) {
     return [end - RANGES[range].seconds, end];
   }, [points, range]);
   const marks = useMemo(() => events.map((e) => Date.parse(e.timestamp) / 1000), [events]);
+  const withTails = range !== '1h';
   const series = useMemo(() => ({
-    latency: columns(points, 'latency'),
+    latency: (withTails
+      ? [...columns(points, 'latency'), columns(points, 'latencyP95')[1], columns(points, 'latencyMax')[1]]
+      : columns(points, 'latency')) as [number[], ...(number | null)[][]],
     loss: columns(points, 'loss'),
     jitter: columns(points, 'jitter'),
     score: columns(points, 'score'),
@@ -108,8 +120,15 @@ export function PathPage({ id }: { id: string }) {
       </div>
       <p class="muted">{range === '1h' ? 'History in 10 s buckets, then live points as they arrive.' : `Averages per ${range === '24h' ? '10 minutes' : range === '7d' ? 'hour' : '4 hours'} from the rollups.`}</p>
       {error && <p class="error" role="alert">Could not load the {RANGES[range].label} history: {error}</p>}
+      {summary && (
+        <p class="summary" data-testid="range-summary">
+          Last {RANGES[range].label}: uptime <strong>{formatPct(summary.uptimePct)}</strong>, latency average {formatMs(summary.latencyAvgMs)}
+          {' '}(p95 {formatMs(summary.latencyP95Ms)}), loss {formatPct(summary.packetLossAvgPct)}, jitter {formatMs(summary.jitterAvgMs)}
+        </p>
+      )}
       <div class="charts" aria-busy={loading}>
-        <Chart marks={marks} window={window} title="Latency" unit="ms" data={series.latency} color="#2f7de1" />
+        <Chart marks={marks} window={window} title="Latency" unit="ms" data={series.latency} color="#2f7de1"
+          extra={withTails ? [{ label: 'p95', color: '#7048e8' }, { label: 'max', color: '#d9480f' }] : []} />
         <Chart marks={marks} window={window} title="Loss" unit="%" data={series.loss} color="#d9480f" />
         <Chart marks={marks} window={window} title="Jitter" unit="ms" data={series.jitter} color="#7048e8" />
         <Chart marks={marks} window={window} title="Score" unit="" data={series.score} color="#2f9e44" />
