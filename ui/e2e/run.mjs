@@ -246,6 +246,22 @@ try {
     await context.close();
   });
 
+  await test('operator: sees the write controls (create form, enable/disable) but no admin role', async () => {
+    await api(base, adminToken, 'POST', '/api/v1/users', { username: 'oscar', role: 'operator', password: PASSWORD });
+    const context = await browser.newContext();
+    const operator = await context.newPage();
+    watchCsp(operator, csp);
+    await operator.goto(`${base}/failover`);
+    await operator.getByLabel('Username').fill('oscar');
+    await operator.getByLabel('Password').fill(PASSWORD);
+    await operator.getByRole('button', { name: 'Log in' }).click();
+    await operator.getByRole('heading', { name: 'Failover' }).waitFor();
+    await operator.getByRole('button', { name: 'Create policy' }).waitFor();
+    await operator.getByRole('button', { name: /^(Enable|Disable) e2e-policy$/ }).waitFor();
+    assert((await operator.locator('.who').textContent()).includes('(operator)'), 'the role is shown');
+    await context.close();
+  });
+
   await test('logout revokes the session: a reload stays on the login page', async () => {
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('button', { name: 'Log in' }).waitFor();
