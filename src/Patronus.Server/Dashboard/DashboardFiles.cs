@@ -18,7 +18,7 @@ public sealed class DashboardFiles
     public const string RootKey = "Dashboard:Root";
 
     /// <summary>The one line <c>/</c> answers when no build exists.</summary>
-    public const string NotBuiltMessage = "The Patronus dashboard is not built: run ./patronus serve from the repository (it builds ui/ with npm), or: cd ui && npm ci && npm run build";
+    public const string NotBuiltMessage = "The Patronus dashboard is not built: run ./patronus serve from the repository (it builds ui/ with npm), or build it (cd ui && npm ci && npm run build) and start serve with PATRONUS__DASHBOARD__ROOT=ui/dist";
 
     /// <summary>
     /// The content security policy of every dashboard response: only this origin's scripts, styles,
