@@ -6,7 +6,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
 
 # Debian packages the test suites use as real peers. Installed only when missing (idempotent).
-APT_PACKAGES=(postgresql nftables iproute2 curl frr iputils-ping prometheus prometheus-alertmanager wireguard-tools wireguard-go)
+APT_PACKAGES=(postgresql nftables iproute2 curl frr iputils-ping prometheus prometheus-alertmanager wireguard-tools wireguard-go chromium)
 
 install_packages() {
   local missing=()
@@ -44,6 +44,12 @@ if ! npm ci --prefix test/Patronus.GraphQL.Tests/conformance --no-audit --no-fun
   echo "test.sh: npm ci failed; the GraphQL conformance tests will fail" >&2
 fi
 
+# The dashboard's packages (vite, vitest, playwright-core, axe-core …), pinned by ui/package-lock.json.
+echo "test.sh: npm ci (dashboard, ui/)" >&2
+if ! npm ci --prefix ui --no-audit --no-fund >&2; then
+  echo "test.sh: npm ci in ui/ failed; the dashboard tests will fail" >&2
+fi
+
 echo "test.sh: restoring and building" >&2
 if ! dotnet build Patronus.slnx -c Release --nologo -v quiet -clp:ErrorsOnly; then
   echo "summary: 0 passed, 1 failed (build failed)"
@@ -71,6 +77,34 @@ for project in test/*.Tests/*.csproj; do
   [[ $rc -ne 0 || $f -ne 0 ]] && status=1
 done
 rm -rf "$results"
+
+# Dashboard (ui/): type check + vitest unit tests, then the browser tests — Playwright driving
+# Debian's Chromium against a real serve (this build's executable) and the freshly built UI.
+echo "test.sh: dashboard unit tests (tsc, vitest)" >&2
+ui_log="$(mktemp)"
+(cd ui && npx --no-install tsc --noEmit && NO_COLOR=1 npx --no-install vitest run) 2>&1 | tee "$ui_log" >&2
+rc=${PIPESTATUS[0]}
+line="$(grep -E '^ *Tests +' "$ui_log" | tail -1)"
+p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || echo 0)
+f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || echo 0)
+passed=$((passed + p)); failed=$((failed + f))
+if [[ $rc -ne 0 && $f -eq 0 ]]; then failed=$((failed + 1)); fi # tsc failed, or vitest printed no count
+[[ $rc -ne 0 ]] && status=1
+
+echo "test.sh: dashboard browser tests (build ui/, Playwright + Chromium)" >&2
+if (cd ui && npx --no-install vite build --logLevel error >&2); then
+  PATRONUS_BIN="$root/src/Patronus.Server/bin/Release/net10.0/patronus" PATRONUS_UI_ROOT="$root/ui/dist" \
+    node ui/e2e/run.mjs 2>&1 | tee "$ui_log" >&2
+  rc=${PIPESTATUS[0]}
+else
+  echo "e2e: 0 passed, 1 failed (the UI build failed)" >"$ui_log"; rc=1
+fi
+line="$(grep -E '^e2e: [0-9]+ passed, [0-9]+ failed' "$ui_log" | tail -1)"
+p=$(sed -E 's/^e2e: ([0-9]+) passed.*/\1/' <<<"${line:-e2e: 0 passed}")
+f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"${line:-x 1 failed}")
+passed=$((passed + p)); failed=$((failed + f))
+[[ $rc -ne 0 || $f -ne 0 ]] && status=1
+rm -f "$ui_log"
 
 # Scale gate (issue 14, bar 1 short): a whole `patronus serve` with 2,000 STAMP paths against
 # two reflector processes for 30 s must be ready within 5 s, keep every path Up (no self-inflicted

@@ -74,6 +74,7 @@ public static class ServerApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRequestLimits();
+        app.UseMiddleware<Dashboard.DashboardFiles>(); // before authentication: the app's files are anonymous
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) }); // GraphQL subscriptions
         app.UsePatronusSecurity();
         app.MapPatronusHealth();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Options;
 using Patronus.Persistence.Security;
 using Patronus.Server.Api;
 using Patronus.Server.Export;
@@ -13,7 +14,8 @@ internal static partial class AuthEndpoints
 {
     public const string Prefix = ApiEndpoints.Prefix + "/auth";
 
-    internal sealed record LoginRequest(string? Username, string? Password);
+    /// <summary><c>cookie: true</c>: the browser's mode — the refresh token goes into <see cref="RefreshCookie"/>, not the body.</summary>
+    internal sealed record LoginRequest(string? Username, string? Password, bool? Cookie);
 
     internal sealed record RefreshRequest(string? RefreshToken);
 
@@ -23,6 +25,7 @@ internal static partial class AuthEndpoints
         auth.MapPost("/login", LoginAsync).AllowAnonymous();
         auth.MapPost("/refresh", RefreshAsync).AllowAnonymous();
         auth.MapPost("/logout", LogoutAsync);
+        auth.MapSetup();
         auth.MapGet("/me", (HttpContext context) => Results.Ok(new
         {
             username = context.User.Identity?.Name,
@@ -32,7 +35,7 @@ internal static partial class AuthEndpoints
     }
 
     private static async Task<IResult> LoginAsync(HttpContext context, UserAccounts accounts, TokenIssuer tokens, LoginThrottle throttle,
-        TokenIssueBudget budget, AuthMetrics metrics, AuditLog audit, ILoggerFactory loggers, CancellationToken cancellationToken)
+        TokenIssueBudget budget, AuthMetrics metrics, AuditLog audit, ILoggerFactory loggers, IOptions<AuthOptions> options, CancellationToken cancellationToken)
     {
         var (body, problem) = await ApiJson.ReadAsync<LoginRequest>(context.Request, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
@@ -79,11 +82,11 @@ internal static partial class AuthEndpoints
 
         var pair = await tokens.IssueAsync(user, cancellationToken).ConfigureAwait(false);
         await audit.RecordAsync(context, "login", user.Username, StatusCodes.Status200OK, user.Username).ConfigureAwait(false);
-        return Results.Ok(pair);
+        return body.Cookie == true ? InCookie(context, pair, options.Value) : Results.Ok(pair);
     }
 
     private static async Task<IResult> RefreshAsync(HttpContext context, TokenIssuer tokens, TokenIssueBudget budget, AuthMetrics metrics, AuditLog audit,
-        ILoggerFactory loggers, CancellationToken cancellationToken)
+        ILoggerFactory loggers, IOptions<AuthOptions> options, CancellationToken cancellationToken)
     {
         var (body, problem) = await ApiJson.ReadAsync<RefreshRequest>(context.Request, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
@@ -91,18 +94,28 @@ internal static partial class AuthEndpoints
             return problem;
         }
 
-        if (string.IsNullOrEmpty(body!.RefreshToken))
+        // Cookie mode when the body names no token: the browser cannot read its own (HttpOnly).
+        var cookie = string.IsNullOrEmpty(body!.RefreshToken);
+        var presented = cookie ? RefreshCookie.Read(context.Request) : body.RefreshToken;
+        if (string.IsNullOrEmpty(presented))
         {
-            return Problems.Invalid("refresh_token", "is required");
+            return Problems.Invalid("refresh_token", "is required (in the body, or the session cookie of a browser login)");
         }
 
-        var (rotation, pair) = await tokens.RefreshAsync(body.RefreshToken, cancellationToken).ConfigureAwait(false);
-        if (pair is not null)
+        var (rotation, pair) = await tokens.RefreshAsync(presented, cancellationToken).ConfigureAwait(false);
+        var wait = pair is null ? null : budget.TryTake(rotation.Username!);
+        if (pair is not null && wait is null)
         {
-            if (budget.TryTake(rotation.Username!) is not { } later)
-            {
-                return Results.Ok(pair);
-            }
+            return cookie ? InCookie(context, pair, options.Value) : Results.Ok(pair);
+        }
+
+        if (cookie)
+        {
+            RefreshCookie.Clear(context); // the session it named is over: the browser should stop sending it
+        }
+
+        if (pair is not null && wait is { } later)
+        {
 
             // Already stored: end the session it extended, so a refresh loop stops growing the table.
             await tokens.RevokeAsync(pair.RefreshToken, owner: null, cancellationToken).ConfigureAwait(false);
@@ -139,16 +152,29 @@ internal static partial class AuthEndpoints
             return problem;
         }
 
-        if (string.IsNullOrEmpty(body!.RefreshToken))
+        var presented = string.IsNullOrEmpty(body!.RefreshToken) ? RefreshCookie.Read(context.Request) : body.RefreshToken;
+        if (string.IsNullOrEmpty(presented))
         {
-            return Problems.Invalid("refresh_token", "is required: the session to end");
+            return Problems.Invalid("refresh_token", "is required: the session to end (in the body, or the session cookie of a browser login)");
+        }
+
+        if (string.IsNullOrEmpty(body.RefreshToken))
+        {
+            RefreshCookie.Clear(context);
         }
 
         // Only the caller's own session: another user's token is answered like an unknown one.
-        var revoked = await tokens.RevokeAsync(body.RefreshToken, context.User.Identity?.Name ?? string.Empty, cancellationToken).ConfigureAwait(false);
+        var revoked = await tokens.RevokeAsync(presented, context.User.Identity?.Name ?? string.Empty, cancellationToken).ConfigureAwait(false);
         var status = revoked ? StatusCodes.Status204NoContent : StatusCodes.Status404NotFound;
         await audit.RecordAsync(context, "logout", context.User.Identity?.Name, status).ConfigureAwait(false);
         return revoked ? Results.NoContent() : Problems.Status(StatusCodes.Status404NotFound, "No such session", "the refresh token is not known");
+    }
+
+    /// <summary>Cookie mode: the refresh token goes into the HttpOnly cookie; the body carries the access token only.</summary>
+    private static IResult InCookie(HttpContext context, TokenPair pair, AuthOptions options)
+    {
+        RefreshCookie.Set(context, pair.RefreshToken, options.RefreshTokenLifetime);
+        return Results.Ok(new { access_token = pair.AccessToken, expires_in = pair.ExpiresIn, token_type = pair.TokenType });
     }
 
     private static IResult TooManySessions(HttpContext context, TimeSpan wait)

@@ -23,6 +23,8 @@ public static class SecurityRegistration
         services.AddSingleton<AuditLog>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
         services.AddHostedService<AuthBootstrap>();
+        services.AddSingleton<SetupToken>();
+        services.AddHostedService<FirstRunSetup>();
         // Authentication pulls in Data Protection, which nothing here uses (bearer tokens are
         // signed with our own key): keep its key ring in memory instead of writing it under $HOME.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();

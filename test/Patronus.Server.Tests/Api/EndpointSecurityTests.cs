@@ -14,7 +14,7 @@ namespace Patronus.Server.Tests.Api;
 public sealed partial class EndpointSecurityTests
 {
     private static readonly string[] s_anonymous =
-        ["/api/v1/auth/login", "/api/v1/auth/refresh", "/health", "/health/live", "/health/ready", "/metrics"];
+        ["/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/setup", "/api/v1/auth/setup", "/health", "/health/live", "/health/ready", "/metrics"];
 
     /// <summary>Admin only: user management and the audit log.</summary>
     private static bool IsAdminRoute(string route) =>

@@ -39,8 +39,12 @@ public sealed class RunningServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts with the given config file contents (null: quickstart) and waits until ready.</summary>
-    public static async Task<RunningServer> StartAsync(string? configJson = null, Dictionary<string, string?>? environment = null, string? dataDir = null)
+    /// <summary>
+    /// Starts with the given config file contents (null: quickstart) and waits until ready; with
+    /// <paramref name="createAdmin"/> false no user exists and <see cref="Client"/> sends no token.
+    /// </summary>
+    public static async Task<RunningServer> StartAsync(string? configJson = null, Dictionary<string, string?>? environment = null, string? dataDir = null,
+        bool createAdmin = true, Action<ILoggingBuilder>? logging = null)
     {
         var dir = new TempDir();
         string? file = null;
@@ -65,12 +69,21 @@ public sealed class RunningServer : IAsyncDisposable
             new CommandLineOverrides(file, dataDir ?? Path.Combine(dir.Path, "data"), "http://127.0.0.1:0"),
             environment, out var errors);
         Assert.True(config is not null, string.Join("\n", errors));
-        var app = ServerApp.Build(config!, logging: l => l.SetMinimumLevel(LogLevel.Warning));
+        var app = ServerApp.Build(config!, logging: l =>
+        {
+            l.SetMinimumLevel(LogLevel.Warning);
+            logging?.Invoke(l);
+        });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
         var server = new RunningServer(app, dir, client);
         await server.WaitReadyAsync();
+        if (!createAdmin)
+        {
+            return server;
+        }
+
         var token = await server.CreateUserAndLoginAsync(AdminName, UserRole.Admin);
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         return server;

@@ -1,0 +1,116 @@
+/** Path health as the API returns it (GraphQL names). */
+export type Status = 'UP' | 'DEGRADED' | 'DOWN';
+
+export interface PathHealth {
+  pathId: string;
+  status: Status;
+  healthScore: number;
+  latencyMs: number;
+  packetLossPct: number;
+  jitterMs: number;
+  lastChecked: string | null;
+}
+
+export interface Site { id: string; name: string }
+export interface Link { id: string; siteId: string; name: string }
+export interface PathInfo { id: string; name: string; linkId: string; siteId: string | null; remoteSiteId: string | null }
+
+export interface Counts { UP: number; DEGRADED: number; DOWN: number; UNKNOWN: number }
+
+/** How many paths are Up, Degraded, Down, and not probed yet (no health). */
+export function countByStatus(paths: readonly PathInfo[], health: ReadonlyMap<string, PathHealth>): Counts {
+  const counts: Counts = { UP: 0, DEGRADED: 0, DOWN: 0, UNKNOWN: 0 };
+  for (const p of paths) counts[health.get(p.id)?.status ?? 'UNKNOWN']++;
+  return counts;
+}
+
+export interface LinkRow { link: Link; paths: PathInfo[] }
+export interface SiteRow { site: Site; links: LinkRow[] }
+
+/**
+ * Sites → links → paths, each level sorted by name. A link whose site is unknown, or a path whose
+ * link is unknown, still shows up (under a placeholder), so nothing the API returns is hidden.
+ */
+export function topologyTree(sites: readonly Site[], links: readonly Link[], paths: readonly PathInfo[]): SiteRow[] {
+  const byName = <T extends { name: string }>(a: T, b: T) => a.name.localeCompare(b.name);
+  const siteRows = new Map<string, SiteRow>(sites.map((s) => [s.id, { site: s, links: [] }]));
+  const linkRows = new Map<string, LinkRow>();
+  for (const link of links) {
+    let site = siteRows.get(link.siteId);
+    if (!site) {
+      site = { site: { id: link.siteId, name: link.siteId }, links: [] };
+      siteRows.set(link.siteId, site);
+    }
+    const row = { link, paths: [] as PathInfo[] };
+    site.links.push(row);
+    linkRows.set(link.id, row);
+  }
+  for (const path of paths) {
+    let row = linkRows.get(path.linkId);
+    if (!row) {
+      const siteId = path.siteId ?? '?';
+      let site = siteRows.get(siteId);
+      if (!site) {
+        site = { site: { id: siteId, name: siteId }, links: [] };
+        siteRows.set(siteId, site);
+      }
+      row = { link: { id: path.linkId, siteId, name: path.linkId }, paths: [] };
+      site.links.push(row);
+      linkRows.set(path.linkId, row);
+    }
+    row.paths.push(path);
+  }
+  const result = [...siteRows.values()].sort((a, b) => byName(a.site, b.site));
+  for (const site of result) {
+    site.links.sort((a, b) => byName(a.link, b.link));
+    for (const link of site.links) link.paths.sort(byName);
+  }
+  return result;
+}
+
+/** A bounded series of recent values (a sparkline's points): appends, dropping the oldest beyond max. */
+export function pushBounded(values: readonly number[], value: number, max: number): number[] {
+  const next = values.length >= max ? values.slice(values.length - max + 1) : values.slice();
+  next.push(value);
+  return next;
+}
+
+/** SVG polyline points for a sparkline of width × height; flat in the middle when all values are equal. */
+export function sparklinePoints(values: readonly number[], width: number, height: number): string {
+  if (values.length === 0) return '';
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  const span = max - min;
+  const step = values.length > 1 ? width / (values.length - 1) : 0;
+  return values
+    .map((v, i) => {
+      const y = span === 0 ? height / 2 : height - ((v - min) / span) * height;
+      return `${(i * step).toFixed(1)},${y.toFixed(1)}`;
+    })
+    .join(' ');
+}
+
+export function formatMs(value: number | null | undefined): string {
+  if (value == null || !Number.isFinite(value)) return '–';
+  return value < 10 ? `${value.toFixed(2)} ms` : value < 100 ? `${value.toFixed(1)} ms` : `${Math.round(value)} ms`;
+}
+
+export function formatPct(value: number | null | undefined): string {
+  if (value == null || !Number.isFinite(value)) return '–';
+  return value === 0 ? '0 %' : value < 1 ? `${value.toFixed(2)} %` : `${value.toFixed(1)} %`;
+}
+
+export function formatScore(value: number | null | undefined): string {
+  return value == null || !Number.isFinite(value) ? '–' : String(Math.round(value));
+}
+
+/** The banner text while the live connection is down: "stale since 12:04:05 (35 s)". */
+export function staleText(since: Date, now: Date): string {
+  const seconds = Math.max(0, Math.round((now.getTime() - since.getTime()) / 1000));
+  const age = seconds < 90 ? `${seconds} s` : seconds < 5400 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds / 3600)} h`;
+  return `Live updates disconnected — data stale since ${since.toLocaleTimeString()} (${age} ago); reconnecting…`;
+}
+
+export function statusLabel(status: Status | undefined): string {
+  return status === 'UP' ? 'Up' : status === 'DEGRADED' ? 'Degraded' : status === 'DOWN' ? 'Down' : 'Not probed yet';
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { countByStatus, formatMs, formatPct, pushBounded, sparklinePoints, staleText, topologyTree, type PathHealth, type PathInfo } from '../src/lib/health';
+
+const path = (id: string, linkId: string, name = id): PathInfo => ({ id, name, linkId, siteId: null, remoteSiteId: null });
+const health = (pathId: string, status: PathHealth['status']): PathHealth =>
+  ({ pathId, status, healthScore: 100, latencyMs: 1, packetLossPct: 0, jitterMs: 0, lastChecked: null });
+
+describe('countByStatus', () => {
+  it('counts each status and paths without health as unknown', () => {
+    const paths = [path('a', 'l'), path('b', 'l'), path('c', 'l'), path('d', 'l')];
+    const map = new Map([['a', health('a', 'UP')], ['b', health('b', 'DOWN')], ['c', health('c', 'UP')]]);
+    expect(countByStatus(paths, map)).toEqual({ UP: 2, DEGRADED: 0, DOWN: 1, UNKNOWN: 1 });
+  });
+
+  it('ignores health of paths no longer in the topology', () => {
+    expect(countByStatus([], new Map([['gone', health('gone', 'DOWN')]]))).toEqual({ UP: 0, DEGRADED: 0, DOWN: 0, UNKNOWN: 0 });
+  });
+});
+
+describe('topologyTree', () => {
+  it('nests sites, links and paths sorted by name', () => {
+    const tree = topologyTree(
+      [{ id: 's2', name: 'Zurich' }, { id: 's1', name: 'Amsterdam' }],
+      [{ id: 'l2', siteId: 's1', name: 'lte' }, { id: 'l1', siteId: 's1', name: 'fibre' }, { id: 'l3', siteId: 's2', name: 'dsl' }],
+      [path('p2', 'l1', 'b'), path('p1', 'l1', 'a'), path('p3', 'l3')],
+    );
+    expect(tree.map((s) => s.site.name)).toEqual(['Amsterdam', 'Zurich']);
+    expect(tree[0].links.map((l) => l.link.name)).toEqual(['fibre', 'lte']);
+    expect(tree[0].links[0].paths.map((p) => p.name)).toEqual(['a', 'b']);
+    expect(tree[0].links[1].paths).toEqual([]);
+  });
+
+  it('keeps a path whose link is unknown and a link whose site is unknown', () => {
+    const tree = topologyTree([], [{ id: 'l1', siteId: 'ghost', name: 'l1' }], [{ ...path('p', 'nolink'), siteId: 'ghost' }]);
+    expect(tree).toHaveLength(1);
+    expect(tree[0].site.id).toBe('ghost');
+    expect(tree[0].links.flatMap((l) => l.paths.map((p) => p.id))).toEqual(['p']);
+  });
+});
+
+describe('pushBounded', () => {
+  it('appends without changing the input, dropping the oldest beyond max', () => {
+    const start = [1, 2, 3];
+    expect(pushBounded(start, 4, 3)).toEqual([2, 3, 4]);
+    expect(pushBounded(start, 4, 5)).toEqual([1, 2, 3, 4]);
+    expect(start).toEqual([1, 2, 3]);
+  });
+});
+
+describe('sparklinePoints', () => {
+  it('maps the smallest value to the bottom and the largest to the top', () => {
+    expect(sparklinePoints([0, 10], 100, 20)).toBe('0.0,20.0 100.0,0.0');
+  });
+
+  it('draws equal values flat in the middle', () => {
+    expect(sparklinePoints([5, 5, 5], 10, 20)).toBe('0.0,10.0 5.0,10.0 10.0,10.0');
+  });
+
+  it('is empty without values', () => {
+    expect(sparklinePoints([], 10, 10)).toBe('');
+  });
+});
+
+describe('formatting', () => {
+  it.each([[0.0623, '0.06 ms'], [12.34, '12.3 ms'], [150.6, '151 ms'], [null, '–'], [Number.NaN, '–']])('formatMs(%s) = %s', (v, text) => {
+    expect(formatMs(v)).toBe(text);
+  });
+
+  it.each([[0, '0 %'], [0.5, '0.50 %'], [7.25, '7.3 %'], [undefined, '–']])('formatPct(%s) = %s', (v, text) => {
+    expect(formatPct(v)).toBe(text);
+  });
+
+  it('says since when and how long the data is stale', () => {
+    const since = new Date('2026-12-05T03:00:00Z');
+    expect(staleText(since, new Date('2026-12-05T03:00:35Z'))).toMatch(/stale since .*\(35 s ago\)/);
+    expect(staleText(since, new Date('2026-12-05T03:10:00Z'))).toMatch(/\(10 min ago\)/);
+    expect(staleText(since, new Date('2026-12-05T02:59:00Z'))).toMatch(/\(0 s ago\)/); // a clock step back never shows a negative age
+  });
+});

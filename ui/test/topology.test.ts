@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { layoutTopology } from '../src/lib/topology';
+
+const path = (id: string, siteId: string, remoteSiteId: string | null, targets = ['10.0.0.1']) => ({ id, siteId, remoteSiteId, targets });
+
+describe('layoutTopology', () => {
+  it('puts sites left and far ends right, and spreads parallel paths symmetrically', () => {
+    const { nodes, edges, height } = layoutTopology(
+      [{ id: 'demo', name: 'Demo' }],
+      [path('p1', 'demo', null, ['127.0.0.1:8620']), path('p2', 'demo', null, ['127.0.0.1:8620'])],
+      400, 60);
+    expect(nodes).toEqual([
+      { id: 'site:demo', label: 'Demo', x: 0, y: 30, kind: 'site' },
+      { id: 'target:127.0.0.1:8620', label: '127.0.0.1:8620', x: 400, y: 30, kind: 'remote' },
+    ]);
+    expect(edges.map((e) => [e.pathId, e.bend])).toEqual([['p1', -0.5], ['p2', 0.5]]);
+    expect(height).toBe(60);
+  });
+
+  it('joins two sites through their paths and keeps a site without paths on the map', () => {
+    const { nodes, edges } = layoutTopology(
+      [{ id: 'a', name: 'A' }, { id: 'b', name: 'B' }, { id: 'c', name: 'C' }],
+      [path('ab', 'a', 'b')],
+      300, 50);
+    expect(nodes.filter((n) => n.x === 0).map((n) => n.id)).toEqual(['site:a', 'site:c']);
+    expect(nodes.filter((n) => n.x === 300).map((n) => n.label)).toEqual(['B']);
+    expect(edges).toEqual([{ pathId: 'ab', from: 'site:a', to: 'site:b', bend: 0 }]);
+  });
+});
