@@ -42,6 +42,7 @@ public sealed partial class TunnelDevice : IDisposable
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(peers);
         Name = name;
+        PublicKey = Convert.ToBase64String(identity.PublicKey);
         _identity = identity;
         _cookieChecker = new CookieChecker(identity, time);
         _transport = transport;
@@ -91,6 +92,9 @@ public sealed partial class TunnelDevice : IDisposable
 
     /// <summary>The interface name: the <c>tunnel</c> label of the metrics.</summary>
     public string Name { get; }
+
+    /// <summary>This node's public key (base64).</summary>
+    public string PublicKey { get; }
 
     /// <summary>The peers, in configuration order.</summary>
     public IReadOnlyList<TunnelPeer> Peers { get; }

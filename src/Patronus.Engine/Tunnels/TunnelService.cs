@@ -62,6 +62,9 @@ public sealed partial class TunnelService : BackgroundService, ITunnelTransport
         _failover = failover;
     }
 
+    /// <summary>True when the configuration turns tunnels on (<see cref="TunnelOptions.Enabled"/>), whether or not they run.</summary>
+    public bool Enabled => _options.Enabled;
+
     /// <summary>The running device, null while tunnels are off.</summary>
     public TunnelDevice? Device => _device;
 

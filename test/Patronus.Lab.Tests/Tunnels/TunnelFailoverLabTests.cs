@@ -84,6 +84,19 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
             $"wan1 cut: longest ping gap {gap.Length.TotalMilliseconds:0} ms (replies at {(gap.From - cutAt).TotalMilliseconds:0} and {(gap.To - cutAt).TotalMilliseconds:0} ms from the cut); " +
             $"wan2 sent {wan2Idle} packets in 500 ms before, {wan2Busy} after; route to LAN b: {route}"));
 
+        // The API and the metrics say where the tunnel's traffic went, and show no secret.
+        var tunnels = await edgeA.WaitForAsync("/api/v1/tunnels", t => t.GetProperty("tunnels")[0].GetProperty("peers")[0].GetProperty("active_path_id").GetString() == "p2",
+            TimeSpan.FromSeconds(5), "a's peer on p2 in /api/v1/tunnels");
+        var peer = tunnels.GetProperty("tunnels")[0].GetProperty("peers")[0];
+        output.WriteLine($"/api/v1/tunnels peer: {peer}");
+        var paths = peer.GetProperty("paths").EnumerateArray().ToDictionary(p => p.GetProperty("path_id").GetString()!);
+        Assert.True(paths["p1"].GetProperty("tx_packets").GetInt64() > 0 && paths["p2"].GetProperty("tx_packets").GetInt64() > 0, peer.ToString());
+        Assert.True(paths["p2"].GetProperty("rx_packets").GetInt64() > 0, peer.ToString());
+        Assert.True(peer.GetProperty("path_switches").GetInt64() >= 1, peer.ToString());
+        Assert.DoesNotContain(keyA, tunnels.ToString(), StringComparison.Ordinal);
+        var scrape = await edgeA.TryGetTextAsync("/metrics") ?? "";
+        Assert.Contains("patronus_tunnel_path_active{tunnel=\"ptun0\",peer=\"b\",path_id=\"p2\"} 1", scrape, StringComparison.Ordinal);
+
         Assert.True(gap.Length <= s_gapBound, $"longest ping gap {gap.Length.TotalMilliseconds:0} ms > {s_gapBound.TotalMilliseconds} ms\n{lab.Diagnostics()}");
         Assert.Equal("10.241.24.0/24 dev ptun0 scope link", route); // no kernel route changed
         Assert.True(wan2Busy > wan2Idle + 20, $"tunnel traffic did not move to wan2: {wan2Idle} packets before, {wan2Busy} after\n{lab.Diagnostics()}");
