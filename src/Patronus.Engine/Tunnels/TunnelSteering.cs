@@ -81,15 +81,29 @@ public sealed class TunnelSteering
 
         var current = previous?.Default?.PathId;
         var fallback = TunnelPathChoice.Choose(candidates, null, current) is { } chosen ? endpoints[chosen] : null;
+
+        // The per-destination part depends on the routes and the endpoints only, not on health:
+        // a health change (the common wake-up) keeps the trie it has.
+        var byDestination = previous is not null && ReferenceEquals(previous.Routes, routes) && SameEndpoints(previous.Endpoints, endpoints)
+            ? previous._byDestination
+            : Trie(candidates, routes, endpoints);
+        return new TunnelSteering(fallback, byDestination, endpoints, pathsByVia, routes);
+    }
+
+    private static PrefixTrie<TunnelEndpoint>? Trie(List<TunnelPathCandidate> candidates, RouteTable routes, Dictionary<string, TunnelEndpoint> endpoints)
+    {
         PrefixTrie<TunnelEndpoint>? byDestination = null;
         foreach (var route in routes.Routes)
         {
-            if (TunnelPathChoice.Choose(candidates, route.PathId, current) is { } steered && steered == route.PathId)
+            if (TunnelPathChoice.Choose(candidates, route.PathId, null) is { } steered && steered == route.PathId)
             {
                 (byDestination ??= new()).Add(new IpPrefix(route.Prefix.BaseAddress, route.Prefix.PrefixLength), endpoints[steered]);
             }
         }
 
-        return new TunnelSteering(fallback, byDestination, endpoints, pathsByVia, routes);
+        return byDestination;
     }
+
+    private static bool SameEndpoints(IReadOnlyDictionary<string, TunnelEndpoint> a, Dictionary<string, TunnelEndpoint> b) =>
+        a.Count == b.Count && b.All(e => a.TryGetValue(e.Key, out var kept) && ReferenceEquals(kept, e.Value));
 }

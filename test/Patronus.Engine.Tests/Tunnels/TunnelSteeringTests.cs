@@ -78,6 +78,19 @@ public class TunnelSteeringTests
         Assert.Same(first.Endpoints["p2"], second.Default);
     }
 
+    [Fact]
+    public void Build_HealthChangesRoutesSame_PolicyStillSteersItsPrefix()
+    {
+        var routes = new RouteTable([Route("10.2.0.0/24", "p2")]);
+        var first = Build(Up, routes);
+
+        var second = TunnelSteering.Build(s_paths, s_topology, id => id == "p1" ? PathStatus.Down : PathStatus.Up, routes, Via, first);
+        var third = TunnelSteering.Build(s_paths, s_topology, Up, new RouteTable([Route("10.2.0.0/24", "p1")]), Via, second);
+
+        Assert.Equal(("p2", "p2"), (second.For(Bytes("10.2.0.5"))?.PathId, second.Default?.PathId));
+        Assert.Equal(("p1", "p1"), (third.For(Bytes("10.2.0.5"))?.PathId, third.Default?.PathId));
+    }
+
     private static TunnelSteering Build(Func<string, PathStatus?> health, RouteTable routes) =>
         TunnelSteering.Build(s_paths, s_topology, health, routes, Via, null);
 

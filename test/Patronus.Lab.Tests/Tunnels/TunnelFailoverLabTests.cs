@@ -84,6 +84,16 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
             $"wan1 cut: longest ping gap {gap.Length.TotalMilliseconds:0} ms (replies at {(gap.From - cutAt).TotalMilliseconds:0} and {(gap.To - cutAt).TotalMilliseconds:0} ms from the cut); " +
             $"wan2 sent {wan2Idle} packets in 500 ms before, {wan2Busy} after; route to LAN b: {route}"));
 
+        // When each side decided (the gap needs both: a's requests and b's replies move).
+        foreach (var edge in new[] { edgeA, edgeB })
+        {
+            var events = FailoverJson.Events(await edge.WaitForAsync(FailoverJson.EventsSince(cutAt - TimeSpan.FromSeconds(1)),
+                b => FailoverJson.Events(b).Any(e => e.Type == "triggered" && e.Timestamp >= cutAt), TimeSpan.FromSeconds(5), $"{edge.Namespace} failover event"));
+            var triggered = events.First(e => e.Type == "triggered" && e.Timestamp >= cutAt);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{edge.Namespace}: failover decided {(triggered.Timestamp - cutAt).TotalMilliseconds:0} ms after the cut: {triggered}"));
+        }
+
         // The API and the metrics say where the tunnel's traffic went, and show no secret.
         var tunnels = await edgeA.WaitForAsync("/api/v1/tunnels", t => t.GetProperty("tunnels")[0].GetProperty("peers")[0].GetProperty("active_path_id").GetString() == "p2",
             TimeSpan.FromSeconds(5), "a's peer on p2 in /api/v1/tunnels");
