@@ -36,7 +36,7 @@ public sealed partial class TunnelDevice
 
         lock (peer.Lock)
         {
-            if ((peer.Steering is { } steering ? steering.For(destination) ?? peer.Endpoint : peer.Endpoint) is null)
+            if ((peer.Steering is { } steering ? steering.For(destination) ?? peer.Endpoint : peer.Endpoint) is not { } endpoint)
             {
                 Drop(TunnelDropReason.NoEndpoint, peer);
                 return;
@@ -45,7 +45,7 @@ public sealed partial class TunnelDevice
             var now = _time.GetTimestamp();
             if (Usable(peer.Current, now) is { } keys)
             {
-                SendTransportLocked(peer, keys, packet);
+                SendTransportLocked(peer, keys, packet, endpoint);
                 if (keys.IsInitiator
                     && (_time.GetElapsedTime(keys.Created, now) >= TunnelTiming.RekeyAfterTime || keys.SentMessages >= TunnelTiming.RekeyAfterMessages))
                 {
@@ -79,13 +79,13 @@ public sealed partial class TunnelDevice
     /// <summary>
     /// Encrypts <paramref name="packet"/> (empty: a keepalive) padded to a multiple of 16 octets
     /// (not beyond the MTU) and sends it to the peer's endpoint for the packet's destination (its
-    /// steering, else the plain endpoint); caller holds the peer's lock.
+    /// steering, else the plain endpoint) unless the caller resolved it already; caller holds the peer's lock.
     /// </summary>
-    private void SendTransportLocked(TunnelPeer peer, SessionKeys keys, ReadOnlySpan<byte> packet)
+    private void SendTransportLocked(TunnelPeer peer, SessionKeys keys, ReadOnlySpan<byte> packet, TunnelEndpoint? resolved = null)
     {
-        var endpoint = packet.IsEmpty || peer.Steering is not { } steering
+        var endpoint = resolved ?? (packet.IsEmpty || peer.Steering is not { } steering
             ? DefaultEndpoint(peer)
-            : steering.For(DestinationOf(packet)) ?? peer.Endpoint;
+            : steering.For(DestinationOf(packet)) ?? peer.Endpoint);
         if (endpoint is null || !keys.TryNextCounter(out var counter))
         {
             return;
