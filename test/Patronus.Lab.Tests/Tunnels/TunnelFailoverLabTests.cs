@@ -62,6 +62,15 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
         await Task.Delay(500);
         var wan2Idle = await TxPacketsAsync(lab, siteA, "wan2") - wan2Before;
 
+        // Cut right after a reply: on a loaded machine ping stalls now and then, and a stall just
+        // before the cut would count in the gap (measured from the last reply before the cut).
+        var fresh = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(3);
+        while (ping.LastAtOrBefore(DateTimeOffset.UtcNow) is not { } last || DateTimeOffset.UtcNow - last > TimeSpan.FromMilliseconds(30))
+        {
+            Assert.True(DateTimeOffset.UtcNow < fresh, $"no fresh ping reply before the cut\n{lab.Diagnostics()}");
+            await Task.Delay(5);
+        }
+
         var cutAt = DateTimeOffset.UtcNow;
         await lab.MustExecAsync(siteA, "ip", "link", "set", "wan1", "down");
         await edgeA.WaitForAsync("/api/v1/failover/policies", p => FailoverJson.ActivePath(p) == "p2", TimeSpan.FromSeconds(5), "a's policy on p2");
