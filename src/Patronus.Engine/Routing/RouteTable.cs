@@ -107,6 +107,14 @@ public sealed class RouteTableHolder
 
     public RouteTable Current => Volatile.Read(ref _current);
 
+    /// <summary>Notified after every swap: followers (the tunnels' path steering) take a watch, then read <see cref="Current"/>.</summary>
+    public Loops.ChangeSignal Changed { get; } = new();
+
     /// <summary>Publishes <paramref name="table"/>; returns the one it replaced.</summary>
-    public RouteTable Swap(RouteTable table) => Interlocked.Exchange(ref _current, table);
+    public RouteTable Swap(RouteTable table)
+    {
+        var old = Interlocked.Exchange(ref _current, table);
+        Changed.Notify();
+        return old;
+    }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace Patronus.Engine.Tunnels;
 
 /// <summary>
@@ -8,9 +6,12 @@ namespace Patronus.Engine.Tunnels;
 /// </summary>
 public interface ITunnelTransport
 {
-    /// <summary>Sends one WireGuard message to <paramref name="destination"/>; a failure is the transport's to count.</summary>
-    void SendDatagram(ReadOnlySpan<byte> datagram, IPEndPoint destination);
+    /// <summary>
+    /// Sends one WireGuard message to <paramref name="destination"/> through its socket
+    /// (<see cref="TunnelEndpoint.Via"/>); a failure is the transport's to count.
+    /// </summary>
+    void SendDatagram(ReadOnlySpan<byte> datagram, TunnelEndpoint destination);
 
-    /// <summary>Writes one decrypted IP packet to the TUN device.</summary>
-    void WritePacket(ReadOnlySpan<byte> packet);
+    /// <summary>Writes one decrypted IP packet to the TUN device; false when the device did not take it (the device counts the drop).</summary>
+    bool WritePacket(ReadOnlySpan<byte> packet);
 }

@@ -19,7 +19,7 @@ public sealed partial class TunnelDevice
     /// valid mac2 for its source gets a cookie reply and goes no further (true): the DH work of
     /// the handshake is only done for senders that proved they receive at their address.
     /// </summary>
-    private bool RequireCookie(ReadOnlySpan<byte> datagram, int mac1Offset, int mac2Offset, uint senderIndex, IPEndPoint from)
+    private bool RequireCookie(ReadOnlySpan<byte> datagram, int mac1Offset, int mac2Offset, uint senderIndex, TunnelEndpoint from)
     {
         var now = _time.GetTimestamp();
         if (_time.GetElapsedTime(_handshakeWindowStart, now) >= TimeSpan.FromSeconds(1))
@@ -39,7 +39,7 @@ public sealed partial class TunnelDevice
         }
 
         Span<byte> source = stackalloc byte[18];
-        var length = SourceBytes(from, source);
+        var length = SourceBytes(from.Address, source);
         if (_cookieChecker.CheckMac2(datagram, mac2Offset, source[..length]))
         {
             return false;

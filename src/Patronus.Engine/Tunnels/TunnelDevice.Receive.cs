@@ -8,8 +8,15 @@ namespace Patronus.Engine.Tunnels;
 
 public sealed partial class TunnelDevice
 {
-    /// <summary>Handles one datagram from the UDP socket, from <paramref name="from"/>.</summary>
-    public void OnDatagram(ReadOnlySpan<byte> datagram, IPEndPoint from)
+    /// <summary>Handles one datagram from <paramref name="from"/> that arrived on the listen socket.</summary>
+    public void OnDatagram(ReadOnlySpan<byte> datagram, IPEndPoint from) => OnDatagram(datagram, new TunnelEndpoint(from));
+
+    /// <summary>
+    /// Handles one datagram from <paramref name="from"/> (its address and the socket it arrived
+    /// on: replies leave by the same socket). Any source is accepted once the datagram
+    /// authenticates, whichever of the peer's endpoints it is or is not (WireGuard roaming).
+    /// </summary>
+    public void OnDatagram(ReadOnlySpan<byte> datagram, TunnelEndpoint from)
     {
         ArgumentNullException.ThrowIfNull(from);
         if (!MessageHeader.TryReadType(datagram, out var type))
@@ -35,7 +42,7 @@ public sealed partial class TunnelDevice
         }
     }
 
-    private void OnInitiation(ReadOnlySpan<byte> datagram, IPEndPoint from)
+    private void OnInitiation(ReadOnlySpan<byte> datagram, TunnelEndpoint from)
     {
         if (!HandshakeInitiation.TryRead(datagram, out var message))
         {
@@ -65,6 +72,7 @@ public sealed partial class TunnelDevice
         lock (peer.Lock)
         {
             peer.Endpoint = from;
+            peer.LastSource = from;
             var index = NewIndex(peer, keys: null);
             if (!peer.Handshake.TryCreateResponse(index, out var response) || !peer.Handshake.TryBeginSession(out var keys))
             {
@@ -89,7 +97,7 @@ public sealed partial class TunnelDevice
         }
     }
 
-    private void OnResponse(ReadOnlySpan<byte> datagram, IPEndPoint from)
+    private void OnResponse(ReadOnlySpan<byte> datagram, TunnelEndpoint from)
     {
         if (!HandshakeResponse.TryRead(datagram, out var message))
         {
@@ -141,6 +149,7 @@ public sealed partial class TunnelDevice
             Retire(peer.Next);
             peer.Next = null;
             peer.Endpoint = from;
+            peer.LastSource = from;
             peer.LastHandshake = _time.GetUtcNow();
             peer.LastReceived = _time.GetTimestamp();
             LogHandshakeComplete(_logger, Name, peer.Name, from);
@@ -178,7 +187,7 @@ public sealed partial class TunnelDevice
         }
     }
 
-    private void OnTransport(ReadOnlySpan<byte> datagram, IPEndPoint from)
+    private void OnTransport(ReadOnlySpan<byte> datagram, TunnelEndpoint from)
     {
         if (!TransportHeader.TryRead(datagram, out var header, out var sealedPayload))
         {
@@ -241,7 +250,10 @@ public sealed partial class TunnelDevice
                     peer.KeepaliveDue = now + ToTimestampTicks(TunnelTiming.KeepaliveTimeout);
                 }
 
-                _transport.WritePacket(packet);
+                if (!_transport.WritePacket(packet))
+                {
+                    Drop(TunnelDropReason.TunWriteFailed, peer);
+                }
             }
         }
         finally
@@ -250,7 +262,7 @@ public sealed partial class TunnelDevice
         }
     }
 
-    private void OnAuthenticatedTransportLocked(TunnelPeer peer, SessionKeys keys, IPEndPoint from, int size, long now)
+    private void OnAuthenticatedTransportLocked(TunnelPeer peer, SessionKeys keys, TunnelEndpoint from, int size, long now)
     {
         if (keys == peer.Next)
         {
@@ -267,11 +279,22 @@ public sealed partial class TunnelDevice
             }
         }
 
-        // Roaming: the peer's authenticated packets move its endpoint.
+        // Roaming: the peer's authenticated packets move its plain endpoint. A peer with per-path
+        // endpoints keeps sending on the path its steering chooses; the roamed address is only
+        // the fallback for when none of its paths is in the topology.
         peer.Endpoint = from;
+        peer.LastSource = from;
         peer.LastReceived = now;
         peer.NewHandshakeDue = 0;
         peer.ReceivedBytes += size;
+        peer.ReceivedPackets++;
+        if (peer.Steering?.PathsByVia.GetValueOrDefault(from.Via) is { } pathId)
+        {
+            var traffic = peer.PathTraffic(pathId);
+            traffic.ReceivedBytes += size;
+            traffic.ReceivedPackets++;
+        }
+
         _metrics.Received(Name, peer.Name, size);
         if (keys == peer.Current && keys.IsInitiator && !peer.RekeyOnReceiveStarted
             && _time.GetElapsedTime(keys.Created, now) >= TunnelTiming.RekeyOnReceiveTime)

@@ -36,7 +36,7 @@ public sealed partial class TunnelDevice
 
         lock (peer.Lock)
         {
-            if (peer.Endpoint is null)
+            if ((peer.Steering is { } steering ? steering.For(destination) ?? peer.Endpoint : peer.Endpoint) is not { } endpoint)
             {
                 Drop(TunnelDropReason.NoEndpoint, peer);
                 return;
@@ -45,7 +45,7 @@ public sealed partial class TunnelDevice
             var now = _time.GetTimestamp();
             if (Usable(peer.Current, now) is { } keys)
             {
-                SendTransportLocked(peer, keys, packet);
+                SendTransportLocked(peer, keys, packet, endpoint);
                 if (keys.IsInitiator
                     && (_time.GetElapsedTime(keys.Created, now) >= TunnelTiming.RekeyAfterTime || keys.SentMessages >= TunnelTiming.RekeyAfterMessages))
                 {
@@ -66,17 +66,27 @@ public sealed partial class TunnelDevice
         }
     }
 
+    /// <summary>The destination address of an IPv4 or IPv6 packet (4 or 16 octets), empty for anything else.</summary>
+    private static ReadOnlySpan<byte> DestinationOf(ReadOnlySpan<byte> packet) =>
+        packet.Length >= 20 && packet[0] >> 4 == 4 ? packet.Slice(16, 4)
+        : packet.Length >= 40 && packet[0] >> 4 == 6 ? packet.Slice(24, 16)
+        : default;
+
     private SessionKeys? Usable(SessionKeys? keys, long now) =>
         keys is not null && _time.GetElapsedTime(keys.Created, now) < TunnelTiming.RejectAfterTime
         && keys.SentMessages < ReplayWindow.RejectAfterMessages ? keys : null;
 
     /// <summary>
     /// Encrypts <paramref name="packet"/> (empty: a keepalive) padded to a multiple of 16 octets
-    /// (not beyond the MTU) and sends it to the peer's endpoint; caller holds the peer's lock.
+    /// (not beyond the MTU) and sends it to the peer's endpoint for the packet's destination (its
+    /// steering, else the plain endpoint) unless the caller resolved it already; caller holds the peer's lock.
     /// </summary>
-    private void SendTransportLocked(TunnelPeer peer, SessionKeys keys, ReadOnlySpan<byte> packet)
+    private void SendTransportLocked(TunnelPeer peer, SessionKeys keys, ReadOnlySpan<byte> packet, TunnelEndpoint? resolved = null)
     {
-        if (peer.Endpoint is not { } endpoint || !keys.TryNextCounter(out var counter))
+        var endpoint = resolved ?? (packet.IsEmpty || peer.Steering is not { } steering
+            ? DefaultEndpoint(peer)
+            : steering.For(DestinationOf(packet)) ?? peer.Endpoint);
+        if (endpoint is null || !keys.TryNextCounter(out var counter))
         {
             return;
         }
@@ -105,6 +115,25 @@ public sealed partial class TunnelDevice
         var now = _time.GetTimestamp();
         peer.LastSent = now;
         peer.SentBytes += size;
+        peer.SentPackets++;
+        if (endpoint.PathId is { } pathId)
+        {
+            var traffic = peer.PathTraffic(pathId);
+            traffic.SentBytes += size;
+            traffic.SentPackets++;
+            if (peer.LastPathId != pathId)
+            {
+                // A failover (or a health change) moved the peer's traffic: rare, worth a line.
+                if (peer.LastPathId is { } previous)
+                {
+                    peer.PathSwitches++;
+                    LogPathChanged(_logger, Name, peer.Name, pathId, previous);
+                }
+
+                peer.LastPathId = pathId;
+            }
+        }
+
         peer.KeepaliveDue = 0;
         if (!packet.IsEmpty && peer.NewHandshakeDue == 0)
         {

@@ -9,7 +9,7 @@ namespace Patronus.Engine.Tunnels;
 /// <summary>
 /// The WireGuard protocol of one tunnel interface, apart from its I/O: packets from the TUN
 /// device in (<see cref="OnTunPacket"/>), datagrams from the UDP socket in
-/// (<see cref="OnDatagram"/>), timers (<see cref="Tick"/>), and everything out through an
+/// (<see cref="OnDatagram(ReadOnlySpan{byte}, TunnelEndpoint)"/>), timers (<see cref="Tick"/>), and everything out through an
 /// <see cref="ITunnelTransport"/>. Cryptokey routing picks the peer of an outbound packet and
 /// checks the source of an inbound one. Every datagram is validated (length, type, mac1, AEAD,
 /// replay window) before it changes any state; a dropped one is counted by reason.
@@ -26,6 +26,7 @@ public sealed partial class TunnelDevice : IDisposable
     private readonly Dictionary<string, TunnelPeer> _peersByKey = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<uint, IndexEntry> _indexes = new();
     private readonly int _mtu;
+    private readonly long[] _drops = new long[TunnelDropReasons.Count];
 
     /// <summary>A device for <paramref name="peers"/> with this node's <paramref name="identity"/>.</summary>
     public TunnelDevice(
@@ -41,6 +42,7 @@ public sealed partial class TunnelDevice : IDisposable
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(peers);
         Name = name;
+        PublicKey = Convert.ToBase64String(identity.PublicKey);
         _identity = identity;
         _cookieChecker = new CookieChecker(identity, time);
         _transport = transport;
@@ -60,8 +62,17 @@ public sealed partial class TunnelDevice : IDisposable
             }
 
             var endpoint = TunnelOptionsValidator.TryParseEndpoint(options.Endpoint, out var parsed) ? parsed : null;
+            var pathEndpoints = new List<KeyValuePair<string, System.Net.IPEndPoint>>();
+            foreach (var (pathId, text) in options.Endpoints)
+            {
+                if (TunnelOptionsValidator.TryParseEndpoint(text, out var pathEndpoint))
+                {
+                    pathEndpoints.Add(new(pathId, pathEndpoint!));
+                }
+            }
+
             var peer = new TunnelPeer(
-                options.Name ?? options.PublicKey[..8], identity, publicKey, psk, endpoint,
+                options.Name ?? options.PublicKey[..8], identity, publicKey, psk, endpoint, pathEndpoints,
                 TimeSpan.FromSeconds(options.PersistentKeepalive), time);
             CryptographicOperations.ZeroMemory(psk);
             _peersByKey[Convert.ToBase64String(publicKey)] = peer;
@@ -82,8 +93,26 @@ public sealed partial class TunnelDevice : IDisposable
     /// <summary>The interface name: the <c>tunnel</c> label of the metrics.</summary>
     public string Name { get; }
 
+    /// <summary>This node's public key (base64).</summary>
+    public string PublicKey { get; }
+
     /// <summary>The peers, in configuration order.</summary>
     public IReadOnlyList<TunnelPeer> Peers { get; }
+
+    /// <summary>Every drop of the device by reason, the peers' included (reasons with none left out).</summary>
+    public IReadOnlyDictionary<TunnelDropReason, long> Drops()
+    {
+        var drops = new Dictionary<TunnelDropReason, long>();
+        for (var i = 0; i < _drops.Length; i++)
+        {
+            if (Interlocked.Read(ref _drops[i]) is > 0 and var n)
+            {
+                drops[(TunnelDropReason)i] = n;
+            }
+        }
+
+        return drops;
+    }
 
     /// <summary>Forgets every session (keys are disposed).</summary>
     public void Dispose()
@@ -131,7 +160,7 @@ public sealed partial class TunnelDevice : IDisposable
     private void SendInitiationLocked(TunnelPeer peer, bool isRetry)
     {
         var now = _time.GetTimestamp();
-        if (peer.Endpoint is not { } endpoint)
+        if (DefaultEndpoint(peer) is not { } endpoint)
         {
             return;
         }
@@ -173,8 +202,17 @@ public sealed partial class TunnelDevice : IDisposable
 
     private long ToTimestampTicks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
 
+    /// <summary>Where a peer's handshakes and keepalives go: its steering's default path, else its plain endpoint.</summary>
+    private static TunnelEndpoint? DefaultEndpoint(TunnelPeer peer) => peer.Steering?.Default ?? peer.Endpoint;
+
     private void Drop(TunnelDropReason reason, TunnelPeer? peer = null)
     {
+        Interlocked.Increment(ref _drops[(int)reason]);
+        if (peer is not null)
+        {
+            Interlocked.Increment(ref peer.Drops[(int)reason]);
+        }
+
         _metrics.Dropped(Name, reason);
         LogDropped(_logger, Name, peer?.Name ?? "-", reason);
     }

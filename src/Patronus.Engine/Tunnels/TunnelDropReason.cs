@@ -50,4 +50,22 @@ public enum TunnelDropReason
 
     /// <summary>Outbound: packets queued for a handshake that gave up, or beyond the queue.</summary>
     HandshakeTimeout,
+
+    /// <summary>Inbound: a decrypted packet the TUN device did not take (write failed, e.g. the interface is down).</summary>
+    TunWriteFailed,
+}
+
+/// <summary>The reasons as metric label values (snake case), by <see cref="TunnelDropReason"/>.</summary>
+public static class TunnelDropReasons
+{
+    private static readonly string[] s_labels = Enum.GetValues<TunnelDropReason>().Select(SnakeCase).ToArray();
+
+    /// <summary>How many reasons there are.</summary>
+    public static int Count => s_labels.Length;
+
+    /// <summary>The label value of <paramref name="reason"/>, e.g. <c>unknown_peer</c>.</summary>
+    public static string Label(TunnelDropReason reason) => s_labels[(int)reason];
+
+    private static string SnakeCase(TunnelDropReason reason) =>
+        string.Concat(reason.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }

@@ -11,8 +11,6 @@ public sealed class TunnelMetrics : IDisposable
 {
     public const string MeterName = "Patronus.Tunnels";
 
-    private static readonly string[] s_reasons = Enum.GetValues<TunnelDropReason>().Select(SnakeCase).ToArray();
-
     private readonly Meter _meter;
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _receivedBytes;
@@ -33,7 +31,7 @@ public sealed class TunnelMetrics : IDisposable
     }
 
     public void Dropped(string tunnel, TunnelDropReason reason) =>
-        _dropped.Add(1, new KeyValuePair<string, object?>("tunnel", tunnel), new KeyValuePair<string, object?>("reason", s_reasons[(int)reason]));
+        _dropped.Add(1, new KeyValuePair<string, object?>("tunnel", tunnel), new KeyValuePair<string, object?>("reason", TunnelDropReasons.Label(reason)));
 
     public void Received(string tunnel, string peer, int bytes)
     {
@@ -58,7 +56,4 @@ public sealed class TunnelMetrics : IDisposable
         { "tunnel", tunnel },
         { "peer", peer },
     };
-
-    private static string SnakeCase(TunnelDropReason reason) =>
-        string.Concat(reason.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }

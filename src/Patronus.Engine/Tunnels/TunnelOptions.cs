@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
 using Patronus.Engine.Hosting;
+using Patronus.Engine.Paths;
 
 namespace Patronus.Engine.Tunnels;
 
@@ -75,9 +76,19 @@ public sealed class TunnelPeerOptions
 
     /// <summary>
     /// Where to send to the peer first, <c>ADDR:PORT</c> or <c>[IPv6]:PORT</c>. Default none: the
-    /// peer must initiate, and its authenticated packets set the endpoint (roaming).
+    /// peer must initiate, and its authenticated packets set the endpoint (roaming). Not together
+    /// with <see cref="Endpoints"/>.
     /// </summary>
     public string? Endpoint { get; set; }
+
+    /// <summary>
+    /// The peer's endpoint on each WAN path, keyed by the id of a path of the topology
+    /// (<c>Paths</c>): a tunnel datagram sent on a path leaves through that path's link (its
+    /// source address and interface) to that endpoint. The path is the one the failover policy
+    /// covering the packet's destination has active, else the lowest-cost healthy one
+    /// (<see cref="TunnelPathChoice"/>). Default none: one <see cref="Endpoint"/>, kernel routes.
+    /// </summary>
+    public Dictionary<string, string> Endpoints { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Seconds between keepalives when nothing else was sent (NAT bindings), 0–65535. Default 0: off.</summary>
     public int PersistentKeepalive { get; set; }
@@ -145,8 +156,58 @@ public sealed class TunnelOptionsValidator() : OptionsSectionValidator<TunnelOpt
             {
                 failures.Add($"{at}:Endpoint: '{peer.Endpoint}' is not ADDR:PORT or [IPv6]:PORT with a port 1–65535");
             }
+
+            if (peer.Endpoint is not null && peer.Endpoints.Count > 0)
+            {
+                failures.Add($"{at}: set either Endpoint (one endpoint, kernel routes) or Endpoints (one per path), not both");
+            }
+
+            foreach (var (path, endpoint) in peer.Endpoints)
+            {
+                if (!TryParseEndpoint(endpoint, out _))
+                {
+                    failures.Add($"{at}:Endpoints:{path}: '{endpoint}' is not ADDR:PORT or [IPv6]:PORT with a port 1–65535");
+                }
+            }
         }
     }
+
+    /// <summary>
+    /// Checks each peer's <see cref="TunnelPeerOptions.Endpoints"/> against the topology: the key
+    /// must be a path whose link exists, and an endpoint must be of the family of its link's
+    /// source address (a datagram leaves from that address). One message per problem, naming the key.
+    /// </summary>
+    public static IReadOnlyList<string> ValidatePaths(TunnelOptions options, TopologySnapshot topology)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(topology);
+        var failures = new List<string>();
+        for (var p = 0; p < options.Peers.Count; p++)
+        {
+            foreach (var (pathId, text) in options.Peers[p].Endpoints)
+            {
+                var at = $"{TunnelOptions.Section}:Peers:{p}:Endpoints:{pathId}";
+                if (!topology.PathsById.TryGetValue(pathId, out var path))
+                {
+                    var known = topology.Paths.Count == 0 ? "none defined" : string.Join(", ", topology.Paths.Select(x => x.Id));
+                    failures.Add($"{at}: no path '{pathId}' in the topology (paths: {known})");
+                }
+                else if (!topology.LinksById.TryGetValue(path.LinkId, out var link))
+                {
+                    failures.Add($"{at}: path '{pathId}' has no link '{path.LinkId}'");
+                }
+                else if (TryParseEndpoint(text, out var endpoint) && IPAddress.TryParse(link.SourceAddress, out var source)
+                    && source.AddressFamily != endpoint!.AddressFamily)
+                {
+                    failures.Add($"{at}: '{text}' is {Family(endpoint.Address)} but link '{link.Id}' sends from {source} ({Family(source)})");
+                }
+            }
+        }
+
+        return failures;
+    }
+
+    private static string Family(IPAddress address) => address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? "IPv4" : "IPv6";
 
     /// <summary>Parses <c>ADDR:PORT</c> or <c>[IPv6]:PORT</c> (addresses only, port 1–65535).</summary>
     public static bool TryParseEndpoint(string? text, out IPEndPoint? endPoint) =>

@@ -12,13 +12,18 @@ namespace Patronus.Engine.Tunnels;
 /// </summary>
 public sealed class TunnelPeer
 {
-    internal TunnelPeer(string name, NoiseIdentity local, byte[] publicKey, byte[] presharedKey, IPEndPoint? endpoint, TimeSpan persistentKeepalive, TimeProvider time)
+    private TunnelSteering? _steering;
+
+    internal TunnelPeer(
+        string name, NoiseIdentity local, byte[] publicKey, byte[] presharedKey, IPEndPoint? endpoint,
+        IReadOnlyList<KeyValuePair<string, IPEndPoint>> pathEndpoints, TimeSpan persistentKeepalive, TimeProvider time)
     {
         Name = name;
         PublicKey = publicKey;
         Handshake = new NoiseHandshake(local, publicKey, presharedKey, time);
         Cookies = new CookieGenerator(publicKey, time);
-        Endpoint = endpoint;
+        Endpoint = endpoint is null ? null : new TunnelEndpoint(endpoint);
+        PathEndpoints = pathEndpoints;
         PersistentKeepalive = persistentKeepalive;
     }
 
@@ -34,7 +39,27 @@ public sealed class TunnelPeer
 
     internal CookieGenerator Cookies { get; }
 
-    internal IPEndPoint? Endpoint { get; set; }
+    /// <summary>The plain endpoint: configured, or where the peer was last heard from (roaming).</summary>
+    internal TunnelEndpoint? Endpoint { get; set; }
+
+    /// <summary>The peer's endpoint per WAN path from the configuration, in its order (empty: a plain endpoint).</summary>
+    public IReadOnlyList<KeyValuePair<string, IPEndPoint>> PathEndpoints { get; }
+
+    /// <summary>
+    /// Where datagrams go per destination while the peer has per-path endpoints; swapped whole by
+    /// the tunnel service when the topology, health or failover decision changes. Null: <see cref="Endpoint"/>.
+    /// </summary>
+    public TunnelSteering? Steering
+    {
+        get => Volatile.Read(ref _steering);
+        internal set => Volatile.Write(ref _steering, value);
+    }
+
+    /// <summary>Where the last authenticated datagram came from, or null.</summary>
+    internal TunnelEndpoint? LastSource { get; set; }
+
+    /// <summary>The path the last transport message left on, or null.</summary>
+    internal string? LastPathId { get; set; }
 
     internal TimeSpan PersistentKeepalive { get; }
 
@@ -75,16 +100,67 @@ public sealed class TunnelPeer
     /// <summary>Octets sent in transport messages.</summary>
     public long SentBytes { get; internal set; }
 
-    /// <summary>The endpoint the peer was last heard from or configured with.</summary>
+    /// <summary>Authenticated transport messages received (keepalives included).</summary>
+    public long ReceivedPackets { get; internal set; }
+
+    /// <summary>Transport messages sent (keepalives included).</summary>
+    public long SentPackets { get; internal set; }
+
+    /// <summary>Times the path of the peer's transport messages changed.</summary>
+    public long PathSwitches { get; internal set; }
+
+    /// <summary>Drops attributed to this peer, by <see cref="TunnelDropReason"/> (read with <see cref="Interlocked.Read(ref readonly long)"/>).</summary>
+    internal long[] Drops { get; } = new long[TunnelDropReasons.Count];
+
+    /// <summary>Transport traffic per path (guarded by <see cref="Lock"/>).</summary>
+    internal Dictionary<string, TunnelPathTraffic> Paths { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The endpoint the peer's packets go to by default: its steering's, or the one last heard from or configured.</summary>
     public IPEndPoint? CurrentEndpoint
     {
         get
         {
             lock (Lock)
             {
-                return Endpoint;
+                return (Steering?.Default ?? Endpoint)?.Address;
             }
         }
+    }
+
+    /// <summary>A consistent copy of the peer's state for the API and metrics.</summary>
+    public TunnelPeerSnapshot Snapshot()
+    {
+        lock (Lock)
+        {
+            var steering = Steering;
+            var paths = PathEndpoints.Select(p => new TunnelPathSnapshot(
+                p.Key,
+                p.Value,
+                steering?.Endpoints.ContainsKey(p.Key) ?? false,
+                Paths.TryGetValue(p.Key, out var t) ? t with { } : new TunnelPathTraffic())).ToList();
+            var drops = new Dictionary<TunnelDropReason, long>();
+            for (var i = 0; i < Drops.Length; i++)
+            {
+                if (Interlocked.Read(ref Drops[i]) is > 0 and var n)
+                {
+                    drops[(TunnelDropReason)i] = n;
+                }
+            }
+
+            return new TunnelPeerSnapshot(
+                Name, Convert.ToBase64String(PublicKey), (steering?.Default ?? Endpoint)?.Address, steering?.Default?.PathId, LastPathId,
+                LastSource?.Address, LastHandshake, ReceivedBytes, ReceivedPackets, SentBytes, SentPackets, PathSwitches, paths, drops);
+        }
+    }
+
+    internal TunnelPathTraffic PathTraffic(string pathId)
+    {
+        if (!Paths.TryGetValue(pathId, out var traffic))
+        {
+            Paths[pathId] = traffic = new TunnelPathTraffic();
+        }
+
+        return traffic;
     }
 
     internal void ClearSessions()

@@ -3,7 +3,10 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Patronus.Engine.Failover;
+using Patronus.Engine.Health;
 using Patronus.Engine.Net;
+using Patronus.Engine.Paths;
 using Patronus.Engine.Tunnels.Native;
 using Patronus.Engine.Tunnels.Noise;
 
@@ -11,9 +14,12 @@ namespace Patronus.Engine.Tunnels;
 
 /// <summary>
 /// Runs the tunnel interface of <see cref="TunnelOptions"/>: opens the TUN device (root only;
-/// otherwise tunnels stay off with one log line), binds the UDP socket (dual-stack), and runs three
+/// otherwise tunnels stay off with one log line), binds the UDP listen socket (dual-stack) and one
+/// socket per WAN link that a peer's per-path endpoint uses (TunnelService.Sockets.cs), and runs
 /// loops around one <see cref="TunnelDevice"/>: TUN reads, socket receives (each on its own thread,
-/// blocking), and the timer tick on the <see cref="TimeProvider"/>.
+/// blocking), the timer tick on the <see cref="TimeProvider"/>, and the path steering, which
+/// wakes on changes of the topology, the paths' health and the failover route table
+/// (TunnelService.Steering.cs).
 /// </summary>
 public sealed partial class TunnelService : BackgroundService, ITunnelTransport
 {
@@ -28,17 +34,22 @@ public sealed partial class TunnelService : BackgroundService, ITunnelTransport
     private readonly TimeProvider _time;
     private readonly ILogger<TunnelService> _logger;
     private readonly bool _isRoot;
+    private readonly TopologyService? _topology;
+    private readonly HealthState? _health;
+    private readonly FailoverService? _failover;
     private TunDevice? _tun;
-    private Socket? _socket;
     private volatile TunnelDevice? _device;
-    private volatile Destination? _lastDestination;
 
-    public TunnelService(IOptions<TunnelOptions> options, TunnelMetrics metrics, TimeProvider time, ILogger<TunnelService> logger)
-        : this(options, metrics, time, logger, Environment.IsPrivilegedProcess)
+    public TunnelService(
+        IOptions<TunnelOptions> options, TunnelMetrics metrics, TopologyService topology, HealthState health, FailoverService failover,
+        TimeProvider time, ILogger<TunnelService> logger)
+        : this(options, metrics, time, logger, Environment.IsPrivilegedProcess, topology, health, failover)
     {
     }
 
-    internal TunnelService(IOptions<TunnelOptions> options, TunnelMetrics metrics, TimeProvider time, ILogger<TunnelService> logger, bool isRoot)
+    internal TunnelService(
+        IOptions<TunnelOptions> options, TunnelMetrics metrics, TimeProvider time, ILogger<TunnelService> logger, bool isRoot,
+        TopologyService? topology = null, HealthState? health = null, FailoverService? failover = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
@@ -46,13 +57,19 @@ public sealed partial class TunnelService : BackgroundService, ITunnelTransport
         _time = time;
         _logger = logger;
         _isRoot = isRoot;
+        _topology = topology;
+        _health = health;
+        _failover = failover;
     }
+
+    /// <summary>True when the configuration turns tunnels on (<see cref="TunnelOptions.Enabled"/>), whether or not they run.</summary>
+    public bool Enabled => _options.Enabled;
 
     /// <summary>The running device, null while tunnels are off.</summary>
     public TunnelDevice? Device => _device;
 
     /// <summary>The bound UDP port, 0 while tunnels are off.</summary>
-    public int ListenPort => _socket?.LocalEndPoint is IPEndPoint local ? local.Port : 0;
+    public int ListenPort => ListenSocket?.LocalEndPoint is IPEndPoint local ? local.Port : 0;
 
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -68,15 +85,16 @@ public sealed partial class TunnelService : BackgroundService, ITunnelTransport
             return;
         }
 
+        _steerToken = stoppingToken;
         if (!TryStart(out var device))
         {
             return;
         }
 
         var tunThread = new Thread(() => TunLoop(device, stoppingToken)) { IsBackground = true, Name = "tunnel-tun" };
-        var udpThread = new Thread(() => UdpLoop(device, stoppingToken)) { IsBackground = true, Name = "tunnel-udp" };
         tunThread.Start();
-        udpThread.Start();
+        StartReceiving(0, device, stoppingToken);
+        var steering = SteerLoopAsync(device, stoppingToken);
         try
         {
             using var timer = new PeriodicTimer(TunnelTiming.TickInterval, _time);
@@ -100,9 +118,9 @@ public sealed partial class TunnelService : BackgroundService, ITunnelTransport
         }
         finally
         {
-            _socket?.Dispose();
+            await steering.ConfigureAwait(false);
+            CloseSockets();
             tunThread.Join(TimeSpan.FromSeconds(2));
-            udpThread.Join(TimeSpan.FromSeconds(2));
             device.Dispose();
             _tun?.Dispose();
             _device = null;
@@ -125,15 +143,12 @@ public sealed partial class TunnelService : BackgroundService, ITunnelTransport
             var configured = _options.Addresses.Select(a => Parse(a)).ToList();
             _tun = TunDevice.Open(_options.InterfaceName);
             _tun.Configure(_options.Mtu, configured);
-            _socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
-            UdpReceiveBuffer.Request(_socket, SocketBufferBytes, out _);
-            _socket.SendBufferSize = SocketBufferBytes;
-            _socket.Bind(new IPEndPoint(IPAddress.IPv6Any, _options.ListenPort));
+            OpenListenSocket();
         }
         catch (Exception ex) when (ex is IOException or SocketException or System.ComponentModel.Win32Exception or UnauthorizedAccessException)
         {
             LogStartFailed(_logger, _options.InterfaceName, ex.Message);
-            _socket?.Dispose();
+            CloseSockets();
             _tun?.Dispose();
             return false;
         }
@@ -142,6 +157,8 @@ public sealed partial class TunnelService : BackgroundService, ITunnelTransport
         Array.Clear(privateKey);
         device = new TunnelDevice(_tun.Name, identity, _options.Peers, _options.Mtu, this, _time, _metrics, _logger);
         _device = device;
+        WatchSteeringInputs();
+        Steer(device);
         var publicKey = Convert.ToBase64String(identity.PublicKey);
         var port = ListenPort;
         LogStarted(_logger, _tun.Name, publicKey, port, _options.Peers.Count);
@@ -180,77 +197,7 @@ public sealed partial class TunnelService : BackgroundService, ITunnelTransport
         }
     }
 
-    private void UdpLoop(TunnelDevice device, CancellationToken stoppingToken)
-    {
-        var buffer = new byte[BufferSize];
-        var address = new SocketAddress(AddressFamily.InterNetworkV6);
-        var lastAddress = new SocketAddress(AddressFamily.InterNetworkV6);
-        IPEndPoint? lastEndPoint = null;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var n = _socket!.ReceiveFrom(buffer, SocketFlags.None, address);
-
-                // One endpoint object per distinct sender, not per datagram.
-                if (lastEndPoint is null || !address.Equals(lastAddress))
-                {
-                    var endPoint = (IPEndPoint)new IPEndPoint(IPAddress.IPv6Any, 0).Create(address);
-                    lastEndPoint = endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
-                    address.Buffer.Span[..address.Size].CopyTo(lastAddress.Buffer.Span);
-                    lastAddress.Size = address.Size;
-                }
-
-                device.OnDatagram(buffer.AsSpan(0, n), lastEndPoint);
-            }
-            catch (ObjectDisposedException)
-            {
-                return; // the socket closed: stopping
-            }
-            catch (SocketException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-#pragma warning disable CA1031 // a loop logs and carries on; only cancellation ends it
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                LogLoopError(_logger, ex);
-            }
-        }
-    }
-
-    void ITunnelTransport.SendDatagram(ReadOnlySpan<byte> datagram, IPEndPoint destination)
-    {
-        // SendTo(IPEndPoint) serializes the address on every call: keep the last one (a tunnel
-        // sends to one or a few endpoints), swapped whole so the sending threads need no lock.
-        var cached = _lastDestination;
-        if (cached is null || !cached.EndPoint.Equals(destination))
-        {
-            var mapped = destination.AddressFamily == AddressFamily.InterNetwork
-                ? new IPEndPoint(destination.Address.MapToIPv6(), destination.Port)
-                : destination;
-            cached = new Destination(destination, mapped.Serialize());
-            _lastDestination = cached;
-        }
-
-        try
-        {
-            _socket?.SendTo(datagram, SocketFlags.None, cached.Address);
-        }
-        catch (SocketException ex)
-        {
-            LogSendFailed(_logger, destination, ex.SocketErrorCode);
-        }
-        catch (ObjectDisposedException)
-        {
-            // stopping
-        }
-    }
-
-    private sealed record Destination(IPEndPoint EndPoint, SocketAddress Address);
-
-    void ITunnelTransport.WritePacket(ReadOnlySpan<byte> packet) => _tun?.Write(packet);
+    bool ITunnelTransport.WritePacket(ReadOnlySpan<byte> packet) => _tun?.Write(packet) ?? false;
 
     [LoggerMessage(EventId = 7050, Level = LogLevel.Information, Message = "Tunnels are off: interface {Interface} needs root (a TUN device); everything else runs")]
     private static partial void LogNotRoot(ILogger logger, string @interface);
@@ -267,6 +214,6 @@ public sealed partial class TunnelService : BackgroundService, ITunnelTransport
     [LoggerMessage(EventId = 7054, Level = LogLevel.Error, Message = "Tunnel loop iteration failed; continuing")]
     private static partial void LogLoopError(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 7055, Level = LogLevel.Debug, Message = "Tunnel send to {Destination} failed: {Error}")]
-    private static partial void LogSendFailed(ILogger logger, IPEndPoint destination, SocketError error);
+    [LoggerMessage(EventId = 7055, Level = LogLevel.Debug, Message = "Tunnel send to {Destination} through the {Socket} socket failed: {Error}")]
+    private static partial void LogSendFailed(ILogger logger, IPEndPoint destination, string socket, SocketError error);
 }

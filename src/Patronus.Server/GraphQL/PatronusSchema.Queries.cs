@@ -48,6 +48,7 @@ public static partial class PatronusSchema
                 Ctx(ctx).Service<BfdService>().Sessions.Values.OrderBy(s => s.PathId, StringComparer.Ordinal).Select(BfdView).ToList()))
             .Field("bfdSession", "BfdSession", f => f.Argument("pathId", "ID!").ResolveAs(UserRole.Viewer, ctx =>
                 Ctx(ctx).Service<BfdService>().Sessions.TryGetValue(ctx.Argument<string>("pathId"), out var s) ? BfdView(s) : null))
+            .AddTunnelQueries()
             .Field("pathStats", "PathStats", f => f
                 .Argument("pathId", "ID!").Argument("period", "StatsPeriod", a => a.DefaultLiteral("DAY"))
                 .Argument("since", "DateTime").Argument("until", "DateTime")

@@ -134,6 +134,8 @@ public sealed record PatronusConfiguration(
         {
             (policies, var policyErrors) = FailoverConfigReader.Read(config, topology);
             problems.AddRange(policyErrors.Select(e => e.ToString()));
+            problems.AddRange(Engine.Tunnels.TunnelOptionsValidator.ValidatePaths(
+                config.GetSection(Engine.Tunnels.TunnelOptions.Section).Get<Engine.Tunnels.TunnelOptions>() ?? new(), topology));
         }
 
         // The engine's sections, bound and checked as AddPatronusEngine will at start.

@@ -66,4 +66,19 @@ public sealed class RouteTableTests
         Assert.Same(second, holder.Current);
         Assert.Equal("b", holder.Current.Lookup(IPAddress.Parse("10.200.0.1"))?.PathId);
     }
+
+    [Fact]
+    public void Holder_Swap_NotifiesWatchersAfterPublishing()
+    {
+        var holder = new RouteTableHolder();
+        var watch = holder.Changed.Watch();
+        var table = new RouteTable([Route("10.0.0.0/8", "a")]);
+        Assert.False(watch.Consume());
+
+        holder.Swap(table);
+
+        Assert.True(watch.Consume());
+        Assert.Same(table, holder.Current);
+        Assert.False(watch.Consume());
+    }
 }

@@ -19,11 +19,11 @@ internal sealed class TunnelDevicePair : IDisposable
     public static readonly IPEndPoint EndpointA = new(IPAddress.Parse("10.240.0.1"), 51820);
     public static readonly IPEndPoint EndpointB = new(IPAddress.Parse("10.240.0.2"), 51820);
 
-    public TunnelDevicePair(bool bKnowsA = true, int persistentKeepalive = 0)
+    public TunnelDevicePair(bool bKnowsA = true, int persistentKeepalive = 0, Action<TunnelPeerOptions>? configureA = null)
     {
         var keyA = TunnelKeys.GeneratePrivateKey();
         var keyB = TunnelKeys.GeneratePrivateKey();
-        A = new Side("a", keyA, keyB, "10.250.0.2/32", EndpointB, Time, persistentKeepalive);
+        A = new Side("a", keyA, keyB, "10.250.0.2/32", EndpointB, Time, persistentKeepalive, configureA);
         B = new Side("b", keyB, keyA, "10.250.0.1/32", bKnowsA ? EndpointA : null, Time);
     }
 
@@ -48,6 +48,7 @@ internal sealed class TunnelDevicePair : IDisposable
         {
             var batch = from.Outbox.ToList();
             from.Outbox.Clear();
+            from.SentTo.Clear();
             foreach (var datagram in batch)
             {
                 to.Device.OnDatagram(datagram, source);
@@ -83,7 +84,9 @@ internal sealed class TunnelDevicePair : IDisposable
         private readonly TunnelMetrics _metrics;
         private readonly MetricCollector<long> _drops;
 
-        public Side(string name, string privateKey, string peerPrivateKey, string peerAllowed, IPEndPoint? peerEndpoint, TimeProvider time, int persistentKeepalive = 0)
+        public Side(
+            string name, string privateKey, string peerPrivateKey, string peerAllowed, IPEndPoint? peerEndpoint, TimeProvider time,
+            int persistentKeepalive = 0, Action<TunnelPeerOptions>? configure = null)
         {
             Assert.True(TunnelKeys.TryPublicKey(peerPrivateKey, out var peerPublic));
             Assert.True(TunnelKeys.TryPublicKey(privateKey, out var publicKey));
@@ -100,6 +103,7 @@ internal sealed class TunnelDevicePair : IDisposable
                 Endpoint = peerEndpoint?.ToString(),
                 PersistentKeepalive = persistentKeepalive,
             };
+            configure?.Invoke(peer);
             Device = new TunnelDevice($"tun-{name}", new NoiseIdentity(secret), [peer], 1420, this, time, _metrics, NullLogger.Instance);
         }
 
@@ -117,9 +121,27 @@ internal sealed class TunnelDevicePair : IDisposable
         public long Dropped(string? reason = null) => _drops.GetMeasurementSnapshot()
             .Where(m => reason is null || Equals(m.Tags["reason"], reason)).Sum(m => m.Value);
 
-        public void SendDatagram(ReadOnlySpan<byte> datagram, IPEndPoint destination) => Outbox.Add(datagram.ToArray());
+        /// <summary>Where each datagram of <see cref="Outbox"/> was sent, in the same order.</summary>
+        public List<TunnelEndpoint> SentTo { get; } = [];
 
-        public void WritePacket(ReadOnlySpan<byte> packet) => Tun.Add(packet.ToArray());
+        /// <summary>False: the TUN device refuses packets (a write failure).</summary>
+        public bool TunAccepts { get; set; } = true;
+
+        public void SendDatagram(ReadOnlySpan<byte> datagram, TunnelEndpoint destination)
+        {
+            Outbox.Add(datagram.ToArray());
+            SentTo.Add(destination);
+        }
+
+        public bool WritePacket(ReadOnlySpan<byte> packet)
+        {
+            if (TunAccepts)
+            {
+                Tun.Add(packet.ToArray());
+            }
+
+            return TunAccepts;
+        }
 
         public void Dispose()
         {

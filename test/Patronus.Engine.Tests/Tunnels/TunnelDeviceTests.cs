@@ -1,3 +1,7 @@
+using System.Net;
+using Patronus.Engine.Health;
+using Patronus.Engine.Paths;
+using Patronus.Engine.Routing;
 using Patronus.Engine.Tunnels;
 using Patronus.Engine.Tunnels.Wire;
 
@@ -263,6 +267,100 @@ public class TunnelDeviceTests
         Assert.Empty(pair.B.Tun);
         Assert.Empty(pair.B.Outbox);
         Assert.Equal(count, pair.B.Dropped());
+    }
+
+    [Fact]
+    public void OnTunPacket_PerPathPeer_LeavesOnTheSteeredPathAndMovesWithTheSteering()
+    {
+        var b2 = IPEndPoint.Parse("10.240.1.2:51820");
+        using var pair = new TunnelDevicePair(configureA: p =>
+        {
+            p.Endpoint = null;
+            p.Endpoints["p1"] = TunnelDevicePair.EndpointB.ToString();
+            p.Endpoints["p2"] = b2.ToString();
+        });
+        var peer = pair.A.Peer;
+        pair.A.Device.OnTunPacket(s_aToB);
+        Assert.Empty(pair.A.Outbox); // no steering yet: nowhere to send
+        Assert.Equal(1, pair.A.Dropped("no_endpoint"));
+
+        peer.Steering = Steering(peer, down: null);
+        pair.A.Device.OnTunPacket(s_aToB);
+        Assert.Equal(("p1", 1), (pair.A.SentTo[0].PathId, pair.A.SentTo[0].Via)); // the initiation
+        pair.Deliver();
+        pair.A.Device.OnTunPacket(s_aToB);
+        var onP1 = pair.A.SentTo.Single();
+        pair.Deliver();
+
+        peer.Steering = Steering(peer, down: "p1"); // a failover: the next packet moves, no handshake
+        pair.A.Device.OnTunPacket(s_aToB);
+        var onP2 = pair.A.SentTo.Single();
+        pair.Deliver();
+
+        Assert.Equal(("p1", 1), (onP1.PathId, onP1.Via));
+        Assert.Equal(("p2", 2, b2), (onP2.PathId, onP2.Via, onP2.Address));
+        Assert.Equal(3, pair.B.Tun.Count);
+        Assert.Equal(1, peer.PathSwitches);
+        var snapshot = peer.Snapshot();
+        Assert.Equal("p2", snapshot.ActivePathId);
+        Assert.Equal(1, snapshot.Paths.Single(p => p.PathId == "p2").Traffic.SentPackets);
+        Assert.True(snapshot.Paths.Single(p => p.PathId == "p1").Traffic.SentPackets >= 2);
+    }
+
+    [Fact]
+    public void OnDatagram_PerPathPeerFromAnotherAddress_AcceptedWithoutMovingItsPath()
+    {
+        using var pair = new TunnelDevicePair(configureA: p =>
+        {
+            p.Endpoint = null;
+            p.Endpoints["p1"] = TunnelDevicePair.EndpointB.ToString();
+        });
+        pair.A.Peer.Steering = Steering(pair.A.Peer, down: null);
+        pair.A.Device.OnTunPacket(s_aToB);
+        pair.Deliver();
+        pair.B.Device.OnTunPacket(s_bToA);
+        var datagram = Assert.Single(pair.B.Outbox);
+        pair.B.Outbox.Clear();
+
+        // B's packet arrives from an address that is none of its endpoints, on A's socket 2.
+        pair.A.Device.OnDatagram(datagram, new TunnelEndpoint(IPEndPoint.Parse("10.240.9.9:4000"), via: 2));
+        pair.A.Device.OnTunPacket(s_aToB);
+
+        Assert.Equal(s_bToA, Assert.Single(pair.A.Tun));
+        Assert.Equal("p1", pair.A.SentTo.Single().PathId);
+        Assert.Equal(IPEndPoint.Parse("10.240.9.9:4000"), pair.A.Peer.Snapshot().LastSource);
+    }
+
+    [Fact]
+    public void OnDatagram_TunWriteFails_DroppedAsTunWriteFailed()
+    {
+        using var pair = Established();
+        pair.B.TunAccepts = false;
+
+        pair.A.Device.OnTunPacket(s_aToB);
+        pair.Deliver();
+
+        Assert.Equal(1, pair.B.Dropped("tun_write_failed"));
+        Assert.Equal(1, pair.B.Device.Drops()[TunnelDropReason.TunWriteFailed]);
+        Assert.Equal(1, pair.B.Peer.Snapshot().Drops[TunnelDropReason.TunWriteFailed]);
+    }
+
+    // p1 over link wan1 (socket 1, cost 10), p2 over wan2 (socket 2, cost 20); `down` is Down.
+    private static TunnelSteering Steering(TunnelPeer peer, string? down)
+    {
+        var topology = new TopologySnapshot(
+            [new Site("a", "a", null, ItemSource.Config)],
+            [
+                new WanLink("wan1", "a", "wan1", "wan1", null, null, 10, ItemSource.Config),
+                new WanLink("wan2", "a", "wan2", "wan2", null, null, 20, ItemSource.Config),
+            ],
+            [
+                new PathDefinition("p1", "p1", "wan1", null, ["10.240.0.2"], ItemSource.Config),
+                new PathDefinition("p2", "p2", "wan2", null, ["10.240.1.2"], ItemSource.Config),
+            ]);
+        return TunnelSteering.Build(
+            peer.PathEndpoints, topology, id => id == down ? PathStatus.Down : PathStatus.Up, RouteTable.Empty,
+            (link, _) => link.Id == "wan1" ? 1 : 2, peer.Steering);
     }
 
     private static TunnelDevicePair Established()

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Patronus.Engine.Paths;
 using Patronus.Engine.Tunnels;
 
 namespace Patronus.Engine.Tests.Tunnels;
@@ -33,6 +34,8 @@ public class TunnelOptionsValidatorTests
     [InlineData("Endpoint", "Tunnels:Peers:0:Endpoint")]
     [InlineData("EndpointNoPort", "Tunnels:Peers:0:Endpoint")]
     [InlineData("Keepalive", "Tunnels:Peers:0:PersistentKeepalive")]
+    [InlineData("EndpointAndEndpoints", "Tunnels:Peers:0: set either Endpoint")]
+    [InlineData("PathEndpoint", "Tunnels:Peers:0:Endpoints:p1")]
     [InlineData("DuplicatePeer", "Tunnels:Peers:1:PublicKey")]
     [InlineData("Mtu", "Tunnels:Mtu")]
     [InlineData("InterfaceName", "Tunnels:InterfaceName")]
@@ -50,6 +53,8 @@ public class TunnelOptionsValidatorTests
             case "Endpoint": options.Peers[0].Endpoint = "peer.example:51820"; break;
             case "EndpointNoPort": options.Peers[0].Endpoint = "10.240.0.2"; break;
             case "Keepalive": options.Peers[0].PersistentKeepalive = -1; break;
+            case "EndpointAndEndpoints": options.Peers[0].Endpoints["p1"] = "192.0.2.1:51820"; break;
+            case "PathEndpoint": options.Peers[0].Endpoint = null; options.Peers[0].Endpoints["p1"] = "192.0.2.1"; break;
             case "DuplicatePeer": options.Peers.Add(new TunnelPeerOptions { PublicKey = options.Peers[0].PublicKey }); break;
             case "Mtu": options.Mtu = 576; break;
             case "InterfaceName": options.InterfaceName = "a-name-longer-than-15"; break;
@@ -62,6 +67,40 @@ public class TunnelOptionsValidatorTests
         Assert.StartsWith(key, failure, StringComparison.Ordinal);
         Assert.DoesNotContain(secret, failure, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ValidatePaths_EndpointsOnKnownPathsOfTheirFamily_NoFailure()
+    {
+        var options = Valid();
+        options.Peers[0].Endpoint = null;
+        options.Peers[0].Endpoints["p1"] = "192.0.2.20:51820";
+        options.Peers[0].Endpoints["p6"] = "[2001:db8::20]:51820";
+
+        Assert.Empty(TunnelOptionsValidator.ValidatePaths(options, Topology()));
+    }
+
+    [Theory]
+    [InlineData("nope", "192.0.2.20:51820", "Tunnels:Peers:0:Endpoints:nope: no path 'nope' in the topology (paths: p1, p6)")]
+    [InlineData("p1", "[2001:db8::20]:51820", "Tunnels:Peers:0:Endpoints:p1: '[2001:db8::20]:51820' is IPv6 but link 'wan1' sends from 192.0.2.10 (IPv4)")]
+    public void ValidatePaths_BadPathOrFamily_FailsNamingTheKey(string path, string endpoint, string expected)
+    {
+        var options = Valid();
+        options.Peers[0].Endpoint = null;
+        options.Peers[0].Endpoints[path] = endpoint;
+
+        Assert.Equal(expected, Assert.Single(TunnelOptionsValidator.ValidatePaths(options, Topology())));
+    }
+
+    private static TopologySnapshot Topology() => new(
+        [new Site("a", "a", null, ItemSource.Config)],
+        [
+            new WanLink("wan1", "a", "wan1", "wan1", "192.0.2.10", null, 10, ItemSource.Config),
+            new WanLink("wan6", "a", "wan6", "wan6", "2001:db8::10", null, 10, ItemSource.Config),
+        ],
+        [
+            new PathDefinition("p1", "p1", "wan1", null, ["192.0.2.20"], ItemSource.Config),
+            new PathDefinition("p6", "p6", "wan6", null, ["2001:db8::20"], ItemSource.Config),
+        ]);
 
     private static TunnelOptions Valid() => new()
     {

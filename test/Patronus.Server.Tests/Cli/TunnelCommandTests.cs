@@ -1,3 +1,4 @@
+using Patronus.Engine.Tunnels;
 using System.Diagnostics;
 using Patronus.Server.Tests.TestSupport;
 
@@ -49,6 +50,23 @@ public sealed class TunnelCommandTests : IDisposable
         var privateKey = File.ReadAllText(file).Trim();
         Assert.DoesNotContain(privateKey, first.Stdout + first.Stderr + second.Stdout + second.Stderr, StringComparison.Ordinal);
         Assert.Equal((await RunAsync("wg", ["pubkey"], privateKey)).Stdout.Trim(), first.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task Pubkey_ConfigSetsPrivateKey_PrintsItsPublicKeyNotTheDataDirs()
+    {
+        var dataDir = Path.Combine(_dir.Path, "data");
+        var privateKey = TunnelKeys.GeneratePrivateKey();
+        Assert.True(TunnelKeys.TryPublicKey(privateKey, out var expected));
+        var config = Path.Combine(_dir.Path, "patronus.json");
+        await File.WriteAllTextAsync(config, $$"""{ "Tunnels": { "PrivateKey": "{{privateKey}}" } }""");
+
+        var result = await PatronusProcess.RunAsync("tunnel", "pubkey", "--config", config, "--data-dir", dataDir);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(expected, result.Stdout.Trim());
+        Assert.False(File.Exists(Path.Combine(dataDir, "tunnel.key")));
+        Assert.DoesNotContain(privateKey, result.Stdout + result.Stderr, StringComparison.Ordinal);
     }
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, string[] args, string input)

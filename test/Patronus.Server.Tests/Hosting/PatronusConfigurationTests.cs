@@ -198,6 +198,24 @@ public sealed class PatronusConfigurationTests : IDisposable
         Assert.EndsWith($"{type}: '{key}'", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("\"p1\": \"192.0.2.20:51820\"", null)]
+    [InlineData("\"nope\": \"192.0.2.20:51820\"", "Tunnels:Peers:0:Endpoints:nope: no path 'nope' in the topology (paths: p1)")]
+    [InlineData("\"p1\": \"[2001:db8::20]:51820\"", "Tunnels:Peers:0:Endpoints:p1: '[2001:db8::20]:51820' is IPv6 but link 'l1' sends from 192.0.2.10 (IPv4)")]
+    public void Load_TunnelPeerEndpointsPerPath_CheckedAgainstTheTopology(string endpoints, string? error)
+    {
+        var file = Write($$"""
+            { "Sites": [ { "Id": "a" } ], "Links": [ { "Id": "l1", "Site": "a", "SourceAddress": "192.0.2.10" } ],
+              "Paths": [ { "Id": "p1", "Link": "l1", "Targets": [ "192.0.2.20" ] } ],
+              "Tunnels": { "Peers": [ { "PublicKey": "{{Engine.Tunnels.TunnelKeys.GeneratePrivateKey()}}", "Endpoints": { {{endpoints}} } } ] } }
+            """);
+
+        var config = Load(file, out var errors);
+
+        Assert.Equal(error is null ? [] : [error], errors);
+        Assert.Equal(error is null, config is not null);
+    }
+
     [Fact]
     public void Load_HealthPersistenceSection_Accepted()
     {

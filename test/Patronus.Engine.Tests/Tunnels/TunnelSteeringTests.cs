@@ -1,0 +1,104 @@
+using System.Net;
+using System.Net.Sockets;
+using Patronus.Engine.Health;
+using Patronus.Engine.Paths;
+using Patronus.Engine.Routing;
+using Patronus.Engine.Tunnels;
+
+namespace Patronus.Engine.Tests.Tunnels;
+
+public class TunnelSteeringTests
+{
+    private static readonly IPEndPoint s_b1 = IPEndPoint.Parse("192.0.2.21:51820");
+    private static readonly IPEndPoint s_b2 = IPEndPoint.Parse("198.51.100.21:51820");
+
+    private static readonly TopologySnapshot s_topology = new(
+        [new Site("a", "a", null, ItemSource.Config)],
+        [
+            new WanLink("wan1", "a", "wan1", "wan1", "192.0.2.11", null, 10, ItemSource.Config),
+            new WanLink("wan2", "a", "wan2", "wan2", "198.51.100.11", null, 20, ItemSource.Config),
+        ],
+        [
+            new PathDefinition("p1", "p1", "wan1", null, ["192.0.2.21"], ItemSource.Config),
+            new PathDefinition("p2", "p2", "wan2", null, ["198.51.100.21"], ItemSource.Config),
+            new PathDefinition("elsewhere", "elsewhere", "wan1", null, ["203.0.113.1"], ItemSource.Config),
+        ]);
+
+    private static readonly KeyValuePair<string, IPEndPoint>[] s_paths = [new("p1", s_b1), new("p2", s_b2)];
+
+    [Fact]
+    public void Build_BothUpNoPolicy_LowestCostPathThroughItsLinkSocket()
+    {
+        var steering = Build(Up, RouteTable.Empty);
+
+        Assert.Equal("p1", steering.Default?.PathId);
+        Assert.Equal(s_b1, steering.Default?.Address);
+        Assert.Equal(1, steering.Default?.Via); // wan1's socket
+        Assert.Same(steering.Default, steering.For(Bytes("10.2.0.5")));
+        Assert.Equal("p2", steering.PathsByVia[2]);
+    }
+
+    [Fact]
+    public void Build_CheapestPathDown_NextHealthyPath()
+    {
+        var steering = Build(id => id == "p1" ? PathStatus.Down : PathStatus.Up, RouteTable.Empty);
+
+        Assert.Equal("p2", steering.Default?.PathId);
+        Assert.Equal(2, steering.Default?.Via);
+    }
+
+    [Fact]
+    public void Build_PolicyActiveOnBackup_ItsPrefixOnTheBackupTheRestOnDefault()
+    {
+        var routes = new RouteTable([Route("10.2.0.0/24", "p2"), Route("10.9.0.0/16", "elsewhere")]);
+
+        var steering = Build(Up, routes);
+
+        Assert.Equal("p2", steering.For(Bytes("10.2.0.5"))?.PathId);
+        Assert.Equal("p1", steering.For(Bytes("10.3.0.5"))?.PathId);
+        Assert.Equal("p1", steering.For(Bytes("10.9.0.5"))?.PathId); // that policy's path is not this peer's
+    }
+
+    [Fact]
+    public void Build_PathNotInTopology_Skipped()
+    {
+        var steering = TunnelSteering.Build([new("gone", s_b1), new("p2", s_b2)], s_topology, Up, RouteTable.Empty, Via, null);
+
+        Assert.Equal("p2", steering.Default?.PathId);
+        Assert.False(steering.Endpoints.ContainsKey("gone"));
+    }
+
+    [Fact]
+    public void Build_AgainWithTheSameEndpoints_ReusesThem()
+    {
+        var first = Build(Up, RouteTable.Empty);
+
+        var second = TunnelSteering.Build(s_paths, s_topology, id => id == "p1" ? PathStatus.Down : PathStatus.Up, RouteTable.Empty, Via, first);
+
+        Assert.Same(first.Endpoints["p2"], second.Default);
+    }
+
+    [Fact]
+    public void Build_HealthChangesRoutesSame_PolicyStillSteersItsPrefix()
+    {
+        var routes = new RouteTable([Route("10.2.0.0/24", "p2")]);
+        var first = Build(Up, routes);
+
+        var second = TunnelSteering.Build(s_paths, s_topology, id => id == "p1" ? PathStatus.Down : PathStatus.Up, routes, Via, first);
+        var third = TunnelSteering.Build(s_paths, s_topology, Up, new RouteTable([Route("10.2.0.0/24", "p1")]), Via, second);
+
+        Assert.Equal(("p2", "p2"), (second.For(Bytes("10.2.0.5"))?.PathId, second.Default?.PathId));
+        Assert.Equal(("p1", "p1"), (third.For(Bytes("10.2.0.5"))?.PathId, third.Default?.PathId));
+    }
+
+    private static TunnelSteering Build(Func<string, PathStatus?> health, RouteTable routes) =>
+        TunnelSteering.Build(s_paths, s_topology, health, routes, Via, null);
+
+    private static PathStatus? Up(string pathId) => PathStatus.Up;
+
+    private static int Via(WanLink link, AddressFamily family) => link.Id == "wan1" ? 1 : 2;
+
+    private static RouteEntry Route(string prefix, string pathId) => new(IPNetwork.Parse(prefix), "1", pathId, "wan", null, null);
+
+    private static byte[] Bytes(string address) => IPAddress.Parse(address).GetAddressBytes();
+}
