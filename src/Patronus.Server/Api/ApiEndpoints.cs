@@ -19,6 +19,7 @@ public static class ApiEndpoints
         api.MapPathHealth();
         api.MapBfd();
         api.MapFailover();
+        api.MapCluster();
         Export.MetricsEndpoints.MapMetricsExport(api);
         api.MapUsers();
         app.MapAuth();

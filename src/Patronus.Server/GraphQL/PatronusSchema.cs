@@ -34,6 +34,7 @@ public static partial class PatronusSchema
     public static Schema Build() => new SchemaBuilder()
         .Description("Patronus SD-WAN controller")
         .AddTypes()
+        .AddClusterTypes()
         .AddQueries()
         .AddMutations()
         .AddSubscriptions()
