@@ -74,4 +74,41 @@ public sealed class ClusterPostgresTests(PostgresFixture postgres)
         await Poll.AssertAsync(async () => PrometheusText.Parse(await b.Client.GetStringAsync("/metrics")).Samples.Single(s => s.Name == "patronus_cluster_is_leader").Value == 1,
             s_timeout, "b's metrics say it leads");
     }
+
+    [Fact]
+    public async Task ReadyEndpoint_StoreRefusesConnections_503NamingTheStore_ReadyAgainWhenItAnswers()
+    {
+        var (name, location) = await postgres.CreateDatabaseAsync();
+        await using var server = await RunningServer.StartAsync(environment: Node("solo", location.ConnectionString));
+        await using var owner = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(location.ConnectionString) { Pooling = false, Database = "postgres" }.ConnectionString);
+        await owner.OpenAsync();
+        await using (var cut = owner.CreateCommand())
+        {
+            // As unreachable as a store gets without touching the shared server: no new sessions, the open ones ended.
+            cut.CommandText = $"ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false; " +
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'";
+            await cut.ExecuteNonQueryAsync();
+        }
+
+        try
+        {
+            await Poll.AssertAsync(async () =>
+            {
+                using var ready = await server.Anonymous.GetAsync("/health/ready");
+                return ready.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && (await ready.Content.ReadAsStringAsync()).Contains("\"store\"", StringComparison.Ordinal);
+            }, s_timeout, "/health/ready answers 503 naming the store");
+        }
+        finally
+        {
+            await using var heal = owner.CreateCommand();
+            heal.CommandText = $"ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS true";
+            await heal.ExecuteNonQueryAsync();
+        }
+
+        await Poll.AssertAsync(async () =>
+        {
+            using var ready = await server.Anonymous.GetAsync("/health/ready");
+            return ready.IsSuccessStatusCode;
+        }, s_timeout, "/health/ready answers 200 again");
+    }
 }
