@@ -1,3 +1,4 @@
+using Dapper;
 using Patronus.Engine.Cluster;
 using Patronus.Engine.Health;
 using Patronus.Engine.Storage;
@@ -11,8 +12,8 @@ public abstract partial class StoreContractTests
     /// <summary>Long enough that a lease given in a test does not run out by itself while the test looks at it.</summary>
     private static readonly TimeSpan s_longLease = TimeSpan.FromMinutes(5);
 
-    /// <summary>Short enough that a test waits for it to run out on the database's clock (polled, bounded).</summary>
-    private static readonly TimeSpan s_shortLease = TimeSpan.FromMilliseconds(100);
+    /// <summary>Short enough that a test waits for it to run out on the database's clock (polled, bounded), long enough to outlast two statements on a loaded machine.</summary>
+    private static readonly TimeSpan s_shortLease = TimeSpan.FromSeconds(1);
 
     private static readonly TimeSpan s_expiryDeadline = TimeSpan.FromSeconds(10);
 
@@ -91,13 +92,21 @@ public abstract partial class StoreContractTests
         return (store, leadership);
     }
 
+    /// <summary>Lets the lease run out at once, as the database's clock passing its expiry would (deterministic on a loaded machine).</summary>
+    private async Task ExpireLeaseAsync()
+    {
+        await using var connection = await OpenRawAsync();
+        await connection.ExecuteAsync("UPDATE cluster_lease SET expires_at = 0");
+    }
+
     [Fact]
     public async Task InsertPathHealthBucketsAsync_LeaseTakenOver_FencedNothingWrittenAndStepsDown()
     {
         await HealthStoreAsync();
-        var (leader, leadership) = await FencedLeaderAsync(s_shortLease);
+        var (leader, leadership) = await FencedLeaderAsync(s_longLease);
         AssertOk(await leader.InsertPathHealthBucketsAsync([TenSeconds("p1", TimeSpan.Zero, 10, 5)]));
-        await Poll.AssertAsync(async () => (await NewStore().TryAcquireLeaseAsync("b", s_longLease)).Held, s_expiryDeadline, "b takes the lease over");
+        await ExpireLeaseAsync();
+        Assert.True((await NewStore().TryAcquireLeaseAsync("b", s_longLease)).Held);
 
         var result = await leader.InsertPathHealthBucketsAsync([TenSeconds("p1", TimeSpan.FromSeconds(10), 10, 5)]);
 
