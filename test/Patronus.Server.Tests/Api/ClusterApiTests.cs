@@ -39,7 +39,7 @@ public sealed class ClusterApiTests
 
 /// <summary>Two whole servers on one PostgreSQL database, in one process: one leads, a graceful stop hands over (docs/ha.md).</summary>
 [Collection(PostgresCollectionDefinition.Name)]
-public sealed class ClusterPostgresTests(PostgresFixture postgres)
+public sealed class ClusterPostgresTests(PostgresFixture postgres, Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
 
@@ -86,10 +86,11 @@ public sealed class ClusterPostgresTests(PostgresFixture postgres)
         {
             // As unreachable as a store gets without touching the shared server: no new sessions, the open ones ended.
             cut.CommandText = $"ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false; " +
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'";
+                $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'";
             await cut.ExecuteNonQueryAsync();
         }
 
+        var cutAt = Stopwatch.StartNew();
         try
         {
             await Poll.AssertAsync(async () =>
@@ -97,6 +98,7 @@ public sealed class ClusterPostgresTests(PostgresFixture postgres)
                 using var ready = await server.Anonymous.GetAsync("/health/ready");
                 return ready.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && (await ready.Content.ReadAsStringAsync()).Contains("\"store\"", StringComparison.Ordinal);
             }, s_timeout, "/health/ready answers 503 naming the store");
+            output.WriteLine($"/health/ready 503 {cutAt.ElapsedMilliseconds} ms after the store refused connections");
         }
         finally
         {
