@@ -477,5 +477,50 @@ public static class Migrations
             ALTER TABLE sdwan_path_health_10s SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000);
             ALTER TABLE sdwan_path_health_1m_blocks SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000);
             """),
+
+        // Controller high availability (docs/ha.md): one heartbeat row per instance and the one
+        // leader lease row, both stamped with the database's clock (Unix ms, as every time here).
+        // The lease row exists from the start (term 0, no holder), so acquiring it is always one
+        // conditional UPDATE — never an INSERT race. Leader-only writes check it in their own
+        // transaction (SqlStore.Cluster.cs). Unused on SQLite, where one instance is the leader.
+        new(10, "cluster heartbeats and the leader lease",
+            Sqlite: """
+            CREATE TABLE cluster_nodes (
+                node_id        TEXT PRIMARY KEY,
+                url            TEXT NOT NULL,
+                version        TEXT NOT NULL,
+                leader         INTEGER NOT NULL,
+                term           INTEGER NOT NULL,
+                started_at     INTEGER NOT NULL,
+                last_heartbeat INTEGER NOT NULL
+            );
+            CREATE TABLE cluster_lease (
+                name        TEXT PRIMARY KEY,
+                holder      TEXT,
+                term        INTEGER NOT NULL,
+                acquired_at INTEGER,
+                expires_at  INTEGER NOT NULL
+            );
+            INSERT INTO cluster_lease (name, holder, term, acquired_at, expires_at) VALUES ('leader', NULL, 0, NULL, 0);
+            """,
+            Postgres: """
+            CREATE TABLE cluster_nodes (
+                node_id        TEXT PRIMARY KEY,
+                url            TEXT NOT NULL,
+                version        TEXT NOT NULL,
+                leader         INTEGER NOT NULL,
+                term           BIGINT NOT NULL,
+                started_at     BIGINT NOT NULL,
+                last_heartbeat BIGINT NOT NULL
+            );
+            CREATE TABLE cluster_lease (
+                name        TEXT PRIMARY KEY,
+                holder      TEXT,
+                term        BIGINT NOT NULL,
+                acquired_at BIGINT,
+                expires_at  BIGINT NOT NULL
+            );
+            INSERT INTO cluster_lease (name, holder, term, acquired_at, expires_at) VALUES ('leader', NULL, 0, NULL, 0);
+            """),
     ];
 }

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Patronus.Engine.Cluster;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
@@ -17,7 +18,8 @@ public static class PersistenceServiceCollectionExtensions
     /// use, disposed with the container) and exposes it as each storage port —
     /// <see cref="IPatronusDatabase"/>, <see cref="ITopologyStore"/>, <see cref="IHealthHistoryStore"/>,
     /// <see cref="IFailoverStore"/>, <see cref="IUserStore"/>, <see cref="IAuditStore"/>,
-    /// <see cref="ISecretStore"/> — each measured by <see cref="StoreMetrics"/>. Uses the registered
+    /// <see cref="ISecretStore"/>, <see cref="IClusterStore"/> — each measured by <see cref="StoreMetrics"/>. Leader-only writes are fenced with the registered <see cref="ILeadership"/> when
+    /// there is one. Uses the registered
     /// <see cref="TimeProvider"/> (the system clock when there is none).
     /// </summary>
     public static IServiceCollection AddPatronusPersistence(this IServiceCollection services, StoreLocation location)
@@ -26,7 +28,7 @@ public static class PersistenceServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(location);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new StoreMetrics(sp.GetService<IMeterFactory>()));
-        services.TryAddSingleton(sp => SqlStore.Create(location, sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>()));
+        services.TryAddSingleton(sp => SqlStore.Create(location, sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>(), sp.GetService<ILeadership>()));
         Port<IPatronusDatabase>(services);
         Port<ITopologyStore>(services);
         Port<IHealthHistoryStore>(services);
@@ -34,6 +36,7 @@ public static class PersistenceServiceCollectionExtensions
         Port<IUserStore>(services);
         Port<IAuditStore>(services);
         Port<ISecretStore>(services);
+        Port<IClusterStore>(services);
         return services;
     }
 

@@ -12,8 +12,8 @@ public sealed class PostgresStore : SqlStore
 
     private readonly NpgsqlDataSource _dataSource;
 
-    public PostgresStore(StoreLocation location, TimeProvider timeProvider)
-        : base(timeProvider)
+    public PostgresStore(StoreLocation location, TimeProvider timeProvider, Engine.Cluster.ILeadership? leadership = null)
+        : base(timeProvider, leadership)
     {
         ArgumentNullException.ThrowIfNull(location);
         _dataSource = NpgsqlDataSource.Create(location.ConnectionString);
@@ -36,6 +36,11 @@ public sealed class PostgresStore : SqlStore
     }
 
     protected override string MigrationSql(Migration migration) => migration.Postgres;
+
+    // clock_timestamp(), not now(): now() is the transaction's start, and a fence inside a long write would see an old clock.
+    private protected override string NowMsSql => "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::bigint";
+
+    private protected override string FenceLockSql => "FOR SHARE";
 
     protected override ConstraintKind? Classify(DbException exception) => exception switch
     {

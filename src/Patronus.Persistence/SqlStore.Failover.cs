@@ -180,6 +180,10 @@ public abstract partial class SqlStore
 
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (await FenceAsync(connection, tx, cancellationToken).ConfigureAwait(false) is { } fenced)
+        {
+            return fenced;
+        }
 
         // INSERT … SELECT … WHERE EXISTS: an event of a policy deleted meanwhile is skipped, not an error.
         await connection.ExecuteAsync(new CommandDefinition("""

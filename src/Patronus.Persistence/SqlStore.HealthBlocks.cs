@@ -63,6 +63,11 @@ public abstract partial class SqlStore
 
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (await FenceAsync(connection, tx, cancellationToken).ConfigureAwait(false) is { } fenced)
+        {
+            return fenced;
+        }
+
         try
         {
             // SQLite's || yields TEXT; the CAST keeps the column a BLOB. PostgreSQL appends bytea natively.
@@ -173,18 +178,29 @@ public abstract partial class SqlStore
             var from = Math.Max(next, HealthBlockCodec.Floor(firstMs, bucketMs));
             var block = HealthBlockCodec.Floor(from, blockMs);
             var until = Math.Min(end, block + blockMs);
-            var (buckets, last) = await RollupBlockAsync(connection, source, resolution, block, from, until, cancellationToken).ConfigureAwait(false);
+            var (buckets, last, refused) = await RollupBlockAsync(connection, source, resolution, block, from, until, cancellationToken).ConfigureAwait(false);
             written += buckets;
             newest = last ?? newest;
             next = until;
+            if (refused)
+            {
+                return written; // fenced: this node no longer leads; the leader's next pass redoes the range
+            }
         }
 
         if (newest is { } n && (done is null || n > done))
         {
+            await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            if (await FenceAsync(connection, tx, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return written;
+            }
+
             await connection.ExecuteAsync(new CommandDefinition("""
                 INSERT INTO sdwan_path_health_rollups (resolution, rolled_up_until) VALUES (@Resolution, @Until)
                 ON CONFLICT (resolution) DO UPDATE SET rolled_up_until = excluded.rolled_up_until
-                """, new { Resolution = resolution.ToString(), Until = n }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                """, new { Resolution = resolution.ToString(), Until = n }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return written;
@@ -194,9 +210,9 @@ public abstract partial class SqlStore
     /// Rolls [<paramref name="from"/>, <paramref name="until"/>) of every path into the target block
     /// starting at <paramref name="block"/>: reads the source blocks of the range (WAL readers don't
     /// hold SQLite's writer), replaces those buckets in each path's target block and writes the blocks
-    /// back in chunks. Returns the buckets written and the end of the newest.
+    /// back in chunks, each fenced. Returns the buckets written, the end of the newest, and whether a chunk was fenced (the pass stops).
     /// </summary>
-    private async Task<(int Buckets, long? Newest)> RollupBlockAsync(DbConnection connection, HealthResolution source, HealthResolution target, long block, long from, long until,
+    private async Task<(int Buckets, long? Newest, bool Fenced)> RollupBlockAsync(DbConnection connection, HealthResolution source, HealthResolution target, long block, long from, long until,
         CancellationToken cancellationToken)
     {
         var bucketMs = HealthBlockCodec.BucketMs(target);
@@ -229,7 +245,7 @@ public abstract partial class SqlStore
 
         if (rolled.Count == 0)
         {
-            return (0, null);
+            return (0, null, false);
         }
 
         var existing = (await connection.QueryAsync<BlockRow>(new CommandDefinition(
@@ -243,6 +259,11 @@ public abstract partial class SqlStore
         foreach (var chunk in rolled.Chunk(RollupChunkRows))
         {
             await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            if (await FenceAsync(connection, tx, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return (written, newest == long.MinValue ? null : newest, true);
+            }
+
             await using var command = connection.CreateCommand();
             command.Transaction = tx;
             command.CommandText = $"""
@@ -283,7 +304,7 @@ public abstract partial class SqlStore
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        return (written, newest == long.MinValue ? null : newest);
+        return (written, newest == long.MinValue ? null : newest, false);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Microsoft.Extensions.Logging;
+using Patronus.Engine.Cluster;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
@@ -19,9 +20,10 @@ namespace Patronus.Persistence;
 public abstract partial class SqlStore : IPatronusDatabase, ITopologyStore, IHealthHistoryStore, IFailoverStore, IUserStore, IAuditStore, ISecretStore,
     IAsyncDisposable
 {
-    protected SqlStore(TimeProvider timeProvider)
+    protected SqlStore(TimeProvider timeProvider, ILeadership? leadership = null)
     {
         TimeProvider = timeProvider;
+        Leadership = leadership;
     }
 
     public abstract StoreProvider Provider { get; }
@@ -118,14 +120,18 @@ public abstract partial class SqlStore : IPatronusDatabase, ITopologyStore, IHea
     protected abstract Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken);
 
 
-    /// <summary>Creates the store for a <see cref="StoreLocation"/>, not yet migrated; <paramref name="loggerFactory"/> (optional) is where SQLite reports its file's conversion to incremental auto-vacuum.</summary>
-    public static SqlStore Create(StoreLocation location, TimeProvider timeProvider, ILoggerFactory? loggerFactory = null)
+    /// <summary>
+    /// Creates the store for a <see cref="StoreLocation"/>, not yet migrated; <paramref name="loggerFactory"/> (optional) is where SQLite
+    /// reports its file's conversion to incremental auto-vacuum; <paramref name="leadership"/> (optional) fences the leader-only writes
+    /// (<see cref="FenceAsync"/>).
+    /// </summary>
+    public static SqlStore Create(StoreLocation location, TimeProvider timeProvider, ILoggerFactory? loggerFactory = null, ILeadership? leadership = null)
     {
         ArgumentNullException.ThrowIfNull(location);
         return location.Provider switch
         {
-            StoreProvider.Postgres => new PostgresStore(location, timeProvider),
-            _ => new SqliteStore(location, timeProvider, loggerFactory?.CreateLogger<SqliteStore>()),
+            StoreProvider.Postgres => new PostgresStore(location, timeProvider, leadership),
+            _ => new SqliteStore(location, timeProvider, loggerFactory?.CreateLogger<SqliteStore>(), leadership),
         };
     }
 
@@ -139,7 +145,8 @@ public abstract partial class SqlStore : IPatronusDatabase, ITopologyStore, IHea
     /// <summary>
     /// Deletes the rows of <paramref name="table"/> whose <paramref name="column"/> is before
     /// <paramref name="cutoff"/>, <see cref="RetentionChunkRows"/> at a time, each chunk its own
-    /// transaction. <paramref name="key"/> lists the key columns the chunk's LIMITed subquery picks:
+    /// transaction, fenced (<see cref="FenceAsync"/>: a refused chunk ends the delete, returning what was
+    /// deleted before it). <paramref name="key"/> lists the key columns the chunk's LIMITed subquery picks:
     /// neither dialect shares <c>DELETE … LIMIT</c>, and both compare row values such as
     /// <c>(path_id, bucket_start)</c> for a composite key.
     /// </summary>
@@ -153,8 +160,15 @@ public abstract partial class SqlStore : IPatronusDatabase, ITopologyStore, IHea
         int chunk;
         do
         {
-            // Autocommit: each chunk is its own transaction.
-            chunk = await connection.ExecuteAsync(new CommandDefinition(sql, args, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            // Each chunk is its own transaction, fenced: retention is the leader's work (docs/ha.md).
+            await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            if (await FenceAsync(connection, tx, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return deleted;
+            }
+
+            chunk = await connection.ExecuteAsync(new CommandDefinition(sql, args, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             deleted += chunk;
         }
         while (chunk >= RetentionChunkRows);

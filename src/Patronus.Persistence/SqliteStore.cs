@@ -24,8 +24,9 @@ public sealed partial class SqliteStore : SqlStore
     /// <param name="location">The file.</param>
     /// <param name="timeProvider">The clock that stamps records.</param>
     /// <param name="logger">Where the once-per-start vacuum conversion is reported; none when null.</param>
-    public SqliteStore(StoreLocation location, TimeProvider timeProvider, ILogger? logger = null)
-        : base(timeProvider)
+    /// <param name="leadership">Fences leader-only writes; the single-node leadership is never checked.</param>
+    public SqliteStore(StoreLocation location, TimeProvider timeProvider, ILogger? logger = null, Engine.Cluster.ILeadership? leadership = null)
+        : base(timeProvider, leadership)
     {
         ArgumentNullException.ThrowIfNull(location);
         _connectionString = location.ConnectionString;
@@ -71,6 +72,9 @@ public sealed partial class SqliteStore : SqlStore
     }
 
     protected override string MigrationSql(Migration migration) => migration.Sqlite;
+
+    // julianday('now') is stable within one statement; the Unix epoch is Julian day 2440587.5.
+    private protected override string NowMsSql => "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
 
     protected override ConstraintKind? Classify(DbException exception) => exception switch
     {

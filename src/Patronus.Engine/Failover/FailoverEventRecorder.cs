@@ -2,6 +2,8 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Patronus.Engine.Cluster;
+using Patronus.Engine.Storage;
 
 namespace Patronus.Engine.Failover;
 
@@ -14,6 +16,9 @@ namespace Patronus.Engine.Failover;
 /// Every <see cref="RetentionInterval"/> it also deletes the events older than
 /// <see cref="FailoverOptions.EventRetention"/> (the first time one interval after start, when the
 /// store has long been migrated).
+/// Both are the leader's work (docs/ha.md): on a follower a batch is completed unwritten (the
+/// leader, deciding from its own health view, writes its own events) and retention is skipped; a
+/// batch the store refuses as fenced is not retried.
 /// </summary>
 public sealed partial class FailoverEventRecorder : BackgroundService
 {
@@ -31,6 +36,7 @@ public sealed partial class FailoverEventRecorder : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<FailoverEventRecorder> _logger;
     private readonly TimeSpan _retention;
+    private readonly ILeadership _leadership;
     private readonly Channel<Queued> _queue = Channel.CreateBounded<Queued>(
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Lock _enqueueLock = new();
@@ -38,13 +44,20 @@ public sealed partial class FailoverEventRecorder : BackgroundService
     private long _dropped;
     private long _written;
 
-    public FailoverEventRecorder(IFailoverStore store, TimeProvider time, ILogger<FailoverEventRecorder> logger, IOptions<FailoverOptions>? options = null)
+    public FailoverEventRecorder(IFailoverStore store, TimeProvider time, ILogger<FailoverEventRecorder> logger, IOptions<FailoverOptions>? options = null,
+        ILeadership? leadership = null)
     {
         _store = store;
         _time = time;
         _logger = logger;
         _retention = (options?.Value ?? new FailoverOptions()).EventRetention;
+        _leadership = leadership ?? Leadership.SingleNode(nameof(FailoverEventRecorder), time);
     }
+
+    /// <summary>Events not written because this instance was not the leader (or the store fenced the batch).</summary>
+    public long NotLeader => Interlocked.Read(ref _notLeader);
+
+    private long _notLeader;
 
     public long Dropped => Interlocked.Read(ref _dropped);
 
@@ -109,6 +122,11 @@ public sealed partial class FailoverEventRecorder : BackgroundService
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
+                if (!_leadership.IsLeader)
+                {
+                    continue;
+                }
+
                 try
                 {
                     var deleted = await _store.DeleteFailoverEventsBeforeAsync(_time.GetUtcNow() - _retention, stoppingToken).ConfigureAwait(false);
@@ -147,9 +165,23 @@ public sealed partial class FailoverEventRecorder : BackgroundService
 
             for (var attempt = 1; ; attempt++)
             {
+                if (!_leadership.IsLeader)
+                {
+                    Interlocked.Add(ref _notLeader, batch.Count);
+                    Complete(batch, written: false);
+                    break;
+                }
+
                 try
                 {
-                    await _store.InsertFailoverEventsAsync([.. batch.Select(q => q.Record)], ct).ConfigureAwait(false);
+                    var result = await _store.InsertFailoverEventsAsync([.. batch.Select(q => q.Record)], ct).ConfigureAwait(false);
+                    if (result.Status == StoreStatus.Fenced)
+                    {
+                        Interlocked.Add(ref _notLeader, batch.Count);
+                        Complete(batch, written: false);
+                        break;
+                    }
+
                     Interlocked.Add(ref _written, batch.Count);
                     Complete(batch, written: true);
                     break;

@@ -27,9 +27,9 @@ public sealed partial class FailoverService
             }
         }
 
-        if (_kernel is null || !_kernelPending)
+        if (_kernel is null || !_kernelPending || _leadership is { IsLeader: false })
         {
-            return null;
+            return null; // a follower leaves the kernel alone; election sets _kernelPending again
         }
 
         if (_routeRetryAt is { } retry && now.Elapsed < retry)

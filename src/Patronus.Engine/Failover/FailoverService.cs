@@ -20,6 +20,9 @@ namespace Patronus.Engine.Failover;
 /// once) and brings the kernel's routes in line, and hands events to the recorder. Nothing polls.
 /// Failback delays, dampening and route retries run on monotonic time (<see cref="LoopTime"/>);
 /// the wall clock only stamps events and the times the API shows.
+/// On several controllers (docs/ha.md) every instance decides — a follower's policy states stay warm
+/// from its own probes — but only the leader touches the kernel's routes: a follower keeps its
+/// planned table to itself, and on becoming leader brings the kernel in line with it at once.
 /// </summary>
 public sealed partial class FailoverService : EngineLoop
 {
@@ -35,6 +38,8 @@ public sealed partial class FailoverService : EngineLoop
     private readonly FailoverOptions _options;
     private readonly ILogger<FailoverService> _logger;
     private readonly IRouteApplier? _kernel;
+    private readonly Cluster.ILeadership? _leadership;
+    private ChangeWatch? _leadershipChanges;
     private readonly Dictionary<long, PolicyRuntime> _states = [];
     private readonly Broadcast<FailoverEvent> _events = new(SubscriberCapacity);
     private ImmutableDictionary<long, FailoverPolicyStatus> _status = ImmutableDictionary<long, FailoverPolicyStatus>.Empty;
@@ -48,7 +53,7 @@ public sealed partial class FailoverService : EngineLoop
 
     public FailoverService(FailoverPolicyService policies, TopologyService topology, HealthState health, FailoverEventRecorder recorder,
         FailoverMetrics metrics, IOptions<FailoverOptions> options, TimeProvider time, ILogger<FailoverService> logger,
-        IRouteApplier? kernel = null)
+        IRouteApplier? kernel = null, Cluster.ILeadership? leadership = null)
         : base(time)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -60,6 +65,7 @@ public sealed partial class FailoverService : EngineLoop
         _options = options.Value;
         _logger = logger;
         _kernel = kernel;
+        _leadership = leadership;
     }
 
     /// <summary>The routing snapshot: the routes the policies want, swapped whole.</summary>
@@ -91,6 +97,12 @@ public sealed partial class FailoverService : EngineLoop
         WakeOn(_topologyChanges);
         WakeOn(_healthChanges);
         WakeOn(_syncWaiters.Reader);
+        if (_leadership is not null)
+        {
+            _leadershipChanges = _leadership.Changed.Watch();
+            WakeOn(_leadershipChanges);
+        }
+
         return ValueTask.FromResult(true);
     }
 
@@ -102,6 +114,12 @@ public sealed partial class FailoverService : EngineLoop
         {
             // Re-armed before health is read: a change after the read wakes the loop again.
             _healthChanges!.Consume();
+            if (_leadershipChanges?.Consume() == true)
+            {
+                // Elected: the kernel may hold anything (another leader's era, or nothing); sync it whole.
+                _kernelPending = true;
+                _routeRetryAt = null;
+            }
 
             // Both, not either: each watch must be consumed to re-arm.
             var policies = _policyChanges!.Consume();

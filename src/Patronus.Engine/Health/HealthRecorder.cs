@@ -28,6 +28,10 @@ namespace Patronus.Engine.Health;
 /// <item>A batch rejected with <see cref="StoreStatus.MissingReference"/> (its path was deleted after
 /// the sample was taken) loses the entries of paths the store no longer has (counted as
 /// <see cref="HealthDrops.UnknownPath"/>) and the rest is written at once.</item>
+/// <item>Persisting history is the leader's work (docs/ha.md): on a follower every batch is discarded
+/// when it is due (counted in <see cref="NotLeader"/>) — the aggregation into buckets goes on, so a
+/// follower that takes over writes its buckets from then on — and a batch the store refuses as
+/// fenced (the lease was lost meanwhile) is discarded the same way, never retried.</item>
 /// <item>On shutdown the loop writes what is still queued, bounded by
 /// <see cref="HealthPersistenceOptions.ShutdownTimeout"/> and stopping at the first failure.</item>
 /// </list>
@@ -47,9 +51,12 @@ public sealed partial class HealthRecorder : BackgroundService, IHealthSink
     private readonly Lane<PathStatusEvent> _events;
     private readonly HealthBucketAggregator _aggregator = new();
     private readonly List<PathHealthBucket> _finished = [];
+    private readonly Cluster.ILeadership? _leadership;
     private long _bucketSamplesWritten;
+    private long _notLeader;
 
-    public HealthRecorder(IHealthHistoryStore store, ITopologyStore topology, IOptions<HealthPersistenceOptions> options, TimeProvider timeProvider, ILogger<HealthRecorder> logger)
+    public HealthRecorder(IHealthHistoryStore store, ITopologyStore topology, IOptions<HealthPersistenceOptions> options, TimeProvider timeProvider, ILogger<HealthRecorder> logger,
+        Cluster.ILeadership? leadership = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(topology);
@@ -62,6 +69,7 @@ public sealed partial class HealthRecorder : BackgroundService, IHealthSink
         _options = options.Value;
         _time = timeProvider;
         _logger = logger;
+        _leadership = leadership;
         _samples = new Lane<PathHealthSample>(this, "samples", _options.SampleQueueCapacity, s => s.PathId, _store.InsertPathHealthAsync);
         // The loop writes finished buckets here; at 10,000 paths the default holds 100 s of them.
         _buckets = new Lane<PathHealthBucket>(this, "buckets", _options.SampleQueueCapacity, b => b.PathId, _store.InsertPathHealthBucketsAsync);
@@ -73,6 +81,9 @@ public sealed partial class HealthRecorder : BackgroundService, IHealthSink
     /// otherwise the samples counted by the 10-second buckets written.
     /// </summary>
     public long WrittenSamples => _options.RawSamples ? Volatile.Read(ref _samples.Written) : Volatile.Read(ref _bucketSamplesWritten);
+
+    /// <summary>Samples, buckets and events not written because this instance was not the leader (or the store fenced the batch).</summary>
+    public long NotLeader => Interlocked.Read(ref _notLeader);
 
     /// <summary>10-second buckets written to the store.</summary>
     public long WrittenBuckets => Volatile.Read(ref _buckets.Written);
@@ -251,7 +262,15 @@ public sealed partial class HealthRecorder : BackgroundService, IHealthSink
             return true;
         }
 
-        var result = await WriteAsync(lane, cancellationToken).ConfigureAwait(false);
+        var result = _leadership is { IsLeader: false } ? new(StoreStatus.Fenced, "not the leader") : await WriteAsync(lane, cancellationToken).ConfigureAwait(false);
+        if (result.Status == StoreStatus.Fenced)
+        {
+            Interlocked.Add(ref _notLeader, lane.Batch.Count);
+            lane.Batch = null;
+            lane.Attempts = 0;
+            return true;
+        }
+
         if (result.Status == StoreStatus.MissingReference)
         {
             result = await DropUnknownPathsAndRetryAsync(lane, result, cancellationToken).ConfigureAwait(false);

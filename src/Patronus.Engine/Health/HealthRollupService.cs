@@ -10,9 +10,10 @@ namespace Patronus.Engine.Health;
 /// 1-hour buckets, then deletes what is past each level's retention (defaults: raw samples and
 /// 10-second buckets 24 h, minutes 7 days, hours 400 days)
 /// and the status events past <see cref="HealthPersistenceOptions.EventRetention"/> (default 30 days).
-/// Minutes are rolled before hours so an hour that just ended includes its last minute. Several
-/// controllers on one PostgreSQL database may all run it: rollups are idempotent upserts and
-/// retention deletes are harmless to repeat.
+/// Minutes are rolled before hours so an hour that just ended includes its last minute. On several
+/// controllers sharing one PostgreSQL database only the leader runs a pass (docs/ha.md); its writes
+/// are fenced, and a pass cut short by a lost lease is redone by the next leader (rollups are
+/// idempotent, retention is harmless to repeat).
 /// </summary>
 public sealed partial class HealthRollupService : BackgroundService
 {
@@ -21,14 +22,16 @@ public sealed partial class HealthRollupService : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Paths.TopologyService? _topology;
+    private readonly Cluster.ILeadership? _leadership;
 
     /// <param name="store">The store.</param>
     /// <param name="options">Intervals and retention.</param>
     /// <param name="timeProvider">The clock.</param>
     /// <param name="logger">The log.</param>
     /// <param name="topology">When given, the first pass waits until the store is migrated and the topology loaded (else it would meet missing tables on a fresh data directory).</param>
+    /// <param name="leadership">When given, a pass runs only while this instance leads.</param>
     public HealthRollupService(IHealthHistoryStore store, IOptions<HealthPersistenceOptions> options, TimeProvider timeProvider, ILogger<HealthRollupService> logger,
-        Paths.TopologyService? topology = null)
+        Paths.TopologyService? topology = null, Cluster.ILeadership? leadership = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
@@ -40,6 +43,7 @@ public sealed partial class HealthRollupService : BackgroundService
         _time = timeProvider;
         _logger = logger;
         _topology = topology;
+        _leadership = leadership;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -66,7 +70,10 @@ public sealed partial class HealthRollupService : BackgroundService
             {
                 try
                 {
-                    await RunOnceAsync(_time.GetUtcNow(), stoppingToken).ConfigureAwait(false);
+                    if (_leadership is not { IsLeader: false })
+                    {
+                        await RunOnceAsync(_time.GetUtcNow(), stoppingToken).ConfigureAwait(false);
+                    }
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {

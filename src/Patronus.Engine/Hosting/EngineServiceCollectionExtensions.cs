@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Patronus.Engine.Bfd;
+using Patronus.Engine.Cluster;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Health;
 using Patronus.Engine.Loops;
@@ -19,7 +20,8 @@ namespace Patronus.Engine.Hosting;
 public static class EngineServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds every engine feature — topology, probes, path health, BFD, failover (with kernel routes
+    /// Adds every engine feature — who leads (<see cref="ClusterServiceCollectionExtensions.AddCluster"/>: the single
+    /// instance unless the host added the lease first), topology, probes, path health, BFD, failover (with kernel routes
     /// unless <c>Failover:KernelRoutes</c> is false) and traffic accounting — with their options
     /// bound from <paramref name="configuration"/> and validated at start. The storage ports
     /// (<c>AddPatronusPersistence</c>), logging and, optionally, an <see cref="IMeterFactory"/> come
@@ -32,6 +34,7 @@ public static class EngineServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
         return services
+            .AddCluster(configuration)
             .AddPaths()
             .AddProbes()
             .AddHealth(configuration)

@@ -17,6 +17,12 @@ public enum StoreStatus
 
     /// <summary>The item refers to something that does not exist.</summary>
     MissingReference,
+
+    /// <summary>
+    /// A leader-only write refused because this instance is not the leader, or its lease term is no
+    /// longer the current one (docs/ha.md, fencing): nothing was written, and retrying cannot help.
+    /// </summary>
+    Fenced,
 }
 
 /// <summary>

@@ -20,6 +20,7 @@ public static class ApiEndpoints
         api.MapBfd();
         api.MapFailover();
         api.MapTunnels();
+        api.MapCluster();
         Export.MetricsEndpoints.MapMetricsExport(api);
         api.MapUsers();
         app.MapAuth();

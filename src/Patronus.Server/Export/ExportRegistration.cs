@@ -49,6 +49,7 @@ public static class ExportRegistration
         // Instruments exist (and show in scrapes) from the start, not from their first use.
         services.GetRequiredService<WebSocketMetrics>();
         services.GetRequiredService<AuthMetrics>();
+        services.GetRequiredService<Engine.Cluster.ClusterMetrics>();
         _ = services.GetRequiredService<IOptions<MetricsOptions>>().Value;
     }
 }

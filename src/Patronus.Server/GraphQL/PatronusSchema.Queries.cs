@@ -19,6 +19,7 @@ public static partial class PatronusSchema
 {
     private static SchemaBuilder AddQueries(this SchemaBuilder schema) => schema
         .Object("Query", o => o
+            .ClusterQuery()
             .Field("pathHealth", "PathHealth", f => f.Argument("pathId", "ID!").ResolveAs(UserRole.Viewer, ctx => Health(ctx, ctx.Argument<string>("pathId"))))
             .Field("allPathsHealth", "[PathHealth!]!", f => f.ResolveAs(UserRole.Viewer, ctx =>
                 Ctx(ctx).Service<HealthState>().All.Select(PathHealthView.From).ToList()))

@@ -35,6 +35,7 @@ public static partial class PatronusSchema
         .Description("Patronus SD-WAN controller")
         .AddTypes()
         .AddTunnelTypes()
+        .AddClusterTypes()
         .AddQueries()
         .AddMutations()
         .AddSubscriptions()

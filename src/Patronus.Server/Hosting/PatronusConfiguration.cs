@@ -144,6 +144,7 @@ public sealed record PatronusConfiguration(
         Validate(config, new FailoverOptionsValidator(), problems);
         Validate(config, new TrafficOptionsValidator(), problems);
         Validate(config, new Engine.Tunnels.TunnelOptionsValidator(), problems);
+        Validate(config, new Engine.Cluster.ClusterOptionsValidator(), problems);
         // The server's sections, checked the same way (a bad value used to surface only as the host's start-up exception, exit 1).
         Validate(config, new GraphQL.GraphQLOptionsValidator(), problems);
         Validate(config, new Observability.TracingOptionsValidator(), problems);

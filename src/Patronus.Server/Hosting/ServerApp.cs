@@ -49,6 +49,7 @@ public static class ServerApp
         services.AddSingleton<StoreState>();
         services.AddPatronusPersistence(config.Store);
         services.AddHostedService<StoreInitializer>(); // brings the store up (migrations, configured topology); added first, so it starts first
+        ClusterSetup.AddPatronusCluster(services, config); // before the engine: the lease outlives the features that write under it
         services.AddPatronusEngine(config.Configuration);
         services.AddPatronusCommands();
         services.AddSingleton<ReflectorService>();

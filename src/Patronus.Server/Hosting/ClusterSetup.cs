@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Patronus.Engine.Cluster;
+using Patronus.Persistence;
+
+namespace Patronus.Server.Hosting;
+
+/// <summary>
+/// The host's part of the cluster (docs/ha.md): on a PostgreSQL store the leadership comes from the
+/// lease (<see cref="ClusterServiceCollectionExtensions.AddClusterLease"/>); on SQLite the engine's
+/// single-node leadership stands. Either way the node id and advertised URL get their defaults here,
+/// where the data directory and the listen URLs are known.
+/// </summary>
+internal static class ClusterSetup
+{
+    public static void AddPatronusCluster(IServiceCollection services, PatronusConfiguration config)
+    {
+        if (config.Store.Provider == StoreProvider.Postgres)
+        {
+            services.AddClusterLease();
+        }
+
+        services.PostConfigure<ClusterOptions>(o =>
+        {
+            if (string.IsNullOrWhiteSpace(o.NodeId))
+            {
+                o.NodeId = DefaultNodeId(Environment.MachineName, config.DataDir);
+            }
+
+            if (string.IsNullOrWhiteSpace(o.AdvertisedUrl))
+            {
+                o.AdvertisedUrl = config.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
+            }
+        });
+    }
+
+    /// <summary>
+    /// The host name and the first 8 hex digits of SHA-256 of the full data directory: stable across
+    /// restarts, different for two instances on one host (each has its own data directory).
+    /// </summary>
+    public static string DefaultNodeId(string hostName, string dataDir)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(dataDir)));
+        return string.Create(CultureInfo.InvariantCulture, $"{hostName.ToLowerInvariant()}-{Convert.ToHexStringLower(hash)[..8]}");
+    }
+}

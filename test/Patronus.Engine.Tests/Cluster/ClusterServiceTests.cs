@@ -1,0 +1,153 @@
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Patronus.Engine.Cluster;
+using Patronus.Engine.Failover;
+using Patronus.Engine.Health;
+using Patronus.Engine.Routing;
+using Patronus.Engine.Tests.Failover;
+using Patronus.Engine.Tests.Health;
+using Patronus.Engine.Tests.TestSupport;
+
+namespace Patronus.Engine.Tests.Cluster;
+
+/// <summary>Two cluster services on one real SQLite store (the lease SQL is the PostgreSQL one, checked there by the contract suite), driven step by step.</summary>
+public sealed class ClusterServiceTests : IAsyncDisposable
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 5, 3, 0, 0, TimeSpan.Zero));
+    private SqliteStoreWithPath? _store;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+    }
+
+    private (ClusterService Service, Leadership Leadership, FakeLogger<ClusterService> Log) Node(string id)
+    {
+        var leadership = new Leadership(id, _time);
+        var log = new FakeLogger<ClusterService>();
+        var service = new ClusterService(_store!.Store, leadership, new ClusterMetrics(leadership), Options.Create(new ClusterOptions { AdvertisedUrl = $"http://{id}" }),
+            _time, log);
+        return (service, leadership, log);
+    }
+
+    [Fact]
+    public async Task AttemptLeaseAsync_TwoNodes_OneLeads_GracefulStopHandsOverAtOnceWithNextTerm()
+    {
+        _store = await SqliteStoreWithPath.CreateAsync(_time);
+        var (a, aLead, aLog) = Node("a");
+        var (b, bLead, _) = Node("b");
+
+        Assert.Equal(LeaseChange.Elected, await a.AttemptLeaseAsync(CancellationToken.None));
+        Assert.Equal(LeaseChange.None, await b.AttemptLeaseAsync(CancellationToken.None));
+        Assert.Equal((true, 1L, false, 1L), (aLead.IsLeader, aLead.Term, bLead.IsLeader, bLead.Term));
+        Assert.Contains(aLog.Collector.GetSnapshot(), r => r.Id.Id == 900);
+
+        var changed = aLead.Changed.Next;
+        await a.StopAsync(CancellationToken.None);
+        Assert.True(changed.IsCompleted);
+        Assert.False(aLead.IsLeader);
+
+        Assert.Equal(LeaseChange.Elected, await b.AttemptLeaseAsync(CancellationToken.None));
+        Assert.Equal((true, 2L), (bLead.IsLeader, bLead.Term));
+    }
+
+    [Fact]
+    public async Task HeartbeatOnceAsync_TwoNodes_BothListedHealthy_HeartbeatsReceivedOnlyWhenNewer()
+    {
+        _store = await SqliteStoreWithPath.CreateAsync(_time);
+        var (a, aLead, _) = Node("a");
+        var (b, _, _) = Node("b");
+        await a.AttemptLeaseAsync(CancellationToken.None);
+
+        await a.HeartbeatOnceAsync(CancellationToken.None);
+        await b.HeartbeatOnceAsync(CancellationToken.None);
+        await a.HeartbeatOnceAsync(CancellationToken.None);
+
+        var view = a.LastView!;
+        Assert.Equal(["a", "b"], view.Nodes.Select(n => n.NodeId));
+        Assert.All(view.Nodes, n => Assert.True(n.Healthy));
+        Assert.Equal(("a", 1L), (view.Leader, view.Term));
+        Assert.Equal((1L, true), (view.Nodes[0].Term, aLead.IsLeader));
+    }
+}
+
+/// <summary>The features that only the leader may run, consulting <see cref="ILeadership"/> (docs/ha.md, what runs where).</summary>
+public sealed class LeaderOnlyWorkTests
+{
+    private static readonly DateTimeOffset s_t0 = new(2026, 11, 22, 6, 0, 0, TimeSpan.Zero);
+
+    private static Leadership Follower(FakeTimeProvider time) => new("f", time);
+
+    private static void Elect(Leadership leadership, long term)
+    {
+        var state = new LeaseState(TimeSpan.FromHours(1)); // no renewals in these tests: valid throughout
+        state.Granted(term, leadership.Clock.Elapsed, leadership.Clock.Elapsed);
+        leadership.Publish(state, roleChanged: true);
+    }
+
+    [Fact]
+    public async Task HealthRecorder_Follower_BucketsNotWritten_AfterElectionWritten()
+    {
+        var time = new FakeTimeProvider(s_t0);
+        var store = FakeHealthStore.Create();
+        var leadership = Follower(time);
+        using var recorder = new HealthRecorder(store.Store, store.Store, Options.Create(new HealthPersistenceOptions { FlushInterval = TimeSpan.FromSeconds(1) }), time,
+            new FakeLogger<HealthRecorder>(), leadership);
+        recorder.Record(new PathHealthSample("p1", s_t0.AddSeconds(1), 10, 0, 1, 100, PathStatus.Up));
+        time.Advance(TimeSpan.FromSeconds(11));
+
+        Assert.True(await recorder.FlushOnceAsync(CancellationToken.None));
+        Assert.Empty(store.BucketBatches);
+        Assert.Equal(1, recorder.NotLeader);
+
+        Elect(leadership, 1);
+        recorder.Record(new PathHealthSample("p1", s_t0.AddSeconds(12), 10, 0, 1, 100, PathStatus.Up));
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.True(await recorder.FlushOnceAsync(CancellationToken.None));
+
+        Assert.Equal(s_t0.AddSeconds(10), Assert.Single(Assert.Single(store.BucketBatches)).BucketStart);
+    }
+
+    [Fact]
+    public async Task FailoverService_Follower_KernelUntouched_ElectionSyncsTheWholeTable()
+    {
+        await using var store = await TwoLinkStore.CreateAsync();
+        var time = new FakeTimeProvider(s_t0);
+        var leadership = Follower(time);
+        var kernel = new RecordingApplier();
+        var recorder = new FailoverEventRecorder(store.Store, time, NullLogger<FailoverEventRecorder>.Instance, leadership: leadership);
+        var health = new HealthState();
+        health.SetPaths(store.Topology.Current.Paths.Select(p => PathHealthSnapshot.Unknown(p.Id, 1, 1)));
+        var service = new FailoverService(store.Policies, store.Topology, health, recorder, new FailoverMetrics(), Options.Create(new FailoverOptions()), time,
+            NullLogger<FailoverService>.Instance, kernel, leadership);
+        service.SyncPoliciesForTest();
+
+        service.Evaluate();
+        Assert.Empty(kernel.Synced);
+        Assert.Single(service.Routes.Current.Routes); // the follower plans the table all the same
+
+        Elect(leadership, 4);
+        service.Evaluate();
+
+        Assert.Equal(["10.20.0.0/16"], Assert.Single(kernel.Synced).Routes.Select(r => r.Prefix.ToString()));
+    }
+
+    private sealed class RecordingApplier : IRouteApplier
+    {
+        public List<RouteTable> Synced { get; } = [];
+
+        public IReadOnlyDictionary<IPNetwork, RouteEntry> Installed => new Dictionary<IPNetwork, RouteEntry>();
+
+        public IReadOnlyList<(RouteEntry Route, string Error)> Sync(RouteTable desired)
+        {
+            Synced.Add(desired);
+            return [];
+        }
+    }
+}
