@@ -1,3 +1,4 @@
+using Patronus.TestSupport;
 using Patronus.Engine.Traffic;
 
 namespace Patronus.Engine.Tests.Traffic;
@@ -255,6 +256,14 @@ public sealed class TrafficAccountingServiceTests
         h.Clock.StepWallClock(TimeSpan.FromHours(hours));
         h.Conntrack!.Clear();
         Assert.Equal(1L, (await h.TickAsync(TimeSpan.FromSeconds(4))).Policies[h.PolicyId].ActiveFlows); // not due: a step forward is no time passing
+
+        // The 4 s advance is several ticks, and TickAsync returns at the first publication: let the
+        // loop finish the last one first, or the next TickAsync may return on that publication
+        // (seen on a loaded box) instead of the one 5 s in.
+        var fourSeconds = TrafficHarness.Start.AddSeconds(4).AddHours(hours);
+        Assert.True(await Poll.UntilAsync(() => h.Service.Current.ReadAt == fourSeconds, TimeSpan.FromSeconds(10)),
+            $"the loop did not catch up to 4 s (read at {h.Service.Current.ReadAt:O})");
+        Assert.Equal(1L, h.Service.Current.Policies[h.PolicyId].ActiveFlows);
         var snapshot = await h.TickAsync();
 
         // Due after 5 s of elapsed time, not stalled for the hour of a step back; stamped with the stepped wall clock.
