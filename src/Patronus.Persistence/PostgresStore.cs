@@ -16,8 +16,30 @@ public sealed class PostgresStore : SqlStore
         : base(timeProvider, leadership)
     {
         ArgumentNullException.ThrowIfNull(location);
-        _dataSource = NpgsqlDataSource.Create(location.ConnectionString);
+        _dataSource = NpgsqlDataSource.Create(WithSessionLimits(location.ConnectionString));
         Description = location.Description;
+    }
+
+    /// <summary>
+    /// How long the server lets one of our sessions sit idle inside a transaction before it ends
+    /// the session. A leader-only write holds the lease row (<c>FOR SHARE</c>) until its
+    /// transaction ends, and a takeover waits for it: a leader stopped mid-write (SIGSTOP, a VM
+    /// paused, a partition that leaves the TCP connection open) would otherwise hold the cluster
+    /// leaderless for as long as it stays stopped. Our transactions never wait on anything but the
+    /// database between statements, so 2 s (the default lease) is far beyond a healthy one.
+    /// </summary>
+    public static readonly TimeSpan IdleInTransactionLimit = TimeSpan.FromSeconds(2);
+
+    /// <summary>The connection string with <see cref="IdleInTransactionLimit"/> as a session option, unless it already sets one.</summary>
+    internal static string WithSessionLimits(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.Options?.Contains("idle_in_transaction_session_timeout", StringComparison.Ordinal) != true)
+        {
+            builder.Options = $"{builder.Options} -c idle_in_transaction_session_timeout={(int)IdleInTransactionLimit.TotalMilliseconds}".Trim();
+        }
+
+        return builder.ConnectionString;
     }
 
     public override StoreProvider Provider => StoreProvider.Postgres;

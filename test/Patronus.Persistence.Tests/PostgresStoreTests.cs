@@ -31,6 +31,33 @@ public sealed class PostgresStoreTests : StoreContractTests
         }
     }
 
+    [Fact]
+    public async Task LeaderStoppedMidTransaction_ServerEndsItsSession_LeaseRowFreeAgain()
+    {
+        // What a SIGSTOPped leader leaves behind: a transaction that locked the lease row and then
+        // went silent. With the store's session limits the server ends it, and a takeover can update the row.
+        await Store.MigrateAsync();
+        await using var stalled = new NpgsqlConnection(PostgresStore.WithSessionLimits(
+            new NpgsqlConnectionStringBuilder(Location.ConnectionString) { Pooling = false }.ConnectionString));
+        await stalled.OpenAsync();
+        var tx = await stalled.BeginTransactionAsync();
+        await stalled.ExecuteAsync("SELECT 1 FROM cluster_lease FOR UPDATE", transaction: tx);
+        var pid = stalled.ProcessID;
+
+        await using var other = await OpenRawAsync();
+        Assert.True(await Patronus.TestSupport.Poll.UntilAsync(
+            async () => await other.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE pid = @pid", new { pid }) == 0,
+            TimeSpan.FromSeconds(15)), $"session {pid} idle in its transaction still alive after 15 s");
+        await other.ExecuteAsync("SET lock_timeout = '1s'; UPDATE cluster_lease SET term = term");
+    }
+
+    [Theory]
+    [InlineData("Host=h;Database=d", "-c idle_in_transaction_session_timeout=2000")]
+    [InlineData("Host=h;Database=d;Options=-c search_path=x", "-c search_path=x -c idle_in_transaction_session_timeout=2000")]
+    [InlineData("Host=h;Database=d;Options=-c idle_in_transaction_session_timeout=500", "-c idle_in_transaction_session_timeout=500")]
+    public void WithSessionLimits_AddsTheLimitUnlessSet(string connectionString, string options) =>
+        Assert.Equal(options, new NpgsqlConnectionStringBuilder(PostgresStore.WithSessionLimits(connectionString)).Options);
+
     protected override async Task<DbConnection> OpenRawAsync()
     {
         var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Location.ConnectionString) { Pooling = false }.ConnectionString);
