@@ -130,7 +130,11 @@ try {
     await page.getByLabel('Password', { exact: true }).fill('short');
     await page.getByLabel('Repeat the password').fill('short');
     await page.getByRole('button', { name: /Create admin/ }).click();
-    await page.locator('#password-error').waitFor(); // the API's field error, shown on the field
+    // The API's field error, shown on the field. Anything else the page shows instead (a refused
+    // token, a server error) is named in the failure rather than left to a timeout.
+    await page.locator('#password-error, form [role=alert]').first().waitFor();
+    assert(await page.locator('#password-error').isVisible(),
+      `no field error for the short password; the page says: ${await page.locator('form [role=alert]').allTextContents()}`);
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByLabel('Repeat the password').fill(PASSWORD);
     await page.getByRole('button', { name: /Create admin/ }).click();
