@@ -112,7 +112,7 @@ public sealed partial class TrafficAccountingService
         }
 
         var now = Clock.Now;
-        if (_options.Flows && (_nextFlowRead is not { } next || now.Elapsed >= next))
+        if (_applied is { Flows: true } && (_nextFlowRead is not { } next || now.Elapsed >= next))
         {
             _nextFlowRead = now.Elapsed + _options.FlowReadInterval;
             ReadFlows(now.Wall);

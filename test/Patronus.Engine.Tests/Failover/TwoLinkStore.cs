@@ -32,7 +32,7 @@ internal sealed class TwoLinkStore : IAsyncDisposable
     /// <summary>The id the store gave "to-dc".</summary>
     public long PolicyId => Policies.Current.Single(p => p.Name == "to-dc").Id;
 
-    public static async Task<TwoLinkStore> CreateAsync(TimeSpan? failbackDelay = null)
+    public static async Task<TwoLinkStore> CreateAsync(TimeSpan? failbackDelay = null, bool withPolicy = true)
     {
         var dir = Directory.CreateTempSubdirectory("patronus-store-");
         Assert.True(StoreLocation.TryParse("sqlite:" + System.IO.Path.Combine(dir.FullName, "t.db"), dir.FullName, out var location, out var error), error);
@@ -44,7 +44,7 @@ internal sealed class TwoLinkStore : IAsyncDisposable
             [Link("wan1", "10.0.1.1"), Link("wan2", "10.0.2.1")],
             [Path("p1", "wan1"), Path("p2", "wan2")]))).Succeeded);
         var policies = new FailoverPolicyService(store);
-        Assert.True((await policies.InitializeAsync([Policy("to-dc", "10.20.0.0/16", failbackDelay)])).Succeeded);
+        Assert.True((await policies.InitializeAsync(withPolicy ? [Policy("to-dc", "10.20.0.0/16", failbackDelay)] : [])).Succeeded);
         return new TwoLinkStore(dir, store, topology, policies);
     }
 

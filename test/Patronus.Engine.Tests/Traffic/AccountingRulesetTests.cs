@@ -125,6 +125,16 @@ public sealed class AccountingRulesetTests
     }
 
     [Fact]
+    public void Build_FlowsWithoutPolicies_NoConntrackRule()
+    {
+        var ruleset = AccountingRuleset.Build([], Topology(Link("l1", "wan1", "10.0.1.1"), Path("p1", "l1")), flows: true);
+
+        Assert.False(ruleset.Flows);
+        Assert.DoesNotContain("ct state", ruleset.Body, StringComparison.Ordinal);
+        Assert.Contains("counter name \"path_p1\"", ruleset.Body, StringComparison.Ordinal); // the paths still count
+    }
+
+    [Fact]
     public void CreateScript_ReplacesTheWholeTableInOneTransaction()
     {
         var ruleset = AccountingRuleset.Build([Policy(1, "10.0.0.0/8")], TopologySnapshot.Empty, flows: false);

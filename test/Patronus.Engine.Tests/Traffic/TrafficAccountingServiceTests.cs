@@ -222,6 +222,25 @@ public sealed class TrafficAccountingServiceTests
     }
 
     [Fact]
+    public async Task Flows_NoPolicy_ConntrackLeftOffUntilTheFirstPolicy()
+    {
+        await using var h = await TrafficHarness.StartAsync(withPolicy: false);
+        await h.TickAsync(TimeSpan.FromSeconds(5));
+
+        Assert.DoesNotContain("ct state", h.Nft.Scripts[^1], StringComparison.Ordinal); // no conntrack lookup per packet for nothing
+        Assert.Equal(0, h.ConntrackReads);
+
+        var published = h.Service.Published;
+        var id = await h.AddPolicyAsync("to-branch", "10.30.0.0/16");
+        await published.WaitAsync(TimeSpan.FromSeconds(10));
+        var snapshot = await h.TickAsync();
+
+        Assert.Contains("ct state new", h.Nft.Scripts[^1], StringComparison.Ordinal);
+        Assert.True(h.ConntrackReads > 0);
+        Assert.Equal((0L, (string?)null), (snapshot.Policies[id].ActiveFlows, snapshot.Policies[id].FlowsUnavailable));
+    }
+
+    [Fact]
     public async Task Flows_NoConntrackFile_NullWithTheReason()
     {
         await using var h = await TrafficHarness.StartAsync(setUp: h => h.Conntrack = null);

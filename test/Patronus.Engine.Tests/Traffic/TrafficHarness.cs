@@ -49,9 +49,9 @@ internal sealed class TrafficHarness : IAsyncDisposable
     public string PolicyCounter => $"policy_{PolicyId}";
 
     /// <summary>Builds the store and starts the service; <paramref name="setUp"/> runs before the start (fake nft, conntrack).</summary>
-    public static async Task<TrafficHarness> StartAsync(TrafficOptions? options = null, bool privileged = true, Action<TrafficHarness>? setUp = null)
+    public static async Task<TrafficHarness> StartAsync(TrafficOptions? options = null, bool privileged = true, Action<TrafficHarness>? setUp = null, bool withPolicy = true)
     {
-        var harness = new TrafficHarness(await TwoLinkStore.CreateAsync());
+        var harness = new TrafficHarness(await TwoLinkStore.CreateAsync(withPolicy: withPolicy));
         setUp?.Invoke(harness);
         harness.Service = new TrafficAccountingService(harness.Policies, harness.Topology, Options.Create(options ?? new TrafficOptions()), harness.Metrics, harness.Clock,
             harness.Logger, harness.WithoutFakeNft ? null : harness.Nft, privileged, harness.ReadConntrack);
@@ -78,8 +78,14 @@ internal sealed class TrafficHarness : IAsyncDisposable
 
     public Task<long> AddPolicyAsync(string name, string prefix) => _store.AddPolicyAsync(name, prefix);
 
-    private List<string> ReadConntrack(string path) =>
-        Conntrack?.ToList() ?? throw new FileNotFoundException("no such file", path);
+    /// <summary>How many times the service read the conntrack table.</summary>
+    public int ConntrackReads { get; private set; }
+
+    private List<string> ReadConntrack(string path)
+    {
+        ConntrackReads++;
+        return Conntrack?.ToList() ?? throw new FileNotFoundException("no such file", path);
+    }
 
     public async ValueTask DisposeAsync()
     {
