@@ -46,6 +46,9 @@ public sealed partial class BfdService : EngineLoop, IEngineLoop, IPathLivenessS
     // are reported by the next wait (level-triggered).
     private const int EventBatch = 256;
 
+    /// <summary>The shortest time between the starts of two loop passes (see <c>SpaceOut</c>); <see cref="BfdTiming.TransmitSlack"/> matches it.</summary>
+    internal static readonly TimeSpan PassSpacing = TimeSpan.FromMicroseconds(BfdTiming.TransmitSlack);
+
     // A drain before an expiry reads at most this many batches: bounds the pass under a flood.
     private const int MaxDrainBatches = 64;
 

@@ -29,9 +29,18 @@ public static class BfdTiming
         (ulong)remoteDetectMult * Math.Max(requiredMinRx, remoteDesiredMinTx);
 
     /// <summary>
+    /// How late (µs) the loop may send a packet after its deadline: it runs its passes at most
+    /// every <c>BfdService.PassSpacing</c> (1 ms), so a deadline waits for the next pass.
+    /// <see cref="Jitter"/> draws at most this much short of its upper bound, so that the interval
+    /// between two packets as sent still stays within §6.8.7's 75–100 %.
+    /// </summary>
+    public const uint TransmitSlack = 1_000;
+
+    /// <summary>
     /// One jittered transmit interval (§6.8.7): reduced by a random 0–25 % (so 75–100 % of
     /// <paramref name="interval"/>), or to 75–90 % when <paramref name="detectMult"/> is 1, so that a
-    /// single late packet cannot outlast the peer's Detection Time. Bounds are inclusive, in whole
+    /// single late packet cannot outlast the peer's Detection Time; the upper bound less
+    /// <see cref="TransmitSlack"/> (never below the lower). Bounds are inclusive, in whole
     /// microseconds.
     /// </summary>
     public static ulong Jitter(uint interval, byte detectMult, Random random)
@@ -39,6 +48,7 @@ public static class BfdTiming
         ArgumentNullException.ThrowIfNull(random);
         var low = ((ulong)interval * 3 + 3) / 4;
         var high = detectMult == 1 ? (ulong)interval * 9 / 10 : interval;
+        high = high > low + TransmitSlack ? high - TransmitSlack : low;
         if (high <= low)
         {
             return low;

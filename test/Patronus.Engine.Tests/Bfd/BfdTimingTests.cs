@@ -31,9 +31,9 @@ public class BfdTimingTests
         Assert.Equal(expected, BfdTiming.DetectionTime(mult, requiredMinRx, remoteTx));
 
     [Theory]
-    [InlineData(3, 225_000ul, 300_000ul)]
-    [InlineData(255, 225_000ul, 300_000ul)]
-    [InlineData(1, 225_000ul, 270_000ul)]
+    [InlineData(3, 225_000ul, 299_000ul)]
+    [InlineData(255, 225_000ul, 299_000ul)]
+    [InlineData(1, 225_000ul, 269_000ul)]
     public void Jitter_SeededDraws_StayWithinBoundsAndCoverThem(byte mult, ulong low, ulong high)
     {
         var random = new Random(5880);
@@ -48,6 +48,20 @@ public class BfdTimingTests
 
         Assert.InRange(min, low, low + 300);
         Assert.InRange(max, high - 300, high);
+    }
+
+    [Theory]
+    [InlineData(50_000u, 3, 37_500ul, 49_000ul)] // sent up to 1 ms late: 37.5-50 ms apart
+    [InlineData(10_000u, 3, 7_500ul, 9_000ul)] // the shortest interval a path may configure
+    [InlineData(10_000u, 1, 7_500ul, 8_000ul)]
+    [InlineData(3_000u, 3, 2_250ul, 2_250ul)] // no room (shorter than any config allows): the lower bound
+    public void Jitter_LeavesTheLoopsSlackBelowTheInterval(uint interval, byte mult, ulong low, ulong high)
+    {
+        var random = new Random(5881);
+        for (var i = 0; i < 2_000; i++)
+        {
+            Assert.InRange(BfdTiming.Jitter(interval, mult, random), low, high);
+        }
     }
 
     [Fact]
