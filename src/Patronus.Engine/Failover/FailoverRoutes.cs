@@ -44,6 +44,33 @@ public static class FailoverRoutes
         return routes;
     }
 
+    /// <summary>
+    /// The routes the kernel gets: <paramref name="routes"/> less those whose prefix something else
+    /// carries (<see cref="CarriedPrefixes"/>: a tunnel, which follows the same decision without a
+    /// route of ours), returned in <paramref name="skipped"/> with their carrier.
+    /// </summary>
+    public static IReadOnlyList<RouteEntry> ForKernel(IEnumerable<RouteEntry> routes, CarriedPrefixes carried, out IReadOnlyList<(RouteEntry Route, string Carrier)> skipped)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        ArgumentNullException.ThrowIfNull(carried);
+        var kernel = new List<RouteEntry>();
+        var left = new List<(RouteEntry, string)>();
+        foreach (var route in routes)
+        {
+            if (carried.CarrierOf(route.Prefix) is { } carrier)
+            {
+                left.Add((route, carrier));
+            }
+            else
+            {
+                kernel.Add(route);
+            }
+        }
+
+        skipped = left;
+        return kernel;
+    }
+
     /// <summary>True when <paramref name="table"/> holds exactly <paramref name="routes"/>, in any order.</summary>
     public static bool Same(RouteTable table, IReadOnlyCollection<RouteEntry> routes)
     {

@@ -23,6 +23,15 @@ public sealed partial class FailoverService
                 var started = Time.GetTimestamp();
                 Routes.Swap(new RouteTable(routes));
                 _metrics.RouteTableSwapped(Time.GetElapsedTime(started));
+                _kernelRoutes = new RouteTable(FailoverRoutes.ForKernel(routes, _carried, out var carried));
+                foreach (var (route, carrier) in carried)
+                {
+                    if (_carriedLogged.Add(route.Prefix) && _states.TryGetValue(long.Parse(route.PolicyId, CultureInfo.InvariantCulture), out var owner))
+                    {
+                        LogCarried(_logger, owner.Policy.Name, route.Prefix, carrier);
+                    }
+                }
+
                 _kernelPending = true;
             }
         }
@@ -37,7 +46,7 @@ public sealed partial class FailoverService
             return retry;
         }
 
-        var failures = _kernel.Sync(Routes.Current);
+        var failures = _kernel.Sync(_kernelRoutes);
         Volatile.Write(ref _installed, _kernel.Installed.ToImmutableDictionary());
         if (failures.Count == 0)
         {

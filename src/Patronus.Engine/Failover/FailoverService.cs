@@ -38,6 +38,9 @@ public sealed partial class FailoverService : EngineLoop
     private readonly FailoverOptions _options;
     private readonly ILogger<FailoverService> _logger;
     private readonly IRouteApplier? _kernel;
+    private readonly CarriedPrefixes _carried;
+    private readonly HashSet<IPNetwork> _carriedLogged = [];
+    private RouteTable _kernelRoutes = new([]);
     private readonly Cluster.ILeadership? _leadership;
     private ChangeWatch? _leadershipChanges;
     private readonly Dictionary<long, PolicyRuntime> _states = [];
@@ -53,9 +56,10 @@ public sealed partial class FailoverService : EngineLoop
 
     public FailoverService(FailoverPolicyService policies, TopologyService topology, HealthState health, FailoverEventRecorder recorder,
         FailoverMetrics metrics, IOptions<FailoverOptions> options, TimeProvider time, ILogger<FailoverService> logger,
-        IRouteApplier? kernel = null, Cluster.ILeadership? leadership = null)
+        IRouteApplier? kernel = null, Cluster.ILeadership? leadership = null, CarriedPrefixes? carried = null)
         : base(time)
     {
+        _carried = carried ?? CarriedPrefixes.None;
         ArgumentNullException.ThrowIfNull(options);
         _policies = policies;
         _topology = topology;
@@ -271,6 +275,9 @@ public sealed partial class FailoverService : EngineLoop
 
     [LoggerMessage(EventId = 5000, Level = LogLevel.Error, Message = "Failover loop iteration failed; continuing")]
     private static partial void LogLoopError(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Failover policy {Policy}: {Prefix} is carried by {Carrier}, which follows the policy's active path; no kernel route is installed for it (it would leave the WAN link unencrypted)")]
+    private static partial void LogCarried(ILogger logger, string policy, IPNetwork prefix, string carrier);
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Failover policy {Policy}: {Type} {From} -> {To}: {Reason}")]
     private static partial void LogEvent(ILogger logger, string policy, FailoverEventType type, string? from, string? to, string reason);

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Patronus.Engine.Hosting;
+using Patronus.Engine.Routing;
 
 namespace Patronus.Engine.Tunnels;
 
@@ -20,8 +22,32 @@ public static class TunnelServiceCollectionExtensions
         services.AddSectionOptions<TunnelOptions, TunnelOptionsValidator>(configuration)
             .PostConfigure(o => o.PrivateKeyFile ??= Path.Combine(
                 Path.GetFullPath(configuration["DataDir"] is { Length: > 0 } dir ? dir : "./data"), TunnelKeys.PrivateKeyFileName));
+        services.TryAddSingleton(sp => Carried(sp.GetRequiredService<IOptions<TunnelOptions>>().Value));
         services.TryAddSingleton<TunnelMetrics>();
         services.AddHostedSingleton<TunnelService>();
         return services;
+    }
+
+    /// <summary>The peers' allowed prefixes, which failover must not route out of a WAN link (<see cref="CarriedPrefixes"/>); none while tunnels are off.</summary>
+    internal static CarriedPrefixes Carried(TunnelOptions options)
+    {
+        if (!options.Enabled)
+        {
+            return CarriedPrefixes.None;
+        }
+
+        var carried = new List<(System.Net.IPNetwork, string)>();
+        foreach (var peer in options.Peers)
+        {
+            foreach (var text in peer.AllowedIps)
+            {
+                if (IpPrefix.TryParse(text, out var prefix, out _)) // a malformed one fails option validation at start
+                {
+                    carried.Add((new System.Net.IPNetwork(prefix.Address, prefix.Length), $"tunnel peer {peer.Name}"));
+                }
+            }
+        }
+
+        return new CarriedPrefixes(carried);
     }
 }

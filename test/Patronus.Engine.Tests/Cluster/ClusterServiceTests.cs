@@ -120,7 +120,7 @@ public sealed class LeaderOnlyWorkTests
         await using var store = await TwoLinkStore.CreateAsync();
         var time = new FakeTimeProvider(s_t0);
         var leadership = Follower(time);
-        var kernel = new RecordingApplier();
+        var kernel = new RecordingRouteApplier();
         var recorder = new FailoverEventRecorder(store.Store, time, NullLogger<FailoverEventRecorder>.Instance, leadership: leadership);
         var health = new HealthState();
         health.SetPaths(store.Topology.Current.Paths.Select(p => PathHealthSnapshot.Unknown(p.Id, 1, 1)));
@@ -136,18 +136,5 @@ public sealed class LeaderOnlyWorkTests
         service.Evaluate();
 
         Assert.Equal(["10.20.0.0/16"], Assert.Single(kernel.Synced).Routes.Select(r => r.Prefix.ToString()));
-    }
-
-    private sealed class RecordingApplier : IRouteApplier
-    {
-        public List<RouteTable> Synced { get; } = [];
-
-        public IReadOnlyDictionary<IPNetwork, RouteEntry> Installed => new Dictionary<IPNetwork, RouteEntry>();
-
-        public IReadOnlyList<(RouteEntry Route, string Error)> Sync(RouteTable desired)
-        {
-            Synced.Add(desired);
-            return [];
-        }
     }
 }

@@ -104,6 +104,26 @@ public sealed class FailoverRoutesTests
         return string.Join(" | ", steps);
     }
 
+    [Theory]
+    // Carried: 10.20.0.0/16 by a tunnel. Each row: the prefixes carried, what the kernel gets, what is left to the carrier.
+    [InlineData("", "10.20.0.0/16 10.21.0.0/16", "")]
+    [InlineData("10.20.0.0/16", "10.21.0.0/16", "10.20.0.0/16")] // the same prefix: the tunnel's
+    [InlineData("10.0.0.0/8", "", "10.20.0.0/16 10.21.0.0/16")] // inside a wider carried prefix: the tunnel's
+    [InlineData("10.20.5.0/24", "10.20.0.0/16 10.21.0.0/16", "")] // wider than the carried one: routed, LPM keeps 10.20.5.0/24 in the tunnel
+    [InlineData("2001:db8::/32", "10.20.0.0/16 10.21.0.0/16", "")] // another family never carries
+    [InlineData("0.0.0.0/0", "", "10.20.0.0/16 10.21.0.0/16")] // a peer that carries everything (AllowedIps 0.0.0.0/0)
+    public void ForKernel_PrefixesATunnelCarries_LeftToIt(string carried, string kernel, string skipped)
+    {
+        var routes = FailoverRoutes.Plan([(s_policies[1], "p1")], s_topology);
+        var carriers = new CarriedPrefixes(carried.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => (IPNetwork.Parse(p), "tunnel peer b")));
+
+        var forKernel = FailoverRoutes.ForKernel(routes, carriers, out var left);
+
+        Assert.Equal(kernel, string.Join(' ', forKernel.Select(r => r.Prefix.ToString()).Order(StringComparer.Ordinal)));
+        Assert.Equal(skipped, string.Join(' ', left.Select(r => r.Route.Prefix.ToString()).Order(StringComparer.Ordinal)));
+        Assert.All(left, r => Assert.Equal("tunnel peer b", r.Carrier));
+    }
+
     private static string Format(RouteEntry r) =>
         $"{r.Prefix} {r.PathId}{(r.Gateway is { } g ? $" via {g}" : "")}{(r.Interface is { } i ? $" dev {i}" : "")}";
 

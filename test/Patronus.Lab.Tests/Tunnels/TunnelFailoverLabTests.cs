@@ -141,7 +141,8 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
                 new { Id = "p1", Link = "wan1", Probe = "icmp", Targets = new[] { remote.Wan1 }, Bfd = Bfd(remote.Wan1) },
                 new { Id = "p2", Link = "wan2", Probe = "icmp", Targets = new[] { remote.Wan2 }, Bfd = Bfd(remote.Wan2) },
             },
-            Failover = new { KernelRoutes = false },
+            // Kernel routes stay on (the default): the policy's prefix is inside the peer's AllowedIps,
+            // so failover leaves its route in ptun0 (CarriedPrefixes); a WAN route would replace it.
             FailoverPolicies = new[]
             {
                 new { Name = "to-" + remote.Id, Primary = "p1", Backups = new[] { "p2" }, FailbackDelaySecs = 5, Prefixes = new[] { self.RemoteLan } },
