@@ -9,6 +9,8 @@ export interface PathHealth {
   packetLossPct: number;
   jitterMs: number;
   lastChecked: string | null;
+  /** The monitor's words for the status ("loss 7.0 % > 5 %"); absent in history. */
+  reason?: string | null;
 }
 
 export interface Site { id: string; name: string }
