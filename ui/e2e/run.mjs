@@ -4,18 +4,12 @@
 //   PATRONUS_BIN  the serve executable (default ../artifacts/patronus/patronus)
 //   PATRONUS_UI_ROOT  the built dashboard (default ./dist)
 //   CHROMIUM      the browser (default /usr/bin/chromium)
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { api, launchChromium, restartServe, startServe } from './serve.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const bin = process.env.PATRONUS_BIN ?? resolve(here, '../../artifacts/patronus/patronus');
-const uiRoot = process.env.PATRONUS_UI_ROOT ?? resolve(here, '../dist');
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const PASSWORD = 'E2e-Passw0rd-2026';
 /** The bar of issue 17: a path's status change reaches the page within 2 s. */
@@ -38,77 +32,6 @@ async function test(name, fn) {
 
 function assert(condition, message) {
   if (!condition) throw new Error(message);
-}
-
-function freeUdpPort() {
-  return new Promise((res) => {
-    const s = createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
-/** Starts serve on a free port with a fresh data dir; resolves with its base URL and the setup URL it logs. */
-async function startServe(dataDir) {
-  const child = await spawnServe(dataDir, 'http://127.0.0.1:0');
-  let output = '';
-  const setupUrl = await new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`serve printed no setup URL in 30 s:\n${output}`)), 30_000);
-    const onData = (chunk) => {
-      output += chunk;
-      const m = /(http:\/\/127\.0\.0\.1:\d+)\/setup#token=[A-Za-z0-9_-]+/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        res(m[0]);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => rej(new Error(`serve exited ${code}:\n${output}`)));
-  });
-  return { child, setupUrl, base: new URL(setupUrl).origin };
-}
-
-let reflectorPort;
-async function spawnServe(dataDir, url) {
-  reflectorPort ??= await freeUdpPort();
-  const env = {
-    ...process.env,
-    PATRONUS__DASHBOARD__ROOT: uiRoot,
-    PATRONUS__QUICKSTART__REFLECTORPORT: String(reflectorPort),
-    PATRONUS__TRAFFIC__ENABLED: 'false',
-  };
-  return spawn(bin, ['serve', '--data-dir', dataDir, '--urls', url], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-/** Starts serve again on base with the data dir it had (users exist: no setup link); resolves once it is ready. */
-async function restartServe(dataDir, base) {
-  const child = await spawnServe(dataDir, base);
-  child.stdout.resume();
-  child.stderr.resume();
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}`);
-    try {
-      if ((await fetch(`${base}/health/ready`)).ok) return child;
-    } catch { /* not listening yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('serve not ready within 30 s after the restart');
-}
-
-/** The REST API as a script uses it (JSON mode), for arranging what the pages show. */
-async function api(base, token, method, path, body) {
-  const response = await fetch(base + path, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert(response.ok, `${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : null;
 }
 
 /** axe-core on the current page: no serious or critical violation. With E2E_SCREENSHOTS=DIR, also a screenshot of what it checked. */
@@ -134,10 +57,7 @@ let browser;
 try {
   serve = await startServe(dataDir);
   const { base, setupUrl } = serve;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   const csp = [];
   const admin = await browser.newContext();
   const page = await admin.newPage();
