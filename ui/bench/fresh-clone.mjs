@@ -1,13 +1,16 @@
 // Issue 17's acceptance, timed: in a fresh clone, `./patronus serve`, follow the setup link in
 // Chromium, and two live demo paths on screen — the seconds from the command to each step.
-// Usage: node bench/fresh-clone.mjs [REPO] [--keep]   (REPO default: this checkout; cloned into a temp dir)
+// Usage: node bench/fresh-clone.mjs [REPO] [--rev COMMIT] [--keep]   (REPO default: this checkout, cloned into a temp dir at its HEAD or COMMIT)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freeUdpPort, launchChromium } from '../e2e/serve.mjs';
 
-const repo = resolve(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? join(import.meta.dirname, '../..'));
+const args = process.argv.slice(2);
+const revAt = args.indexOf('--rev');
+const rev = revAt >= 0 ? args[revAt + 1] : null;
+const repo = resolve(args.find((a, i) => !a.startsWith('--') && i !== revAt + 1) ?? join(import.meta.dirname, '../..'));
 const keep = process.argv.includes('--keep');
 const PASSWORD = 'Fresh-Passw0rd-2026';
 const work = mkdtempSync(join(tmpdir(), 'patronus-fresh-'));
@@ -16,6 +19,7 @@ const seconds = (from) => ((performance.now() - from) / 1000).toFixed(1);
 const log = (...a) => console.log('fresh:', ...a);
 
 execFileSync('git', ['clone', '--quiet', repo, clone]);
+if (rev) execFileSync('git', ['-C', clone, 'checkout', '--quiet', rev]);
 log(`cloned ${repo} (${execFileSync('git', ['-C', clone, 'rev-parse', '--short', 'HEAD']).toString().trim()}) into ${clone}; load ${execFileSync('cat', ['/proc/loadavg']).toString().split(' ').slice(0, 3).join(' ')}`);
 const port = 18000 + Math.floor(Math.random() * 2000);
 const start = performance.now();
