@@ -6,7 +6,7 @@
 //   - JS heap, DOM nodes; the initial JS (gzip) of the build it serves.
 // Usage: node bench/overview.mjs [--paths N] [--seconds S]   (after ./patronus has built, or with
 // PATRONUS_BIN / PATRONUS_UI_ROOT / CHROMIUM as for e2e/run.mjs).
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freeUdpPort, launchChromium, startServe } from '../e2e/serve.mjs';
@@ -44,6 +44,29 @@ function initialJsGzip() {
   return readdirSync(dir).filter((f) => f.endsWith('.js.gz')).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
 }
 
+/** CPU seconds (user + system) of this script's descendant processes by Chromium process type (renderer, gpu, browser …). */
+function chromiumCpu() {
+  const tick = 100; // USER_HZ
+  const procs = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      return { pid: Number(pid), ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12])) / tick, type: /--type=([a-z-]+)/.exec(cmd)?.[1] ?? 'browser', chromium: /chrom/.test(cmd) };
+    } catch {
+      return null;
+    }
+  }).filter(Boolean);
+  const mine = new Set([process.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of procs) if (!mine.has(p.pid) && mine.has(p.ppid)) { mine.add(p.pid); grew = true; }
+  }
+  const out = {};
+  for (const p of procs) if (mine.has(p.pid) && p.chromium) out[p.type] = (out[p.type] ?? 0) + p.cpu;
+  return out;
+}
+
 const work = mkdtempSync(join(tmpdir(), 'patronus-uibench-'));
 let serve;
 let browser;
@@ -63,7 +86,7 @@ try {
   // Every path probed (not "not probed yet") before measuring.
   const allProbed = (n) => document.querySelectorAll('tr[data-path]:not([data-status="UNKNOWN"])').length >= n;
   await page.waitForFunction(allProbed, PATHS, { timeout: 120_000, polling: 500 });
-  log(`${PATHS} paths live; load ${(await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  log(`${PATHS} paths live; load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 
   // Time to usable, in the app: from a click on "Overview" (from another page) until every row shows its status.
   const inApp = [];
@@ -116,6 +139,7 @@ try {
   const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
   if (process.env.BENCH_HIDE) await page.evaluate((sel) => document.querySelectorAll(sel).forEach((e) => { e.style.display = 'none'; }), process.env.BENCH_HIDE);
   const m0 = await metrics();
+  const cpu0 = chromiumCpu();
   const stream = await page.evaluate((seconds) => new Promise((res) => {
     const longTasks = [];
     const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration)));
@@ -148,6 +172,8 @@ try {
   }), SECONDS);
   const s = stream;
   const m1 = await metrics();
+  const cpu1 = chromiumCpu();
+  log(`Chromium CPU per second of streaming (all cores, from /proc): ${Object.keys(cpu1).map((k) => `${k} ${((1000 * (cpu1[k] - (cpu0[k] ?? 0))) / SECONDS).toFixed(0)} ms`).join(', ')}`);
   const perSecond = (name) => `${((1000 * (m1[name] - m0[name])) / SECONDS).toFixed(0)} ms/s`;
   log(`main thread per second of streaming: ${((m1.LayoutCount - m0.LayoutCount) / SECONDS).toFixed(1)} layouts, ${((m1.RecalcStyleCount - m0.RecalcStyleCount) / SECONDS).toFixed(1)} style recalcs; tasks ${perSecond('TaskDuration')}, script ${perSecond('ScriptDuration')}, style ${perSecond('RecalcStyleDuration')}, layout ${perSecond('LayoutDuration')} (wall time: inflated when the machine is loaded)`);
   log(`streaming ${SECONDS} s: ${s.latencies.length} row updates (${(s.latencies.length / SECONDS).toFixed(0)}/s)`);
