@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countByStatus, formatMs, formatPct, pushBounded, sparklinePoints, staleText, topologyTree, type PathHealth, type PathInfo } from '../src/lib/health';
+import { countByStatus, formatMs, formatPct, pushBounded, rowBlocks, sparklinePoints, staleText, topologyTree, type PathHealth, type PathInfo } from '../src/lib/health';
 
 const path = (id: string, linkId: string, name = id): PathInfo => ({ id, name, linkId, siteId: null, remoteSiteId: null });
 const health = (pathId: string, status: PathHealth['status']): PathHealth =>
@@ -75,5 +75,23 @@ describe('formatting', () => {
     expect(staleText(since, new Date('2026-12-05T03:00:35Z'))).toMatch(/stale since .*\(35 s ago\)/);
     expect(staleText(since, new Date('2026-12-05T03:10:00Z'))).toMatch(/\(10 min ago\)/);
     expect(staleText(since, new Date('2026-12-05T02:59:00Z'))).toMatch(/\(0 s ago\)/); // a clock step back never shows a negative age
+  });
+});
+
+describe('rowBlocks', () => {
+  const link = (id: string) => ({ id, siteId: 's', name: id.toUpperCase() });
+  const path = (id: string, linkId: string) => ({ id, name: id, linkId, siteId: 's', remoteSiteId: null });
+  it('splits into blocks of size; a link spans its rows within a block and starts again in the next', () => {
+    const blocks = rowBlocks([
+      { link: link('a'), paths: [path('a1', 'a'), path('a2', 'a'), path('a3', 'a')] },
+      { link: link('b'), paths: [path('b1', 'b')] },
+    ], 2);
+    expect(blocks.map((b) => b.map((r) => [r.path.id, r.link.id, r.span]))).toEqual([
+      [['a1', 'a', 2], ['a2', 'a', null]],
+      [['a3', 'a', 1], ['b1', 'b', 1]],
+    ]);
+  });
+  it('no paths, no blocks', () => {
+    expect(rowBlocks([{ link: link('a'), paths: [] }], 50)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { layoutTopology } from '../src/lib/topology';
+import { bundleOf, layoutTopology } from '../src/lib/topology';
 
 const path = (id: string, siteId: string, remoteSiteId: string | null, targets = ['10.0.0.1']) => ({ id, siteId, remoteSiteId, targets });
 
@@ -25,5 +25,25 @@ describe('layoutTopology', () => {
     expect(nodes.filter((n) => n.x === 0).map((n) => n.id)).toEqual(['site:a', 'site:c']);
     expect(nodes.filter((n) => n.x === 300).map((n) => n.label)).toEqual(['B']);
     expect(edges).toEqual([{ pathId: 'ab', from: 'site:a', to: 'site:b', bend: 0 }]);
+  });
+});
+
+describe('layoutTopology bundles', () => {
+  it('more than maxParallel paths between one pair are one edge listing them all; fewer stay apart', () => {
+    const many = Array.from({ length: 9 }, (_, i) => path(`m${i}`, 'demo', 'dc'));
+    const { edges } = layoutTopology([{ id: 'demo', name: 'Demo' }, { id: 'dc', name: 'DC' }], [...many, path('x', 'demo', 'br')], 400, 60, 8);
+    expect(edges).toEqual([
+      { pathId: 'm0', from: 'site:demo', to: 'site:dc', bend: 0, pathIds: many.map((p) => p.id) },
+      { pathId: 'x', from: 'site:demo', to: 'site:br', bend: 0 },
+    ]);
+  });
+});
+
+describe('bundleOf', () => {
+  it('takes the worst status, leads to that path, and counts each status', () => {
+    const h = (pathId: string, status: 'UP' | 'DEGRADED' | 'DOWN') => [pathId, { pathId, status, healthScore: 0, latencyMs: 0, packetLossPct: 0, jitterMs: 0, lastChecked: null }] as const;
+    const health = new Map([h('a', 'UP'), h('b', 'DEGRADED'), h('c', 'UP')]);
+    expect(bundleOf(['a', 'b', 'c', 'd'], health)).toEqual({ status: 'DEGRADED', worst: 'b', label: '4 paths (2 Up, 1 Degraded, 1 not probed yet); worst' });
+    expect(bundleOf(['a', 'c'], health)).toEqual({ status: 'UP', worst: 'a', label: '2 paths (2 Up); worst' });
   });
 });

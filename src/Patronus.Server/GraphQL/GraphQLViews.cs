@@ -5,23 +5,30 @@ using Patronus.Server.Api;
 
 namespace Patronus.Server.GraphQL;
 
-/// <summary>PathHealth as GraphQL shows it.</summary>
-public sealed record PathHealthView(string PathId, double LatencyMs, double PacketLossPct, double JitterMs, double HealthScore, PathStatus Status, string? LastChecked)
+/// <summary>PathHealth as GraphQL shows it; <paramref name="Reason"/> is the monitor's words for the status (null in history, which does not store it).</summary>
+public sealed record PathHealthView(string PathId, double LatencyMs, double PacketLossPct, double JitterMs, double HealthScore, PathStatus Status, string? LastChecked, string? Reason = null)
 {
     public static PathHealthView From(PathHealthSnapshot h) => new(h.PathId, PathHealthEndpoints.Round(h.LatencyMs), PathHealthEndpoints.Round(h.PacketLossPct), PathHealthEndpoints.Round(h.JitterMs),
         PathHealthEndpoints.Round(h.HealthScore), h.Status,
-        h.LastChecked is { } t ? PathHealthEndpoints.Iso(t) : null);
+        h.LastChecked is { } t ? PathHealthEndpoints.Iso(t) : null, h.Reason);
 }
 
-/// <summary>FailoverPolicy as GraphQL shows it.</summary>
+/// <summary>FailoverPolicy as GraphQL shows it, with the loop's state as REST shows it (last switch, failback hold-down).</summary>
 public sealed record FailoverPolicyView(
     string PolicyId, string Name, string PrimaryPathId, IReadOnlyList<string> BackupPathIds, double FailoverThreshold, double FailbackThreshold,
-    int FailbackDelaySecs, bool Enabled, IReadOnlyList<string> Prefixes, string ActivePathId, bool ReadOnly)
+    int FailbackDelaySecs, bool Enabled, IReadOnlyList<string> Prefixes, string ActivePathId, bool ReadOnly,
+    string? LastSwitch, string? FailbackPendingSince, string? HeldUntil)
 {
-    public static FailoverPolicyView From(FailoverPolicy p, FailoverService failover) => new(
-        p.Id.ToString(CultureInfo.InvariantCulture), p.Name, p.PrimaryPathId, p.BackupPathIds, p.FailoverThreshold, p.FailbackThreshold,
-        (int)p.FailbackDelay.TotalSeconds, p.Enabled, [.. p.Prefixes.Select(x => x.ToString())],
-        failover.Status.TryGetValue(p.Id, out var s) ? s.ActivePathId : p.PrimaryPathId, p.ReadOnly);
+    public static FailoverPolicyView From(FailoverPolicy p, FailoverService failover)
+    {
+        var s = failover.Status.GetValueOrDefault(p.Id);
+        return new(
+            p.Id.ToString(CultureInfo.InvariantCulture), p.Name, p.PrimaryPathId, p.BackupPathIds, p.FailoverThreshold, p.FailbackThreshold,
+            (int)p.FailbackDelay.TotalSeconds, p.Enabled, [.. p.Prefixes.Select(x => x.ToString())], s?.ActivePathId ?? p.PrimaryPathId, p.ReadOnly,
+            Iso(s?.LastSwitch), Iso(s?.FailbackPendingSince), Iso(s?.HeldUntil));
+    }
+
+    private static string? Iso(DateTimeOffset? t) => t is { } v ? PathHealthEndpoints.Iso(v) : null;
 }
 
 /// <summary>FailoverEvent as GraphQL shows it.</summary>

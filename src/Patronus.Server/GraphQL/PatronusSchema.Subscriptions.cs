@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using Patronus.Engine.Bfd;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Health;
 using Patronus.GraphQL.Types;
@@ -8,7 +9,7 @@ using Patronus.Persistence.Security;
 namespace Patronus.Server.GraphQL;
 
 
-/// <summary>Subscriptions: health changes and failover events pushed as they happen (viewer).</summary>
+/// <summary>Subscriptions: health changes, failover events and BFD state changes pushed as they happen (viewer).</summary>
 public static partial class PatronusSchema
 {
     private static SchemaBuilder AddSubscriptions(this SchemaBuilder schema) => schema
@@ -20,7 +21,26 @@ public static partial class PatronusSchema
             .Field("failoverEvents", "FailoverEvent!", f => f
                 .Description("Failover events as they are decided (all policies, or one).")
                 .Argument("policyId", "ID")
-                .SubscribeAs(UserRole.Viewer, ctx => FailoverChanges(Ctx(ctx).Service<FailoverService>(), ctx.Argument<string?>("policyId"), ctx.CancellationToken))));
+                .SubscribeAs(UserRole.Viewer, ctx => FailoverChanges(Ctx(ctx).Service<FailoverService>(), ctx.Argument<string?>("policyId"), ctx.CancellationToken)))
+            .Field("bfdSessionChanged", "BfdSession!", f => f
+                .Description("A BFD session after each change of its state (all paths, or one): lastChange is when, localDiagnostic why.")
+                .Argument("pathId", "ID")
+                .SubscribeAs(UserRole.Viewer, ctx => BfdChanges(Ctx(ctx).Service<BfdService>(), ctx.Argument<string?>("pathId"), ctx.CancellationToken))));
+
+    private static async IAsyncEnumerable<object> BfdChanges(BfdService bfd, string? pathId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var reader = bfd.Subscribe(cancellationToken);
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var e))
+            {
+                if (pathId is null || e.PathId == pathId)
+                {
+                    yield return BfdView(e.Session);
+                }
+            }
+        }
+    }
 
     private static async IAsyncEnumerable<PathHealthView> HealthChanges(HealthState health, string? pathId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -27,7 +27,8 @@ public static partial class PatronusSchema
             .Field("jitterMs", "Float!")
             .Field("healthScore", "Float!")
             .Field("status", "PathStatus!")
-            .Field("lastChecked", "String", f => f.Description("ISO-8601 UTC; null before the first probe completed.")))
+            .Field("lastChecked", "String", f => f.Description("ISO-8601 UTC; null before the first probe completed."))
+            .Field("reason", "String", f => f.Description("Why the status is what it is, in words (e.g. \"loss 7.0 % > 5 %\"); null in history.")))
         .Object("FailoverPolicy", o => o
             .ClrType<FailoverPolicyView>()
             .Field("policyId", "ID!")
@@ -40,7 +41,10 @@ public static partial class PatronusSchema
             .Field("enabled", "Boolean!")
             .Field("prefixes", "[String!]!", f => f.Description("Destination prefixes the policy steers."))
             .Field("activePathId", "ID!", f => f.Description("The path the policy routes over now."))
-            .Field("readOnly", "Boolean!", f => f.Description("Defined in the configuration file: change it there.")))
+            .Field("readOnly", "Boolean!", f => f.Description("Defined in the configuration file: change it there."))
+            .Field("lastSwitch", "String", f => f.Description("When traffic last moved (failover or failback), ISO-8601 UTC; null if never since the start."))
+            .Field("failbackPendingSince", "String", f => f.Description("While a backup is active: since when the primary has been failback-healthy (the hold-down runs until this + failbackDelaySecs); null otherwise."))
+            .Field("heldUntil", "String", f => f.Description("Failbacks are held by flap dampening until then; null when not held.")))
         .Object("FailoverEvent", o => o
             .ClrType<FailoverEventView>()
             .Field("eventId", "ID", f => f.Description("Null for an event pushed by the subscription before it is stored."))

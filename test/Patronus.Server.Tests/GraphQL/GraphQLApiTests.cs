@@ -47,12 +47,13 @@ public sealed class GraphQLApiTests
         await server.WaitForJsonAsync("/api/v1/metrics/health",
             j => j.GetProperty("paths").EnumerateArray().All(p => p.GetProperty("health").GetProperty("status").GetString() == "up"), TimeSpan.FromSeconds(10));
 
-        var result = await PostAsync(viewer, "{ allPathsHealth { pathId status healthScore lastChecked } paths { id linkId health { status } } }");
+        var result = await PostAsync(viewer, "{ allPathsHealth { pathId status healthScore lastChecked reason } paths { id linkId health { status } } }");
         AssertNoErrors(result);
         var health = result.GetProperty("data").GetProperty("allPathsHealth").EnumerateArray().ToList();
         Assert.Equal(["demo-wan1-loopback", "demo-wan2-loopback"], health.Select(h => h.GetProperty("pathId").GetString()).Order());
         Assert.All(health, h => Assert.Equal("UP", h.GetProperty("status").GetString()));
         Assert.All(health, h => Assert.EndsWith("Z", h.GetProperty("lastChecked").GetString(), StringComparison.Ordinal));
+        Assert.All(health, h => Assert.False(string.IsNullOrWhiteSpace(h.GetProperty("reason").GetString()), "the monitor's reason, as REST shows it"));
         Assert.All(result.GetProperty("data").GetProperty("paths").EnumerateArray(), p => Assert.Equal("UP", p.GetProperty("health").GetProperty("status").GetString()));
 
         // GET works for queries.

@@ -46,6 +46,13 @@ public sealed class GraphQLSubscriptionTests(ITestOutputHelper output)
         Assert.Equal("dead", message.GetProperty("fromPathId").GetString());
         Assert.Equal("demo-wan2-loopback", message.GetProperty("toPathId").GetString());
         Assert.True(delay <= s_deliveryBound, $"failover event delivered {delay.TotalMilliseconds:0.0} ms after the decision (bar {s_deliveryBound.TotalMilliseconds} ms)");
+
+        // The policy's state as GraphQL shows it (as REST does): when traffic moved, no failback pending (the primary stays dead).
+        var policies = await GraphQLApiTests.PostAsync(server.Client, "{ allFailoverPolicies { name activePathId lastSwitch failbackPendingSince heldUntil } }");
+        var toDemo = policies.GetProperty("data").GetProperty("allFailoverPolicies").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "to-demo");
+        Assert.Equal("demo-wan2-loopback", toDemo.GetProperty("activePathId").GetString());
+        Assert.NotEqual(JsonValueKind.Null, toDemo.GetProperty("lastSwitch").ValueKind);
+        Assert.Equal(JsonValueKind.Null, toDemo.GetProperty("failbackPendingSince").ValueKind);
     }
 
     [Fact]
@@ -70,6 +77,46 @@ public sealed class GraphQLSubscriptionTests(ITestOutputHelper output)
         await ws.SendAsync("""{"type":"ping"}""");
         var pong = await ws.ReadAsync(TimeSpan.FromSeconds(5), m => m.GetProperty("type").GetString() == "pong", skip: m => m.GetProperty("type").GetString() == "next");
         Assert.Equal("pong", pong.GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task BfdSessionChanged_AdminDownAndUp_PushedWithTheNewState()
+    {
+        await using var server = await RunningServer.StartAsync();
+        await using var ws = await GraphQLWs.ConnectAsync(server, server.Client.DefaultRequestHeaders.Authorization!.Parameter!);
+        await ws.SubscribeAsync("b", "subscription { bfdSessionChanged(pathId: \"bfd-p\") { pathId state adminDown lastChange } }");
+
+        // A session on a loopback address of its own whose peer never answers: it stays Down until
+        // an operator holds it AdminDown, then Down again when released — two state changes.
+        var local = $"127.{Random.Shared.Next(100, 250)}.{Random.Shared.Next(1, 250)}.1";
+        var peer = local[..^1] + "2";
+        using (var link = await server.PostJsonAsync("/api/v1/links", $$"""{"id":"bfd-l","site_id":"demo","source_address":"{{local}}"}"""))
+        {
+            Assert.Equal(HttpStatusCode.Created, link.StatusCode);
+        }
+
+        using (var path = await server.PostJsonAsync("/api/v1/paths", $$$"""{"id":"bfd-p","link_id":"bfd-l","targets":["{{{peer}}}"],"bfd":{"peer":"{{{peer}}}"}}"""))
+        {
+            Assert.Equal(HttpStatusCode.Created, path.StatusCode);
+        }
+
+        await server.WaitForJsonAsync("/api/v1/bfd/sessions/bfd-p", s => s.TryGetProperty("state", out _), TimeSpan.FromSeconds(10));
+        using (var down = await server.PostJsonAsync("/api/v1/bfd/sessions/bfd-p/admin-down", "{}"))
+        {
+            Assert.True(down.IsSuccessStatusCode, await down.Content.ReadAsStringAsync());
+        }
+
+        var (held, _) = await ws.NextAsync("b", m => m.GetProperty("state").GetString() == "admin_down", TimeSpan.FromSeconds(10));
+        Assert.True(held.GetProperty("adminDown").GetBoolean());
+        Assert.NotEqual(JsonValueKind.Null, held.GetProperty("lastChange").ValueKind);
+
+        using (var up = await server.PostJsonAsync("/api/v1/bfd/sessions/bfd-p/admin-up", "{}"))
+        {
+            Assert.True(up.IsSuccessStatusCode, await up.Content.ReadAsStringAsync());
+        }
+
+        var (released, _) = await ws.NextAsync("b", m => m.GetProperty("state").GetString() == "down", TimeSpan.FromSeconds(10));
+        Assert.False(released.GetProperty("adminDown").GetBoolean());
     }
 
     [Fact]

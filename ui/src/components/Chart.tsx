@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
+import type { Mark } from '../lib/marks';
 
 interface Props {
   title: string;
@@ -8,8 +9,8 @@ interface Props {
   color: string;
   /** Labels and colours of further series in data (after the first), e.g. p95 and max. */
   extra?: Array<{ label: string; color: string }>;
-  /** Unix seconds of events to mark with a vertical line (failovers of this path). */
-  marks?: number[];
+  /** Events to mark with a vertical line and a label: failovers of this path (dashed), its BFD state changes (dotted). */
+  marks?: Mark[];
   /** The time axis, unix seconds [from, to]: the whole range even where there is no data yet. */
   window: [number, number];
 }
@@ -45,15 +46,24 @@ export function Chart({ title, unit, data, color, extra = [], marks = [], window
           (u) => {
             const { ctx, bbox } = u;
             ctx.save();
-            ctx.strokeStyle = '#d9480f';
-            ctx.setLineDash([4, 3]);
-            for (const t of markTimes.current) {
-              const x = u.valToPos(t, 'x', true);
+            ctx.font = `${Math.round(11 * devicePixelRatio)}px system-ui, sans-serif`;
+            let lastLabelEnd = -Infinity;
+            for (const m of markTimes.current) {
+              const x = u.valToPos(m.t, 'x', true);
               if (x < bbox.left || x > bbox.left + bbox.width) continue;
+              const colour = m.kind === 'bfd' ? '#7048e8' : '#d9480f';
+              ctx.strokeStyle = colour;
+              ctx.fillStyle = colour;
+              ctx.setLineDash(m.kind === 'bfd' ? [2, 3] : [4, 3]);
               ctx.beginPath();
               ctx.moveTo(x, bbox.top);
               ctx.lineTo(x, bbox.top + bbox.height);
               ctx.stroke();
+              // Labels that would overlap the previous one are left out (the list below the charts has them all).
+              if (x > lastLabelEnd) {
+                ctx.fillText(m.label, x + 3, bbox.top + 12 * devicePixelRatio);
+                lastLabelEnd = x + ctx.measureText(m.label).width + 6;
+              }
             }
             ctx.restore();
           },

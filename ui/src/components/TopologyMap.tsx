@@ -1,5 +1,7 @@
-import { statusLabel, type PathHealth } from '../lib/health';
-import { layoutTopology } from '../lib/topology';
+import { useMemo } from 'preact/hooks';
+import { statusLabel, type PathHealth, type Status } from '../lib/health';
+import { Pure } from './Pure';
+import { bundleOf, layoutTopology } from '../lib/topology';
 import { pathUrl } from '../lib/router';
 
 interface Props {
@@ -15,24 +17,27 @@ const MARGIN = 230;
 
 /** Sites as nodes, paths as edges coloured by their live status; each edge links to its path page. */
 export function TopologyMap({ sites, paths, health }: Props) {
-  const { nodes, edges, height } = layoutTopology(sites, paths, WIDTH, ROW);
-  const at = new Map(nodes.map((n) => [n.id, n]));
-  const names = new Map(paths.map((p) => [p.id, p.name]));
+  // The layout depends on the topology only: computed once per topology, not once per frame of updates.
+  const { nodes, edges, height, at, names } = useMemo(() => {
+    const layout = layoutTopology(sites, paths, WIDTH, ROW);
+    return { ...layout, at: new Map(layout.nodes.map((n) => [n.id, n])), names: new Map(paths.map((p) => [p.id, p.name])) };
+  }, [sites, paths]);
   return (
+    // The box's size comes from CSS alone (its aspect ratio), so the map is a layout and paint
+    // boundary: a thousand edges are not laid out again whenever something else on the page changes.
+    <div class="topology-box" style={{ aspectRatio: `${WIDTH + 2 * MARGIN} / ${height + 20}` }}>
     <svg class="topology" viewBox={`${-MARGIN} -10 ${WIDTH + 2 * MARGIN} ${height + 20}`} role="group" aria-label="Topology map: sites and their paths, coloured by status">
       {edges.map((e) => {
         const a = at.get(e.from)!;
         const b = at.get(e.to)!;
         const mx = (a.x + b.x) / 2;
         const my = (a.y + b.y) / 2 + e.bend * 28;
-        const status = health.get(e.pathId)?.status ?? 'UNKNOWN';
-        const label = `${names.get(e.pathId) ?? e.pathId}: ${statusLabel(health.get(e.pathId)?.status)}`;
-        return (
-          <a key={e.pathId} href={pathUrl(e.pathId)} aria-label={label} data-edge={e.pathId} data-status={status}>
-            <title>{label}</title>
-            <path class={`edge edge-${status}`} d={`M ${a.x} ${a.y} Q ${mx} ${my + e.bend * 28} ${b.x} ${b.y}`} />
-          </a>
-        );
+        const d = `M ${a.x} ${a.y} Q ${mx} ${my + e.bend * 28} ${b.x} ${b.y}`;
+        if (e.pathIds) {
+          const b = bundleOf(e.pathIds, health);
+          return <Edge key={e.pathId} pathId={b.worst} name={b.label} status={b.status} d={d} bundle={e.pathIds.length} />;
+        }
+        return <Edge key={e.pathId} pathId={e.pathId} name={names.get(e.pathId) ?? e.pathId} status={health.get(e.pathId)?.status} d={d} />;
       })}
       {nodes.map((n) => (
         <g key={n.id} class={`node node-${n.kind}`} aria-hidden="true">
@@ -41,5 +46,21 @@ export function TopologyMap({ sites, paths, health }: Props) {
         </g>
       ))}
     </svg>
+    </div>
   );
+}
+
+interface EdgeProps { pathId: string; name: string; status: Status | undefined; d: string; bundle?: number }
+
+/** One path's edge (or a bundle's): renders again only when its status or label changes. */
+class Edge extends Pure<EdgeProps> {
+  render({ pathId, name, status, d, bundle }: EdgeProps) {
+    const label = `${name}: ${statusLabel(status)}`;
+    return (
+      <a href={pathUrl(pathId)} aria-label={label} data-edge={bundle ? `bundle:${pathId}` : pathId} data-status={status ?? 'UNKNOWN'} class={bundle ? 'bundle' : undefined}>
+        <title>{label}</title>
+        <path class={`edge edge-${status ?? 'UNKNOWN'}`} d={d} />
+      </a>
+    );
+  }
 }

@@ -9,6 +9,8 @@ export interface PathHealth {
   packetLossPct: number;
   jitterMs: number;
   lastChecked: string | null;
+  /** The monitor's words for the status ("loss 7.0 % > 5 %"); absent in history. */
+  reason?: string | null;
 }
 
 export interface Site { id: string; name: string }
@@ -113,4 +115,28 @@ export function staleText(since: Date, now: Date): string {
 
 export function statusLabel(status: Status | undefined): string {
   return status === 'UP' ? 'Up' : status === 'DEGRADED' ? 'Degraded' : status === 'DOWN' ? 'Down' : 'Not probed yet';
+}
+
+/** One row of the paths table: the path, and on the first row of its link within a block, the link and how many rows it spans there. */
+export interface TableRow { path: PathInfo; link: Link; span: number | null }
+
+/**
+ * A site's links → paths as blocks of at most size rows, in order. Each block is a table of its
+ * own that the browser can skip laying out and painting while it is off screen
+ * (content-visibility), so with a thousand paths an update costs the rows on screen, not all of
+ * them. A link's name cell spans its rows within a block and is repeated at the top of the next.
+ */
+export function rowBlocks(links: readonly LinkRow[], size: number): TableRow[][] {
+  const rows = links.flatMap(({ link, paths }) => paths.map((path) => ({ path, link })));
+  const blocks: TableRow[][] = [];
+  for (let i = 0; i < rows.length; i += size) {
+    const slice = rows.slice(i, i + size);
+    blocks.push(slice.map((r, j) => {
+      if (j > 0 && slice[j - 1].link.id === r.link.id) return { ...r, span: null };
+      let span = 1;
+      while (j + span < slice.length && slice[j + span].link.id === r.link.id) span++;
+      return { ...r, span };
+    }));
+  }
+  return blocks;
 }

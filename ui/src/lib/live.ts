@@ -1,4 +1,4 @@
-import { createClient, type Client } from 'graphql-ws';
+import { createClient, type Client, type ClientOptions } from 'graphql-ws';
 import { retryDelayMs } from './backoff';
 import type { Session } from './session';
 
@@ -15,10 +15,16 @@ export interface LiveState {
  */
 export class Live {
   private client: Client | null = null;
+  /** An attempt failed before the server accepted it: the next one asks for a fresh token first. */
+  private failedAttempt = false;
   private readonly listeners = new Set<(s: LiveState) => void>();
   state: LiveState = { connected: false, staleSince: null };
 
-  constructor(private readonly session: Session) {}
+  constructor(
+    private readonly session: Pick<Session, 'accessToken' | 'refresh' | 'signedIn'>,
+    private readonly create: (options: ClientOptions) => Client = createClient,
+    private readonly where: () => { protocol: string; host: string } = () => location,
+  ) {}
 
   onChange(listener: (s: LiveState) => void): () => void {
     this.listeners.add(listener);
@@ -42,13 +48,19 @@ export class Live {
 
   private connect(): Client {
     if (this.client) return this.client;
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    const { protocol, host } = this.where();
+    const scheme = protocol === 'https:' ? 'wss' : 'ws';
     // Events of a client this object has closed (a logout) must not flip the banner afterwards.
     const current = () => this.client === client;
-    const client: Client = createClient({
+    const client: Client = this.create({
       url: async () => {
+        // After an attempt that failed (serve down, or the upgrade refused): the token may have
+        // expired meanwhile — an outage longer than its life, while the refresh timer's own try
+        // failed — and would be refused forever. A refresh first (one network call; it keeps the
+        // token while the server is unreachable, and signs out if the session is over).
+        if (this.failedAttempt) await this.session.refresh();
         const token = await this.session.accessToken();
-        return `${scheme}://${location.host}/graphql?access_token=${encodeURIComponent(token ?? '')}`;
+        return `${scheme}://${host}/graphql?access_token=${encodeURIComponent(token ?? '')}`;
       },
       lazy: false,
       retryAttempts: Number.MAX_SAFE_INTEGER,
@@ -56,9 +68,15 @@ export class Live {
       retryWait: (attempt) => new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt))),
       keepAlive: 10_000,
       on: {
-        connected: () => current() && this.set({ connected: true, staleSince: null }),
+        connected: () => {
+          if (!current()) return;
+          this.failedAttempt = false;
+          this.set({ connected: true, staleSince: null });
+        },
         closed: () => {
-          if (current() && (this.state.connected || this.state.staleSince === null)) this.set({ connected: false, staleSince: new Date() });
+          if (!current()) return;
+          if (!this.state.connected) this.failedAttempt = true;
+          if (this.state.connected || this.state.staleSince === null) this.set({ connected: false, staleSince: new Date() });
         },
       },
     });

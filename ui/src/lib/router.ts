@@ -5,15 +5,22 @@ export type Route =
   | { page: 'overview' }
   | { page: 'path'; id: string }
   | { page: 'failover' }
+  | { page: 'bfd' }
+  | { page: 'traffic' }
+  | { page: 'users' }
+  | { page: 'audit' }
   | { page: 'login' }
   | { page: 'setup' }
   | { page: 'notfound' };
+
+type SimplePage = 'failover' | 'bfd' | 'traffic' | 'users' | 'audit' | 'login' | 'setup';
+const SIMPLE = new Set<string>(['failover', 'bfd', 'traffic', 'users', 'audit', 'login', 'setup']);
 
 export function parseRoute(pathname: string): Route {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return { page: 'overview' };
   if (parts[0] === 'paths' && parts.length === 2) return { page: 'path', id: parts[1] };
-  if (parts.length === 1 && (parts[0] === 'failover' || parts[0] === 'login' || parts[0] === 'setup')) return { page: parts[0] };
+  if (parts.length === 1 && SIMPLE.has(parts[0])) return { page: parts[0] as SimplePage };
   return { page: 'notfound' };
 }
 

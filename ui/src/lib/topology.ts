@@ -1,7 +1,12 @@
+import type { PathHealth, Status } from './health';
+
 /** A node of the topology map: a site, or the far end of paths without a remote site (their first target). */
 export interface MapNode { id: string; label: string; x: number; y: number; kind: 'site' | 'remote' }
-/** A path as an edge; bend spreads the paths between one pair of nodes apart (0 for the middle one). */
-export interface MapEdge { pathId: string; from: string; to: string; bend: number }
+/**
+ * A path as an edge; bend spreads the paths between one pair of nodes apart (0 for the middle one).
+ * More than maxParallel paths between one pair are one bundled edge: pathIds lists them all.
+ */
+export interface MapEdge { pathId: string; from: string; to: string; bend: number; pathIds?: string[] }
 
 interface MapPath { id: string; siteId: string | null; remoteSiteId: string | null; targets: string[] }
 
@@ -10,7 +15,7 @@ interface MapPath { id: string; siteId: string | null; remoteSiteId: string | nu
  * target when it has none) in the right one, evenly spaced; a remote site that also has paths of
  * its own stays in the left column, and its edges then run inside the column (still drawn).
  */
-export function layoutTopology(sites: ReadonlyArray<{ id: string; name: string }>, paths: readonly MapPath[], width: number, rowHeight: number):
+export function layoutTopology(sites: ReadonlyArray<{ id: string; name: string }>, paths: readonly MapPath[], width: number, rowHeight: number, maxParallel = 8):
   { nodes: MapNode[]; edges: MapEdge[]; height: number } {
   const names = new Map(sites.map((s) => [s.id, s.name]));
   const left: string[] = [];
@@ -37,11 +42,38 @@ export function layoutTopology(sites: ReadonlyArray<{ id: string; name: string }
   const groups = new Map<string, MapPath[]>();
   for (const p of paths) {
     const key = `site:${p.siteId ?? '?'}→${remoteOf(p)}`;
-    groups.set(key, [...(groups.get(key) ?? []), p]);
+    const group = groups.get(key);
+    if (group) group.push(p);
+    else groups.set(key, [p]);
   }
   const edges: MapEdge[] = [];
   for (const group of groups.values()) {
+    // Dozens of curves between two nodes read as a smear (and cost the browser a thousand SVG
+    // elements at scale): past maxParallel they are one edge, coloured by the worst of them.
+    if (group.length > maxParallel) {
+      edges.push({ pathId: group[0].id, from: `site:${group[0].siteId ?? '?'}`, to: remoteOf(group[0]), bend: 0, pathIds: group.map((p) => p.id) });
+      continue;
+    }
     group.forEach((p, i) => edges.push({ pathId: p.id, from: `site:${p.siteId ?? '?'}`, to: remoteOf(p), bend: i - (group.length - 1) / 2 }));
   }
   return { nodes, edges, height };
+}
+
+const RANK: Record<string, number> = { DOWN: 0, DEGRADED: 1, UNKNOWN: 2, UP: 3 };
+
+/** A bundled edge: its worst status, the path that has it (the link leads there), and the counts in words. */
+export function bundleOf(pathIds: readonly string[], health: ReadonlyMap<string, PathHealth>): { status: Status | undefined; worst: string; label: string } {
+  const counts: Record<string, number> = { UP: 0, DEGRADED: 0, DOWN: 0, UNKNOWN: 0 };
+  let worst = pathIds[0];
+  let worstRank = 4;
+  for (const id of pathIds) {
+    const s = health.get(id)?.status ?? 'UNKNOWN';
+    counts[s]++;
+    if (RANK[s] < worstRank) {
+      worstRank = RANK[s];
+      worst = id;
+    }
+  }
+  const parts = [['UP', 'Up'], ['DEGRADED', 'Degraded'], ['DOWN', 'Down'], ['UNKNOWN', 'not probed yet']].filter(([k]) => counts[k] > 0).map(([k, w]) => `${counts[k]} ${w}`);
+  return { status: health.get(worst)?.status, worst, label: `${pathIds.length} paths (${parts.join(', ')}); worst` };
 }

@@ -1,6 +1,8 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { Pure } from '../components/Pure';
+import { createBatcher } from '../lib/batch';
 import {
-  countByStatus, formatMs, formatPct, formatScore, pushBounded, sparklinePoints, statusLabel, topologyTree,
+  countByStatus, formatMs, formatPct, formatScore, pushBounded, rowBlocks, sparklinePoints, statusLabel, topologyTree,
   type Link, type PathHealth, type PathInfo, type Site,
 } from '../lib/health';
 import { pathUrl } from '../lib/router';
@@ -12,6 +14,16 @@ const OVERVIEW = `{ sites { id name } links { id siteId name }
   paths { id name linkId siteId remoteSiteId targets health { ${HEALTH_FIELDS} } }
   allFailoverPolicies { policyId name activePathId } }`;
 const LIVE = `subscription { pathHealthChanged { ${HEALTH_FIELDS} } }`;
+
+/**
+ * Live updates reach the table at most this often (in one batch, in an animation frame): with a
+ * thousand paths, each render and layout is paid four times a second instead of sixty, for at
+ * most this much more event → screen time (issue 17's bar: 2 s).
+ */
+const UPDATE_INTERVAL_MS = 250;
+
+/** Rows per table block (one block is laid out and painted only while on screen). */
+const BLOCK_ROWS = 40;
 
 /** Points kept per sparkline: the last two minutes at the monitor's one update a second. */
 const SPARK_POINTS = 120;
@@ -49,15 +61,7 @@ export function Overview() {
 
   useEffect(() => {
     void load();
-    // Updates arrive per path (two a second each): they are gathered and applied once per frame,
-    // so a thousand paths cost one render a frame, not one per event. Only the latest per path is
-    // kept: a hidden tab (no frames) holds one entry per path, however long it stays hidden.
-    let pending = new Map<string, PathHealth>();
-    let frame = 0;
-    const flush = () => {
-      frame = 0;
-      const batch = [...pending.values()];
-      pending = new Map();
+    const batcher = createBatcher<PathHealth>((batch) => {
       setHealth((old) => {
         const next = new Map(old);
         for (const h of batch) next.set(h.pathId, h);
@@ -74,25 +78,27 @@ export function Overview() {
         reloading.current = true;
         void load();
       }
-    };
-    const unsubscribe = live.subscribe<{ pathHealthChanged: PathHealth }>(LIVE, {}, ({ pathHealthChanged: h }) => {
-      pending.set(h.pathId, h);
-      frame ||= requestAnimationFrame(flush);
-    });
+    }, UPDATE_INTERVAL_MS);
+    const unsubscribe = live.subscribe<{ pathHealthChanged: PathHealth }>(LIVE, {}, ({ pathHealthChanged: h }) => batcher.push(h.pathId, h));
     return () => {
       unsubscribe();
-      if (frame) cancelAnimationFrame(frame);
+      batcher.dispose();
     };
   }, []);
+
+  // Computed once per topology, not once per frame of updates.
+  const tree = useMemo(() => (topology ? topologyTree(topology.sites, topology.links, topology.paths) : [])
+    .map((row) => ({ ...row, blocks: rowBlocks(row.links, BLOCK_ROWS) })), [topology]);
+  const activeIn = useMemo(() => {
+    const m = new Map<string, string>();
+    for (const p of topology?.allFailoverPolicies ?? []) m.set(p.activePathId, m.has(p.activePathId) ? `${m.get(p.activePathId)}, ${p.name}` : p.name);
+    return m;
+  }, [topology]);
 
   if (error && !topology) return <p class="error" role="alert">Could not load the overview: {error}</p>;
   if (!topology) return <p aria-busy="true">Loading…</p>;
 
   const counts = countByStatus(topology.paths, health);
-  const tree = topologyTree(topology.sites, topology.links, topology.paths);
-  const activeIn = new Map<string, string[]>();
-  for (const p of topology.allFailoverPolicies) activeIn.set(p.activePathId, [...(activeIn.get(p.activePathId) ?? []), p.name]);
-
   return (
     <>
       <h1>Overview</h1>
@@ -103,43 +109,54 @@ export function Overview() {
         {counts.UNKNOWN > 0 && <li><strong>{counts.UNKNOWN}</strong> not probed yet</li>}
       </ul>
       <TopologyMap sites={topology.sites} paths={topology.paths} health={health} />
-      {tree.map(({ site, links }) => (
+      {tree.map(({ site, blocks }) => (
         <section class="site" key={site.id} aria-labelledby={`site-${site.id}`}>
           <h2 id={`site-${site.id}`}>{site.name}</h2>
-          <table class="paths">
-            <caption class="visually-hidden">Paths of {site.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Link</th><th scope="col">Path</th><th scope="col">Status</th><th scope="col" class="num">Score</th>
-                <th scope="col" class="num">Latency</th><th scope="col" class="num">Loss</th><th scope="col" class="num">Jitter</th>
-                <th scope="col">Latency, last 2 min</th><th scope="col">Active for</th>
-              </tr>
-            </thead>
-            <tbody>
-              {links.flatMap(({ link, paths }) =>
-                paths.map((p, i) => {
-                  const h = health.get(p.id);
-                  return (
-                    <tr key={p.id} data-path={p.id} data-status={h?.status ?? 'UNKNOWN'} data-checked={h?.lastChecked ?? undefined}>
-                      {i === 0 && <th scope="rowgroup" rowSpan={paths.length}>{link.name}</th>}
-                      <td><a href={pathUrl(p.id)}>{p.name}</a></td>
-                      <td><span class={`badge status-${h?.status ?? 'UNKNOWN'}`}>{statusLabel(h?.status)}</span></td>
-                      <td class="num">{formatScore(h?.healthScore)}</td>
-                      <td class="num">{formatMs(h?.latencyMs)}</td>
-                      <td class="num">{formatPct(h?.packetLossPct)}</td>
-                      <td class="num">{formatMs(h?.jitterMs)}</td>
-                      <td><Sparkline values={sparks.get(p.id) ?? []} label={`latency trend of ${p.name}`} /></td>
-                      <td>{(activeIn.get(p.id) ?? []).join(', ')}</td>
-                    </tr>
-                  );
-                }),
-              )}
-            </tbody>
-          </table>
+          {blocks.map((rows, b) => (
+            <div class="block" key={b}>
+            <table class="paths">
+              <caption class="visually-hidden">Paths of {site.name}{b > 0 ? `, continued (${b * BLOCK_ROWS + 1}–${b * BLOCK_ROWS + rows.length})` : ''}</caption>
+              <thead class={b > 0 ? 'visually-hidden' : undefined}>
+                <tr>
+                  <th scope="col">Link</th><th scope="col">Path</th><th scope="col">Status</th><th scope="col" class="num">Score</th>
+                  <th scope="col" class="num">Latency</th><th scope="col" class="num">Loss</th><th scope="col" class="num">Jitter</th>
+                  <th scope="col">Latency, last 2 min</th><th scope="col">Active for</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map(({ path: p, link, span }) => (
+                  <PathRow key={p.id} path={p} linkName={span === null ? null : link.name} span={span ?? 1}
+                    health={health.get(p.id)} spark={sparks.get(p.id)} activeFor={activeIn.get(p.id)} />
+                ))}
+              </tbody>
+            </table>
+            </div>
+          ))}
         </section>
       ))}
     </>
   );
+}
+
+interface RowProps { path: PathInfo; linkName: string | null; span: number; health: PathHealth | undefined; spark: number[] | undefined; activeFor: string | undefined }
+
+/** One path's row: renders again only when its own health, sparkline or policies changed. */
+class PathRow extends Pure<RowProps> {
+  render({ path: p, linkName, span, health: h, spark, activeFor }: RowProps) {
+    return (
+      <tr data-path={p.id} data-status={h?.status ?? 'UNKNOWN'} data-checked={h?.lastChecked ?? undefined}>
+        {linkName !== null && <th scope="rowgroup" rowSpan={span}>{linkName}</th>}
+        <td><a href={pathUrl(p.id)}>{p.name}</a></td>
+        <td><span class={`badge status-${h?.status ?? 'UNKNOWN'}`}>{statusLabel(h?.status)}</span></td>
+        <td class="num">{formatScore(h?.healthScore)}</td>
+        <td class="num">{formatMs(h?.latencyMs)}</td>
+        <td class="num">{formatPct(h?.packetLossPct)}</td>
+        <td class="num">{formatMs(h?.jitterMs)}</td>
+        <td><Sparkline values={spark ?? []} label={`latency trend of ${p.name}`} /></td>
+        <td>{activeFor ?? ''}</td>
+      </tr>
+    );
+  }
 }
 
 function Sparkline({ values, label }: { values: number[]; label: string }) {

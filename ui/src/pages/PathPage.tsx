@@ -2,9 +2,11 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Chart } from '../components/Chart';
 import { formatMs, formatPct, formatScore, statusLabel, type PathHealth } from '../lib/health';
 import { RANGES, appendLive, columns, fromHealth, pointsFromStats, slices, statsQuery, statsVariables, type Point, type Range } from '../lib/history';
+import { BFD_FIELDS, addBfdChange, bfdDiagnosticText, bfdStateLabel, chartMarks, type BfdChange, type BfdSession } from '../lib/marks';
+import type { FailoverEvent } from '../lib/failover';
 import { live, session } from '../state';
 
-const HEALTH_FIELDS = 'pathId status healthScore latencyMs packetLossPct jitterMs lastChecked';
+const HEALTH_FIELDS = 'pathId status healthScore latencyMs packetLossPct jitterMs lastChecked reason';
 const PATH = `query Path($id: ID!, $since: String!) {
   path(id: $id) { id name linkId siteId targets probe thresholds { latencyMs lossPct jitterMs } health { ${HEALTH_FIELDS} } }
   pathHealthHistory(pathId: $id, since: $since) { ${HEALTH_FIELDS} } }`;
@@ -17,7 +19,8 @@ interface Summary { uptimePct: number | null; latencyAvgMs: number | null; laten
 
 const EVENTS = 'query($since: String!) { failoverEvents(since: $since, limit: 500) { eventId policyId eventType fromPathId toPathId reason timestamp } }';
 
-interface FailoverEvent { eventId: string | null; policyId: string; eventType: string; fromPathId: string | null; toPathId: string | null; reason: string | null; timestamp: string }
+const BFD = `query($id: ID!) { bfdSession(pathId: $id) { ${BFD_FIELDS} } }`;
+const BFD_LIVE = `subscription($id: ID) { bfdSessionChanged(pathId: $id) { ${BFD_FIELDS} } }`;
 
 interface PathDetail { id: string; name: string; linkId: string; siteId: string | null; targets: string[]; probe: string; thresholds: { latencyMs: number; lossPct: number; jitterMs: number }; health: PathHealth | null }
 
@@ -30,6 +33,28 @@ export function PathPage({ id }: { id: string }) {
   const [loading, setLoading] = useState(true);
   const [events, setEvents] = useState<FailoverEvent[]>([]);
   const [summary, setSummary] = useState<Summary | null>(null);
+  const [bfd, setBfd] = useState<BfdSession | null>(null);
+  const [bfdChanges, setBfdChanges] = useState<readonly BfdChange[]>([]);
+
+  // The BFD session, whatever the range: its state changes are marked on the charts. The server
+  // keeps no history of them: the page shows the last change, and every change while it is open.
+  useEffect(() => {
+    let cancelled = false;
+    setBfd(null);
+    setBfdChanges([]);
+    const seen = (s: BfdSession) => {
+      setBfd(s);
+      setBfdChanges((old) => addBfdChange(old, s));
+    };
+    session.graphql<{ bfdSession: BfdSession | null }>(BFD, { id })
+      .then((d) => !cancelled && d.bfdSession && seen(d.bfdSession))
+      .catch(() => undefined);
+    const unsubscribe = live.subscribe<{ bfdSessionChanged: BfdSession }>(BFD_LIVE, { id }, ({ bfdSessionChanged: s }) => seen(s));
+    return () => {
+      cancelled = true;
+      unsubscribe();
+    };
+  }, [id]);
 
   useEffect(() => {
     let cancelled = false;
@@ -87,7 +112,7 @@ export function PathPage({ id }: { id: string }) {
     const end = Math.max(Date.now() / 1000, points[points.length - 1]?.t ?? 0);
     return [end - RANGES[range].seconds, end];
   }, [points, range]);
-  const marks = useMemo(() => events.map((e) => Date.parse(e.timestamp) / 1000), [events]);
+  const marks = useMemo(() => chartMarks(id, events, bfdChanges), [id, events, bfdChanges]);
   const withTails = range !== '1h';
   const series = useMemo(() => ({
     latency: (withTails
@@ -107,11 +132,12 @@ export function PathPage({ id }: { id: string }) {
       <h1>Path {path.name}</h1>
       <dl class="facts" data-path={path.id} data-status={health?.status ?? 'UNKNOWN'}>
         <div><dt>Status</dt><dd><span class={`badge status-${health?.status ?? 'UNKNOWN'}`}>{statusLabel(health?.status)}</span></dd></div>
-        <div><dt>Score</dt><dd>{formatScore(health?.healthScore)}</dd></div>
+        <div><dt>Score</dt><dd>{formatScore(health?.healthScore)}{health?.reason && <span class="muted" data-testid="score-reason"> — {health.reason}</span>}</dd></div>
         <div><dt>Latency</dt><dd>{formatMs(health?.latencyMs)} <span class="muted">(≤ {path.thresholds.latencyMs} ms)</span></dd></div>
         <div><dt>Loss</dt><dd>{formatPct(health?.packetLossPct)} <span class="muted">(≤ {path.thresholds.lossPct} %)</span></dd></div>
         <div><dt>Jitter</dt><dd>{formatMs(health?.jitterMs)} <span class="muted">(≤ {path.thresholds.jitterMs} ms)</span></dd></div>
         <div><dt>Probe</dt><dd>{path.probe} → {path.targets.join(', ')}</dd></div>
+        {bfd && <div><dt>BFD</dt><dd data-testid="path-bfd" data-state={bfd.state}>{bfdStateLabel(bfd.state)}{bfdDiagnosticText(bfd.localDiagnostic) ? ` (${bfdDiagnosticText(bfd.localDiagnostic)})` : ''}</dd></div>}
       </dl>
       <div class="ranges" role="group" aria-label="Time range">
         {(Object.keys(RANGES) as Range[]).map((r) => (
@@ -126,13 +152,25 @@ export function PathPage({ id }: { id: string }) {
           {' '}(p95 {formatMs(summary.latencyP95Ms)}), loss {formatPct(summary.packetLossAvgPct)}, jitter {formatMs(summary.jitterAvgMs)}
         </p>
       )}
-      <div class="charts" aria-busy={loading}>
+      <div class="charts" aria-busy={loading} data-marks={marks.length}>
         <Chart marks={marks} window={window} title="Latency" unit="ms" data={series.latency} color="#2f7de1"
           extra={withTails ? [{ label: 'p95', color: '#7048e8' }, { label: 'max', color: '#d9480f' }] : []} />
         <Chart marks={marks} window={window} title="Loss" unit="%" data={series.loss} color="#d9480f" />
         <Chart marks={marks} window={window} title="Jitter" unit="ms" data={series.jitter} color="#7048e8" />
         <Chart marks={marks} window={window} title="Score" unit="" data={series.score} color="#2f9e44" />
       </div>
+      <p class="muted legend"><span class="key-failover">╌ failover</span> <span class="key-bfd">┈ BFD state change</span></p>
+      {bfd && (
+        <>
+          <h2>BFD state changes</h2>
+          <ol class="timeline" data-testid="bfd-changes">
+            {bfdChanges.map((c) => (
+              <li key={c.at} data-state={c.state}><time dateTime={c.at}>{new Date(c.at).toLocaleString()}</time> {bfdStateLabel(c.state)}{bfdDiagnosticText(c.diagnostic) && <span class="muted"> ({bfdDiagnosticText(c.diagnostic)})</span>}</li>
+            ))}
+          </ol>
+          <p class="muted">The last change, and every change while this page is open (the server keeps no BFD history).</p>
+        </>
+      )}
       <h2>Failovers of this path, last {RANGES[range].label}</h2>
       {events.length === 0 ? <p>None (dashed lines on the charts mark them when there are).</p> : (
         <ol class="timeline">

@@ -1,0 +1,192 @@
+// The dashboard's benchmark of issue 17: the overview with N live paths (default 1,000) in
+// Debian's Chromium against a real serve. Reports:
+//   - time to usable: navigation (in the app, and a full page load) until every path's row shows its status;
+//   - long tasks (PerformanceObserver 'longtask', > 50 ms) and frame intervals while updates stream;
+//   - event → screen: the monitor's decision (the row's lastChecked) to the row's DOM update, every update;
+//   - JS heap, DOM nodes; the initial JS (gzip) of the build it serves.
+// Usage: node bench/overview.mjs [--paths N] [--seconds S]   (after ./patronus has built, or with
+// PATRONUS_BIN / PATRONUS_UI_ROOT / CHROMIUM as for e2e/run.mjs).
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freeUdpPort, launchChromium, startServe } from '../e2e/serve.mjs';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const PATHS = arg('paths', 1000);
+const SECONDS = arg('seconds', 30);
+const PASSWORD = 'Bench-Passw0rd-2026';
+const log = (...a) => console.log('bench:', ...a);
+const pct = (values, p) => {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
+const ms = (v) => `${v.toFixed(1)} ms`;
+
+/** N paths over two loopback links, all probing serve's own STAMP reflector once a second. */
+function config(reflector) {
+  const links = [1, 2].map((i) => ({ Id: `lo${i}`, Site: 'bench', Name: `loopback ${i}`, SourceAddress: `127.0.0.${i}` }));
+  const paths = Array.from({ length: PATHS }, (_, i) => ({
+    Id: `p${String(i).padStart(5, '0')}`, Name: `Path ${i}`, Link: links[i % 2].Id, Targets: [`127.0.0.1:${reflector}`],
+  }));
+  return JSON.stringify({
+    Sites: [{ Id: 'bench', Name: 'Benchmark site' }], Links: links, Paths: paths,
+    Reflector: { Enabled: true, Listen: `127.0.0.1:${reflector}` },
+    Failover: { KernelRoutes: false }, Traffic: { Enabled: false }, Health: { Interval: '00:00:01' },
+  });
+}
+
+function initialJsGzip() {
+  const dir = resolve(process.env.PATRONUS_UI_ROOT ?? join(import.meta.dirname, '../dist'), 'assets');
+  return readdirSync(dir).filter((f) => f.endsWith('.js.gz')).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+}
+
+/** CPU seconds (user + system) of this script's descendant processes by Chromium process type (renderer, gpu, browser …). */
+function chromiumCpu() {
+  const tick = 100; // USER_HZ
+  const procs = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      return { pid: Number(pid), ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12])) / tick, type: /--type=([a-z-]+)/.exec(cmd)?.[1] ?? 'browser', chromium: /chrom/.test(cmd) };
+    } catch {
+      return null;
+    }
+  }).filter(Boolean);
+  const mine = new Set([process.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of procs) if (!mine.has(p.pid) && mine.has(p.ppid)) { mine.add(p.pid); grew = true; }
+  }
+  const out = {};
+  for (const p of procs) if (mine.has(p.pid) && p.chromium) out[p.type] = (out[p.type] ?? 0) + p.cpu;
+  return out;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'patronus-uibench-'));
+let serve;
+let browser;
+try {
+  const configFile = join(work, 'patronus.json');
+  writeFileSync(configFile, config(await freeUdpPort()));
+  serve = await startServe(join(work, 'data'), { args: ['--config', configFile] });
+  browser = await launchChromium(['--enable-precise-memory-info']);
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(serve.setupUrl);
+  await page.getByLabel('Username').fill('admin');
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByLabel('Repeat the password').fill(PASSWORD);
+  await page.getByRole('button', { name: /Create admin/ }).click();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+
+  // Every path probed (not "not probed yet") before measuring.
+  const allProbed = (n) => document.querySelectorAll('tr[data-path]:not([data-status="UNKNOWN"])').length >= n;
+  await page.waitForFunction(allProbed, PATHS, { timeout: 120_000, polling: 500 });
+  log(`${PATHS} paths live; load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+
+  // Time to usable, in the app: from a click on "Overview" (from another page) until every row shows its status.
+  const inApp = [];
+  for (let i = 0; i < 5; i++) {
+    await page.getByRole('link', { name: 'Failover', exact: true }).click();
+    await page.getByRole('heading', { name: 'Failover' }).waitFor();
+    const t = await page.evaluate((n) => new Promise((res) => {
+      const start = performance.now();
+      document.querySelector('nav a[href="/"]').click();
+      const check = () => (document.querySelectorAll('tr[data-path]:not([data-status="UNKNOWN"])').length >= n ? res(performance.now() - start) : requestAnimationFrame(check));
+      requestAnimationFrame(check);
+    }), PATHS);
+    inApp.push(t);
+  }
+  // A full page load (reload: session restored from the cookie, JS from cache) until every row shows its status.
+  const reloads = [];
+  for (let i = 0; i < 3; i++) {
+    const start = Date.now();
+    await page.reload();
+    await page.waitForFunction(allProbed, PATHS, { timeout: 30_000, polling: 'raf' });
+    reloads.push(Date.now() - start);
+  }
+  log(`time to usable, navigation in the app: median ${ms(pct(inApp, 50))}, max ${ms(Math.max(...inApp))} (${inApp.map((v) => v.toFixed(0)).join(', ')})`);
+  log(`time to usable, full page load: median ${pct(reloads, 50)} ms, max ${Math.max(...reloads)} ms (${reloads.join(', ')})`);
+
+  if (process.env.BENCH_PROFILE) {
+    // Where the main thread's time goes while updates stream: top functions by self time (CDP sampling profiler).
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+    await new Promise((r) => setTimeout(r, 10_000));
+    const { profile } = await cdp.send('Profiler.stop');
+    const self = new Map();
+    const dt = new Map(profile.samples.map((id, i) => [i, profile.timeDeltas[i] ?? 0]));
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    profile.samples.forEach((id, i) => {
+      const n = byId.get(id).callFrame;
+      const key = `${n.functionName || '(anon)'} ${n.url.split('/').pop()}:${n.lineNumber}:${n.columnNumber}`;
+      self.set(key, (self.get(key) ?? 0) + dt.get(i));
+    });
+    const total = [...self.values()].reduce((a, b) => a + b, 0);
+    for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`profile ${(v / 1000).toFixed(0)} ms (${((100 * v) / total).toFixed(1)} %) ${k}`);
+  }
+
+  // Streaming: long tasks, frame intervals, event → screen per row update; and Chromium's own
+  // accounting of the main thread (task, script, style, layout durations) over the same window.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  if (process.env.BENCH_HIDE) await page.evaluate((sel) => document.querySelectorAll(sel).forEach((e) => { e.style.display = 'none'; }), process.env.BENCH_HIDE);
+  const m0 = await metrics();
+  const cpu0 = chromiumCpu();
+  const stream = await page.evaluate((seconds) => new Promise((res) => {
+    const longTasks = [];
+    const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration)));
+    observer.observe({ type: 'longtask' });
+    const frames = [];
+    let last = performance.now();
+    let running = true;
+    const frame = (now) => {
+      frames.push(now - last);
+      last = now;
+      if (running) requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+    const latencies = [];
+    const mutations = new MutationObserver((records) => {
+      const now = Date.now();
+      for (const r of records) {
+        const checked = Date.parse(r.target.dataset.checked);
+        if (Number.isFinite(checked)) latencies.push(now - checked);
+      }
+    });
+    mutations.observe(document.querySelector('main'), { subtree: true, attributes: true, attributeFilter: ['data-checked'] });
+    const heapBefore = performance.memory?.usedJSHeapSize ?? NaN;
+    setTimeout(() => {
+      running = false;
+      observer.disconnect();
+      mutations.disconnect();
+      res({ longTasks, frames: frames.slice(1), latencies, heapBefore, heapAfter: performance.memory?.usedJSHeapSize ?? NaN, nodes: document.getElementsByTagName('*').length });
+    }, seconds * 1000);
+  }), SECONDS);
+  const s = stream;
+  const m1 = await metrics();
+  const cpu1 = chromiumCpu();
+  log(`Chromium CPU per second of streaming (all cores, from /proc): ${Object.keys(cpu1).map((k) => `${k} ${((1000 * (cpu1[k] - (cpu0[k] ?? 0))) / SECONDS).toFixed(0)} ms`).join(', ')}`);
+  const perSecond = (name) => `${((1000 * (m1[name] - m0[name])) / SECONDS).toFixed(0)} ms/s`;
+  log(`main thread per second of streaming: ${((m1.LayoutCount - m0.LayoutCount) / SECONDS).toFixed(1)} layouts, ${((m1.RecalcStyleCount - m0.RecalcStyleCount) / SECONDS).toFixed(1)} style recalcs; tasks ${perSecond('TaskDuration')}, script ${perSecond('ScriptDuration')}, style ${perSecond('RecalcStyleDuration')}, layout ${perSecond('LayoutDuration')} (wall time: inflated when the machine is loaded)`);
+  log(`streaming ${SECONDS} s: ${s.latencies.length} row updates (${(s.latencies.length / SECONDS).toFixed(0)}/s)`);
+  log(`long tasks > 50 ms: ${s.longTasks.length}${s.longTasks.length ? ` (max ${ms(Math.max(...s.longTasks))})` : ''}`);
+  log(`frame interval: p50 ${ms(pct(s.frames, 50))}, p95 ${ms(pct(s.frames, 95))}, p99 ${ms(pct(s.frames, 99))}, max ${ms(Math.max(...s.frames))}`);
+  log(`event → screen (lastChecked → row updated): p50 ${pct(s.latencies, 50)} ms, p95 ${pct(s.latencies, 95)} ms, max ${Math.max(...s.latencies)} ms`);
+  log(`JS heap ${(s.heapBefore / 1e6).toFixed(1)} → ${(s.heapAfter / 1e6).toFixed(1)} MB; ${s.nodes} DOM elements`);
+  log(`initial JS ${(initialJsGzip() / 1024).toFixed(1)} KB gzip`);
+} finally {
+  await browser?.close().catch(() => undefined);
+  if (serve && serve.child.exitCode === null) {
+    serve.child.kill('SIGTERM');
+    await new Promise((res) => serve.child.once('exit', res));
+  }
+  rmSync(work, { recursive: true, force: true });
+}
