@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
 using Patronus.Engine.Paths;
 
 namespace Patronus.Engine.Tunnels.Sdwan;
@@ -24,6 +25,60 @@ public static partial class TrafficClassRules
         ["icmpv6"] = 58,
         ["sctp"] = 132,
     };
+
+    /// <summary>
+    /// Binds the <c>TrafficClasses</c> list of <paramref name="configuration"/> (a key the options
+    /// do not have is an error, not ignored) and validates it with <see cref="Validate"/>: the
+    /// classes, or none with every problem.
+    /// </summary>
+    public static (IReadOnlyList<TrafficClassOptions> Classes, IReadOnlyList<string> Failures) Read(IConfiguration configuration, TopologySnapshot? topology = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(Section);
+        if (section.Value is not null)
+        {
+            return ([], [$"{Section}: must be a list of classes"]);
+        }
+
+        // Item by item: the binder's unknown-key check works on an object, not on a list of them.
+        var classes = new List<TrafficClassOptions>();
+        var problems = new List<string>();
+        foreach (var item in section.GetChildren().OrderBy(c => int.TryParse(c.Key, NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : int.MaxValue))
+        {
+            if (!int.TryParse(item.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _) || item.Value is not null)
+            {
+                problems.Add($"{Section}:{item.Key}: must be a list of classes");
+                continue;
+            }
+
+            var options = new TrafficClassOptions();
+            try
+            {
+                item.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+                classes.Add(options);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // Inside a list of rules the binder wraps the useful message ("… not found on the
+                // instance of TrafficMatchOptions: 'Port'") in a generic one: report the innermost.
+                Exception inner = ex;
+                while (inner.InnerException is InvalidOperationException next)
+                {
+                    inner = next;
+                }
+
+                problems.Add($"{Section}:{item.Key}: {inner.Message}");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            return ([], problems);
+        }
+
+        var failures = Validate(classes, topology);
+        return (failures.Count == 0 ? classes : [], failures);
+    }
 
     /// <summary>
     /// Every problem of <paramref name="classes"/>; with <paramref name="topology"/>, also preferred

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Patronus.Engine.Tunnels.Sdwan;
 
 namespace Patronus.Engine.Tests.Tunnels.Sdwan;
@@ -103,4 +104,37 @@ public class TrafficClassRulesTests
             Assert.Equal((low, high), (l, h));
         }
     }
+
+    [Fact]
+    public void Read_ValidSection_GivesClasses()
+    {
+        var (classes, failures) = TrafficClassRules.Read(Config(("0:Name", "voice"), ("0:Match:0:Dscp:0", "EF"), ("1:Name", "bulk")));
+
+        Assert.Empty(failures);
+        Assert.Equal(["voice", "bulk"], classes.Select(c => c.Name));
+    }
+
+    [Fact]
+    public void Read_NoSection_GivesNoClasses()
+    {
+        var (classes, failures) = TrafficClassRules.Read(new ConfigurationBuilder().Build());
+
+        Assert.Empty(classes);
+        Assert.Empty(failures);
+    }
+
+    [Theory]
+    [InlineData("0:Match:0:Port:0", "10", "'Port'")] // misspelt: an error, not ignored
+    [InlineData("0:Sla:MaxLossPercent", "lots", "MaxLossPercent")]
+    [InlineData("0:Match:0:Ports:0", "70000", "TrafficClasses:0:Match:0:Ports:0:")]
+    public void Read_BadKeyOrValue_NamesIt(string key, string value, string expected)
+    {
+        var (classes, failures) = TrafficClassRules.Read(Config(("0:Name", "voice"), (key, value)));
+
+        Assert.Empty(classes);
+        Assert.True(failures.Any(f => f.Contains(expected, StringComparison.Ordinal)), string.Join(" | ", failures));
+    }
+
+    private static IConfiguration Config(params (string Key, string Value)[] values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values.ToDictionary(v => $"{TrafficClassRules.Section}:{v.Key}", v => (string?)v.Value)).Build();
 }
