@@ -39,7 +39,11 @@ public sealed class TunnelCompressor
         _codec = codec ?? DefaultCodec;
     }
 
-    /// <summary>The codec tunnels use: liblz4 when it loads (faster here), else the managed one.</summary>
+    /// <summary>
+    /// The codec tunnels use: liblz4 when it loads, else the managed one. liblz4 compressed 1.7×
+    /// (text), 2.1× (random) and 3.1× (172-octet packets) faster than K4os in
+    /// <c>Lz4CodecBenchmarks</c>, and decompressed as fast (docs/tunnels.md, "Compression").
+    /// </summary>
     public static ILz4Codec DefaultCodec { get; } = NativeLz4Codec.IsAvailable ? NativeLz4Codec.Instance : ManagedLz4Codec.Instance;
 
     /// <summary>What this tunnel's compression did.</summary>
