@@ -136,6 +136,7 @@ public sealed record PatronusConfiguration(
             problems.AddRange(policyErrors.Select(e => e.ToString()));
             problems.AddRange(Engine.Tunnels.TunnelOptionsValidator.ValidatePaths(
                 config.GetSection(Engine.Tunnels.TunnelOptions.Section).Get<Engine.Tunnels.TunnelOptions>() ?? new(), topology));
+            problems.AddRange(Engine.Tunnels.Sdwan.TrafficClassRules.Read(config, topology).Failures);
         }
 
         // The engine's sections, bound and checked as AddPatronusEngine will at start.

@@ -216,6 +216,24 @@ public sealed class PatronusConfigurationTests : IDisposable
         Assert.Equal(error is null, config is not null);
     }
 
+    [Theory]
+    [InlineData("\"PreferredPaths\": [ \"p1\" ]", null)]
+    [InlineData("\"PreferredPaths\": [ \"nope\" ]", "TrafficClasses:0:PreferredPaths:0: no path 'nope' in the topology")]
+    [InlineData("\"Match\": [ { \"Dscp\": [ \"EF\", \"64\" ] } ]", "TrafficClasses:0:Match:0:Dscp:1: '64' is not 0–63 or a DSCP name (EF, AF11–AF43, CS0–CS7, VA, LE)")]
+    public void Load_TrafficClasses_CheckedWithTheTopology(string fields, string? error)
+    {
+        var file = Write($$"""
+            { "Sites": [ { "Id": "a" } ], "Links": [ { "Id": "l1", "Site": "a", "SourceAddress": "192.0.2.10" } ],
+              "Paths": [ { "Id": "p1", "Link": "l1", "Targets": [ "192.0.2.20" ] } ],
+              "TrafficClasses": [ { "Name": "voice", {{fields}} } ] }
+            """);
+
+        var config = Load(file, out var errors);
+
+        Assert.Equal(error is null ? [] : [error], errors);
+        Assert.Equal(error is null, config is not null);
+    }
+
     [Fact]
     public void Load_HealthPersistenceSection_Accepted()
     {
