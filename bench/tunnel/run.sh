@@ -48,7 +48,10 @@ cleanup() {
 trap cleanup EXIT
 
 "$ROOT/patronus" version >/dev/null   # build first, outside the measurement
-BIN="$ROOT/artifacts/patronus/patronus"
+# PATRONUS_BIN: another build to compare (e.g. a copy of artifacts/patronus from main).
+BIN=${PATRONUS_BIN:-$ROOT/artifacts/patronus/patronus}
+# PATRONUS_TRACE=FILE: a dotnet-trace CPU sample of Patronus (side a) during its TCP a->b test.
+TRACE=${PATRONUS_TRACE:-}
 ip netns add "$A"; ip netns add "$B"
 ip -n "$A" link set lo up; ip -n "$B" link set lo up
 ip -n "$A" link add va type veth peer name vb netns "$B"
@@ -110,8 +113,13 @@ UDP_PY='s=d["end"]["sum"]; r=d["end"].get("sum_received", s); print("%.3f %.2f %
 measure() { # label pid-a pid-b
   local label=$1 pa=$2 pb=$3 c0a c0b c1a c1b up down
   c0a=$(cpu "$pa"); c0b=$(cpu "$pb")
+  local tracer=""
+  if [[ -n $TRACE && $label == Patronus* && ! -e $TRACE ]]; then
+    ~/.dotnet/tools/dotnet-trace collect -p "$pa" --profile dotnet-sampled-thread-time --duration 00:00:0$((SECONDS_EACH > 9 ? 9 : SECONDS_EACH)) -o "$TRACE" >/dev/null 2>&1 & tracer=$!
+  fi
   up=$(iperf -t "$SECONDS_EACH" | json 'print("%.3f" % (d["end"]["sum_received"]["bits_per_second"]/1e9))')
   c1a=$(cpu "$pa"); c1b=$(cpu "$pb")
+  [[ -n $tracer ]] && { wait "$tracer" || true; }
   local upcpu_a upcpu_b
   upcpu_a=$(python3 -c "print('%.2f' % ((($c1a-$c0a)/$TCK) / ($up*$SECONDS_EACH)))")
   upcpu_b=$(python3 -c "print('%.2f' % ((($c1b-$c0b)/$TCK) / ($up*$SECONDS_EACH)))")
