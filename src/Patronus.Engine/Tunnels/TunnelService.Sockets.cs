@@ -36,6 +36,10 @@ public sealed partial class TunnelService
     [ThreadStatic]
     private static UdpSendBatch? t_batch;
 
+    // A receive thread's decrypted TCP segments, joined for the TUN device (with offloads only).
+    [ThreadStatic]
+    private static TunWriteBatch? t_writeBatch;
+
     private readonly Dictionary<LocalBinding, int> _viaByBinding = [];
     private readonly List<Thread> _receivers = [];
     private TunnelSocket[] _sockets = [];
@@ -161,10 +165,17 @@ public sealed partial class TunnelService
         var lastSource = new byte[32];
         var lastSourceLength = 0;
         TunnelEndpoint? last = null;
+        var writes = _tun!.Offloads ? new TunWriteBatch() : null;
+        t_writeBatch = writes;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (writes?.Flush(_tun) is > 0)
+                {
+                    device.DropTunWrites(1);
+                }
+
                 var n = batch.Receive(socket.SafeHandle, out var errno);
                 if (n == 0)
                 {

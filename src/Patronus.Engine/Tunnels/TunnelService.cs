@@ -252,7 +252,21 @@ public sealed partial class TunnelService : BackgroundService, ITunnelTransport
         }
     }
 
-    bool ITunnelTransport.WritePacket(ReadOnlySpan<byte> packet) => _tun?.Write(packet) ?? false;
+    bool ITunnelTransport.WritePacket(ReadOnlySpan<byte> packet)
+    {
+        if (t_writeBatch is { } batch && _tun is { } tun)
+        {
+            // Joined with its neighbours and written at the end of the receive batch; a refusal is counted then.
+            if (batch.Add(packet, tun) is > 0 and var failed)
+            {
+                _device?.DropTunWrites(failed);
+            }
+
+            return true;
+        }
+
+        return _tun?.Write(packet) ?? false;
+    }
 
     [LoggerMessage(EventId = 7059, Level = LogLevel.Information, Message = "Tunnel {Interface} fast path: TUN offloads (TSO, checksum) {TunOffloads} ({TunOffloadError}), UDP GSO {Gso}, UDP GRO {Gro}")]
     private static partial void LogOffloads(ILogger logger, string @interface, bool tunOffloads, string tunOffloadError, bool gso, bool gro);

@@ -17,7 +17,7 @@ namespace Patronus.Engine.Tunnels.Native;
 /// ~45, and every write carries a header too (<see cref="Write"/> adds an empty one). A kernel
 /// that refuses either gets the plain device (<see cref="Offloads"/> false).
 /// </summary>
-internal sealed class TunDevice : IDisposable
+internal sealed class TunDevice : ITunWriter, IDisposable
 {
     private const int ORdWr = 2;
     private const int OCloExec = 0x80000;
@@ -230,6 +230,10 @@ internal sealed class TunDevice : IDisposable
         packet.CopyTo(frame.AsSpan(VirtioNetHeader.Size));
         return NativeWrite(_fd, ref MemoryMarshal.GetArrayDataReference(frame), length) == length;
     }
+
+    /// <summary>Writes a packet behind its own <see cref="VirtioNetHeader"/> (devices with <see cref="Offloads"/> only); false when the kernel refuses it.</summary>
+    public bool WriteFrame(ReadOnlySpan<byte> frame) =>
+        NativeWrite(_fd, ref MemoryMarshal.GetReference(frame), frame.Length) == frame.Length;
 
     public void Dispose() => _ = Close(_fd);
 

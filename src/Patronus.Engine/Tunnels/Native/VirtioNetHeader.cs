@@ -149,26 +149,35 @@ internal readonly record struct VirtioNetHeader(byte Flags, byte GsoType, ushort
     /// </summary>
     internal static ushort TcpChecksum(ReadOnlySpan<byte> packet, bool isV4, ReadOnlySpan<byte> tcp)
     {
+        var sum = (uint)PseudoHeaderSum(packet, isV4, tcp.Length) + (ushort)~InternetChecksum.Compute(tcp);
+        sum = (sum & 0xffff) + (sum >> 16);
+        return (ushort)~sum;
+    }
+
+    /// <summary>
+    /// The folded one's-complement sum (not complemented) of the TCP pseudo-header of
+    /// <paramref name="packet"/> for a TCP length of <paramref name="tcpLength"/>: what checksum
+    /// offload leaves in the TCP checksum field.
+    /// </summary>
+    internal static ushort PseudoHeaderSum(ReadOnlySpan<byte> packet, bool isV4, int tcpLength)
+    {
         Span<byte> pseudo = stackalloc byte[40];
         if (isV4)
         {
             packet.Slice(12, 8).CopyTo(pseudo);
             pseudo[8] = 0;
             pseudo[9] = TcpProtocol;
-            BinaryPrimitives.WriteUInt16BigEndian(pseudo[10..], (ushort)tcp.Length);
+            BinaryPrimitives.WriteUInt16BigEndian(pseudo[10..], (ushort)tcpLength);
             pseudo = pseudo[..12];
         }
         else
         {
             packet.Slice(8, 32).CopyTo(pseudo);
-            BinaryPrimitives.WriteUInt32BigEndian(pseudo[32..], (uint)tcp.Length);
+            BinaryPrimitives.WriteUInt32BigEndian(pseudo[32..], (uint)tcpLength);
             BinaryPrimitives.WriteUInt32BigEndian(pseudo[36..], TcpProtocol);
-            pseudo = pseudo[..40];
         }
 
-        var sum = (uint)(ushort)~InternetChecksum.Compute(pseudo) + (ushort)~InternetChecksum.Compute(tcp);
-        sum = (sum & 0xffff) + (sum >> 16);
-        return (ushort)~sum;
+        return (ushort)~InternetChecksum.Compute(pseudo);
     }
 
     /// <summary>The length of the IP + TCP headers of a GSO packet; false when they do not fit or are not TCP.</summary>
