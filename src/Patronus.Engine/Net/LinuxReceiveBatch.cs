@@ -18,6 +18,8 @@ internal sealed class LinuxReceiveBatch
     private const int SoTimestampNs = 35;   // SO_TIMESTAMPNS(_OLD); on 64-bit its timespec is 64-bit
     private const int SolIp = 0;
     private const int SolIpv6 = 41;
+    private const int SolUdp = 17;
+    private const int UdpGro = 104;
     private const int IpTtl = 2;
     private const int IpRecvTtl = 12;
     private const int Ipv6RecvHopLimit = 51;
@@ -41,6 +43,7 @@ internal sealed class LinuxReceiveBatch
     private readonly long[] _kernelNs;
     private readonly int[] _nameLengths;
     private readonly bool[] _truncated;
+    private readonly int[] _segmentSizes;
 
     /// <param name="capacity">Datagrams per <see cref="Receive"/>.</param>
     /// <param name="maxDatagram">Largest datagram kept whole; a longer one is reported truncated.</param>
@@ -61,6 +64,7 @@ internal sealed class LinuxReceiveBatch
         _kernelNs = new long[capacity];
         _nameLengths = new int[capacity];
         _truncated = new bool[capacity];
+        _segmentSizes = new int[capacity];
         for (var i = 0; i < capacity; i++)
         {
             var iov = _iovs.AsSpan(i * 16);
@@ -130,7 +134,7 @@ internal sealed class LinuxReceiveBatch
             _lengths[i] = Math.Min(length, _slot);
             _nameLengths[i] = (int)Math.Min(MemoryMarshal.Read<uint>(h[8..]), NameSize);
             var controlLength = (int)Math.Min(MemoryMarshal.Read<ulong>(h[40..]), ControlSize);
-            ParseControl(_controls.AsSpan(i * ControlSize, controlLength), out _ttls[i], out _kernelNs[i]);
+            ParseControl(_controls.AsSpan(i * ControlSize, controlLength), out _ttls[i], out _kernelNs[i], out _segmentSizes[i]);
         }
 
         return n;
@@ -157,10 +161,14 @@ internal sealed class LinuxReceiveBatch
     /// <summary>When the kernel received it: nanoseconds since the Unix epoch on CLOCK_REALTIME; 0 when not reported.</summary>
     public long KernelTimeNs(int index) => _kernelNs[index];
 
-    private static void ParseControl(ReadOnlySpan<byte> control, out byte ttl, out long kernelNs)
+    /// <summary>With UDP_GRO on the socket: the size of the datagrams the kernel coalesced into this one (all but the last); 0 when it is one datagram.</summary>
+    public int SegmentSize(int index) => _segmentSizes[index];
+
+    private static void ParseControl(ReadOnlySpan<byte> control, out byte ttl, out long kernelNs, out int segmentSize)
     {
         ttl = 0;
         kernelNs = 0;
+        segmentSize = 0;
         var offset = 0;
         while (offset + CmsgHeader <= control.Length)
         {
@@ -180,6 +188,10 @@ internal sealed class LinuxReceiveBatch
             else if (level == SolSocket && type == SoTimestampNs && data.Length >= 16)
             {
                 kernelNs = (MemoryMarshal.Read<long>(data) * 1_000_000_000L) + MemoryMarshal.Read<long>(data[8..]);
+            }
+            else if (level == SolUdp && type == UdpGro && data.Length >= 4)
+            {
+                segmentSize = MemoryMarshal.Read<int>(data);
             }
 
             offset += (cmsgLength + 7) & ~7;

@@ -91,6 +91,7 @@ public sealed partial class TunnelDevice
             Retire(peer.Next);
             peer.Next = keys;
             peer.LastHandshake = _time.GetUtcNow();
+            _metrics.HandshakeReceived(Name, peer.Name);
             _transport.SendDatagram(bytes, from);
             _metrics.HandshakeSent(Name, peer.Name);
             LogResponseSent(_logger, Name, peer.Name, from);
@@ -152,6 +153,7 @@ public sealed partial class TunnelDevice
             peer.LastSource = from;
             peer.LastHandshake = _time.GetUtcNow();
             peer.LastReceived = _time.GetTimestamp();
+            _metrics.HandshakeReceived(Name, peer.Name);
             LogHandshakeComplete(_logger, Name, peer.Name, from);
 
             // Send what waited for the handshake, or a keepalive so the responder can use the session.
@@ -184,7 +186,10 @@ public sealed partial class TunnelDevice
         if (!entry.Peer.Cookies.TryConsumeReply(message))
         {
             Drop(TunnelDropReason.BadCookie, entry.Peer);
+            return;
         }
+
+        _metrics.HandshakeReceived(Name, entry.Peer.Name);
     }
 
     private void OnTransport(ReadOnlySpan<byte> datagram, TunnelEndpoint from)

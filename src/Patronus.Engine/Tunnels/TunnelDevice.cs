@@ -205,6 +205,21 @@ public sealed partial class TunnelDevice : IDisposable
     /// <summary>Where a peer's handshakes and keepalives go: its steering's default path, else its plain endpoint.</summary>
     private static TunnelEndpoint? DefaultEndpoint(TunnelPeer peer) => peer.Steering?.Default ?? peer.Endpoint;
 
+    /// <summary>Counts a TUN read the transport could not make a packet of (a virtio header that does not fit it).</summary>
+    internal void DropTunPacket() => Drop(TunnelDropReason.BadInnerPacket);
+
+    /// <summary>Counts decrypted packets the TUN device refused when the transport wrote them later, joined (no peer: a joined write may hold several).</summary>
+    internal void DropTunWrites(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            Drop(TunnelDropReason.TunWriteFailed);
+        }
+    }
+
+    /// <summary>Counts a datagram the transport could not hand over (an unreadable source, longer than 64 KiB).</summary>
+    internal void DropDatagram() => Drop(TunnelDropReason.Malformed);
+
     private void Drop(TunnelDropReason reason, TunnelPeer? peer = null)
     {
         Interlocked.Increment(ref _drops[(int)reason]);

@@ -4,7 +4,7 @@ namespace Patronus.Engine.Tunnels;
 
 /// <summary>
 /// Tunnel instruments (meter <c>Patronus.Tunnels</c>): transport octets and messages in and out
-/// per peer, handshake messages sent, and drops by reason (tags <c>tunnel</c>, <c>peer</c>,
+/// per peer, handshake messages sent and accepted, and drops by reason (tags <c>tunnel</c>, <c>peer</c>,
 /// <c>reason</c>; reasons are <see cref="TunnelDropReason"/> in snake case).
 /// </summary>
 public sealed class TunnelMetrics : IDisposable
@@ -18,6 +18,7 @@ public sealed class TunnelMetrics : IDisposable
     private readonly Counter<long> _sentBytes;
     private readonly Counter<long> _sentPackets;
     private readonly Counter<long> _handshakes;
+    private readonly Counter<long> _handshakesReceived;
 
     public TunnelMetrics(IMeterFactory? meterFactory = null)
     {
@@ -28,6 +29,7 @@ public sealed class TunnelMetrics : IDisposable
         _sentBytes = _meter.CreateCounter<long>("patronus.tunnel.sent_bytes", "By", "Octets of transport messages sent");
         _sentPackets = _meter.CreateCounter<long>("patronus.tunnel.sent_packets", "{packet}", "Transport messages sent");
         _handshakes = _meter.CreateCounter<long>("patronus.tunnel.handshakes_sent", "{message}", "Handshake initiations and responses sent");
+        _handshakesReceived = _meter.CreateCounter<long>("patronus.tunnel.handshakes_received", "{message}", "Handshake initiations, responses and cookie replies received and accepted");
     }
 
     public void Dropped(string tunnel, TunnelDropReason reason) =>
@@ -48,6 +50,12 @@ public sealed class TunnelMetrics : IDisposable
     }
 
     public void HandshakeSent(string tunnel, string peer) => _handshakes.Add(1, Tags(tunnel, peer));
+
+    /// <summary>
+    /// A handshake message that authenticated and was used: with the received transport messages
+    /// and the drops, every datagram off the wire is counted exactly once.
+    /// </summary>
+    public void HandshakeReceived(string tunnel, string peer) => _handshakesReceived.Add(1, Tags(tunnel, peer));
 
     public void Dispose() => _meter.Dispose();
 

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Patronus.Engine.Net;
 using Patronus.Engine.Paths;
+using Patronus.Engine.Tunnels.Native;
 
 namespace Patronus.Engine.Tunnels;
 
@@ -13,14 +15,37 @@ namespace Patronus.Engine.Tunnels;
 /// on the same port, so a datagram for a path leaves through that path's link whatever the
 /// routing table says, from the address the peer expects. All are SO_REUSEADDR so the link
 /// sockets can share the listen port; the kernel delivers a datagram to the most specific one.
-/// Each socket has a blocking receive thread. The array of sockets is swapped whole when the
-/// steering opens one (copy on write), so the sending threads read it without a lock.
+/// Each socket has a receive thread that reads batches with recvmmsg (and with UDP GRO, where
+/// the kernel has it, runs of one sender's datagrams coalesced into one buffer). Datagrams the TUN
+/// thread makes are collected and leave together (<see cref="UdpSendBatch"/>: sendmmsg, UDP GSO);
+/// other threads' (handshakes, keepalives) leave one by one. The array of sockets is swapped
+/// whole when the steering opens one (copy on write), so the sending threads read it without a lock.
 /// </summary>
 public sealed partial class TunnelService
 {
+    // Datagrams per recvmmsg: each slot holds up to 64 KiB (a GRO run), so fewer slots with GRO.
+    private const int ReceiveSlots = 8;
+    private const int ReceiveSlotsWithoutGro = 64;
+    private const int SolSocket = 1;
+    private const int SoSndBufForce = 32;
+    private const int SolUdp = 17;
+    private const int UdpGro = 104;
+    private const int Eagain = 11;
+
+    // The TUN thread's batch (null on every other thread: their datagrams leave at once).
+    [ThreadStatic]
+    private static UdpSendBatch? t_batch;
+
+    // A receive thread's decrypted TCP segments, joined for the TUN device (with offloads only).
+    [ThreadStatic]
+    private static TunWriteBatch? t_writeBatch;
+
     private readonly Dictionary<LocalBinding, int> _viaByBinding = [];
     private readonly List<Thread> _receivers = [];
     private TunnelSocket[] _sockets = [];
+    private bool _gso;
+    private volatile bool _gro = true;
+    private int _gsoFailureLogged;
 
     private Socket? ListenSocket => Volatile.Read(ref _sockets) is [var first, ..] ? first.Socket : null;
 
@@ -41,11 +66,31 @@ public sealed partial class TunnelService
         Volatile.Write(ref _sockets, [new TunnelSocket(socket, DualStack: true, "listen")]);
     }
 
-    private static void Prepare(Socket socket)
+    private void Prepare(Socket socket)
     {
         socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         UdpReceiveBuffer.Request(socket, SocketBufferBytes, out _);
-        socket.SendBufferSize = SocketBufferBytes;
+        Span<byte> value = stackalloc byte[sizeof(int)];
+        try
+        {
+            // SO_SNDBUFFORCE: past net.core.wmem_max (root with CAP_NET_ADMIN), like wireguard-go.
+            MemoryMarshal.Write(value, SocketBufferBytes);
+            socket.SetRawSocketOption(SolSocket, SoSndBufForce, value);
+        }
+        catch (SocketException)
+        {
+            socket.SendBufferSize = SocketBufferBytes;
+        }
+
+        try
+        {
+            MemoryMarshal.Write(value, 1);
+            socket.SetRawSocketOption(SolUdp, UdpGro, value);
+        }
+        catch (SocketException)
+        {
+            _gro = false; // Linux before 5.0: one datagram per slot
+        }
     }
 
     /// <summary>
@@ -116,27 +161,68 @@ public sealed partial class TunnelService
     private void ReceiveLoop(int via, TunnelDevice device, CancellationToken stoppingToken)
     {
         var socket = Volatile.Read(ref _sockets)[via].Socket;
-        var family = socket.AddressFamily;
-        var any = new IPEndPoint(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
-        var buffer = new byte[BufferSize];
-        var address = new SocketAddress(family);
-        var lastAddress = new SocketAddress(family);
+        var batch = new LinuxReceiveBatch(_gro ? ReceiveSlots : ReceiveSlotsWithoutGro, maxDatagram: ushort.MaxValue);
+        var lastSource = new byte[32];
+        var lastSourceLength = 0;
         TunnelEndpoint? last = null;
+        var writes = _tun!.Offloads ? new TunWriteBatch() : null;
+        t_writeBatch = writes;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var n = socket.ReceiveFrom(buffer, SocketFlags.None, address);
-
-                // One endpoint object per distinct sender, not per datagram.
-                if (last is null || !address.Equals(lastAddress))
+                if (writes?.Flush(_tun) is > 0)
                 {
-                    last = new TunnelEndpoint((IPEndPoint)any.Create(address), via);
-                    address.Buffer.Span[..address.Size].CopyTo(lastAddress.Buffer.Span);
-                    lastAddress.Size = address.Size;
+                    device.DropTunWrites(1);
                 }
 
-                device.OnDatagram(buffer.AsSpan(0, n), last);
+                var n = batch.Receive(socket.SafeHandle, out var errno);
+                if (n == 0)
+                {
+                    if (errno == Eagain)
+                    {
+                        socket.Poll(TimeSpan.FromMilliseconds(250), SelectMode.SelectRead);
+                    }
+
+                    continue; // or an error about one earlier datagram (a queued ICMP error): read on
+                }
+
+                for (var i = 0; i < n; i++)
+                {
+                    // One endpoint object per distinct sender, not per datagram.
+                    var source = batch.Source(i);
+                    if (last is null || !source.SequenceEqual(lastSource.AsSpan(0, lastSourceLength)))
+                    {
+                        if (!NativeSocketAddress.TryRead(source, out var address, out var port))
+                        {
+                            device.DropDatagram();
+                            continue;
+                        }
+
+                        last = new TunnelEndpoint(new IPEndPoint(new IPAddress(ToBytes(address)), port), via);
+                        source.CopyTo(lastSource);
+                        lastSourceLength = source.Length;
+                    }
+
+                    var payload = batch.Payload(i);
+                    var size = batch.SegmentSize(i);
+                    if (batch.Truncated(i))
+                    {
+                        device.DropDatagram();
+                    }
+                    else if (size <= 0 || payload.Length <= size)
+                    {
+                        device.OnDatagram(payload, last);
+                    }
+                    else
+                    {
+                        // A GRO run: datagrams of `size` octets, the last maybe shorter.
+                        for (var offset = 0; offset < payload.Length; offset += size)
+                        {
+                            device.OnDatagram(payload.Slice(offset, Math.Min(size, payload.Length - offset)), last);
+                        }
+                    }
+                }
             }
             catch (ObjectDisposedException)
             {
@@ -152,6 +238,32 @@ public sealed partial class TunnelService
             {
                 LogLoopError(_logger, ex);
             }
+        }
+    }
+
+    private static byte[] ToBytes(UInt128 address)
+    {
+        var bytes = new byte[16];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt128BigEndian(bytes, address);
+        return bytes;
+    }
+
+    private void FlushBatch(UdpSendBatch batch)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        var failed = batch.Flush(out var errno);
+        if (failed > 0)
+        {
+            LogBatchSendFailed(_logger, Name, failed, errno);
+        }
+
+        if (batch.GsoFailure is { } failure && Interlocked.Exchange(ref _gsoFailureLogged, 1) == 0)
+        {
+            LogGsoOff(_logger, Name, failure);
         }
     }
 
@@ -176,6 +288,20 @@ public sealed partial class TunnelService
             destination.Serialized = address = target.Serialize();
         }
 
+        if (t_batch is { } batch)
+        {
+            if (batch.TryAdd(socket.Socket, address.Buffer.Span[..address.Size], datagram))
+            {
+                return;
+            }
+
+            FlushBatch(batch);
+            if (batch.TryAdd(socket.Socket, address.Buffer.Span[..address.Size], datagram))
+            {
+                return;
+            }
+        }
+
         try
         {
             socket.Socket.SendTo(datagram, SocketFlags.None, address);
@@ -191,6 +317,12 @@ public sealed partial class TunnelService
     }
 
     private sealed record TunnelSocket(Socket Socket, bool DualStack, string Name);
+
+    [LoggerMessage(EventId = 7060, Level = LogLevel.Debug, Message = "Tunnel {Interface}: {Count} datagrams of a batch not sent: errno {Errno}")]
+    private static partial void LogBatchSendFailed(ILogger logger, string @interface, int count, int errno);
+
+    [LoggerMessage(EventId = 7061, Level = LogLevel.Warning, Message = "Tunnel {Interface}: the kernel refused a UDP GSO send ({Error}); sending one datagram a message from now on")]
+    private static partial void LogGsoOff(ILogger logger, string @interface, string error);
 
     [LoggerMessage(EventId = 7056, Level = LogLevel.Information, Message = "Tunnel {Interface}: socket for link {Link} bound ({Binding})")]
     private static partial void LogLinkSocket(ILogger logger, string @interface, string link, LocalBinding binding);

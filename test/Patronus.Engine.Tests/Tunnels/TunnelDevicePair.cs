@@ -83,6 +83,7 @@ internal sealed class TunnelDevicePair : IDisposable
         private readonly SingleMeterFactory _meters = new();
         private readonly TunnelMetrics _metrics;
         private readonly MetricCollector<long> _drops;
+        private readonly MetricCollector<long> _handshakesReceived;
 
         public Side(
             string name, string privateKey, string peerPrivateKey, string peerAllowed, IPEndPoint? peerEndpoint, TimeProvider time,
@@ -95,6 +96,7 @@ internal sealed class TunnelDevicePair : IDisposable
             Assert.True(TunnelKeys.TryDecode(privateKey, secret));
             _metrics = new TunnelMetrics(_meters);
             _drops = new MetricCollector<long>(_meters, TunnelMetrics.MeterName, "patronus.tunnel.dropped_packets");
+            _handshakesReceived = new MetricCollector<long>(_meters, TunnelMetrics.MeterName, "patronus.tunnel.handshakes_received");
             var peer = new TunnelPeerOptions
             {
                 Name = "peer",
@@ -120,6 +122,9 @@ internal sealed class TunnelDevicePair : IDisposable
         /// <summary>Drops counted with <paramref name="reason"/> (snake case), or all drops.</summary>
         public long Dropped(string? reason = null) => _drops.GetMeasurementSnapshot()
             .Where(m => reason is null || Equals(m.Tags["reason"], reason)).Sum(m => m.Value);
+
+        /// <summary>Handshake messages accepted (patronus.tunnel.handshakes_received).</summary>
+        public long HandshakesReceived => _handshakesReceived.GetMeasurementSnapshot().Sum(m => m.Value);
 
         /// <summary>Where each datagram of <see cref="Outbox"/> was sent, in the same order.</summary>
         public List<TunnelEndpoint> SentTo { get; } = [];

@@ -32,6 +32,22 @@ public class TunnelDeviceTests
     }
 
     [Fact]
+    public void OnDatagram_HandshakeAccepted_CountedAsReceivedOnceAndReplayAsDrop()
+    {
+        using var pair = new TunnelDevicePair();
+        pair.A.Device.OnTunPacket(s_aToB);
+        var initiation = Assert.Single(pair.A.Outbox);
+
+        pair.Deliver(); // the initiation to B, its response to A, A's staged packet to B
+
+        Assert.Equal(1, pair.B.HandshakesReceived);
+        Assert.Equal(1, pair.A.HandshakesReceived);
+        pair.B.Device.OnDatagram(initiation, TunnelDevicePair.EndpointA);
+        Assert.Equal(1, pair.B.HandshakesReceived);
+        Assert.Equal(1, pair.B.Dropped("handshake_replay"));
+    }
+
+    [Fact]
     public void OnTunPacket_Transport_PaddedToSixteenOctets()
     {
         using var pair = Established();

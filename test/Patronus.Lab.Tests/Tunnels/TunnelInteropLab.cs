@@ -21,6 +21,7 @@ internal sealed class TunnelInteropLab
     public const int PatronusPort = 51820;
     public const int WgPort = 51821;
     public const string PatronusInterface = "ptun0";
+    public const string ExtraPeerTunnel = "10.250.15.3";
 
     private TunnelInteropLab(NetLab lab, string patronusNs, string wgNs, string wgInterface, PatronusEdge edge, string patronusPublicKey, string wgPublicKey)
     {
@@ -51,8 +52,10 @@ internal sealed class TunnelInteropLab
     /// Builds the lab. <paramref name="patronusKnowsEndpoint"/>: Patronus has wireguard-go's
     /// endpoint (it can initiate); <paramref name="wgKnowsEndpoint"/>: wireguard-go has Patronus's.
     /// <paramref name="wgPeerKey"/> replaces the key Patronus expects of its peer (a wrong key).
+    /// <paramref name="extraPeerKey"/>: a second peer of Patronus ("extra", allowed
+    /// <see cref="ExtraPeerTunnel"/>, no endpoint), e.g. a fuzzer that handshakes as that peer.
     /// </summary>
-    public static async Task<TunnelInteropLab> StartAsync(NetLab lab, bool patronusKnowsEndpoint, bool wgKnowsEndpoint, string? wgPeerKey = null)
+    public static async Task<TunnelInteropLab> StartAsync(NetLab lab, bool patronusKnowsEndpoint, bool wgKnowsEndpoint, string? wgPeerKey = null, string? extraPeerKey = null)
     {
         var patronusNs = await lab.AddNamespaceAsync("tp");
         var wgNs = await lab.AddNamespaceAsync("tw");
@@ -100,7 +103,8 @@ internal sealed class TunnelInteropLab
                         AllowedIps = new[] { $"{WgTunnel}/32", $"{WgTunnel6}/128" },
                         Endpoint = patronusKnowsEndpoint ? $"{WgUnderlay}:{WgPort}" : null,
                     },
-                },
+                    new { Name = "extra", PublicKey = extraPeerKey!, AllowedIps = new[] { $"{ExtraPeerTunnel}/32" }, Endpoint = (string?)null },
+                }.Where(p => p.PublicKey is not null).ToArray(),
             },
         };
         var edge = await PatronusEdge.StartAsync(lab, patronusNs, config);

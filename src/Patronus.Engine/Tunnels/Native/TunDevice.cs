@@ -11,14 +11,27 @@ namespace Patronus.Engine.Tunnels.Native;
 /// with <c>TUNSETIFF</c> (<c>IFF_TUN | IFF_NO_PI</c>: IP packets without a protocol header), its
 /// MTU, addresses and up flag set with the classic <c>SIOCSIF*</c> ioctls. Reads wait in
 /// <c>poll</c> with a timeout so a stopping reader notices cancellation. Linux, 64-bit only.
+/// <c>Open</c> with offloads asks for <c>IFF_VNET_HDR</c> and, with
+/// <c>TUNSETOFFLOAD</c>, checksum offload and TSO (IPv4 and IPv6): the kernel then hands over
+/// TCP super-packets of up to 64 KiB behind a <see cref="VirtioNetHeader"/>, one read instead of
+/// ~45, and every write carries a header too (<see cref="Write"/> adds an empty one). A kernel
+/// that refuses either gets the plain device (<see cref="Offloads"/> false).
 /// </summary>
-internal sealed class TunDevice : IDisposable
+internal sealed class TunDevice : ITunWriter, IDisposable
 {
     private const int ORdWr = 2;
     private const int OCloExec = 0x80000;
     private const uint TunSetIff = 0x400454ca;
     private const short IffTun = 0x0001;
     private const short IffNoPi = 0x1000;
+    private const short IffVnetHdr = 0x4000;
+    private const uint TunSetOffload = 0x400454d0;
+    private const uint TunFCsum = 0x01;
+    private const uint TunFTso4 = 0x02;
+    private const uint TunFTso6 = 0x04;
+    private const int FGetFl = 3;
+    private const int FSetFl = 4;
+    private const int ONonBlock = 0x800;
     private const short IffUp = 0x1;
     private const uint SiocGifFlags = 0x8913;
     private const uint SiocSifFlags = 0x8914;
@@ -33,35 +46,92 @@ internal sealed class TunDevice : IDisposable
 
     private readonly int _fd;
 
-    private TunDevice(int fd, string name)
+    // Per writing thread (the socket receive loops): the packet behind an empty virtio_net_hdr
+    // (no GSO, checksum complete), one copy instead of a second system call.
+    [ThreadStatic]
+    private static byte[]? t_frame;
+
+    private TunDevice(int fd, string name, bool offloads)
     {
         _fd = fd;
         Name = name;
+        Offloads = offloads;
     }
 
     /// <summary>The interface name the kernel gave.</summary>
     public string Name { get; }
 
-    /// <summary>Opens <c>/dev/net/tun</c> as interface <paramref name="name"/>; throws <see cref="Win32Exception"/> naming the step that failed.</summary>
-    public static TunDevice Open(string name)
+    /// <summary>True when reads start with a <see cref="VirtioNetHeader"/> and may be TSO super-packets.</summary>
+    public bool Offloads { get; }
+
+    /// <summary>
+    /// Opens <c>/dev/net/tun</c> as interface <paramref name="name"/>, with TSO and checksum offload
+    /// when <paramref name="offloads"/> and the kernel has them (else plain, with
+    /// <paramref name="offloadError"/> saying why); throws <see cref="Win32Exception"/> naming the step that failed.
+    /// </summary>
+    public static TunDevice Open(string name, bool offloads, out string? offloadError)
     {
+        offloadError = null;
+        if (offloads)
+        {
+            var fd = Attach(name, IffTun | IffNoPi | IffVnetHdr, out var ifreq, out var error);
+            if (fd >= 0 && IoctlValue(fd, TunSetOffload, TunFCsum | TunFTso4 | TunFTso6) == 0)
+            {
+                SetNonBlocking(fd);
+                return new TunDevice(fd, ReadName(ifreq), offloads: true);
+            }
+
+            offloadError = fd < 0 ? error!.Message : Error("TUNSETOFFLOAD").Message;
+            if (fd >= 0)
+            {
+                _ = Close(fd);
+            }
+        }
+
+        var plain = Attach(name, IffTun | IffNoPi, out var plainIfreq, out var plainError);
+        if (plain < 0)
+        {
+            throw plainError!;
+        }
+
+        SetNonBlocking(plain);
+        return new TunDevice(plain, ReadName(plainIfreq), offloads: false);
+    }
+
+    /// <summary>Opens the plain device (no offloads).</summary>
+    public static TunDevice Open(string name) => Open(name, offloads: false, out _);
+
+    private static int Attach(string name, short flags, out byte[] ifreq, out Win32Exception? error)
+    {
+        error = null;
+        ifreq = new byte[IfReqSize];
         var fd = NativeOpen("/dev/net/tun\0"u8.ToArray(), ORdWr | OCloExec);
         if (fd < 0)
         {
-            throw Error("open /dev/net/tun");
+            error = Error("open /dev/net/tun");
+            return -1;
         }
 
-        Span<byte> ifreq = stackalloc byte[IfReqSize];
         WriteName(ifreq, name);
-        BinaryPrimitives.WriteInt16LittleEndian(ifreq[16..], IffTun | IffNoPi);
-        if (Ioctl(fd, TunSetIff, ref MemoryMarshal.GetReference(ifreq)) < 0)
+        BinaryPrimitives.WriteInt16LittleEndian(ifreq.AsSpan(16), flags);
+        if (Ioctl(fd, TunSetIff, ref MemoryMarshal.GetArrayDataReference(ifreq)) < 0)
         {
-            var error = Error($"TUNSETIFF {name}");
+            error = Error($"TUNSETIFF {name}");
             _ = Close(fd);
-            throw error;
+            return -1;
         }
 
-        return new TunDevice(fd, ReadName(ifreq));
+        return fd;
+    }
+
+    // Reads try first and wait in poll only when nothing is queued: one system call per packet under load, not two.
+    private static void SetNonBlocking(int fd)
+    {
+        var flags = Fcntl(fd, FGetFl, 0);
+        if (flags >= 0)
+        {
+            _ = Fcntl(fd, FSetFl, flags | ONonBlock);
+        }
     }
 
     /// <summary>Sets the MTU, adds each address (IPv4 with its netmask, IPv6 with its prefix) and brings the interface up.</summary>
@@ -97,6 +167,18 @@ internal sealed class TunDevice : IDisposable
     /// </summary>
     public int Read(Span<byte> buffer, int timeoutMilliseconds)
     {
+        var n = NativeRead(_fd, ref MemoryMarshal.GetReference(buffer), (nint)buffer.Length);
+        if (n >= 0)
+        {
+            return (int)n;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno is not (Eintr or Eagain))
+        {
+            throw Error("read");
+        }
+
         var poll = new PollFd { Fd = _fd, Events = PollIn };
         var ready = Poll(ref poll, 1, timeoutMilliseconds);
         if (ready <= 0)
@@ -104,19 +186,54 @@ internal sealed class TunDevice : IDisposable
             return ready == 0 || Marshal.GetLastPInvokeError() == Eintr ? 0 : throw Error("poll");
         }
 
-        var n = NativeRead(_fd, ref MemoryMarshal.GetReference(buffer), (nint)buffer.Length);
+        n = NativeRead(_fd, ref MemoryMarshal.GetReference(buffer), (nint)buffer.Length);
         if (n < 0)
         {
-            var errno = Marshal.GetLastPInvokeError();
+            errno = Marshal.GetLastPInvokeError();
             return errno is Eintr or Eagain ? 0 : throw Error("read");
         }
 
         return (int)n;
     }
 
-    /// <summary>Writes one packet; false when the kernel refuses it (the caller counts it).</summary>
-    public bool Write(ReadOnlySpan<byte> packet) =>
-        NativeWrite(_fd, ref MemoryMarshal.GetReference(packet), (nint)packet.Length) == packet.Length;
+    /// <summary>
+    /// Reads without waiting: the packet's length, 0 when none is queued. For draining what
+    /// queued while the reader worked, before it flushes its batch.
+    /// </summary>
+    public int TryRead(Span<byte> buffer)
+    {
+        var n = NativeRead(_fd, ref MemoryMarshal.GetReference(buffer), (nint)buffer.Length);
+        if (n >= 0)
+        {
+            return (int)n;
+        }
+
+        return Marshal.GetLastPInvokeError() is Eintr or Eagain ? 0 : throw Error("read");
+    }
+
+    /// <summary>Writes one packet (behind an empty header with <see cref="Offloads"/>); false when the kernel refuses it (the caller counts it).</summary>
+    public bool Write(ReadOnlySpan<byte> packet)
+    {
+        if (!Offloads)
+        {
+            return NativeWrite(_fd, ref MemoryMarshal.GetReference(packet), (nint)packet.Length) == packet.Length;
+        }
+
+        var frame = t_frame ??= new byte[VirtioNetHeader.Size + 65_536];
+        var length = VirtioNetHeader.Size + packet.Length;
+        if (length > frame.Length)
+        {
+            return false;
+        }
+
+        frame.AsSpan(0, VirtioNetHeader.Size).Clear();
+        packet.CopyTo(frame.AsSpan(VirtioNetHeader.Size));
+        return NativeWrite(_fd, ref MemoryMarshal.GetArrayDataReference(frame), length) == length;
+    }
+
+    /// <summary>Writes a packet behind its own <see cref="VirtioNetHeader"/> (devices with <see cref="Offloads"/> only); false when the kernel refuses it.</summary>
+    public bool WriteFrame(ReadOnlySpan<byte> frame) =>
+        NativeWrite(_fd, ref MemoryMarshal.GetReference(frame), frame.Length) == frame.Length;
 
     public void Dispose() => _ = Close(_fd);
 
@@ -193,6 +310,14 @@ internal sealed class TunDevice : IDisposable
     [DllImport("libc", EntryPoint = "ioctl", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int Ioctl(int fd, nuint request, ref byte argument);
+
+    [DllImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int IoctlValue(int fd, nuint request, nuint argument);
+
+    [DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Fcntl(int fd, int command, int argument);
 
     [DllImport("libc", EntryPoint = "poll", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
