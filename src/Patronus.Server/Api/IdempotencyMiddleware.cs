@@ -73,6 +73,7 @@ public sealed partial class IdempotencyMiddleware
         var fingerprint = await FingerprintAsync(request, context.RequestAborted).ConfigureAwait(false);
 
         var waitingSince = _time.GetTimestamp();
+        var waited = false;
         while (true)
         {
             var now = _time.GetUtcNow();
@@ -80,6 +81,15 @@ public sealed partial class IdempotencyMiddleware
             switch (claim.Status)
             {
                 case IdempotencyClaimStatus.Claimed:
+                    if (waited)
+                    {
+                        LogTakenOver(_logger, key.Method, key.Path, user, key.Key);
+                    }
+                    else
+                    {
+                        LogClaimed(_logger, key.Method, key.Path, user, key.Key);
+                    }
+
                     await RunAsync(context, key, fingerprint).ConfigureAwait(false);
                     return;
                 case IdempotencyClaimStatus.Completed:
@@ -102,6 +112,7 @@ public sealed partial class IdempotencyMiddleware
                 return;
             }
 
+            waited = true;
             await Task.Delay(s_pollInterval, _time, context.RequestAborted).ConfigureAwait(false);
         }
     }
@@ -158,7 +169,14 @@ public sealed partial class IdempotencyMiddleware
         response.Body = original;
         var result = new StoredResponse(response.StatusCode, response.ContentType, response.Headers.Location.FirstOrDefault(), buffer.ToArray());
         await SettleAsync(key, fingerprint, result).ConfigureAwait(false);
+
+        // With its length, the answer is whole the moment its body is written — not chunked and
+        // ended only after the outer middleware (the audit record) has run: a node killed in
+        // between would leave the client a truncated 201 that no proxy may retry (the cluster lab
+        // saw one on kill -9).
+        response.ContentLength = result.Body.Length;
         await original.WriteAsync(result.Body, context.RequestAborted).ConfigureAwait(false);
+        await original.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -174,9 +192,11 @@ public sealed partial class IdempotencyMiddleware
             if (result is { StatusCode: < 500 })
             {
                 await _store.CompleteIdempotencyKeyAsync(key, fingerprint, result, _time.GetUtcNow() + Lifetime, CancellationToken.None).ConfigureAwait(false);
+                LogCompleted(_logger, key.Key, result.StatusCode);
             }
             else
             {
+                LogReleased(_logger, key.Method, key.Path, result?.StatusCode, key.Key);
                 await _store.ReleaseIdempotencyKeyAsync(key, fingerprint, CancellationToken.None).ConfigureAwait(false);
             }
         }
@@ -203,6 +223,18 @@ public sealed partial class IdempotencyMiddleware
 
     [LoggerMessage(EventId = 750, Level = LogLevel.Debug, Message = "Replayed the stored result of {Method} {Path} for {User} (Idempotency-Key)")]
     private static partial void LogReplayed(ILogger logger, string method, string path, string user);
+
+    [LoggerMessage(EventId = 754, Level = LogLevel.Information, Message = "{Method} {Path} for {User}: the first request with Idempotency-Key {Key} left its claim unfinished; running it again")]
+    private static partial void LogTakenOver(ILogger logger, string method, string path, string user, string key);
+
+    [LoggerMessage(EventId = 756, Level = LogLevel.Debug, Message = "{Method} {Path} for {User}: Idempotency-Key {Key} claimed, running")]
+    private static partial void LogClaimed(ILogger logger, string method, string path, string user, string key);
+
+    [LoggerMessage(EventId = 757, Level = LogLevel.Debug, Message = "Idempotency-Key {Key} done: result {Status} stored")]
+    private static partial void LogCompleted(ILogger logger, string key, int status);
+
+    [LoggerMessage(EventId = 755, Level = LogLevel.Information, Message = "{Method} {Path} ended with status {Status} (none: an exception): its Idempotency-Key {Key} is released, a retry runs it again")]
+    private static partial void LogReleased(ILogger logger, string method, string path, int? status, string key);
 
     [LoggerMessage(EventId = 751, Level = LogLevel.Warning, Message = "Could not store the result of {Method} {Path} under its Idempotency-Key; a retry after the claim runs out may run it again")]
     private static partial void LogSettleFailed(ILogger logger, Exception exception, string method, string path);
