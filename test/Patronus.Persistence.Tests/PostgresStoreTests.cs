@@ -61,7 +61,6 @@ public sealed class PostgresStoreTests : StoreContractTests
     [Theory]
     [InlineData("Host=h;Database=d", PostgresStore.DefaultMaxPoolSize)]
     [InlineData("Host=h;Database=d;Maximum Pool Size=100", 100)]
-    [InlineData("Host=h;Database=d;Max Pool Size=7", 7)]
     [InlineData("Host=h;Database=d;maxpoolsize=40", 40)]
     public void WithSessionLimits_BoundsThePoolUnlessSet(string connectionString, int maxPoolSize) =>
         Assert.Equal(maxPoolSize, new NpgsqlConnectionStringBuilder(PostgresStore.WithSessionLimits(connectionString)).MaxPoolSize);
