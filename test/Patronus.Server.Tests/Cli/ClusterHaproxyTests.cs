@@ -146,6 +146,7 @@ public sealed class ClusterHaproxyTests(PostgresFixture postgres, ITestOutputHel
             output.WriteLine($"{id} stopped in {Ms(stopping.Elapsed)} (exit {lab.Node(id).ExitCode})");
             lab.StartNode(id);
             await lab.Node(id).WaitReadyAsync(lab.Url(id));
+            await lab.WaitWarmAsync(id);
             await Poll.AssertAsync(async () => (await lab.ServerStatesAsync())[id] == "UP", s_timeout, $"HAProxy sees {id} UP again");
         }
 
@@ -191,6 +192,7 @@ public sealed class ClusterHaproxyTests(PostgresFixture postgres, ITestOutputHel
         Assert.True(await lab.Node(leader).WaitForExitAsync(s_timeout));
         lab.StartNode(leader);
         await lab.Node(leader).WaitReadyAsync(lab.Url(leader));
+        await lab.WaitWarmAsync(leader);
         await Poll.AssertAsync(async () => (await lab.ServerStatesAsync())[leader] == "UP", s_timeout, $"HAProxy sees {leader} UP again");
         var gap = await lab.LongestSampleGapAsync(killedAt - TimeSpan.FromSeconds(2), DateTimeOffset.UtcNow - TimeSpan.FromSeconds(1));
         output.WriteLine($"kill -9: longest gap between stored samples {Ms(gap.Gap)} (from {gap.At:HH:mm:ss.fff})");

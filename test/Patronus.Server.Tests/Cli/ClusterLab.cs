@@ -124,6 +124,7 @@ public sealed class ClusterLab : IAsyncDisposable
         foreach (var id in NodeIds)
         {
             await _nodes[id].WaitReadyAsync(_urls[id]);
+            await WaitWarmAsync(id);
         }
 
         await AddAdminAsync();
@@ -316,6 +317,30 @@ public sealed class ClusterLab : IAsyncDisposable
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Waits until the node's engine has decided the lab's policy (its failover-events counter
+    /// moved). A node whose process is new decides it once, a second or two after it is ready; a
+    /// node that becomes leader before that writes its decision as a new event — a duplicate of
+    /// the first leader's (docs/ha.md, what is not done). A rolling restart waits for this before
+    /// stopping the next node, so the lab's duplicate check is about takeovers, not about that.
+    /// </summary>
+    public async Task WaitWarmAsync(string node)
+    {
+        await Poll.AssertAsync(async () =>
+        {
+            try
+            {
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+                var text = await http.GetStringAsync($"{_urls[node]}/metrics");
+                return PrometheusText.Parse(text).Samples.Where(s => s.Name == "patronus_failover_events_total").Sum(s => s.Value) >= 1;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                return false;
+            }
+        }, s_timeout, $"{node} decided its failover policy");
     }
 
     /// <summary><c>/health/ready</c>'s status on one node, straight; null when it does not answer.</summary>
