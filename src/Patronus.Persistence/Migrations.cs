@@ -522,5 +522,44 @@ public static class Migrations
             );
             INSERT INTO cluster_lease (name, holder, term, acquired_at, expires_at) VALUES ('leader', NULL, 0, NULL, 0);
             """),
+
+        // Safe retries (docs/ha.md): the REST API's writes sent with an Idempotency-Key, one row per
+        // user + method + path + key, pending (status NULL, claimed until claimed_until) while the
+        // first request runs, then its response for replay until expires_at. Shared by every node.
+        new(11, "idempotency keys of REST writes",
+            Sqlite: """
+            CREATE TABLE idempotency_keys (
+                user_name     TEXT NOT NULL,
+                method        TEXT NOT NULL,
+                path          TEXT NOT NULL,
+                idem_key      TEXT NOT NULL,
+                fingerprint   TEXT NOT NULL,
+                status        INTEGER,
+                content_type  TEXT,
+                location      TEXT,
+                body          BLOB,
+                claimed_until INTEGER NOT NULL,
+                expires_at    INTEGER NOT NULL,
+                PRIMARY KEY (user_name, method, path, idem_key)
+            );
+            CREATE INDEX idx_idempotency_keys_expires ON idempotency_keys(expires_at);
+            """,
+            Postgres: """
+            CREATE TABLE idempotency_keys (
+                user_name     TEXT NOT NULL,
+                method        TEXT NOT NULL,
+                path          TEXT NOT NULL,
+                idem_key      TEXT NOT NULL,
+                fingerprint   TEXT NOT NULL,
+                status        INTEGER,
+                content_type  TEXT,
+                location      TEXT,
+                body          BYTEA,
+                claimed_until BIGINT NOT NULL,
+                expires_at    BIGINT NOT NULL,
+                PRIMARY KEY (user_name, method, path, idem_key)
+            );
+            CREATE INDEX idx_idempotency_keys_expires ON idempotency_keys(expires_at);
+            """),
     ];
 }

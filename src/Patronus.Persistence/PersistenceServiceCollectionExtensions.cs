@@ -6,6 +6,7 @@ using Patronus.Engine.Cluster;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
+using Patronus.Persistence.Idempotency;
 using Patronus.Persistence.Security;
 
 namespace Patronus.Persistence;
@@ -18,7 +19,7 @@ public static class PersistenceServiceCollectionExtensions
     /// use, disposed with the container) and exposes it as each storage port —
     /// <see cref="IPatronusDatabase"/>, <see cref="ITopologyStore"/>, <see cref="IHealthHistoryStore"/>,
     /// <see cref="IFailoverStore"/>, <see cref="IUserStore"/>, <see cref="IAuditStore"/>,
-    /// <see cref="ISecretStore"/>, <see cref="IClusterStore"/> — each measured by <see cref="StoreMetrics"/>. Leader-only writes are fenced with the registered <see cref="ILeadership"/> when
+    /// <see cref="ISecretStore"/>, <see cref="IClusterStore"/>, <see cref="IIdempotencyStore"/> — each measured by <see cref="StoreMetrics"/>. Leader-only writes are fenced with the registered <see cref="ILeadership"/> when
     /// there is one. Uses the registered
     /// <see cref="TimeProvider"/> (the system clock when there is none).
     /// </summary>
@@ -37,6 +38,7 @@ public static class PersistenceServiceCollectionExtensions
         Port<IAuditStore>(services);
         Port<ISecretStore>(services);
         Port<IClusterStore>(services);
+        Port<IIdempotencyStore>(services);
         return services;
     }
 

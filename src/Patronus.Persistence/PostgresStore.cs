@@ -30,13 +30,33 @@ public sealed class PostgresStore : SqlStore
     /// </summary>
     public static readonly TimeSpan IdleInTransactionLimit = TimeSpan.FromSeconds(2);
 
-    /// <summary>The connection string with <see cref="IdleInTransactionLimit"/> as a session option, unless it already sets one.</summary>
+    /// <summary>
+    /// Connections one instance opens at most, unless the connection string sets <c>Maximum Pool
+    /// Size</c>: 25. Npgsql's default (100) is PostgreSQL's whole default <c>max_connections</c>, so
+    /// three instances under load could take every slot and then fail requests with "remaining
+    /// connection slots are reserved" (the cluster lab did, at 200 requests/s through HAProxy). With
+    /// 25, three instances fit in 75 and a burst waits for a pooled connection instead.
+    /// </summary>
+    public const int DefaultMaxPoolSize = 25;
+
+    /// <summary>
+    /// The connection string with <see cref="IdleInTransactionLimit"/> as a session option and
+    /// <see cref="DefaultMaxPoolSize"/> as the pool's bound, each unless it already sets its own.
+    /// </summary>
     internal static string WithSessionLimits(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (builder.Options?.Contains("idle_in_transaction_session_timeout", StringComparison.Ordinal) != true)
         {
             builder.Options = $"{builder.Options} -c idle_in_transaction_session_timeout={(int)IdleInTransactionLimit.TotalMilliseconds}".Trim();
+        }
+
+        // Npgsql's builder cannot tell a default from a value given: read the keys as written.
+        var written = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!written.Keys.Cast<string>().Select(k => k.Replace(" ", "", StringComparison.Ordinal))
+                .Any(k => k.Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase) || k.Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase)))
+        {
+            builder.MaxPoolSize = DefaultMaxPoolSize;
         }
 
         return builder.ConnectionString;

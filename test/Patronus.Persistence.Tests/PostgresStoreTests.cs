@@ -58,6 +58,13 @@ public sealed class PostgresStoreTests : StoreContractTests
     public void WithSessionLimits_AddsTheLimitUnlessSet(string connectionString, string options) =>
         Assert.Equal(options, new NpgsqlConnectionStringBuilder(PostgresStore.WithSessionLimits(connectionString)).Options);
 
+    [Theory]
+    [InlineData("Host=h;Database=d", PostgresStore.DefaultMaxPoolSize)]
+    [InlineData("Host=h;Database=d;Maximum Pool Size=100", 100)]
+    [InlineData("Host=h;Database=d;maxpoolsize=40", 40)]
+    public void WithSessionLimits_BoundsThePoolUnlessSet(string connectionString, int maxPoolSize) =>
+        Assert.Equal(maxPoolSize, new NpgsqlConnectionStringBuilder(PostgresStore.WithSessionLimits(connectionString)).MaxPoolSize);
+
     protected override async Task<DbConnection> OpenRawAsync()
     {
         var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Location.ConnectionString) { Pooling = false }.ConnectionString);

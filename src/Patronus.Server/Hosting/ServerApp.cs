@@ -62,6 +62,7 @@ public static class ServerApp
         services.Configure<ExceptionHandlerOptions>(RequestLimits.ConfigureExceptionHandler);
         services.AddPatronusSecurity(config.Configuration);
         services.AddPatronusOpenApi();
+        services.AddPatronusIdempotency();
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = ApiJson.Options.PropertyNamingPolicy;
@@ -78,6 +79,7 @@ public static class ServerApp
         app.UseMiddleware<Dashboard.DashboardFiles>(); // before authentication: the app's files are anonymous
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) }); // GraphQL subscriptions
         app.UsePatronusSecurity();
+        app.UseIdempotency();
         app.MapPatronusHealth();
         app.MapPatronusMetrics();
         app.MapPatronusApi();

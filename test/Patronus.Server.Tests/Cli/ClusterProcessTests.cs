@@ -63,19 +63,7 @@ public sealed class ClusterProcessTests(PostgresFixture postgres, ITestOutputHel
         return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM sdwan_path_health");
     }
 
-    private static async Task<double?> MetricAsync(string url, string family)
-    {
-        try
-        {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-            var text = await http.GetStringAsync($"{url}/metrics");
-            return PrometheusText.Parse(text).Samples.SingleOrDefault(s => s.Name == family)?.Value;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-        {
-            return null;
-        }
-    }
+    private static Task<double?> MetricAsync(string url, string family) => ClusterLab.MetricAtAsync(url, family);
 
     [Fact]
     public async Task ThreeServeProcesses_KillNineLeader_NewLeaderWritesWithin3s_StoppedLeaderComesBackFollower()
