@@ -54,6 +54,26 @@ public sealed partial class FailoverEventRecorder : BackgroundService
         _leadership = leadership ?? Leadership.SingleNode(nameof(FailoverEventRecorder), time);
     }
 
+    /// <summary>
+    /// For each of <paramref name="policyIds"/> that has one, the newest stored event that set its
+    /// active path (a failover, a failback, a disable), looked for among its last 50 events.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<long, FailoverEventRecord>> LastActivePathEventsAsync(IEnumerable<long> policyIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(policyIds);
+        var result = new Dictionary<long, FailoverEventRecord>();
+        foreach (var id in policyIds)
+        {
+            var events = await _store.GetFailoverEventsAsync(id, DateTimeOffset.UnixEpoch, 50, cancellationToken).ConfigureAwait(false);
+            if (events.FirstOrDefault(e => e.Event.Type is FailoverEventType.FailoverTriggered or FailoverEventType.FailbackCompleted or FailoverEventType.PolicyDisabled) is { } last)
+            {
+                result[id] = last;
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Events not written because this instance was not the leader (or the store fenced the batch).</summary>
     public long NotLeader => Interlocked.Read(ref _notLeader);
 

@@ -39,6 +39,7 @@ public sealed partial class FailoverService : EngineLoop
     private readonly ILogger<FailoverService> _logger;
     private readonly IRouteApplier? _kernel;
     private readonly CarriedPrefixes _carried;
+    private Dictionary<long, FailoverEventRecord> _resume = [];
     private readonly HashSet<IPNetwork> _carriedLogged = [];
     private RouteTable _kernelRoutes = new([]);
     private readonly Cluster.ILeadership? _leadership;
@@ -90,8 +91,10 @@ public sealed partial class FailoverService : EngineLoop
     /// </summary>
     public ChannelReader<FailoverEvent> Subscribe(CancellationToken cancellationToken = default) => _events.Subscribe(cancellationToken);
 
-    protected override ValueTask<bool> StartingAsync(CancellationToken cancellationToken)
+    protected override async ValueTask<bool> StartingAsync(CancellationToken cancellationToken)
     {
+        await ResumeFromStoreAsync(cancellationToken).ConfigureAwait(false);
+
         // The first iteration loads the policies, like every later change. Health is read as it is
         // at each evaluation: its signal only says that something changed.
         _policyChanges = _policies.Changed.Watch(changedAtFirst: true);
@@ -107,7 +110,29 @@ public sealed partial class FailoverService : EngineLoop
             WakeOn(_leadershipChanges);
         }
 
-        return ValueTask.FromResult(true);
+        return true;
+    }
+
+    /// <summary>
+    /// Reads, for every policy known now, the active path the store last recorded (the newest
+    /// failover, failback or disable event), for the first <see cref="SyncPolicies"/> to start from.
+    /// Without it a restarted process — or a controller taking over as leader in a cluster — starts
+    /// every policy on its primary and, with the primary still down, records "triggered primary →
+    /// backup" a second time (the HA lab saw it after a rolling restart) and resets the failback
+    /// hold-down. A store that cannot answer leaves the policies to start on their primaries, logged.
+    /// </summary>
+    internal async Task ResumeFromStoreAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            _resume = new(await _recorder.LastActivePathEventsAsync(_policies.Current.Select(p => p.Id), cancellationToken).ConfigureAwait(false));
+        }
+#pragma warning disable CA1031 // the loop starts all the same, from the primaries
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            LogResumeFailed(_logger, ex);
+        }
     }
 
     protected override ValueTask<TimeSpan?> IterateAsync(CancellationToken cancellationToken)
@@ -189,7 +214,7 @@ public sealed partial class FailoverService : EngineLoop
         {
             if (!_states.TryGetValue(policy.Id, out var runtime))
             {
-                _states[policy.Id] = new PolicyRuntime(policy, FailoverPolicyState.Initial(policy));
+                _states[policy.Id] = Resumed(policy);
                 _metrics.PolicyKnown(policy.Id);
                 continue;
             }
@@ -211,6 +236,22 @@ public sealed partial class FailoverService : EngineLoop
 
         _routesDirty = true; // policies or links changed: the routes may differ
         _routeRetryAt = null;
+        _resume.Clear(); // only the policies of the start resume; one created later starts on its primary
+    }
+
+    /// <summary>A policy's state at its first load: on its primary, or on the backup the store last recorded it on (<see cref="ResumeFromStoreAsync"/>).</summary>
+    private PolicyRuntime Resumed(FailoverPolicy policy)
+    {
+        var runtime = new PolicyRuntime(policy, FailoverPolicyState.Initial(policy));
+        if (_resume.TryGetValue(policy.Id, out var last) && policy.Enabled && last.Event.ToPathId is { } path &&
+            path != policy.PrimaryPathId && policy.AllPaths.Contains(path))
+        {
+            runtime.State = runtime.State with { ActivePathId = path };
+            runtime.LastSwitch = last.Event.Timestamp;
+            LogResumed(_logger, policy.Name, path, last.Event.Type, last.Event.Timestamp);
+        }
+
+        return runtime;
     }
 
     /// <summary>What failover knows about every path, from its health: the score (capped by BFD) and whether BFD says it is down.</summary>
@@ -275,6 +316,12 @@ public sealed partial class FailoverService : EngineLoop
 
     [LoggerMessage(EventId = 5000, Level = LogLevel.Error, Message = "Failover loop iteration failed; continuing")]
     private static partial void LogLoopError(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Failover policy {Policy} resumes on {Path}, where the store last recorded it ({Event} at {At:o}); failback, if due, starts its hold-down now")]
+    private static partial void LogResumed(ILogger logger, string policy, string path, FailoverEventType @event, DateTimeOffset at);
+
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "Failover: could not read the last recorded active paths; every policy starts on its primary")]
+    private static partial void LogResumeFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Failover policy {Policy}: {Prefix} is carried by {Carrier}, which follows the policy's active path; no kernel route is installed for it (it would leave the WAN link unencrypted)")]
     private static partial void LogCarried(ILogger logger, string policy, IPNetwork prefix, string carrier);
