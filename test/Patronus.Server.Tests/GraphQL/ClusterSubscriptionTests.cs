@@ -10,7 +10,8 @@ namespace Patronus.Server.Tests.GraphQL;
 
 /// <summary>
 /// Two whole servers on one PostgreSQL database, in one process: a GraphQL subscriber on the
-/// follower receives the failover events the leader decides, relayed by LISTEN/NOTIFY (docs/ha.md).
+/// follower receives the failover events the leader decides and the health it measures, relayed by
+/// LISTEN/NOTIFY (docs/ha.md).
 /// </summary>
 [Collection(PostgresCollectionDefinition.Name)]
 public sealed class ClusterSubscriptionTests(PostgresFixture postgres, ITestOutputHelper output)
@@ -30,7 +31,7 @@ public sealed class ClusterSubscriptionTests(PostgresFixture postgres, ITestOutp
     };
 
     [Fact]
-    public async Task FailoverEvents_SubscriberOnFollower_GetsTheLeadersStoredEventWithin1s()
+    public async Task LeadersEvents_SubscribersOnFollower_GetTheStoredFailoverEventAndTheLeadersHealthWithin1s()
     {
         var (_, location) = await postgres.CreateDatabaseAsync();
         await using var a = await RunningServer.StartAsync(environment: Node("a", location.ConnectionString));
@@ -40,6 +41,8 @@ public sealed class ClusterSubscriptionTests(PostgresFixture postgres, ITestOutp
         await onFollower.SubscribeAsync("f", Events);
         await using var onLeader = await GraphQLWs.ConnectAsync(a, a.Client.DefaultRequestHeaders.Authorization!.Parameter!);
         await onLeader.SubscribeAsync("l", Events);
+        await using var healthOnFollower = await GraphQLWs.ConnectAsync(b, b.Client.DefaultRequestHeaders.Authorization!.Parameter!);
+        await healthOnFollower.SubscribeAsync("h", "subscription { pathHealthChanged(pathId: \"dead\") { pathId status healthScore lastChecked } }");
 
         // On the leader: a primary whose target never answers fails over to the demo path once its probes prove it down.
         using (var path = await a.PostJsonAsync("/api/v1/paths", """{"id":"dead","link_id":"demo-wan1","targets":["127.0.0.1:9"]}"""))
@@ -53,6 +56,10 @@ public sealed class ClusterSubscriptionTests(PostgresFixture postgres, ITestOutp
             Assert.Equal(HttpStatusCode.Created, policy.StatusCode);
         }
 
+        // The path exists only in the leader's engine (a follower loads the topology at start): its
+        // health on the follower's subscription is the leader's measurement, relayed. Read at once
+        // (a message left in the socket would be stamped late).
+        var healthDown = healthOnFollower.NextAsync("h", m => m.GetProperty("status").GetString() == "DOWN" && m.GetProperty("lastChecked").ValueKind == JsonValueKind.String, s_timeout);
         var (relayed, receivedAt) = await onFollower.NextAsync("f", m => m.GetProperty("eventType").GetString() == "triggered", s_timeout);
         var (own, _) = await onLeader.NextAsync("l", m => m.GetProperty("eventType").GetString() == "triggered", s_timeout);
         var decidedAt = DateTimeOffset.Parse(relayed.GetProperty("timestamp").GetString()!, CultureInfo.InvariantCulture);
@@ -64,6 +71,11 @@ public sealed class ClusterSubscriptionTests(PostgresFixture postgres, ITestOutp
         Assert.Equal(own.GetProperty("eventId").GetString(), relayed.GetProperty("eventId").GetString());
         Assert.Equal(("dead", "demo-wan2-loopback"), (relayed.GetProperty("fromPathId").GetString(), relayed.GetProperty("toPathId").GetString()));
         Assert.True(delay <= s_deliveryBound, $"the follower's subscriber got the leader's event {delay.TotalMilliseconds:0.0} ms after the decision (bar {s_deliveryBound.TotalMilliseconds} ms)");
+
+        var (health, healthAt) = await healthDown;
+        var measuredAt = DateTimeOffset.Parse(health.GetProperty("lastChecked").GetString()!, CultureInfo.InvariantCulture);
+        output.WriteLine($"follower got {health} {(healthAt - measuredAt).TotalMilliseconds:0.0} ms after the leader's measurement");
+        Assert.True(healthAt - measuredAt <= s_deliveryBound, $"the leader's health reached the follower's subscriber {(healthAt - measuredAt).TotalMilliseconds:0.0} ms after the measurement");
 
         var metrics = PrometheusText.Parse(await b.Client.GetStringAsync("/metrics")).Samples;
         Assert.Contains(metrics, s => s.Name == "patronus_cluster_state_replications_total" && s.Label("direction") == "received" && s.Value > 0);
