@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
@@ -6,6 +7,7 @@ using Patronus.Engine.Cluster;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Health;
 using Patronus.Engine.Tests.Failover;
+using Patronus.TestSupport;
 
 namespace Patronus.Engine.Tests.Cluster;
 
@@ -185,5 +187,95 @@ public sealed class ClusterRelayServiceTests : IAsyncDisposable
         // The leader ignores health from anyone else and shows its own.
         await leader.Relay.HandleAsync(Assert.Single(ClusterMessageCodec.EncodeHealth("x", 5, [Measured("p2", 99)])), CancellationToken.None);
         Assert.Equal(7, leader.Feed.Get("p2")!.LatencyMs);
+    }
+}
+
+/// <summary>The relay's loops over a channel whose listener connection is lost once: it listens again and resyncs.</summary>
+public sealed class ClusterRelayReconnectTests : IAsyncDisposable
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 5, 6, 0, 0, TimeSpan.Zero));
+    private TwoLinkStore? _store;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+    }
+
+    /// <summary>The first listener is lost when told; the second stays until cancelled.</summary>
+    private sealed class FlakyChannel : IClusterChannel
+    {
+        private int _listens;
+
+        public TaskCompletionSource Lose { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Listens => Volatile.Read(ref _listens);
+
+        public ConcurrentQueue<string> Sent { get; } = new();
+
+        public Task NotifyAsync(string payload, CancellationToken cancellationToken = default)
+        {
+            Sent.Enqueue(payload);
+            return Task.CompletedTask;
+        }
+
+        public async Task ListenAsync(Func<CancellationToken, Task> onListening, Action<string> onMessage, CancellationToken cancellationToken)
+        {
+            var listen = Interlocked.Increment(ref _listens);
+            await onListening(cancellationToken);
+            if (listen == 1)
+            {
+                await Lose.Task.WaitAsync(cancellationToken);
+                throw new IOException("connection lost");
+            }
+
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task ListenLoop_ConnectionLost_ListensAgainAfterTheDelay_EventsStoredMeanwhileDelivered_ResyncAsked()
+    {
+        _store = await TwoLinkStore.CreateAsync();
+        var leadership = new Leadership("f", _time);
+        var health = new HealthState();
+        var recorder = new FailoverEventRecorder(_store.Store, _time, NullLogger<FailoverEventRecorder>.Instance, leadership: leadership);
+        var failover = new FailoverService(_store.Policies, _store.Topology, health, recorder, new FailoverMetrics(), Options.Create(new FailoverOptions()), _time,
+            NullLogger<FailoverService>.Instance, leadership: leadership);
+        var feed = new ClusterFeed(leadership, health, failover, relayed: true);
+        var channel = new FlakyChannel();
+        var log = new FakeLogger<ClusterRelayService>();
+        using var relay = new ClusterRelayService(channel, _store.Store, feed, leadership, health, failover, recorder, new ClusterMetrics(leadership), _time, log);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var events = feed.FailoverEventsAsync(cts.Token).GetAsyncEnumerator(cts.Token);
+        var next = events.MoveNextAsync();
+        await relay.StartAsync(cts.Token);
+        try
+        {
+            await Poll.AssertAsync(() => relay.Cursor >= 0, TimeSpan.FromSeconds(20), "the first listener placed the cursor");
+
+            channel.Lose.SetResult();
+            Assert.True((await _store.Store.InsertFailoverEventsAsync([new(new FailoverEvent(_store.PolicyId, FailoverEventType.FailoverTriggered, "p1", "p2",
+                "while away", _time.GetUtcNow()), null)])).Succeeded);
+            await Poll.AssertAsync(() => log.Collector.GetSnapshot().Any(r => r.Id.Id == 920), TimeSpan.FromSeconds(20), "the loss is logged");
+            Assert.Equal(1, channel.Listens);
+
+            // The reconnect delay runs on the relay's clock: nothing happens until it has passed.
+            await Poll.AssertAsync(() =>
+            {
+                _time.Advance(ClusterRelayService.ReconnectDelay);
+                return channel.Listens == 2;
+            }, TimeSpan.FromSeconds(20), "listening again after the delay");
+
+            Assert.True(await next.AsTask().WaitAsync(TimeSpan.FromSeconds(20)));
+            Assert.Equal("while away", events.Current.Event.Reason);
+            Assert.Equal(2, channel.Sent.Count(p => ClusterMessageCodec.TryDecode(p, out var m) && m.Kind == ClusterMessageKind.Resync));
+        }
+        finally
+        {
+            await relay.StopAsync(CancellationToken.None);
+        }
     }
 }
