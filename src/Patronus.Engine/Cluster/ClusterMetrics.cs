@@ -11,7 +11,7 @@ namespace Patronus.Engine.Cluster;
 /// <c>_failovers_total</c> (the lease changed hands: a term this node saw advance),
 /// <c>_fenced_writes_total</c> (leader-only writes the store refused),
 /// <c>_state_replications_total</c> (relay notifications, by <c>direction</c>: <c>sent</c> by this
-/// node, <c>received</c> and decoded by it) and the gauge <c>_state_size_bytes</c> (the store's size
+/// node, <c>received</c> from the others and decoded) and the gauge <c>_state_size_bytes</c> (the store's size
 /// as the database reports it, sampled every <see cref="ClusterStateSizeService.Interval"/>). On the
 /// embedded store the single instance reports itself: one node, healthy, leader, term 1, nothing relayed.
 /// </summary>
@@ -68,7 +68,7 @@ public sealed class ClusterMetrics : IDisposable
 
     public void Failover() => _failovers.Add(1);
 
-    /// <summary>A relay notification sent (<paramref name="sent"/>) or received and decoded.</summary>
+    /// <summary>A relay notification sent (<paramref name="sent"/>), or received from another node and decoded.</summary>
     public void Replicated(bool sent) => _replications.Add(1, sent ? s_sent : s_received);
 
     /// <summary>The store's size in bytes, as last sampled.</summary>

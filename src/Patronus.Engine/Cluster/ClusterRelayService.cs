@@ -60,6 +60,11 @@ public sealed partial class ClusterRelayService : BackgroundService
     private readonly SemaphoreSlim _catchUpGate = new(1, 1);
     private readonly ChangeSignal _catchUp = new();
     private readonly ChangeSignal _fullStateAsked = new();
+
+    // Watched from construction, so a signal that comes before a loop first waits, or while it
+    // works, is never lost (a loop that read Next only when it waits again would miss it).
+    private readonly ChangeWatch _catchUpWatch;
+    private readonly ChangeWatch _fullStateWatch;
     private long _cursor = -1;
     private int _overflowed;
     private long _malformed;
@@ -89,6 +94,8 @@ public sealed partial class ClusterRelayService : BackgroundService
         _time = timeProvider;
         _logger = logger;
         _topology = topology;
+        _catchUpWatch = _catchUp.Watch();
+        _fullStateWatch = _fullStateAsked.Watch();
     }
 
     /// <summary>The id of the newest failover event handed to the feed; -1 before the first catch-up.</summary>
@@ -109,7 +116,7 @@ public sealed partial class ClusterRelayService : BackgroundService
             }
 
             await Task.WhenAll(ListenLoopAsync(stoppingToken), InboundLoopAsync(stoppingToken), CatchUpLoopAsync(stoppingToken),
-                LeaderLoopAsync(stoppingToken), OwnHealthLoopAsync(stoppingToken)).ConfigureAwait(false);
+                LeaderLoopAsync(stoppingToken), FailoverSignalLoopAsync(stoppingToken), OwnHealthLoopAsync(stoppingToken)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -185,7 +192,7 @@ public sealed partial class ClusterRelayService : BackgroundService
             {
                 try
                 {
-                    await HandleAsync(payload, stoppingToken).ConfigureAwait(false);
+                    Handle(payload);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                 {
@@ -195,36 +202,47 @@ public sealed partial class ClusterRelayService : BackgroundService
 
             if (Interlocked.Exchange(ref _overflowed, 0) == 1 && !_leadership.IsLeader)
             {
-                // Payloads were dropped: the leader's whole state replaces whatever they held.
-                await SendAsync(ClusterMessageCodec.EncodeSignal(ClusterMessageKind.Resync, _leadership.NodeId, _leadership.Term), stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    // Payloads were dropped: the leader's whole state replaces whatever they held.
+                    await SendAsync(ClusterMessageCodec.EncodeSignal(ClusterMessageKind.Resync, _leadership.NodeId, _leadership.Term), stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                {
+                    // Asked again after the next batch; a lost listener asks anyway when it is back.
+                    Interlocked.Exchange(ref _overflowed, 1);
+                    Log.SendFailed(_logger, ex);
+                }
             }
         }
     }
 
     /// <summary>One received payload (the inbound loop's iteration; tests drive it directly).</summary>
-    internal Task HandleAsync(string payload, CancellationToken cancellationToken)
+    internal void Handle(string payload)
     {
         if (!ClusterMessageCodec.TryDecode(payload, out var message))
         {
             Interlocked.Increment(ref _malformed);
             Log.Malformed(_logger, payload.Length);
-            return Task.CompletedTask;
+            return;
         }
 
-        _metrics.Replicated(sent: false);
+        // Every node hears its own notifications too: only the others' count as received.
+        var own = message.NodeId == _leadership.NodeId;
+        if (!own)
+        {
+            _metrics.Replicated(sent: false);
+        }
+
         switch (message.Kind)
         {
             case ClusterMessageKind.FailoverWritten:
                 _catchUp.Notify();
                 break;
-            case ClusterMessageKind.Resync:
-                if (_leadership.IsLeader)
-                {
-                    _fullStateAsked.Notify();
-                }
-
+            case ClusterMessageKind.Resync when _leadership.IsLeader:
+                _fullStateAsked.Notify();
                 break;
-            case ClusterMessageKind.Health when message.NodeId != _leadership.NodeId:
+            case ClusterMessageKind.Health when !own:
                 // Older than the newest term this node knows (from the lease or an earlier message): a deposed leader's.
                 if (message.Term < _leadership.Term || !_feed.LeaderHealthReceived(message.Term, message.Health))
                 {
@@ -233,16 +251,15 @@ public sealed partial class ClusterRelayService : BackgroundService
 
                 break;
         }
-
-        return Task.CompletedTask;
     }
 
     private async Task CatchUpLoopAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            await Task.WhenAny(_catchUp.Next, Task.Delay(CatchUpInterval, _time, stoppingToken)).ConfigureAwait(false);
+            await Task.WhenAny(_catchUpWatch.Pending, Task.Delay(CatchUpInterval, _time, stoppingToken)).ConfigureAwait(false);
             stoppingToken.ThrowIfCancellationRequested();
+            _catchUpWatch.Consume(); // before reading: a signal during the read wakes the next round
             try
             {
                 await CatchUpAsync(stoppingToken).ConfigureAwait(false);
@@ -304,36 +321,24 @@ public sealed partial class ClusterRelayService : BackgroundService
     }
 
     /// <summary>
-    /// The leader's side: waits for a change of health, of leadership, a decided failover event or a
-    /// resync request, then sends what it calls for, at most every <see cref="RelayInterval"/>.
+    /// The leader's health: waits for a change of health, of leadership or a resync request, then
+    /// sends what it calls for, at most every <see cref="RelayInterval"/>.
     /// </summary>
     private async Task LeaderLoopAsync(CancellationToken stoppingToken)
     {
-        var decided = _failover.Subscribe(stoppingToken);
         var sent = new Dictionary<string, PathHealthSnapshot>(StringComparer.Ordinal);
         var healthWatch = _health.Changed.Watch(changedAtFirst: true);
         var leaderWatch = _leadership.Changed.Watch(changedAtFirst: true);
-        var askedWatch = _fullStateAsked.Watch();
+        var askedWatch = _fullStateWatch;
         long sentTerm = 0;
-        Task<bool>? decidedWait = null;
+
+        // None of the signals ends with the host: this does.
+        var stopped = Task.Delay(Timeout.InfiniteTimeSpan, _time, stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
-            // One outstanding wait on the events, kept across rounds (a new one per round would pile up waiters).
-            decidedWait ??= decided.WaitToReadAsync(stoppingToken).AsTask();
-            await Task.WhenAny(healthWatch.Pending, leaderWatch.Pending, askedWatch.Pending, decidedWait).ConfigureAwait(false);
+            await Task.WhenAny(healthWatch.Pending, leaderWatch.Pending, askedWatch.Pending, stopped).ConfigureAwait(false);
             stoppingToken.ThrowIfCancellationRequested();
             leaderWatch.Consume();
-            if (decidedWait.IsCompleted)
-            {
-                decidedWait = null;
-            }
-
-            var eventsDecided = false;
-            while (decided.TryRead(out _))
-            {
-                eventsDecided = true;
-            }
-
             var fence = _leadership.Fence;
             if (fence is null)
             {
@@ -346,11 +351,6 @@ public sealed partial class ClusterRelayService : BackgroundService
 
             try
             {
-                if (eventsDecided)
-                {
-                    await SignalFailoverWrittenAsync(fence.Term, stoppingToken).ConfigureAwait(false);
-                }
-
                 var full = askedWatch.Consume() | fence.Term != sentTerm;
                 healthWatch.Consume();
                 await RelayHealthAsync(sent, full, fence.Term, stoppingToken).ConfigureAwait(false);
@@ -364,6 +364,36 @@ public sealed partial class ClusterRelayService : BackgroundService
             }
 
             await Task.Delay(RelayInterval, _time, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The leader's failover signal, a loop of its own so that it never waits behind a health round
+    /// or its coalescing delay: for each batch of events decided, once they are stored, one signal.
+    /// </summary>
+    private async Task FailoverSignalLoopAsync(CancellationToken stoppingToken)
+    {
+        var decided = _failover.Subscribe(stoppingToken);
+        while (await decided.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+        {
+            while (decided.TryRead(out _))
+            {
+            }
+
+            if (_leadership.Fence is not { } fence)
+            {
+                continue;
+            }
+
+            try
+            {
+                await SignalFailoverWrittenAsync(fence.Term, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // Every node reads past its cursor every CatchUpInterval anyway.
+                Log.SendFailed(_logger, ex);
+            }
         }
     }
 

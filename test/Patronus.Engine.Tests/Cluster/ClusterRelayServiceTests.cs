@@ -116,7 +116,7 @@ public sealed class ClusterRelayServiceTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task HandleAsync_FailoverWrittenSignal_WakesTheCatchUp()
+    public async Task Handle_FailoverWrittenSignal_WakesTheCatchUp()
     {
         var follower = await NodeAsync("f");
         await follower.Relay.OnListeningAsync(CancellationToken.None);
@@ -141,14 +141,14 @@ public sealed class ClusterRelayServiceTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task HandleAsync_LeadersHealth_FollowerShowsIt_StaleTermDropped_NewTermReplacesTheView()
+    public async Task Handle_LeadersHealth_FollowerShowsIt_StaleTermDropped_NewTermReplacesTheView()
     {
         var follower = await NodeAsync("f");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await using var changes = follower.Feed.HealthChangesAsync(cts.Token).GetAsyncEnumerator(cts.Token);
         var next = changes.MoveNextAsync();
 
-        await follower.Relay.HandleAsync(Assert.Single(ClusterMessageCodec.EncodeHealth("a", 2, [Measured("p1", 10), Measured("p2", 20)])), CancellationToken.None);
+        follower.Relay.Handle(Assert.Single(ClusterMessageCodec.EncodeHealth("a", 2, [Measured("p1", 10), Measured("p2", 20)])));
 
         Assert.True(await next);
         Assert.Equal(10, changes.Current.LatencyMs);
@@ -156,14 +156,14 @@ public sealed class ClusterRelayServiceTests : IAsyncDisposable
         Assert.Equal(20, follower.Feed.Get("p2")!.LatencyMs);
 
         // A deposed leader's late message (older term) changes nothing.
-        await follower.Relay.HandleAsync(Assert.Single(ClusterMessageCodec.EncodeHealth("old", 1, [Measured("p1", 999)])), CancellationToken.None);
+        follower.Relay.Handle(Assert.Single(ClusterMessageCodec.EncodeHealth("old", 1, [Measured("p1", 999)])));
         Assert.Equal(10, follower.Feed.Get("p1")!.LatencyMs);
 
         // A new leader's state replaces its predecessor's: p2 shows this node's own health until the new leader sends it.
-        await follower.Relay.HandleAsync(Assert.Single(ClusterMessageCodec.EncodeHealth("b", 3, [Measured("p1", 30)])), CancellationToken.None);
+        follower.Relay.Handle(Assert.Single(ClusterMessageCodec.EncodeHealth("b", 3, [Measured("p1", 30)])));
         Assert.Equal([30.0, 0.0], follower.Feed.All.Select(h => h.LatencyMs));
         Assert.Equal(0, follower.Relay.Malformed);
-        await follower.Relay.HandleAsync("{garbage", CancellationToken.None);
+        follower.Relay.Handle("{garbage");
         Assert.Equal(1, follower.Relay.Malformed);
         await cts.CancelAsync();
     }
@@ -185,7 +185,7 @@ public sealed class ClusterRelayServiceTests : IAsyncDisposable
         Assert.Equal(7, messages[1].Health[0].LatencyMs);
 
         // The leader ignores health from anyone else and shows its own.
-        await leader.Relay.HandleAsync(Assert.Single(ClusterMessageCodec.EncodeHealth("x", 5, [Measured("p2", 99)])), CancellationToken.None);
+        leader.Relay.Handle(Assert.Single(ClusterMessageCodec.EncodeHealth("x", 5, [Measured("p2", 99)])));
         Assert.Equal(7, leader.Feed.Get("p2")!.LatencyMs);
     }
 }
