@@ -19,8 +19,8 @@ public static class PersistenceServiceCollectionExtensions
     /// use, disposed with the container) and exposes it as each storage port —
     /// <see cref="IPatronusDatabase"/>, <see cref="ITopologyStore"/>, <see cref="IHealthHistoryStore"/>,
     /// <see cref="IFailoverStore"/>, <see cref="IUserStore"/>, <see cref="IAuditStore"/>,
-    /// <see cref="ISecretStore"/>, <see cref="IClusterStore"/>, <see cref="IIdempotencyStore"/> — each measured by <see cref="StoreMetrics"/>. Leader-only writes are fenced with the registered <see cref="ILeadership"/> when
-    /// there is one. Uses the registered
+    /// <see cref="ISecretStore"/>, <see cref="IClusterStore"/>, <see cref="IIdempotencyStore"/>, <see cref="IClusterFeedStore"/> — each measured by <see cref="StoreMetrics"/>. Leader-only writes are fenced with the registered <see cref="ILeadership"/> when
+    /// there is one. On PostgreSQL also the <see cref="IClusterChannel"/> (<c>LISTEN/NOTIFY</c>) of the cluster relay. Uses the registered
     /// <see cref="TimeProvider"/> (the system clock when there is none).
     /// </summary>
     public static IServiceCollection AddPatronusPersistence(this IServiceCollection services, StoreLocation location)
@@ -39,6 +39,12 @@ public static class PersistenceServiceCollectionExtensions
         Port<ISecretStore>(services);
         Port<IClusterStore>(services);
         Port<IIdempotencyStore>(services);
+        Port<IClusterFeedStore>(services);
+        if (location.Provider == StoreProvider.Postgres)
+        {
+            services.TryAddSingleton<IClusterChannel>(_ => new PostgresClusterChannel(location));
+        }
+
         return services;
     }
 

@@ -8,9 +8,12 @@ namespace Patronus.Engine.Cluster;
 /// and those fresher than the timeout), <c>_is_leader</c>, <c>_current_term</c>, and the counters
 /// <c>_elections_total</c> (this node became leader), <c>_heartbeats_sent_total</c>,
 /// <c>_heartbeats_received_total</c> (other nodes' heartbeats seen advance),
-/// <c>_failovers_total</c> (the lease changed hands: a term this node saw advance) and
-/// <c>_fenced_writes_total</c> (leader-only writes the store refused). On the embedded store the
-/// single instance reports itself: one node, healthy, leader, term 1.
+/// <c>_failovers_total</c> (the lease changed hands: a term this node saw advance),
+/// <c>_fenced_writes_total</c> (leader-only writes the store refused),
+/// <c>_state_replications_total</c> (relay notifications, by <c>direction</c>: <c>sent</c> by this
+/// node, <c>received</c> from the others and decoded) and the gauge <c>_state_size_bytes</c> (the store's size
+/// as the database reports it, sampled every <see cref="ClusterStateSizeService.Interval"/>). On the
+/// embedded store the single instance reports itself: one node, healthy, leader, term 1, nothing relayed.
 /// </summary>
 public sealed class ClusterMetrics : IDisposable
 {
@@ -21,6 +24,8 @@ public sealed class ClusterMetrics : IDisposable
     private readonly Counter<long> _sent;
     private readonly Counter<long> _received;
     private readonly Counter<long> _failovers;
+    private readonly Counter<long> _replications;
+    private long _stateSize;
     private int _nodes = 1;
     private int _healthy = 1;
 
@@ -37,6 +42,10 @@ public sealed class ClusterMetrics : IDisposable
         _sent = _meter.CreateCounter<long>("patronus.cluster.heartbeats_sent", "{heartbeat}", "Heartbeats this node wrote");
         _received = _meter.CreateCounter<long>("patronus.cluster.heartbeats_received", "{heartbeat}", "Other nodes' heartbeats seen advance");
         _failovers = _meter.CreateCounter<long>("patronus.cluster.failovers", "{failover}", "Changes of lease holder (term advances) this node saw");
+        _replications = _meter.CreateCounter<long>("patronus.cluster.state_replications", "{notification}",
+            "Relay notifications between the nodes (direction: sent by this node, received by it)");
+        _meter.CreateObservableGauge("patronus.cluster.state_size_bytes", () => Interlocked.Read(ref _stateSize), "By",
+            "The store's size as the database reports it (PostgreSQL pg_database_size, SQLite pages x page size)");
         _meter.CreateObservableCounter("patronus.cluster.fenced_writes", () => (leadership as Leadership)?.RefusedWrites ?? 0, "{write}", "Leader-only writes the store refused (stale term or not leader)");
 
         // Series from the start at 0, so that the first increase is one Prometheus sees.
@@ -44,7 +53,12 @@ public sealed class ClusterMetrics : IDisposable
         _sent.Add(0);
         _received.Add(0);
         _failovers.Add(0);
+        _replications.Add(0, s_sent);
+        _replications.Add(0, s_received);
     }
+
+    private static readonly KeyValuePair<string, object?> s_sent = new("direction", "sent");
+    private static readonly KeyValuePair<string, object?> s_received = new("direction", "received");
 
     public void Elected() => _elections.Add(1);
 
@@ -53,6 +67,12 @@ public sealed class ClusterMetrics : IDisposable
     public void HeartbeatsReceived(int count) => _received.Add(count);
 
     public void Failover() => _failovers.Add(1);
+
+    /// <summary>A relay notification sent (<paramref name="sent"/>), or received from another node and decoded.</summary>
+    public void Replicated(bool sent) => _replications.Add(1, sent ? s_sent : s_received);
+
+    /// <summary>The store's size in bytes, as last sampled.</summary>
+    public void StateSize(long bytes) => Interlocked.Exchange(ref _stateSize, bytes);
 
     public void Nodes(int total, int healthy)
     {

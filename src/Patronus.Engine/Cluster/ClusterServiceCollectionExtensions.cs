@@ -12,6 +12,7 @@ public static class ClusterServiceCollectionExtensions
     /// <summary>
     /// Adds <see cref="ClusterOptions"/> (section <c>Cluster</c>), <see cref="ClusterMetrics"/>, <see cref="ClusterReader"/> (needs an
     /// <see cref="IClusterStore"/>) and the
+    /// <see cref="ClusterFeed"/> (the live view the APIs show), <see cref="ClusterStateSizeService"/> and the
     /// <see cref="ILeadership"/> every leader-only feature consults: unless
     /// <see cref="AddClusterLease"/> came first, the single-node one (always leader, term 1).
     /// </summary>
@@ -24,6 +25,9 @@ public static class ClusterServiceCollectionExtensions
         services.TryAddSingleton<ILeadership>(sp => sp.GetRequiredService<Leadership>());
         services.TryAddSingleton<ClusterMetrics>();
         services.TryAddSingleton<ClusterReader>();
+        services.TryAddSingleton(sp => new ClusterFeed(sp.GetRequiredService<ILeadership>(), sp.GetRequiredService<Health.HealthState>(),
+            sp.GetRequiredService<Failover.FailoverService>()));
+        services.AddHostedSingleton<ClusterStateSizeService>();
         return services;
     }
 

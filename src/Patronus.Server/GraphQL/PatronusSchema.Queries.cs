@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using Patronus.Engine.Bfd;
 using Patronus.Engine.Failover;
+using Patronus.Engine.Cluster;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Traffic;
@@ -22,7 +23,7 @@ public static partial class PatronusSchema
             .ClusterQuery()
             .Field("pathHealth", "PathHealth", f => f.Argument("pathId", "ID!").ResolveAs(UserRole.Viewer, ctx => Health(ctx, ctx.Argument<string>("pathId"))))
             .Field("allPathsHealth", "[PathHealth!]!", f => f.ResolveAs(UserRole.Viewer, ctx =>
-                Ctx(ctx).Service<HealthState>().All.Select(PathHealthView.From).ToList()))
+                Ctx(ctx).Service<ClusterFeed>().All.Select(PathHealthView.From).ToList()))
             .Field("pathHealthHistory", "[PathHealth!]!", f => f
                 .Description("History (oldest 5,000 at most) between since and until (default now): raw samples with Health:Persistence:RawSamples on, else one entry per 10-second bucket (its means).")
                 .Argument("pathId", "ID!").Argument("since", "String!").Argument("until", "String")
@@ -132,7 +133,7 @@ public static partial class PatronusSchema
         var events = await c.Service<IFailoverStore>().GetFailoverEventsAsync(null, since, MetricsEndpoints.ExportEventLimit, ctx.CancellationToken).ConfigureAwait(false);
         return new Dictionary<string, object?>
         {
-            ["paths"] = c.Service<HealthState>().All.Select(h => new Dictionary<string, object?>
+            ["paths"] = c.Service<ClusterFeed>().All.Select(h => new Dictionary<string, object?>
             {
                 ["pathId"] = h.PathId,
                 ["health"] = PathHealthView.From(h),

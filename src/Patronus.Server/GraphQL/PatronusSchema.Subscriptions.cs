@@ -1,15 +1,18 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Patronus.Engine.Bfd;
-using Patronus.Engine.Failover;
-using Patronus.Engine.Health;
+using Patronus.Engine.Cluster;
 using Patronus.GraphQL.Types;
 using Patronus.Persistence.Security;
 
 namespace Patronus.Server.GraphQL;
 
 
-/// <summary>Subscriptions: health changes, failover events and BFD state changes pushed as they happen (viewer).</summary>
+/// <summary>
+/// Subscriptions: health changes, failover events and BFD state changes pushed as they happen
+/// (viewer); health and failover from the <see cref="ClusterFeed"/>: on a follower of a shared
+/// store, the leader's (docs/ha.md). BFD changes are the node's own sessions.
+/// </summary>
 public static partial class PatronusSchema
 {
     private static SchemaBuilder AddSubscriptions(this SchemaBuilder schema) => schema
@@ -17,11 +20,11 @@ public static partial class PatronusSchema
             .Field("pathHealthChanged", "PathHealth!", f => f
                 .Description("Every change of a path's health as the monitor publishes it (all paths, or one).")
                 .Argument("pathId", "ID")
-                .SubscribeAs(UserRole.Viewer, ctx => HealthChanges(Ctx(ctx).Service<HealthState>(), ctx.Argument<string?>("pathId"), ctx.CancellationToken)))
+                .SubscribeAs(UserRole.Viewer, ctx => HealthChanges(Ctx(ctx).Service<ClusterFeed>(), ctx.Argument<string?>("pathId"), ctx.CancellationToken)))
             .Field("failoverEvents", "FailoverEvent!", f => f
                 .Description("Failover events as they are decided (all policies, or one).")
                 .Argument("policyId", "ID")
-                .SubscribeAs(UserRole.Viewer, ctx => FailoverChanges(Ctx(ctx).Service<FailoverService>(), ctx.Argument<string?>("policyId"), ctx.CancellationToken)))
+                .SubscribeAs(UserRole.Viewer, ctx => FailoverChanges(Ctx(ctx).Service<ClusterFeed>(), ctx.Argument<string?>("policyId"), ctx.CancellationToken)))
             .Field("bfdSessionChanged", "BfdSession!", f => f
                 .Description("A BFD session after each change of its state (all paths, or one): lastChange is when, localDiagnostic why.")
                 .Argument("pathId", "ID")
@@ -42,32 +45,24 @@ public static partial class PatronusSchema
         }
     }
 
-    private static async IAsyncEnumerable<PathHealthView> HealthChanges(HealthState health, string? pathId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<PathHealthView> HealthChanges(ClusterFeed feed, string? pathId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var reader = health.Subscribe(cancellationToken);
-        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var snapshot in feed.HealthChangesAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (reader.TryRead(out var snapshot))
+            if (pathId is null || snapshot.PathId == pathId)
             {
-                if (pathId is null || snapshot.PathId == pathId)
-                {
-                    yield return PathHealthView.From(snapshot);
-                }
+                yield return PathHealthView.From(snapshot);
             }
         }
     }
 
-    private static async IAsyncEnumerable<FailoverEventView> FailoverChanges(FailoverService failover, string? policyId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<FailoverEventView> FailoverChanges(ClusterFeed feed, string? policyId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var reader = failover.Subscribe(cancellationToken);
-        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var record in feed.FailoverEventsAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (reader.TryRead(out var e))
+            if (policyId is null || record.Event.PolicyId.ToString(CultureInfo.InvariantCulture) == policyId)
             {
-                if (policyId is null || e.PolicyId.ToString(CultureInfo.InvariantCulture) == policyId)
-                {
-                    yield return FailoverEventView.From(new FailoverEventRecord(e, null));
-                }
+                yield return FailoverEventView.From(record);
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Patronus.Engine.Cluster;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
 using Patronus.GraphQL.Execution;
@@ -46,7 +47,7 @@ public static partial class PatronusSchema
     private static TopologySnapshot Topology(ResolveContext ctx) => Ctx(ctx).Service<TopologyService>().Current;
 
     private static PathHealthView? Health(ResolveContext ctx, string pathId) =>
-        Ctx(ctx).Service<HealthState>().Get(pathId) is { } h ? PathHealthView.From(h) : null;
+        Ctx(ctx).Service<ClusterFeed>().Get(pathId) is { } h ? PathHealthView.From(h) : null;
 
     private static DateTimeOffset ParseTime(string? text, string argument, DateTimeOffset fallback)
     {

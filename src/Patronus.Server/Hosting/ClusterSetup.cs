@@ -19,6 +19,7 @@ internal static class ClusterSetup
         if (config.Store.Provider == StoreProvider.Postgres)
         {
             services.AddClusterLease();
+            services.AddClusterRelay(); // followers' subscriptions show the leader's events (LISTEN/NOTIFY)
         }
 
         services.PostConfigure<ClusterOptions>(o =>

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Patronus.Engine.Bfd;
+using Patronus.Engine.Cluster;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Health;
 using Patronus.Engine.Hosting;
@@ -36,7 +37,7 @@ public sealed class EngineServiceCollectionExtensionsTests : IDisposable
         // Hosts start these in this order and stop them in reverse: the recorders stop after the
         // loops that feed them.
         Assert.Equal(
-            [typeof(HealthRecorder), typeof(HealthRollupService), typeof(PathHealthMonitor), typeof(BfdService),
+            [typeof(ClusterStateSizeService), typeof(HealthRecorder), typeof(HealthRollupService), typeof(PathHealthMonitor), typeof(BfdService),
              typeof(FailoverEventRecorder), typeof(FailoverService), typeof(TrafficAccountingService), typeof(TunnelService)],
             provider.GetServices<IHostedService>().Select(s => s.GetType()));
         Assert.Equal(["health_monitor", "bfd", "failover"], provider.GetServices<IEngineLoop>().Select(l => l.LoopName));
@@ -56,7 +57,7 @@ public sealed class EngineServiceCollectionExtensionsTests : IDisposable
 
         await using var provider = Services().AddPatronusEngine(configuration).AddPatronusEngine(configuration).BuildServiceProvider();
 
-        Assert.Equal(8, provider.GetServices<IHostedService>().Count());
+        Assert.Equal(9, provider.GetServices<IHostedService>().Count());
         Assert.Equal(3, provider.GetServices<IEngineLoop>().Count());
         Assert.Equal(2, provider.GetServices<IProbeSessionFactory>().Count());
         Assert.Single(provider.GetServices<IValidateOptions<HealthOptions>>());

@@ -41,6 +41,11 @@ public sealed partial class DeployConfigTests
         // HTTP / auth / store / websocket
         "patronus_http_requests_total", "patronus_auth_failures_total", "patronus_store_errors_total",
         "patronus_websocket_connections",
+        // controller cluster (docs/ha.md)
+        "patronus_cluster_nodes_total", "patronus_cluster_nodes_healthy", "patronus_cluster_is_leader", "patronus_cluster_current_term",
+        "patronus_cluster_elections_total", "patronus_cluster_heartbeats_sent_total", "patronus_cluster_heartbeats_received_total",
+        "patronus_cluster_state_replications_total", "patronus_cluster_failovers_total", "patronus_cluster_fenced_writes_total",
+        "patronus_cluster_state_size_bytes",
         // engine loops / process / runtime
         "patronus_loop_last_tick_age_seconds", "patronus_build_info", "patronus_uptime_seconds",
         "process_cpu_seconds_total", "process_resident_memory_bytes", "process_virtual_memory_bytes",

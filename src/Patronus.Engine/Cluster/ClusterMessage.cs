@@ -1,0 +1,32 @@
+using Patronus.Engine.Health;
+
+namespace Patronus.Engine.Cluster;
+
+/// <summary>What a relayed message says (docs/ha.md, "Live events on every node").</summary>
+public enum ClusterMessageKind
+{
+    /// <summary>The leader's current health of some paths (changes since its last message, or all of them after an election or a resync request).</summary>
+    Health,
+
+    /// <summary>The leader wrote failover events: read the store past your cursor. Carries no event, so it is never too big and never stale.</summary>
+    FailoverWritten,
+
+    /// <summary>A node (re)connected its listener and asks the leader for its whole health state.</summary>
+    Resync,
+}
+
+/// <summary>
+/// One notification between the nodes sharing a store: who sent it, under which term it believed
+/// the lease was (a follower drops health from a term older than the newest it has seen, so a
+/// deposed leader that has not noticed yet cannot overwrite its successor's view), and for
+/// <see cref="ClusterMessageKind.Health"/> the snapshots.
+/// </summary>
+/// <param name="Kind">What it says.</param>
+/// <param name="NodeId">The sender.</param>
+/// <param name="Term">The sender's term (its own while it leads).</param>
+/// <param name="Health">The snapshots of a <see cref="ClusterMessageKind.Health"/> message, else empty.</param>
+public sealed record ClusterMessage(ClusterMessageKind Kind, string NodeId, long Term, IReadOnlyList<PathHealthSnapshot> Health)
+{
+    /// <summary>A message without snapshots.</summary>
+    public static ClusterMessage Signal(ClusterMessageKind kind, string nodeId, long term) => new(kind, nodeId, term, []);
+}

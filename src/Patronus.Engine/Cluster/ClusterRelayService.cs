@@ -1,0 +1,443 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Patronus.Engine.Failover;
+using Patronus.Engine.Health;
+using Patronus.Engine.Loops;
+using Patronus.Engine.Paths;
+
+namespace Patronus.Engine.Cluster;
+
+/// <summary>
+/// Carries the leader's live events to every node on a shared store (docs/ha.md, "Live events on
+/// every node"), through <see cref="IClusterChannel"/> (PostgreSQL <c>LISTEN/NOTIFY</c>):
+/// <list type="bullet">
+/// <item>the leader relays its health: the paths whose snapshot changed since its last message, at
+/// most every <see cref="RelayInterval"/>, and all of them after it is elected or a node asks
+/// (<see cref="ClusterMessageKind.Resync"/>);</item>
+/// <item>the leader signals <see cref="ClusterMessageKind.FailoverWritten"/> once the failover
+/// events it decided are stored; every node (the leader too) then reads the events past its cursor
+/// from the store and hands them to <see cref="ClusterFeed"/> — so the events shown are the stored
+/// ones, in id order, each once;</item>
+/// <item>whenever its listener (re)connects a node reads the store past its cursor and asks the
+/// leader for its whole health, so a connection loss delays events but never loses them; every
+/// <see cref="CatchUpInterval"/> it reads past the cursor anyway, in case a signal was lost in sending.</item>
+/// </list>
+/// A follower drops health from a term older than the newest it has seen: a deposed leader's late
+/// messages cannot overwrite its successor's.
+/// </summary>
+public sealed partial class ClusterRelayService : BackgroundService
+{
+    /// <summary>Shortest time between two health messages of the leader: changes within it are coalesced (latest snapshot per path), which bounds the relay to 10 rounds a second whatever the probe rate.</summary>
+    public static readonly TimeSpan RelayInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How often a node reads the failover events past its cursor without a signal: the bound on an event's delay when a signal was lost.</summary>
+    public static readonly TimeSpan CatchUpInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>Wait before listening again after the listener's connection was lost.</summary>
+    public static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
+
+    // Events read per store round trip while catching up.
+    private const int CatchUpBatch = 500;
+
+    // Notifications received and not yet handled: a leader's full state of 10,000 paths is about
+    // 170 payloads, so 4,096 holds many of them; past it a payload is dropped and a resync asked.
+    private const int InboundCapacity = 4096;
+
+    private readonly IClusterChannel _channel;
+    private readonly IClusterFeedStore _store;
+    private readonly ClusterFeed _feed;
+    private readonly ILeadership _leadership;
+    private readonly HealthState _health;
+    private readonly FailoverService _failover;
+    private readonly FailoverEventRecorder _recorder;
+    private readonly ClusterMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly TopologyService? _topology;
+    private readonly Channel<string> _inbound = Channel.CreateBounded<string>(
+        new BoundedChannelOptions(InboundCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly SemaphoreSlim _catchUpGate = new(1, 1);
+    private readonly ChangeSignal _catchUp = new();
+    private readonly ChangeSignal _fullStateAsked = new();
+
+    // Watched from construction, so a signal that comes before a loop first waits, or while it
+    // works, is never lost (a loop that read Next only when it waits again would miss it).
+    private readonly ChangeWatch _catchUpWatch;
+    private readonly ChangeWatch _fullStateWatch;
+    private long _cursor = -1;
+    private int _overflowed;
+    private long _malformed;
+
+    public ClusterRelayService(IClusterChannel channel, IClusterFeedStore store, ClusterFeed feed, ILeadership leadership, HealthState health,
+        FailoverService failover, FailoverEventRecorder recorder, ClusterMetrics metrics, TimeProvider timeProvider, ILogger<ClusterRelayService> logger,
+        TopologyService? topology = null)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(feed);
+        ArgumentNullException.ThrowIfNull(leadership);
+        ArgumentNullException.ThrowIfNull(health);
+        ArgumentNullException.ThrowIfNull(failover);
+        ArgumentNullException.ThrowIfNull(recorder);
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        _channel = channel;
+        _store = store;
+        _feed = feed;
+        _leadership = leadership;
+        _health = health;
+        _failover = failover;
+        _recorder = recorder;
+        _metrics = metrics;
+        _time = timeProvider;
+        _logger = logger;
+        _topology = topology;
+        _catchUpWatch = _catchUp.Watch();
+        _fullStateWatch = _fullStateAsked.Watch();
+    }
+
+    /// <summary>The id of the newest failover event handed to the feed; -1 before the first catch-up.</summary>
+    public long Cursor => Interlocked.Read(ref _cursor);
+
+    /// <summary>Payloads received that did not decode (dropped).</summary>
+    public long Malformed => Interlocked.Read(ref _malformed);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (_topology is { IsReady: false })
+            {
+                // The failover events table exists once the store is migrated (the topology loaded).
+                await Task.WhenAny(_topology.Changed.Next, Task.Delay(TimeSpan.FromMilliseconds(100), _time, stoppingToken)).ConfigureAwait(false);
+                stoppingToken.ThrowIfCancellationRequested();
+            }
+
+            await Task.WhenAll(ListenLoopAsync(stoppingToken), InboundLoopAsync(stoppingToken), CatchUpLoopAsync(stoppingToken),
+                LeaderLoopAsync(stoppingToken), FailoverSignalLoopAsync(stoppingToken), OwnHealthLoopAsync(stoppingToken)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override void Dispose()
+    {
+        _catchUpGate.Dispose();
+        base.Dispose();
+    }
+
+    /// <summary>Listens; after a lost connection waits <see cref="ReconnectDelay"/> and listens again (each time resyncing in <see cref="OnListeningAsync"/>).</summary>
+    private async Task ListenLoopAsync(CancellationToken stoppingToken)
+    {
+        var failing = false;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await _channel.ListenAsync(async ct =>
+                {
+                    await OnListeningAsync(ct).ConfigureAwait(false);
+                    if (failing)
+                    {
+                        failing = false;
+                        Log.ListenerRecovered(_logger);
+                    }
+                }, Received, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                if (!failing)
+                {
+                    failing = true;
+                    Log.ListenerLost(_logger, ex);
+                }
+            }
+
+            await Task.Delay(ReconnectDelay, _time, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The listener is in effect: read what was stored meanwhile, and ask the leader for its whole health (a follower).</summary>
+    internal async Task OnListeningAsync(CancellationToken cancellationToken)
+    {
+        await CatchUpAsync(cancellationToken).ConfigureAwait(false);
+        if (!_leadership.IsLeader)
+        {
+            await SendAsync(ClusterMessageCodec.EncodeSignal(ClusterMessageKind.Resync, _leadership.NodeId, _leadership.Term), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // The leader's own listener was away: followers may have asked meanwhile.
+            _fullStateAsked.Notify();
+        }
+    }
+
+    /// <summary>The listener's callback: queue, never block.</summary>
+    internal void Received(string payload)
+    {
+        if (!_inbound.Writer.TryWrite(payload) && Interlocked.Exchange(ref _overflowed, 1) == 0)
+        {
+            Log.InboundFull(_logger, InboundCapacity);
+        }
+    }
+
+    private async Task InboundLoopAsync(CancellationToken stoppingToken)
+    {
+        while (await _inbound.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+        {
+            while (_inbound.Reader.TryRead(out var payload))
+            {
+                try
+                {
+                    Handle(payload);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                {
+                    Log.HandleFailed(_logger, ex);
+                }
+            }
+
+            if (Interlocked.Exchange(ref _overflowed, 0) == 1 && !_leadership.IsLeader)
+            {
+                try
+                {
+                    // Payloads were dropped: the leader's whole state replaces whatever they held.
+                    await SendAsync(ClusterMessageCodec.EncodeSignal(ClusterMessageKind.Resync, _leadership.NodeId, _leadership.Term), stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                {
+                    // Asked again after the next batch; a lost listener asks anyway when it is back.
+                    Interlocked.Exchange(ref _overflowed, 1);
+                    Log.SendFailed(_logger, ex);
+                }
+            }
+        }
+    }
+
+    /// <summary>One received payload (the inbound loop's iteration; tests drive it directly).</summary>
+    internal void Handle(string payload)
+    {
+        if (!ClusterMessageCodec.TryDecode(payload, out var message))
+        {
+            Interlocked.Increment(ref _malformed);
+            Log.Malformed(_logger, payload.Length);
+            return;
+        }
+
+        // Every node hears its own notifications too: only the others' count as received.
+        var own = message.NodeId == _leadership.NodeId;
+        if (!own)
+        {
+            _metrics.Replicated(sent: false);
+        }
+
+        switch (message.Kind)
+        {
+            case ClusterMessageKind.FailoverWritten:
+                _catchUp.Notify();
+                break;
+            case ClusterMessageKind.Resync when _leadership.IsLeader:
+                _fullStateAsked.Notify();
+                break;
+            case ClusterMessageKind.Health when !own:
+                // Older than the newest term this node knows (from the lease or an earlier message): a deposed leader's.
+                if (message.Term < _leadership.Term || !_feed.LeaderHealthReceived(message.Term, message.Health))
+                {
+                    Log.StaleHealth(_logger, message.NodeId, message.Term);
+                }
+
+                break;
+        }
+    }
+
+    private async Task CatchUpLoopAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await Task.WhenAny(_catchUpWatch.Pending, Task.Delay(CatchUpInterval, _time, stoppingToken)).ConfigureAwait(false);
+            stoppingToken.ThrowIfCancellationRequested();
+            _catchUpWatch.Consume(); // before reading: a signal during the read wakes the next round
+            try
+            {
+                await CatchUpAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                Log.CatchUpFailed(_logger, ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Hands the failover events stored past the cursor to the feed, oldest first, and moves the
+    /// cursor. The first call (when the listener first connects) only places the cursor at the newest
+    /// event: subscribers see events from then on, as on a single node. Ids are in commit order: only
+    /// the leader writes events, one batch at a time, and a successor's first write waits for the
+    /// lease row its predecessor's last write holds.
+    /// </summary>
+    internal async Task CatchUpAsync(CancellationToken cancellationToken)
+    {
+        await _catchUpGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (Cursor < 0)
+            {
+                Interlocked.Exchange(ref _cursor, await _store.GetLastFailoverEventIdAsync(cancellationToken).ConfigureAwait(false));
+                return;
+            }
+
+            IReadOnlyList<FailoverEventRecord> batch;
+            do
+            {
+                batch = await _store.GetFailoverEventsAfterAsync(Cursor, CatchUpBatch, cancellationToken).ConfigureAwait(false);
+                foreach (var record in batch)
+                {
+                    _feed.FailoverEventStored(record);
+                    Interlocked.Exchange(ref _cursor, record.EventId);
+                }
+            }
+            while (batch.Count == CatchUpBatch);
+        }
+        finally
+        {
+            _catchUpGate.Release();
+        }
+    }
+
+    /// <summary>This instance's own health changes to the feed (shown while it leads).</summary>
+    private async Task OwnHealthLoopAsync(CancellationToken stoppingToken)
+    {
+        var reader = _health.Subscribe(stoppingToken);
+        while (await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var snapshot))
+            {
+                _feed.OwnHealthChanged(snapshot);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The leader's health: waits for a change of health, of leadership or a resync request, then
+    /// sends what it calls for, at most every <see cref="RelayInterval"/>.
+    /// </summary>
+    private async Task LeaderLoopAsync(CancellationToken stoppingToken)
+    {
+        var sent = new Dictionary<string, PathHealthSnapshot>(StringComparer.Ordinal);
+        var healthWatch = _health.Changed.Watch(changedAtFirst: true);
+        var leaderWatch = _leadership.Changed.Watch(changedAtFirst: true);
+        var askedWatch = _fullStateWatch;
+        long sentTerm = 0;
+
+        // None of the signals ends with the host: this does.
+        var stopped = Task.Delay(Timeout.InfiniteTimeSpan, _time, stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await Task.WhenAny(healthWatch.Pending, leaderWatch.Pending, askedWatch.Pending, stopped).ConfigureAwait(false);
+            stoppingToken.ThrowIfCancellationRequested();
+            leaderWatch.Consume();
+            var fence = _leadership.Fence;
+            if (fence is null)
+            {
+                // Not leading: nothing to send; a later election sends the whole state.
+                healthWatch.Consume();
+                askedWatch.Consume();
+                sent.Clear();
+                continue;
+            }
+
+            try
+            {
+                var full = askedWatch.Consume() | fence.Term != sentTerm;
+                healthWatch.Consume();
+                await RelayHealthAsync(sent, full, fence.Term, stoppingToken).ConfigureAwait(false);
+                sentTerm = fence.Term;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // What was not sent goes with the next round as a whole state.
+                sent.Clear();
+                Log.SendFailed(_logger, ex);
+            }
+
+            await Task.Delay(RelayInterval, _time, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The leader's failover signal, a loop of its own so that it never waits behind a health round
+    /// or its coalescing delay: for each batch of events decided, once they are stored, one signal.
+    /// </summary>
+    private async Task FailoverSignalLoopAsync(CancellationToken stoppingToken)
+    {
+        var decided = _failover.Subscribe(stoppingToken);
+        while (await decided.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+        {
+            while (decided.TryRead(out _))
+            {
+            }
+
+            if (_leadership.Fence is not { } fence)
+            {
+                continue;
+            }
+
+            try
+            {
+                await SignalFailoverWrittenAsync(fence.Term, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // Every node reads past its cursor every CatchUpInterval anyway.
+                Log.SendFailed(_logger, ex);
+            }
+        }
+    }
+
+    /// <summary>Waits until the events decided so far are stored, then tells every node to read them.</summary>
+    private async Task SignalFailoverWrittenAsync(long term, CancellationToken cancellationToken)
+    {
+        // The failover loop queues an event before it publishes it: the last queued covers it. A store
+        // that does not take it within the API's bound gets the signal anyway (a read that finds nothing
+        // new costs one query; the catch-up interval reads it later).
+        try
+        {
+            await _recorder.WhenQueuedWrittenAsync().WaitAsync(FailoverService.RecordTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        await SendAsync(ClusterMessageCodec.EncodeSignal(ClusterMessageKind.FailoverWritten, _leadership.NodeId, term), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends the snapshots that changed since <paramref name="sent"/> (all with <paramref name="full"/>), and records them as sent.</summary>
+    internal async Task RelayHealthAsync(Dictionary<string, PathHealthSnapshot> sent, bool full, long term, CancellationToken cancellationToken)
+    {
+        var all = _health.All;
+        var changed = full ? all : [.. all.Where(h => !sent.TryGetValue(h.PathId, out var last) || !ReferenceEquals(last, h))];
+        if (full)
+        {
+            sent.Clear();
+        }
+
+        foreach (var payload in ClusterMessageCodec.EncodeHealth(_leadership.NodeId, term, changed))
+        {
+            await SendAsync(payload, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var snapshot in changed)
+        {
+            sent[snapshot.PathId] = snapshot;
+        }
+    }
+
+    private async Task SendAsync(string payload, CancellationToken cancellationToken)
+    {
+        await _channel.NotifyAsync(payload, cancellationToken).ConfigureAwait(false);
+        _metrics.Replicated(sent: true);
+    }
+}

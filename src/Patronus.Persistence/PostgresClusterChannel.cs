@@ -1,0 +1,85 @@
+using Npgsql;
+using Patronus.Engine.Cluster;
+
+namespace Patronus.Persistence;
+
+/// <summary>
+/// <see cref="IClusterChannel"/> on PostgreSQL <c>LISTEN/NOTIFY</c> (channel <see cref="ChannelName"/>).
+/// Notifications go out on pooled connections, each its own autocommit statement (delivered at
+/// once, never folded with an equal one). The listener has a connection of its own, outside the
+/// pool (a pooled one would be reset with <c>UNLISTEN</c> and handed to others); while no
+/// notification arrives it proves the connection alive every <see cref="LivenessInterval"/> with a
+/// query bounded by <see cref="LivenessTimeout"/>, so a silently dead connection is noticed within
+/// about 10 s and the relay listens again (and resyncs).
+/// </summary>
+public sealed class PostgresClusterChannel : IClusterChannel, IAsyncDisposable
+{
+    /// <summary>The notification channel.</summary>
+    public const string ChannelName = "patronus_cluster";
+
+    /// <summary>How long the listener waits for a notification before it checks its connection.</summary>
+    public static readonly TimeSpan LivenessInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the check may take before the connection is given up.</summary>
+    public static readonly TimeSpan LivenessTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly NpgsqlDataSource _notifiers;
+    private readonly string _listenerConnectionString;
+
+    public PostgresClusterChannel(StoreLocation location)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        _notifiers = NpgsqlDataSource.Create(location.ConnectionString);
+        _listenerConnectionString = new NpgsqlConnectionStringBuilder(location.ConnectionString)
+        {
+            Pooling = false,
+            CommandTimeout = (int)LivenessTimeout.TotalSeconds,
+        }.ConnectionString;
+    }
+
+    public async Task NotifyAsync(string payload, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        await using var command = _notifiers.CreateCommand("SELECT pg_notify($1, $2)");
+        command.Parameters.Add(new NpgsqlParameter { Value = ChannelName });
+        command.Parameters.Add(new NpgsqlParameter { Value = payload });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task ListenAsync(Func<CancellationToken, Task> onListening, Action<string> onMessage, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(onListening);
+        ArgumentNullException.ThrowIfNull(onMessage);
+        await using var connection = new NpgsqlConnection(_listenerConnectionString);
+        connection.Notification += (_, e) =>
+        {
+            if (e.Channel == ChannelName)
+            {
+                onMessage(e.Payload);
+            }
+        };
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (var listen = new NpgsqlCommand($"LISTEN {ChannelName}", connection))
+        {
+            await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await onListening(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            while (true)
+            {
+                if (!await connection.WaitAsync(LivenessInterval, cancellationToken).ConfigureAwait(false))
+                {
+                    await using var probe = new NpgsqlCommand("SELECT 1", connection);
+                    await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public ValueTask DisposeAsync() => _notifiers.DisposeAsync();
+}
