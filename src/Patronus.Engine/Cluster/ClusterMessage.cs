@@ -13,6 +13,9 @@ public enum ClusterMessageKind
 
     /// <summary>A node (re)connected its listener and asks the leader for its whole health state.</summary>
     Resync,
+
+    /// <summary>A node wrote the topology or the failover policies (an API edit): every other node reloads both from the store.</summary>
+    ConfigChanged,
 }
 
 /// <summary>

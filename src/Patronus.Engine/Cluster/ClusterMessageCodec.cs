@@ -10,7 +10,7 @@ namespace Patronus.Engine.Cluster;
 /// of at most <see cref="MaxPayloadBytes"/> UTF-8 bytes (the server refuses 8,000 and more).
 /// <code>
 /// {"v":1,"k":"h","n":"ctl1","t":3,"s":[["p1",12.5,0,1.25,98.5,0,1733380000123,2,2,1,"ok"],…]}
-/// {"v":1,"k":"f","n":"ctl1","t":3}      {"v":1,"k":"r","n":"ctl2","t":3}
+/// {"v":1,"k":"f","n":"ctl1","t":3}      {"v":1,"k":"r","n":"ctl2","t":3}      {"v":1,"k":"c","n":"ctl2","t":3}
 /// </code>
 /// A health snapshot is an array: path id, latency ms, loss %, jitter ms, score, status (0 up, 1
 /// degraded, 2 down), last checked (Unix ms or null), targets up, targets, quorum, reason. Its
@@ -137,6 +137,9 @@ public static class ClusterMessageCodec
                 case "r":
                     message = ClusterMessage.Signal(ClusterMessageKind.Resync, nodeId, term);
                     return true;
+                case "c":
+                    message = ClusterMessage.Signal(ClusterMessageKind.ConfigChanged, nodeId, term);
+                    return true;
                 case "h" when root.TryGetProperty("s", out var s) && s.ValueKind == JsonValueKind.Array:
                     var snapshots = new List<PathHealthSnapshot>(s.GetArrayLength());
                     foreach (var item in s.EnumerateArray())
@@ -182,6 +185,7 @@ public static class ClusterMessageCodec
         {
             ClusterMessageKind.Health => "h",
             ClusterMessageKind.FailoverWritten => "f",
+            ClusterMessageKind.ConfigChanged => "c",
             _ => "r",
         });
         writer.WriteString("n", nodeId);

@@ -55,6 +55,10 @@ public sealed partial class ClusterRelayService : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TopologyService? _topology;
+    private readonly FailoverPolicyService? _policies;
+    private readonly ChangeSignal _configChanged = new();
+    private readonly ChangeWatch _configChangedWatch;
+    private readonly (ChangeWatch? Topology, ChangeWatch? Policies) _configWritten;
     private readonly Channel<string> _inbound = Channel.CreateBounded<string>(
         new BoundedChannelOptions(InboundCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
     private readonly SemaphoreSlim _catchUpGate = new(1, 1);
@@ -71,7 +75,7 @@ public sealed partial class ClusterRelayService : BackgroundService
 
     public ClusterRelayService(IClusterChannel channel, IClusterFeedStore store, ClusterFeed feed, ILeadership leadership, HealthState health,
         FailoverService failover, FailoverEventRecorder recorder, ClusterMetrics metrics, TimeProvider timeProvider, ILogger<ClusterRelayService> logger,
-        TopologyService? topology = null)
+        TopologyService? topology = null, FailoverPolicyService? policies = null)
     {
         ArgumentNullException.ThrowIfNull(channel);
         ArgumentNullException.ThrowIfNull(store);
@@ -94,6 +98,9 @@ public sealed partial class ClusterRelayService : BackgroundService
         _time = timeProvider;
         _logger = logger;
         _topology = topology;
+        _policies = policies;
+        _configWritten = (topology?.Written.Watch(), policies?.Written.Watch());
+        _configChangedWatch = _configChanged.Watch();
         _catchUpWatch = _catchUp.Watch();
         _fullStateWatch = _fullStateAsked.Watch();
     }
@@ -116,7 +123,8 @@ public sealed partial class ClusterRelayService : BackgroundService
             }
 
             await Task.WhenAll(ListenLoopAsync(stoppingToken), InboundLoopAsync(stoppingToken), CatchUpLoopAsync(stoppingToken),
-                LeaderLoopAsync(stoppingToken), FailoverSignalLoopAsync(stoppingToken), OwnHealthLoopAsync(stoppingToken)).ConfigureAwait(false);
+                LeaderLoopAsync(stoppingToken), FailoverSignalLoopAsync(stoppingToken), OwnHealthLoopAsync(stoppingToken),
+                ConfigWrittenLoopAsync(stoppingToken), ConfigReloadLoopAsync(stoppingToken)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -238,6 +246,9 @@ public sealed partial class ClusterRelayService : BackgroundService
         {
             case ClusterMessageKind.FailoverWritten:
                 _catchUp.Notify();
+                break;
+            case ClusterMessageKind.ConfigChanged when !own:
+                _configChanged.Notify();
                 break;
             case ClusterMessageKind.Resync when _leadership.IsLeader:
                 _fullStateAsked.Notify();
@@ -432,6 +443,68 @@ public sealed partial class ClusterRelayService : BackgroundService
         foreach (var snapshot in changed)
         {
             sent[snapshot.PathId] = snapshot;
+        }
+    }
+
+    /// <summary>
+    /// An edit of the topology or the policies made on this node (API or GraphQL, on any node behind
+    /// the load balancer): tell the others, which reload both from the store. Without it a policy
+    /// created through a follower was never applied by the leader until it restarted.
+    /// </summary>
+    private async Task ConfigWrittenLoopAsync(CancellationToken stoppingToken)
+    {
+        if (_configWritten is (null, null))
+        {
+            return;
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await Task.WhenAny(_configWritten.Topology?.Pending ?? Task.Delay(Timeout.Infinite, stoppingToken),
+                _configWritten.Policies?.Pending ?? Task.Delay(Timeout.Infinite, stoppingToken)).ConfigureAwait(false);
+            stoppingToken.ThrowIfCancellationRequested();
+            _configWritten.Topology?.Consume();
+            _configWritten.Policies?.Consume();
+            try
+            {
+                await SendAsync(ClusterMessageCodec.EncodeSignal(ClusterMessageKind.ConfigChanged, _leadership.NodeId, _leadership.Term), stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                Log.SendFailed(_logger, ex);
+            }
+        }
+    }
+
+    /// <summary>Another node edited the configuration: reload the topology, then the policies (which name its paths).</summary>
+    private async Task ConfigReloadLoopAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await _configChangedWatch.Pending.WaitAsync(stoppingToken).ConfigureAwait(false);
+            _configChangedWatch.Consume(); // before reading: an edit during the reload brings another
+            try
+            {
+                await ReloadConfigAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                Log.HandleFailed(_logger, ex);
+            }
+        }
+    }
+
+    /// <summary>Tests: what the reload loop does on a <see cref="ClusterMessageKind.ConfigChanged"/>.</summary>
+    internal async Task ReloadConfigAsync(CancellationToken cancellationToken)
+    {
+        if (_topology is not null)
+        {
+            await _topology.ReloadAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_policies is not null)
+        {
+            await _policies.ReloadAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

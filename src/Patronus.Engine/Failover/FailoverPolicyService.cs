@@ -21,6 +21,9 @@ public sealed class FailoverPolicyService : IDisposable
     /// <summary>Notified at every change of <see cref="Current"/>.</summary>
     public ChangeSignal Changed { get; } = new();
 
+    /// <summary>Notified after each successful <see cref="WriteAsync"/> (an edit made here, not a reload): the cluster relay tells the other nodes.</summary>
+    public ChangeSignal Written { get; } = new();
+
     public bool IsReady { get; private set; }
 
     /// <summary>Startup, before the topology is synced: removes config policies no longer configured (they may hold paths the topology sync removes).</summary>
@@ -47,9 +50,25 @@ public sealed class FailoverPolicyService : IDisposable
             {
                 Volatile.Write(ref _current, await _store.LoadFailoverPoliciesAsync(cancellationToken).ConfigureAwait(false));
                 Changed.Notify();
+                Written.Notify();
             }
 
             return result;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Loads the policies from the store again and publishes them: another node on a shared store changed them.</summary>
+    public async Task ReloadAsync(CancellationToken cancellationToken = default)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Volatile.Write(ref _current, await _store.LoadFailoverPoliciesAsync(cancellationToken).ConfigureAwait(false));
+            Changed.Notify();
         }
         finally
         {

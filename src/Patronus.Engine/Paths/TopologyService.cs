@@ -32,6 +32,9 @@ public sealed class TopologyService : IDisposable
     /// <summary>Notified at every change of <see cref="Current"/>: take its <see cref="ChangeSignal.Next"/> (or a watch), then read <see cref="Current"/>, to never miss one.</summary>
     public ChangeSignal Changed { get; } = new();
 
+    /// <summary>Notified after each successful <see cref="WriteAsync"/> (an edit made here, not a reload): the cluster relay tells the other nodes.</summary>
+    public ChangeSignal Written { get; } = new();
+
     /// <summary>
     /// Writes the read-only (config or quickstart) topology into the store, replacing what an earlier
     /// run left, then loads the whole topology.
@@ -68,9 +71,24 @@ public sealed class TopologyService : IDisposable
             if (result.Succeeded)
             {
                 await ReloadCoreAsync(cancellationToken).ConfigureAwait(false);
+                Written.Notify();
             }
 
             return result;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Loads the topology from the store again and publishes it: another node on a shared store changed it.</summary>
+    public async Task ReloadAsync(CancellationToken cancellationToken = default)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ReloadCoreAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {

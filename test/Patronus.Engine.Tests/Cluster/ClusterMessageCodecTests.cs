@@ -22,6 +22,7 @@ public sealed class ClusterMessageCodecTests
     [Theory]
     [InlineData(ClusterMessageKind.FailoverWritten, """{"v":1,"k":"f","n":"ctl1","t":7}""")]
     [InlineData(ClusterMessageKind.Resync, """{"v":1,"k":"r","n":"ctl1","t":7}""")]
+    [InlineData(ClusterMessageKind.ConfigChanged, """{"v":1,"k":"c","n":"ctl1","t":7}""")]
     public void EncodeSignal_GoldenPayload_DecodesBack(ClusterMessageKind kind, string golden)
     {
         Assert.Equal(golden, ClusterMessageCodec.EncodeSignal(kind, "ctl1", 7));
