@@ -171,6 +171,11 @@ public sealed partial class ClusterRelayService : BackgroundService
     /// <summary>The listener is in effect: read what was stored meanwhile, and ask the leader for its whole health (a follower).</summary>
     internal async Task OnListeningAsync(CancellationToken cancellationToken)
     {
+        if (Cursor >= 0)
+        {
+            _configChanged.Notify(); // listening again: an edit's signal may have come while the listener was away
+        }
+
         await CatchUpAsync(cancellationToken).ConfigureAwait(false);
         if (!_leadership.IsLeader)
         {
