@@ -465,8 +465,11 @@ public sealed partial class ClusterRelayService : BackgroundService
 
         while (!stoppingToken.IsCancellationRequested)
         {
+            // The stop token's task too: the two watches never complete on their own at shutdown
+            // (without it the host waited out its whole shutdown timeout and the lease release was cancelled).
             await Task.WhenAny(_configWritten.Topology?.Pending ?? Task.Delay(Timeout.Infinite, stoppingToken),
-                _configWritten.Policies?.Pending ?? Task.Delay(Timeout.Infinite, stoppingToken)).ConfigureAwait(false);
+                _configWritten.Policies?.Pending ?? Task.Delay(Timeout.Infinite, stoppingToken),
+                Task.Delay(Timeout.Infinite, stoppingToken)).ConfigureAwait(false);
             stoppingToken.ThrowIfCancellationRequested();
             _configWritten.Topology?.Consume();
             _configWritten.Policies?.Consume();
