@@ -33,7 +33,7 @@ try {
     const onData = (chunk) => {
       for (const line of chunk.toString().split('\n')) if (/^patronus:/.test(line)) log(`${seconds(start)} s ${line}`);
       output += chunk;
-      const m = /http:\/\/127\.0\.0\.1:\d+\/setup#token=[A-Za-z0-9_-]+/.exec(output);
+      const m = /http:\/\/127\.0\.0\.1:\d+\/setup#token=[A-Za-z0-9_-]+(?=\s)/.exec(output);
       if (m) res(m[0]);
     };
     child.stdout.on('data', onData);

@@ -43,7 +43,7 @@ export async function startServe(dataDir, extra = {}) {
     const timer = setTimeout(() => rej(new Error(`serve printed no setup URL in 30 s:\n${output}`)), 30_000);
     const onData = (chunk) => {
       output += chunk;
-      const m = /(http:\/\/127\.0\.0\.1:\d+)\/setup#token=[A-Za-z0-9_-]+/.exec(output);
+      const m = /(http:\/\/127\.0\.0\.1:\d+)\/setup#token=[A-Za-z0-9_-]+(?=\s)/.exec(output);
       if (m) {
         clearTimeout(timer);
         res(m[0]);
