@@ -28,6 +28,7 @@ public static class HealthEndpoints
             .AddCheck<StoreHealthCheck>("store", tags: [ReadyTag])
             .AddCheck<TopologyHealthCheck>("topology", tags: [ReadyTag])
             .AddCheck<EngineLoopsHealthCheck>("engine_loops", tags: [ReadyTag]);
+        services.AddSingleton<ReadinessLog>();
         return services;
     }
 
@@ -35,14 +36,14 @@ public static class HealthEndpoints
     {
         app.MapHealthChecks("/health", Options(_ => true)).AllowAnonymous();
         app.MapHealthChecks("/health/live", Options(_ => false)).AllowAnonymous();
-        app.MapHealthChecks("/health/ready", Options(c => c.Tags.Contains(ReadyTag))).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", Options(c => c.Tags.Contains(ReadyTag), observeReadiness: true)).AllowAnonymous();
         return app;
     }
 
-    private static HealthCheckOptions Options(Func<HealthCheckRegistration, bool> predicate) => new()
+    private static HealthCheckOptions Options(Func<HealthCheckRegistration, bool> predicate, bool observeReadiness = false) => new()
     {
         Predicate = predicate,
-        ResponseWriter = WriteAsync,
+        ResponseWriter = observeReadiness ? ObserveAndWriteAsync : WriteAsync,
         ResultStatusCodes =
         {
             [HealthStatus.Healthy] = StatusCodes.Status200OK,
@@ -50,6 +51,12 @@ public static class HealthEndpoints
             [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
         },
     };
+
+    private static Task ObserveAndWriteAsync(HttpContext context, HealthReport report)
+    {
+        context.RequestServices.GetRequiredService<ReadinessLog>().Observe(report);
+        return WriteAsync(context, report);
+    }
 
     private static async Task WriteAsync(HttpContext context, HealthReport report)
     {

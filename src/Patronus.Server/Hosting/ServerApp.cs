@@ -15,6 +15,9 @@ public static class ServerApp
     /// <summary>How long graceful shutdown may take before the host gives up on a component.</summary>
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(4);
 
+    /// <summary>The framework's health check service: its per-poll error lines are filtered out (see Health/ReadinessLog).</summary>
+    public const string HealthCheckServiceCategory = "Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService";
+
     public static WebApplication Build(PatronusConfiguration config, TimeProvider? timeProvider = null, Action<ILoggingBuilder>? logging = null)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -35,6 +38,8 @@ public static class ServerApp
             o.UseUtcTimestamp = true;
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // One error line per failing check per poll (HAProxy polls every 500 ms): Health/ReadinessLog logs the changes instead.
+        builder.Logging.AddFilter(HealthCheckServiceCategory, LogLevel.None);
         logging?.Invoke(builder.Logging);
 
         var services = builder.Services;
