@@ -1,0 +1,103 @@
+import type { FrameTimers } from './batch';
+
+export interface SliceTimers extends Pick<FrameTimers, 'now' | 'requestFrame' | 'cancelFrame'> {
+  /** Runs fn once the renders that a slice asked for have run (Preact renders in a microtask). */
+  afterRender(fn: () => void): void;
+}
+
+const browserSliceTimers: SliceTimers = {
+  now: () => performance.now(),
+  requestFrame: (fn) => requestAnimationFrame(fn),
+  cancelFrame: (h) => cancelAnimationFrame(h as number),
+  afterRender: (fn) => queueMicrotask(fn),
+};
+
+/** Bounds of the off-screen rows per slice: at least a few (progress on a slow or busy machine), at most all of them. */
+export const MIN_SLICE = 4;
+export const MAX_SLICE = 2000;
+
+/**
+ * The off-screen rows the next slice takes: as many as the budget holds at the cost per row the
+ * last slice measured, changed by at most a factor of two per slice (one descheduled slice on a
+ * busy machine does not swing it from one end to the other).
+ */
+export function nextSliceSize(current: number, rows: number, elapsedMs: number, budgetMs: number): number {
+  if (rows === 0) return current;
+  const perRow = Math.max(elapsedMs / rows, 0.001);
+  const target = Math.floor(budgetMs / perRow);
+  return Math.max(MIN_SLICE, Math.min(MAX_SLICE, current * 2, Math.max(Math.floor(current / 2), target)));
+}
+
+/**
+ * Renders the rows marked dirty a slice per animation frame: every dirty row on screen in the
+ * next frame, then the off-screen ones as many per frame as fit budgetMs. With a thousand live
+ * paths a batch of updates touches hundreds of rows; rendered at once that is one task of tens of
+ * milliseconds (a long task as soon as the machine is busy), sliced it is a few short ones, and
+ * what the user sees is updated first. A row marked again before its turn renders once.
+ */
+export function createRowSlicer(render: (key: string) => void, budgetMs: number, timers: SliceTimers = browserSliceTimers) {
+  const visible = new Set<string>();
+  const onScreen = new Set<string>();
+  const offScreen = new Set<string>();
+  let perSlice = MIN_SLICE;
+  let frame: unknown = null;
+  let running = false;
+  let disposed = false;
+
+  const schedule = () => {
+    if (frame === null && !running && !disposed && (onScreen.size > 0 || offScreen.size > 0)) frame = timers.requestFrame(run);
+  };
+  const run = () => {
+    frame = null;
+    running = true;
+    const start = timers.now();
+    const keys = [...onScreen];
+    onScreen.clear();
+    let taken = 0;
+    for (const key of offScreen) {
+      if (taken === perSlice) break;
+      keys.push(key);
+      taken++;
+    }
+    for (let i = keys.length - taken; i < keys.length; i++) offScreen.delete(keys[i]);
+    for (const key of keys) render(key);
+    timers.afterRender(() => {
+      running = false;
+      perSlice = nextSliceSize(perSlice, keys.length, timers.now() - start, budgetMs);
+      schedule();
+    });
+  };
+
+  return {
+    /** The row's data changed: render it (soon if on screen, else when its turn comes). */
+    mark(key: string): void {
+      if (visible.has(key)) onScreen.add(key);
+      else offScreen.add(key);
+      schedule();
+    },
+    /** Rows came on screen (or left it): their pending renders move to the front (or back). */
+    show(keys: readonly string[], onScreenNow: boolean): void {
+      for (const key of keys) {
+        if (onScreenNow) {
+          visible.add(key);
+          if (offScreen.delete(key)) onScreen.add(key);
+        } else {
+          visible.delete(key);
+          if (onScreen.delete(key)) offScreen.add(key);
+        }
+      }
+      schedule();
+    },
+    /** Rows waiting for their render (for tests and the benchmark). */
+    get pending(): number {
+      return onScreen.size + offScreen.size;
+    },
+    dispose(): void {
+      disposed = true;
+      if (frame !== null) timers.cancelFrame(frame);
+      frame = null;
+      onScreen.clear();
+      offScreen.clear();
+    },
+  };
+}
