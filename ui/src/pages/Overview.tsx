@@ -8,13 +8,15 @@ import {
 } from '../lib/health';
 import { OverviewData } from '../lib/overviewData';
 import { pathUrl } from '../lib/router';
+import { mapTunnels, type MapTunnel, type TunnelInfo } from '../lib/topology';
 import { live, session } from '../state';
 import { TopologyMap } from '../components/TopologyMap';
 
 const HEALTH_FIELDS = 'pathId status healthScore latencyMs packetLossPct jitterMs lastChecked';
 const OVERVIEW = `{ sites { id name } links { id siteId name }
   paths { id name linkId siteId remoteSiteId targets health { ${HEALTH_FIELDS} } }
-  allFailoverPolicies { policyId name activePathId } }`;
+  allFailoverPolicies { policyId name activePathId }
+  tunnels { interface peers { name activePathId paths { pathId } } } }`;
 const LIVE = `subscription { pathHealthChanged { ${HEALTH_FIELDS} } }`;
 
 /**
@@ -41,7 +43,7 @@ const SPARK_POINTS = 120;
 const sparkCache = new Map<string, number[]>();
 
 type TopologyPath = PathInfo & { targets: string[]; health: PathHealth | null };
-interface Topology { sites: Site[]; links: Link[]; paths: TopologyPath[]; allFailoverPolicies: Array<{ policyId: string; name: string; activePathId: string }> }
+interface Topology { sites: Site[]; links: Link[]; paths: TopologyPath[]; allFailoverPolicies: Array<{ policyId: string; name: string; activePathId: string }>; tunnels: TunnelInfo[] }
 
 export function Overview() {
   const [topology, setTopology] = useState<Topology | null>(null);
@@ -91,6 +93,7 @@ export function Overview() {
     for (const p of topology?.allFailoverPolicies ?? []) m.set(p.activePathId, m.has(p.activePathId) ? `${m.get(p.activePathId)}, ${p.name}` : p.name);
     return m;
   }, [topology]);
+  const tunnels = useMemo(() => mapTunnels(topology?.tunnels ?? []), [topology]);
 
   if (error && !topology) return <p class="error" role="alert">Could not load the overview: {error}</p>;
   if (!topology) return <p aria-busy="true">Loading…</p>;
@@ -99,7 +102,7 @@ export function Overview() {
     <>
       <h1>Overview</h1>
       <Counts data={data} paths={topology.paths} />
-      <LiveTopologyMap data={data} sites={topology.sites} paths={topology.paths} />
+      <LiveTopologyMap data={data} sites={topology.sites} paths={topology.paths} tunnels={tunnels} />
       {tree.map(({ site, blocks }) => (
         <section class="site" key={site.id} aria-labelledby={`site-${site.id}`}>
           <h2 id={`site-${site.id}`}>{site.name}</h2>
@@ -129,9 +132,9 @@ function Counts({ data, paths }: { data: OverviewData; paths: readonly PathInfo[
   );
 }
 
-function LiveTopologyMap({ data, sites, paths }: { data: OverviewData; sites: Site[]; paths: TopologyPath[] }) {
+function LiveTopologyMap({ data, sites, paths, tunnels }: { data: OverviewData; sites: Site[]; paths: TopologyPath[]; tunnels: MapTunnel[] }) {
   useBatches(data);
-  return <TopologyMap sites={sites} paths={paths} health={data.health} />;
+  return <TopologyMap sites={sites} paths={paths} health={data.health} tunnels={tunnels} />;
 }
 
 interface BlockProps { data: OverviewData; site: Site; index: number; rows: TableRow[]; activeIn: Map<string, string> }
