@@ -16,21 +16,35 @@ const browserSliceTimers: SliceTimers = {
 export const MIN_SLICE = 4;
 export const MAX_SLICE = 2000;
 
+/** Off-screen rows wait at most about this many frames: the slice grows with the backlog. */
+export const DRAIN_FRAMES = 30;
+
+/** Slices whose cost per row the estimate remembers. */
+const RECENT = 8;
+
 /**
- * The off-screen rows the next slice takes: as many as the budget holds at the cost per row the
- * last slice measured, changed by at most a factor of two per slice (one descheduled slice on a
- * busy machine does not swing it from one end to the other).
+ * The off-screen rows the next slice takes: as many as budgetMs holds at perRowMs each, and at
+ * least enough to clear the backlog within DRAIN_FRAMES frames (so a busy machine, where few
+ * frames come, still shows every row's update within a second or two).
  */
-export function nextSliceSize(current: number, rows: number, elapsedMs: number, budgetMs: number): number {
-  if (rows === 0) return current;
-  const perRow = Math.max(elapsedMs / rows, 0.001);
-  const target = Math.floor(budgetMs / perRow);
-  return Math.max(MIN_SLICE, Math.min(MAX_SLICE, current * 2, Math.max(Math.floor(current / 2), target)));
+export function sliceSize(perRowMs: number, budgetMs: number, backlog: number): number {
+  const byBudget = Math.floor(budgetMs / Math.max(perRowMs, 0.001));
+  const byBacklog = Math.ceil(backlog / DRAIN_FRAMES);
+  return Math.max(MIN_SLICE, Math.min(MAX_SLICE, Math.max(byBudget, byBacklog)));
+}
+
+/**
+ * The cost of a row: the least per-row time of the recent slices. A slice's wall time includes
+ * the time the renderer was descheduled (another process ran), which only ever adds: the
+ * minimum is the closest to the work itself, and one slow slice does not shrink the next ones.
+ */
+export function rowCost(recent: readonly number[]): number | null {
+  return recent.length === 0 ? null : Math.min(...recent);
 }
 
 /**
  * Renders the rows marked dirty a slice per animation frame: every dirty row on screen in the
- * next frame, then the off-screen ones as many per frame as fit budgetMs. With a thousand live
+ * next frame, then the off-screen ones as many per frame as fit budgetMs (see sliceSize). With a thousand live
  * paths a batch of updates touches hundreds of rows; rendered at once that is one task of tens of
  * milliseconds (a long task as soon as the machine is busy), sliced it is a few short ones, and
  * what the user sees is updated first. A row marked again before its turn renders once.
@@ -39,7 +53,7 @@ export function createRowSlicer(render: (key: string) => void, budgetMs: number,
   const visible = new Set<string>();
   const onScreen = new Set<string>();
   const offScreen = new Set<string>();
-  let perSlice = MIN_SLICE;
+  const recent: number[] = [];
   let frame: unknown = null;
   let running = false;
   let disposed = false;
@@ -53,6 +67,8 @@ export function createRowSlicer(render: (key: string) => void, budgetMs: number,
     const start = timers.now();
     const keys = [...onScreen];
     onScreen.clear();
+    const cost = rowCost(recent);
+    const perSlice = cost === null ? MIN_SLICE : sliceSize(cost, budgetMs, offScreen.size);
     let taken = 0;
     for (const key of offScreen) {
       if (taken === perSlice) break;
@@ -63,7 +79,10 @@ export function createRowSlicer(render: (key: string) => void, budgetMs: number,
     for (const key of keys) render(key);
     timers.afterRender(() => {
       running = false;
-      perSlice = nextSliceSize(perSlice, keys.length, timers.now() - start, budgetMs);
+      if (keys.length >= MIN_SLICE) {
+        recent.push((timers.now() - start) / keys.length);
+        if (recent.length > RECENT) recent.shift();
+      }
       schedule();
     });
   };
