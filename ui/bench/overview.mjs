@@ -210,6 +210,26 @@ try {
     log(`trace ${TRACE_SECONDS} s, renderer main thread: ${tasks.length} tasks, CPU ${(tasks.reduce((a, t) => a + cpu(t), 0) / TRACE_SECONDS).toFixed(0)} ms/s (wall ${(tasks.reduce((a, t) => a + wall(t), 0) / TRACE_SECONDS).toFixed(0)} ms/s)`);
     log(`trace: tasks > 50 ms wall ${tasks.filter((t) => wall(t) > 50).length}, > 50 ms CPU ${tasks.filter((t) => cpu(t) > 50).length}; longest CPU ${ms(Math.max(0, ...tasks.map(cpu)))}`);
     log(`trace: frame tasks (rAF/style/layout) ${frames.length}: CPU p50 ${ms(pct(frames.map(cpu), 50))}, p95 ${ms(pct(frames.map(cpu), 95))}, max ${ms(Math.max(0, ...frames.map(cpu)))}; wall p95 ${ms(pct(frames.map(wall), 95))}`);
+    // What the tasks are: each by the first timeline event inside it (WebSocket messages, frames, timers …).
+    const kinds = new Map();
+    const sorted = [...onMain].sort((a, b) => a.ts - b.ts);
+    let j = 0;
+    for (const t of [...tasks].sort((a, b) => a.ts - b.ts)) {
+      while (j < sorted.length && sorted[j].ts < t.ts) j++;
+      let kind = '(none)';
+      for (let k = j; k < sorted.length && sorted[k].ts <= t.ts + t.dur; k++) {
+        const e = sorted[k];
+        if (e !== t && e.name !== 'RunTask' && e.name !== 'ThreadControllerImpl::RunTask') {
+          kind = e.name === 'EventDispatch' || e.name === 'FunctionCall' ? `${e.name} ${e.args?.data?.type ?? e.args?.data?.functionName ?? ''}`.trim() : e.name;
+          break;
+        }
+      }
+      const k = kinds.get(kind) ?? { n: 0, cpu: 0 };
+      k.n++;
+      k.cpu += cpu(t);
+      kinds.set(kind, k);
+    }
+    log(`trace: tasks by kind: ${[...kinds].sort((a, b) => b[1].cpu - a[1].cpu).slice(0, 8).map(([k, v]) => `${k} ${v.n} (${(v.cpu / TRACE_SECONDS).toFixed(0)} ms/s)`).join(', ')}`);
     for (const t of [...tasks].sort((a, b) => cpu(b) - cpu(a)).slice(0, 5)) {
       const parts = new Map();
       for (const e of inside(t)) if (['FunctionCall', 'FireAnimationFrame', 'TimerFire', 'EventDispatch', 'UpdateLayoutTree', 'Layout', 'PrePaint', 'Paint', 'Layerize', 'ParseHTML', 'MajorGC', 'MinorGC', 'V8.GC_SCAVENGER', 'V8.GC_MARK_COMPACTOR', 'HitTest', 'IntersectionObserverController::computeIntersections'].includes(e.name)) parts.set(e.name, (parts.get(e.name) ?? 0) + cpu(e));
