@@ -26,10 +26,14 @@ function fakeFrames(costPerRender = 0.1) {
     const fn = frameFn;
     frameFn = null;
     if (!fn) return false;
-    fn();
-    const queued = after;
-    after = [];
-    queued.forEach((f) => f());
+    try {
+      fn();
+    } finally {
+      // Microtasks run after the frame's callback, even one that threw.
+      const queued = after;
+      after = [];
+      queued.forEach((f) => f());
+    }
     return true;
   };
   const cost = () => { now += costPerRender; };
@@ -166,5 +170,21 @@ describe('OverviewData', () => {
     data.apply([health('a', 1)]);
     while (f.frame());
     expect(renders).toEqual(['new']);
+  });
+});
+
+describe('createRowSlicer after a failing render', () => {
+  it('carries on with the next frame', () => {
+    const f = fakeFrames();
+    const rendered: string[] = [];
+    const slicer = createRowSlicer((k) => {
+      if (k === 'bad') throw new Error('render failed');
+      rendered.push(k);
+    }, 6, f.timers);
+    slicer.mark('bad');
+    expect(() => f.frame()).toThrow('render failed');
+    slicer.mark('good');
+    while (f.frame());
+    expect(rendered).toEqual(['good']);
   });
 });

@@ -44,8 +44,8 @@ export function rowCost(recent: readonly number[]): number | null {
 
 /**
  * Renders the rows marked dirty a slice per animation frame: every dirty row on screen in the
- * next frame, then the off-screen ones as many per frame as fit budgetMs (see sliceSize). With a thousand live
- * paths a batch of updates touches hundreds of rows; rendered at once that is one task of tens of
+ * next frame, then the off-screen ones as many per frame as fit budgetMs (see sliceSize). With a
+ * thousand live paths a batch of updates touches hundreds of rows; rendered at once that is one task of tens of
  * milliseconds (a long task as soon as the machine is busy), sliced it is a few short ones, and
  * what the user sees is updated first. A row marked again before its turn renders once.
  */
@@ -76,15 +76,19 @@ export function createRowSlicer(render: (key: string) => void, budgetMs: number,
       taken++;
     }
     for (let i = keys.length - taken; i < keys.length; i++) offScreen.delete(keys[i]);
-    for (const key of keys) render(key);
-    timers.afterRender(() => {
-      running = false;
-      if (keys.length >= MIN_SLICE) {
-        recent.push((timers.now() - start) / keys.length);
-        if (recent.length > RECENT) recent.shift();
-      }
-      schedule();
-    });
+    try {
+      for (const key of keys) render(key);
+    } finally {
+      // Even if a render threw: the slicer carries on with the next frame.
+      timers.afterRender(() => {
+        running = false;
+        if (keys.length >= MIN_SLICE) {
+          recent.push((timers.now() - start) / keys.length);
+          if (recent.length > RECENT) recent.shift();
+        }
+        schedule();
+      });
+    }
   };
 
   return {
