@@ -31,7 +31,7 @@ try {
   const setupUrl = await new Promise((res, rej) => {
     let output = '';
     const onData = (chunk) => {
-      for (const line of chunk.toString().split('\n')) if (/^patronus:/.test(line)) log(`${seconds(start)} s ${line}`);
+      for (const line of chunk.toString().split('\n')) if (/^patronus:|Now listening|Application started/.test(line)) log(`${seconds(start)} s ${line.trim()}`);
       output += chunk;
       const m = /http:\/\/127\.0\.0\.1:\d+\/setup#token=[A-Za-z0-9_-]+(?=\s)/.exec(output);
       if (m) res(m[0]);
@@ -44,10 +44,13 @@ try {
   browser = await launchChromium();
   const page = await browser.newPage();
   await page.goto(setupUrl);
+  log(`${seconds(start)} s setup page open`);
   await page.getByLabel('Username').fill('admin');
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByLabel('Repeat the password').fill(PASSWORD);
   await page.getByRole('button', { name: /Create admin/ }).click();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor({ timeout: 60_000 });
+  log(`${seconds(start)} s admin created, overview shown`);
   for (const id of ['demo-wan1-loopback', 'demo-wan2-loopback']) await page.locator(`tr[data-path="${id}"][data-status="UP"]`).waitFor({ timeout: 60_000 });
   log(`${seconds(start)} s two live demo paths on screen (issue 17's bar: 60 s)`);
 } finally {

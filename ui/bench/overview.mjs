@@ -144,6 +144,13 @@ try {
     const longTasks = [];
     const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration)));
     observer.observe({ type: 'longtask' });
+    // Long animation frames (Chromium): which scripts ran in them, and how much was style/layout.
+    const longFrames = [];
+    const loaf = new PerformanceObserver((list) => list.getEntries().forEach((e) => longFrames.push({
+      duration: e.duration, blocking: e.blockingDuration, styleLayout: e.renderStart ? e.startTime + e.duration - e.styleAndLayoutStart : 0,
+      scripts: e.scripts.map((x) => `${x.invoker} ${x.sourceFunctionName || ''} ${(x.sourceURL || '').split('/').pop()}:${x.sourceCharPosition} ${x.duration.toFixed(0)} ms`),
+    })));
+    loaf.observe({ type: 'long-animation-frame' });
     const frames = [];
     let last = performance.now();
     let running = true;
@@ -166,8 +173,9 @@ try {
     setTimeout(() => {
       running = false;
       observer.disconnect();
+      loaf.disconnect();
       mutations.disconnect();
-      res({ longTasks, frames: frames.slice(1), latencies, heapBefore, heapAfter: performance.memory?.usedJSHeapSize ?? NaN, nodes: document.getElementsByTagName('*').length });
+      res({ longTasks, longFrames, frames: frames.slice(1), latencies, heapBefore, heapAfter: performance.memory?.usedJSHeapSize ?? NaN, nodes: document.getElementsByTagName('*').length });
     }, seconds * 1000);
   }), SECONDS);
   const s = stream;
@@ -178,10 +186,56 @@ try {
   log(`main thread per second of streaming: ${((m1.LayoutCount - m0.LayoutCount) / SECONDS).toFixed(1)} layouts, ${((m1.RecalcStyleCount - m0.RecalcStyleCount) / SECONDS).toFixed(1)} style recalcs; tasks ${perSecond('TaskDuration')}, script ${perSecond('ScriptDuration')}, style ${perSecond('RecalcStyleDuration')}, layout ${perSecond('LayoutDuration')} (wall time: inflated when the machine is loaded)`);
   log(`streaming ${SECONDS} s: ${s.latencies.length} row updates (${(s.latencies.length / SECONDS).toFixed(0)}/s)`);
   log(`long tasks > 50 ms: ${s.longTasks.length}${s.longTasks.length ? ` (max ${ms(Math.max(...s.longTasks))})` : ''}`);
+  for (const f of s.longFrames.sort((a, b) => b.duration - a.duration).slice(0, 5)) log(`long frame ${ms(f.duration)} (blocking ${ms(f.blocking)}, style+layout ${ms(f.styleLayout)}): ${f.scripts.join('; ') || 'no script'}`);
   log(`frame interval: p50 ${ms(pct(s.frames, 50))}, p95 ${ms(pct(s.frames, 95))}, p99 ${ms(pct(s.frames, 99))}, max ${ms(Math.max(...s.frames))}`);
   log(`event → screen (lastChecked → row updated): p50 ${pct(s.latencies, 50)} ms, p95 ${pct(s.latencies, 95)} ms, max ${Math.max(...s.latencies)} ms`);
   log(`JS heap ${(s.heapBefore / 1e6).toFixed(1)} → ${(s.heapAfter / 1e6).toFixed(1)} MB; ${s.nodes} DOM elements`);
   log(`initial JS ${(initialJsGzip() / 1024).toFixed(1)} KB gzip`);
+
+  // The page's own work, apart from the machine's load: a Chromium trace of TRACE_SECONDS more of
+  // streaming gives every main-thread task's wall time (dur) and its thread CPU time (tdur). A
+  // task long in wall time but short in CPU time was descheduled (other processes), not busy.
+  const TRACE_SECONDS = arg('trace-seconds', 10);
+  if (TRACE_SECONDS > 0) {
+    await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink'] });
+    await new Promise((r) => setTimeout(r, TRACE_SECONDS * 1000));
+    const events = JSON.parse((await browser.stopTracing()).toString()).traceEvents;
+    const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain' && events.some((t) => t.pid === e.pid && t.tid === e.tid && t.name === 'FireAnimationFrame'));
+    const onMain = events.filter((e) => main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && typeof e.dur === 'number');
+    const tasks = onMain.filter((e) => e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask');
+    const inside = (t) => onMain.filter((e) => e !== t && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur);
+    const cpu = (e) => (e.tdur ?? e.dur) / 1000;
+    const wall = (e) => e.dur / 1000;
+    const frames = tasks.filter((t) => inside(t).some((e) => e.name === 'FireAnimationFrame' || e.name === 'UpdateLayoutTree' || e.name === 'Layout'));
+    log(`trace ${TRACE_SECONDS} s, renderer main thread: ${tasks.length} tasks, CPU ${(tasks.reduce((a, t) => a + cpu(t), 0) / TRACE_SECONDS).toFixed(0)} ms/s (wall ${(tasks.reduce((a, t) => a + wall(t), 0) / TRACE_SECONDS).toFixed(0)} ms/s)`);
+    log(`trace: tasks > 50 ms wall ${tasks.filter((t) => wall(t) > 50).length}, > 50 ms CPU ${tasks.filter((t) => cpu(t) > 50).length}; longest CPU ${ms(Math.max(0, ...tasks.map(cpu)))}`);
+    log(`trace: frame tasks (rAF/style/layout) ${frames.length}: CPU p50 ${ms(pct(frames.map(cpu), 50))}, p95 ${ms(pct(frames.map(cpu), 95))}, max ${ms(Math.max(0, ...frames.map(cpu)))}; wall p95 ${ms(pct(frames.map(wall), 95))}`);
+    // What the tasks are: each by the first timeline event inside it (WebSocket messages, frames, timers …).
+    const kinds = new Map();
+    const sorted = [...onMain].sort((a, b) => a.ts - b.ts);
+    let j = 0;
+    for (const t of [...tasks].sort((a, b) => a.ts - b.ts)) {
+      while (j < sorted.length && sorted[j].ts < t.ts) j++;
+      let kind = '(none)';
+      for (let k = j; k < sorted.length && sorted[k].ts <= t.ts + t.dur; k++) {
+        const e = sorted[k];
+        if (e !== t && e.name !== 'RunTask' && e.name !== 'ThreadControllerImpl::RunTask') {
+          kind = e.name === 'EventDispatch' || e.name === 'FunctionCall' ? `${e.name} ${e.args?.data?.type ?? e.args?.data?.functionName ?? ''}`.trim() : e.name;
+          break;
+        }
+      }
+      const k = kinds.get(kind) ?? { n: 0, cpu: 0 };
+      k.n++;
+      k.cpu += cpu(t);
+      kinds.set(kind, k);
+    }
+    log(`trace: tasks by kind: ${[...kinds].sort((a, b) => b[1].cpu - a[1].cpu).slice(0, 8).map(([k, v]) => `${k} ${v.n} (${(v.cpu / TRACE_SECONDS).toFixed(0)} ms/s)`).join(', ')}`);
+    for (const t of [...tasks].sort((a, b) => cpu(b) - cpu(a)).slice(0, 5)) {
+      const parts = new Map();
+      for (const e of inside(t)) if (['FunctionCall', 'FireAnimationFrame', 'TimerFire', 'EventDispatch', 'UpdateLayoutTree', 'Layout', 'PrePaint', 'Paint', 'Layerize', 'ParseHTML', 'MajorGC', 'MinorGC', 'V8.GC_SCAVENGER', 'V8.GC_MARK_COMPACTOR', 'HitTest', 'IntersectionObserverController::computeIntersections'].includes(e.name)) parts.set(e.name, (parts.get(e.name) ?? 0) + cpu(e));
+      log(`trace: task CPU ${ms(cpu(t))} wall ${ms(wall(t))}: ${[...parts].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+    }
+  }
 } finally {
   await browser?.close().catch(() => undefined);
   if (serve && serve.child.exitCode === null) {

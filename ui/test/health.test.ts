@@ -39,11 +39,12 @@ describe('topologyTree', () => {
 });
 
 describe('pushBounded', () => {
-  it('appends without changing the input, dropping the oldest beyond max', () => {
-    const start = [1, 2, 3];
-    expect(pushBounded(start, 4, 3)).toEqual([2, 3, 4]);
-    expect(pushBounded(start, 4, 5)).toEqual([1, 2, 3, 4]);
-    expect(start).toEqual([1, 2, 3]);
+  it('appends in place, dropping the oldest beyond max', () => {
+    const values = [1, 2, 3];
+    expect(pushBounded(values, 4, 5)).toBe(values);
+    expect(values).toEqual([1, 2, 3, 4]);
+    pushBounded(values, 5, 3);
+    expect(values).toEqual([3, 4, 5]);
   });
 });
 

@@ -27,6 +27,7 @@ describe('statsQuery', () => {
     const q = statsQuery(2);
     expect(q).toContain('s0: pathStats(pathId: $id, period: CUSTOM, since: $s0, until: $u0)');
     expect(q).toContain('s1: pathStats(pathId: $id, period: CUSTOM, since: $s1, until: $u1)');
+    expect(q).toContain('{ latencyAvgMs latencyMinMs latencyP95Ms latencyMaxMs');
     expect(q).toMatch(/^query Stats\(\$id: ID!, \$s0: DateTime!, \$u0: DateTime!, \$s1: DateTime!, \$u1: DateTime!\)/);
     expect(statsVariables('p', [['a', 'b'], ['c', 'd']])).toEqual({ id: 'p', s0: 'a', u0: 'b', s1: 'c', u1: 'd' });
   });
@@ -35,7 +36,7 @@ describe('statsQuery', () => {
     const q = statsQuery(180);
     const tokens = q.match(/[A-Za-z_$][A-Za-z0-9_]*|[!():{},]/g)!.length;
     expect(tokens).toBeLessThan(10_000);
-    expect(180 * 8).toBeLessThan(20_000); // one object and seven fields per slice
+    expect(180 * 9).toBeLessThan(20_000); // one object and eight fields per slice
   });
 });
 
@@ -43,12 +44,12 @@ describe('pointsFromStats', () => {
   it('places each slice at its end and turns empty slices into gaps', () => {
     const parts: Array<[string, string]> = [['2026-12-05T00:00:00Z', '2026-12-05T01:00:00Z'], ['2026-12-05T01:00:00Z', '2026-12-05T02:00:00Z']];
     const points = pointsFromStats({
-      s0: { latencyAvgMs: 2, latencyP95Ms: 3, latencyMaxMs: 4, packetLossAvgPct: 1, jitterAvgMs: 0.5, healthScoreAvg: 90, sampleCount: 360 },
+      s0: { latencyAvgMs: 2, latencyMinMs: 1.5, latencyP95Ms: 3, latencyMaxMs: 4, packetLossAvgPct: 1, jitterAvgMs: 0.5, healthScoreAvg: 90, sampleCount: 360 },
       s1: { latencyAvgMs: null, packetLossAvgPct: null, jitterAvgMs: null, healthScoreAvg: null, sampleCount: 0 },
     }, parts);
     expect(points).toEqual([
-      { t: Date.parse('2026-12-05T01:00:00Z') / 1000, latency: 2, loss: 1, jitter: 0.5, score: 90, latencyP95: 3, latencyMax: 4 },
-      { t: Date.parse('2026-12-05T02:00:00Z') / 1000, latency: null, loss: null, jitter: null, score: null, latencyP95: null, latencyMax: null },
+      { t: Date.parse('2026-12-05T01:00:00Z') / 1000, latency: 2, loss: 1, jitter: 0.5, score: 90, latencyMin: 1.5, latencyP95: 3, latencyMax: 4 },
+      { t: Date.parse('2026-12-05T02:00:00Z') / 1000, latency: null, loss: null, jitter: null, score: null, latencyMin: null, latencyP95: null, latencyMax: null },
     ]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bundleOf, layoutTopology } from '../src/lib/topology';
+import { bundleOf, layoutTopology, mapTunnels } from '../src/lib/topology';
 
 const path = (id: string, siteId: string, remoteSiteId: string | null, targets = ['10.0.0.1']) => ({ id, siteId, remoteSiteId, targets });
 
@@ -45,5 +45,40 @@ describe('bundleOf', () => {
     const health = new Map([h('a', 'UP'), h('b', 'DEGRADED'), h('c', 'UP')]);
     expect(bundleOf(['a', 'b', 'c', 'd'], health)).toEqual({ status: 'DEGRADED', worst: 'b', label: '4 paths (2 Up, 1 Degraded, 1 not probed yet); worst' });
     expect(bundleOf(['a', 'c'], health)).toEqual({ status: 'UP', worst: 'a', label: '2 paths (2 Up); worst' });
+  });
+});
+
+describe('tunnels on the map', () => {
+  const tunnels = [{
+    interface: 'wg0',
+    peers: [
+      { name: 'hq', activePathId: 'p2', paths: [{ pathId: 'p1' }, { pathId: 'p2' }] },
+      { name: 'branch', activePathId: null, paths: [{ pathId: 'p1' }] },
+      { name: 'plain', activePathId: null, paths: [] },
+    ],
+  }];
+
+  it('one map tunnel per peer, over its active path, else its first configured path', () => {
+    expect(mapTunnels(tunnels)).toEqual([
+      { id: 'wg0/hq', label: 'tunnel wg0 to hq', pathId: 'p2' },
+      { id: 'wg0/branch', label: 'tunnel wg0 to branch', pathId: 'p1' },
+      { id: 'wg0/plain', label: 'tunnel wg0 to plain', pathId: null },
+    ]);
+  });
+
+  it('draws each peer as a node on the right, joined to the site of its path', () => {
+    const { nodes, edges } = layoutTopology(
+      [{ id: 'a', name: 'A' }, { id: 'b', name: 'B' }],
+      [path('p1', 'a', null), path('p2', 'b', null)],
+      400, 60, 8, mapTunnels(tunnels));
+    expect(nodes.filter((n) => n.kind === 'peer').map((n) => [n.id, n.label, n.x])).toEqual([
+      ['peer:wg0/hq', 'hq', 400], ['peer:wg0/branch', 'branch', 400], ['peer:wg0/plain', 'plain', 400],
+    ]);
+    expect(edges.filter((e) => e.tunnel).map((e) => [e.from, e.to, e.pathId])).toEqual([
+      ['site:b', 'peer:wg0/hq', 'p2'],
+      ['site:a', 'peer:wg0/branch', 'p1'],
+      ['site:?', 'peer:wg0/plain', ''], // over no known path: drawn from the unknown site, uncoloured
+    ]);
+    expect(nodes.filter((n) => n.x === 0).map((n) => n.id)).toEqual(['site:a', 'site:b', 'site:?']);
   });
 });

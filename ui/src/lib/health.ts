@@ -70,11 +70,14 @@ export function topologyTree(sites: readonly Site[], links: readonly Link[], pat
   return result;
 }
 
-/** A bounded series of recent values (a sparkline's points): appends, dropping the oldest beyond max. */
-export function pushBounded(values: readonly number[], value: number, max: number): number[] {
-  const next = values.length >= max ? values.slice(values.length - max + 1) : values.slice();
-  next.push(value);
-  return next;
+/**
+ * A bounded series of recent values (a sparkline's points): appends in place, dropping the oldest
+ * beyond max (a thousand rows updated every second allocate no new arrays for it).
+ */
+export function pushBounded(values: number[], value: number, max: number): number[] {
+  values.push(value);
+  if (values.length > max) values.splice(0, values.length - max);
+  return values;
 }
 
 /** SVG polyline points for a sparkline of width × height; flat in the middle when all values are equal. */

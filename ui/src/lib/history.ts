@@ -17,7 +17,8 @@ export interface Point {
   loss: number | null;
   jitter: number | null;
   score: number | null;
-  /** Rollup slices only: the latency's p95 and maximum in the slice. */
+  /** Rollup slices only: the latency's minimum, p95 and maximum in the slice. */
+  latencyMin?: number | null;
   latencyP95?: number | null;
   latencyMax?: number | null;
 }
@@ -46,7 +47,7 @@ export function slices(range: Range, now: Date): Array<[string, string]> {
  */
 export function statsQuery(count: number): string {
   const fields = Array.from({ length: count }, (_, i) =>
-    `s${i}: pathStats(pathId: $id, period: CUSTOM, since: $s${i}, until: $u${i}) { latencyAvgMs latencyP95Ms latencyMaxMs packetLossAvgPct jitterAvgMs healthScoreAvg sampleCount }`,
+    `s${i}: pathStats(pathId: $id, period: CUSTOM, since: $s${i}, until: $u${i}) { latencyAvgMs latencyMinMs latencyP95Ms latencyMaxMs packetLossAvgPct jitterAvgMs healthScoreAvg sampleCount }`,
   );
   const vars = Array.from({ length: count }, (_, i) => `$s${i}: DateTime!, $u${i}: DateTime!`);
   return `query Stats($id: ID!, ${vars.join(', ')}) { ${fields.join(' ')} }`;
@@ -61,17 +62,17 @@ export function statsVariables(pathId: string, parts: Array<[string, string]>): 
   return vars;
 }
 
-interface StatsRow { latencyAvgMs: number | null; latencyP95Ms?: number | null; latencyMaxMs?: number | null; packetLossAvgPct: number | null; jitterAvgMs: number | null; healthScoreAvg: number | null; sampleCount: number }
+interface StatsRow { latencyAvgMs: number | null; latencyMinMs?: number | null; latencyP95Ms?: number | null; latencyMaxMs?: number | null; packetLossAvgPct: number | null; jitterAvgMs: number | null; healthScoreAvg: number | null; sampleCount: number }
 
 /** The aliased answers back into points, in slice order; a slice without samples is a gap. */
 export function pointsFromStats(data: Record<string, StatsRow | null>, parts: Array<[string, string]>): Point[] {
   return parts.map(([, until], i) => {
     const row = data[`s${i}`];
     const t = Date.parse(until) / 1000;
-    if (!row || row.sampleCount === 0) return { t, latency: null, loss: null, jitter: null, score: null, latencyP95: null, latencyMax: null };
+    if (!row || row.sampleCount === 0) return { t, latency: null, loss: null, jitter: null, score: null, latencyMin: null, latencyP95: null, latencyMax: null };
     return {
       t, latency: row.latencyAvgMs, loss: row.packetLossAvgPct, jitter: row.jitterAvgMs, score: row.healthScoreAvg,
-      latencyP95: row.latencyP95Ms ?? null, latencyMax: row.latencyMaxMs ?? null,
+      latencyMin: row.latencyMinMs ?? null, latencyP95: row.latencyP95Ms ?? null, latencyMax: row.latencyMaxMs ?? null,
     };
   });
 }

@@ -12,10 +12,10 @@ const PATH = `query Path($id: ID!, $since: String!) {
   pathHealthHistory(pathId: $id, since: $since) { ${HEALTH_FIELDS} } }`;
 const PATH_ONLY = `query Path($id: ID!) { path(id: $id) { id name linkId siteId targets probe thresholds { latencyMs lossPct jitterMs } health { ${HEALTH_FIELDS} } } }`;
 const LIVE = `subscription($id: ID) { pathHealthChanged(pathId: $id) { ${HEALTH_FIELDS} } }`;
-const SUMMARY = 'query($id: ID!, $period: StatsPeriod) { pathStats(pathId: $id, period: $period) { uptimePct latencyAvgMs latencyP95Ms packetLossAvgPct jitterAvgMs } }';
+const SUMMARY = 'query($id: ID!, $period: StatsPeriod) { pathStats(pathId: $id, period: $period) { uptimePct latencyAvgMs latencyMinMs latencyP95Ms packetLossAvgPct jitterAvgMs } }';
 const PERIOD: Record<Range, string> = { '1h': 'HOUR', '24h': 'DAY', '7d': 'WEEK', '30d': 'MONTH' };
 
-interface Summary { uptimePct: number | null; latencyAvgMs: number | null; latencyP95Ms: number | null; packetLossAvgPct: number | null; jitterAvgMs: number | null }
+interface Summary { uptimePct: number | null; latencyAvgMs: number | null; latencyMinMs: number | null; latencyP95Ms: number | null; packetLossAvgPct: number | null; jitterAvgMs: number | null }
 
 const EVENTS = 'query($since: String!) { failoverEvents(since: $since, limit: 500) { eventId policyId eventType fromPathId toPathId reason timestamp } }';
 
@@ -116,7 +116,7 @@ export function PathPage({ id }: { id: string }) {
   const withTails = range !== '1h';
   const series = useMemo(() => ({
     latency: (withTails
-      ? [...columns(points, 'latency'), columns(points, 'latencyP95')[1], columns(points, 'latencyMax')[1]]
+      ? [...columns(points, 'latency'), columns(points, 'latencyMin')[1], columns(points, 'latencyP95')[1], columns(points, 'latencyMax')[1]]
       : columns(points, 'latency')) as [number[], ...(number | null)[][]],
     loss: columns(points, 'loss'),
     jitter: columns(points, 'jitter'),
@@ -149,12 +149,12 @@ export function PathPage({ id }: { id: string }) {
       {summary && (
         <p class="summary" data-testid="range-summary">
           Last {RANGES[range].label}: uptime <strong>{formatPct(summary.uptimePct)}</strong>, latency average {formatMs(summary.latencyAvgMs)}
-          {' '}(p95 {formatMs(summary.latencyP95Ms)}), loss {formatPct(summary.packetLossAvgPct)}, jitter {formatMs(summary.jitterAvgMs)}
+          {' '}(min {formatMs(summary.latencyMinMs)}, p95 {formatMs(summary.latencyP95Ms)}), loss {formatPct(summary.packetLossAvgPct)}, jitter {formatMs(summary.jitterAvgMs)}
         </p>
       )}
       <div class="charts" aria-busy={loading} data-marks={marks.length}>
         <Chart marks={marks} window={window} title="Latency" unit="ms" data={series.latency} color="#2f7de1"
-          extra={withTails ? [{ label: 'p95', color: '#7048e8' }, { label: 'max', color: '#d9480f' }] : []} />
+          extra={withTails ? [{ label: 'min', color: '#2f9e44' }, { label: 'p95', color: '#7048e8' }, { label: 'max', color: '#d9480f' }] : []} />
         <Chart marks={marks} window={window} title="Loss" unit="%" data={series.loss} color="#d9480f" />
         <Chart marks={marks} window={window} title="Jitter" unit="ms" data={series.jitter} color="#7048e8" />
         <Chart marks={marks} window={window} title="Score" unit="" data={series.score} color="#2f9e44" />

@@ -1,0 +1,85 @@
+import { pushBounded, type PathHealth } from './health';
+import { createRowSlicer, type SliceTimers } from './slicer';
+
+/**
+ * The overview's live data, outside Preact's state: the latest health and the recent latencies per
+ * path, updated in place by each batch. A batch tells only the rows it changed (through the row
+ * slicer) and the parts that summarise all paths (counts, map), once: the table of a thousand
+ * rows is not rendered again — nor diffed — for a batch that touched a few hundred of them.
+ */
+export class OverviewData {
+  readonly health = new Map<string, PathHealth>();
+  private readonly rows = new Map<string, () => void>();
+  private readonly batchListeners = new Set<() => void>();
+  private readonly slicer;
+  private observer: IntersectionObserver | null = null;
+  private readonly blocks = new Map<Element, readonly string[]>();
+
+  /**
+   * @param sparks recent latencies per path (the caller's map: it may outlive this object)
+   * @param sparkPoints how many a sparkline keeps
+   * @param sliceBudgetMs the time per frame that off-screen rows may take
+   */
+  constructor(readonly sparks: Map<string, number[]>, private readonly sparkPoints: number, sliceBudgetMs: number, timers?: SliceTimers) {
+    this.slicer = createRowSlicer((id) => this.rows.get(id)?.(), sliceBudgetMs, timers);
+  }
+
+  /** Health that came with the topology: kept only for paths without a newer live update. */
+  seed(paths: ReadonlyArray<{ id: string; health: PathHealth | null }>): void {
+    for (const p of paths) if (p.health && !this.health.has(p.id)) this.health.set(p.id, p.health);
+  }
+
+  /** A batch of live updates (the latest per path): the data first, then who shows it. */
+  apply(batch: readonly PathHealth[]): void {
+    for (const h of batch) {
+      this.health.set(h.pathId, h);
+      const spark = this.sparks.get(h.pathId);
+      if (spark) pushBounded(spark, h.latencyMs, this.sparkPoints);
+      else this.sparks.set(h.pathId, [h.latencyMs]);
+      this.slicer.mark(h.pathId);
+    }
+    this.batchListeners.forEach((l) => l());
+  }
+
+  /** A row's render, called when its path's data changed (in its slice). */
+  watchRow(id: string, render: () => void): () => void {
+    this.rows.set(id, render);
+    return () => {
+      if (this.rows.get(id) === render) this.rows.delete(id);
+    };
+  }
+
+  /** Called once per batch (the parts that summarise every path). */
+  onBatch(listener: () => void): () => void {
+    this.batchListeners.add(listener);
+    return () => this.batchListeners.delete(listener);
+  }
+
+  /** A block of rows: while it is on screen (or near), its rows render first. */
+  watchBlock(element: Element, ids: readonly string[]): () => void {
+    this.observer ??= new IntersectionObserver((entries) => {
+      for (const e of entries) this.slicer.show(this.blocks.get(e.target) ?? [], e.isIntersecting);
+    }, { rootMargin: '300px 0px' });
+    this.blocks.set(element, ids);
+    this.observer.observe(element);
+    return () => {
+      this.observer?.unobserve(element);
+      this.blocks.delete(element);
+      this.slicer.show(ids, false);
+    };
+  }
+
+  /** Rows waiting for their render. */
+  get pending(): number {
+    return this.slicer.pending;
+  }
+
+  dispose(): void {
+    this.slicer.dispose();
+    this.observer?.disconnect();
+    this.observer = null;
+    this.blocks.clear();
+    this.rows.clear();
+    this.batchListeners.clear();
+  }
+}
