@@ -174,7 +174,7 @@ public sealed record PatronusConfiguration(
         }
         catch (InvalidOperationException ex)
         {
-            problems.Add($"{validator.Section}: {ex.Message}");
+            problems.Add($"{validator.Section}: {Engine.Hosting.BinderErrors.Message(ex)}");
             return;
         }
 

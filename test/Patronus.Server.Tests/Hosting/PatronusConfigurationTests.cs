@@ -198,6 +198,19 @@ public sealed class PatronusConfigurationTests : IDisposable
         Assert.EndsWith($"{type}: '{key}'", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Load_UnknownKeyInsideAListOfObjects_RejectedNamingTheKey()
+    {
+        var file = Write($$"""
+            { "Tunnels": { "Peers": [ { "PublicKey": "{{Engine.Tunnels.TunnelKeys.GeneratePrivateKey()}}", "Compresion": "off" } ] } }
+            """);
+
+        Assert.Null(Load(file, out var errors));
+        var error = Assert.Single(errors);
+        Assert.StartsWith("Tunnels: ", error, StringComparison.Ordinal);
+        Assert.EndsWith("TunnelPeerOptions: 'Compresion'", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("\"p1\": \"192.0.2.20:51820\"", null)]
     [InlineData("\"nope\": \"192.0.2.20:51820\"", "Tunnels:Peers:0:Endpoints:nope: no path 'nope' in the topology (paths: p1)")]

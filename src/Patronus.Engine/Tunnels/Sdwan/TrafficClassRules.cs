@@ -59,15 +59,7 @@ public static partial class TrafficClassRules
             }
             catch (InvalidOperationException ex)
             {
-                // Inside a list of rules the binder wraps the useful message ("… not found on the
-                // instance of TrafficMatchOptions: 'Port'") in a generic one: report the innermost.
-                Exception inner = ex;
-                while (inner.InnerException is InvalidOperationException next)
-                {
-                    inner = next;
-                }
-
-                problems.Add($"{Section}:{item.Key}: {inner.Message}");
+                problems.Add($"{Section}:{item.Key}: {Hosting.BinderErrors.Message(ex)}");
             }
         }
 
