@@ -123,6 +123,7 @@ public sealed partial class TunnelService : BackgroundService, ITunnelTransport
         finally
         {
             await steering.ConfigureAwait(false);
+            RemoveRoutes(device.Name);
             CloseSockets();
             tunThread.Join(TimeSpan.FromSeconds(2));
             device.Dispose();
@@ -163,6 +164,7 @@ public sealed partial class TunnelService : BackgroundService, ITunnelTransport
         Array.Clear(privateKey);
         device = new TunnelDevice(_tun.Name, identity, _options.Peers, _options.Mtu, this, _time, _metrics, _logger);
         _device = device;
+        InstallRoutes(_tun.Name);
         WatchSteeringInputs();
         Steer(device);
         var publicKey = Convert.ToBase64String(identity.PublicKey);
