@@ -42,7 +42,7 @@ TRACE=${PATRONUS_TRACE:-}
 # PATRONUS_PERF=PREFIX: perf record -g of each Patronus process during the Patronus <-> Patronus
 # 64 B test, into PREFIX-a.data and PREFIX-b.data (JIT frames resolved through perf maps in /tmp).
 PERF=${PATRONUS_PERF:-}
-[[ -n $PERF ]] && export DOTNET_PerfMapEnabled=1
+[[ -n $PERF ]] && export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 
 patronus_up() { # ns side ifname keyfile port peerpub peer-endpoint address underlay-address -> pid in $UP_PID
   cat > "$DIR/patronus-$2.json" <<JSON
