@@ -7,7 +7,8 @@
 # For each: iperf3 TCP single stream a->b and b->a; UDP with 1200-octet payloads a->b unpaced
 # (receiver goodput) and the highest paced rate with < 1 % loss (a short bisection); UDP 64-octet
 # payloads a->b unpaced (packets/s: received by iperf3; delivered by b's tunnel into b's kernel;
-# read by a's tunnel from its TUN device; dropped by a's kernel because that queue was full);
+# read by a's tunnel from its TUN device; dropped by a's kernel because that queue was full; CPU
+# microseconds each tunnel process spent per packet);
 # ping RTT p50 through the tunnel minus p50 over the raw veth; CPU seconds (user + system,
 # /proc/PID/stat) each tunnel process spent per Gbit of the TCP a->b and b->a tests.
 #
@@ -127,8 +128,8 @@ measure() { # label pid-a pid-b tunnel-interface-a tunnel-interface-b
   # slowly), b's rx_packets (packets the tunnel wrote into b's kernel). iperf3's receiver is one
   # process on a busy box and its socket overflows first, so "delivered" is the tunnel's rate,
   # "received" the whole chain's; read + dropped is what the generator offered.
-  local small pps delivered queued dropped ta0 ta1 da0 da1 rx0 rx1 secs
-  ta0=$(iface_stat "$A" "$ia" tx_packets); da0=$(iface_stat "$A" "$ia" tx_dropped); rx0=$(iface_stat "$B" "$ib" rx_packets)
+  local small pps delivered queued dropped ta0 ta1 da0 da1 rx0 rx1 secs usa usb
+  c0a=$(cpu "$pa"); c0b=$(cpu "$pb"); ta0=$(iface_stat "$A" "$ia" tx_packets); da0=$(iface_stat "$A" "$ia" tx_dropped); rx0=$(iface_stat "$B" "$ib" rx_packets)
   local perfs=()
   if [[ -n $PERF && $label == "Patronus <-> Patronus" ]]; then
     perf record -q -g -p "$pa" -o "$PERF-a.data" -- sleep "$SECONDS_EACH" >/dev/null 2>&1 & perfs+=($!)
@@ -136,27 +137,31 @@ measure() { # label pid-a pid-b tunnel-interface-a tunnel-interface-b
   fi
   small=$(iperf -u -b 0 -l 64 -t "$SECONDS_EACH" | json "$UDP_PY")
   for p in "${perfs[@]}"; do wait "$p" || true; done
-  ta1=$(iface_stat "$A" "$ia" tx_packets); da1=$(iface_stat "$A" "$ia" tx_dropped); rx1=$(iface_stat "$B" "$ib" rx_packets)
+  c1a=$(cpu "$pa"); c1b=$(cpu "$pb"); ta1=$(iface_stat "$A" "$ia" tx_packets); da1=$(iface_stat "$A" "$ia" tx_dropped); rx1=$(iface_stat "$B" "$ib" rx_packets)
   secs=$(awk '{print $4}' <<<"$small")
   pps=$(awk '{printf "%.0f", $3 / $4}' <<<"$small")
   delivered=$(awk -v d=$((rx1 - rx0)) -v s="$secs" 'BEGIN {printf "%.0f", d / s}')
   queued=$(awk -v d=$((ta1 - ta0)) -v s="$secs" 'BEGIN {printf "%.0f", d / s}')
   dropped=$(awk -v d=$((da1 - da0)) -v s="$secs" 'BEGIN {printf "%.0f", d / s}')
+  # CPU microseconds per packet: a's process per packet it read, b's per packet it delivered.
+  # Unlike the rates, this hardly depends on how much of the shared machine the tunnel got.
+  usa=$(awk -v c=$((c1a - c0a)) -v n=$((ta1 - ta0)) -v t="$TCK" 'BEGIN {printf "%.1f", n ? c / t * 1e6 / n : 0}')
+  usb=$(awk -v c=$((c1b - c0b)) -v n=$((rx1 - rx0)) -v t="$TCK" 'BEGIN {printf "%.1f", n ? c / t * 1e6 / n : 0}')
 
   local rtt added
   rtt=$(p50 "$A" 10.250.16.2)
   added=$(python3 -c "print('%.3f' % ($rtt - $RAW))")
-  printf '%-30s | %6s | %6s | %6s (%5s%% loss) | %8s | %9s | %9s | %9s | %9s | %6s | %5s | %-11s | %-11s\n' \
-    "$label" "$up" "$down" "${udp%% *}" "$(awk '{print $2}' <<<"$udp")" "$best" "$pps" "$delivered" "$queued" "$dropped" "$rtt" "$added" \
+  printf '%-30s | %6s | %6s | %6s (%5s%% loss) | %8s | %9s | %9s | %9s | %9s | %11s | %6s | %5s | %-11s | %-11s\n' \
+    "$label" "$up" "$down" "${udp%% *}" "$(awk '{print $2}' <<<"$udp")" "$best" "$pps" "$delivered" "$queued" "$dropped" "$usa/$usb" "$rtt" "$added" \
     "$upcpu_a/$upcpu_b" "$downcpu_a/$downcpu_b"
 }
 
 RAW=$(p50 "$A" 10.241.16.2)
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); ${SECONDS_EACH} s per test; raw veth ping p50 $RAW ms"
-printf '%-30s | %6s | %6s | %21s | %8s | %9s | %9s | %9s | %9s | %6s | %5s | %-11s | %-11s\n' \
-  "a <-> b" "TCP a>b" "TCP b>a" "UDP1200 Gb/s unpaced" "<1% Mb/s" "64B pps" "64B pps" "64B pps" "64B pps" "p50 ms" "added" "CPUs/Gb a/b" "CPUs/Gb a/b"
-printf '%-30s | %6s | %6s | %21s | %8s | %9s | %9s | %9s | %9s | %6s | %5s | %-11s | %-11s\n' \
-  "" "Gb/s" "Gb/s" "" "paced" "received" "delivered" "a read" "a qdrop" "tunnel" "ms" "TCP a>b" "TCP b>a"
+printf '%-30s | %6s | %6s | %21s | %8s | %9s | %9s | %9s | %9s | %11s | %6s | %5s | %-11s | %-11s\n' \
+  "a <-> b" "TCP a>b" "TCP b>a" "UDP1200 Gb/s unpaced" "<1% Mb/s" "64B pps" "64B pps" "64B pps" "64B pps" "64B CPU" "p50 ms" "added" "CPUs/Gb a/b" "CPUs/Gb a/b"
+printf '%-30s | %6s | %6s | %21s | %8s | %9s | %9s | %9s | %9s | %11s | %6s | %5s | %-11s | %-11s\n' \
+  "" "Gb/s" "Gb/s" "" "paced" "received" "delivered" "a read" "a qdrop" "us/pkt a/b" "tunnel" "ms" "TCP a>b" "TCP b>a"
 
 WGA="wa$RUN"; WGB="wb$RUN"
 wg_up "$B" "$WGB" "$DIR/b.key" "$PORT_B" "$APUB" "10.241.16.1:$PORT_A" 10.250.16.2 10.250.16.0/24; WG_B=$UP_PID
