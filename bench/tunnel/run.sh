@@ -148,6 +148,17 @@ measure() { # label pid-a pid-b tunnel-interface-a tunnel-interface-b
   usa=$(awk -v c=$((c1a - c0a)) -v n=$((ta1 - ta0)) -v t="$TCK" 'BEGIN {printf "%.1f", n ? c / t * 1e6 / n : 0}')
   usb=$(awk -v c=$((c1b - c0b)) -v n=$((rx1 - rx0)) -v t="$TCK" 'BEGIN {printf "%.1f", n ? c / t * 1e6 / n : 0}')
 
+  # A receiver slower than a's sender (wireguard-go's b) still works through its socket's backlog
+  # after iperf3 stopped: wait until b's tunnel delivers nothing more (0.5 s still, 10 s at most),
+  # or the pings would queue behind the flood and measure the backlog.
+  local last now
+  last=$(iface_stat "$B" "$ib" rx_packets)
+  for _ in $(seq 20); do
+    sleep 0.5; now=$(iface_stat "$B" "$ib" rx_packets)
+    [[ $now == "$last" ]] && break
+    last=$now
+  done
+
   local rtt added
   rtt=$(p50 "$A" 10.250.16.2)
   added=$(python3 -c "print('%.3f' % ($rtt - $RAW))")
