@@ -11,41 +11,16 @@
 # Needs root, iproute2, wireguard-go, wireguard-tools, python3 with python3-cryptography, curl,
 # a Release build of patronus. Namespaces, interface names and ports are per run; all removed on exit.
 set -euo pipefail
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
 COUNT=${1:-1000000}
-
-RUN=$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')
-A="pf-$RUN-a"; B="pf-$RUN-b"
-PORT_A=$((20000 + 0x${RUN:0:4} % 20000)); PORT_B=$((PORT_A + 1)); API=$((PORT_A + 2))
-DIR=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  sleep 0.5
-  ip netns del "$A" 2>/dev/null || true
-  ip netns del "$B" 2>/dev/null || true
-  rm -rf "$DIR"
-}
-trap cleanup EXIT
-
-"$ROOT/patronus" version >/dev/null
-BIN=${PATRONUS_BIN:-$ROOT/artifacts/patronus/patronus}
-ip netns add "$A"; ip netns add "$B"
-ip -n "$A" link set lo up; ip -n "$B" link set lo up
-ip -n "$A" link add va type veth peer name vb netns "$B"
-ip -n "$A" addr add 10.241.17.1/24 dev va; ip -n "$B" addr add 10.241.17.2/24 dev vb
-ip -n "$A" link set va up; ip -n "$B" link set vb up
-
-umask 077
-wg genkey > "$DIR/a.key"; wg genkey > "$DIR/b.key"; wg genkey > "$DIR/f.key"
-APUB=$(wg pubkey < "$DIR/a.key"); BPUB=$(wg pubkey < "$DIR/b.key"); FPUB=$(wg pubkey < "$DIR/f.key")
+LAB_PREFIX=pf LAB_NET=17
+# shellcheck source=lab.sh
+. "$(dirname "$0")/lab.sh"
+HERE=$ROOT/bench/tunnel
+API=$PORT_C
+wg genkey > "$DIR/f.key"; FPUB=$(wg pubkey < "$DIR/f.key")
 
 WGB="wf$RUN"
-ip netns exec "$B" wireguard-go -f "$WGB" >"$DIR/wg.log" 2>&1 & PIDS+=($!)
-for _ in $(seq 100); do ip netns exec "$B" wg show "$WGB" >/dev/null 2>&1 && break; sleep 0.05; done
-ip netns exec "$B" wg set "$WGB" private-key "$DIR/b.key" listen-port "$PORT_B" peer "$APUB" allowed-ips 10.250.17.1/32 endpoint "10.241.17.1:$PORT_A"
-ip -n "$B" addr add 10.250.17.2/24 dev "$WGB"; ip -n "$B" link set "$WGB" up
+wg_up "$B" "$WGB" "$DIR/b.key" "$PORT_B" "$APUB" "10.241.17.1:$PORT_A" 10.250.17.2 10.250.17.1/32
 
 cat > "$DIR/patronus.json" <<JSON
 {

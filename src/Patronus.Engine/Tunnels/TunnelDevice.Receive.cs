@@ -300,7 +300,6 @@ public sealed partial class TunnelDevice
             traffic.ReceivedPackets++;
         }
 
-        _metrics.Received(Name, peer.Name, size);
         if (keys == peer.Current && keys.IsInitiator && !peer.RekeyOnReceiveStarted
             && _time.GetElapsedTime(keys.Created, now) >= TunnelTiming.RekeyOnReceiveTime)
         {

@@ -139,7 +139,5 @@ public sealed partial class TunnelDevice
         {
             peer.NewHandshakeDue = now + ToTimestampTicks(TunnelTiming.NewHandshakeTimeout);
         }
-
-        _metrics.Sent(Name, peer.Name, size);
     }
 }

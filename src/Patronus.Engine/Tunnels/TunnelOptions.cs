@@ -52,6 +52,14 @@ public sealed class TunnelOptions
     /// </summary>
     public string? PrivateKeyFile { get; set; }
 
+    /// <summary>
+    /// Install a kernel route into the interface for each peer's allowed prefix while the tunnel
+    /// runs (wg-quick's behaviour; rtm_protocol 251 in the main table, removed on stop), skipping a
+    /// prefix that holds the tunnel's own address or a peer's endpoint (see docs/tunnels.md).
+    /// Default true; false leaves routing to the operator (wg-quick's <c>Table = off</c>).
+    /// </summary>
+    public bool Routes { get; set; } = true;
+
     /// <summary>The peers.</summary>
     public List<TunnelPeerOptions> Peers { get; set; } = [];
 }

@@ -123,8 +123,10 @@ public sealed partial class TunnelService : BackgroundService, ITunnelTransport
         finally
         {
             await steering.ConfigureAwait(false);
+            RemoveRoutes(device.Name);
             CloseSockets();
             tunThread.Join(TimeSpan.FromSeconds(2));
+            _metrics.Observe(null);
             device.Dispose();
             _tun?.Dispose();
             _device = null;
@@ -163,6 +165,8 @@ public sealed partial class TunnelService : BackgroundService, ITunnelTransport
         Array.Clear(privateKey);
         device = new TunnelDevice(_tun.Name, identity, _options.Peers, _options.Mtu, this, _time, _metrics, _logger);
         _device = device;
+        _metrics.Observe(device);
+        InstallRoutes(_tun.Name);
         WatchSteeringInputs();
         Steer(device);
         var publicKey = Convert.ToBase64String(identity.PublicKey);

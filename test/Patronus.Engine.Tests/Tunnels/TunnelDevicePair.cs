@@ -123,6 +123,19 @@ internal sealed class TunnelDevicePair : IDisposable
         public long Dropped(string? reason = null) => _drops.GetMeasurementSnapshot()
             .Where(m => reason is null || Equals(m.Tags["reason"], reason)).Sum(m => m.Value);
 
+        /// <summary>
+        /// What an observable instrument (e.g. patronus.tunnel.sent_packets) reports for the peer
+        /// now, once the device is observed (<see cref="TunnelMetrics.Observe"/>, as the service does); null when it reports nothing.
+        /// </summary>
+        public long? Observed(string instrument)
+        {
+            _metrics.Observe(Device);
+            using var collector = new MetricCollector<long>(_meters, TunnelMetrics.MeterName, instrument);
+            collector.RecordObservableInstruments();
+            return collector.GetMeasurementSnapshot() is [.., var last] && Equals(last.Tags["peer"], "peer") && Equals(last.Tags["tunnel"], Device.Name)
+                ? last.Value : null;
+        }
+
         /// <summary>Handshake messages accepted (patronus.tunnel.handshakes_received).</summary>
         public long HandshakesReceived => _handshakesReceived.GetMeasurementSnapshot().Sum(m => m.Value);
 

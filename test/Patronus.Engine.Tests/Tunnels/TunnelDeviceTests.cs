@@ -32,6 +32,24 @@ public class TunnelDeviceTests
     }
 
     [Fact]
+    public void TransportCounters_AfterExchange_ObservedPerPeer()
+    {
+        using var pair = new TunnelDevicePair();
+        pair.A.Device.OnTunPacket(s_aToB);
+        pair.Deliver();
+        pair.A.Device.OnTunPacket(s_aToB);
+        pair.B.Device.OnTunPacket(s_bToA);
+        pair.Deliver();
+
+        Assert.Equal(2, pair.A.Observed("patronus.tunnel.sent_packets"));
+        Assert.Equal(2, pair.B.Observed("patronus.tunnel.received_packets"));
+        Assert.Equal(1, pair.A.Observed("patronus.tunnel.received_packets"));
+        Assert.Equal(pair.A.Peer.SentBytes, pair.A.Observed("patronus.tunnel.sent_bytes"));
+        Assert.Equal(pair.B.Peer.ReceivedBytes, pair.B.Observed("patronus.tunnel.received_bytes"));
+        Assert.True(pair.A.Peer.SentBytes > 2 * s_aToB.Length);
+    }
+
+    [Fact]
     public void OnDatagram_HandshakeAccepted_CountedAsReceivedOnceAndReplayAsDrop()
     {
         using var pair = new TunnelDevicePair();

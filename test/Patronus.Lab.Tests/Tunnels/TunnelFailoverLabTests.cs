@@ -9,8 +9,9 @@ namespace Patronus.Lab.Tests.Tunnels;
 /// Two Patronus sites with two WAN links each (issue 15's failover lab): each edge namespace runs
 /// <c>patronus serve</c> with a tunnel to the other whose peer has one endpoint per path, and a
 /// LAN host behind it. Each path runs BFD at 50 ms × 3 to the other edge, and a failover policy
-/// (primary p1 over wan1, backup p2 over wan2) covers the remote LAN; its kernel routes are off:
-/// the remote LAN is routed into the tunnel once, and the policy steers the tunnel's datagrams.
+/// (primary p1 over wan1, backup p2 over wan2) covers the remote LAN, which is also the peer's
+/// allowed prefix: the tunnel routes it into ptun0 itself (no manual route), failover leaves that
+/// route alone, and the policy steers the tunnel's datagrams.
 /// <code>
 ///  ha eth0 .23.2 ── lan .23.1  sa   wan1 .21.1 ──── .21.2 wan1  sb  lan .24.1 ── .24.2 eth0 hb
 ///                                   wan2 .22.1 ──── .22.2 wan2
@@ -58,40 +59,38 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
 
         using var ping = PingMonitor.Start(lab, hostA, "10.241.24.2");
         await ping.WaitFlowingAsync(TimeSpan.FromSeconds(15), "LAN a → LAN b through the tunnel", lab.Diagnostics);
-        var wan2Before = await TxPacketsAsync(lab, siteA, "wan2");
-        await Task.Delay(500);
-        var wan2Idle = await TxPacketsAsync(lab, siteA, "wan2") - wan2Before;
+
+        // Before the cut the pings' datagrams leave on p1 (wan1): p1 sends 20 more while p2 sends
+        // (almost) none. The window is as long as those 20 packets take, not a fixed sleep.
+        var before = await PathTxAsync(edgeA);
+        var onP1 = before;
+        await Poll.AssertAsync(async () => (onP1 = await PathTxAsync(edgeA)).P1 > before.P1 + 20, TimeSpan.FromSeconds(2),
+            $"tunnel traffic is not on p1 before the cut\n{lab.Diagnostics()}");
+        var wan2Idle = onP1.P2 - before.P2;
 
         // Cut right after a reply: on a loaded machine ping stalls now and then, and a stall just
         // before the cut would count in the gap (measured from the last reply before the cut).
-        var fresh = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(3);
-        while (ping.LastAtOrBefore(DateTimeOffset.UtcNow) is not { } last || DateTimeOffset.UtcNow - last > TimeSpan.FromMilliseconds(30))
-        {
-            Assert.True(DateTimeOffset.UtcNow < fresh, $"no fresh ping reply before the cut\n{lab.Diagnostics()}");
-            await Task.Delay(5);
-        }
+        await Poll.AssertAsync(() => ping.LastAtOrBefore(DateTimeOffset.UtcNow) is { } last && DateTimeOffset.UtcNow - last <= TimeSpan.FromMilliseconds(30),
+            TimeSpan.FromSeconds(3), $"no fresh ping reply before the cut\n{lab.Diagnostics()}");
 
         var cutAt = DateTimeOffset.UtcNow;
         await lab.MustExecAsync(siteA, "ip", "link", "set", "wan1", "down");
         await edgeA.WaitForAsync("/api/v1/failover/policies", p => FailoverJson.ActivePath(p) == "p2", TimeSpan.FromSeconds(5), "a's policy on p2");
         await ping.WaitFlowingAsync(TimeSpan.FromSeconds(3), "after the cut", lab.Diagnostics);
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(3);
-        while (ping.LastAtOrBefore(DateTimeOffset.UtcNow) is not { } newest || newest < cutAt + TimeSpan.FromMilliseconds(500))
-        {
-            Assert.True(DateTimeOffset.UtcNow < deadline, $"no ping reply 500 ms after the cut\n{lab.Diagnostics()}");
-            await Task.Delay(20);
-        }
+        await Poll.AssertAsync(() => ping.LastAtOrBefore(DateTimeOffset.UtcNow) is { } newest && newest >= cutAt + TimeSpan.FromMilliseconds(500),
+            TimeSpan.FromSeconds(3), $"no ping reply 500 ms after the cut\n{lab.Diagnostics()}");
 
         var lastBefore = ping.LastAtOrBefore(cutAt);
         Assert.True(lastBefore is { } l && cutAt - l <= TimeSpan.FromSeconds(1), $"no ping reply in the second before the cut\n{lab.Diagnostics()}");
         var gap = ping.LongestGap(lastBefore.Value, DateTimeOffset.UtcNow);
-        var wan2After = await TxPacketsAsync(lab, siteA, "wan2");
-        await Task.Delay(500);
-        var wan2Busy = await TxPacketsAsync(lab, siteA, "wan2") - wan2After;
+
+        // After it they leave on p2 (wan2): 20 more within 2 s.
+        var after = await PathTxAsync(edgeA);
+        var moved = await Poll.UntilAsync(async () => (await PathTxAsync(edgeA)).P2 > after.P2 + 20, TimeSpan.FromSeconds(2));
         var route = (await lab.MustExecAsync(siteA, "ip", "route", "show", "10.241.24.0/24")).Stdout.Trim();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"wan1 cut: longest ping gap {gap.Length.TotalMilliseconds:0} ms (replies at {(gap.From - cutAt).TotalMilliseconds:0} and {(gap.To - cutAt).TotalMilliseconds:0} ms from the cut); " +
-            $"wan2 sent {wan2Idle} packets in 500 ms before, {wan2Busy} after; route to LAN b: {route}"));
+            $"p2 sent {wan2Idle} while p1 sent {onP1.P1 - before.P1} before; route to LAN b: {route}"));
 
         // When each side decided (the gap needs both: a's requests and b's replies move).
         foreach (var edge in new[] { edgeA, edgeB })
@@ -117,12 +116,24 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
         Assert.Contains("patronus_tunnel_path_active{tunnel=\"ptun0\",peer=\"b\",path_id=\"p2\"} 1", scrape, StringComparison.Ordinal);
 
         Assert.True(gap.Length <= s_gapBound, $"longest ping gap {gap.Length.TotalMilliseconds:0} ms > {s_gapBound.TotalMilliseconds} ms\n{lab.Diagnostics()}");
-        Assert.Equal("10.241.24.0/24 dev ptun0 scope link", route); // no kernel route changed
-        Assert.True(wan2Busy > wan2Idle + 20, $"tunnel traffic did not move to wan2: {wan2Idle} packets before, {wan2Busy} after\n{lab.Diagnostics()}");
+        Assert.Equal("10.241.24.0/24 dev ptun0 proto 251 scope link", route); // the tunnel's own route: failover changed no kernel route
+        Assert.True(wan2Idle <= 2, $"p2 carried {wan2Idle} tunnel datagrams before the cut\n{lab.Diagnostics()}");
+        Assert.True(moved, $"tunnel traffic did not move to p2 (wan2) within 2 s\n{lab.Diagnostics()}");
     }
 
-    private static async Task<long> TxPacketsAsync(NetLab lab, string ns, string device) =>
-        long.Parse((await lab.MustExecAsync(ns, "cat", $"/sys/class/net/{device}/statistics/tx_packets")).Stdout.Trim(), CultureInfo.InvariantCulture);
+    /// <summary>Tunnel datagrams site a's peer sent on p1 and on p2 so far (/api/v1/tunnels).</summary>
+    private static async Task<(long P1, long P2)> PathTxAsync(PatronusEdge edge)
+    {
+        var tunnels = await edge.TryGetJsonAsync("/api/v1/tunnels");
+        if (tunnels is not { } json)
+        {
+            return (0, 0);
+        }
+
+        var paths = json.GetProperty("tunnels")[0].GetProperty("peers")[0].GetProperty("paths").EnumerateArray()
+            .ToDictionary(p => p.GetProperty("path_id").GetString()!, p => p.GetProperty("tx_packets").GetInt64());
+        return (paths.GetValueOrDefault("p1"), paths.GetValueOrDefault("p2"));
+    }
 
     private static async Task<PatronusEdge> StartSiteAsync(NetLab lab, string ns, Site self, Site remote)
     {
@@ -172,7 +183,6 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
                 TimeSpan.FromSeconds(10),
                 TimeSpan.FromMilliseconds(50)),
             $"site {self.Id}: ptun0 did not come up\n{lab.Diagnostics()}");
-        await lab.MustExecAsync(ns, "ip", "route", "add", self.RemoteLan, "dev", "ptun0");
         await lab.MustExecAsync(ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
         return edge;
     }

@@ -7,7 +7,8 @@ namespace Patronus.Lab.Tests.Tunnels;
 /// <summary>
 /// Two sites, both Patronus: each edge namespace runs <c>patronus serve</c> with a tunnel to the
 /// other over one WAN veth (10.241.17.0/24), and has a LAN host behind it (10.241.18.0/24 at site
-/// a, 10.241.19.0/24 at site b). LAN host to LAN host traffic crosses the Patronus tunnel only.
+/// a, 10.241.19.0/24 at site b). LAN host to LAN host traffic crosses the Patronus tunnel only, on the routes
+/// Patronus installs for the peer's allowed prefixes (no manual <c>ip route add</c>).
 /// </summary>
 public sealed class TunnelSitesLabTests(ITestOutputHelper output)
 {
@@ -68,8 +69,18 @@ public sealed class TunnelSitesLabTests(ITestOutputHelper output)
                 TimeSpan.FromMilliseconds(50)),
             $"site {site}: ptun0 did not come up\n{lab.Diagnostics()}");
 
-        // The operator's part (docs/tunnels.md): the remote LAN into the tunnel, forwarding on.
-        await lab.MustExecAsync(ns, "ip", "route", "add", remote.Lan, "dev", "ptun0");
+        // Patronus routes the remote LAN into the tunnel (proto 251); the peer's tunnel address is
+        // inside our own /24, which the interface route covers: no route of its own.
+        var routes = "";
+        Assert.True(
+            await Poll.UntilAsync(
+                async () => (routes = (await lab.ExecAsync(ns, "ip", "route", "show", "dev", "ptun0")).Stdout).Contains($"{remote.Lan} proto 251 scope link", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(10),
+                TimeSpan.FromMilliseconds(50)),
+            $"site {site}: no route for {remote.Lan} into ptun0:\n{routes}\n{lab.Diagnostics()}");
+        Assert.DoesNotContain($"{remote.Tunnel} ", routes, StringComparison.Ordinal);
+
+        // The operator's part (docs/tunnels.md): forwarding on.
         await lab.MustExecAsync(ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
     }
 }

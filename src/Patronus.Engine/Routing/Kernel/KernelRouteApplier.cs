@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace Patronus.Engine.Routing.Kernel;
 
 /// <summary>
-/// Makes the kernel's routes (protocol <see cref="RouteMessage.Protocol"/>, one table) equal to a
+/// Makes the kernel's routes (one rtm_protocol, <see cref="RouteMessage.Protocol"/> unless told, one table) equal to a
 /// <see cref="RouteTable"/>: a changed or new prefix is replaced in one netlink request (never
 /// deleted first, so traffic always has a route), a prefix no longer wanted is deleted. What the
 /// kernel accepted is remembered in <see cref="Installed"/>, so the caller's view is the truth;
@@ -22,14 +22,20 @@ public sealed class KernelRouteApplier : IRouteApplier, IDisposable
     private readonly Func<NetlinkRouteSocket> _open;
     private readonly int _table;
     private readonly int _metric;
+    private readonly byte _protocol;
     private readonly Dictionary<IPNetwork, RouteEntry> _installed = [];
     private NetlinkRouteSocket? _socket;
     private bool _swept;
 
-    public KernelRouteApplier(int table, int metric, Func<NetlinkRouteSocket>? open = null)
+    /// <param name="table">Kernel routing table the routes go into.</param>
+    /// <param name="metric">Their metric (priority).</param>
+    /// <param name="open">Opens the rtnetlink socket (a test opens it in a namespace).</param>
+    /// <param name="protocol">Their rtm_protocol, which marks them as this applier's for the sweep and for deletes.</param>
+    public KernelRouteApplier(int table, int metric, Func<NetlinkRouteSocket>? open = null, byte protocol = RouteMessage.Protocol)
     {
         _table = table;
         _metric = metric;
+        _protocol = protocol;
         _open = open ?? (() => NetlinkRouteSocket.Open());
     }
 
@@ -83,7 +89,7 @@ public sealed class KernelRouteApplier : IRouteApplier, IDisposable
                 continue;
             }
 
-            var errno = socket.Replace(route.Prefix, route.Gateway, index, _table, _metric);
+            var errno = socket.Replace(route.Prefix, route.Gateway, index, _table, _metric, _protocol);
             if (errno == 0)
             {
                 _installed[route.Prefix] = route;
@@ -96,7 +102,7 @@ public sealed class KernelRouteApplier : IRouteApplier, IDisposable
 
         foreach (var (prefix, old) in _installed.Where(kv => !wanted.ContainsKey(kv.Key)).ToList())
         {
-            var errno = socket.Delete(prefix, null, 0, _table, _metric);
+            var errno = socket.Delete(prefix, null, 0, _table, _metric, _protocol);
             if (errno is 0 or 3)
             {
                 _installed.Remove(prefix); // ESRCH (3): already gone
@@ -113,8 +119,8 @@ public sealed class KernelRouteApplier : IRouteApplier, IDisposable
     private bool Sweep(NetlinkRouteSocket socket, Dictionary<IPNetwork, RouteEntry> wanted)
     {
         var ours = new List<KernelRoute>();
-        if (socket.Dump(AddressFamily.InterNetwork, RouteMessage.Protocol, ours) != 0 ||
-            socket.Dump(AddressFamily.InterNetworkV6, RouteMessage.Protocol, ours) != 0)
+        if (socket.Dump(AddressFamily.InterNetwork, _protocol, ours) != 0 ||
+            socket.Dump(AddressFamily.InterNetworkV6, _protocol, ours) != 0)
         {
             return false;
         }
@@ -126,7 +132,7 @@ public sealed class KernelRouteApplier : IRouteApplier, IDisposable
                 continue;
             }
 
-            var errno = socket.Delete(route.Prefix, null, 0, route.Table, route.Metric);
+            var errno = socket.Delete(route.Prefix, null, 0, route.Table, route.Metric, _protocol);
             if (errno is not (0 or 3))
             {
                 return false;

@@ -77,12 +77,12 @@ public sealed class NetlinkRouteSocket : IDisposable
     }
 
     /// <summary>Replaces (or creates) the route; 0 on success, else the kernel's errno.</summary>
-    public int Replace(IPNetwork prefix, IPAddress? gateway, int interfaceIndex, int table = RouteMessage.MainTable, int metric = 0) =>
-        Request(RouteMessage.NewRoute, prefix, gateway, interfaceIndex, table, metric);
+    public int Replace(IPNetwork prefix, IPAddress? gateway, int interfaceIndex, int table = RouteMessage.MainTable, int metric = 0, byte protocol = RouteMessage.Protocol) =>
+        Request(RouteMessage.NewRoute, prefix, gateway, interfaceIndex, table, metric, protocol);
 
     /// <summary>Deletes the route; 0 on success, ESRCH (3) when it was not there, else the kernel's errno.</summary>
-    public int Delete(IPNetwork prefix, IPAddress? gateway, int interfaceIndex, int table = RouteMessage.MainTable, int metric = 0) =>
-        Request(RouteMessage.DeleteRoute, prefix, gateway, interfaceIndex, table, metric);
+    public int Delete(IPNetwork prefix, IPAddress? gateway, int interfaceIndex, int table = RouteMessage.MainTable, int metric = 0, byte protocol = RouteMessage.Protocol) =>
+        Request(RouteMessage.DeleteRoute, prefix, gateway, interfaceIndex, table, metric, protocol);
 
     /// <summary>
     /// Adds to <paramref name="routes"/> the <paramref name="family"/> routes of every table whose
@@ -119,10 +119,10 @@ public sealed class NetlinkRouteSocket : IDisposable
     /// <summary>The interface index of <paramref name="name"/>, or 0 when there is none.</summary>
     public static int InterfaceIndex(string name) => (int)IfNameToIndex(name);
 
-    private int Request(ushort type, IPNetwork prefix, IPAddress? gateway, int interfaceIndex, int table, int metric)
+    private int Request(ushort type, IPNetwork prefix, IPAddress? gateway, int interfaceIndex, int table, int metric, byte protocol)
     {
         var sequence = ++_sequence;
-        var length = RouteMessage.Write(_send, type, sequence, prefix, gateway, interfaceIndex, table, metric);
+        var length = RouteMessage.Write(_send, type, sequence, prefix, gateway, interfaceIndex, table, metric, protocol);
         if (Send(_fd, _send, length, 0) < 0)
         {
             return Marshal.GetLastPInvokeError();

@@ -35,6 +35,13 @@ public static partial class RouteMessage
     /// </summary>
     public const byte Protocol = 250;
 
+    /// <summary>
+    /// rtm_protocol of the routes a tunnel installs for its peers' allowed prefixes
+    /// (<c>ip route show proto 251</c>): apart from failover's, so neither one's sweep of routes an
+    /// earlier run left behind deletes the other's.
+    /// </summary>
+    public const byte TunnelProtocol = 251;
+
     private const int HeaderSize = 16;
     private const int RtmsgSize = 12;
     private const ushort AttrDst = 1;
@@ -55,7 +62,7 @@ public static partial class RouteMessage
     /// Writes RTM_NEWROUTE with NLM_F_CREATE|NLM_F_REPLACE (one atomic replace: the old next hop
     /// is never deleted first) or RTM_DELROUTE, with NLM_F_ACK so the kernel answers every request.
     /// </summary>
-    public static int Write(Span<byte> buffer, ushort type, uint sequence, IPNetwork prefix, IPAddress? gateway, int interfaceIndex, int table, int metric)
+    public static int Write(Span<byte> buffer, ushort type, uint sequence, IPNetwork prefix, IPAddress? gateway, int interfaceIndex, int table, int metric, byte protocol = Protocol)
     {
         var v6 = prefix.BaseAddress.AddressFamily == AddressFamily.InterNetworkV6;
         var flags = (ushort)(FlagRequest | FlagAck | (type == NewRoute ? FlagCreate | FlagReplace : 0));
@@ -67,7 +74,7 @@ public static partial class RouteMessage
         rt[0] = (byte)(v6 ? 10 : 2); // AF_INET6 / AF_INET
         rt[1] = (byte)prefix.PrefixLength;
         rt[4] = table < 256 ? (byte)table : CompatTable;
-        rt[5] = Protocol;
+        rt[5] = protocol;
         // A delete matches any scope (RT_SCOPE_NOWHERE); a new route is on-link without a gateway.
         rt[6] = type == DeleteRoute ? ScopeNowhere : gateway is null ? ScopeLink : ScopeUniverse;
         rt[7] = TypeUnicast;

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Patronus.Engine.Probes.Icmp;
 using Patronus.Engine.Tunnels.Native;
 
 namespace Patronus.Engine.Tests.Tunnels.Native;
@@ -46,10 +45,10 @@ public class TunWriteBatchTests
         var batch = new TunWriteBatch();
         var otherPort = Segment(4, 1100, 100);
         BinaryPrimitives.WriteUInt16BigEndian(otherPort.AsSpan(20), 40001);
-        Fix(otherPort, 4);
+        TcpPackets.CompleteChecksum(otherPort, 4);
         var syn = Segment(4, 1300, 0);
         syn[20 + 13] = 0x02;
-        Fix(syn, 4);
+        TcpPackets.CompleteChecksum(syn, 4);
 
         batch.Add(Segment(4, 1000, 100), tun);
         batch.Add(otherPort, tun);           // another flow: the first goes, this one waits
@@ -64,62 +63,9 @@ public class TunWriteBatchTests
 
     private static byte[] Segment(int version, uint sequence, int payload, ushort id = 0, bool psh = false)
     {
-        var ip = version == 4 ? 20 : 40;
-        var packet = new byte[ip + 32 + payload];
-        var span = packet.AsSpan();
-        if (version == 4)
-        {
-            span[0] = 0x45;
-            BinaryPrimitives.WriteUInt16BigEndian(span[2..], (ushort)packet.Length);
-            BinaryPrimitives.WriteUInt16BigEndian(span[4..], id); // TSO's segments count up from the first's
-            span[6] = 0x40; // DF
-            span[8] = 64;
-            span[9] = 6;
-            new byte[] { 10, 250, 0, 1, 10, 250, 0, 2 }.CopyTo(span[12..]);
-        }
-        else
-        {
-            span[0] = 0x60;
-            BinaryPrimitives.WriteUInt16BigEndian(span[4..], (ushort)(packet.Length - 40));
-            span[6] = 6;
-            span[7] = 64;
-            span[8] = 0xfd;
-            span[23] = 1;
-            span[24] = 0xfd;
-            span[39] = 2;
-        }
-
-        var tcp = span[ip..];
-        BinaryPrimitives.WriteUInt16BigEndian(tcp, 40000);
-        BinaryPrimitives.WriteUInt16BigEndian(tcp[2..], 5201);
-        BinaryPrimitives.WriteUInt32BigEndian(tcp[4..], sequence);
-        BinaryPrimitives.WriteUInt32BigEndian(tcp[8..], 777);
-        tcp[12] = 8 << 4; // 32 octets: a timestamp option, as Linux sends
-        tcp[13] = (byte)(0x10 | (psh ? 0x08 : 0));
-        BinaryPrimitives.WriteUInt16BigEndian(tcp[14..], 500);
-        new byte[] { 1, 1, 8, 10, 0, 0, 0, 9, 0, 0, 0, 7 }.CopyTo(tcp[20..]);
-        for (var i = 0; i < payload; i++)
-        {
-            tcp[32 + i] = (byte)(sequence + i);
-        }
-
-        Fix(packet, version);
+        var packet = TcpPackets.Build(version, sequence, payload, (byte)(0x10 | (psh ? 0x08 : 0)), id, TcpPackets.Timestamp);
+        TcpPackets.CompleteChecksum(packet, version);
         return packet;
-    }
-
-    // IPv4 header checksum and TCP checksum.
-    private static void Fix(byte[] packet, int version)
-    {
-        var ip = version == 4 ? 20 : 40;
-        if (version == 4)
-        {
-            packet.AsSpan(10, 2).Clear();
-            BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(10), InternetChecksum.Compute(packet.AsSpan(0, 20)));
-        }
-
-        var tcp = packet.AsSpan(ip);
-        tcp.Slice(16, 2).Clear();
-        BinaryPrimitives.WriteUInt16BigEndian(tcp[16..], VirtioNetHeader.TcpChecksum(packet, version == 4, tcp));
     }
 
     private sealed class RecordingTun : ITunWriter

@@ -109,7 +109,7 @@ public class VirtioNetHeaderTests
         }
     }
 
-    private static int IpHeader(int version) => version == 4 ? 20 : 40;
+    private static int IpHeader(int version) => TcpPackets.IpHeader(version);
 
     // The checksum over the pseudo-header and the TCP segment, laid out whole as a receiver sums it: 0 when the segment's checksum is right.
     private static ushort TcpSum(ReadOnlySpan<byte> packet, int version)
@@ -136,43 +136,8 @@ public class VirtioNetHeaderTests
     // checksum offload).
     private static byte[] SuperPacket(int version, int payload, byte flags)
     {
-        var ip = IpHeader(version);
-        var packet = new byte[ip + 20 + payload];
-        var span = packet.AsSpan();
-        if (version == 4)
-        {
-            span[0] = 0x45;
-            BinaryPrimitives.WriteUInt16BigEndian(span[2..], (ushort)packet.Length);
-            BinaryPrimitives.WriteUInt16BigEndian(span[4..], 0x1234);
-            span[8] = 64;
-            span[9] = 6;
-            new byte[] { 10, 250, 0, 1, 10, 250, 0, 2 }.CopyTo(span[12..]);
-        }
-        else
-        {
-            span[0] = 0x60;
-            BinaryPrimitives.WriteUInt16BigEndian(span[4..], (ushort)(packet.Length - 40));
-            span[6] = 6;
-            span[7] = 64;
-            span[8] = 0xfd;
-            span[23] = 1;
-            span[24] = 0xfd;
-            span[39] = 2;
-        }
-
-        var tcp = span[ip..];
-        BinaryPrimitives.WriteUInt16BigEndian(tcp, 40000);
-        BinaryPrimitives.WriteUInt16BigEndian(tcp[2..], 5201);
-        BinaryPrimitives.WriteUInt32BigEndian(tcp[4..], 1000);
-        tcp[12] = 5 << 4;
-        tcp[13] = flags;
-        for (var i = 0; i < payload; i++)
-        {
-            tcp[20 + i] = (byte)(i * 7);
-        }
-
-        // The pseudo-header's folded sum: the complement of the checksum of the packet with a zero TCP part.
-        BinaryPrimitives.WriteUInt16BigEndian(tcp[16..], (ushort)~VirtioNetHeader.TcpChecksum(packet, version == 4, new byte[tcp.Length]));
+        var packet = TcpPackets.Build(version, 1000, payload, flags, id: 0x1234);
+        TcpPackets.SeedChecksum(packet, version);
         return packet;
     }
 }
