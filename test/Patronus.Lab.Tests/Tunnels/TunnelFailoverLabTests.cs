@@ -124,7 +124,12 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
     private static async Task<long> TxPacketsAsync(NetLab lab, string ns, string device) =>
         long.Parse((await lab.MustExecAsync(ns, "cat", $"/sys/class/net/{device}/statistics/tx_packets")).Stdout.Trim(), CultureInfo.InvariantCulture);
 
-    private static async Task<PatronusEdge> StartSiteAsync(NetLab lab, string ns, Site self, Site remote)
+    /// <summary>
+    /// Starts site <paramref name="self"/> of the two-site, two-WAN lab in <paramref name="ns"/>
+    /// (BFD on both paths, the failover policy, the tunnel to <paramref name="remote"/>);
+    /// <paramref name="patronus"/> sets <c>Patronus: true</c> on its peer (TunnelSdwanLabTests).
+    /// </summary>
+    internal static async Task<PatronusEdge> StartSiteAsync(NetLab lab, string ns, Site self, Site remote, bool patronus = false)
     {
         Assert.True(TunnelKeys.TryPublicKey(remote.PrivateKey, out var remotePublic));
         object Bfd(string peer) => new { Peer = peer, DesiredMinTxMs = 50, RequiredMinRxMs = 50, DetectMultiplier = 3 };
@@ -161,6 +166,7 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
                         AllowedIps = new[] { $"{remote.Tunnel}/32", self.RemoteLan },
                         Endpoints = new Dictionary<string, string> { ["p1"] = $"{remote.Wan1}:51820", ["p2"] = $"{remote.Wan2}:51820" },
                         PersistentKeepalive = 25,
+                        Patronus = patronus,
                     },
                 },
             },
@@ -178,5 +184,5 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
     }
 
     /// <summary>A site: its id and key, its WAN addresses, its tunnel address, and the LAN of the other site.</summary>
-    private sealed record Site(string Id, string PrivateKey, string PeerPrivateKey, string Wan1, string Wan2, string Tunnel, string RemoteLan);
+    internal sealed record Site(string Id, string PrivateKey, string PeerPrivateKey, string Wan1, string Wan2, string Tunnel, string RemoteLan);
 }
