@@ -2,9 +2,6 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Logging;
-using Patronus.Engine.Health;
-using Patronus.Engine.Paths;
-using Patronus.Engine.Routing;
 using Patronus.Engine.Tunnels;
 using Patronus.Engine.Tunnels.Noise;
 using Patronus.Engine.Tunnels.Wire;
@@ -219,8 +216,8 @@ public class TunnelDevicePatronusTests
         }
 
         var pair = new TunnelDevicePair(configureA: p => Paths(p, TunnelDevicePair.EndpointB), configureB: p => Paths(p, TunnelDevicePair.EndpointA));
-        pair.A.Peer.Steering = Steering(pair.A.Peer);
-        pair.B.Peer.Steering = Steering(pair.B.Peer);
+        pair.A.Peer.Steering = TunnelDeviceTests.Steering(pair.A.Peer, down: null);
+        pair.B.Peer.Steering = TunnelDeviceTests.Steering(pair.B.Peer, down: null);
         pair.A.Device.OnTunPacket(s_aToB);
         pair.Deliver();
         return Reset(pair);
@@ -235,21 +232,6 @@ public class TunnelDevicePatronusTests
         pair.A.SentTo.Clear();
         pair.B.SentTo.Clear();
         return pair;
-    }
-
-    private static TunnelSteering Steering(TunnelPeer peer)
-    {
-        var topology = new TopologySnapshot(
-            [new Site("a", "a", null, ItemSource.Config)],
-            [
-                new WanLink("wan1", "a", "wan1", "wan1", null, null, 10, ItemSource.Config),
-                new WanLink("wan2", "a", "wan2", "wan2", null, null, 20, ItemSource.Config),
-            ],
-            [
-                new PathDefinition("p1", "p1", "wan1", null, ["10.240.0.2"], ItemSource.Config),
-                new PathDefinition("p2", "p2", "wan2", null, ["10.240.1.2"], ItemSource.Config),
-            ]);
-        return TunnelSteering.Build(peer.PathEndpoints, topology, _ => PathStatus.Up, RouteTable.Empty, (link, _) => link.Id == "wan1" ? 1 : 2, null);
     }
 
     // An IPv4/UDP packet from A to B carrying repetitive JSON text (what LZ4 shrinks well).

@@ -27,16 +27,7 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
     public async Task TwoSitesTwoWans_Wan1Cut_TunnelTrafficMovesToWan2WithinBfdGap()
     {
         await using var lab = NetLab.Create(output);
-        var siteA = await lab.AddNamespaceAsync("sa");
-        var siteB = await lab.AddNamespaceAsync("sb");
-        var hostA = await lab.AddNamespaceAsync("ha");
-        var hostB = await lab.AddNamespaceAsync("hb");
-        await lab.AddVethAsync(siteA, "wan1", "10.241.21.1/24", siteB, "wan1", "10.241.21.2/24");
-        await lab.AddVethAsync(siteA, "wan2", "10.241.22.1/24", siteB, "wan2", "10.241.22.2/24");
-        await lab.AddVethAsync(siteA, "lan", "10.241.23.1/24", hostA, "eth0", "10.241.23.2/24");
-        await lab.AddVethAsync(siteB, "lan", "10.241.24.1/24", hostB, "eth0", "10.241.24.2/24");
-        await lab.MustExecAsync(hostA, "ip", "route", "add", "default", "via", "10.241.23.1");
-        await lab.MustExecAsync(hostB, "ip", "route", "add", "default", "via", "10.241.24.1");
+        var (siteA, siteB, hostA, _) = await AddNamespacesAsync(lab);
         var keyA = TunnelKeys.GeneratePrivateKey();
         var keyB = TunnelKeys.GeneratePrivateKey();
 
@@ -119,6 +110,22 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
         Assert.True(gap.Length <= s_gapBound, $"longest ping gap {gap.Length.TotalMilliseconds:0} ms > {s_gapBound.TotalMilliseconds} ms\n{lab.Diagnostics()}");
         Assert.Equal("10.241.24.0/24 dev ptun0 scope link", route); // no kernel route changed
         Assert.True(wan2Busy > wan2Idle + 20, $"tunnel traffic did not move to wan2: {wan2Idle} packets before, {wan2Busy} after\n{lab.Diagnostics()}");
+    }
+
+    /// <summary>The lab's four namespaces (the two sites, their LAN hosts) and links of the diagram above.</summary>
+    internal static async Task<(string SiteA, string SiteB, string HostA, string HostB)> AddNamespacesAsync(NetLab lab)
+    {
+        var siteA = await lab.AddNamespaceAsync("sa");
+        var siteB = await lab.AddNamespaceAsync("sb");
+        var hostA = await lab.AddNamespaceAsync("ha");
+        var hostB = await lab.AddNamespaceAsync("hb");
+        await lab.AddVethAsync(siteA, "wan1", "10.241.21.1/24", siteB, "wan1", "10.241.21.2/24");
+        await lab.AddVethAsync(siteA, "wan2", "10.241.22.1/24", siteB, "wan2", "10.241.22.2/24");
+        await lab.AddVethAsync(siteA, "lan", "10.241.23.1/24", hostA, "eth0", "10.241.23.2/24");
+        await lab.AddVethAsync(siteB, "lan", "10.241.24.1/24", hostB, "eth0", "10.241.24.2/24");
+        await lab.MustExecAsync(hostA, "ip", "route", "add", "default", "via", "10.241.23.1");
+        await lab.MustExecAsync(hostB, "ip", "route", "add", "default", "via", "10.241.24.1");
+        return (siteA, siteB, hostA, hostB);
     }
 
     private static async Task<long> TxPacketsAsync(NetLab lab, string ns, string device) =>

@@ -61,16 +61,7 @@ public sealed class TunnelSdwanLabTests(ITestOutputHelper output)
     /// <summary>Both sites up with Patronus peers, BFD up on both paths and both policies on p1.</summary>
     private static async Task<(PatronusEdge A, PatronusEdge B, string HostA, string SiteA)> StartAsync(NetLab lab)
     {
-        var siteA = await lab.AddNamespaceAsync("sa");
-        var siteB = await lab.AddNamespaceAsync("sb");
-        var hostA = await lab.AddNamespaceAsync("ha");
-        var hostB = await lab.AddNamespaceAsync("hb");
-        await lab.AddVethAsync(siteA, "wan1", "10.241.21.1/24", siteB, "wan1", "10.241.21.2/24");
-        await lab.AddVethAsync(siteA, "wan2", "10.241.22.1/24", siteB, "wan2", "10.241.22.2/24");
-        await lab.AddVethAsync(siteA, "lan", "10.241.23.1/24", hostA, "eth0", "10.241.23.2/24");
-        await lab.AddVethAsync(siteB, "lan", "10.241.24.1/24", hostB, "eth0", "10.241.24.2/24");
-        await lab.MustExecAsync(hostA, "ip", "route", "add", "default", "via", "10.241.23.1");
-        await lab.MustExecAsync(hostB, "ip", "route", "add", "default", "via", "10.241.24.1");
+        var (siteA, siteB, hostA, _) = await TunnelFailoverLabTests.AddNamespacesAsync(lab);
         var keyA = TunnelKeys.GeneratePrivateKey();
         var keyB = TunnelKeys.GeneratePrivateKey();
         var a = new Site("a", keyA, keyB, "10.241.21.1", "10.241.22.1", "10.250.21.1", "10.241.24.0/24");
