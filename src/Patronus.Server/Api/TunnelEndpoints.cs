@@ -69,8 +69,13 @@ internal static class TunnelEndpoints
         } : null,
     };
 
+    /// <summary>Each Patronus peer's passive measurement of path <paramref name="pathId"/> (none while tunnels are off).</summary>
+    internal static IEnumerable<(string Peer, TunnelPassiveSnapshot Passive)> PassiveOf(TunnelService tunnels, string pathId) =>
+        (tunnels.Device?.Peers ?? []).Select(p => p.Snapshot())
+            .SelectMany(p => p.Paths.Where(x => x.PathId == pathId && x.Passive is not null).Select(x => (p.Name, x.Passive!)));
+
     /// <summary>A path's passive measurement from a Patronus peer's traffic, or null.</summary>
-    private static object? Passive(TunnelPassiveSnapshot? p) => p is null ? null : new
+    internal static object? Passive(TunnelPassiveSnapshot? p) => p is null ? null : new
     {
         received = p.Received,
         expected = p.Expected,

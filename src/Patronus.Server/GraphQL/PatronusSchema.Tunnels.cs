@@ -50,7 +50,25 @@ public static partial class PatronusSchema
             .Field("reorderedPercent", "Float").Field("jitterMs", "Float", f => f.Description("RFC 3550 interarrival jitter."))
             .Field("rttMs", "Float", f => f.Description("Smoothed round trip of our messages on the path, from the peer's echoes."))
             .Field("rttSamples", "Float!"))
-        .Object("TunnelDrop", o => o.Field("reason", "String!").Field("count", "Float!"));
+        .Object("TunnelDrop", o => o.Field("reason", "String!").Field("count", "Float!"))
+        .Object("PathPassive", o => o
+            .Description("A path's passive measurement from one Patronus tunnel peer's traffic.")
+            .Field("peer", "String!").Field("measurement", "TunnelPassive!"));
+
+    private static List<Dictionary<string, object?>> PathPassiveViews(ResolveContext ctx, string pathId) =>
+        TunnelEndpoints.PassiveOf(Ctx(ctx).Service<TunnelService>(), pathId)
+            .Select(p => new Dictionary<string, object?> { ["peer"] = p.Peer, ["measurement"] = PassiveView(p.Passive) }).ToList();
+
+    private static Dictionary<string, object?> PassiveView(TunnelPassiveSnapshot v) => new()
+    {
+        ["received"] = (double)v.Received,
+        ["expected"] = (double)v.Expected,
+        ["lossPercent"] = v.LossPercent,
+        ["reorderedPercent"] = v.ReorderedPercent,
+        ["jitterMs"] = v.JitterMs,
+        ["rttMs"] = v.RttMs,
+        ["rttSamples"] = (double)v.RttSamples,
+    };
 
     private static Dictionary<string, object?> TunnelView(TunnelDevice device, int listenPort) => new()
     {
@@ -84,16 +102,7 @@ public static partial class PatronusSchema
             ["rxPackets"] = (double)x.Traffic.ReceivedPackets,
             ["txBytes"] = (double)x.Traffic.SentBytes,
             ["txPackets"] = (double)x.Traffic.SentPackets,
-            ["passive"] = x.Passive is { } v ? new Dictionary<string, object?>
-            {
-                ["received"] = (double)v.Received,
-                ["expected"] = (double)v.Expected,
-                ["lossPercent"] = v.LossPercent,
-                ["reorderedPercent"] = v.ReorderedPercent,
-                ["jitterMs"] = v.JitterMs,
-                ["rttMs"] = v.RttMs,
-                ["rttSamples"] = (double)v.RttSamples,
-            } : null,
+            ["passive"] = x.Passive is { } v ? PassiveView(v) : null,
         }).ToList(),
         ["drops"] = DropViews(p.Drops),
         ["patronus"] = p.Patronus,

@@ -53,6 +53,12 @@ public sealed class TunnelSdwanLabTests(ITestOutputHelper output)
             $"injected {injected} % on a's wan1 (nft dropped {dropped}); b's passive measurement of p1: {passive}"));
         Assert.InRange(loss, injected - LossTolerance, injected + LossTolerance);
         Assert.True(passive.GetProperty("received").GetInt64() > 2000, passive.ToString());
+        // Next to the active probes in the path's health: the same measurement, by peer.
+        var health = await edgeB.TryGetJsonAsync("/api/v1/paths/p1/health") ?? default;
+        var beside = health.GetProperty("passive").EnumerateArray().Single();
+        Assert.Equal("a", beside.GetProperty("peer").GetString());
+        Assert.InRange(beside.GetProperty("measurement").GetProperty("loss_percent").GetDouble(), injected - LossTolerance, injected + LossTolerance);
+        output.WriteLine($"b's /api/v1/paths/p1/health: {health}");
         var scrape = await edgeB.TryGetTextAsync("/metrics") ?? "";
         Assert.Contains("patronus_tunnel_passive_loss_percent{tunnel=\"ptun0\",peer=\"a\",path_id=\"p1\"}", scrape, StringComparison.Ordinal);
         Assert.Contains("patronus_tunnel_compression_ratio{tunnel=\"ptun0\",peer=\"a\"}", scrape, StringComparison.Ordinal);
