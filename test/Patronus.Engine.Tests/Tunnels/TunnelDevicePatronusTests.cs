@@ -147,6 +147,34 @@ public class TunnelDevicePatronusTests
     }
 
     [Fact]
+    public void OnDatagram_RandomAuthenticatedDataMessages_NeverThrowEachDeliveredOrCounted()
+    {
+        using var pair = Established(patronusA: true, patronusB: true);
+        var random = new Random(16);
+        const int count = 3000;
+        for (var i = 0; i < count; i++)
+        {
+            // A valid message with a few octets flipped, or random octets after the marker.
+            pair.A.Device.OnTunPacket(TunnelDevicePair.Ipv4("10.250.0.1", "10.250.0.2", payload: random.Next(1, 300)));
+            var valid = pair.A.Outbox.Single();
+            pair.A.Outbox.Clear();
+            var plaintext = new byte[random.Next(2, 400)];
+            random.NextBytes(plaintext);
+            plaintext[0] = PatronusDataHeader.Marker;
+            if (i % 2 == 0)
+            {
+                plaintext[1] &= 0x07; // known flags only: reach the size and LZ4 checks
+            }
+
+            pair.B.Device.OnDatagram(i % 3 == 0 ? valid : Seal(pair.A.Peer, plaintext), TunnelDevicePair.EndpointA);
+        }
+
+        Assert.Equal(count, pair.B.Tun.Count + pair.B.Dropped());
+        Assert.Equal(pair.B.Dropped(), pair.B.Dropped("bad_data_message") + pair.B.Dropped("bad_inner_packet") + pair.B.Dropped("source_not_allowed"));
+        Assert.True(pair.B.Tun.Count >= count / 3, $"{pair.B.Tun.Count} delivered");
+    }
+
+    [Fact]
     public void OnDatagram_TenPercentOfPathMessagesLost_PassiveLossOnTheArrivalPath()
     {
         using var pair = PerPath();
