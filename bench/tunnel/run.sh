@@ -3,7 +3,9 @@
 # veth pair, through
 #   1. wireguard-go <-> wireguard-go (the Debian build on both ends: the reference),
 #   2. Patronus     <-> wireguard-go (Patronus on side a, the same wireguard-go on side b),
-#   3. Patronus     <-> Patronus     (skip with --no-pp).
+#   3. Patronus     <-> Patronus     (skip with --no-pp),
+#   4. Patronus     <-> Patronus with Patronus: true on both peers (the Patronus data message,
+#      LZ4 auto, MTU 1392: issue 16's cost against row 3's plain WireGuard message; with row 3).
 # For each: iperf3 TCP single stream a->b and b->a; UDP with 1200-octet payloads a->b unpaced
 # (receiver goodput) and the highest paced rate with < 1 % loss (a short bisection); UDP 64-octet
 # payloads a->b unpaced (packets/s: received by iperf3; delivered by b's tunnel into b's kernel;
@@ -56,7 +58,7 @@ patronus_up() { # ns side ifname keyfile port peerpub peer-endpoint address unde
   "Tunnels": {
     "Enabled": true, "InterfaceName": "$3", "Addresses": [ "$8/24" ], "ListenPort": $5,
     "PrivateKey": "$(cat "$4")",
-    "Peers": [ { "Name": "peer", "PublicKey": "$6", "AllowedIps": [ "10.250.16.0/24" ], "Endpoint": "$7" } ]
+    "Peers": [ { "Name": "peer", "PublicKey": "$6", "AllowedIps": [ "10.250.16.0/24" ], "Endpoint": "$7", "Patronus": ${PATRONUS_PEER:-false} } ]
   }
 }
 JSON
@@ -191,5 +193,11 @@ if [[ $PP == 1 ]]; then
   # b starts the handshake: a still holds the session it had with wireguard-go, which b does not know.
   ip netns exec "$B" ping -n -q -c 2 -W 2 10.250.16.1 >/dev/null
   measure "Patronus <-> Patronus" "$PT_A" "$PT_B" "pa$RUN" "pb$RUN"
+
+  kill "$PT_A" "$PT_B"; sleep 0.5
+  PATRONUS_PEER=true patronus_up "$A" a "pc$RUN" "$DIR/a.key" "$PORT_A" "$BPUB" "10.241.16.2:$PORT_B" 10.250.16.1 10.241.16.1; PM_A=$UP_PID
+  PATRONUS_PEER=true patronus_up "$B" b "pd$RUN" "$DIR/b.key" "$PORT_B" "$APUB" "10.241.16.1:$PORT_A" 10.250.16.2 10.241.16.2; PM_B=$UP_PID
+  ip netns exec "$B" ping -n -q -c 2 -W 2 10.250.16.1 >/dev/null
+  measure "Patronus msg <-> Patronus msg" "$PM_A" "$PM_B" "pc$RUN" "pd$RUN"
 fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

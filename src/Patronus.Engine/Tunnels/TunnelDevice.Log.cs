@@ -24,4 +24,10 @@ public sealed partial class TunnelDevice
 
     [LoggerMessage(EventId = 7006, Level = LogLevel.Information, Message = "Tunnel {Tunnel}: peer {Peer} now on path {Path} (was {Previous})")]
     private static partial void LogPathChanged(Microsoft.Extensions.Logging.ILogger logger, string tunnel, string peer, string path, string previous);
+
+    [LoggerMessage(EventId = 7007, Level = LogLevel.Warning, Message = "Tunnel {Tunnel}: peer {Peer} sends Patronus data messages but is not configured as Patronus here; they are dropped (reason patronus_not_configured). Set Patronus: true for the peer on both sides, or off on its side")]
+    private static partial void LogPatronusNotConfigured(Microsoft.Extensions.Logging.ILogger logger, string tunnel, string peer);
+
+    [LoggerMessage(EventId = 7008, Level = LogLevel.Information, Message = "Tunnel {Tunnel}: peer {Peer} is configured as Patronus but sends plain WireGuard packets (not Patronus on its side yet); accepted, without path measurement")]
+    private static partial void LogPatronusPeerSendsPlain(Microsoft.Extensions.Logging.ILogger logger, string tunnel, string peer);
 }

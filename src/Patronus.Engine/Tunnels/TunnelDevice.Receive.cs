@@ -216,6 +216,7 @@ public sealed partial class TunnelDevice
 
         var length = sealedPayload.Length - NoiseAead.TagSize;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        byte[]? inflated = null;
         try
         {
             if (!keys.TryOpen(header.Counter, sealedPayload, buffer))
@@ -238,7 +239,37 @@ public sealed partial class TunnelDevice
                     return; // a keepalive
                 }
 
-                if (!TryInnerPacket(buffer.AsSpan(0, length), out var packet, out var source))
+                ReadOnlySpan<byte> plaintext = buffer.AsSpan(0, length);
+                if (PatronusDataHeader.IsPatronusMessage(plaintext))
+                {
+                    if (!TryOpenDataMessageLocked(peer, plaintext, out var data, out var payload))
+                    {
+                        return;
+                    }
+
+                    if ((data.Flags & PatronusDataFeatures.Compressed) != 0)
+                    {
+                        inflated = ArrayPool<byte>.Shared.Rent(data.OriginalSize);
+                        if (!peer.Patronus!.Compressor.TryDecompress(payload, inflated.AsSpan(0, data.OriginalSize)))
+                        {
+                            Drop(TunnelDropReason.BadDataMessage, peer);
+                            return;
+                        }
+
+                        payload = inflated.AsSpan(0, data.OriginalSize);
+                    }
+
+                    peer.Patronus!.OnDataMessage(data, peer.Steering?.PathsByVia.GetValueOrDefault(from.Via), now);
+                    plaintext = payload;
+                }
+                else if (peer.Patronus is { } state && state.OnPlainPacket())
+                {
+                    // Decided: a peer configured as Patronus whose side sends plain WireGuard (not
+                    // upgraded yet) still gets its packets through, without measurement; one line.
+                    LogPatronusPeerSendsPlain(_logger, Name, peer.Name);
+                }
+
+                if (!TryInnerPacket(plaintext, out var packet, out var source))
                 {
                     Drop(TunnelDropReason.BadInnerPacket, peer);
                     return;
@@ -264,7 +295,41 @@ public sealed partial class TunnelDevice
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            if (inflated is not null)
+            {
+                ArrayPool<byte>.Shared.Return(inflated);
+            }
         }
+    }
+
+    /// <summary>
+    /// Reads a data message's header and its payload (compressed or not); false when it was
+    /// dropped: from a peer not configured as Patronus (one log line per peer), or malformed.
+    /// Caller holds the peer's lock.
+    /// </summary>
+    private bool TryOpenDataMessageLocked(TunnelPeer peer, ReadOnlySpan<byte> message, out PatronusDataHeader header, out ReadOnlySpan<byte> payload)
+    {
+        header = default;
+        payload = default;
+        if (peer.Patronus is null)
+        {
+            Drop(TunnelDropReason.PatronusNotConfigured, peer);
+            if (!peer.MismatchLogged)
+            {
+                peer.MismatchLogged = true;
+                LogPatronusNotConfigured(_logger, Name, peer.Name);
+            }
+
+            return false;
+        }
+
+        if (!PatronusDataHeader.TryRead(message, out header, out payload))
+        {
+            Drop(TunnelDropReason.BadDataMessage, peer);
+            return false;
+        }
+
+        return true;
     }
 
     private void OnAuthenticatedTransportLocked(TunnelPeer peer, SessionKeys keys, TunnelEndpoint from, int size, long now)

@@ -91,15 +91,52 @@ public sealed partial class TunnelDevice
             return;
         }
 
-        var padded = Math.Max(packet.Length, Math.Min((packet.Length + 15) & ~15, _mtu));
-        var size = TransportHeader.Size + padded + NoiseAead.TagSize;
-        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        var now = _time.GetTimestamp();
+        var state = packet.IsEmpty ? null : peer.Patronus;
+        var pathNumber = state is null ? (byte)0 : peer.PathNumber(endpoint.PathId);
+        var echo = default(Sdwan.PendingEcho);
+        var headerSize = state is null ? 0
+            : state.TryTakeEcho(now, out echo) ? PatronusDataHeader.MaxSize : PatronusDataHeader.BaseSize;
+
+        // The most the plaintext can be (header + packet uncompressed, padded); LZ4 only shortens it.
+        var buffer = ArrayPool<byte>.Shared.Rent(TransportHeader.Size + headerSize + packet.Length + 15 + NoiseAead.TagSize);
+        int size;
         try
         {
+            var plaintext = packet.Length;
+            if (state is not null)
+            {
+                var payload = buffer.AsSpan(TransportHeader.Size + headerSize, packet.Length);
+                var compressed = state.Compressor.Compress(packet, payload);
+                if (compressed == 0)
+                {
+                    packet.CopyTo(payload);
+                }
+
+                var payloadSize = compressed == 0 ? packet.Length : compressed;
+                var flags = (compressed > 0 ? PatronusDataFeatures.Compressed : PatronusDataFeatures.None)
+                    | (headerSize == PatronusDataHeader.MaxSize ? PatronusDataFeatures.Echo : PatronusDataFeatures.None);
+                var header = new PatronusDataHeader(
+                    flags, pathNumber, echo.PathId, state.NextSequence(pathNumber), 0, Sdwan.MicrosecondClock.From(now, _time.TimestampFrequency),
+                    (ushort)packet.Length, (ushort)payloadSize, echo.TimestampUs, echo.HoldUs);
+                if (packet.Length > ushort.MaxValue || !header.TryWrite(buffer.AsSpan(TransportHeader.Size, headerSize), out _))
+                {
+                    return; // not reached: a TUN packet is at most the MTU (≤ 9000)
+                }
+
+                plaintext = headerSize + payloadSize;
+            }
+            else
+            {
+                packet.CopyTo(buffer.AsSpan(TransportHeader.Size));
+            }
+
+            // WireGuard pads to 16 octets but not beyond the MTU; the data header rides on top of it.
+            var padded = Math.Max(plaintext, Math.Min((plaintext + 15) & ~15, _mtu + headerSize));
+            size = TransportHeader.Size + padded + NoiseAead.TagSize;
             new TransportHeader(keys.RemoteIndex, counter).TryWrite(buffer, out _);
             var body = buffer.AsSpan(TransportHeader.Size, padded);
-            packet.CopyTo(body);
-            body[packet.Length..].Clear();
+            body[plaintext..].Clear();
             if (!keys.TrySeal(counter, body, buffer.AsSpan(TransportHeader.Size, padded + NoiseAead.TagSize)))
             {
                 return;
@@ -112,7 +149,6 @@ public sealed partial class TunnelDevice
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        var now = _time.GetTimestamp();
         peer.LastSent = now;
         peer.SentBytes += size;
         peer.SentPackets++;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Patronus.Engine.Tunnels.Noise;
+using Patronus.Engine.Tunnels.Sdwan;
 using Patronus.Engine.Tunnels.Wire;
 
 namespace Patronus.Engine.Tunnels;
@@ -73,7 +74,12 @@ public sealed partial class TunnelDevice : IDisposable
 
             var peer = new TunnelPeer(
                 options.Name ?? options.PublicKey[..8], identity, publicKey, psk, endpoint, pathEndpoints,
-                TimeSpan.FromSeconds(options.PersistentKeepalive), time);
+                TimeSpan.FromSeconds(options.PersistentKeepalive), time)
+            {
+                Patronus = options.Patronus
+                    ? new PatronusPeerState(TunnelPeerOptions.TryParseCompression(options.Compression, out var mode) ? mode : CompressionMode.Auto, time)
+                    : null,
+            };
             CryptographicOperations.ZeroMemory(psk);
             _peersByKey[Convert.ToBase64String(publicKey)] = peer;
             foreach (var allowed in options.AllowedIps)

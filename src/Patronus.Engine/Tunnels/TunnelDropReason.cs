@@ -53,6 +53,15 @@ public enum TunnelDropReason
 
     /// <summary>Inbound: a decrypted packet the TUN device did not take (write failed, e.g. the interface is down).</summary>
     TunWriteFailed,
+
+    /// <summary>
+    /// Inbound: a Patronus data message from a peer not configured as Patronus (<c>Patronus: true</c>
+    /// on its side only): dropped, never delivered as a packet.
+    /// </summary>
+    PatronusNotConfigured,
+
+    /// <summary>Inbound: a Patronus data message from a Patronus peer whose header breaks the layout, or whose LZ4 block does not decompress to its original size.</summary>
+    BadDataMessage,
 }
 
 /// <summary>The reasons as metric label values (snake case), by <see cref="TunnelDropReason"/>.</summary>

@@ -29,12 +29,29 @@ public sealed class TunnelOptions
     /// <summary>This node's addresses on the tunnel, as ADDR/LEN (e.g. <c>10.250.0.1/24</c>). Default none.</summary>
     public List<string> Addresses { get; set; } = [];
 
+    /// <summary>The MTU when no peer is Patronus: 1500 minus the 80 octets of an IPv6 + UDP + WireGuard header (wg-quick's default).</summary>
+    public const int WireGuardMtu = 1420;
+
     /// <summary>
-    /// MTU of the interface. Default 1420: 1500 minus the 80 octets of an IPv6 + UDP + WireGuard
-    /// header, so tunnel datagrams are not fragmented on a 1500-octet path (wg-quick's default).
+    /// The MTU when a peer is Patronus: <see cref="WireGuardMtu"/> minus the 28 octets of the
+    /// largest Patronus data header (docs/tunnels.md, "Patronus-to-Patronus data message").
+    /// </summary>
+    public const int PatronusMtu = WireGuardMtu - Wire.PatronusDataHeader.MaxSize;
+
+    private int? _mtu;
+
+    /// <summary>
+    /// MTU of the interface. Default 1420 (<see cref="WireGuardMtu"/>), or 1392
+    /// (<see cref="PatronusMtu"/>) when a peer has <see cref="TunnelPeerOptions.Patronus"/> on, so
+    /// tunnel datagrams are not fragmented on a 1500-octet path. A value set here wins (a larger
+    /// one suits paths with a larger MTU).
     /// </summary>
     [Range(1280, 9000)]
-    public int Mtu { get; set; } = 1420;
+    public int Mtu
+    {
+        get => _mtu ?? (Peers.Exists(p => p.Patronus) ? PatronusMtu : WireGuardMtu);
+        set => _mtu = value;
+    }
 
     /// <summary>UDP port the tunnel listens on. Default 51820 (WireGuard's conventional port); 0 picks a free one.</summary>
     [Range(0, 65535)]
@@ -100,6 +117,38 @@ public sealed class TunnelPeerOptions
 
     /// <summary>Seconds between keepalives when nothing else was sent (NAT bindings), 0–65535. Default 0: off.</summary>
     public int PersistentKeepalive { get; set; }
+
+    /// <summary>
+    /// The peer is Patronus too: packets to it go as Patronus data messages (path id, per-path
+    /// sequence, timestamps, echo, LZ4; docs/tunnels.md), and data messages from it are accepted.
+    /// Default false: the wire is exactly WireGuard, and a data message from the peer is dropped
+    /// (<c>patronus_not_configured</c>). Both ends must say so; plain IP packets from a Patronus
+    /// peer (one not yet upgraded) are still accepted.
+    /// </summary>
+    public bool Patronus { get; set; }
+
+    /// <summary>
+    /// LZ4 for a <see cref="Patronus"/> peer: <c>auto</c> (compress a packet when that shrinks
+    /// it, backing off while packets do not) or <c>off</c>. Default <c>auto</c>. Ignored for a
+    /// WireGuard peer.
+    /// </summary>
+    public string Compression { get; set; } = "auto";
+
+    /// <summary>Parses <see cref="Compression"/> (case-insensitive); false for anything but auto or off.</summary>
+    public static bool TryParseCompression(string? text, out Sdwan.CompressionMode mode)
+    {
+        mode = Sdwan.CompressionMode.Auto;
+        switch (text?.Trim().ToUpperInvariant())
+        {
+            case "AUTO":
+                return true;
+            case "OFF":
+                mode = Sdwan.CompressionMode.Off;
+                return true;
+            default:
+                return false;
+        }
+    }
 }
 
 /// <summary>
@@ -176,6 +225,17 @@ public sealed class TunnelOptionsValidator() : OptionsSectionValidator<TunnelOpt
                 {
                     failures.Add($"{at}:Endpoints:{path}: '{endpoint}' is not ADDR:PORT or [IPv6]:PORT with a port 1–65535");
                 }
+            }
+
+            if (!TunnelPeerOptions.TryParseCompression(peer.Compression, out _))
+            {
+                failures.Add($"{at}:Compression: '{peer.Compression}' must be auto or off");
+            }
+
+            // 256 path ids on the wire (one octet); the sender numbers its paths 1–255.
+            if (peer.Patronus && peer.Endpoints.Count > byte.MaxValue)
+            {
+                failures.Add($"{at}:Endpoints: a Patronus peer has at most 255 paths (the data message's path id is one octet)");
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using Patronus.Engine.Tunnels.Noise;
+using Patronus.Engine.Tunnels.Sdwan;
 
 namespace Patronus.Engine.Tunnels;
 
@@ -12,6 +13,7 @@ namespace Patronus.Engine.Tunnels;
 /// </summary>
 public sealed class TunnelPeer
 {
+    private readonly TimeProvider _time;
     private TunnelSteering? _steering;
 
     internal TunnelPeer(
@@ -25,6 +27,7 @@ public sealed class TunnelPeer
         Endpoint = endpoint is null ? null : new TunnelEndpoint(endpoint);
         PathEndpoints = pathEndpoints;
         PersistentKeepalive = persistentKeepalive;
+        _time = time;
     }
 
     /// <summary>The name of the peer in logs and metrics.</summary>
@@ -62,6 +65,12 @@ public sealed class TunnelPeer
     internal string? LastPathId { get; set; }
 
     internal TimeSpan PersistentKeepalive { get; }
+
+    /// <summary>The Patronus data message's state, for a peer configured as Patronus; null: plain WireGuard.</summary>
+    internal PatronusPeerState? Patronus { get; init; }
+
+    /// <summary>Whether a data message from this (non-Patronus) peer was logged already (one line per peer).</summary>
+    internal bool MismatchLogged { get; set; }
 
     internal SessionKeys? Current { get; set; }
 
@@ -133,11 +142,15 @@ public sealed class TunnelPeer
         lock (Lock)
         {
             var steering = Steering;
-            var paths = PathEndpoints.Select(p => new TunnelPathSnapshot(
+            var now = _time.GetTimestamp();
+            var paths = PathEndpoints.Select((p, i) => new TunnelPathSnapshot(
                 p.Key,
                 p.Value,
                 steering?.Endpoints.ContainsKey(p.Key) ?? false,
-                Paths.TryGetValue(p.Key, out var t) ? t with { } : new TunnelPathTraffic())).ToList();
+                Paths.TryGetValue(p.Key, out var t) ? t with { } : new TunnelPathTraffic())
+            {
+                Passive = Patronus is { } state ? Passive(state, p.Key, (byte)Math.Min(i + 1, byte.MaxValue), now) : null,
+            }).ToList();
             var drops = new Dictionary<TunnelDropReason, long>();
             for (var i = 0; i < Drops.Length; i++)
             {
@@ -149,8 +162,53 @@ public sealed class TunnelPeer
 
             return new TunnelPeerSnapshot(
                 Name, Convert.ToBase64String(PublicKey), (steering?.Default ?? Endpoint)?.Address, steering?.Default?.PathId, LastPathId,
-                LastSource?.Address, LastHandshake, ReceivedBytes, ReceivedPackets, SentBytes, SentPackets, PathSwitches, paths, drops);
+                LastSource?.Address, LastHandshake, ReceivedBytes, ReceivedPackets, SentBytes, SentPackets, PathSwitches, paths, drops)
+            {
+                Patronus = Patronus is not null,
+                Compression = Patronus is { } p ? Compression(p) : null,
+                DataMessagesReceived = Patronus?.DataMessagesReceived ?? 0,
+                PlainPacketsReceived = Patronus?.PlainPacketsReceived ?? 0,
+            };
         }
+    }
+
+    private static TunnelPassiveSnapshot? Passive(PatronusPeerState state, string pathId, byte number, long now)
+    {
+        var received = state.ReceivedThrough(pathId, now);
+        var rtt = state.Rtt(number);
+        return received is null && rtt is null ? null : new TunnelPassiveSnapshot(
+            received?.Received ?? 0, received?.Expected ?? 0, received?.LossPercent, received?.ReorderedPercent, received?.JitterMs,
+            rtt?.SmoothedMs, rtt?.Samples ?? 0);
+    }
+
+    private static TunnelCompressionSnapshot Compression(PatronusPeerState state)
+    {
+        var c = state.Compressor.Counters;
+        return new TunnelCompressionSnapshot(
+            state.Mode == CompressionMode.Off ? "off" : "auto", c.BytesBefore, c.BytesAfter, c.PacketsCompressed, c.PacketsIncompressible, c.PacketsNotTried, c.Ratio);
+    }
+
+    /// <summary>
+    /// The data message's id of our path <paramref name="pathId"/>: its position in
+    /// <see cref="PathEndpoints"/> from 1; 0 for a plain endpoint or beyond 255 (no allocation:
+    /// a peer has a handful of paths).
+    /// </summary>
+    internal byte PathNumber(string? pathId)
+    {
+        if (pathId is null)
+        {
+            return 0;
+        }
+
+        for (var i = 0; i < PathEndpoints.Count && i < byte.MaxValue; i++)
+        {
+            if (string.Equals(PathEndpoints[i].Key, pathId, StringComparison.Ordinal))
+            {
+                return (byte)(i + 1);
+            }
+        }
+
+        return 0;
     }
 
     internal TunnelPathTraffic PathTraffic(string pathId)

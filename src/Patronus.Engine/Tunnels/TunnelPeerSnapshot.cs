@@ -31,14 +31,57 @@ public sealed record TunnelPeerSnapshot(
     long SentPackets,
     long PathSwitches,
     IReadOnlyList<TunnelPathSnapshot> Paths,
-    IReadOnlyDictionary<TunnelDropReason, long> Drops);
+    IReadOnlyDictionary<TunnelDropReason, long> Drops)
+{
+    /// <summary>Whether the peer is configured as Patronus (data messages both ways).</summary>
+    public bool Patronus { get; init; }
+
+    /// <summary>What LZ4 did to the packets sent to a Patronus peer; null for a WireGuard peer.</summary>
+    public TunnelCompressionSnapshot? Compression { get; init; }
+
+    /// <summary>Patronus data messages received and accepted from the peer.</summary>
+    public long DataMessagesReceived { get; init; }
+
+    /// <summary>Plain IP packets received from a peer configured as Patronus (its side sends plain WireGuard).</summary>
+    public long PlainPacketsReceived { get; init; }
+}
+
+/// <summary>LZ4 of one Patronus peer, as measured: every packet offered is compressed, incompressible or not tried.</summary>
+/// <param name="Mode">auto or off.</param>
+/// <param name="BytesBefore">Octets of the packets offered.</param>
+/// <param name="BytesAfter">Octets of the payloads sent for them.</param>
+/// <param name="PacketsCompressed">Packets sent compressed.</param>
+/// <param name="PacketsIncompressible">Packets tried that did not shrink.</param>
+/// <param name="PacketsNotTried">Packets not tried (off, small, backed off).</param>
+/// <param name="Ratio">Bytes before / bytes after (1.0 before any packet).</param>
+public sealed record TunnelCompressionSnapshot(
+    string Mode, long BytesBefore, long BytesAfter, long PacketsCompressed, long PacketsIncompressible, long PacketsNotTried, double Ratio);
+
+/// <summary>
+/// Passive measurement of a path from a Patronus peer's real traffic: loss, reordering and jitter
+/// of the peer's stream that arrives through the path's link (10 s window), and the round trip
+/// of our messages on the path from the peer's echoes.
+/// </summary>
+/// <param name="Received">Messages received in the window.</param>
+/// <param name="Expected">Messages the peer's sequence says were sent in the window.</param>
+/// <param name="LossPercent">Loss in the window, null with no message in it.</param>
+/// <param name="ReorderedPercent">Reordered messages in percent of received, null with none received.</param>
+/// <param name="JitterMs">Interarrival jitter (RFC 3550), null before two messages.</param>
+/// <param name="RttMs">Smoothed round trip from echoes, null before the first.</param>
+/// <param name="RttSamples">Echoes taken.</param>
+public sealed record TunnelPassiveSnapshot(
+    long Received, long Expected, double? LossPercent, double? ReorderedPercent, double? JitterMs, double? RttMs, long RttSamples);
 
 /// <summary>One of a peer's per-path endpoints.</summary>
 /// <param name="PathId">The path.</param>
 /// <param name="Endpoint">The peer's address on it.</param>
 /// <param name="InTopology">False when the topology has no such path (deleted since the start): not used.</param>
 /// <param name="Traffic">Transport traffic on the path.</param>
-public sealed record TunnelPathSnapshot(string PathId, IPEndPoint Endpoint, bool InTopology, TunnelPathTraffic Traffic);
+public sealed record TunnelPathSnapshot(string PathId, IPEndPoint Endpoint, bool InTopology, TunnelPathTraffic Traffic)
+{
+    /// <summary>Passive measurement of the path (Patronus peers only), null for a WireGuard peer.</summary>
+    public TunnelPassiveSnapshot? Passive { get; init; }
+}
 
 /// <summary>Transport traffic of a peer on one path (mutated under the peer's lock; snapshots copy it).</summary>
 public sealed record TunnelPathTraffic

@@ -21,9 +21,9 @@ internal static class PathHealthEndpoints
         api.MapGet("/metrics/health", (HealthState health) =>
             Results.Ok(new { paths = health.All.Select(h => new { path_id = h.PathId, health = Health(h) }) }));
 
-        api.MapGet("/paths/{id}/health", (string id, HealthState health, TopologyService topology) =>
+        api.MapGet("/paths/{id}/health", (string id, HealthState health, TopologyService topology, Patronus.Engine.Tunnels.TunnelService tunnels) =>
             health.Get(id) is { } h
-                ? Results.Ok(Detail(h))
+                ? Results.Ok(Detail(h, tunnels))
                 : topology.Current.PathsById.ContainsKey(id)
                     ? Problems.Status(StatusCodes.Status503ServiceUnavailable, "Not monitored yet", $"path '{id}' exists but its monitor has not started")
                     : Problems.NotFound("path", id));
@@ -43,7 +43,8 @@ internal static class PathHealthEndpoints
         last_checked = h.LastChecked is { } t ? Iso(t) : null,
     };
 
-    private static object Detail(PathHealthSnapshot h) => new
+    // health: the active probes; passive: each Patronus tunnel peer's traffic on the path (docs/tunnels.md).
+    private static object Detail(PathHealthSnapshot h, Patronus.Engine.Tunnels.TunnelService tunnels) => new
     {
         path_id = h.PathId,
         health = Health(h),
@@ -51,6 +52,7 @@ internal static class PathHealthEndpoints
         target_count = h.TargetCount,
         quorum = h.Quorum,
         reason = h.Reason,
+        passive = TunnelEndpoints.PassiveOf(tunnels, h.PathId).Select(p => new { peer = p.Peer, measurement = TunnelEndpoints.Passive(p.Passive) }).ToList(),
     };
 
     private static async Task<IResult> HistoryAsync(string id, HttpRequest request, TopologyService topology, IHealthHistoryStore store,

@@ -5,7 +5,7 @@ namespace Patronus.Server.Api;
 /// <summary>
 /// The tunnel interface over REST (viewer): its peers with their endpoint per path, the path in
 /// use, the last handshake, traffic in and out (octets and messages) in all and per path, and drops
-/// by reason. Public keys only: private and preshared keys are never returned.
+/// by reason; for a Patronus peer its compression and each path's passive measurement. Public keys only: private and preshared keys are never returned.
 /// </summary>
 internal static class TunnelEndpoints
 {
@@ -51,8 +51,39 @@ internal static class TunnelEndpoints
             rx_packets = x.Traffic.ReceivedPackets,
             tx_bytes = x.Traffic.SentBytes,
             tx_packets = x.Traffic.SentPackets,
+            passive = Passive(x.Passive),
         }).ToList(),
         drops = Drops(p.Drops),
+        patronus = p.Patronus,
+        data_messages_received = p.DataMessagesReceived,
+        plain_packets_received = p.PlainPacketsReceived,
+        compression = p.Compression is { } c ? new
+        {
+            mode = c.Mode,
+            bytes_before = c.BytesBefore,
+            bytes_after = c.BytesAfter,
+            packets_compressed = c.PacketsCompressed,
+            packets_incompressible = c.PacketsIncompressible,
+            packets_not_tried = c.PacketsNotTried,
+            ratio = c.Ratio,
+        } : null,
+    };
+
+    /// <summary>Each Patronus peer's passive measurement of path <paramref name="pathId"/> (none while tunnels are off).</summary>
+    internal static IEnumerable<(string Peer, TunnelPassiveSnapshot Passive)> PassiveOf(TunnelService tunnels, string pathId) =>
+        (tunnels.Device?.Peers ?? []).Select(p => p.Snapshot())
+            .SelectMany(p => p.Paths.Where(x => x.PathId == pathId && x.Passive is not null).Select(x => (p.Name, x.Passive!)));
+
+    /// <summary>A path's passive measurement from a Patronus peer's traffic, or null.</summary>
+    internal static object? Passive(TunnelPassiveSnapshot? p) => p is null ? null : new
+    {
+        received = p.Received,
+        expected = p.Expected,
+        loss_percent = p.LossPercent,
+        reordered_percent = p.ReorderedPercent,
+        jitter_ms = p.JitterMs,
+        rtt_ms = p.RttMs,
+        rtt_samples = p.RttSamples,
     };
 
     /// <summary>Drops by reason label (<c>unknown_peer</c>, …), reasons with none left out.</summary>

@@ -20,6 +20,20 @@ internal sealed class TunnelMetricsProducer(TunnelService tunnels) : IMetricsPro
         ("patronus_tunnel_path_received_packets_total", "Authenticated transport messages received from a peer through each path's link", t => t.ReceivedPackets),
     ];
 
+    private static readonly (string Name, string Help, Func<TunnelCompressionSnapshot, long> Value)[] s_compressionCounters =
+    [
+        ("patronus_tunnel_compression_bytes_before_total", "Octets of the packets offered to LZ4 for a Patronus peer", c => c.BytesBefore),
+        ("patronus_tunnel_compression_bytes_after_total", "Octets of the payloads sent for them (compressed blocks or the packets as they were)", c => c.BytesAfter),
+    ];
+
+    private static readonly (string Name, string Help, Func<TunnelPassiveSnapshot, double?> Value)[] s_passiveGauges =
+    [
+        ("patronus_tunnel_passive_loss_percent", "Loss of a Patronus peer's data messages arriving through a path, over the last 10 s", p => p.LossPercent),
+        ("patronus_tunnel_passive_reordered_percent", "Data messages arriving through a path after a higher sequence, in percent of received, over the last 10 s", p => p.ReorderedPercent),
+        ("patronus_tunnel_passive_jitter_seconds", "RFC 3550 interarrival jitter of a Patronus peer's data messages arriving through a path", p => p.JitterMs / 1000),
+        ("patronus_tunnel_passive_rtt_seconds", "Smoothed round trip of our data messages on a path, from the Patronus peer's echoes", p => p.RttMs / 1000),
+    ];
+
     public void Collect(PrometheusTextWriter writer)
     {
         var device = tunnels.Device;
@@ -53,12 +67,61 @@ internal sealed class TunnelMetricsProducer(TunnelService tunnels) : IMetricsPro
             writer.Sample("patronus_tunnel_peer_path_switches_total", [new("tunnel", tunnel), new("peer", peer.Name)], peer.PathSwitches);
         }
 
+        CollectPatronus(writer, tunnel, peers);
         writer.Family("patronus_tunnel_peer_last_handshake_seconds", MetricType.Gauge, "Unix time of a peer's last completed handshake (no series before the first)");
         foreach (var peer in peers)
         {
             if (peer.LastHandshake is { } at)
             {
                 writer.Sample("patronus_tunnel_peer_last_handshake_seconds", [new("tunnel", tunnel), new("peer", peer.Name)], at.ToUnixTimeMilliseconds() / 1000.0);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Patronus peers only: compression counters and the measured ratio per peer, and per path the
+    /// passive measurement (series only once measured: an unknown loss is no series, not 0).
+    /// </summary>
+    private static void CollectPatronus(PrometheusTextWriter writer, string tunnel, List<TunnelPeerSnapshot> peers)
+    {
+        var patronus = peers.Where(p => p.Compression is not null).ToList();
+        foreach (var (name, help, value) in s_compressionCounters)
+        {
+            writer.Family(name, MetricType.Counter, help);
+            foreach (var peer in patronus)
+            {
+                writer.Sample(name, [new("tunnel", tunnel), new("peer", peer.Name)], value(peer.Compression!));
+            }
+        }
+
+        writer.Family("patronus_tunnel_compression_packets_total", MetricType.Counter, "Packets offered to LZ4 for a Patronus peer, by result: compressed, incompressible (tried, sent as they were) or not_tried (off, small, backed off)");
+        foreach (var peer in patronus)
+        {
+            var c = peer.Compression!;
+            foreach (var (result, count) in new[] { ("compressed", c.PacketsCompressed), ("incompressible", c.PacketsIncompressible), ("not_tried", c.PacketsNotTried) })
+            {
+                writer.Sample("patronus_tunnel_compression_packets_total", [new("tunnel", tunnel), new("peer", peer.Name), new("result", result)], count);
+            }
+        }
+
+        writer.Family("patronus_tunnel_compression_ratio", MetricType.Gauge, "Octets before over octets after LZ4 for a Patronus peer, as measured since start (1 before any packet)");
+        foreach (var peer in patronus)
+        {
+            writer.Sample("patronus_tunnel_compression_ratio", [new("tunnel", tunnel), new("peer", peer.Name)], peer.Compression!.Ratio);
+        }
+
+        foreach (var (name, help, value) in s_passiveGauges)
+        {
+            writer.Family(name, MetricType.Gauge, help);
+            foreach (var peer in patronus)
+            {
+                foreach (var path in peer.Paths)
+                {
+                    if (path.Passive is { } passive && value(passive) is { } v)
+                    {
+                        writer.Sample(name, [new("tunnel", tunnel), new("peer", peer.Name), new("path_id", path.PathId)], v);
+                    }
+                }
             }
         }
     }

@@ -31,11 +31,44 @@ public static partial class PatronusSchema
             .Field("lastSource", "String", f => f.Description("Where the last authenticated datagram came from (roaming)."))
             .Field("lastHandshake", "String")
             .Field("rxBytes", "Float!").Field("rxPackets", "Float!").Field("txBytes", "Float!").Field("txPackets", "Float!")
-            .Field("pathSwitches", "Float!").Field("paths", "[TunnelPath!]!").Field("drops", "[TunnelDrop!]!"))
+            .Field("pathSwitches", "Float!").Field("paths", "[TunnelPath!]!").Field("drops", "[TunnelDrop!]!")
+            .Field("patronus", "Boolean!", f => f.Description("The peer is configured as Patronus: Patronus data messages both ways (docs/tunnels.md)."))
+            .Field("dataMessagesReceived", "Float!", f => f.Description("Patronus data messages received and accepted."))
+            .Field("plainPacketsReceived", "Float!", f => f.Description("Plain IP packets from a peer configured as Patronus (its side sends plain WireGuard)."))
+            .Field("compression", "TunnelCompression", f => f.Description("LZ4 of the packets sent to a Patronus peer, as measured; null for a WireGuard peer.")))
+        .Object("TunnelCompression", o => o
+            .Field("mode", "String!").Field("bytesBefore", "Float!").Field("bytesAfter", "Float!")
+            .Field("packetsCompressed", "Float!").Field("packetsIncompressible", "Float!").Field("packetsNotTried", "Float!")
+            .Field("ratio", "Float!", f => f.Description("bytesBefore / bytesAfter (1.0 before any packet).")))
         .Object("TunnelPath", o => o
             .Field("pathId", "ID!").Field("endpoint", "String!").Field("inTopology", "Boolean!")
-            .Field("rxBytes", "Float!").Field("rxPackets", "Float!").Field("txBytes", "Float!").Field("txPackets", "Float!"))
-        .Object("TunnelDrop", o => o.Field("reason", "String!").Field("count", "Float!"));
+            .Field("rxBytes", "Float!").Field("rxPackets", "Float!").Field("txBytes", "Float!").Field("txPackets", "Float!")
+            .Field("passive", "TunnelPassive", f => f.Description("Passive measurement from a Patronus peer's traffic on the path; null for a WireGuard peer or before traffic.")))
+        .Object("TunnelPassive", o => o
+            .Field("received", "Float!").Field("expected", "Float!")
+            .Field("lossPercent", "Float", f => f.Description("Loss of the peer's messages arriving through the path, over 10 s; null with none."))
+            .Field("reorderedPercent", "Float").Field("jitterMs", "Float", f => f.Description("RFC 3550 interarrival jitter."))
+            .Field("rttMs", "Float", f => f.Description("Smoothed round trip of our messages on the path, from the peer's echoes."))
+            .Field("rttSamples", "Float!"))
+        .Object("TunnelDrop", o => o.Field("reason", "String!").Field("count", "Float!"))
+        .Object("PathPassive", o => o
+            .Description("A path's passive measurement from one Patronus tunnel peer's traffic.")
+            .Field("peer", "String!").Field("measurement", "TunnelPassive!"));
+
+    private static List<Dictionary<string, object?>> PathPassiveViews(ResolveContext ctx, string pathId) =>
+        TunnelEndpoints.PassiveOf(Ctx(ctx).Service<TunnelService>(), pathId)
+            .Select(p => new Dictionary<string, object?> { ["peer"] = p.Peer, ["measurement"] = PassiveView(p.Passive) }).ToList();
+
+    private static Dictionary<string, object?> PassiveView(TunnelPassiveSnapshot v) => new()
+    {
+        ["received"] = (double)v.Received,
+        ["expected"] = (double)v.Expected,
+        ["lossPercent"] = v.LossPercent,
+        ["reorderedPercent"] = v.ReorderedPercent,
+        ["jitterMs"] = v.JitterMs,
+        ["rttMs"] = v.RttMs,
+        ["rttSamples"] = (double)v.RttSamples,
+    };
 
     private static Dictionary<string, object?> TunnelView(TunnelDevice device, int listenPort) => new()
     {
@@ -69,8 +102,22 @@ public static partial class PatronusSchema
             ["rxPackets"] = (double)x.Traffic.ReceivedPackets,
             ["txBytes"] = (double)x.Traffic.SentBytes,
             ["txPackets"] = (double)x.Traffic.SentPackets,
+            ["passive"] = x.Passive is { } v ? PassiveView(v) : null,
         }).ToList(),
         ["drops"] = DropViews(p.Drops),
+        ["patronus"] = p.Patronus,
+        ["dataMessagesReceived"] = (double)p.DataMessagesReceived,
+        ["plainPacketsReceived"] = (double)p.PlainPacketsReceived,
+        ["compression"] = p.Compression is { } c ? new Dictionary<string, object?>
+        {
+            ["mode"] = c.Mode,
+            ["bytesBefore"] = (double)c.BytesBefore,
+            ["bytesAfter"] = (double)c.BytesAfter,
+            ["packetsCompressed"] = (double)c.PacketsCompressed,
+            ["packetsIncompressible"] = (double)c.PacketsIncompressible,
+            ["packetsNotTried"] = (double)c.PacketsNotTried,
+            ["ratio"] = c.Ratio,
+        } : null,
     };
 
     private static List<Dictionary<string, object?>> DropViews(IReadOnlyDictionary<TunnelDropReason, long> drops) =>

@@ -95,7 +95,10 @@ public static partial class PatronusSchema
             .Field("id", "ID!").Field("name", "String!").Field("siteId", "ID").Field("linkId", "ID!").Field("remoteSiteId", "ID")
             .Field("targets", "[String!]!").Field("probe", "String!").Field("quorum", "Int!").Field("thresholds", "Thresholds!")
             .Field("bfd", "PathBfd").Field("source", "String!").Field("readOnly", "Boolean!")
-            .Field("health", "PathHealth", f => f.Resolve(ctx => Health(ctx, ctx.Parent<PathDto>().Id))))
+            .Field("health", "PathHealth", f => f.Resolve(ctx => Health(ctx, ctx.Parent<PathDto>().Id)))
+            .Field("passive", "[PathPassive!]!", f => f
+                .Description("Passive measurement of the path from each Patronus tunnel peer's traffic, next to health's active probes (docs/tunnels.md).")
+                .Resolve(ctx => PathPassiveViews(ctx, ctx.Parent<PathDto>().Id))))
         .Object("BfdSession", o => o
             .Field("pathId", "ID!").Field("state", "String!").Field("remoteState", "String").Field("localDiagnostic", "String")
             .Field("localDiscriminator", "Float").Field("remoteDiscriminator", "Float").Field("transmitIntervalMs", "Float")

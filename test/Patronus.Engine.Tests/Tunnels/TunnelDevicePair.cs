@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Patronus.Engine.Tunnels;
@@ -19,12 +20,14 @@ internal sealed class TunnelDevicePair : IDisposable
     public static readonly IPEndPoint EndpointA = new(IPAddress.Parse("10.240.0.1"), 51820);
     public static readonly IPEndPoint EndpointB = new(IPAddress.Parse("10.240.0.2"), 51820);
 
-    public TunnelDevicePair(bool bKnowsA = true, int persistentKeepalive = 0, Action<TunnelPeerOptions>? configureA = null)
+    public TunnelDevicePair(
+        bool bKnowsA = true, int persistentKeepalive = 0, Action<TunnelPeerOptions>? configureA = null, Action<TunnelPeerOptions>? configureB = null,
+        ILogger? loggerB = null)
     {
         var keyA = TunnelKeys.GeneratePrivateKey();
         var keyB = TunnelKeys.GeneratePrivateKey();
         A = new Side("a", keyA, keyB, "10.250.0.2/32", EndpointB, Time, persistentKeepalive, configureA);
-        B = new Side("b", keyB, keyA, "10.250.0.1/32", bKnowsA ? EndpointA : null, Time);
+        B = new Side("b", keyB, keyA, "10.250.0.1/32", bKnowsA ? EndpointA : null, Time, configure: configureB, logger: loggerB);
     }
 
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
@@ -87,7 +90,7 @@ internal sealed class TunnelDevicePair : IDisposable
 
         public Side(
             string name, string privateKey, string peerPrivateKey, string peerAllowed, IPEndPoint? peerEndpoint, TimeProvider time,
-            int persistentKeepalive = 0, Action<TunnelPeerOptions>? configure = null)
+            int persistentKeepalive = 0, Action<TunnelPeerOptions>? configure = null, ILogger? logger = null)
         {
             Assert.True(TunnelKeys.TryPublicKey(peerPrivateKey, out var peerPublic));
             Assert.True(TunnelKeys.TryPublicKey(privateKey, out var publicKey));
@@ -106,7 +109,7 @@ internal sealed class TunnelDevicePair : IDisposable
                 PersistentKeepalive = persistentKeepalive,
             };
             configure?.Invoke(peer);
-            Device = new TunnelDevice($"tun-{name}", new NoiseIdentity(secret), [peer], 1420, this, time, _metrics, NullLogger.Instance);
+            Device = new TunnelDevice($"tun-{name}", new NoiseIdentity(secret), [peer], 1420, this, time, _metrics, logger ?? NullLogger.Instance);
         }
 
         public TunnelDevice Device { get; }

@@ -379,8 +379,8 @@ public class TunnelDeviceTests
         Assert.Equal(1, pair.B.Peer.Snapshot().Drops[TunnelDropReason.TunWriteFailed]);
     }
 
-    // p1 over link wan1 (socket 1, cost 10), p2 over wan2 (socket 2, cost 20); `down` is Down.
-    private static TunnelSteering Steering(TunnelPeer peer, string? down)
+    // p1 over link wan1 (socket 1, cost 10), p2 over wan2 (socket 2, cost 20); `down` is Down (TunnelDevicePatronusTests too).
+    internal static TunnelSteering Steering(TunnelPeer peer, string? down)
     {
         var topology = new TopologySnapshot(
             [new Site("a", "a", null, ItemSource.Config)],

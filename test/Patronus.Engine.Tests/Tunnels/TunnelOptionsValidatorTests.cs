@@ -39,6 +39,7 @@ public class TunnelOptionsValidatorTests
     [InlineData("DuplicatePeer", "Tunnels:Peers:1:PublicKey")]
     [InlineData("Mtu", "Tunnels:Mtu")]
     [InlineData("InterfaceName", "Tunnels:InterfaceName")]
+    [InlineData("Compression", "Tunnels:Peers:0:Compression")]
     public void Validate_OneBadValue_FailsNamingItsKey(string what, string key)
     {
         var options = Valid();
@@ -58,6 +59,7 @@ public class TunnelOptionsValidatorTests
             case "DuplicatePeer": options.Peers.Add(new TunnelPeerOptions { PublicKey = options.Peers[0].PublicKey }); break;
             case "Mtu": options.Mtu = 576; break;
             case "InterfaceName": options.InterfaceName = "a-name-longer-than-15"; break;
+            case "Compression": options.Peers[0].Patronus = true; options.Peers[0].Compression = "lz4"; break;
         }
 
         var result = new TunnelOptionsValidator().Validate(Options.DefaultName, options);
@@ -66,6 +68,33 @@ public class TunnelOptionsValidatorTests
         var failure = Assert.Single(result.Failures);
         Assert.StartsWith(key, failure, StringComparison.Ordinal);
         Assert.DoesNotContain(secret, failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false, null, 1420)]
+    [InlineData(true, null, 1392)]
+    [InlineData(true, 1500, 1500)]
+    [InlineData(false, 1300, 1300)]
+    public void Mtu_PatronusPeerAndSetValue_DefaultFollowsTheDataHeader(bool patronus, int? set, int expected)
+    {
+        var options = Valid();
+        options.Peers[0].Patronus = patronus;
+        if (set is { } mtu)
+        {
+            options.Mtu = mtu;
+        }
+
+        Assert.Equal(expected, options.Mtu);
+    }
+
+    [Theory]
+    [InlineData("auto", true)]
+    [InlineData("OFF", true)]
+    [InlineData("lz4", false)]
+    [InlineData(null, false)]
+    public void TryParseCompression_Values_AutoOrOffOnly(string? text, bool valid)
+    {
+        Assert.Equal(valid, TunnelPeerOptions.TryParseCompression(text, out _));
     }
 
     [Fact]

@@ -28,16 +28,7 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
     public async Task TwoSitesTwoWans_Wan1Cut_TunnelTrafficMovesToWan2WithinBfdGap()
     {
         await using var lab = NetLab.Create(output);
-        var siteA = await lab.AddNamespaceAsync("sa");
-        var siteB = await lab.AddNamespaceAsync("sb");
-        var hostA = await lab.AddNamespaceAsync("ha");
-        var hostB = await lab.AddNamespaceAsync("hb");
-        await lab.AddVethAsync(siteA, "wan1", "10.241.21.1/24", siteB, "wan1", "10.241.21.2/24");
-        await lab.AddVethAsync(siteA, "wan2", "10.241.22.1/24", siteB, "wan2", "10.241.22.2/24");
-        await lab.AddVethAsync(siteA, "lan", "10.241.23.1/24", hostA, "eth0", "10.241.23.2/24");
-        await lab.AddVethAsync(siteB, "lan", "10.241.24.1/24", hostB, "eth0", "10.241.24.2/24");
-        await lab.MustExecAsync(hostA, "ip", "route", "add", "default", "via", "10.241.23.1");
-        await lab.MustExecAsync(hostB, "ip", "route", "add", "default", "via", "10.241.24.1");
+        var (siteA, siteB, hostA, _) = await AddNamespacesAsync(lab);
         var keyA = TunnelKeys.GeneratePrivateKey();
         var keyB = TunnelKeys.GeneratePrivateKey();
 
@@ -135,7 +126,28 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
         return (paths.GetValueOrDefault("p1"), paths.GetValueOrDefault("p2"));
     }
 
-    private static async Task<PatronusEdge> StartSiteAsync(NetLab lab, string ns, Site self, Site remote)
+    /// <summary>The lab's four namespaces (the two sites, their LAN hosts) and links of the diagram above.</summary>
+    internal static async Task<(string SiteA, string SiteB, string HostA, string HostB)> AddNamespacesAsync(NetLab lab)
+    {
+        var siteA = await lab.AddNamespaceAsync("sa");
+        var siteB = await lab.AddNamespaceAsync("sb");
+        var hostA = await lab.AddNamespaceAsync("ha");
+        var hostB = await lab.AddNamespaceAsync("hb");
+        await lab.AddVethAsync(siteA, "wan1", "10.241.21.1/24", siteB, "wan1", "10.241.21.2/24");
+        await lab.AddVethAsync(siteA, "wan2", "10.241.22.1/24", siteB, "wan2", "10.241.22.2/24");
+        await lab.AddVethAsync(siteA, "lan", "10.241.23.1/24", hostA, "eth0", "10.241.23.2/24");
+        await lab.AddVethAsync(siteB, "lan", "10.241.24.1/24", hostB, "eth0", "10.241.24.2/24");
+        await lab.MustExecAsync(hostA, "ip", "route", "add", "default", "via", "10.241.23.1");
+        await lab.MustExecAsync(hostB, "ip", "route", "add", "default", "via", "10.241.24.1");
+        return (siteA, siteB, hostA, hostB);
+    }
+
+    /// <summary>
+    /// Starts site <paramref name="self"/> of the two-site, two-WAN lab in <paramref name="ns"/>
+    /// (BFD on both paths, the failover policy, the tunnel to <paramref name="remote"/>);
+    /// <paramref name="patronus"/> sets <c>Patronus: true</c> on its peer (TunnelSdwanLabTests).
+    /// </summary>
+    internal static async Task<PatronusEdge> StartSiteAsync(NetLab lab, string ns, Site self, Site remote, bool patronus = false)
     {
         Assert.True(TunnelKeys.TryPublicKey(remote.PrivateKey, out var remotePublic));
         object Bfd(string peer) => new { Peer = peer, DesiredMinTxMs = 50, RequiredMinRxMs = 50, DetectMultiplier = 3 };
@@ -172,6 +184,7 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
                         AllowedIps = new[] { $"{remote.Tunnel}/32", self.RemoteLan },
                         Endpoints = new Dictionary<string, string> { ["p1"] = $"{remote.Wan1}:51820", ["p2"] = $"{remote.Wan2}:51820" },
                         PersistentKeepalive = 25,
+                        Patronus = patronus,
                     },
                 },
             },
@@ -188,5 +201,5 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
     }
 
     /// <summary>A site: its id and key, its WAN addresses, its tunnel address, and the LAN of the other site.</summary>
-    private sealed record Site(string Id, string PrivateKey, string PeerPrivateKey, string Wan1, string Wan2, string Tunnel, string RemoteLan);
+    internal sealed record Site(string Id, string PrivateKey, string PeerPrivateKey, string Wan1, string Wan2, string Tunnel, string RemoteLan);
 }

@@ -44,6 +44,10 @@ public sealed class MetricsEndpointTests
             ("process_cpu_seconds_total", "counter"), ("process_resident_memory_bytes", "gauge"), ("dotnet_gc_collections_total", "counter"),
             ("patronus_tunnel_path_sent_bytes_total", "counter"), ("patronus_tunnel_path_received_packets_total", "counter"),
             ("patronus_tunnel_path_active", "gauge"), ("patronus_tunnel_peer_last_handshake_seconds", "gauge"),
+            ("patronus_tunnel_compression_bytes_before_total", "counter"), ("patronus_tunnel_compression_bytes_after_total", "counter"),
+            ("patronus_tunnel_compression_packets_total", "counter"), ("patronus_tunnel_compression_ratio", "gauge"),
+            ("patronus_tunnel_passive_loss_percent", "gauge"), ("patronus_tunnel_passive_reordered_percent", "gauge"),
+            ("patronus_tunnel_passive_jitter_seconds", "gauge"), ("patronus_tunnel_passive_rtt_seconds", "gauge"),
         })
         {
             Assert.True(types.TryGetValue(family, out var t), $"family {family} missing from the scrape:\n{text}");

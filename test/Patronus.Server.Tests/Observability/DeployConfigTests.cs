@@ -41,6 +41,8 @@ public sealed partial class DeployConfigTests
         // HTTP / auth / store / websocket
         "patronus_http_requests_total", "patronus_auth_failures_total", "patronus_store_errors_total",
         "patronus_websocket_connections",
+        // tunnels (docs/tunnels.md)
+        "patronus_tunnel_passive_loss_percent",
         // controller cluster (docs/ha.md)
         "patronus_cluster_nodes_total", "patronus_cluster_nodes_healthy", "patronus_cluster_is_leader", "patronus_cluster_current_term",
         "patronus_cluster_elections_total", "patronus_cluster_heartbeats_sent_total", "patronus_cluster_heartbeats_received_total",

@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Text.Json;
+using Patronus.Engine.Tunnels;
+using Patronus.Lab.Tests.TestSupport;
+using Site = Patronus.Lab.Tests.Tunnels.TunnelFailoverLabTests.Site;
+
+namespace Patronus.Lab.Tests.Tunnels;
+
+/// <summary>
+/// Issue 16 between two Patronus sites: the failover lab's two sites and two WAN paths
+/// (<see cref="TunnelFailoverLabTests.StartSiteAsync"/>), each peer configured as Patronus, so the
+/// tunnel carries Patronus data messages: LZ4 measured on a compressible stream, and passive loss
+/// on the path that carries the traffic against loss injected there with nftables.
+/// </summary>
+public sealed class TunnelSdwanLabTests(ITestOutputHelper output)
+{
+    /// <summary>The issue's bar: passive loss within ±2 percentage points of the injected rate.</summary>
+    private const double LossTolerance = 2.0;
+
+    [LabFact]
+    public async Task TwoPatronusSites_CompressibleStreamAndLossOnWan1_MeasuredRatioAndPassiveLoss()
+    {
+        await using var lab = NetLab.Create(output);
+        var (edgeA, edgeB, hostA, siteA) = await StartAsync(lab);
+
+        // Compressible: 1200-octet pings whose payload repeats one 16-octet pattern.
+        var ping = await lab.ExecAsync(hostA, "ping", "-n", "-q", "-c", "50", "-i", "0.02", "-W", "2", "-s", "1200", "-p", "7061746832206c6f73733d302e303031", "10.241.24.2");
+        Assert.True(ping.ExitCode == 0, $"compressible pings failed: {ping.Stdout}\n{lab.Diagnostics()}");
+        var peerA = Peer(await edgeA.WaitForAsync("/api/v1/tunnels", t => Peer(t).GetProperty("compression").GetProperty("packets_compressed").GetInt64() >= 50,
+            TimeSpan.FromSeconds(5), "a's compressed packets"));
+        var compression = peerA.GetProperty("compression");
+        var ratio = compression.GetProperty("ratio").GetDouble();
+        output.WriteLine($"a → b compression after 50 pings of 1200 octets: {compression}");
+        Assert.True(ratio > 1.5, $"compression ratio {ratio} ≤ 1.5: {peerA}");
+        Assert.True(compression.GetProperty("bytes_before").GetInt64() > compression.GetProperty("bytes_after").GetInt64() * 3 / 2, peerA.ToString());
+        Assert.Empty(Peer(await edgeB.TryGetJsonAsync("/api/v1/tunnels") ?? default).GetProperty("drops").EnumerateObject());
+
+        // Round trips from echoes: b's replies echo a's timestamps on a's path p1.
+        var rtt = Path(peerA, "p1").GetProperty("passive").GetProperty("rtt_ms");
+        Assert.True(rtt.ValueKind == JsonValueKind.Number && rtt.GetDouble() is > 0 and < 1000, peerA.ToString());
+
+        // 10 % of a's tunnel datagrams on wan1 dropped, 11 s of pings at 500/s: b measures p1's loss.
+        const int injected = 10;
+        await lab.AddFilterTableAsync(siteA);
+        await lab.NftAsync(siteA, $"add rule inet t out oifname \"wan1\" udp dport 51820 numgen random mod 100 < {injected} counter drop");
+        var flood = await lab.ExecAsync(hostA, "ping", "-n", "-q", "-i", "0.002", "-w", "11", "-W", "1", "10.241.24.2");
+        output.WriteLine(flood.Stdout.Trim());
+        var dropped = (await lab.NftCountersAsync(siteA, "out")).Single();
+        var peerB = Peer(await edgeB.TryGetJsonAsync("/api/v1/tunnels") ?? default);
+        var passive = Path(peerB, "p1").GetProperty("passive");
+        var loss = passive.GetProperty("loss_percent").GetDouble();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"injected {injected} % on a's wan1 (nft dropped {dropped}); b's passive measurement of p1: {passive}"));
+        Assert.InRange(loss, injected - LossTolerance, injected + LossTolerance);
+        Assert.True(passive.GetProperty("received").GetInt64() > 2000, passive.ToString());
+        // Next to the active probes in the path's health: the same measurement, by peer.
+        var health = await edgeB.TryGetJsonAsync("/api/v1/paths/p1/health") ?? default;
+        var beside = health.GetProperty("passive").EnumerateArray().Single();
+        Assert.Equal("a", beside.GetProperty("peer").GetString());
+        Assert.InRange(beside.GetProperty("measurement").GetProperty("loss_percent").GetDouble(), injected - LossTolerance, injected + LossTolerance);
+        output.WriteLine($"b's /api/v1/paths/p1/health: {health}");
+        var scrape = await edgeB.TryGetTextAsync("/metrics") ?? "";
+        Assert.Contains("patronus_tunnel_passive_loss_percent{tunnel=\"ptun0\",peer=\"a\",path_id=\"p1\"}", scrape, StringComparison.Ordinal);
+        Assert.Contains("patronus_tunnel_compression_ratio{tunnel=\"ptun0\",peer=\"a\"}", scrape, StringComparison.Ordinal);
+    }
+
+    /// <summary>Both sites up with Patronus peers, BFD up on both paths and both policies on p1.</summary>
+    private static async Task<(PatronusEdge A, PatronusEdge B, string HostA, string SiteA)> StartAsync(NetLab lab)
+    {
+        var (siteA, siteB, hostA, _) = await TunnelFailoverLabTests.AddNamespacesAsync(lab);
+        var keyA = TunnelKeys.GeneratePrivateKey();
+        var keyB = TunnelKeys.GeneratePrivateKey();
+        var a = new Site("a", keyA, keyB, "10.241.21.1", "10.241.22.1", "10.250.21.1", "10.241.24.0/24");
+        var b = new Site("b", keyB, keyA, "10.241.21.2", "10.241.22.2", "10.250.21.2", "10.241.23.0/24");
+        var edgeA = await TunnelFailoverLabTests.StartSiteAsync(lab, siteA, a, b, patronus: true);
+        var edgeB = await TunnelFailoverLabTests.StartSiteAsync(lab, siteB, b, a, patronus: true);
+        foreach (var edge in new[] { edgeA, edgeB })
+        {
+            await edge.WaitForAsync("/api/v1/failover/policies", p => FailoverJson.ActivePath(p) == "p1", TimeSpan.FromSeconds(20), $"{edge.Namespace} policy on p1");
+        }
+
+        return (edgeA, edgeB, hostA, siteA);
+    }
+
+    private static JsonElement Peer(JsonElement tunnels) => tunnels.GetProperty("tunnels")[0].GetProperty("peers")[0];
+
+    private static JsonElement Path(JsonElement peer, string pathId) =>
+        peer.GetProperty("paths").EnumerateArray().Single(p => p.GetProperty("path_id").GetString() == pathId);
+}
