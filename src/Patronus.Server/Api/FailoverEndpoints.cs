@@ -28,8 +28,8 @@ internal static class FailoverEndpoints
             Writes.RunAsync(r, b => c.CreateAsync(b, ct), p => View(p, f), p => $"failover/policies/{p.Id}", ct));
         api.MapPut("/failover/policies/{id}", (string id, HttpRequest r, FailoverPolicyCommands c, FailoverService f, CancellationToken ct) =>
             Writes.RunAsync(r, b => c.UpdateAsync(id, b, ct), p => View(p, f), null, ct));
-        api.MapDelete("/failover/policies/{id}", async (string id, FailoverPolicyCommands c, CancellationToken ct) =>
-            Problems.NoContentOr(await c.DeleteAsync(id, ct).ConfigureAwait(false)));
+        api.MapDelete("/failover/policies/{id}", (string id, FailoverPolicyCommands c, CancellationToken ct) =>
+            Writes.DeleteAsync(() => c.DeleteAsync(id, ct)));
 
         api.MapGet("/metrics/failovers", EventsAsync);
         return api;
