@@ -94,9 +94,18 @@ public sealed class ClusterHaproxyTests(PostgresFixture postgres, ITestOutputHel
         foreach (var id in NodeIds)
         {
             var (holder, term, _) = await lab.LeaseAsync();
+            var retriesBefore = await lab.RetriesAsync(id);
             var stopping = Stopwatch.StartNew();
             var stoppedAt = DateTimeOffset.UtcNow;
             lab.Node(id).Signal(SigTerm);
+
+            // The node goes unready first and serves through its drain: HAProxy takes it out on its
+            // checks while it still runs, so no request meets its closed port and needs a retry.
+            var down = Task.Run(async () =>
+            {
+                await Poll.AssertAsync(async () => (await lab.ServerStatesAsync())[id].StartsWith("DOWN", StringComparison.Ordinal), s_timeout, $"HAProxy marks {id} DOWN");
+                return (stopping.Elapsed, lab.Node(id).HasExited);
+            });
             if (holder == id)
             {
                 // Watch the release (holder gone, same term) and the next term's acquisition.
@@ -120,7 +129,12 @@ public sealed class ClusterHaproxyTests(PostgresFixture postgres, ITestOutputHel
             }
 
             Assert.True(await lab.Node(id).WaitForExitAsync(s_timeout), $"{id} exits on SIGTERM");
-            output.WriteLine($"{id} stopped in {Ms(stopping.Elapsed)} (exit {lab.Node(id).ExitCode})");
+            var exited = stopping.Elapsed;
+            var (downAfter, exitedBeforeDown) = await down;
+            var retried = await lab.RetriesAsync(id) - retriesBefore;
+            output.WriteLine($"{id} stopped in {Ms(exited)} (exit {lab.Node(id).ExitCode}); HAProxy DOWN after {Ms(downAfter)}; requests retried because of it: {retried}");
+            Assert.False(exitedBeforeDown, $"{id} exited ({Ms(exited)}) before HAProxy marked it DOWN ({Ms(downAfter)})");
+            Assert.Equal(0, retried);
             lab.StartNode(id);
             await lab.Node(id).WaitReadyAsync(lab.Url(id));
             await lab.WaitWarmAsync(id);
