@@ -49,7 +49,7 @@ public abstract partial class SqlStore
                 return (claimed, 0);
             }
 
-            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await CommitWithAnswerAsync(connection, tx, policy with { Id = id }, cancellationToken).ConfigureAwait(false);
             return (StoreResult.Ok, id);
         }
         catch (DbException ex) when (Classify(ex) == ConstraintKind.Unique)
@@ -84,7 +84,7 @@ public abstract partial class SqlStore
             var claimed = await ClaimPrefixesAsync(connection, tx, policy.Id, policy, cancellationToken).ConfigureAwait(false);
             if (claimed.Succeeded)
             {
-                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                await CommitWithAnswerAsync(connection, tx, policy, cancellationToken).ConfigureAwait(false);
             }
 
             return claimed;
@@ -108,8 +108,14 @@ public abstract partial class SqlStore
             new { Id = policyId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var changed = await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM sdwan_failover_policies WHERE policy_id = @Id AND source = 'api'", new { Id = policyId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return changed > 0 ? StoreResult.Ok : await PolicyMissOrReadOnlyAsync(connection, policyId, cancellationToken).ConfigureAwait(false);
+        if (changed == 0)
+        {
+            await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            return await PolicyMissOrReadOnlyAsync(connection, policyId, cancellationToken).ConfigureAwait(false);
+        }
+
+        await CommitWithAnswerAsync(connection, tx, null, cancellationToken).ConfigureAwait(false);
+        return StoreResult.Ok;
     }
 
     public async Task<StoreResult> SyncReadOnlyFailoverPoliciesAsync(IReadOnlyList<FailoverPolicy> configured, bool removeOnly, CancellationToken cancellationToken = default)

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Patronus.Persistence.Idempotency;
 
@@ -72,24 +73,28 @@ public abstract partial class SqlStore : IIdempotencyStore
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(response);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteAsync(new CommandDefinition($"""
-            UPDATE idempotency_keys SET status = @Status, content_type = @ContentType, location = @Location, body = @Body, expires_at = @ExpiresAt
-            WHERE {KeyWhere} AND fingerprint = @Fingerprint AND status IS NULL
-            """,
-            new
-            {
-                key.User,
-                key.Method,
-                key.Path,
-                key.Key,
-                Fingerprint = fingerprint,
-                Status = response.StatusCode,
-                response.ContentType,
-                response.Location,
-                response.Body,
-                ExpiresAt = expiresAt.ToUnixTimeMilliseconds(),
-            }, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+        return await connection.ExecuteAsync(new CommandDefinition(CompleteSql, CompleteArgs(key, fingerprint, response, expiresAt),
+            cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
     }
+
+    private const string CompleteSql = $"""
+        UPDATE idempotency_keys SET status = @Status, content_type = @ContentType, location = @Location, body = @Body, expires_at = @ExpiresAt
+        WHERE {KeyWhere} AND fingerprint = @Fingerprint AND status IS NULL
+        """;
+
+    private static object CompleteArgs(IdempotencyKey key, string fingerprint, StoredResponse response, DateTimeOffset expiresAt) => new
+    {
+        key.User,
+        key.Method,
+        key.Path,
+        key.Key,
+        Fingerprint = fingerprint,
+        Status = response.StatusCode,
+        response.ContentType,
+        response.Location,
+        response.Body,
+        ExpiresAt = expiresAt.ToUnixTimeMilliseconds(),
+    };
 
     public async Task ReleaseIdempotencyKeyAsync(IdempotencyKey key, string fingerprint, CancellationToken cancellationToken = default)
     {
@@ -98,6 +103,31 @@ public abstract partial class SqlStore : IIdempotencyStore
         await connection.ExecuteAsync(new CommandDefinition(
             $"DELETE FROM idempotency_keys WHERE {KeyWhere} AND fingerprint = @Fingerprint AND status IS NULL",
             new { key.User, key.Method, key.Path, key.Key, Fingerprint = fingerprint }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Commits a REST write's transaction, and with it — when the write runs under a key
+    /// (<see cref="IdempotentWrite.Current"/>) whose endpoint says how it answers — the answer made
+    /// from <paramref name="written"/> (the item as stored; null for a delete), completing the claimed
+    /// key in the same transaction: the write commits if and only if its answer is stored. A key no
+    /// longer pending (taken over after its claim ran out, or already completed) is left as it is.
+    /// </summary>
+    private protected static async Task CommitWithAnswerAsync(DbConnection connection, DbTransaction transaction, object? written, CancellationToken cancellationToken)
+    {
+        var write = IdempotentWrite.Current;
+        var answer = write?.Prepare(written);
+        var kept = false;
+        if (write is not null && answer is not null)
+        {
+            kept = await connection.ExecuteAsync(new CommandDefinition(CompleteSql, CompleteArgs(write.Key, write.Fingerprint, answer, write.ExpiresAt), transaction,
+                cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (kept)
+        {
+            write!.Committed(answer!);
+        }
     }
 
     public Task<long> DeleteIdempotencyKeysBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) =>

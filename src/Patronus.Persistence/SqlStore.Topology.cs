@@ -95,13 +95,13 @@ public abstract partial class SqlStore
     }
 
     public Task<StoreResult> InsertSiteAsync(Site site, CancellationToken cancellationToken = default) =>
-        InsertAsync("site", site.Id, """
+        InsertAsync("site", site.Id, site, """
             INSERT INTO sdwan_sites (site_id, name, description, source, created_at, updated_at)
             VALUES (@Id, @Name, @Description, 'api', @Now, @Now)
             """, SiteArgs(site, NowMs), cancellationToken);
 
     public Task<StoreResult> UpdateSiteAsync(Site site, CancellationToken cancellationToken = default) =>
-        UpdateAsync("site", "sdwan_sites", "site_id", site.Id, """
+        UpdateAsync("site", "sdwan_sites", "site_id", site.Id, site, """
             UPDATE sdwan_sites SET name = @Name, description = @Description, updated_at = @Now
             WHERE site_id = @Id AND source = 'api'
             """, SiteArgs(site, NowMs), cancellationToken);
@@ -110,13 +110,13 @@ public abstract partial class SqlStore
         DeleteAsync("site", "sdwan_sites", "site_id", siteId, "it still has links or is the remote site of a path", cancellationToken);
 
     public Task<StoreResult> InsertLinkAsync(WanLink link, CancellationToken cancellationToken = default) =>
-        InsertAsync("link", link.Id, """
+        InsertAsync("link", link.Id, link, """
             INSERT INTO sdwan_links (link_id, site_id, name, interface, source_address, gateway, cost, source, created_at, updated_at)
             VALUES (@Id, @SiteId, @Name, @Interface, @SourceAddress, @Gateway, @Cost, 'api', @Now, @Now)
             """, LinkArgs(link, NowMs), cancellationToken);
 
     public Task<StoreResult> UpdateLinkAsync(WanLink link, CancellationToken cancellationToken = default) =>
-        UpdateAsync("link", "sdwan_links", "link_id", link.Id, """
+        UpdateAsync("link", "sdwan_links", "link_id", link.Id, link, """
             UPDATE sdwan_links SET site_id = @SiteId, name = @Name, interface = @Interface, source_address = @SourceAddress,
                 gateway = @Gateway, cost = @Cost, updated_at = @Now
             WHERE link_id = @Id AND source = 'api'
@@ -126,14 +126,14 @@ public abstract partial class SqlStore
         DeleteAsync("link", "sdwan_links", "link_id", linkId, "paths still use it", cancellationToken);
 
     public Task<StoreResult> InsertPathAsync(PathDefinition path, CancellationToken cancellationToken = default) =>
-        InsertAsync("path", path.Id, """
+        InsertAsync("path", path.Id, path, """
             INSERT INTO sdwan_paths (path_id, name, link_id, remote_site_id, targets, source, probe, quorum,
                 latency_threshold_ms, loss_threshold_pct, jitter_threshold_ms, bfd, created_at, updated_at)
             VALUES (@Id, @Name, @LinkId, @RemoteSiteId, @Targets, 'api', @Probe, @Quorum, @LatencyMs, @LossPct, @JitterMs, @Bfd, @Now, @Now)
             """, PathArgs(path, NowMs), cancellationToken);
 
     public Task<StoreResult> UpdatePathAsync(PathDefinition path, CancellationToken cancellationToken = default) =>
-        UpdateAsync("path", "sdwan_paths", "path_id", path.Id, """
+        UpdateAsync("path", "sdwan_paths", "path_id", path.Id, path, """
             UPDATE sdwan_paths SET name = @Name, link_id = @LinkId, remote_site_id = @RemoteSiteId, targets = @Targets,
                 probe = @Probe, quorum = @Quorum, latency_threshold_ms = @LatencyMs, loss_threshold_pct = @LossPct,
                 jitter_threshold_ms = @JitterMs, bfd = @Bfd, updated_at = @Now
@@ -143,12 +143,16 @@ public abstract partial class SqlStore
     public Task<StoreResult> DeletePathAsync(string pathId, CancellationToken cancellationToken = default) =>
         DeleteAsync("path", "sdwan_paths", "path_id", pathId, "a failover policy still uses it", cancellationToken);
 
-    private async Task<StoreResult> InsertAsync(string kind, string id, string sql, object args, CancellationToken cancellationToken)
+    // Each write is one transaction that also keeps a keyed REST write's answer (CommitWithAnswerAsync),
+    // given the item as written.
+    private async Task<StoreResult> InsertAsync(string kind, string id, object written, string sql, object args, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await connection.ExecuteAsync(new CommandDefinition(sql, args, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition(sql, args, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await CommitWithAnswerAsync(connection, tx, written, cancellationToken).ConfigureAwait(false);
             return StoreResult.Ok;
         }
         catch (DbException ex) when (Classify(ex) == ConstraintKind.Unique)
@@ -161,13 +165,22 @@ public abstract partial class SqlStore
         }
     }
 
-    private async Task<StoreResult> UpdateAsync(string kind, string table, string key, string id, string sql, object args, CancellationToken cancellationToken)
+    private async Task<StoreResult> UpdateAsync(string kind, string table, string key, string id, object written, string sql, object args,
+        CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var changed = await connection.ExecuteAsync(new CommandDefinition(sql, args, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return changed > 0 ? StoreResult.Ok : await MissOrReadOnlyAsync(connection, kind, table, key, id, cancellationToken).ConfigureAwait(false);
+            var changed = await connection.ExecuteAsync(new CommandDefinition(sql, args, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (changed == 0)
+            {
+                await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                return await MissOrReadOnlyAsync(connection, kind, table, key, id, cancellationToken).ConfigureAwait(false);
+            }
+
+            await CommitWithAnswerAsync(connection, tx, written, cancellationToken).ConfigureAwait(false);
+            return StoreResult.Ok;
         }
         catch (DbException ex) when (Classify(ex) == ConstraintKind.ForeignKey)
         {
@@ -178,11 +191,19 @@ public abstract partial class SqlStore
     private async Task<StoreResult> DeleteAsync(string kind, string table, string key, string id, string inUse, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var changed = await connection.ExecuteAsync(new CommandDefinition(
-                $"DELETE FROM {table} WHERE {key} = @Id AND source = 'api'", new { Id = id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return changed > 0 ? StoreResult.Ok : await MissOrReadOnlyAsync(connection, kind, table, key, id, cancellationToken).ConfigureAwait(false);
+                $"DELETE FROM {table} WHERE {key} = @Id AND source = 'api'", new { Id = id }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (changed == 0)
+            {
+                await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                return await MissOrReadOnlyAsync(connection, kind, table, key, id, cancellationToken).ConfigureAwait(false);
+            }
+
+            await CommitWithAnswerAsync(connection, tx, null, cancellationToken).ConfigureAwait(false);
+            return StoreResult.Ok;
         }
         catch (DbException ex) when (Classify(ex) == ConstraintKind.ForeignKey)
         {

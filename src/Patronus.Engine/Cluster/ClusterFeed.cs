@@ -30,6 +30,7 @@ public sealed class ClusterFeed
     private readonly FailoverService _failover;
     private readonly Broadcast<PathHealthSnapshot> _healthChanges = new(SubscriberCapacity);
     private readonly Broadcast<FailoverEventRecord> _failoverEvents = new(SubscriberCapacity);
+    private ImmutableDictionary<long, FailoverEventRecord> _leaderPolicyEvents = ImmutableDictionary<long, FailoverEventRecord>.Empty;
     private LeaderHealth _leaderHealth = new(0, ImmutableDictionary<string, PathHealthSnapshot>.Empty.WithComparers(StringComparer.Ordinal));
 
     /// <param name="leadership">Who leads: a follower shows the leader's health.</param>
@@ -157,8 +158,61 @@ public sealed class ClusterFeed
         return true;
     }
 
+    /// <summary>
+    /// A policy's state as shown: this instance's own loop on the single-node store and on the leader;
+    /// on a follower the leader's, as its stored events say — the active path is the one of the newest
+    /// failover, failback or disable event the leader stored (the primary when there is none), the last
+    /// switch that event's time; the leader's failback hold-down is not relayed (null). A follower's own
+    /// loop decides from its own probes and applies nothing, so its state is not what the network does.
+    /// </summary>
+    public FailoverPolicyStatus? PolicyStatus(FailoverPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var own = _failover.Status.GetValueOrDefault(policy.Id);
+        if (!UseLeaderHealth)
+        {
+            return own;
+        }
+
+        var active = policy.PrimaryPathId;
+        DateTimeOffset? lastSwitch = null;
+        if (Volatile.Read(ref _leaderPolicyEvents).TryGetValue(policy.Id, out var last))
+        {
+            lastSwitch = last.Event.Timestamp;
+            if (policy.Enabled && last.Event.ToPathId is { } to && policy.AllPaths.Contains(to))
+            {
+                active = to;
+            }
+        }
+
+        var state = own?.State ?? FailoverPolicyState.Initial(policy);
+        return new FailoverPolicyStatus(policy.Id, policy.Name, active, policy.Enabled, state with { ActivePathId = active }, lastSwitch, null, null);
+    }
+
     /// <summary>The relay: a stored failover event, read past the cursor.</summary>
-    internal void FailoverEventStored(FailoverEventRecord record) => _failoverEvents.Publish(record);
+    internal void FailoverEventStored(FailoverEventRecord record)
+    {
+        LeaderPolicyEventsLoaded([record]);
+        _failoverEvents.Publish(record);
+    }
+
+    /// <summary>The relay: the leader's stored events that set a policy's active path (the newest per policy wins, by event id).</summary>
+    internal void LeaderPolicyEventsLoaded(IEnumerable<FailoverEventRecord> records)
+    {
+        var current = Volatile.Read(ref _leaderPolicyEvents);
+        var next = current;
+        foreach (var record in records)
+        {
+            if (record.Event.Type is FailoverEventType.FailoverTriggered or FailoverEventType.FailbackCompleted or FailoverEventType.PolicyDisabled &&
+                (!next.TryGetValue(record.Event.PolicyId, out var had) || had.EventId < record.EventId))
+            {
+                next = next.SetItem(record.Event.PolicyId, record);
+            }
+        }
+
+        // Two writers at most (the catch-up under its gate, the first load before it): the catch-up's gate orders them.
+        Volatile.Write(ref _leaderPolicyEvents, next);
+    }
 
     /// <summary>The relay: how many paths' relayed snapshots are held (tests, logs).</summary>
     internal int LeaderHealthCount => Volatile.Read(ref _leaderHealth).Paths.Count;

@@ -302,6 +302,10 @@ public sealed partial class ClusterRelayService : BackgroundService
             if (Cursor < 0)
             {
                 Interlocked.Exchange(ref _cursor, await _store.GetLastFailoverEventIdAsync(cancellationToken).ConfigureAwait(false));
+
+                // Where the leader left each policy (its newest stored switch): what a follower's API shows as the policy's active path.
+                var policies = _policies?.Current.Select(p => p.Id) ?? [];
+                _feed.LeaderPolicyEventsLoaded((await _recorder.LastActivePathEventsAsync(policies, cancellationToken).ConfigureAwait(false)).Values);
                 return;
             }
 

@@ -1,3 +1,4 @@
+using Patronus.Engine.Cluster;
 using System.Globalization;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Paths;
@@ -18,26 +19,27 @@ internal static class FailoverEndpoints
 
     public static RouteGroupBuilder MapFailover(this RouteGroupBuilder api)
     {
-        api.MapGet("/failover/policies", (FailoverPolicyService policies, FailoverService failover) =>
+        api.MapGet("/failover/policies", (FailoverPolicyService policies, ClusterFeed failover) =>
             Results.Ok(policies.Current.Select(p => View(p, failover))));
 
-        api.MapGet("/failover/policies/{id}", (string id, FailoverPolicyCommands policies, FailoverService failover) =>
+        api.MapGet("/failover/policies/{id}", (string id, FailoverPolicyCommands policies, ClusterFeed failover) =>
             policies.Find(id) is { } p ? Results.Ok(View(p, failover)) : Problems.NotFound("failover policy", id));
 
-        api.MapPost("/failover/policies", (HttpRequest r, FailoverPolicyCommands c, FailoverService f, CancellationToken ct) =>
+        api.MapPost("/failover/policies", (HttpRequest r, FailoverPolicyCommands c, ClusterFeed f, CancellationToken ct) =>
             Writes.RunAsync(r, b => c.CreateAsync(b, ct), p => View(p, f), p => $"failover/policies/{p.Id}", ct));
-        api.MapPut("/failover/policies/{id}", (string id, HttpRequest r, FailoverPolicyCommands c, FailoverService f, CancellationToken ct) =>
+        api.MapPut("/failover/policies/{id}", (string id, HttpRequest r, FailoverPolicyCommands c, ClusterFeed f, CancellationToken ct) =>
             Writes.RunAsync(r, b => c.UpdateAsync(id, b, ct), p => View(p, f), null, ct));
-        api.MapDelete("/failover/policies/{id}", async (string id, FailoverPolicyCommands c, CancellationToken ct) =>
-            Problems.NoContentOr(await c.DeleteAsync(id, ct).ConfigureAwait(false)));
+        api.MapDelete("/failover/policies/{id}", (string id, FailoverPolicyCommands c, CancellationToken ct) =>
+            Writes.DeleteAsync(() => c.DeleteAsync(id, ct)));
 
         api.MapGet("/metrics/failovers", EventsAsync);
         return api;
     }
 
-    internal static object View(FailoverPolicy p, FailoverService failover)
+    /// <summary>A policy with its state as the cluster shows it (<see cref="ClusterFeed.PolicyStatus"/>: the leader's on a follower).</summary>
+    internal static object View(FailoverPolicy p, ClusterFeed feed)
     {
-        failover.Status.TryGetValue(p.Id, out var status);
+        var status = feed.PolicyStatus(p);
         return new
         {
             policy_id = p.Id,

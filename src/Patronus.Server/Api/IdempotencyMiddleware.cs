@@ -13,7 +13,10 @@ namespace Patronus.Server.Api;
 /// <c>Idempotent-Replayed: true</c>. The key is scoped per user, method and path; the same key with
 /// a different body or query answers 422. A repeat that arrives while the first still runs waits for
 /// its result (polling the store) instead of running again; a first request whose node died leaves
-/// its claim, which a repeat takes over once <see cref="ClaimTimeout"/> has passed. Results of 5xx are
+/// its claim, which a repeat takes over once <see cref="ClaimTimeout"/> has passed. A write of the
+/// topology or of a policy keeps its answer in its own transaction (<see cref="IdempotentWrite"/>,
+/// <see cref="Writes"/>): once it has committed, a repeat replays it even if the node died before the
+/// request ended; other requests (refused ones, user writes) store their answer after. Results of 5xx are
 /// not kept (the write may not have happened; a retry runs it). Runs after authorization, so a
 /// refused request never claims a key; the auth endpoints (anonymous) ignore the header.
 /// </summary>
@@ -155,9 +158,15 @@ public sealed partial class IdempotencyMiddleware
         var original = response.Body;
         using var buffer = new MemoryStream();
         response.Body = buffer;
+
+        // A write that runs under the key keeps its answer in its own transaction (Writes, IdempotentWrite).
+        var write = new IdempotentWrite(key, fingerprint, _time.GetUtcNow() + Lifetime);
         try
         {
-            await _next(context).ConfigureAwait(false);
+            using (IdempotentWrite.Enter(write))
+            {
+                await _next(context).ConfigureAwait(false);
+            }
         }
         catch
         {
@@ -168,7 +177,14 @@ public sealed partial class IdempotencyMiddleware
 
         response.Body = original;
         var result = new StoredResponse(response.StatusCode, response.ContentType, response.Headers.Location.FirstOrDefault(), buffer.ToArray());
-        await SettleAsync(key, fingerprint, result).ConfigureAwait(false);
+        if (write.Stored is null)
+        {
+            await SettleAsync(key, fingerprint, result).ConfigureAwait(false);
+        }
+        else
+        {
+            LogCompleted(_logger, key.Key, result.StatusCode);
+        }
 
         // With its length, the answer is whole the moment its body is written — not chunked and
         // ended only after the outer middleware (the audit record) has run: a node killed in
@@ -206,19 +222,10 @@ public sealed partial class IdempotencyMiddleware
         }
     }
 
-    private static async Task ReplayAsync(HttpContext context, StoredResponse stored)
+    private static Task ReplayAsync(HttpContext context, StoredResponse stored)
     {
-        var response = context.Response;
-        response.StatusCode = stored.StatusCode;
-        response.ContentType = stored.ContentType;
-        if (stored.Location is not null)
-        {
-            response.Headers.Location = stored.Location;
-        }
-
-        response.Headers[ReplayedHeader] = "true";
-        response.ContentLength = stored.Body.Length;
-        await response.Body.WriteAsync(stored.Body, context.RequestAborted).ConfigureAwait(false);
+        context.Response.Headers[ReplayedHeader] = "true";
+        return Writes.WriteAsync(context.Response, stored, context.RequestAborted);
     }
 
     [LoggerMessage(EventId = 750, Level = LogLevel.Debug, Message = "Replayed the stored result of {Method} {Path} for {User} (Idempotency-Key)")]

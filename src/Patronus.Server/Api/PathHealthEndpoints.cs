@@ -1,3 +1,4 @@
+using Patronus.Engine.Cluster;
 using System.Globalization;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
@@ -18,10 +19,11 @@ internal static class PathHealthEndpoints
 
     public static RouteGroupBuilder MapPathHealth(this RouteGroupBuilder api)
     {
-        api.MapGet("/metrics/health", (HealthState health) =>
+        // Health as the cluster shows it (ClusterFeed): the leader's on a follower, as GraphQL shows it.
+        api.MapGet("/metrics/health", (ClusterFeed health) =>
             Results.Ok(new { paths = health.All.Select(h => new { path_id = h.PathId, health = Health(h) }) }));
 
-        api.MapGet("/paths/{id}/health", (string id, HealthState health, TopologyService topology, Patronus.Engine.Tunnels.TunnelService tunnels) =>
+        api.MapGet("/paths/{id}/health", (string id, ClusterFeed health, TopologyService topology, Patronus.Engine.Tunnels.TunnelService tunnels) =>
             health.Get(id) is { } h
                 ? Results.Ok(Detail(h, tunnels))
                 : topology.Current.PathsById.ContainsKey(id)

@@ -21,8 +21,8 @@ internal static class TopologyEndpoints
             Writes.RunAsync(r, b => c.CreateSiteAsync(b, ct), SiteDto.From, s => $"sites/{s.Id}", ct));
         sites.MapPut("/{id}", (string id, HttpRequest r, TopologyCommands c, CancellationToken ct) =>
             Writes.RunAsync(r, b => c.UpdateSiteAsync(id, b, ct), SiteDto.From, null, ct));
-        sites.MapDelete("/{id}", async (string id, TopologyCommands c, CancellationToken ct) =>
-            Problems.NoContentOr(await c.DeleteSiteAsync(id, ct).ConfigureAwait(false)));
+        sites.MapDelete("/{id}", (string id, TopologyCommands c, CancellationToken ct) =>
+            Writes.DeleteAsync(() => c.DeleteSiteAsync(id, ct)));
 
         var links = api.MapGroup("/links").WithTags("links");
         links.MapGet("/", (TopologyService t) => Results.Ok(t.Current.Links.Select(LinkDto.From)));
@@ -32,8 +32,8 @@ internal static class TopologyEndpoints
             Writes.RunAsync(r, b => c.CreateLinkAsync(b, ct), LinkDto.From, l => $"links/{l.Id}", ct));
         links.MapPut("/{id}", (string id, HttpRequest r, TopologyCommands c, CancellationToken ct) =>
             Writes.RunAsync(r, b => c.UpdateLinkAsync(id, b, ct), LinkDto.From, null, ct));
-        links.MapDelete("/{id}", async (string id, TopologyCommands c, CancellationToken ct) =>
-            Problems.NoContentOr(await c.DeleteLinkAsync(id, ct).ConfigureAwait(false)));
+        links.MapDelete("/{id}", (string id, TopologyCommands c, CancellationToken ct) =>
+            Writes.DeleteAsync(() => c.DeleteLinkAsync(id, ct)));
 
         var paths = api.MapGroup("/paths").WithTags("paths");
         paths.MapGet("/", (TopologyService t) => Results.Ok(t.Current.Paths.Select(p => PathDto.From(p, t.Current))));
@@ -43,8 +43,8 @@ internal static class TopologyEndpoints
             Writes.RunAsync(r, b => c.CreatePathAsync(b, ct), p => PathDto.From(p, c.Current), p => $"paths/{p.Id}", ct));
         paths.MapPut("/{id}", (string id, HttpRequest r, TopologyCommands c, CancellationToken ct) =>
             Writes.RunAsync(r, b => c.UpdatePathAsync(id, b, ct), p => PathDto.From(p, c.Current), null, ct));
-        paths.MapDelete("/{id}", async (string id, TopologyCommands c, CancellationToken ct) =>
-            Problems.NoContentOr(await c.DeletePathAsync(id, ct).ConfigureAwait(false)));
+        paths.MapDelete("/{id}", (string id, TopologyCommands c, CancellationToken ct) =>
+            Writes.DeleteAsync(() => c.DeletePathAsync(id, ct)));
         return api;
     }
 }

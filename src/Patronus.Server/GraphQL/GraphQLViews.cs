@@ -1,3 +1,4 @@
+using Patronus.Engine.Cluster;
 using System.Globalization;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Health;
@@ -19,9 +20,9 @@ public sealed record FailoverPolicyView(
     int FailbackDelaySecs, bool Enabled, IReadOnlyList<string> Prefixes, string ActivePathId, bool ReadOnly,
     string? LastSwitch, string? FailbackPendingSince, string? HeldUntil)
 {
-    public static FailoverPolicyView From(FailoverPolicy p, FailoverService failover)
+    public static FailoverPolicyView From(FailoverPolicy p, ClusterFeed feed)
     {
-        var s = failover.Status.GetValueOrDefault(p.Id);
+        var s = feed.PolicyStatus(p);
         return new(
             p.Id.ToString(CultureInfo.InvariantCulture), p.Name, p.PrimaryPathId, p.BackupPathIds, p.FailoverThreshold, p.FailbackThreshold,
             (int)p.FailbackDelay.TotalSeconds, p.Enabled, [.. p.Prefixes.Select(x => x.ToString())], s?.ActivePathId ?? p.PrimaryPathId, p.ReadOnly,

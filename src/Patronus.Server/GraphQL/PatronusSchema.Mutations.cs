@@ -1,3 +1,4 @@
+using Patronus.Engine.Cluster;
 using Patronus.Engine.Bfd;
 using Patronus.Engine.Failover;
 using Patronus.Engine.Paths;
@@ -71,5 +72,5 @@ public static partial class PatronusSchema
 
     private static PathDto PathView(ResolveContext ctx, PathDefinition path) => PathDto.From(path, Topology(ctx));
 
-    private static FailoverPolicyView PolicyView(ResolveContext ctx, FailoverPolicy policy) => FailoverPolicyView.From(policy, Ctx(ctx).Service<FailoverService>());
+    private static FailoverPolicyView PolicyView(ResolveContext ctx, FailoverPolicy policy) => FailoverPolicyView.From(policy, Ctx(ctx).Service<ClusterFeed>());
 }

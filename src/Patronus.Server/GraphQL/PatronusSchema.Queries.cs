@@ -29,9 +29,9 @@ public static partial class PatronusSchema
                 .Argument("pathId", "ID!").Argument("since", "String!").Argument("until", "String")
                 .ResolveAs(UserRole.Viewer, HistoryAsync))
             .Field("failoverPolicy", "FailoverPolicy", f => f.Argument("policyId", "ID!").ResolveAs(UserRole.Viewer, ctx =>
-                Policies(ctx).Find(ctx.Argument<string>("policyId")) is { } p ? FailoverPolicyView.From(p, Ctx(ctx).Service<FailoverService>()) : null))
+                Policies(ctx).Find(ctx.Argument<string>("policyId")) is { } p ? FailoverPolicyView.From(p, Ctx(ctx).Service<ClusterFeed>()) : null))
             .Field("allFailoverPolicies", "[FailoverPolicy!]!", f => f.ResolveAs(UserRole.Viewer, ctx =>
-                Ctx(ctx).Service<FailoverPolicyService>().Current.Select(p => FailoverPolicyView.From(p, Ctx(ctx).Service<FailoverService>())).ToList()))
+                Ctx(ctx).Service<FailoverPolicyService>().Current.Select(p => FailoverPolicyView.From(p, Ctx(ctx).Service<ClusterFeed>())).ToList()))
             .Field("failoverEvents", "[FailoverEvent!]!", f => f
                 .Argument("policyId", "ID").Argument("since", "String!").Argument("limit", "Int", a => a.DefaultLiteral("100"))
                 .ListSize("limit")

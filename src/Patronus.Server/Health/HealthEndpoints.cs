@@ -10,7 +10,7 @@ namespace Patronus.Server.Health;
 /// <summary>
 /// <c>/health</c> (every component, JSON), <c>/health/live</c> (the process answers) and
 /// <c>/health/ready</c> (200 only once migrations ran, the topology is loaded, the store answers and
-/// every engine loop has run recently;
+/// every engine loop has run recently and the instance is not stopping (<see cref="ShutdownDrain"/>);
 /// 503 naming the failing component otherwise — what a load balancer should route on).
 /// These are the only routes that answer without authentication.
 /// </summary>
@@ -27,8 +27,11 @@ public static class HealthEndpoints
         services.AddHealthChecks()
             .AddCheck<StoreHealthCheck>("store", tags: [ReadyTag])
             .AddCheck<TopologyHealthCheck>("topology", tags: [ReadyTag])
-            .AddCheck<EngineLoopsHealthCheck>("engine_loops", tags: [ReadyTag]);
+            .AddCheck<EngineLoopsHealthCheck>("engine_loops", tags: [ReadyTag])
+            .AddCheck<ShutdownHealthCheck>("shutdown", tags: [ReadyTag]);
         services.AddSingleton<ReadinessLog>();
+        services.AddSingleton<ShutdownDrain>();
+        services.AddHostedService(sp => sp.GetRequiredService<ShutdownDrain>());
         return services;
     }
 

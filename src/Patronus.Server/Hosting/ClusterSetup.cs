@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Options;
 using Patronus.Engine.Cluster;
 using Patronus.Persistence;
 
@@ -33,7 +34,12 @@ internal static class ClusterSetup
             {
                 o.AdvertisedUrl = config.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
             }
+
+            o.DrainDelay ??= config.Store.Provider == StoreProvider.Postgres ? ClusterOptions.DefaultClusterDrainDelay : TimeSpan.Zero;
         });
+
+        // A graceful stop drains first (Health.ShutdownDrain): the host's shutdown budget grows by the drain.
+        services.AddOptions<HostOptions>().PostConfigure<IOptions<ClusterOptions>>((host, cluster) => host.ShutdownTimeout += cluster.Value.DrainDelay ?? TimeSpan.Zero);
     }
 
     /// <summary>

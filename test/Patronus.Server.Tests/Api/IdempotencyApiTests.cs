@@ -53,6 +53,31 @@ public sealed class IdempotencyApiTests
     }
 
     [Fact]
+    public async Task PostAndDelete_Keyed_AnswerKeptWithTheWriteIsTheItemsViewAndDeleteReplays204()
+    {
+        await using var server = await RunningServer.StartAsync();
+        using var created = await server.Client.SendAsync(Post("/api/v1/sites", """{"id":"branch-1","name":"Branch 1"}""", "c"));
+
+        // The answer is made before the commit, from the item as written: the same bytes as the view a GET shows.
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("/api/v1/sites/branch-1", created.Headers.Location?.OriginalString);
+        using var view = await server.Client.GetAsync("/api/v1/sites/branch-1");
+        Assert.Equal(await view.Content.ReadAsStringAsync(), await created.Content.ReadAsStringAsync());
+        Assert.Equal(view.Content.Headers.ContentType, created.Content.Headers.ContentType);
+
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/sites/branch-1");
+        delete.Headers.Add(IdempotencyMiddleware.HeaderName, "d");
+        using var deleted = await server.Client.SendAsync(delete);
+        using var again = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/sites/branch-1");
+        again.Headers.Add(IdempotencyMiddleware.HeaderName, "d");
+        using var replayed = await server.Client.SendAsync(again);
+
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, replayed.StatusCode); // without the key: 404
+        Assert.True(replayed.Headers.Contains(IdempotencyMiddleware.ReplayedHeader));
+    }
+
+    [Fact]
     public async Task Post_SameKeyOtherBody_422NamingTheKeyAndNothingCreated()
     {
         await using var server = await RunningServer.StartAsync();

@@ -220,7 +220,20 @@ public sealed class ClusterLab : IAsyncDisposable
     }
 
     /// <summary>HAProxy's state of each node (UP, DOWN, "UP 1/2" …), from its stats CSV.</summary>
-    public async Task<Dictionary<string, string>> ServerStatesAsync()
+    public Task<Dictionary<string, string>> ServerStatesAsync() => StatsAsync("status");
+
+    /// <summary>The requests HAProxy retried or redispatched because of <paramref name="node"/> (its <c>wretr</c> + <c>wredis</c>); null when the stats did not answer.</summary>
+    public async Task<long?> RetriesAsync(string node)
+    {
+        var retried = await StatsAsync("wretr");
+        var redispatched = await StatsAsync("wredis");
+        return long.TryParse(retried[node], CultureInfo.InvariantCulture, out var r) && long.TryParse(redispatched[node], CultureInfo.InvariantCulture, out var d)
+            ? r + d
+            : null;
+    }
+
+    /// <summary>One column of HAProxy's stats CSV for each node of the <c>controllers</c> backend ("unknown" when the stats did not answer).</summary>
+    private async Task<Dictionary<string, string>> StatsAsync(string column)
     {
         try
         {
@@ -230,7 +243,7 @@ public sealed class ClusterLab : IAsyncDisposable
             int Column(string name) => Array.IndexOf(header, name);
             return lines.Skip(1).Select(l => l.Split(','))
                 .Where(f => f[Column("pxname")] == "controllers" && NodeIds.Contains(f[Column("svname")]))
-                .ToDictionary(f => f[Column("svname")], f => f[Column("status")], StringComparer.Ordinal);
+                .ToDictionary(f => f[Column("svname")], f => f[Column(column)], StringComparer.Ordinal);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {

@@ -99,7 +99,11 @@ public sealed class ClusterProcessTests(PostgresFixture postgres, ITestOutputHel
         var killedAt = DateTimeOffset.UtcNow;
         var sinceKill = Stopwatch.StartNew();
         _nodes[first!].Signal(SigKill);
-        await Task.Delay(300); // any write the dead leader had in flight has landed or rolled back by now
+
+        // Once the next term is seen, any write the dead leader had in flight has landed or rolled
+        // back: it held the lease row (FOR SHARE) until its connection died, and the takeover's
+        // update waited for it. Samples counted from then on are the new leader's.
+        await Poll.AssertAsync(async () => (await LeaseAsync(db)).Term > firstTerm, s_timeout, "the next term after the kill");
         var baseline = await SamplesAsync(db);
         TimeSpan? firstWrite = null;
         await Poll.AssertAsync(async () =>
@@ -127,7 +131,10 @@ public sealed class ClusterProcessTests(PostgresFixture postgres, ITestOutputHel
         await Poll.AssertAsync(async () => (await LeaseAsync(db)).Holder == third, s_timeout, $"{third} takes over from the stopped {second}");
         var (_, thirdTerm, _) = await LeaseAsync(db);
         output.WriteLine($"SIGSTOP {second}: {third} leads with term {thirdTerm} after {stoppedFor.ElapsedMilliseconds} ms");
-        await Task.Delay(500);
+
+        // Resume the stopped leader only once its successor has acted (written samples under its term).
+        var atTakeover = await SamplesAsync(db);
+        await Poll.AssertAsync(async () => await SamplesAsync(db) > atTakeover, s_timeout, $"{third} writes samples as leader");
         _nodes[second].Signal(SigCont);
         var resumed = Stopwatch.StartNew();
 

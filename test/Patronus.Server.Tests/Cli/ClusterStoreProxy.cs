@@ -6,8 +6,10 @@ namespace Patronus.Server.Tests.Cli;
 
 /// <summary>
 /// A TCP relay on loopback between one <c>serve</c> process and PostgreSQL, so a test can cut that
-/// node off its store (<see cref="Cut"/>: every open connection reset, every new one reset at once)
-/// and give it back (<see cref="Restore"/>) while the other nodes keep their own relays.
+/// node off its store (<see cref="Cut"/>: every open connection reset, every new one reset at once;
+/// <see cref="BlackHole"/>: nothing forwarded any more and nothing refused, connections hang as
+/// behind a firewall that drops packets) and give it back (<see cref="Restore"/>) while the other
+/// nodes keep their own relays.
 /// </summary>
 public sealed class ClusterStoreProxy : IAsyncDisposable
 {
@@ -17,6 +19,7 @@ public sealed class ClusterStoreProxy : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private volatile bool _cut;
+    private volatile bool _blackHoled;
 
     public ClusterStoreProxy(IPEndPoint target)
     {
@@ -37,7 +40,27 @@ public sealed class ClusterStoreProxy : IAsyncDisposable
         }
     }
 
-    public void Restore() => _cut = false;
+    /// <summary>
+    /// Forwards nothing until <see cref="Restore"/>, in either direction, on open and new connections
+    /// alike, and resets nothing: what was held goes through afterwards, as TCP retransmits once a
+    /// dropping path is back.
+    /// </summary>
+    public void BlackHole() => _blackHoled = true;
+
+    public void Restore()
+    {
+        _cut = false;
+        _blackHoled = false;
+    }
+
+    /// <summary>Waits while black-holed (bounded by disposal).</summary>
+    private async Task HeldAsync()
+    {
+        while (_blackHoled)
+        {
+            await Task.Delay(20, _stop.Token);
+        }
+    }
 
     private static void Reset(Socket socket)
     {
@@ -84,6 +107,7 @@ public sealed class ClusterStoreProxy : IAsyncDisposable
         _open[server] = 0;
         try
         {
+            await HeldAsync();
             await server.ConnectAsync(_target, _stop.Token);
             await Task.WhenAny(PumpAsync(client, server), PumpAsync(server, client));
         }
@@ -108,6 +132,7 @@ public sealed class ClusterStoreProxy : IAsyncDisposable
             int read;
             while ((read = await from.ReceiveAsync(buffer, SocketFlags.None, _stop.Token)) > 0)
             {
+                await HeldAsync();
                 await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
             }
         }

@@ -154,6 +154,9 @@ public sealed class RunningServer : IAsyncDisposable
         return last;
     }
 
+    /// <summary>Stops the application as a SIGTERM would (the host's graceful stop); dispose afterwards as usual.</summary>
+    public Task StopAsync() => _app.StopAsync();
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
