@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Patronus.Engine.Tunnels;
 using Patronus.Lab.Tests.TestSupport;
+using Patronus.TestSupport;
 using Site = Patronus.Lab.Tests.Tunnels.TunnelFailoverLabTests.Site;
 
 namespace Patronus.Lab.Tests.Tunnels;
@@ -77,14 +78,14 @@ public sealed class TunnelSdwanLabTests(ITestOutputHelper output)
         // 30 % of a's tunnel datagrams on wan1 dropped: 10 s of a 10 ms voice stream (160-octet datagrams).
         await lab.AddFilterTableAsync(siteA);
         await lab.NftAsync(siteA, "add rule inet t out oifname \"wan1\" udp dport 51820 numgen random mod 100 < 30 counter drop");
-        var lossy = await VoiceAsync(lab, hostA, hostB, cutWan1After: null, siteA);
+        var lossy = await VoiceAsync(lab, hostA, hostB, 15000, cutWan1After: null, siteA);
         var dropped = (await lab.NftCountersAsync(siteA, "out")).Single();
         output.WriteLine($"wan1 dropping 30 % (nft dropped {dropped}): {lossy}");
         Assert.True(dropped > 100, $"nftables dropped only {dropped}");
         Assert.Equal(0, lossy.Lost);
 
         // wan1 cut outright 2 s into the stream: the copies on wan2 carry it through the failover.
-        var cut = await VoiceAsync(lab, hostA, hostB, cutWan1After: TimeSpan.FromSeconds(2), siteA);
+        var cut = await VoiceAsync(lab, hostA, hostB, 15001, cutWan1After: TimeSpan.FromSeconds(2), siteA);
         output.WriteLine($"wan1 cut 2 s into the stream: {cut}");
         Assert.Equal(0, cut.Lost);
 
@@ -95,19 +96,24 @@ public sealed class TunnelSdwanLabTests(ITestOutputHelper output)
         Assert.True(peerB.GetProperty("duplicates_dropped").GetInt64() > lossy.Sent / 2, peerB.ToString());
         var scrape = await edgeB.TryGetTextAsync("/metrics") ?? "";
         Assert.Contains("patronus_tunnel_duplicates_dropped_total{tunnel=\"ptun0\",peer=\"a\"}", scrape, StringComparison.Ordinal);
-        Assert.Contains("patronus_tunnel_duplicated_packets_total{tunnel=\"ptun0\",peer=\"a\"}", (await edgeA.TryGetTextAsync("/metrics")) ?? "", StringComparison.Ordinal);
+        Assert.Contains("patronus_tunnel_duplicated_packets_total{tunnel=\"ptun0\",peer=\"b\"}", (await edgeA.TryGetTextAsync("/metrics")) ?? "", StringComparison.Ordinal);
     }
 
     /// <summary>
-    /// 10 s of iperf3 UDP from <paramref name="hostA"/> to port 15000 on <paramref name="hostB"/> at
+    /// 10 s of iperf3 UDP from <paramref name="hostA"/> to <paramref name="port"/> (a new one each run: the last server may linger) on <paramref name="hostB"/> at
     /// 128 kb/s in 160-octet datagrams (one every 10 ms); with <paramref name="cutWan1After"/>,
     /// wan1 of <paramref name="siteA"/> goes down that far into it. The receiver's counts.
     /// </summary>
-    private static async Task<(long Sent, long Lost)> VoiceAsync(NetLab lab, string hostA, string hostB, TimeSpan? cutWan1After, string siteA)
+    private static async Task<(long Sent, long Lost)> VoiceAsync(NetLab lab, string hostA, string hostB, int port, TimeSpan? cutWan1After, string siteA)
     {
-        lab.Start(hostB, "iperf3-s", ["iperf3", "-s", "-1", "-p", "15000"]);
-        await Task.Delay(TimeSpan.FromSeconds(1)); // iperf3 listening
-        var client = lab.ExecAsync(hostA, "iperf3", "-c", "10.241.24.2", "-p", "15000", "-u", "-b", "128k", "-l", "160", "-t", "10", "--json");
+        lab.Start(hostB, "iperf3-s", ["iperf3", "-s", "-1", "-p", port.ToString(CultureInfo.InvariantCulture)]);
+        Assert.True(
+            await Poll.UntilAsync(
+                async () => (await lab.ExecAsync(hostB, "ss", "-Hltn", "sport", "=", $":{port}")).Stdout.Contains($":{port}", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(5),
+                TimeSpan.FromMilliseconds(50)),
+            $"iperf3 did not listen\n{lab.Diagnostics()}");
+        var client = lab.ExecAsync(hostA, "iperf3", "-c", "10.241.24.2", "-p", port.ToString(CultureInfo.InvariantCulture), "-u", "-b", "128k", "-l", "160", "-t", "10", "--json");
         if (cutWan1After is { } after)
         {
             await Task.Delay(after);
@@ -117,7 +123,7 @@ public sealed class TunnelSdwanLabTests(ITestOutputHelper output)
         var result = await client;
         Assert.True(result.ExitCode == 0, $"iperf3 failed: {result.Stdout}\n{result.Stderr}\n{lab.Diagnostics()}");
         using var json = JsonDocument.Parse(result.Stdout);
-        var sum = json.RootElement.GetProperty("end").GetProperty("sum");
+        Assert.True(json.RootElement.GetProperty("end").TryGetProperty("sum", out var sum), $"iperf3 gave no totals: {result.Stdout}\n{lab.Diagnostics()}");
         return (sum.GetProperty("packets").GetInt64(), sum.GetProperty("lost_packets").GetInt64());
     }
 
