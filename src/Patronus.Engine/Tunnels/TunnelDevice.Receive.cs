@@ -260,6 +260,11 @@ public sealed partial class TunnelDevice
                     }
 
                     peer.Patronus!.OnDataMessage(data, peer.Steering?.PathsByVia.GetValueOrDefault(from.Via), now);
+                    if ((data.Flags & PatronusDataFeatures.Duplicated) != 0 && !peer.Patronus.AcceptCopy(keys, data.PacketSequence))
+                    {
+                        return; // the other copy came first (counted as duplicates_dropped); measured on its path above
+                    }
+
                     plaintext = payload;
                 }
                 else if (peer.Patronus is { } state && state.OnPlainPacket())

@@ -86,7 +86,44 @@ public sealed partial class TunnelDevice
         var endpoint = resolved ?? (packet.IsEmpty || peer.Steering is not { } steering
             ? DefaultEndpoint(peer)
             : steering.For(DestinationOf(packet)) ?? peer.Endpoint);
-        if (endpoint is null || !keys.TryNextCounter(out var counter))
+        if (endpoint is null)
+        {
+            return;
+        }
+
+        // Duplication (issue 16 item 5): a packet of a class that duplicates now goes on its path
+        // and on that path's partner (the best other), both copies with the same packet sequence.
+        // Only classified when some class duplicates, so other tunnels pay nothing.
+        if (_duplicating && peer.Patronus is { } state && !packet.IsEmpty && endpoint.PathId is { } pathId
+            && peer.Steering?.Partners.GetValueOrDefault(pathId) is { } partner
+            && DuplicatesNow(_classifier!.Classify(packet)))
+        {
+            var packetSequence = state.NextPacketSequence(keys);
+            SendCopyLocked(peer, keys, packet, endpoint, packetSequence, primary: true);
+            SendCopyLocked(peer, keys, packet, partner, packetSequence, primary: false);
+            return;
+        }
+
+        SendCopyLocked(peer, keys, packet, endpoint, 0, primary: true);
+    }
+
+    /// <summary>Whether packets of <paramref name="trafficClass"/> are duplicated now.</summary>
+    private bool DuplicatesNow(Sdwan.TrafficClass trafficClass) => trafficClass.Duplication switch
+    {
+        Sdwan.DuplicationMode.Always => true,
+        Sdwan.DuplicationMode.OnSlaBreach => Volatile.Read(ref _duplicationActive[trafficClass.Index]),
+        _ => false,
+    };
+
+    /// <summary>
+    /// Sends one copy of <paramref name="packet"/> to <paramref name="endpoint"/>: its own transport
+    /// counter (a nonce is never reused) and path sequence; <paramref name="packetSequence"/> non-zero
+    /// marks a duplicated packet (flag D). Only the <paramref name="primary"/> copy moves the peer's
+    /// last path (a partner copy is no path switch).
+    /// </summary>
+    private void SendCopyLocked(TunnelPeer peer, SessionKeys keys, ReadOnlySpan<byte> packet, TunnelEndpoint endpoint, uint packetSequence, bool primary)
+    {
+        if (!keys.TryNextCounter(out var counter))
         {
             return;
         }
@@ -115,9 +152,10 @@ public sealed partial class TunnelDevice
 
                 var payloadSize = compressed == 0 ? packet.Length : compressed;
                 var flags = (compressed > 0 ? PatronusDataFeatures.Compressed : PatronusDataFeatures.None)
-                    | (headerSize == PatronusDataHeader.MaxSize ? PatronusDataFeatures.Echo : PatronusDataFeatures.None);
+                    | (headerSize == PatronusDataHeader.MaxSize ? PatronusDataFeatures.Echo : PatronusDataFeatures.None)
+                    | (packetSequence != 0 ? PatronusDataFeatures.Duplicated : PatronusDataFeatures.None);
                 var header = new PatronusDataHeader(
-                    flags, pathNumber, echo.PathId, state.NextSequence(pathNumber), 0, Sdwan.MicrosecondClock.From(now, _time.TimestampFrequency),
+                    flags, pathNumber, echo.PathId, state.NextSequence(pathNumber), packetSequence, Sdwan.MicrosecondClock.From(now, _time.TimestampFrequency),
                     (ushort)packet.Length, (ushort)payloadSize, echo.TimestampUs, echo.HoldUs);
                 if (packet.Length > ushort.MaxValue || !header.TryWrite(buffer.AsSpan(TransportHeader.Size, headerSize), out _))
                 {
@@ -157,7 +195,7 @@ public sealed partial class TunnelDevice
             var traffic = peer.PathTraffic(pathId);
             traffic.SentBytes += size;
             traffic.SentPackets++;
-            if (peer.LastPathId != pathId)
+            if (primary && peer.LastPathId != pathId)
             {
                 // A failover (or a health change) moved the peer's traffic: rare, worth a line.
                 if (peer.LastPathId is { } previous)

@@ -28,8 +28,14 @@ public sealed partial class TunnelDevice : IDisposable
     private readonly ConcurrentDictionary<uint, IndexEntry> _indexes = new();
     private readonly int _mtu;
     private readonly long[] _drops = new long[TunnelDropReasons.Count];
+    private readonly TrafficClassifier? _classifier;
+    private readonly bool _duplicating;
+    private readonly bool[] _duplicationActive;
 
-    /// <summary>A device for <paramref name="peers"/> with this node's <paramref name="identity"/>.</summary>
+    /// <summary>
+    /// A device for <paramref name="peers"/> with this node's <paramref name="identity"/>; with
+    /// <paramref name="classes"/>, packets to Patronus peers of a class that duplicates go on two paths.
+    /// </summary>
     public TunnelDevice(
         string name,
         NoiseIdentity identity,
@@ -38,7 +44,8 @@ public sealed partial class TunnelDevice : IDisposable
         ITunnelTransport transport,
         TimeProvider time,
         TunnelMetrics metrics,
-        ILogger logger)
+        ILogger logger,
+        TrafficClassifier? classes = null)
     {
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(peers);
@@ -51,6 +58,9 @@ public sealed partial class TunnelDevice : IDisposable
         _metrics = metrics;
         _logger = logger;
         _mtu = mtu;
+        _classifier = classes;
+        _duplicating = classes?.Classes.Any(c => c.Duplication != DuplicationMode.Off) ?? false;
+        _duplicationActive = new bool[classes?.Classes.Count ?? 0];
         var list = new List<TunnelPeer>();
         foreach (var options in peers)
         {

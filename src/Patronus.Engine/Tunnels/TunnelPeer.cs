@@ -168,6 +168,9 @@ public sealed class TunnelPeer
                 Compression = Patronus is { } p ? Compression(p) : null,
                 DataMessagesReceived = Patronus?.DataMessagesReceived ?? 0,
                 PlainPacketsReceived = Patronus?.PlainPacketsReceived ?? 0,
+                DuplicatedPackets = Patronus?.DuplicatedPackets ?? 0,
+                DuplicatesDropped = Patronus?.DuplicatesDropped ?? 0,
+                DuplicatesTooOld = Patronus?.DuplicatesTooOld ?? 0,
             };
         }
     }

@@ -44,6 +44,15 @@ public sealed record TunnelPeerSnapshot(
 
     /// <summary>Plain IP packets received from a peer configured as Patronus (its side sends plain WireGuard).</summary>
     public long PlainPacketsReceived { get; init; }
+
+    /// <summary>Packets sent to a Patronus peer on two paths (a class that duplicates); each counted once.</summary>
+    public long DuplicatedPackets { get; init; }
+
+    /// <summary>Later copies of the peer's duplicated packets dropped on arrival (the first was delivered).</summary>
+    public long DuplicatesDropped { get; init; }
+
+    /// <summary>Copies of the peer's duplicated packets dropped as too old to tell whether their twin came.</summary>
+    public long DuplicatesTooOld { get; init; }
 }
 
 /// <summary>LZ4 of one Patronus peer, as measured: every packet offered is compressed, incompressible or not tried.</summary>

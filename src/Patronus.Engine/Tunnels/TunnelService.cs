@@ -43,18 +43,20 @@ public sealed partial class TunnelService : BackgroundService, ITunnelTransport
     private readonly FailoverService? _failover;
     private TunDevice? _tun;
     private volatile TunnelDevice? _device;
+    private readonly Sdwan.TrafficClassifier? _classes;
 
     public TunnelService(
         IOptions<TunnelOptions> options, TunnelMetrics metrics, TopologyService topology, HealthState health, FailoverService failover,
-        TimeProvider time, ILogger<TunnelService> logger)
-        : this(options, metrics, time, logger, Environment.IsPrivilegedProcess, topology, health, failover)
+        TimeProvider time, ILogger<TunnelService> logger, Sdwan.TrafficClassifier classes)
+        : this(options, metrics, time, logger, Environment.IsPrivilegedProcess, topology, health, failover, classes)
     {
     }
 
     internal TunnelService(
         IOptions<TunnelOptions> options, TunnelMetrics metrics, TimeProvider time, ILogger<TunnelService> logger, bool isRoot,
-        TopologyService? topology = null, HealthState? health = null, FailoverService? failover = null)
+        TopologyService? topology = null, HealthState? health = null, FailoverService? failover = null, Sdwan.TrafficClassifier? classes = null)
     {
+        _classes = classes;
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _metrics = metrics;
@@ -163,7 +165,7 @@ public sealed partial class TunnelService : BackgroundService, ITunnelTransport
 
         var identity = new NoiseIdentity(privateKey);
         Array.Clear(privateKey);
-        device = new TunnelDevice(_tun.Name, identity, _options.Peers, _options.Mtu, this, _time, _metrics, _logger);
+        device = new TunnelDevice(_tun.Name, identity, _options.Peers, _options.Mtu, this, _time, _metrics, _logger, _classes);
         _device = device;
         _metrics.Observe(device);
         InstallRoutes(_tun.Name);

@@ -24,6 +24,9 @@ public static class TunnelServiceCollectionExtensions
                 Path.GetFullPath(configuration["DataDir"] is { Length: > 0 } dir ? dir : "./data"), TunnelKeys.PrivateKeyFileName));
         services.TryAddSingleton(sp => Carried(sp.GetRequiredService<IOptions<TunnelOptions>>().Value));
         services.TryAddSingleton<TunnelMetrics>();
+
+        // The traffic classes (validated with the whole configuration at start): what duplicates.
+        services.TryAddSingleton(_ => Sdwan.TrafficClassifier.Create(Sdwan.TrafficClassRules.Read(configuration).Classes));
         services.AddHostedSingleton<TunnelService>();
         return services;
     }

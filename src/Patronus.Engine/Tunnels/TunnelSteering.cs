@@ -16,9 +16,10 @@ public sealed class TunnelSteering
     private readonly PrefixTrie<TunnelEndpoint>? _byDestination;
 
     private TunnelSteering(TunnelEndpoint? fallback, PrefixTrie<TunnelEndpoint>? byDestination, IReadOnlyDictionary<string, TunnelEndpoint> endpoints,
-        IReadOnlyDictionary<int, string> pathsByVia, RouteTable routes)
+        IReadOnlyDictionary<int, string> pathsByVia, RouteTable routes, IReadOnlyDictionary<string, TunnelEndpoint> partners)
     {
         Default = fallback;
+        Partners = partners;
         _byDestination = byDestination;
         Endpoints = endpoints;
         PathsByVia = pathsByVia;
@@ -33,6 +34,12 @@ public sealed class TunnelSteering
 
     /// <summary>The peer's path on each link socket (<see cref="TunnelEndpoint.Via"/>): what a received datagram is counted on.</summary>
     public IReadOnlyDictionary<int, string> PathsByVia { get; }
+
+    /// <summary>
+    /// For each path, the best other one (<see cref="TunnelPathChoice"/> over the rest): where the
+    /// second copy of a duplicated packet goes (issue 16 item 5). Absent with a single path.
+    /// </summary>
+    public IReadOnlyDictionary<string, TunnelEndpoint> Partners { get; }
 
     /// <summary>The failover route table this snapshot was built from.</summary>
     internal RouteTable Routes { get; }
@@ -87,7 +94,22 @@ public sealed class TunnelSteering
         var byDestination = previous is not null && ReferenceEquals(previous.Routes, routes) && SameEndpoints(previous.Endpoints, endpoints)
             ? previous._byDestination
             : Trie(candidates, routes, endpoints);
-        return new TunnelSteering(fallback, byDestination, endpoints, pathsByVia, routes);
+        return new TunnelSteering(fallback, byDestination, endpoints, pathsByVia, routes, PartnersOf(candidates, endpoints));
+    }
+
+    private static Dictionary<string, TunnelEndpoint> PartnersOf(List<TunnelPathCandidate> candidates, Dictionary<string, TunnelEndpoint> endpoints)
+    {
+        var partners = new Dictionary<string, TunnelEndpoint>(StringComparer.Ordinal);
+        foreach (var candidate in candidates)
+        {
+            var others = candidates.Where(c => c.PathId != candidate.PathId).ToList();
+            if (TunnelPathChoice.Choose(others, null, null) is { } other)
+            {
+                partners[candidate.PathId] = endpoints[other];
+            }
+        }
+
+        return partners;
     }
 
     private static PrefixTrie<TunnelEndpoint>? Trie(List<TunnelPathCandidate> candidates, RouteTable routes, Dictionary<string, TunnelEndpoint> endpoints)

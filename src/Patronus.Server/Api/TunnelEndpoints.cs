@@ -57,6 +57,9 @@ internal static class TunnelEndpoints
         patronus = p.Patronus,
         data_messages_received = p.DataMessagesReceived,
         plain_packets_received = p.PlainPacketsReceived,
+        duplicated_packets = p.DuplicatedPackets,
+        duplicates_dropped = p.DuplicatesDropped,
+        duplicates_too_old = p.DuplicatesTooOld,
         compression = p.Compression is { } c ? new
         {
             mode = c.Mode,

@@ -26,6 +26,12 @@ internal sealed class TunnelMetricsProducer(TunnelService tunnels) : IMetricsPro
         ("patronus_tunnel_compression_bytes_after_total", "Octets of the payloads sent for them (compressed blocks or the packets as they were)", c => c.BytesAfter),
     ];
 
+    private static readonly (string Name, string Help, Func<TunnelPeerSnapshot, long> Value)[] s_duplicationCounters =
+    [
+        ("patronus_tunnel_duplicated_packets_total", "Packets sent to a Patronus peer on two paths (a traffic class that duplicates), each counted once", p => p.DuplicatedPackets),
+        ("patronus_tunnel_duplicates_dropped_total", "Later copies of a Patronus peer's duplicated packets dropped on arrival (the first copy was delivered)", p => p.DuplicatesDropped),
+    ];
+
     private static readonly (string Name, string Help, Func<TunnelPassiveSnapshot, double?> Value)[] s_passiveGauges =
     [
         ("patronus_tunnel_passive_loss_percent", "Loss of a Patronus peer's data messages arriving through a path, over the last 10 s", p => p.LossPercent),
@@ -91,6 +97,15 @@ internal sealed class TunnelMetricsProducer(TunnelService tunnels) : IMetricsPro
             foreach (var peer in patronus)
             {
                 writer.Sample(name, [new("tunnel", tunnel), new("peer", peer.Name)], value(peer.Compression!));
+            }
+        }
+
+        foreach (var (name, help, value) in s_duplicationCounters)
+        {
+            writer.Family(name, MetricType.Counter, help);
+            foreach (var peer in patronus)
+            {
+                writer.Sample(name, [new("tunnel", tunnel), new("peer", peer.Name)], value(peer));
             }
         }
 

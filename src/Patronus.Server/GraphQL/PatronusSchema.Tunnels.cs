@@ -35,6 +35,9 @@ public static partial class PatronusSchema
             .Field("patronus", "Boolean!", f => f.Description("The peer is configured as Patronus: Patronus data messages both ways (docs/tunnels.md)."))
             .Field("dataMessagesReceived", "Float!", f => f.Description("Patronus data messages received and accepted."))
             .Field("plainPacketsReceived", "Float!", f => f.Description("Plain IP packets from a peer configured as Patronus (its side sends plain WireGuard)."))
+            .Field("duplicatedPackets", "Float!", f => f.Description("Packets sent to a Patronus peer on two paths (a traffic class that duplicates), each counted once."))
+            .Field("duplicatesDropped", "Float!", f => f.Description("Later copies of the peer's duplicated packets dropped on arrival (the first copy was delivered)."))
+            .Field("duplicatesTooOld", "Float!", f => f.Description("Copies of the peer's duplicated packets dropped as too old to tell whether their twin came."))
             .Field("compression", "TunnelCompression", f => f.Description("LZ4 of the packets sent to a Patronus peer, as measured; null for a WireGuard peer.")))
         .Object("TunnelCompression", o => o
             .Field("mode", "String!").Field("bytesBefore", "Float!").Field("bytesAfter", "Float!")
@@ -108,6 +111,9 @@ public static partial class PatronusSchema
         ["patronus"] = p.Patronus,
         ["dataMessagesReceived"] = (double)p.DataMessagesReceived,
         ["plainPacketsReceived"] = (double)p.PlainPacketsReceived,
+        ["duplicatedPackets"] = (double)p.DuplicatedPackets,
+        ["duplicatesDropped"] = (double)p.DuplicatesDropped,
+        ["duplicatesTooOld"] = (double)p.DuplicatesTooOld,
         ["compression"] = p.Compression is { } c ? new Dictionary<string, object?>
         {
             ["mode"] = c.Mode,

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Patronus.Engine.Tunnels;
 using Patronus.Engine.Tunnels.Noise;
+using Patronus.Engine.Tunnels.Sdwan;
 
 namespace Patronus.Engine.Tests.Tunnels;
 
@@ -22,12 +23,12 @@ internal sealed class TunnelDevicePair : IDisposable
 
     public TunnelDevicePair(
         bool bKnowsA = true, int persistentKeepalive = 0, Action<TunnelPeerOptions>? configureA = null, Action<TunnelPeerOptions>? configureB = null,
-        ILogger? loggerB = null)
+        ILogger? loggerB = null, TrafficClassifier? classes = null)
     {
         var keyA = TunnelKeys.GeneratePrivateKey();
         var keyB = TunnelKeys.GeneratePrivateKey();
-        A = new Side("a", keyA, keyB, "10.250.0.2/32", EndpointB, Time, persistentKeepalive, configureA);
-        B = new Side("b", keyB, keyA, "10.250.0.1/32", bKnowsA ? EndpointA : null, Time, configure: configureB, logger: loggerB);
+        A = new Side("a", keyA, keyB, "10.250.0.2/32", EndpointB, Time, persistentKeepalive, configureA, classes: classes);
+        B = new Side("b", keyB, keyA, "10.250.0.1/32", bKnowsA ? EndpointA : null, Time, configure: configureB, logger: loggerB, classes: classes);
     }
 
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
@@ -90,7 +91,7 @@ internal sealed class TunnelDevicePair : IDisposable
 
         public Side(
             string name, string privateKey, string peerPrivateKey, string peerAllowed, IPEndPoint? peerEndpoint, TimeProvider time,
-            int persistentKeepalive = 0, Action<TunnelPeerOptions>? configure = null, ILogger? logger = null)
+            int persistentKeepalive = 0, Action<TunnelPeerOptions>? configure = null, ILogger? logger = null, TrafficClassifier? classes = null)
         {
             Assert.True(TunnelKeys.TryPublicKey(peerPrivateKey, out var peerPublic));
             Assert.True(TunnelKeys.TryPublicKey(privateKey, out var publicKey));
@@ -109,7 +110,7 @@ internal sealed class TunnelDevicePair : IDisposable
                 PersistentKeepalive = persistentKeepalive,
             };
             configure?.Invoke(peer);
-            Device = new TunnelDevice($"tun-{name}", new NoiseIdentity(secret), [peer], 1420, this, time, _metrics, logger ?? NullLogger.Instance);
+            Device = new TunnelDevice($"tun-{name}", new NoiseIdentity(secret), [peer], 1420, this, time, _metrics, logger ?? NullLogger.Instance, classes);
         }
 
         public TunnelDevice Device { get; }

@@ -91,6 +91,44 @@ public class TunnelSteeringTests
         Assert.Equal(("p1", "p1"), (third.For(Bytes("10.2.0.5"))?.PathId, third.Default?.PathId));
     }
 
+    [Theory]
+    [InlineData("Up", "Up", "p2", "p1")]
+    [InlineData("Down", "Up", "p2", "p1")] // the partner of the healthy path is the dead one: the only other
+    [InlineData("Up", "Down", "p2", "p1")]
+    [InlineData("Degraded", null, "p2", "p1")]
+    public void Build_TwoPaths_EachPartneredWithTheOther(string? p1, string? p2, string partnerOfP1, string partnerOfP2)
+    {
+        var status = new Dictionary<string, PathStatus?> { ["p1"] = Parse(p1), ["p2"] = Parse(p2) };
+
+        var steering = Build(id => status[id], RouteTable.Empty);
+
+        Assert.Equal((partnerOfP1, partnerOfP2), (steering.Partners["p1"].PathId, steering.Partners["p2"].PathId));
+        Assert.Same(steering.Endpoints["p2"], steering.Partners["p1"]);
+
+        static PathStatus? Parse(string? text) => text is null ? null : Enum.Parse<PathStatus>(text);
+    }
+
+    [Fact]
+    public void Build_ThreePaths_PartnerIsTheBestOtherHealthyOne()
+    {
+        KeyValuePair<string, IPEndPoint>[] paths = [new("p1", s_b1), new("p2", s_b2), new("elsewhere", IPEndPoint.Parse("203.0.113.1:51820"))];
+
+        // p2 (wan2, cost 20) is Down; "elsewhere" (wan1, cost 10) is Up: p1's partner is "elsewhere", not p2.
+        var steering = TunnelSteering.Build(paths, s_topology, id => id == "p2" ? PathStatus.Down : PathStatus.Up, RouteTable.Empty, Via, null);
+
+        Assert.Equal("elsewhere", steering.Partners["p1"].PathId);
+        Assert.Equal("p1", steering.Partners["p2"].PathId);
+        Assert.Equal("p1", steering.Partners["elsewhere"].PathId);
+    }
+
+    [Fact]
+    public void Build_OnePath_NoPartner()
+    {
+        var steering = TunnelSteering.Build([new("p1", s_b1)], s_topology, Up, RouteTable.Empty, Via, null);
+
+        Assert.Empty(steering.Partners);
+    }
+
     private static TunnelSteering Build(Func<string, PathStatus?> health, RouteTable routes) =>
         TunnelSteering.Build(s_paths, s_topology, health, routes, Via, null);
 

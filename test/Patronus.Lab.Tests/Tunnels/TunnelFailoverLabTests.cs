@@ -145,9 +145,10 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
     /// <summary>
     /// Starts site <paramref name="self"/> of the two-site, two-WAN lab in <paramref name="ns"/>
     /// (BFD on both paths, the failover policy, the tunnel to <paramref name="remote"/>);
-    /// <paramref name="patronus"/> sets <c>Patronus: true</c> on its peer (TunnelSdwanLabTests).
+    /// <paramref name="patronus"/> sets <c>Patronus: true</c> on its peer and <paramref name="trafficClasses"/>
+    /// is the <c>TrafficClasses</c> list (TunnelSdwanLabTests).
     /// </summary>
-    internal static async Task<PatronusEdge> StartSiteAsync(NetLab lab, string ns, Site self, Site remote, bool patronus = false)
+    internal static async Task<PatronusEdge> StartSiteAsync(NetLab lab, string ns, Site self, Site remote, bool patronus = false, object? trafficClasses = null)
     {
         Assert.True(TunnelKeys.TryPublicKey(remote.PrivateKey, out var remotePublic));
         object Bfd(string peer) => new { Peer = peer, DesiredMinTxMs = 50, RequiredMinRxMs = 50, DetectMultiplier = 3 };
@@ -170,6 +171,7 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
             {
                 new { Name = "to-" + remote.Id, Primary = "p1", Backups = new[] { "p2" }, FailbackDelaySecs = 5, Prefixes = new[] { self.RemoteLan } },
             },
+            TrafficClasses = trafficClasses,
             Tunnels = new
             {
                 Enabled = true,

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Patronus.Engine.Tunnels;
 using Patronus.Lab.Tests.TestSupport;
+using Patronus.TestSupport;
 using Site = Patronus.Lab.Tests.Tunnels.TunnelFailoverLabTests.Site;
 
 namespace Patronus.Lab.Tests.Tunnels;
@@ -21,7 +22,7 @@ public sealed class TunnelSdwanLabTests(ITestOutputHelper output)
     public async Task TwoPatronusSites_CompressibleStreamAndLossOnWan1_MeasuredRatioAndPassiveLoss()
     {
         await using var lab = NetLab.Create(output);
-        var (edgeA, edgeB, hostA, siteA) = await StartAsync(lab);
+        var (edgeA, edgeB, hostA, _, siteA) = await StartAsync(lab);
 
         // Compressible: 1200-octet pings whose payload repeats one 16-octet pattern.
         var ping = await lab.ExecAsync(hostA, "ping", "-n", "-q", "-c", "50", "-i", "0.02", "-W", "2", "-s", "1200", "-p", "7061746832206c6f73733d302e303031", "10.241.24.2");
@@ -64,22 +65,84 @@ public sealed class TunnelSdwanLabTests(ITestOutputHelper output)
         Assert.Contains("patronus_tunnel_compression_ratio{tunnel=\"ptun0\",peer=\"a\"}", scrape, StringComparison.Ordinal);
     }
 
-    /// <summary>Both sites up with Patronus peers, BFD up on both paths and both policies on p1.</summary>
-    private static async Task<(PatronusEdge A, PatronusEdge B, string HostA, string SiteA)> StartAsync(NetLab lab)
+    [LabFact]
+    public async Task VoiceClassDuplicatedAlways_Wan1Drops30PercentThenIsCut_NoVoicePacketLost()
     {
-        var (siteA, siteB, hostA, _) = await TunnelFailoverLabTests.AddNamespacesAsync(lab);
+        await using var lab = NetLab.Create(output);
+        object[] classes =
+        [
+            new { Name = "voice", Match = new[] { new { Protocol = "udp", Ports = new[] { "10000-20000" } } }, Duplication = "always" },
+        ];
+        var (edgeA, edgeB, hostA, hostB, siteA) = await StartAsync(lab, classes);
+
+        // 30 % of a's tunnel datagrams on wan1 dropped: 10 s of a 10 ms voice stream (160-octet datagrams).
+        await lab.AddFilterTableAsync(siteA);
+        await lab.NftAsync(siteA, "add rule inet t out oifname \"wan1\" udp dport 51820 numgen random mod 100 < 30 counter drop");
+        var lossy = await VoiceAsync(lab, hostA, hostB, 15000, cutWan1After: null, siteA);
+        var dropped = (await lab.NftCountersAsync(siteA, "out")).Single();
+        output.WriteLine($"wan1 dropping 30 % (nft dropped {dropped}): {lossy}");
+        Assert.True(dropped > 100, $"nftables dropped only {dropped}");
+        Assert.Equal(0, lossy.Lost);
+
+        // wan1 cut outright 2 s into the stream: the copies on wan2 carry it through the failover.
+        var cut = await VoiceAsync(lab, hostA, hostB, 15001, cutWan1After: TimeSpan.FromSeconds(2), siteA);
+        output.WriteLine($"wan1 cut 2 s into the stream: {cut}");
+        Assert.Equal(0, cut.Lost);
+
+        var peerA = Peer(await edgeA.TryGetJsonAsync("/api/v1/tunnels") ?? default);
+        var peerB = Peer(await edgeB.TryGetJsonAsync("/api/v1/tunnels") ?? default);
+        output.WriteLine($"a: duplicated_packets {peerA.GetProperty("duplicated_packets")}; b: duplicates_dropped {peerB.GetProperty("duplicates_dropped")}, too old {peerB.GetProperty("duplicates_too_old")}");
+        Assert.True(peerA.GetProperty("duplicated_packets").GetInt64() >= lossy.Sent + cut.Sent, peerA.ToString());
+        Assert.True(peerB.GetProperty("duplicates_dropped").GetInt64() > lossy.Sent / 2, peerB.ToString());
+        var scrape = await edgeB.TryGetTextAsync("/metrics") ?? "";
+        Assert.Contains("patronus_tunnel_duplicates_dropped_total{tunnel=\"ptun0\",peer=\"a\"}", scrape, StringComparison.Ordinal);
+        Assert.Contains("patronus_tunnel_duplicated_packets_total{tunnel=\"ptun0\",peer=\"b\"}", (await edgeA.TryGetTextAsync("/metrics")) ?? "", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// 10 s of iperf3 UDP from <paramref name="hostA"/> to <paramref name="port"/> (a new one each run: the last server may linger) on <paramref name="hostB"/> at
+    /// 128 kb/s in 160-octet datagrams (one every 10 ms); with <paramref name="cutWan1After"/>,
+    /// wan1 of <paramref name="siteA"/> goes down that far into it. The receiver's counts.
+    /// </summary>
+    private static async Task<(long Sent, long Lost)> VoiceAsync(NetLab lab, string hostA, string hostB, int port, TimeSpan? cutWan1After, string siteA)
+    {
+        lab.Start(hostB, "iperf3-s", ["iperf3", "-s", "-1", "-p", port.ToString(CultureInfo.InvariantCulture)]);
+        Assert.True(
+            await Poll.UntilAsync(
+                async () => (await lab.ExecAsync(hostB, "ss", "-Hltn", "sport", "=", $":{port}")).Stdout.Contains($":{port}", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(5),
+                TimeSpan.FromMilliseconds(50)),
+            $"iperf3 did not listen\n{lab.Diagnostics()}");
+        var client = lab.ExecAsync(hostA, "iperf3", "-c", "10.241.24.2", "-p", port.ToString(CultureInfo.InvariantCulture), "-u", "-b", "128k", "-l", "160", "-t", "10", "--json");
+        if (cutWan1After is { } after)
+        {
+            await Task.Delay(after);
+            await lab.MustExecAsync(siteA, "ip", "link", "set", "wan1", "down");
+        }
+
+        var result = await client;
+        Assert.True(result.ExitCode == 0, $"iperf3 failed: {result.Stdout}\n{result.Stderr}\n{lab.Diagnostics()}");
+        using var json = JsonDocument.Parse(result.Stdout);
+        Assert.True(json.RootElement.GetProperty("end").TryGetProperty("sum", out var sum), $"iperf3 gave no totals: {result.Stdout}\n{lab.Diagnostics()}");
+        return (sum.GetProperty("packets").GetInt64(), sum.GetProperty("lost_packets").GetInt64());
+    }
+
+    /// <summary>Both sites up with Patronus peers, BFD up on both paths and both policies on p1.</summary>
+    private static async Task<(PatronusEdge A, PatronusEdge B, string HostA, string HostB, string SiteA)> StartAsync(NetLab lab, object? trafficClasses = null)
+    {
+        var (siteA, siteB, hostA, hostB) = await TunnelFailoverLabTests.AddNamespacesAsync(lab);
         var keyA = TunnelKeys.GeneratePrivateKey();
         var keyB = TunnelKeys.GeneratePrivateKey();
         var a = new Site("a", keyA, keyB, "10.241.21.1", "10.241.22.1", "10.250.21.1", "10.241.24.0/24");
         var b = new Site("b", keyB, keyA, "10.241.21.2", "10.241.22.2", "10.250.21.2", "10.241.23.0/24");
-        var edgeA = await TunnelFailoverLabTests.StartSiteAsync(lab, siteA, a, b, patronus: true);
-        var edgeB = await TunnelFailoverLabTests.StartSiteAsync(lab, siteB, b, a, patronus: true);
+        var edgeA = await TunnelFailoverLabTests.StartSiteAsync(lab, siteA, a, b, patronus: true, trafficClasses);
+        var edgeB = await TunnelFailoverLabTests.StartSiteAsync(lab, siteB, b, a, patronus: true, trafficClasses);
         foreach (var edge in new[] { edgeA, edgeB })
         {
             await edge.WaitForAsync("/api/v1/failover/policies", p => FailoverJson.ActivePath(p) == "p1", TimeSpan.FromSeconds(20), $"{edge.Namespace} policy on p1");
         }
 
-        return (edgeA, edgeB, hostA, siteA);
+        return (edgeA, edgeB, hostA, hostB, siteA);
     }
 
     private static JsonElement Peer(JsonElement tunnels) => tunnels.GetProperty("tunnels")[0].GetProperty("peers")[0];

@@ -27,6 +27,15 @@ public sealed class PatronusPeerState
     private readonly RttEstimator?[] _rtt = new RttEstimator?[256];
     private long _lastEcho;
     private bool _echoed;
+    private object? _sendSession;
+    private uint _packetSequence;
+
+    // The receiving side's duplicate filters: one per session, the current and the one before
+    // (copies still in flight across a rekey); the counts of filters replaced since are kept.
+    private (object? Session, DuplicateFilter? Filter) _filterA;
+    private (object? Session, DuplicateFilter? Filter) _filterB;
+    private long _retiredDuplicates;
+    private long _retiredTooOld;
 
     /// <summary>State for a peer with compression <paramref name="compression"/>.</summary>
     public PatronusPeerState(CompressionMode compression, TimeProvider time)
@@ -54,11 +63,66 @@ public sealed class PatronusPeerState
     /// <summary>Plain IP packets received from the peer (it sends WireGuard's plain message: not configured as Patronus on its side, or older).</summary>
     public long PlainPacketsReceived { get; private set; }
 
+    /// <summary>Packets sent duplicated (each counted once, for its two copies).</summary>
+    public long DuplicatedPackets { get; private set; }
+
+    /// <summary>Later copies of duplicated packets received and dropped (<c>duplicates_dropped</c>).</summary>
+    public long DuplicatesDropped => _retiredDuplicates + (_filterA.Filter?.DuplicatesDropped ?? 0) + (_filterB.Filter?.DuplicatesDropped ?? 0);
+
+    /// <summary>Copies of duplicated packets dropped as too old to tell whether their twin came.</summary>
+    public long DuplicatesTooOld => _retiredTooOld + (_filterA.Filter?.TooOld ?? 0) + (_filterB.Filter?.TooOld ?? 0);
+
     /// <summary>Whether the first plain packet was logged already (one line per peer).</summary>
     internal bool PlainLogged { get; set; }
 
     /// <summary>The next sequence number on our path <paramref name="pathId"/> (from 1, wrapping).</summary>
     public uint NextSequence(byte pathId) => unchecked(++_sendSequences[pathId]);
+
+    /// <summary>
+    /// The packet sequence of the next duplicated packet sent on <paramref name="session"/> (the
+    /// session's keys): from 1 on each new session, so the receiver's filter of that session
+    /// starts clean; counts the packet as duplicated.
+    /// </summary>
+    public uint NextPacketSequence(object session)
+    {
+        if (!ReferenceEquals(session, _sendSession))
+        {
+            _sendSession = session;
+            _packetSequence = 0;
+        }
+
+        DuplicatedPackets++;
+        return unchecked(++_packetSequence);
+    }
+
+    /// <summary>
+    /// Whether a received copy of a duplicated packet (its <paramref name="packetSequence"/>, on
+    /// <paramref name="session"/>) is the first: deliver it; false: a later copy or too old, dropped
+    /// and counted. One filter per session (a new one on a session's first copy: per session, not per packet).
+    /// </summary>
+    public bool AcceptCopy(object session, uint packetSequence)
+    {
+        if (ReferenceEquals(_filterA.Session, session))
+        {
+            return _filterA.Filter!.TryAccept(packetSequence);
+        }
+
+        if (ReferenceEquals(_filterB.Session, session))
+        {
+            return _filterB.Filter!.TryAccept(packetSequence);
+        }
+
+        // A new session: it replaces the older of the two (B), whose counts are kept.
+        if (_filterB.Filter is { } retired)
+        {
+            _retiredDuplicates += retired.DuplicatesDropped;
+            _retiredTooOld += retired.TooOld;
+        }
+
+        _filterB = _filterA;
+        _filterA = (session, new DuplicateFilter());
+        return _filterA.Filter.TryAccept(packetSequence);
+    }
 
     /// <summary>An echo for a message sent at <paramref name="now"/>, at most one per <see cref="EchoInterval"/>; false when none is due.</summary>
     public bool TryTakeEcho(long now, out PendingEcho echo)
