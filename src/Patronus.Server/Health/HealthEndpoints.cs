@@ -120,7 +120,7 @@ public sealed class ProcessInfo(TimeProvider time)
 }
 
 /// <summary>Healthy once migrations ran and the store answers a query within <see cref="HealthEndpoints.StoreCheckTimeout"/>.</summary>
-internal sealed class StoreHealthCheck(IPatronusDatabase store, StoreState state) : IHealthCheck
+internal sealed class StoreHealthCheck(IPatronusDatabase store, StoreState state, TimeProvider time) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -138,11 +138,14 @@ internal sealed class StoreHealthCheck(IPatronusDatabase store, StoreState state
         timeout.CancelAfter(HealthEndpoints.StoreCheckTimeout);
         try
         {
-            var version = await store.GetSchemaVersionAsync(timeout.Token).ConfigureAwait(false);
+            // Bounded here too, not only by the token: on a black-holed store (packets dropped, no
+            // reset) the driver's cancellation itself waits on the network, and the check would
+            // answer late or never while HAProxy polls it every 500 ms.
+            var version = await store.GetSchemaVersionAsync(timeout.Token).WaitAsync(HealthEndpoints.StoreCheckTimeout, time, cancellationToken).ConfigureAwait(false);
             data["schema_version"] = version;
             return HealthCheckResult.Healthy($"answering at schema version {version}", data);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when ((ex is OperationCanceledException or TimeoutException) && !cancellationToken.IsCancellationRequested)
         {
             return HealthCheckResult.Unhealthy($"no answer within {HealthEndpoints.StoreCheckTimeout.TotalSeconds} s", data: data);
         }

@@ -361,7 +361,8 @@ public sealed class ClusterLab : IAsyncDisposable
     {
         try
         {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            // Longer than the store check's own bound (2 s), so a 503 for a silent store is seen.
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(4) };
             using var response = await http.GetAsync($"{_urls[node]}/health/ready");
             return response.StatusCode;
         }
