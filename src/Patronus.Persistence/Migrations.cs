@@ -561,5 +561,31 @@ public static class Migrations
             );
             CREATE INDEX idx_idempotency_keys_expires ON idempotency_keys(expires_at);
             """),
+
+        // Class policies (docs/tunnels.md, "Traffic classes"): a policy may name a traffic class,
+        // and then steers only that class's packets, so one prefix may be held by one policy per
+        // class and by one without ('' in the claims table, which has a primary key and so no
+        // NULL). The claims' key becomes (prefix, traffic_class); existing claims are class-less.
+        // SQLite cannot change a primary key in place: the table is rebuilt, rows copied.
+        new(12, "failover policies per traffic class",
+            Sqlite: """
+            ALTER TABLE sdwan_failover_policies ADD COLUMN traffic_class TEXT;
+            CREATE TABLE sdwan_failover_prefixes_v12 (
+                prefix        TEXT NOT NULL,
+                traffic_class TEXT NOT NULL DEFAULT '',
+                policy_id     INTEGER NOT NULL REFERENCES sdwan_failover_policies(policy_id) ON DELETE CASCADE,
+                PRIMARY KEY (prefix, traffic_class)
+            );
+            INSERT INTO sdwan_failover_prefixes_v12 (prefix, traffic_class, policy_id) SELECT prefix, '', policy_id FROM sdwan_failover_prefixes;
+            DROP TABLE sdwan_failover_prefixes;
+            ALTER TABLE sdwan_failover_prefixes_v12 RENAME TO sdwan_failover_prefixes;
+            CREATE INDEX idx_failover_prefixes_policy ON sdwan_failover_prefixes(policy_id);
+            """,
+            Postgres: """
+            ALTER TABLE sdwan_failover_policies ADD COLUMN traffic_class TEXT;
+            ALTER TABLE sdwan_failover_prefixes ADD COLUMN traffic_class TEXT NOT NULL DEFAULT '';
+            ALTER TABLE sdwan_failover_prefixes DROP CONSTRAINT sdwan_failover_prefixes_pkey;
+            ALTER TABLE sdwan_failover_prefixes ADD PRIMARY KEY (prefix, traffic_class);
+            """),
     ];
 }

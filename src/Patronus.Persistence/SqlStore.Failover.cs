@@ -19,7 +19,7 @@ public abstract partial class SqlStore
 {
     private const string PolicyColumns = """
         policy_id, name, primary_path_id, backup_path_ids, failover_threshold, failback_threshold,
-        failback_delay_secs, enabled, prefixes, source
+        failback_delay_secs, enabled, prefixes, source, traffic_class
         """;
 
     public async Task<IReadOnlyList<FailoverPolicy>> LoadFailoverPoliciesAsync(CancellationToken cancellationToken = default)
@@ -39,8 +39,8 @@ public abstract partial class SqlStore
         {
             var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
                 INSERT INTO sdwan_failover_policies (name, primary_path_id, backup_path_ids, failover_threshold, failback_threshold,
-                    failback_delay_secs, enabled, prefixes, source, created_at, updated_at)
-                VALUES (@Name, @Primary, @Backups, @FailoverThreshold, @FailbackThreshold, @DelaySecs, @Enabled, @Prefixes, 'api', @Now, @Now)
+                    failback_delay_secs, enabled, prefixes, source, traffic_class, created_at, updated_at)
+                VALUES (@Name, @Primary, @Backups, @FailoverThreshold, @FailbackThreshold, @DelaySecs, @Enabled, @Prefixes, 'api', @Class, @Now, @Now)
                 RETURNING policy_id
                 """, PolicyArgs(policy, NowMs), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             var claimed = await ClaimPrefixesAsync(connection, tx, id, policy, cancellationToken).ConfigureAwait(false);
@@ -72,7 +72,7 @@ public abstract partial class SqlStore
             var changed = await connection.ExecuteAsync(new CommandDefinition("""
                 UPDATE sdwan_failover_policies SET name = @Name, primary_path_id = @Primary, backup_path_ids = @Backups,
                     failover_threshold = @FailoverThreshold, failback_threshold = @FailbackThreshold, failback_delay_secs = @DelaySecs,
-                    enabled = @Enabled, prefixes = @Prefixes, updated_at = @Now
+                    enabled = @Enabled, prefixes = @Prefixes, traffic_class = @Class, updated_at = @Now
                 WHERE policy_id = @Id AND source = 'api'
                 """, PolicyArgs(policy, NowMs), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (changed == 0)
@@ -145,12 +145,12 @@ public abstract partial class SqlStore
                 {
                     var id = await connection.ExecuteScalarAsync<long?>(new CommandDefinition("""
                         INSERT INTO sdwan_failover_policies (name, primary_path_id, backup_path_ids, failover_threshold, failback_threshold,
-                            failback_delay_secs, enabled, prefixes, source, created_at, updated_at)
-                        VALUES (@Name, @Primary, @Backups, @FailoverThreshold, @FailbackThreshold, @DelaySecs, @Enabled, @Prefixes, 'config', @Now, @Now)
+                            failback_delay_secs, enabled, prefixes, source, traffic_class, created_at, updated_at)
+                        VALUES (@Name, @Primary, @Backups, @FailoverThreshold, @FailbackThreshold, @DelaySecs, @Enabled, @Prefixes, 'config', @Class, @Now, @Now)
                         ON CONFLICT (name) DO UPDATE SET primary_path_id = excluded.primary_path_id, backup_path_ids = excluded.backup_path_ids,
                             failover_threshold = excluded.failover_threshold, failback_threshold = excluded.failback_threshold,
                             failback_delay_secs = excluded.failback_delay_secs, enabled = excluded.enabled, prefixes = excluded.prefixes,
-                            updated_at = excluded.updated_at
+                            traffic_class = excluded.traffic_class, updated_at = excluded.updated_at
                         WHERE sdwan_failover_policies.source = 'config'
                         RETURNING policy_id
                         """, PolicyArgs(policy, NowMs), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -243,15 +243,17 @@ public abstract partial class SqlStore
         foreach (var prefix in policy.Prefixes.Select(p => p.ToString()).Distinct(StringComparer.Ordinal))
         {
             var inserted = await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO sdwan_failover_prefixes (prefix, policy_id) VALUES (@Prefix, @Id) ON CONFLICT (prefix) DO NOTHING",
-                new { Prefix = prefix, Id = policyId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                "INSERT INTO sdwan_failover_prefixes (prefix, traffic_class, policy_id) VALUES (@Prefix, @Class, @Id) ON CONFLICT (prefix, traffic_class) DO NOTHING",
+                new { Prefix = prefix, Class = policy.Class ?? "", Id = policyId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (inserted == 0)
             {
                 var owner = await connection.ExecuteScalarAsync<string?>(new CommandDefinition("""
                     SELECT p.name FROM sdwan_failover_prefixes f JOIN sdwan_failover_policies p ON p.policy_id = f.policy_id
-                    WHERE f.prefix = @Prefix
-                    """, new { Prefix = prefix }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                return new(StoreStatus.Conflict, $"prefix {prefix} is already steered by policy '{owner}'");
+                    WHERE f.prefix = @Prefix AND f.traffic_class = @Class
+                    """, new { Prefix = prefix, Class = policy.Class ?? "" }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                return new(StoreStatus.Conflict, policy.Class is null
+                    ? $"prefix {prefix} is already steered by policy '{owner}'"
+                    : $"prefix {prefix} is already steered for class {policy.Class} by policy '{owner}'");
             }
         }
 
@@ -278,6 +280,7 @@ public abstract partial class SqlStore
         DelaySecs = (long)p.FailbackDelay.TotalSeconds,
         Enabled = p.Enabled ? 1 : 0,
         Prefixes = JsonSerializer.Serialize(p.Prefixes.Select(x => x.ToString())),
+        p.Class,
         Now = now,
     };
 
@@ -293,12 +296,13 @@ public abstract partial class SqlStore
         public long Enabled { get; set; }
         public string Prefixes { get; set; } = "[]";
         public string Source { get; set; } = "api";
+        public string? Traffic_Class { get; set; }
 
         public FailoverPolicy ToPolicy() => new(Policy_Id, Name, Primary_Path_Id,
             JsonSerializer.Deserialize<List<string>>(Backup_Path_Ids) ?? [], Failover_Threshold, Failback_Threshold,
             TimeSpan.FromSeconds(Failback_Delay_Secs), Enabled != 0,
             (JsonSerializer.Deserialize<List<string>>(Prefixes) ?? []).Select(p => IPNetwork.TryParse(p, out var n) ? n : default).ToList(),
-            Source == "config" ? ItemSource.Config : ItemSource.Api);
+            Source == "config" ? ItemSource.Config : ItemSource.Api, Traffic_Class);
     }
 
     private sealed class FailoverEventRow

@@ -129,4 +129,29 @@ public abstract partial class StoreContractTests
         AssertOk(await Store.UpdateFailoverPolicyAsync(loaded[1] with { Prefixes = [IPNetwork.Parse("10.2.0.0/16")] }));
         AssertOk(await Store.UpdateFailoverPolicyAsync(loaded[0] with { Enabled = false }));
     }
+
+    [Fact]
+    public async Task FailoverPolicyClass_OnePolicyPerPrefixAndClass_StoredAndLoaded()
+    {
+        var store = await StoreWithTwoPathsAsync();
+        AssertOk(await store.SyncReadOnlyFailoverPoliciesAsync(
+            [Policy("cfg", "p1", ["p2"], ItemSource.Config, prefixes: [Contested]), Policy("cfg-voice", "p1", ["p2"], ItemSource.Config, prefixes: [Contested]) with { Class = "voice" }],
+            removeOnly: false));
+
+        // Each class (and no class) holds the prefix once: video may, voice and class-less may not again.
+        var (video, videoId) = await store.InsertFailoverPolicyAsync(Policy("api-video", "p2", ["p1"], prefixes: [Contested]) with { Class = "video" });
+        AssertOk(video);
+        AssertStatus(StoreStatus.Conflict, (await store.InsertFailoverPolicyAsync(Policy("api-voice", "p1", [], prefixes: [Contested]) with { Class = "voice" })).Result,
+            $"prefix {Contested} is already steered for class voice by policy 'cfg-voice'");
+        AssertStatus(StoreStatus.Conflict, (await store.InsertFailoverPolicyAsync(Policy("api", "p1", [], prefixes: [Contested]))).Result,
+            $"prefix {Contested} is already steered by policy 'cfg'");
+
+        var loaded = (await store.LoadFailoverPoliciesAsync()).ToDictionary(p => p.Name, p => p.Class);
+        Assert.Equal(new Dictionary<string, string?> { ["cfg"] = null, ["cfg-voice"] = "voice", ["api-video"] = "video" }, loaded);
+
+        // An update can change the class; the claim follows it.
+        AssertOk(await store.UpdateFailoverPolicyAsync(Policy("api-video", "p2", ["p1"], id: videoId, prefixes: [Contested]) with { Class = "bulk" }));
+        AssertOk((await store.InsertFailoverPolicyAsync(Policy("api-video2", "p1", [], prefixes: [Contested]) with { Class = "video" })).Result);
+        Assert.Equal("bulk", (await store.LoadFailoverPoliciesAsync()).Single(p => p.Id == videoId).Class);
+    }
 }

@@ -32,6 +32,7 @@ public class SdwanBenchmarks
     private byte[] _bulkV6 = [];
     private PathReceiveEstimator _estimator = null!;
     private DuplicateFilter _filter = null!;
+    private PeerClassState _classState = null!;
     private uint _sequence;
 
     [GlobalSetup]
@@ -51,6 +52,7 @@ public class SdwanBenchmarks
         _message.TryWrite(_header, out _);
         _estimator = new PathReceiveEstimator(TimeProvider.System);
         _filter = new DuplicateFilter();
+        _classState = new PeerClassState(_classifier.Classes, paths: 2);
     }
 
     [Benchmark]
@@ -58,6 +60,16 @@ public class SdwanBenchmarks
 
     [Benchmark]
     public int ClassifyBulkV6() => _classifier.Classify(_bulkV6).Index;
+
+    /// <summary>What the send path does per packet once classes are configured: classify with the 5-tuple's hash, count the flow and the packet on its class and path.</summary>
+    [Benchmark]
+    public long ClassifyAndCountVoiceV4()
+    {
+        var trafficClass = _classifier.Classify(_voice, out var flow);
+        _classState.CountFlow(trafficClass.Index, flow);
+        _classState.CountSent(trafficClass.Index, 1, _voice.Length, primary: true);
+        return _classState.Flows(trafficClass.Index);
+    }
 
     [Benchmark]
     public int HeaderTryWrite()

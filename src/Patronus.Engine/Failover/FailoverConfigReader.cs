@@ -13,7 +13,7 @@ public static class FailoverConfigReader
 {
     public const string Section = "FailoverPolicies";
 
-    private static readonly string[] s_keys = ["Name", "Primary", "Backups", "FailoverThreshold", "FailbackThreshold", "FailbackDelaySecs", "Enabled", "Prefixes"];
+    private static readonly string[] s_keys = ["Name", "Primary", "Backups", "FailoverThreshold", "FailbackThreshold", "FailbackDelaySecs", "Enabled", "Prefixes", "Class"];
 
     public static (IReadOnlyList<FailoverPolicy> Policies, IReadOnlyList<TopologyError> Errors) Read(IConfiguration config, TopologySnapshot topology)
     {
@@ -54,15 +54,24 @@ public static class FailoverConfigReader
                 }
             }
 
+            var trafficClass = item["Class"];
+            if (trafficClass is { Length: 0 })
+            {
+                errors.Add(new($"{key}:Class", name, "must name a traffic class, or be left out"));
+                trafficClass = null;
+            }
+
             policies.Add(new FailoverPolicy(0, name, item["Primary"] ?? string.Empty, List(item.GetSection("Backups")),
                 Number(item, "FailoverThreshold", key, name, FailoverPolicy.DefaultFailoverThreshold, errors),
                 Number(item, "FailbackThreshold", key, name, FailoverPolicy.DefaultFailbackThreshold, errors),
                 TimeSpan.FromSeconds(Number(item, "FailbackDelaySecs", key, name, FailoverPolicy.DefaultFailbackDelay.TotalSeconds, errors)),
                 Bool(item, "Enabled", key, name, errors),
-                prefixes, ItemSource.Config));
+                prefixes, ItemSource.Config, trafficClass));
         }
 
-        errors.AddRange(FailoverRules.Validate(policies, topology));
+        // A class names one of TrafficClasses (whose own problems that section's reader reports).
+        var classes = Tunnels.Sdwan.TrafficClassRules.Read(config).Classes.Select(c => c.Name).ToList();
+        errors.AddRange(FailoverRules.Validate(policies, topology, classes));
         return (errors.Count == 0 ? policies : [], errors);
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Patronus.Engine.Loops;
+using Patronus.Engine.Tunnels.Sdwan;
 
 namespace Patronus.Engine.Failover;
 
@@ -38,12 +39,19 @@ public static class FailoverDecision
     /// <param name="paths">What is known about the paths, by path id. A path missing here counts as not measured.</param>
     /// <param name="now">The time of the evaluation, on both clocks.</param>
     /// <param name="dampening">Flap dampening settings.</param>
+    /// <param name="sla">
+    /// For a policy with a <see cref="FailoverPolicy.Class"/>: its class's SLA. A path is then
+    /// acceptable when it meets the SLA (<see cref="TrafficSla.IsMetBy"/>) instead of the score
+    /// threshold, and the primary is failback-healthy when it meets it too (the failback delay,
+    /// not a second threshold, is the hysteresis). Null: the score thresholds.
+    /// </param>
     public static FailoverOutcome Decide(
         FailoverPolicy policy,
         FailoverPolicyState state,
         IReadOnlyDictionary<string, FailoverPathInput> paths,
         LoopTime now,
-        FailoverDampening dampening)
+        FailoverDampening dampening,
+        TrafficSla? sla = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(state);
@@ -70,11 +78,12 @@ public static class FailoverDecision
         var heldUntil = state.HeldUntil is { } held && now.Elapsed < held ? held : (TimeSpan?)null;
         var current = state with { RecentSwitches = switches, HeldUntil = heldUntil };
 
-        var outcome = !IsAcceptable(active.Value, policy.FailoverThreshold)
-            ? FailAway(policy, current, paths, active.Value, now)
+        var judge = new Judge(policy, sla);
+        var outcome = !judge.Acceptable(active.Value)
+            ? FailAway(policy, judge, current, paths, active.Value, now)
             : string.Equals(state.ActivePathId, policy.PrimaryPathId, StringComparison.Ordinal)
                 ? new(current with { PrimaryHealthySince = null, FailureReported = false }, null, null)
-                : OnAcceptableBackup(policy, current with { FailureReported = false }, paths, now, dampening);
+                : OnAcceptableBackup(policy, judge, current with { FailureReported = false }, paths, now, dampening);
 
         // Hand back the caller's own instance when nothing changed, so that the loop can tell cheaply.
         return outcome.State == state ? outcome with { State = state } : outcome;
@@ -89,20 +98,21 @@ public static class FailoverDecision
     /// </summary>
     private static FailoverOutcome FailAway(
         FailoverPolicy policy,
+        Judge judge,
         FailoverPolicyState current,
         IReadOnlyDictionary<string, FailoverPathInput> paths,
         FailoverPathInput active,
         LoopTime now)
     {
         var activeId = current.ActivePathId;
-        var cause = Unacceptable(activeId, active, policy.FailoverThreshold);
+        var cause = judge.Unacceptable(activeId, active);
         var candidates = Candidates(policy, activeId);
         string? best = null;
         var bestScore = 0.0;
         foreach (var id in candidates)
         {
             // Strictly greater: on a tie the earlier one in configured order stays chosen.
-            if (Find(paths, id) is { } input && IsAcceptable(input, policy.FailoverThreshold) && (best is null || input.Score > bestScore))
+            if (Find(paths, id) is { } input && judge.Acceptable(input) && (best is null || input.Score > bestScore))
             {
                 best = id;
                 bestScore = input.Score;
@@ -110,13 +120,13 @@ public static class FailoverDecision
         }
 
         var onPrimary = string.Equals(activeId, policy.PrimaryPathId, StringComparison.Ordinal);
-        var primaryHealthySince = onPrimary ? null : TrackPrimary(policy, current.PrimaryHealthySince, Find(paths, policy.PrimaryPathId), now.Elapsed);
+        var primaryHealthySince = onPrimary ? null : TrackPrimary(judge, current.PrimaryHealthySince, Find(paths, policy.PrimaryPathId), now.Elapsed);
         if (best is null)
         {
             var failed = current with { PrimaryHealthySince = primaryHealthySince, FailureReported = true };
             var failedEvent = current.FailureReported
                 ? null
-                : new FailoverEvent(policy.Id, FailoverEventType.FailoverFailed, activeId, null, NoCandidateReason(policy, paths, cause, candidates), now.Wall);
+                : new FailoverEvent(policy.Id, FailoverEventType.FailoverFailed, activeId, null, NoCandidateReason(judge, paths, cause, candidates), now.Wall);
             return new(failed, failedEvent, null);
         }
 
@@ -142,6 +152,7 @@ public static class FailoverDecision
     /// </summary>
     private static FailoverOutcome OnAcceptableBackup(
         FailoverPolicy policy,
+        Judge judge,
         FailoverPolicyState current,
         IReadOnlyDictionary<string, FailoverPathInput> paths,
         LoopTime now,
@@ -149,7 +160,7 @@ public static class FailoverDecision
     {
         var primaryId = policy.PrimaryPathId;
         var primary = Find(paths, primaryId);
-        current = current with { PrimaryHealthySince = TrackPrimary(policy, current.PrimaryHealthySince, primary, now.Elapsed) };
+        current = current with { PrimaryHealthySince = TrackPrimary(judge, current.PrimaryHealthySince, primary, now.Elapsed) };
         if (primary is not { } p || current.PrimaryHealthySince is not { } since || FailbackDue(policy, current) is not { } due)
         {
             return new(current, null, null);
@@ -172,9 +183,13 @@ public static class FailoverDecision
             return new(current with { HeldUntil = until }, dampened, until);
         }
 
-        var completed = string.Create(
-            CultureInfo.InvariantCulture,
-            $"primary {primaryId} score {p.Score} ≥ failback threshold {policy.FailbackThreshold} for {LoopTime.Between(since, now.Elapsed).TotalSeconds} s");
+        var completed = judge.Sla is null
+            ? string.Create(
+                CultureInfo.InvariantCulture,
+                $"primary {primaryId} score {p.Score} ≥ failback threshold {policy.FailbackThreshold} for {LoopTime.Between(since, now.Elapsed).TotalSeconds} s")
+            : string.Create(
+                CultureInfo.InvariantCulture,
+                $"primary {primaryId} met class {policy.Class}'s SLA for {LoopTime.Between(since, now.Elapsed).TotalSeconds} s");
         var next = current with
         {
             ActivePathId = primaryId,
@@ -185,8 +200,8 @@ public static class FailoverDecision
     }
 
     /// <summary>Since when the primary has been failback-healthy: kept while it is, set to <paramref name="now"/> when it becomes so, null on any dip.</summary>
-    private static TimeSpan? TrackPrimary(FailoverPolicy policy, TimeSpan? since, FailoverPathInput? primary, TimeSpan now) =>
-        primary is { } p && IsFailbackHealthy(p, policy) ? since ?? now : null;
+    private static TimeSpan? TrackPrimary(Judge judge, TimeSpan? since, FailoverPathInput? primary, TimeSpan now) =>
+        primary is { } p && judge.FailbackHealthy(p) ? since ?? now : null;
 
     /// <summary>
     /// When the failback may happen: the primary healthy since + the failback delay (negative counts
@@ -245,7 +260,7 @@ public static class FailoverDecision
     };
 
     private static string NoCandidateReason(
-        FailoverPolicy policy,
+        Judge judge,
         IReadOnlyDictionary<string, FailoverPathInput> paths,
         string cause,
         List<string> candidates)
@@ -258,7 +273,7 @@ public static class FailoverDecision
         var reason = new StringBuilder(cause).Append("; no acceptable path: ");
         for (var i = 0; i < candidates.Count; i++)
         {
-            reason.Append(i == 0 ? "" : ", ").Append(Unacceptable(candidates[i], Find(paths, candidates[i]), policy.FailoverThreshold));
+            reason.Append(i == 0 ? "" : ", ").Append(judge.Unacceptable(candidates[i], Find(paths, candidates[i])));
         }
 
         return reason.ToString();
@@ -305,5 +320,22 @@ public static class FailoverDecision
 
         result[^1] = now;
         return result;
+    }
+
+    /// <summary>
+    /// What makes a path acceptable to one policy: the score thresholds, or its class's SLA.
+    /// </summary>
+    private readonly record struct Judge(FailoverPolicy Policy, TrafficSla? Sla)
+    {
+        public bool Acceptable(FailoverPathInput path) => Sla is { } sla
+            ? sla.IsMetBy(path.Measured, path.BfdDown, path.LatencyMs, path.LossPercent, path.JitterMs)
+            : IsAcceptable(path, Policy.FailoverThreshold);
+
+        /// <summary>With an SLA, meeting it is enough: the failback delay is the hysteresis.</summary>
+        public bool FailbackHealthy(FailoverPathInput path) => Sla is null ? IsFailbackHealthy(path, Policy) : Acceptable(path);
+
+        public string Unacceptable(string id, FailoverPathInput? path) => Sla is { } sla && path is { } p
+            ? sla.Why(id, Policy.Class ?? "", p.Measured, p.BfdDown, p.LatencyMs, p.LossPercent, p.JitterMs)
+            : FailoverDecision.Unacceptable(id, path, Policy.FailoverThreshold);
     }
 }

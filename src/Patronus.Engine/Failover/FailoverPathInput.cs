@@ -10,4 +10,14 @@ namespace Patronus.Engine.Failover;
 /// False until the path has been measured at all (no probe result yet). Failover never acts on a path
 /// without data: an unmeasured active path is left alone, an unmeasured candidate is not chosen.
 /// </param>
-public readonly record struct FailoverPathInput(string PathId, double Score, bool? BfdDown, bool Measured);
+public readonly record struct FailoverPathInput(string PathId, double Score, bool? BfdDown, bool Measured)
+{
+    /// <summary>Mean RTT of the path's probes, ms: what a class policy's SLA judges (with loss and jitter).</summary>
+    public double LatencyMs { get; init; }
+
+    /// <summary>Loss of the path's probes, 0–100.</summary>
+    public double LossPercent { get; init; }
+
+    /// <summary>Jitter of the path's probes, ms.</summary>
+    public double JitterMs { get; init; }
+}

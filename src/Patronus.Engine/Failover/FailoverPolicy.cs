@@ -19,6 +19,11 @@ namespace Patronus.Engine.Failover;
 /// <param name="Enabled">A disabled policy steers its prefixes to the primary and makes no decisions.</param>
 /// <param name="Prefixes">Destination prefixes the policy steers.</param>
 /// <param name="Source">Where the policy was defined (config policies are read-only through the API).</param>
+/// <param name="Class">
+/// A traffic class (<c>TrafficClasses</c>) or null. With a class the policy judges its paths by the
+/// class's SLA instead of the score thresholds, and its decision steers only that class's packets
+/// in the tunnels; it installs no kernel route (docs/tunnels.md, "Traffic classes").
+/// </param>
 public sealed record FailoverPolicy(
     long Id,
     string Name,
@@ -29,7 +34,8 @@ public sealed record FailoverPolicy(
     TimeSpan FailbackDelay,
     bool Enabled,
     IReadOnlyList<IPNetwork> Prefixes,
-    ItemSource Source)
+    ItemSource Source,
+    string? Class = null)
 {
     public const double DefaultFailoverThreshold = 50;
     public const double DefaultFailbackThreshold = 80;

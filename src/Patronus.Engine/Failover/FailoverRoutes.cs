@@ -71,11 +71,47 @@ public static class FailoverRoutes
         return kernel;
     }
 
+    /// <summary>
+    /// The class policies' routes (<see cref="FailoverPolicy.Class"/> set), one table per class,
+    /// planned as <see cref="Plan"/> plans; for the tunnels' per-class steering, never the kernel.
+    /// </summary>
+    public static ClassRouteTables PlanClasses(IEnumerable<(FailoverPolicy Policy, string ActivePathId)> policies, TopologySnapshot topology)
+    {
+        ArgumentNullException.ThrowIfNull(policies);
+        var byClass = policies.Where(p => p.Policy.Class is not null).GroupBy(p => p.Policy.Class!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => new RouteTable(Plan(g, topology)), StringComparer.Ordinal);
+        return byClass.Count == 0 ? ClassRouteTables.Empty : new ClassRouteTables(byClass);
+    }
+
     /// <summary>True when <paramref name="table"/> holds exactly <paramref name="routes"/>, in any order.</summary>
     public static bool Same(RouteTable table, IReadOnlyCollection<RouteEntry> routes)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(routes);
         return table.Count == routes.Count && table.Routes.ToHashSet().SetEquals(routes);
+    }
+}
+
+/// <summary>
+/// The class policies' route tables by traffic class name: immutable, published whole by the
+/// failover loop (<see cref="FailoverService.ClassRoutes"/>), read by the tunnels' steering.
+/// </summary>
+public sealed class ClassRouteTables
+{
+    /// <summary>No class policy.</summary>
+    public static ClassRouteTables Empty { get; } = new(new Dictionary<string, RouteTable>(StringComparer.Ordinal));
+
+    /// <summary>Tables by class name (<paramref name="byClass"/> is taken as it is: do not change it after).</summary>
+    public ClassRouteTables(IReadOnlyDictionary<string, RouteTable> byClass) => ByClass = byClass ?? throw new ArgumentNullException(nameof(byClass));
+
+    /// <summary>The routes of each class that has a class policy.</summary>
+    public IReadOnlyDictionary<string, RouteTable> ByClass { get; }
+
+    /// <summary>Whether both hold the same routes for the same classes.</summary>
+    public bool SameAs(ClassRouteTables other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return ReferenceEquals(this, other) || (ByClass.Count == other.ByClass.Count
+            && ByClass.All(c => other.ByClass.TryGetValue(c.Key, out var table) && FailoverRoutes.Same(table, c.Value.Routes.ToList())));
     }
 }

@@ -16,13 +16,20 @@ public static class FailoverRules
 
     public const int MaxPrefixes = 1024;
 
-    public static IReadOnlyList<TopologyError> Validate(IReadOnlyList<FailoverPolicy> policies, TopologySnapshot topology)
+    /// <summary>
+    /// Every problem of <paramref name="policies"/> against <paramref name="topology"/>; a policy's
+    /// <see cref="FailoverPolicy.Class"/> must be one of <paramref name="trafficClasses"/> (the
+    /// configured <c>TrafficClasses</c> names; null: none configured). A prefix is steered by at
+    /// most one policy per class (and one without a class): a class policy and the class-less one
+    /// may share it, that is their point.
+    /// </summary>
+    public static IReadOnlyList<TopologyError> Validate(IReadOnlyList<FailoverPolicy> policies, TopologySnapshot topology, IReadOnlyCollection<string>? trafficClasses = null)
     {
         ArgumentNullException.ThrowIfNull(policies);
         ArgumentNullException.ThrowIfNull(topology);
         var errors = new List<TopologyError>();
         var names = new HashSet<string>(StringComparer.Ordinal);
-        var prefixOwners = new Dictionary<IPNetwork, string>();
+        var prefixOwners = new Dictionary<(string Class, IPNetwork Prefix), string>();
         for (var i = 0; i < policies.Count; i++)
         {
             var p = policies[i];
@@ -41,6 +48,7 @@ public static class FailoverRules
                 errors.Add(new($"{key}:Name", p.Name, $"duplicate policy name '{p.Name}'"));
             }
 
+            CheckClass(errors, key, p, trafficClasses ?? []);
             CheckPaths(errors, key, p, topology);
             CheckThresholds(errors, key, p);
             CheckPrefixes(errors, key, p, prefixOwners);
@@ -111,7 +119,22 @@ public static class FailoverRules
     private static string? CheckScore(double value) =>
         double.IsFinite(value) && value is >= 0 and <= 100 ? null : string.Create(CultureInfo.InvariantCulture, $"{value} is out of range (0–100)");
 
-    private static void CheckPrefixes(List<TopologyError> errors, string key, FailoverPolicy p, Dictionary<IPNetwork, string> owners)
+    private static void CheckClass(List<TopologyError> errors, string key, FailoverPolicy p, IReadOnlyCollection<string> classes)
+    {
+        if (p.Class is null)
+        {
+            return;
+        }
+
+        if (!classes.Contains(p.Class, StringComparer.Ordinal))
+        {
+            errors.Add(new($"{key}:Class", p.Name, classes.Count == 0
+                ? $"'{p.Class}' is not a traffic class: TrafficClasses defines none"
+                : $"'{p.Class}' is not a traffic class (TrafficClasses: {string.Join(", ", classes)})"));
+        }
+    }
+
+    private static void CheckPrefixes(List<TopologyError> errors, string key, FailoverPolicy p, Dictionary<(string, IPNetwork), string> owners)
     {
         if (p.Prefixes.Count > MaxPrefixes)
         {
@@ -125,15 +148,17 @@ public static class FailoverRules
             {
                 errors.Add(new($"{key}:Prefixes:{i}", p.Name, "is not a prefix"));
             }
-            else if (owners.TryGetValue(prefix, out var owner))
+            else if (owners.TryGetValue((p.Class ?? "", prefix), out var owner))
             {
                 errors.Add(new($"{key}:Prefixes:{i}", p.Name, owner == p.Name
                     ? $"duplicate prefix {prefix}"
-                    : $"prefix {prefix} is already steered by policy '{owner}'"));
+                    : p.Class is null
+                        ? $"prefix {prefix} is already steered by policy '{owner}'"
+                        : $"prefix {prefix} is already steered for class {p.Class} by policy '{owner}'"));
             }
             else
             {
-                owners[prefix] = p.Name;
+                owners[(p.Class ?? "", prefix)] = p.Name;
             }
         }
     }

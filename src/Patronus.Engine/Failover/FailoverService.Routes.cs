@@ -17,8 +17,23 @@ public sealed partial class FailoverService
         if (_routesDirty)
         {
             _routesDirty = false;
-            var routes = FailoverRoutes.Plan(_states.Values.Select(r => (r.Policy, r.State.ActivePathId)), _topology.Current);
-            if (!FailoverRoutes.Same(Routes.Current, routes))
+            // Class policies steer their class in the tunnels only: no kernel route, and a table of their own.
+            var classRoutes = FailoverRoutes.PlanClasses(_states.Values.Where(r => r.Policy.Class is not null).Select(r => (r.Policy, r.State.ActivePathId)), _topology.Current);
+            var classesChanged = !classRoutes.SameAs(ClassRoutes);
+            if (classesChanged)
+            {
+                Volatile.Write(ref _classRoutes, classRoutes);
+            }
+
+            var routes = FailoverRoutes.Plan(_states.Values.Where(r => r.Policy.Class is null).Select(r => (r.Policy, r.State.ActivePathId)), _topology.Current);
+            if (FailoverRoutes.Same(Routes.Current, routes))
+            {
+                if (classesChanged)
+                {
+                    Routes.Changed.Notify(); // the tunnels' steering reads both
+                }
+            }
+            else
             {
                 var started = Time.GetTimestamp();
                 Routes.Swap(new RouteTable(routes));

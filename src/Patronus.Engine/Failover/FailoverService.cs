@@ -38,6 +38,8 @@ public sealed partial class FailoverService : EngineLoop
     private readonly FailoverOptions _options;
     private readonly ILogger<FailoverService> _logger;
     private readonly IRouteApplier? _kernel;
+    private readonly Tunnels.Sdwan.TrafficClassifier? _classes;
+    private ClassRouteTables _classRoutes = ClassRouteTables.Empty;
     private readonly CarriedPrefixes _carried;
     private Dictionary<long, FailoverEventRecord> _resume = [];
     private readonly HashSet<IPNetwork> _carriedLogged = [];
@@ -57,9 +59,11 @@ public sealed partial class FailoverService : EngineLoop
 
     public FailoverService(FailoverPolicyService policies, TopologyService topology, HealthState health, FailoverEventRecorder recorder,
         FailoverMetrics metrics, IOptions<FailoverOptions> options, TimeProvider time, ILogger<FailoverService> logger,
-        IRouteApplier? kernel = null, Cluster.ILeadership? leadership = null, CarriedPrefixes? carried = null)
+        IRouteApplier? kernel = null, Cluster.ILeadership? leadership = null, CarriedPrefixes? carried = null,
+        Tunnels.Sdwan.TrafficClassifier? classes = null)
         : base(time)
     {
+        _classes = classes;
         _carried = carried ?? CarriedPrefixes.None;
         ArgumentNullException.ThrowIfNull(options);
         _policies = policies;
@@ -75,6 +79,13 @@ public sealed partial class FailoverService : EngineLoop
 
     /// <summary>The routing snapshot: the routes the policies want, swapped whole.</summary>
     public RouteTableHolder Routes { get; } = new();
+
+    /// <summary>
+    /// The class policies' routes, per traffic class (docs/tunnels.md, "Traffic classes"): the
+    /// tunnels steer that class's packets by them; never given to the kernel. Swapped with
+    /// <see cref="Routes"/>, whose <see cref="RouteTableHolder.Changed"/> tells of both.
+    /// </summary>
+    public ClassRouteTables ClassRoutes => Volatile.Read(ref _classRoutes);
 
     /// <summary>The routes the kernel has confirmed (empty when kernel routes are off).</summary>
     public IReadOnlyDictionary<IPNetwork, RouteEntry> InstalledRoutes => Volatile.Read(ref _installed);
@@ -177,7 +188,7 @@ public sealed partial class FailoverService : EngineLoop
         foreach (var runtime in _states.Values)
         {
             var started = Time.GetTimestamp();
-            var outcome = FailoverDecision.Decide(runtime.Policy, runtime.State, inputs, now, _options.Dampening);
+            var outcome = FailoverDecision.Decide(runtime.Policy, runtime.State, inputs, now, _options.Dampening, SlaOf(runtime.Policy));
             _metrics.Decided(Time.GetElapsedTime(started));
             if (outcome.Event is { } e)
             {
@@ -270,12 +281,26 @@ public sealed partial class FailoverService : EngineLoop
                 // BFD reaches failover here only, through the path's health: a session that has not
                 // been Up yet, or is AdminDown, gives no opinion (BfdSessionView.HealthScore).
                 var h = _health.Get(id);
-                inputs[id] = new FailoverPathInput(id, h?.HealthScore ?? 0, h?.Liveness?.Down, h?.LastChecked is not null);
+                inputs[id] = new FailoverPathInput(id, h?.HealthScore ?? 0, h?.Liveness?.Down, h?.LastChecked is not null)
+                {
+                    LatencyMs = h?.LatencyMs ?? 0,
+                    LossPercent = h?.PacketLossPct ?? 0,
+                    JitterMs = h?.JitterMs ?? 0,
+                };
             }
         }
 
         return inputs;
     }
+
+    /// <summary>
+    /// A class policy's SLA: its class's, or no thresholds when the class is not configured (any
+    /// path that answers is acceptable; validation keeps that from happening but for a class
+    /// removed from the file while an API policy still names it). Null for a class-less policy.
+    /// </summary>
+    private Tunnels.Sdwan.TrafficSla? SlaOf(FailoverPolicy policy) => policy.Class is not { } name
+        ? null
+        : _classes?.Classes.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.Ordinal))?.Sla ?? Tunnels.Sdwan.TrafficSla.None;
 
     private void Emit(FailoverEvent e, FailoverPolicy policy, Dictionary<string, FailoverPathInput> inputs)
     {

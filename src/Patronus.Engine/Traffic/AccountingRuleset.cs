@@ -82,7 +82,10 @@ internal sealed class AccountingRuleset
     {
         ArgumentNullException.ThrowIfNull(policies);
         ArgumentNullException.ThrowIfNull(topology);
-        var policyCounters = policies.OrderBy(p => p.Id)
+        // A class policy (docs/tunnels.md, "Traffic classes") shares its prefixes with the class-less
+        // one and steers only its class in the tunnels, which nftables cannot tell apart: its traffic
+        // is counted per class by the tunnel (patronus_class_*), not here.
+        var policyCounters = policies.Where(p => p.Class is null).OrderBy(p => p.Id)
             .Select(p => new PolicyCounter(p.Id, p.Name, PolicyCounterPrefix + p.Id.ToString(CultureInfo.InvariantCulture), p.Prefixes))
             .ToList();
         var pathCounters = PathCounters(topology);

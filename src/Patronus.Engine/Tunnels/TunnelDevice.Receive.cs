@@ -291,6 +291,12 @@ public sealed partial class TunnelDevice
                     peer.KeepaliveDue = now + ToTimestampTicks(TunnelTiming.KeepaliveTimeout);
                 }
 
+                if (peer.Classes is { } classes)
+                {
+                    // Per class and arrival path (issue 16): a delivered packet, the first copy of a duplicated one.
+                    classes.CountReceived(_classifier!.Classify(packet).Index, peer.PathNumber(peer.Steering?.PathsByVia.GetValueOrDefault(from.Via)), packet.Length);
+                }
+
                 if (!_transport.WritePacket(packet))
                 {
                     Drop(TunnelDropReason.TunWriteFailed, peer);

@@ -34,9 +34,13 @@ public sealed partial class TunnelDevice
             return;
         }
 
+        // Classified once, outside the lock: its class steers it (class policies, preferred
+        // paths), may duplicate it, and counts it.
+        var flow = 0;
+        var trafficClass = _classified ? _classifier!.Classify(packet, out flow) : null;
         lock (peer.Lock)
         {
-            if ((peer.Steering is { } steering ? steering.For(destination) ?? peer.Endpoint : peer.Endpoint) is not { } endpoint)
+            if ((peer.Steering is { } steering ? steering.For(destination, trafficClass?.Index ?? -1) ?? peer.Endpoint : peer.Endpoint) is not { } endpoint)
             {
                 Drop(TunnelDropReason.NoEndpoint, peer);
                 return;
@@ -45,7 +49,7 @@ public sealed partial class TunnelDevice
             var now = _time.GetTimestamp();
             if (Usable(peer.Current, now) is { } keys)
             {
-                SendTransportLocked(peer, keys, packet, endpoint);
+                SendTransportLocked(peer, keys, packet, endpoint, trafficClass, flow);
                 if (keys.IsInitiator
                     && (_time.GetElapsedTime(keys.Created, now) >= TunnelTiming.RekeyAfterTime || keys.SentMessages >= TunnelTiming.RekeyAfterMessages))
                 {
@@ -79,39 +83,51 @@ public sealed partial class TunnelDevice
     /// <summary>
     /// Encrypts <paramref name="packet"/> (empty: a keepalive) padded to a multiple of 16 octets
     /// (not beyond the MTU) and sends it to the peer's endpoint for the packet's destination (its
-    /// steering, else the plain endpoint) unless the caller resolved it already; caller holds the peer's lock.
+    /// steering, else the plain endpoint) unless the caller resolved it already (and classified
+    /// it: <paramref name="trafficClass"/>); caller holds the peer's lock.
     /// </summary>
-    private void SendTransportLocked(TunnelPeer peer, SessionKeys keys, ReadOnlySpan<byte> packet, TunnelEndpoint? resolved = null)
+    private void SendTransportLocked(TunnelPeer peer, SessionKeys keys, ReadOnlySpan<byte> packet, TunnelEndpoint? resolved = null, Sdwan.TrafficClass? trafficClass = null, int flow = 0)
     {
+        if (resolved is null && _classified && !packet.IsEmpty)
+        {
+            trafficClass = _classifier!.Classify(packet, out flow); // a packet staged during a handshake
+        }
+
         var endpoint = resolved ?? (packet.IsEmpty || peer.Steering is not { } steering
             ? DefaultEndpoint(peer)
-            : steering.For(DestinationOf(packet)) ?? peer.Endpoint);
+            : steering.For(DestinationOf(packet), trafficClass?.Index ?? -1) ?? peer.Endpoint);
         if (endpoint is null)
         {
             return;
         }
 
+        var classIndex = packet.IsEmpty ? -1 : trafficClass?.Index ?? -1;
+        if (classIndex >= 0)
+        {
+            peer.Classes?.CountFlow(classIndex, flow);
+        }
+
         // Duplication (issue 16 item 5): a packet of a class that duplicates now goes on its path
         // and on that path's partner (the best other), both copies with the same packet sequence.
-        // Only classified when some class duplicates, so other tunnels pay nothing.
-        if (_duplicating && peer.Patronus is { } state && !packet.IsEmpty && endpoint.PathId is { } pathId
+        // The class comes from the classifier, which runs only when classes are configured.
+        if (_duplicating && trafficClass is not null && peer.Patronus is { } state && !packet.IsEmpty && endpoint.PathId is { } pathId
             && peer.Steering?.Partners.GetValueOrDefault(pathId) is { } partner
-            && DuplicatesNow(_classifier!.Classify(packet)))
+            && DuplicatesNow(peer, trafficClass))
         {
             var packetSequence = state.NextPacketSequence(keys);
-            SendCopyLocked(peer, keys, packet, endpoint, packetSequence, primary: true);
-            SendCopyLocked(peer, keys, packet, partner, packetSequence, primary: false);
+            SendCopyLocked(peer, keys, packet, endpoint, packetSequence, primary: true, classIndex);
+            SendCopyLocked(peer, keys, packet, partner, packetSequence, primary: false, classIndex);
             return;
         }
 
-        SendCopyLocked(peer, keys, packet, endpoint, 0, primary: true);
+        SendCopyLocked(peer, keys, packet, endpoint, 0, primary: true, classIndex);
     }
 
-    /// <summary>Whether packets of <paramref name="trafficClass"/> are duplicated now.</summary>
-    private bool DuplicatesNow(Sdwan.TrafficClass trafficClass) => trafficClass.Duplication switch
+    /// <summary>Whether packets of <paramref name="trafficClass"/> to <paramref name="peer"/> are duplicated now (<c>on-sla-breach</c>: the steering loop's verdict for this peer).</summary>
+    private static bool DuplicatesNow(TunnelPeer peer, Sdwan.TrafficClass trafficClass) => trafficClass.Duplication switch
     {
         Sdwan.DuplicationMode.Always => true,
-        Sdwan.DuplicationMode.OnSlaBreach => Volatile.Read(ref _duplicationActive[trafficClass.Index]),
+        Sdwan.DuplicationMode.OnSlaBreach => peer.Classes?.Duplicating(trafficClass.Index) ?? false,
         _ => false,
     };
 
@@ -121,7 +137,7 @@ public sealed partial class TunnelDevice
     /// marks a duplicated packet (flag D). Only the <paramref name="primary"/> copy moves the peer's
     /// last path (a partner copy is no path switch).
     /// </summary>
-    private void SendCopyLocked(TunnelPeer peer, SessionKeys keys, ReadOnlySpan<byte> packet, TunnelEndpoint endpoint, uint packetSequence, bool primary)
+    private void SendCopyLocked(TunnelPeer peer, SessionKeys keys, ReadOnlySpan<byte> packet, TunnelEndpoint endpoint, uint packetSequence, bool primary, int classIndex = -1)
     {
         if (!keys.TryNextCounter(out var counter))
         {
@@ -190,6 +206,11 @@ public sealed partial class TunnelDevice
         peer.LastSent = now;
         peer.SentBytes += size;
         peer.SentPackets++;
+        if (classIndex >= 0 && peer.Classes is { } classes)
+        {
+            classes.CountSent(classIndex, peer.PathNumber(endpoint.PathId), packet.Length, primary);
+        }
+
         if (endpoint.PathId is { } pathId)
         {
             var traffic = peer.PathTraffic(pathId);

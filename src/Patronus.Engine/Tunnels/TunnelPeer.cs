@@ -69,6 +69,9 @@ public sealed class TunnelPeer
     /// <summary>The Patronus data message's state, for a peer configured as Patronus; null: plain WireGuard.</summary>
     internal PatronusPeerState? Patronus { get; init; }
 
+    /// <summary>Per-class counters, active path and duplication (issue 16); null when no traffic class is configured.</summary>
+    internal PeerClassState? Classes { get; init; }
+
     /// <summary>Whether a data message from this (non-Patronus) peer was logged already (one line per peer).</summary>
     internal bool MismatchLogged { get; set; }
 
@@ -171,8 +174,35 @@ public sealed class TunnelPeer
                 DuplicatedPackets = Patronus?.DuplicatedPackets ?? 0,
                 DuplicatesDropped = Patronus?.DuplicatesDropped ?? 0,
                 DuplicatesTooOld = Patronus?.DuplicatesTooOld ?? 0,
+                Classes = Classes is { } classes ? ClassSnapshots(classes, steering) : [],
             };
         }
+    }
+
+    /// <summary>Each class's active path, duplication and traffic per path (the plain endpoint's slot only when it carried some). Caller holds the lock.</summary>
+    private List<TunnelClassSnapshot> ClassSnapshots(PeerClassState classes, TunnelSteering? steering)
+    {
+        var list = new List<TunnelClassSnapshot>(classes.Classes.Count);
+        foreach (var trafficClass in classes.Classes)
+        {
+            var paths = new List<TunnelClassPathSnapshot>(PathEndpoints.Count + 1);
+            for (var n = 0; n <= PathEndpoints.Count && n < byte.MaxValue; n++)
+            {
+                var (sentBytes, sentPackets, receivedBytes, receivedPackets) = classes.Traffic(trafficClass.Index, (byte)n);
+                if (n > 0 || sentPackets + receivedPackets > 0)
+                {
+                    paths.Add(new TunnelClassPathSnapshot(n == 0 ? null : PathEndpoints[n - 1].Key, sentBytes, sentPackets, receivedBytes, receivedPackets));
+                }
+            }
+
+            var last = classes.LastPath(trafficClass.Index);
+            var active = last is > 0 and var number && number <= PathEndpoints.Count ? PathEndpoints[number - 1].Key : null;
+            list.Add(new TunnelClassSnapshot(
+                trafficClass.Name, active, steering?.PreferredPathOf(trafficClass.Index), Sdwan.TrafficClassRules.DuplicationName(trafficClass.Duplication),
+                trafficClass.Duplication == DuplicationMode.Always || classes.Duplicating(trafficClass.Index), paths, classes.Flows(trafficClass.Index)));
+        }
+
+        return list;
     }
 
     private static TunnelPassiveSnapshot? Passive(PatronusPeerState state, string pathId, byte number, long now)

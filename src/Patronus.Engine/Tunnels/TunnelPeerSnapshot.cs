@@ -53,7 +53,29 @@ public sealed record TunnelPeerSnapshot(
 
     /// <summary>Copies of the peer's duplicated packets dropped as too old to tell whether their twin came.</summary>
     public long DuplicatesTooOld { get; init; }
+
+    /// <summary>Per traffic class: its active path, duplication and traffic per path (empty when no class is configured).</summary>
+    public IReadOnlyList<TunnelClassSnapshot> Classes { get; init; } = [];
 }
+
+/// <summary>One traffic class's view of a peer (issue 16).</summary>
+/// <param name="Class">The class name (<c>default</c>: packets no class matches).</param>
+/// <param name="ActivePathId">The path the class's last packet to the peer left on (its active path), or null before its first.</param>
+/// <param name="PreferredPathId">The class's preferred path meeting its SLA now (where its packets go when no class policy covers them), or null.</param>
+/// <param name="Duplication">The class's mode: off, always or on-sla-breach.</param>
+/// <param name="DuplicationActive">Whether its packets are sent on two paths now.</param>
+/// <param name="Paths">Its traffic per path; a null path id is the plain endpoint.</param>
+/// <param name="Flows">Distinct 5-tuples of its packets sent to the peer (a bounded recent-set: see <see cref="Sdwan.PeerClassState.CountFlow"/>).</param>
+public sealed record TunnelClassSnapshot(
+    string Class, string? ActivePathId, string? PreferredPathId, string Duplication, bool DuplicationActive, IReadOnlyList<TunnelClassPathSnapshot> Paths, long Flows);
+
+/// <summary>A class's traffic with a peer on one path: octets of the IP packets (before LZ4 and the tunnel's headers) and packets.</summary>
+/// <param name="PathId">The path, or null for the plain endpoint.</param>
+/// <param name="SentBytes">Octets of the class's packets sent on the path (a duplicated packet counts on both of its paths).</param>
+/// <param name="SentPackets">The class's packets sent on the path.</param>
+/// <param name="ReceivedBytes">Octets of the class's packets received through the path's link and delivered.</param>
+/// <param name="ReceivedPackets">The class's packets received through the path's link and delivered.</param>
+public sealed record TunnelClassPathSnapshot(string? PathId, long SentBytes, long SentPackets, long ReceivedBytes, long ReceivedPackets);
 
 /// <summary>LZ4 of one Patronus peer, as measured: every packet offered is compressed, incompressible or not tried.</summary>
 /// <param name="Mode">auto or off.</param>

@@ -3,21 +3,24 @@ using System.Net.Sockets;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Routing;
+using Patronus.Engine.Tunnels.Sdwan;
 
 namespace Patronus.Engine.Tunnels;
 
 /// <summary>
 /// Where one peer's tunnel datagrams go now: an immutable snapshot, rebuilt when the topology,
 /// the paths' health or the failover route table changes, and swapped whole into the peer, so the
-/// sending threads read it without a lock. <see cref="For"/> is one trie lookup per packet.
+/// sending threads read it without a lock. <see cref="For(ReadOnlySpan{byte})"/> is one trie lookup per packet.
 /// </summary>
 public sealed class TunnelSteering
 {
     private readonly PrefixTrie<TunnelEndpoint>? _byDestination;
+    private readonly ClassSteering?[]? _classes;
 
     private TunnelSteering(TunnelEndpoint? fallback, PrefixTrie<TunnelEndpoint>? byDestination, IReadOnlyDictionary<string, TunnelEndpoint> endpoints,
-        IReadOnlyDictionary<int, string> pathsByVia, RouteTable routes, IReadOnlyDictionary<string, TunnelEndpoint> partners)
+        IReadOnlyDictionary<int, string> pathsByVia, RouteTable routes, IReadOnlyDictionary<string, TunnelEndpoint> partners, ClassSteering?[]? classes)
     {
+        _classes = classes;
         Default = fallback;
         Partners = partners;
         _byDestination = byDestination;
@@ -48,6 +51,34 @@ public sealed class TunnelSteering
     public TunnelEndpoint? For(ReadOnlySpan<byte> destination) => _byDestination?.Lookup(destination) ?? Default;
 
     /// <summary>
+    /// The endpoint for a packet of class <paramref name="classIndex"/> (<see cref="TrafficClass.Index"/>;
+    /// −1: not classified) to <paramref name="destination"/>: the active path of the class policy
+    /// covering it, else the class's first preferred path that meets its SLA, else <see cref="For(ReadOnlySpan{byte})"/>.
+    /// One array read more than the class-less lookup when no class steers.
+    /// </summary>
+    public TunnelEndpoint? For(ReadOnlySpan<byte> destination, int classIndex)
+    {
+        if (_classes is { } classes && (uint)classIndex < (uint)classes.Length && classes[classIndex] is { } steering)
+        {
+            if (steering.ByDestination?.Lookup(destination) is { } steered)
+            {
+                return steered;
+            }
+
+            if (steering.Preferred is { } preferred)
+            {
+                return preferred;
+            }
+        }
+
+        return For(destination);
+    }
+
+    /// <summary>The preferred path that class <paramref name="classIndex"/>'s packets take when no class policy covers them, or null (see <see cref="ClassPathChoice"/>).</summary>
+    public string? PreferredPathOf(int classIndex) =>
+        _classes is { } classes && (uint)classIndex < (uint)classes.Length ? classes[classIndex]?.Preferred?.PathId : null;
+
+    /// <summary>
     /// The steering of a peer with <paramref name="paths"/> (path id → its endpoint, in
     /// configuration order): each path that the topology has, with its link's socket
     /// (<paramref name="via"/>), ranked by <see cref="TunnelPathChoice"/> on its health; and for
@@ -60,7 +91,8 @@ public sealed class TunnelSteering
         Func<string, PathStatus?> health,
         RouteTable routes,
         Func<WanLink, AddressFamily, int> via,
-        TunnelSteering? previous)
+        TunnelSteering? previous,
+        TunnelClassInputs? classes = null)
     {
         ArgumentNullException.ThrowIfNull(paths);
         ArgumentNullException.ThrowIfNull(topology);
@@ -94,7 +126,25 @@ public sealed class TunnelSteering
         var byDestination = previous is not null && ReferenceEquals(previous.Routes, routes) && SameEndpoints(previous.Endpoints, endpoints)
             ? previous._byDestination
             : Trie(candidates, routes, endpoints);
-        return new TunnelSteering(fallback, byDestination, endpoints, pathsByVia, routes, PartnersOf(candidates, endpoints));
+        return new TunnelSteering(fallback, byDestination, endpoints, pathsByVia, routes, PartnersOf(candidates, endpoints),
+            classes is null ? null : ClassesOf(classes, candidates, endpoints));
+    }
+
+    /// <summary>Per class: the trie of its class policies' routes and its preferred path now; null when no class steers.</summary>
+    private static ClassSteering?[]? ClassesOf(TunnelClassInputs inputs, List<TunnelPathCandidate> candidates, Dictionary<string, TunnelEndpoint> endpoints)
+    {
+        ClassSteering?[]? result = null;
+        foreach (var trafficClass in inputs.Classes)
+        {
+            var trie = inputs.Routes.ByClass.TryGetValue(trafficClass.Name, out var table) ? Trie(candidates, table, endpoints) : null;
+            var preferred = ClassPathChoice.Preferred(trafficClass.PreferredPaths, endpoints.ContainsKey, id => inputs.MeetsSla(id, trafficClass.Sla));
+            if (trie is not null || preferred is not null)
+            {
+                (result ??= new ClassSteering?[inputs.Classes.Count])[trafficClass.Index] = new ClassSteering(trie, preferred is null ? null : endpoints[preferred]);
+            }
+        }
+
+        return result;
     }
 
     private static Dictionary<string, TunnelEndpoint> PartnersOf(List<TunnelPathCandidate> candidates, Dictionary<string, TunnelEndpoint> endpoints)
@@ -128,4 +178,13 @@ public sealed class TunnelSteering
 
     private static bool SameEndpoints(IReadOnlyDictionary<string, TunnelEndpoint> a, Dictionary<string, TunnelEndpoint> b) =>
         a.Count == b.Count && b.All(e => a.TryGetValue(e.Key, out var kept) && ReferenceEquals(kept, e.Value));
+
+    /// <summary>One class's steering: its class policies' routes, and its preferred path meeting its SLA.</summary>
+    private sealed record ClassSteering(PrefixTrie<TunnelEndpoint>? ByDestination, TunnelEndpoint? Preferred);
 }
+
+/// <summary>What per-class steering is built from (issue 16).</summary>
+/// <param name="Classes">The classifier's classes, by index.</param>
+/// <param name="Routes">The class policies' routes (<see cref="Failover.FailoverService.ClassRoutes"/>).</param>
+/// <param name="MeetsSla">Whether a path (by id) meets an SLA now (<see cref="TrafficSla.IsMetBy"/> on its health).</param>
+public sealed record TunnelClassInputs(IReadOnlyList<TrafficClass> Classes, Failover.ClassRouteTables Routes, Func<string, TrafficSla, bool> MeetsSla);

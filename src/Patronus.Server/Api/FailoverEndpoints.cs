@@ -51,6 +51,7 @@ internal static class FailoverEndpoints
             failback_delay_secs = (long)p.FailbackDelay.TotalSeconds,
             enabled = p.Enabled,
             prefixes = p.Prefixes.Select(x => x.ToString()),
+            @class = p.Class,
             source = p.Source == ItemSource.Config ? "config" : "api",
             read_only = p.ReadOnly,
             active_path_id = status?.ActivePathId ?? p.PrimaryPathId,

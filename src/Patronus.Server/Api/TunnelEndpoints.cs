@@ -5,7 +5,7 @@ namespace Patronus.Server.Api;
 /// <summary>
 /// The tunnel interface over REST (viewer): its peers with their endpoint per path, the path in
 /// use, the last handshake, traffic in and out (octets and messages) in all and per path, and drops
-/// by reason; for a Patronus peer its compression and each path's passive measurement. Public keys only: private and preshared keys are never returned.
+/// by reason; for a Patronus peer its compression and each path's passive measurement; per traffic class its active path, duplication and traffic per path. Public keys only: private and preshared keys are never returned.
 /// </summary>
 internal static class TunnelEndpoints
 {
@@ -60,6 +60,23 @@ internal static class TunnelEndpoints
         duplicated_packets = p.DuplicatedPackets,
         duplicates_dropped = p.DuplicatesDropped,
         duplicates_too_old = p.DuplicatesTooOld,
+        classes = p.Classes.Select(c => new
+        {
+            @class = c.Class,
+            active_path_id = c.ActivePathId,
+            preferred_path_id = c.PreferredPathId,
+            duplication = c.Duplication,
+            duplication_active = c.DuplicationActive,
+            flows = c.Flows,
+            paths = c.Paths.Select(x => new
+            {
+                path_id = x.PathId,
+                tx_bytes = x.SentBytes,
+                tx_packets = x.SentPackets,
+                rx_bytes = x.ReceivedBytes,
+                rx_packets = x.ReceivedPackets,
+            }).ToList(),
+        }).ToList(),
         compression = p.Compression is { } c ? new
         {
             mode = c.Mode,

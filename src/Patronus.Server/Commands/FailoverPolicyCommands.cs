@@ -13,7 +13,7 @@ namespace Patronus.Server.Commands;
 /// update is a merge patch (<see cref="CommandInput"/>): what it does not name keeps its value. A
 /// write is answered only once the events it causes (a toggle's enabled/disabled) are stored.
 /// </summary>
-public sealed class FailoverPolicyCommands(FailoverPolicyService policies, FailoverService failover, TopologyService topology)
+public sealed class FailoverPolicyCommands(FailoverPolicyService policies, FailoverService failover, TopologyService topology, Engine.Tunnels.Sdwan.TrafficClassifier classes)
 {
     // The validator's keys (the config file's names) in the API's terms.
     private static readonly Dictionary<string, string> s_fields = new(StringComparer.Ordinal)
@@ -25,6 +25,7 @@ public sealed class FailoverPolicyCommands(FailoverPolicyService policies, Failo
         ["FailbackThreshold"] = "failback_threshold",
         ["FailbackDelaySecs"] = "failback_delay_secs",
         ["Prefixes"] = "prefixes",
+        ["Class"] = "class",
     };
 
     /// <summary>The policy with this id (its decimal text), or null.</summary>
@@ -114,12 +115,13 @@ public sealed class FailoverPolicyCommands(FailoverPolicyService policies, Failo
 
         var candidate = new FailoverPolicy(existing?.Id ?? 0, input.Name ?? string.Empty, input.PrimaryPathId ?? string.Empty, input.BackupPathIds?.ToList() ?? [],
             input.FailoverThreshold ?? FailoverPolicy.DefaultFailoverThreshold, input.FailbackThreshold ?? FailoverPolicy.DefaultFailbackThreshold,
-            delay, input.Enabled ?? true, prefixes, ItemSource.Api);
+            delay, input.Enabled ?? true, prefixes, ItemSource.Api, string.IsNullOrEmpty(input.Class) ? null : input.Class);
 
         // Validated as a whole: the candidate takes its place among all policies.
         var all = policies.Current.Where(p => existing is null || p.Id != existing.Id).Append(candidate).ToList();
         var keyPrefix = $"FailoverPolicies:{all.Count - 1}:";
-        foreach (var error in FailoverRules.Validate(all, topology.Current).Where(e => e.Key.StartsWith(keyPrefix, StringComparison.Ordinal)))
+        var classNames = classes.Classes.Take(classes.Classes.Count - 1).Select(c => c.Name).ToList(); // the configured ones, not "default"
+        foreach (var error in FailoverRules.Validate(all, topology.Current, classNames).Where(e => e.Key.StartsWith(keyPrefix, StringComparison.Ordinal)))
         {
             var parts = error.Key[keyPrefix.Length..].Split(':');
             var field = s_fields.GetValueOrDefault(parts[0], parts[0]) + (parts.Length > 1 ? $"[{parts[1]}]" : "");
@@ -174,6 +176,9 @@ public sealed class FailoverPolicyInput
 
     public IList<string>? Prefixes { get; set; }
 
+    /// <summary>A traffic class: the policy then steers only that class's packets in the tunnels, judged by its SLA. Null or empty: every packet.</summary>
+    public string? Class { get; set; }
+
     internal static FailoverPolicyInput From(FailoverPolicy p) => new()
     {
         Name = p.Name,
@@ -184,5 +189,6 @@ public sealed class FailoverPolicyInput
         FailbackDelaySecs = p.FailbackDelay.TotalSeconds,
         Enabled = p.Enabled,
         Prefixes = [.. p.Prefixes.Select(x => x.ToString())],
+        Class = p.Class,
     };
 }

@@ -31,7 +31,7 @@ public static class ExportRegistration
                 sp.GetRequiredService<Engine.Failover.FailoverService>(), sp.GetServices<IEngineLoop>(), sp.GetRequiredService<Health.ProcessInfo>(),
                 sp.GetRequiredService<TimeProvider>()),
             new TrafficMetricsProducer(sp.GetRequiredService<Engine.Traffic.ITrafficSource>()),
-            new TunnelMetricsProducer(sp.GetRequiredService<Engine.Tunnels.TunnelService>()),
+            new TunnelMetricsProducer(sp.GetRequiredService<Engine.Tunnels.TunnelService>(), sp.GetRequiredService<Engine.Tunnels.Sdwan.TrafficClassifier>()),
             new ProcessMetricsProducer(),
         ]));
         return services;

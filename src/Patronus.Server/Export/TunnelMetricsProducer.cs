@@ -1,4 +1,5 @@
 using Patronus.Engine.Tunnels;
+using Patronus.Engine.Tunnels.Sdwan;
 using Patronus.Prometheus;
 
 namespace Patronus.Server.Export;
@@ -10,8 +11,23 @@ namespace Patronus.Server.Export;
 /// <c>/api/v1/tunnels</c>. The families are always declared; series exist while the tunnel runs.
 /// (Traffic per peer and drops by reason are the meter's <c>patronus_tunnel_*</c> counters.)
 /// </summary>
-internal sealed class TunnelMetricsProducer(TunnelService tunnels) : IMetricsProducer
+internal sealed class TunnelMetricsProducer(TunnelService tunnels, TrafficClassifier classes) : IMetricsProducer
 {
+    private static readonly (string Name, string Help, Func<TunnelClassPathSnapshot, long> Value)[] s_classCounters =
+    [
+        ("patronus_class_sent_bytes_total", "Octets of a traffic class's IP packets sent to a tunnel peer on each path (before LZ4 and tunnel headers; a duplicated packet counts on both paths)", t => t.SentBytes),
+        ("patronus_class_sent_packets_total", "A traffic class's IP packets sent to a tunnel peer on each path", t => t.SentPackets),
+        ("patronus_class_received_bytes_total", "Octets of a traffic class's IP packets received from a tunnel peer through each path's link and delivered", t => t.ReceivedBytes),
+        ("patronus_class_received_packets_total", "A traffic class's IP packets received from a tunnel peer through each path's link and delivered", t => t.ReceivedPackets),
+    ];
+
+    private static readonly (string Name, string Help, Func<TrafficSla, double?> Value)[] s_slaGauges =
+    [
+        ("patronus_class_sla_max_latency_seconds", "A traffic class's SLA: highest latency of its path (series only for a class with the threshold)", s => s.MaxLatencyMs / 1000),
+        ("patronus_class_sla_max_loss_percent", "A traffic class's SLA: highest loss of its path in percent (series only for a class with the threshold)", s => s.MaxLossPercent),
+        ("patronus_class_sla_max_jitter_seconds", "A traffic class's SLA: highest jitter of its path (series only for a class with the threshold)", s => s.MaxJitterMs / 1000),
+    ];
+
     private static readonly (string Name, string Help, Func<TunnelPathTraffic, long> Value)[] s_pathCounters =
     [
         ("patronus_tunnel_path_sent_bytes_total", "Octets of transport messages sent to a peer on each of its paths", t => t.SentBytes),
@@ -74,12 +90,82 @@ internal sealed class TunnelMetricsProducer(TunnelService tunnels) : IMetricsPro
         }
 
         CollectPatronus(writer, tunnel, peers);
+        CollectClasses(writer, tunnel, peers);
         writer.Family("patronus_tunnel_peer_last_handshake_seconds", MetricType.Gauge, "Unix time of a peer's last completed handshake (no series before the first)");
         foreach (var peer in peers)
         {
             if (peer.LastHandshake is { } at)
             {
                 writer.Sample("patronus_tunnel_peer_last_handshake_seconds", [new("tunnel", tunnel), new("peer", peer.Name)], at.ToUnixTimeMilliseconds() / 1000.0);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Traffic classes (issue 16): per peer, class and path the class's traffic; per peer and class
+    /// whether its packets are duplicated now; per class its SLA thresholds (configuration, so
+    /// that alert rules can compare measurements with them).
+    /// </summary>
+    private void CollectClasses(PrometheusTextWriter writer, string tunnel, List<TunnelPeerSnapshot> peers)
+    {
+        foreach (var (name, help, value) in s_classCounters)
+        {
+            writer.Family(name, MetricType.Counter, help);
+            foreach (var peer in peers)
+            {
+                foreach (var c in peer.Classes)
+                {
+                    foreach (var path in c.Paths)
+                    {
+                        writer.Sample(name, [new("tunnel", tunnel), new("peer", peer.Name), new("class", c.Class), new("path_id", path.PathId ?? "")], value(path));
+                    }
+                }
+            }
+        }
+
+        writer.Family("patronus_class_flows_total", MetricType.Counter, "Distinct 5-tuples of a traffic class's packets sent to a tunnel peer, counted in a recent-set of 256 flows per class (one pushed out by more counts again when it returns)");
+        foreach (var peer in peers)
+        {
+            foreach (var c in peer.Classes)
+            {
+                writer.Sample("patronus_class_flows_total", [new("tunnel", tunnel), new("peer", peer.Name), new("class", c.Class)], c.Flows);
+            }
+        }
+
+        writer.Family("patronus_class_path_active", MetricType.Gauge, "1 for the path a traffic class's last packet to a peer left on (the class's active path), 0 for the peer's other paths");
+        foreach (var peer in peers)
+        {
+            foreach (var c in peer.Classes)
+            {
+                foreach (var path in peer.Paths)
+                {
+                    writer.Sample("patronus_class_path_active", [new("tunnel", tunnel), new("peer", peer.Name), new("class", c.Class), new("path_id", path.PathId)],
+                        path.PathId == c.ActivePathId ? 1L : 0L);
+                }
+            }
+        }
+
+        // mode (off, always, on-sla-breach) lets an alert tell a duplication that was asked for
+        // all the time from one a breach started and that has not stopped.
+        writer.Family("patronus_class_duplication_active", MetricType.Gauge, "1 while a traffic class's packets to a Patronus peer are sent on two paths (always, or on-sla-breach after a breach until the hold), else 0");
+        foreach (var peer in peers.Where(p => p.Patronus))
+        {
+            foreach (var c in peer.Classes)
+            {
+                writer.Sample("patronus_class_duplication_active", [new("tunnel", tunnel), new("peer", peer.Name), new("class", c.Class), new("mode", c.Duplication)],
+                    c.DuplicationActive ? 1L : 0L);
+            }
+        }
+
+        foreach (var (name, help, value) in s_slaGauges)
+        {
+            writer.Family(name, MetricType.Gauge, help);
+            foreach (var c in classes.Classes)
+            {
+                if (value(c.Sla) is { } v)
+                {
+                    writer.Sample(name, [new("class", c.Name)], v);
+                }
             }
         }
     }

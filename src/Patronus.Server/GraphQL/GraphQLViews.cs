@@ -18,7 +18,7 @@ public sealed record PathHealthView(string PathId, double LatencyMs, double Pack
 public sealed record FailoverPolicyView(
     string PolicyId, string Name, string PrimaryPathId, IReadOnlyList<string> BackupPathIds, double FailoverThreshold, double FailbackThreshold,
     int FailbackDelaySecs, bool Enabled, IReadOnlyList<string> Prefixes, string ActivePathId, bool ReadOnly,
-    string? LastSwitch, string? FailbackPendingSince, string? HeldUntil)
+    string? LastSwitch, string? FailbackPendingSince, string? HeldUntil, string? Class = null)
 {
     public static FailoverPolicyView From(FailoverPolicy p, ClusterFeed feed)
     {
@@ -26,7 +26,7 @@ public sealed record FailoverPolicyView(
         return new(
             p.Id.ToString(CultureInfo.InvariantCulture), p.Name, p.PrimaryPathId, p.BackupPathIds, p.FailoverThreshold, p.FailbackThreshold,
             (int)p.FailbackDelay.TotalSeconds, p.Enabled, [.. p.Prefixes.Select(x => x.ToString())], s?.ActivePathId ?? p.PrimaryPathId, p.ReadOnly,
-            Iso(s?.LastSwitch), Iso(s?.FailbackPendingSince), Iso(s?.HeldUntil));
+            Iso(s?.LastSwitch), Iso(s?.FailbackPendingSince), Iso(s?.HeldUntil), p.Class);
     }
 
     private static string? Iso(DateTimeOffset? t) => t is { } v ? PathHealthEndpoints.Iso(v) : null;

@@ -26,13 +26,13 @@ public static partial class PatronusSchema
             .Field("createFailoverPolicy", "FailoverPolicy!", f => f
                 .Argument("name", "String!").Argument("primaryPathId", "ID!").Argument("backupPathIds", "[ID!]!")
                 .Argument("failoverThreshold", "Float").Argument("failbackThreshold", "Float").Argument("failbackDelaySecs", "Int")
-                .Argument("enabled", "Boolean").Argument("prefixes", "[String!]")
+                .Argument("enabled", "Boolean").Argument("prefixes", "[String!]").Argument("class", "String")
                 .MutateAs(UserRole.Operator, async ctx => PolicyView(ctx, CommandErrors.ValueOf(
                     await Policies(ctx).CreateAsync(CommandErrors.Input(ctx.Arguments), ctx.CancellationToken).ConfigureAwait(false)))))
             .Field("updateFailoverPolicy", "FailoverPolicy!", f => f
                 .Description(UpdateDescription)
                 .Argument("policyId", "ID!").Argument("enabled", "Boolean").Argument("failoverThreshold", "Float").Argument("failbackThreshold", "Float")
-                .Argument("failbackDelaySecs", "Int").Argument("backupPathIds", "[ID!]").Argument("prefixes", "[String!]")
+                .Argument("failbackDelaySecs", "Int").Argument("backupPathIds", "[ID!]").Argument("prefixes", "[String!]").Argument("class", "String")
                 .MutateAs(UserRole.Operator, async ctx => PolicyView(ctx, CommandErrors.ValueOf(
                     await Policies(ctx).UpdateAsync(ctx.Argument<string>("policyId"), CommandErrors.Input(ctx.Arguments, except: "policyId"), ctx.CancellationToken).ConfigureAwait(false)))))
             .Field("deleteFailoverPolicy", "Boolean!", f => f.Argument("policyId", "ID!").MutateAs(UserRole.Operator, async ctx =>

@@ -38,7 +38,20 @@ public static partial class PatronusSchema
             .Field("duplicatedPackets", "Float!", f => f.Description("Packets sent to a Patronus peer on two paths (a traffic class that duplicates), each counted once."))
             .Field("duplicatesDropped", "Float!", f => f.Description("Later copies of the peer's duplicated packets dropped on arrival (the first copy was delivered)."))
             .Field("duplicatesTooOld", "Float!", f => f.Description("Copies of the peer's duplicated packets dropped as too old to tell whether their twin came."))
-            .Field("compression", "TunnelCompression", f => f.Description("LZ4 of the packets sent to a Patronus peer, as measured; null for a WireGuard peer.")))
+            .Field("compression", "TunnelCompression", f => f.Description("LZ4 of the packets sent to a Patronus peer, as measured; null for a WireGuard peer."))
+            .Field("classes", "[TunnelClass!]!", f => f.Description("Per traffic class (TrafficClasses, then default): its active path, duplication and traffic per path; empty when no class is configured.")))
+        .Object("TunnelClass", o => o
+            .Field("class", "String!")
+            .Field("activePathId", "ID", f => f.Description("The path the class's last packet to the peer left on; null before its first."))
+            .Field("preferredPathId", "ID", f => f.Description("The class's first preferred path meeting its SLA now (used where no class policy steers); null when none does."))
+            .Field("duplication", "String!", f => f.Description("off, always or on-sla-breach."))
+            .Field("duplicationActive", "Boolean!", f => f.Description("Whether the class's packets go on two paths now."))
+            .Field("flows", "Float!", f => f.Description("Distinct 5-tuples of the class's packets sent to the peer, counted in a recent-set of 256 per class (a flow pushed out by more counts again when it returns)."))
+            .Field("paths", "[TunnelClassPath!]!"))
+        .Object("TunnelClassPath", o => o
+            .Description("A class's IP packets to and from the peer on one path (octets before LZ4 and tunnel headers; a duplicated packet counts on both paths it left on).")
+            .Field("pathId", "ID", f => f.Description("Null: the plain endpoint."))
+            .Field("txBytes", "Float!").Field("txPackets", "Float!").Field("rxBytes", "Float!").Field("rxPackets", "Float!"))
         .Object("TunnelCompression", o => o
             .Field("mode", "String!").Field("bytesBefore", "Float!").Field("bytesAfter", "Float!")
             .Field("packetsCompressed", "Float!").Field("packetsIncompressible", "Float!").Field("packetsNotTried", "Float!")
@@ -114,6 +127,23 @@ public static partial class PatronusSchema
         ["duplicatedPackets"] = (double)p.DuplicatedPackets,
         ["duplicatesDropped"] = (double)p.DuplicatesDropped,
         ["duplicatesTooOld"] = (double)p.DuplicatesTooOld,
+        ["classes"] = p.Classes.Select(c => new Dictionary<string, object?>
+        {
+            ["class"] = c.Class,
+            ["activePathId"] = c.ActivePathId,
+            ["preferredPathId"] = c.PreferredPathId,
+            ["duplication"] = c.Duplication,
+            ["duplicationActive"] = c.DuplicationActive,
+            ["flows"] = (double)c.Flows,
+            ["paths"] = c.Paths.Select(x => new Dictionary<string, object?>
+            {
+                ["pathId"] = x.PathId,
+                ["txBytes"] = (double)x.SentBytes,
+                ["txPackets"] = (double)x.SentPackets,
+                ["rxBytes"] = (double)x.ReceivedBytes,
+                ["rxPackets"] = (double)x.ReceivedPackets,
+            }).ToList(),
+        }).ToList(),
         ["compression"] = p.Compression is { } c ? new Dictionary<string, object?>
         {
             ["mode"] = c.Mode,

@@ -40,6 +40,7 @@ public static partial class PatronusSchema
             .Field("failbackDelaySecs", "Int!")
             .Field("enabled", "Boolean!")
             .Field("prefixes", "[String!]!", f => f.Description("Destination prefixes the policy steers."))
+            .Field("class", "String", f => f.Description("The traffic class whose packets the policy steers in the tunnels, judged by the class's SLA (no kernel route); null: every packet."))
             .Field("activePathId", "ID!", f => f.Description("The path the policy routes over now."))
             .Field("readOnly", "Boolean!", f => f.Description("Defined in the configuration file: change it there."))
             .Field("lastSwitch", "String", f => f.Description("When traffic last moved (failover or failback), ISO-8601 UTC; null if never since the start."))

@@ -73,4 +73,49 @@ public sealed class FailoverConfigReaderTests
 
         Assert.Contains(errors, e => e.Key == "FailoverPolicies:1:Prefixes:0" && e.Message.Contains("already steered by policy 'to-dc'", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Read_ClassPolicySharingThePrefixOfAClasslessOne_Accepted()
+    {
+        var (policies, errors) = Read(Valid(
+            ("TrafficClasses:0:Name", "voice"), ("TrafficClasses:0:Sla:MaxLossPercent", "1"),
+            ("FailoverPolicies:1:Name", "voice-to-dc"), ("FailoverPolicies:1:Primary", "p1"), ("FailoverPolicies:1:Backups:0", "p2"),
+            ("FailoverPolicies:1:Prefixes:0", "10.99.0.0/16"), ("FailoverPolicies:1:Class", "voice")));
+
+        Assert.Empty(errors);
+        Assert.Equal([null, "voice"], policies.Select(p => p.Class));
+    }
+
+    [Theory]
+    [InlineData("", "FailoverPolicies:1:Class", "must name a traffic class")]
+    [InlineData("video", "FailoverPolicies:1:Class", "'video' is not a traffic class (TrafficClasses: voice)")]
+    [InlineData("Voice", "FailoverPolicies:1:Class", "'Voice' is not a traffic class")]
+    public void Read_ClassNotConfigured_NamedInTheError(string trafficClass, string errorKey, string message)
+    {
+        var (policies, errors) = Read(Valid(
+            ("TrafficClasses:0:Name", "voice"),
+            ("FailoverPolicies:1:Name", "voice-to-dc"), ("FailoverPolicies:1:Primary", "p1"), ("FailoverPolicies:1:Class", trafficClass)));
+
+        Assert.Empty(policies);
+        Assert.Contains(errors, e => e.Key == errorKey && e.Message.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Read_TwoPoliciesOfOneClassOnOnePrefix_Refused()
+    {
+        var (_, errors) = Read(Valid(
+            ("TrafficClasses:0:Name", "voice"),
+            ("FailoverPolicies:0:Class", "voice"),
+            ("FailoverPolicies:1:Name", "other"), ("FailoverPolicies:1:Primary", "p2"), ("FailoverPolicies:1:Prefixes:0", "10.99.0.0/16"), ("FailoverPolicies:1:Class", "voice")));
+
+        Assert.Contains(errors, e => e.Key == "FailoverPolicies:1:Prefixes:0" && e.Message.Contains("already steered for class voice by policy 'to-dc'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Read_ClassWithoutTrafficClasses_Refused()
+    {
+        var (_, errors) = Read(Valid(("FailoverPolicies:0:Class", "voice")));
+
+        Assert.Contains(errors, e => e.Key == "FailoverPolicies:0:Class" && e.Message.Contains("TrafficClasses defines none", StringComparison.Ordinal));
+    }
 }

@@ -53,12 +53,12 @@ internal sealed class TwoLinkStore : IAsyncDisposable
         new(0, name, "p1", ["p2"], 50, 80, failbackDelay ?? TimeSpan.FromSeconds(60), true, [IPNetwork.Parse(prefix)], ItemSource.Config);
 
     /// <summary>Adds a policy through the API path (a store write, then the reload that notifies the services).</summary>
-    public async Task<long> AddPolicyAsync(string name, string prefix)
+    public async Task<long> AddPolicyAsync(string name, string prefix, string? trafficClass = null)
     {
         long id = 0;
         Assert.True((await Policies.WriteAsync(async (s, ct) =>
         {
-            var (result, newId) = await s.InsertFailoverPolicyAsync(Policy(name, prefix) with { Source = ItemSource.Api }, ct);
+            var (result, newId) = await s.InsertFailoverPolicyAsync(Policy(name, prefix) with { Source = ItemSource.Api, Class = trafficClass }, ct);
             id = newId;
             return result;
         })).Succeeded);

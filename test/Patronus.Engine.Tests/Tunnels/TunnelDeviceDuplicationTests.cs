@@ -144,8 +144,8 @@ public class TunnelDeviceDuplicationTests
         },
     ]);
 
-    // An IPv4/UDP packet from A to B from port 5004 to `port`.
-    private static byte[] Udp(int port)
+    // An IPv4/UDP packet from A to B (180 octets) from port 5004 to `port`.
+    internal static byte[] Udp(int port)
     {
         var packet = TunnelDevicePair.Ipv4("10.250.0.1", "10.250.0.2", payload: 160);
         BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(20), 5004);
@@ -156,7 +156,7 @@ public class TunnelDeviceDuplicationTests
     private static int DestinationPort(byte[] packet) => BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(22));
 
     // Both Patronus, endpoints on p1 (socket 1) and p2 (socket 2), steering on p1, counts from 0.
-    private static TunnelDevicePair PerPath(TrafficClassifier? classes)
+    internal static TunnelDevicePair PerPath(TrafficClassifier? classes)
     {
         static void Paths(TunnelPeerOptions p, IPEndPoint first)
         {

@@ -380,7 +380,7 @@ public class TunnelDeviceTests
     }
 
     // p1 over link wan1 (socket 1, cost 10), p2 over wan2 (socket 2, cost 20); `down` is Down (TunnelDevicePatronusTests too).
-    internal static TunnelSteering Steering(TunnelPeer peer, string? down)
+    internal static TunnelSteering Steering(TunnelPeer peer, string? down, TunnelClassInputs? classes = null)
     {
         var topology = new TopologySnapshot(
             [new Site("a", "a", null, ItemSource.Config)],
@@ -394,7 +394,7 @@ public class TunnelDeviceTests
             ]);
         return TunnelSteering.Build(
             peer.PathEndpoints, topology, id => id == down ? PathStatus.Down : PathStatus.Up, RouteTable.Empty,
-            (link, _) => link.Id == "wan1" ? 1 : 2, peer.Steering);
+            (link, _) => link.Id == "wan1" ? 1 : 2, peer.Steering, classes);
     }
 
     private static TunnelDevicePair Established()

@@ -3,7 +3,9 @@ using System.Net.Sockets;
 using Patronus.Engine.Health;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Routing;
+using Patronus.Engine.Failover;
 using Patronus.Engine.Tunnels;
+using Patronus.Engine.Tunnels.Sdwan;
 
 namespace Patronus.Engine.Tests.Tunnels;
 
@@ -128,6 +130,60 @@ public class TunnelSteeringTests
 
         Assert.Empty(steering.Partners);
     }
+
+    [Fact]
+    public void Build_ClassPolicyOnBackup_OnlyThatClassFollowsIt()
+    {
+        var classes = Classes(preferred: []);
+        var classRoutes = new ClassRouteTables(new Dictionary<string, RouteTable> { ["voice"] = new([Route("10.2.0.0/24", "p2")]) });
+
+        var steering = TunnelSteering.Build(s_paths, s_topology, Up, new RouteTable([Route("10.2.0.0/24", "p1")]), Via, null,
+            new TunnelClassInputs(classes.Classes, classRoutes, (_, _) => true));
+
+        Assert.Equal("p2", steering.For(Bytes("10.2.0.5"), classIndex: 0)?.PathId); // voice: its class policy
+        Assert.Equal("p1", steering.For(Bytes("10.2.0.5"), classIndex: 1)?.PathId); // default class: the class-less policy
+        Assert.Equal("p1", steering.For(Bytes("10.2.0.5"), classIndex: -1)?.PathId); // not classified
+        Assert.Equal("p1", steering.For(Bytes("10.3.0.5"), classIndex: 0)?.PathId); // voice elsewhere: no class policy there, default path
+    }
+
+    [Theory]
+    [InlineData(new[] { "p2", "p1" }, "", "p2")] // first preferred, meets the SLA
+    [InlineData(new[] { "p2", "p1" }, "p2", "p1")] // first breaches: the next
+    [InlineData(new[] { "p2" }, "p2", null)] // none meets it: today's choice
+    [InlineData(new[] { "elsewhere", "p2" }, "", "p2")] // not one of the peer's paths
+    public void Build_PreferredPaths_FirstMeetingTheSlaWhereNoClassPolicySteers(string[] preferred, string breaching, string? expected)
+    {
+        var classes = Classes(preferred);
+        var steering = TunnelSteering.Build(s_paths, s_topology, Up, new RouteTable([Route("10.2.0.0/24", "p1")]), Via, null,
+            new TunnelClassInputs(classes.Classes, ClassRouteTables.Empty, (id, _) => id != breaching));
+
+        Assert.Equal(expected ?? "p1", steering.For(Bytes("10.2.0.5"), classIndex: 0)?.PathId);
+        Assert.Equal(expected, steering.PreferredPathOf(0));
+        Assert.Equal("p1", steering.For(Bytes("10.2.0.5"), classIndex: 1)?.PathId);
+    }
+
+    [Fact]
+    public void Build_ClassPolicyAndPreferred_ClassPolicyWinsForItsPrefixes()
+    {
+        var classes = Classes(["p1"]);
+        var classRoutes = new ClassRouteTables(new Dictionary<string, RouteTable> { ["voice"] = new([Route("10.2.0.0/24", "p2")]) });
+
+        var steering = TunnelSteering.Build(s_paths, s_topology, Up, RouteTable.Empty, Via, null, new TunnelClassInputs(classes.Classes, classRoutes, (_, _) => true));
+
+        Assert.Equal("p2", steering.For(Bytes("10.2.0.5"), 0)?.PathId);
+        Assert.Equal("p1", steering.For(Bytes("10.7.0.5"), 0)?.PathId);
+    }
+
+    private static TrafficClassifier Classes(string[] preferred) => TrafficClassifier.Create(
+    [
+        new TrafficClassOptions
+        {
+            Name = "voice",
+            Match = [new TrafficMatchOptions { Protocol = "udp" }],
+            Sla = new TrafficSlaOptions { MaxLossPercent = 1 },
+            PreferredPaths = [.. preferred],
+        },
+    ]);
 
     private static TunnelSteering Build(Func<string, PathStatus?> health, RouteTable routes) =>
         TunnelSteering.Build(s_paths, s_topology, health, routes, Via, null);

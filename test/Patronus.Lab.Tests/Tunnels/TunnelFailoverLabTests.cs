@@ -146,9 +146,11 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
     /// Starts site <paramref name="self"/> of the two-site, two-WAN lab in <paramref name="ns"/>
     /// (BFD on both paths, the failover policy, the tunnel to <paramref name="remote"/>);
     /// <paramref name="patronus"/> sets <c>Patronus: true</c> on its peer and <paramref name="trafficClasses"/>
-    /// is the <c>TrafficClasses</c> list (TunnelSdwanLabTests).
+    /// is the <c>TrafficClasses</c> list (TunnelSdwanLabTests); <paramref name="more"/> adds failover
+    /// policies (class policies), the <c>Health</c> section and both paths' <c>Thresholds</c>.
     /// </summary>
-    internal static async Task<PatronusEdge> StartSiteAsync(NetLab lab, string ns, Site self, Site remote, bool patronus = false, object? trafficClasses = null)
+    internal static async Task<PatronusEdge> StartSiteAsync(NetLab lab, string ns, Site self, Site remote, bool patronus = false, object? trafficClasses = null,
+        SiteExtras? more = null)
     {
         Assert.True(TunnelKeys.TryPublicKey(remote.PrivateKey, out var remotePublic));
         object Bfd(string peer) => new { Peer = peer, DesiredMinTxMs = 50, RequiredMinRxMs = 50, DetectMultiplier = 3 };
@@ -162,16 +164,17 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
             },
             Paths = new[]
             {
-                new { Id = "p1", Link = "wan1", Probe = "icmp", Targets = new[] { remote.Wan1 }, Bfd = Bfd(remote.Wan1) },
-                new { Id = "p2", Link = "wan2", Probe = "icmp", Targets = new[] { remote.Wan2 }, Bfd = Bfd(remote.Wan2) },
+                new { Id = "p1", Link = "wan1", Probe = "icmp", Targets = new[] { remote.Wan1 }, Bfd = Bfd(remote.Wan1), Thresholds = more?.Thresholds },
+                new { Id = "p2", Link = "wan2", Probe = "icmp", Targets = new[] { remote.Wan2 }, Bfd = Bfd(remote.Wan2), Thresholds = more?.Thresholds },
             },
             // Kernel routes stay on (the default): the policy's prefix is inside the peer's AllowedIps,
             // so failover leaves its route in ptun0 (CarriedPrefixes); a WAN route would replace it.
-            FailoverPolicies = new[]
+            FailoverPolicies = new object[]
             {
                 new { Name = "to-" + remote.Id, Primary = "p1", Backups = new[] { "p2" }, FailbackDelaySecs = 5, Prefixes = new[] { self.RemoteLan } },
-            },
+            }.Concat(more?.Policies?.Invoke(self, remote) ?? []).ToArray(),
             TrafficClasses = trafficClasses,
+            Health = more?.Health,
             Tunnels = new
             {
                 Enabled = true,
@@ -201,6 +204,9 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
         await lab.MustExecAsync(ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
         return edge;
     }
+
+    /// <summary>More of a site's configuration: failover policies after the class-less one (from the site and its remote), the <c>Health</c> section, the paths' <c>Thresholds</c>.</summary>
+    internal sealed record SiteExtras(Func<Site, Site, object[]>? Policies = null, object? Health = null, object? Thresholds = null);
 
     /// <summary>A site: its id and key, its WAN addresses, its tunnel address, and the LAN of the other site.</summary>
     internal sealed record Site(string Id, string PrivateKey, string PeerPrivateKey, string Wan1, string Wan2, string Tunnel, string RemoteLan);

@@ -4,6 +4,7 @@ using Patronus.Engine.Tunnels;
 using Patronus.Lab.Tests.TestSupport;
 using Patronus.TestSupport;
 using Site = Patronus.Lab.Tests.Tunnels.TunnelFailoverLabTests.Site;
+using SiteExtras = Patronus.Lab.Tests.Tunnels.TunnelFailoverLabTests.SiteExtras;
 
 namespace Patronus.Lab.Tests.Tunnels;
 
@@ -100,6 +101,101 @@ public sealed class TunnelSdwanLabTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The issue's class policy test: voice (UDP 10000–20000, SLA loss 1 %) has a class policy on
+    /// p1 then p2, bulk (the rest) follows the class-less policy. Probes every 100 ms; the paths'
+    /// loss threshold at 20 %, so 2 % costs the class-less policy nothing. 2 % of site a's probes
+    /// (ICMP) and tunnel datagrams on wan1 dropped by nftables: voice moves to p2 by its SLA, bulk
+    /// stays on p1, as a's per-class counters show while both flow.
+    /// </summary>
+    [LabFact]
+    public async Task ClassPolicy_Wan1Loses2Percent_VoiceMovesToP2BulkStaysOnP1()
+    {
+        await using var lab = NetLab.Create(output);
+        object[] classes =
+        [
+            new { Name = "voice", Match = new[] { new { Protocol = "udp", Ports = new[] { "10000-20000" } } }, Sla = new { MaxLossPercent = 1 } },
+            new { Name = "bulk", Sla = new { MaxLossPercent = 10 } },
+        ];
+        var more = new SiteExtras(
+            Policies: (self, remote) =>
+            [
+                // A failback delay longer than the test: once moved, voice stays (p1 keeps losing).
+                new { Name = "voice-to-" + remote.Id, Class = "voice", Primary = "p1", Backups = new[] { "p2" }, FailbackDelaySecs = 3600, Prefixes = new[] { self.RemoteLan } },
+            ],
+            // A probe answered late on this loaded machine must not count as lost: 1 s timeouts.
+            Health: new { Interval = "00:00:00.100", MinTimeout = "00:00:01" },
+            Thresholds: new { LossPct = 20 });
+        var (edgeA, _, hostA, hostB, siteA) = await StartAsync(lab, classes, more);
+
+        // Both classes flow through the whole test: voice 100 datagrams a second, bulk pings 100 a second.
+        lab.Start(hostB, "iperf3-s", ["iperf3", "-s", "-p", "15002"]);
+        Assert.True(
+            await Poll.UntilAsync(
+                async () => (await lab.ExecAsync(hostB, "ss", "-Hltn", "sport", "=", ":15002")).Stdout.Contains(":15002", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(5),
+                TimeSpan.FromMilliseconds(50)),
+            $"iperf3 did not listen\n{lab.Diagnostics()}");
+        lab.Start(hostA, "iperf3-c", ["iperf3", "-c", "10.241.24.2", "-p", "15002", "-u", "-b", "128k", "-l", "160", "-t", "120"]);
+        lab.Start(hostA, "ping-bulk", ["ping", "-n", "-q", "-i", "0.01", "-w", "120", "10.241.24.2"]);
+        await Poll.AssertAsync(async () => ClassTx(PeerOf(await edgeA.TryGetJsonAsync("/api/v1/tunnels")), "voice", "p1") > 100,
+            TimeSpan.FromSeconds(10), $"voice is not flowing on p1\n{lab.Diagnostics()}");
+
+        Assert.Equal("p1", ActivePathOf(await edgeA.TryGetJsonAsync("/api/v1/failover/policies") ?? default, "voice-to-b"));
+
+        // 2 % of a's probes and tunnel datagrams on wan1 (not BFD: a 2 % BFD loss is no outage).
+        await lab.AddFilterTableAsync(siteA);
+        await lab.NftAsync(siteA, "add rule inet t out oifname \"wan1\" meta l4proto icmp numgen random mod 100 < 2 counter drop");
+        await lab.NftAsync(siteA, "add rule inet t out oifname \"wan1\" udp dport 51820 numgen random mod 100 < 2 counter drop");
+        var injected = DateTimeOffset.UtcNow;
+        var policies = await edgeA.WaitForAsync("/api/v1/failover/policies", p => ActivePathOf(p, "voice-to-b") == "p2",
+            TimeSpan.FromSeconds(60), "a's voice policy on p2");
+        var moved = DateTimeOffset.UtcNow;
+        Assert.Equal("p1", ActivePathOf(policies, "to-b"));
+
+        // From now on, over the next 300 voice datagrams: voice on p2 only, bulk on p1 only.
+        var before = PeerOf(await edgeA.TryGetJsonAsync("/api/v1/tunnels"));
+        var after = before;
+        await Poll.AssertAsync(async () => ClassTx(after = PeerOf(await edgeA.TryGetJsonAsync("/api/v1/tunnels")), "voice", "p2") >= ClassTx(before, "voice", "p2") + 300,
+            TimeSpan.FromSeconds(10), $"voice did not flow on p2\n{lab.Diagnostics()}");
+        var delta = (Voice1: ClassTx(after, "voice", "p1") - ClassTx(before, "voice", "p1"), Voice2: ClassTx(after, "voice", "p2") - ClassTx(before, "voice", "p2"),
+            Bulk1: ClassTx(after, "bulk", "p1") - ClassTx(before, "bulk", "p1"), Bulk2: ClassTx(after, "bulk", "p2") - ClassTx(before, "bulk", "p2"));
+        var dropped = await lab.NftCountersAsync(siteA, "out");
+        var events = FailoverJson.Events(await edgeA.TryGetJsonAsync(FailoverJson.EventsSince(injected - TimeSpan.FromSeconds(1))) ?? default);
+        var health = await edgeA.TryGetJsonAsync("/api/v1/paths/p1/health") ?? default;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"2 % on a's wan1: voice policy on p2 {(moved - injected).TotalSeconds:0.0} s after the injection; nft dropped {string.Join("/", dropped)} (icmp/tunnel)"));
+        output.WriteLine($"a's events: {string.Join(" | ", events)}");
+        output.WriteLine($"a's p1 health then: {health}");
+        output.WriteLine($"a's packets sent per class and path over the window: voice p1 {delta.Voice1}, p2 {delta.Voice2}; bulk p1 {delta.Bulk1}, p2 {delta.Bulk2}");
+        output.WriteLine($"a's classes: {after.GetProperty("classes")}");
+
+        Assert.Contains(events, e => e.Type == "triggered" && e.To == "p2" && e.Reason.Contains("of class voice's SLA", StringComparison.Ordinal));
+        Assert.DoesNotContain(events, e => e.Type == "triggered" && e.From == "p1" && !e.Reason.Contains("class voice", StringComparison.Ordinal));
+        Assert.True(delta.Voice1 <= 2, $"voice still on p1: {delta}");
+        Assert.True(delta.Bulk1 >= 200 && delta.Bulk2 <= 2, $"bulk left p1: {delta}");
+        var classesA = after.GetProperty("classes").EnumerateArray().ToDictionary(c => c.GetProperty("class").GetString()!);
+        Assert.Equal("p2", classesA["voice"].GetProperty("active_path_id").GetString());
+        Assert.Equal("p1", classesA["bulk"].GetProperty("active_path_id").GetString());
+        var scrape = await edgeA.TryGetTextAsync("/metrics") ?? "";
+        Assert.Contains("patronus_class_sent_packets_total{tunnel=\"ptun0\",peer=\"b\",class=\"voice\",path_id=\"p2\"}", scrape, StringComparison.Ordinal);
+        Assert.Contains("patronus_class_path_active{tunnel=\"ptun0\",peer=\"b\",class=\"voice\",path_id=\"p2\"} 1", scrape, StringComparison.Ordinal);
+        Assert.Contains("patronus_class_sla_max_loss_percent{class=\"voice\"} 1", scrape, StringComparison.Ordinal);
+    }
+
+    /// <summary>Packets of <paramref name="trafficClass"/> sent on <paramref name="pathId"/> (<c>/api/v1/tunnels</c> peer's <c>classes</c>).</summary>
+    private static long ClassTx(JsonElement peer, string trafficClass, string pathId) =>
+        peer.ValueKind != JsonValueKind.Object ? 0 : peer.GetProperty("classes").EnumerateArray()
+            .Where(c => c.GetProperty("class").GetString() == trafficClass)
+            .SelectMany(c => c.GetProperty("paths").EnumerateArray())
+            .Where(p => p.GetProperty("path_id").GetString() == pathId)
+            .Select(p => p.GetProperty("tx_packets").GetInt64()).FirstOrDefault();
+
+    private static JsonElement PeerOf(JsonElement? tunnels) => tunnels is { } t ? Peer(t) : default;
+
+    private static string? ActivePathOf(JsonElement policies, string name) =>
+        policies.EnumerateArray().Where(p => p.GetProperty("name").GetString() == name).Select(p => p.GetProperty("active_path_id").GetString()).FirstOrDefault();
+
+    /// <summary>
     /// 10 s of iperf3 UDP from <paramref name="hostA"/> to <paramref name="port"/> (a new one each run: the last server may linger) on <paramref name="hostB"/> at
     /// 128 kb/s in 160-octet datagrams (one every 10 ms); with <paramref name="cutWan1After"/>,
     /// wan1 of <paramref name="siteA"/> goes down that far into it. The receiver's counts.
@@ -127,19 +223,20 @@ public sealed class TunnelSdwanLabTests(ITestOutputHelper output)
         return (sum.GetProperty("packets").GetInt64(), sum.GetProperty("lost_packets").GetInt64());
     }
 
-    /// <summary>Both sites up with Patronus peers, BFD up on both paths and both policies on p1.</summary>
-    private static async Task<(PatronusEdge A, PatronusEdge B, string HostA, string HostB, string SiteA)> StartAsync(NetLab lab, object? trafficClasses = null)
+    /// <summary>Both sites up with Patronus peers, BFD up on both paths and every policy on p1.</summary>
+    private static async Task<(PatronusEdge A, PatronusEdge B, string HostA, string HostB, string SiteA)> StartAsync(NetLab lab, object? trafficClasses = null, SiteExtras? more = null)
     {
         var (siteA, siteB, hostA, hostB) = await TunnelFailoverLabTests.AddNamespacesAsync(lab);
         var keyA = TunnelKeys.GeneratePrivateKey();
         var keyB = TunnelKeys.GeneratePrivateKey();
         var a = new Site("a", keyA, keyB, "10.241.21.1", "10.241.22.1", "10.250.21.1", "10.241.24.0/24");
         var b = new Site("b", keyB, keyA, "10.241.21.2", "10.241.22.2", "10.250.21.2", "10.241.23.0/24");
-        var edgeA = await TunnelFailoverLabTests.StartSiteAsync(lab, siteA, a, b, patronus: true, trafficClasses);
-        var edgeB = await TunnelFailoverLabTests.StartSiteAsync(lab, siteB, b, a, patronus: true, trafficClasses);
+        var edgeA = await TunnelFailoverLabTests.StartSiteAsync(lab, siteA, a, b, patronus: true, trafficClasses, more);
+        var edgeB = await TunnelFailoverLabTests.StartSiteAsync(lab, siteB, b, a, patronus: true, trafficClasses, more);
         foreach (var edge in new[] { edgeA, edgeB })
         {
-            await edge.WaitForAsync("/api/v1/failover/policies", p => FailoverJson.ActivePath(p) == "p1", TimeSpan.FromSeconds(20), $"{edge.Namespace} policy on p1");
+            await edge.WaitForAsync("/api/v1/failover/policies", p => p.EnumerateArray().All(x => x.GetProperty("active_path_id").GetString() == "p1"),
+                TimeSpan.FromSeconds(20), $"{edge.Namespace} policies on p1");
         }
 
         return (edgeA, edgeB, hostA, hostB, siteA);

@@ -123,6 +123,7 @@ public sealed class FailoverApiTests
     [InlineData("""{"name":"p","primary_path_id":"demo-wan1-loopback","prefixes":["10.99.0.0/16","10.99.0.0/16"]}""", "prefixes[1]", "duplicate prefix")]
     [InlineData("""{"name":"bad name!","primary_path_id":"demo-wan1-loopback"}""", "name", "not a valid name")]
     [InlineData("""{"name":"p","primary_path_id":"demo-wan1-loopback","bogus":1}""", "bogus", "unknown field")]
+    [InlineData("""{"name":"p","primary_path_id":"demo-wan1-loopback","class":"voice"}""", "class", "'voice' is not a traffic class: TrafficClasses defines none")]
     public async Task Post_Invalid_ProblemNamesField(string body, string field, string fragment)
     {
         await using var server = await RunningServer.StartAsync();
@@ -134,6 +135,28 @@ public sealed class FailoverApiTests
         Assert.True(errors.TryGetProperty(field, out var messages), $"no error for '{field}' in {text}");
         Assert.Contains(fragment, messages[0].GetString(), StringComparison.Ordinal);
         Assert.Empty((await server.GetJsonAsync("/api/v1/failover/policies")).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Post_ClassPolicy_SharesThePrefixOfTheClasslessOneAndShowsItsClass()
+    {
+        await using var server = await RunningServer.StartAsync(environment: new()
+        {
+            ["PATRONUS__TRAFFICCLASSES__0__NAME"] = "voice",
+            ["PATRONUS__TRAFFICCLASSES__0__SLA__MAXLOSSPERCENT"] = "1",
+        });
+        const string Classless = """{"name":"to-demo","primary_path_id":"demo-wan1-loopback","backup_path_ids":["demo-wan2-loopback"],"prefixes":["10.99.0.0/16"]}""";
+        const string Voice = """{"name":"voice-to-demo","class":"voice","primary_path_id":"demo-wan1-loopback","backup_path_ids":["demo-wan2-loopback"],"prefixes":["10.99.0.0/16"]}""";
+
+        using var classless = await server.PostJsonAsync("/api/v1/failover/policies", Classless);
+        Assert.Equal(JsonValueKind.Null, (await CreatedAsync(classless)).GetProperty("class").ValueKind);
+        using var voice = await server.PostJsonAsync("/api/v1/failover/policies", Voice);
+        Assert.Equal("voice", (await CreatedAsync(voice)).GetProperty("class").GetString());
+
+        using var again = await server.PostJsonAsync("/api/v1/failover/policies", Voice.Replace("voice-to-demo", "voice-again", StringComparison.Ordinal));
+        var text = await again.Content.ReadAsStringAsync();
+        Assert.True(again.StatusCode == HttpStatusCode.BadRequest, text);
+        Assert.Contains("already steered for class voice by policy 'voice-to-demo'", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -43,6 +43,8 @@ public sealed partial class DeployConfigTests
         "patronus_websocket_connections",
         // tunnels (docs/tunnels.md)
         "patronus_tunnel_passive_loss_percent",
+        // traffic classes (docs/tunnels.md, "Traffic classes")
+        "patronus_class_path_active", "patronus_class_sla_max_loss_percent", "patronus_class_duplication_active",
         // controller cluster (docs/ha.md)
         "patronus_cluster_nodes_total", "patronus_cluster_nodes_healthy", "patronus_cluster_is_leader", "patronus_cluster_current_term",
         "patronus_cluster_elections_total", "patronus_cluster_heartbeats_sent_total", "patronus_cluster_heartbeats_received_total",

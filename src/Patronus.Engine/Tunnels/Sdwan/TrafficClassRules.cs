@@ -207,6 +207,14 @@ public static partial class TrafficClassRules
         return Enum.IsDefined(mode);
     }
 
+    /// <summary>The configuration's word for <paramref name="mode"/>: <c>off</c>, <c>always</c> or <c>on-sla-breach</c>.</summary>
+    public static string DuplicationName(DuplicationMode mode) => mode switch
+    {
+        DuplicationMode.Always => "always",
+        DuplicationMode.OnSlaBreach => "on-sla-breach",
+        _ => "off",
+    };
+
     private static void ValidateMatch(TrafficMatchOptions match, string at, List<string> failures)
     {
         for (var i = 0; i < match.Dscp.Count; i++)

@@ -6,7 +6,7 @@ namespace Patronus.Engine.Tunnels.Sdwan;
 /// configuration compiles a new classifier. Classes are tried in order, a class's rules in
 /// order, first match wins; a packet nothing matches (or that is not a readable IP packet) is in
 /// the <see cref="DefaultName"/> class, the last of <see cref="Classes"/>. A rule is a 64-bit DSCP
-/// mask, a protocol, port ranges and a prefix trie, so <see cref="Classify"/> allocates nothing
+/// mask, a protocol, port ranges and a prefix trie, so <see cref="Classify(ReadOnlySpan{byte})"/> allocates nothing
 /// (<c>TrafficClassifierBenchmarks</c>).
 /// </summary>
 public sealed class TrafficClassifier
@@ -66,11 +66,32 @@ public sealed class TrafficClassifier
     }
 
     /// <summary>The class of <paramref name="packet"/> (an IPv4 or IPv6 packet as the TUN device gives it).</summary>
-    public TrafficClass Classify(ReadOnlySpan<byte> packet)
+    public TrafficClass Classify(ReadOnlySpan<byte> packet) => Classify(packet, wantFlow: false, out _);
+
+    /// <summary>
+    /// The class of <paramref name="packet"/> and its <paramref name="flow"/>: a 32-bit hash of its
+    /// 5-tuple (addresses, protocol, ports; never 0), or 0 when the packet is not readable. The hash
+    /// is <see cref="HashCode"/>'s, seeded per process: for counting distinct flows, not for the wire.
+    /// </summary>
+    public TrafficClass Classify(ReadOnlySpan<byte> packet, out int flow) => Classify(packet, wantFlow: true, out flow);
+
+    private TrafficClass Classify(ReadOnlySpan<byte> packet, bool wantFlow, out int flow)
     {
+        flow = 0;
         if (!PacketFields.TryRead(packet, out var fields))
         {
             return _default;
+        }
+
+        if (wantFlow)
+        {
+            var hash = default(HashCode);
+            hash.AddBytes(fields.Source);
+            hash.AddBytes(fields.Destination);
+            hash.Add(fields.Protocol);
+            hash.Add(fields.HasPorts ? (fields.SourcePort << 16) | fields.DestinationPort : -1);
+            var value = hash.ToHashCode();
+            flow = value == 0 ? 1 : value;
         }
 
         foreach (var rule in _rules)
