@@ -153,7 +153,8 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
         SiteExtras? more = null)
     {
         Assert.True(TunnelKeys.TryPublicKey(remote.PrivateKey, out var remotePublic));
-        object Bfd(string peer) => new { Peer = peer, DesiredMinTxMs = 50, RequiredMinRxMs = 50, DetectMultiplier = 3 };
+        var (bfdMs, multiplier) = (more?.BfdIntervalMs ?? 50, more?.BfdMultiplier ?? 3);
+        object Bfd(string peer) => new { Peer = peer, DesiredMinTxMs = bfdMs, RequiredMinRxMs = bfdMs, DetectMultiplier = multiplier };
         var config = new
         {
             Sites = new[] { new { Id = self.Id } },
@@ -205,8 +206,12 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
         return edge;
     }
 
-    /// <summary>More of a site's configuration: failover policies after the class-less one (from the site and its remote), the <c>Health</c> section, the paths' <c>Thresholds</c>.</summary>
-    internal sealed record SiteExtras(Func<Site, Site, object[]>? Policies = null, object? Health = null, object? Thresholds = null);
+    /// <summary>
+    /// More of a site's configuration: failover policies after the class-less one (from the site and
+    /// its remote), the <c>Health</c> section, the paths' <c>Thresholds</c>, BFD's timers (default 50 ms × 3).
+    /// </summary>
+    internal sealed record SiteExtras(Func<Site, Site, object[]>? Policies = null, object? Health = null, object? Thresholds = null,
+        int? BfdIntervalMs = null, int? BfdMultiplier = null);
 
     /// <summary>A site: its id and key, its WAN addresses, its tunnel address, and the LAN of the other site.</summary>
     internal sealed record Site(string Id, string PrivateKey, string PeerPrivateKey, string Wan1, string Wan2, string Tunnel, string RemoteLan);
