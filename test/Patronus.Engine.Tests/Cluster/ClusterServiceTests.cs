@@ -152,6 +152,18 @@ public sealed class LeaderOnlyWorkTests
         Assert.Equal(s_t0.AddSeconds(10), Assert.Single(Assert.Single(store.BucketBatches)).BucketStart);
     }
 
+    /// <summary>The failover service over <paramref name="store"/> with a kernel to sync and <paramref name="leadership"/>, its policies loaded.</summary>
+    private static (FailoverService Service, HealthState Health) FailoverWithKernel(TwoLinkStore store, FakeTimeProvider time, Leadership leadership, RecordingRouteApplier kernel)
+    {
+        var recorder = new FailoverEventRecorder(store.Store, time, NullLogger<FailoverEventRecorder>.Instance, leadership: leadership);
+        var health = new HealthState();
+        health.SetPaths(store.Topology.Current.Paths.Select(p => PathHealthSnapshot.Unknown(p.Id, 1, 1)));
+        var service = new FailoverService(store.Policies, store.Topology, health, recorder, new FailoverMetrics(), Options.Create(new FailoverOptions()), time,
+            NullLogger<FailoverService>.Instance, kernel, leadership);
+        service.SyncPoliciesForTest();
+        return (service, health);
+    }
+
     [Fact]
     public async Task FailoverService_Follower_KernelUntouched_ElectionSyncsTheWholeTable()
     {
@@ -159,12 +171,7 @@ public sealed class LeaderOnlyWorkTests
         var time = new FakeTimeProvider(s_t0);
         var leadership = Follower(time);
         var kernel = new RecordingRouteApplier();
-        var recorder = new FailoverEventRecorder(store.Store, time, NullLogger<FailoverEventRecorder>.Instance, leadership: leadership);
-        var health = new HealthState();
-        health.SetPaths(store.Topology.Current.Paths.Select(p => PathHealthSnapshot.Unknown(p.Id, 1, 1)));
-        var service = new FailoverService(store.Policies, store.Topology, health, recorder, new FailoverMetrics(), Options.Create(new FailoverOptions()), time,
-            NullLogger<FailoverService>.Instance, kernel, leadership);
-        service.SyncPoliciesForTest();
+        var (service, _) = FailoverWithKernel(store, time, leadership, kernel);
 
         service.Evaluate();
         Assert.Empty(kernel.Synced);
@@ -184,12 +191,7 @@ public sealed class LeaderOnlyWorkTests
         var leadership = Follower(time);
         var lease = new LeaseState(TimeSpan.FromSeconds(2)); // the default lease
         var kernel = new RecordingRouteApplier();
-        var recorder = new FailoverEventRecorder(store.Store, time, NullLogger<FailoverEventRecorder>.Instance, leadership: leadership);
-        var health = new HealthState();
-        health.SetPaths(store.Topology.Current.Paths.Select(p => PathHealthSnapshot.Unknown(p.Id, 1, 1)));
-        var service = new FailoverService(store.Policies, store.Topology, health, recorder, new FailoverMetrics(), Options.Create(new FailoverOptions()), time,
-            NullLogger<FailoverService>.Instance, kernel, leadership);
-        service.SyncPoliciesForTest();
+        var (service, health) = FailoverWithKernel(store, time, leadership, kernel);
         void Score(string pathId, double score) =>
             health.Publish(new PathHealthSnapshot(pathId, 10, 0, 1, score, HealthScoring.StatusOf(score), time.GetUtcNow(), 1, 1, 1, "test"));
         void Grant(long term) => leadership.Publish(lease, lease.Granted(term, leadership.Clock.Elapsed, leadership.Clock.Elapsed) != LeaseChange.None);

@@ -115,8 +115,14 @@ public sealed class ClusterSubscriptionTests(PostgresFixture postgres, ITestOutp
 
         // Before the hold-downs were relayed the follower showed null here for as long as the leader held the failback.
         // Compared with the leader's value as it is at each poll: a dip of the primary restarts the hold-down.
-        static string? PendingSince(JsonElement policies) => policies.EnumerateArray().FirstOrDefault(p => p.GetProperty("name").GetString() == "held") is
-            { ValueKind: JsonValueKind.Object } held && held.GetProperty("failback_pending_since") is { ValueKind: JsonValueKind.String } since ? since.GetString() : null;
+        static string? PendingSince(JsonElement policies)
+        {
+            var held = policies.EnumerateArray().FirstOrDefault(p => p.GetProperty("name").GetString() == "held");
+            return held.ValueKind == JsonValueKind.Object && held.GetProperty("failback_pending_since") is { ValueKind: JsonValueKind.String } since
+                ? since.GetString()
+                : null;
+        }
+
         string? onLeader = null, onFollower = null;
         await Poll.AssertAsync(async () =>
         {
