@@ -561,5 +561,28 @@ public static class Migrations
             );
             CREATE INDEX idx_idempotency_keys_expires ON idempotency_keys(expires_at);
             """),
+
+        // Fencing, auditable (docs/ha.md): each row a leader-only write stores records the lease term
+        // it was written under — raw samples, status events, failover events, and the health blocks
+        // (the term of the write that last appended to or rewrote the block). NULL: written before
+        // this migration, or by a tool without a leadership. A plain nullable column: adding it
+        // rewrites nothing in either dialect.
+        new(12, "lease term on rows written by the leader",
+            Sqlite: """
+            ALTER TABLE sdwan_path_health ADD COLUMN term INTEGER;
+            ALTER TABLE sdwan_path_events ADD COLUMN term INTEGER;
+            ALTER TABLE sdwan_failover_events ADD COLUMN term INTEGER;
+            ALTER TABLE sdwan_path_health_10s ADD COLUMN term INTEGER;
+            ALTER TABLE sdwan_path_health_1m_blocks ADD COLUMN term INTEGER;
+            ALTER TABLE sdwan_path_health_1h_blocks ADD COLUMN term INTEGER;
+            """,
+            Postgres: """
+            ALTER TABLE sdwan_path_health ADD COLUMN term BIGINT;
+            ALTER TABLE sdwan_path_events ADD COLUMN term BIGINT;
+            ALTER TABLE sdwan_failover_events ADD COLUMN term BIGINT;
+            ALTER TABLE sdwan_path_health_10s ADD COLUMN term BIGINT;
+            ALTER TABLE sdwan_path_health_1m_blocks ADD COLUMN term BIGINT;
+            ALTER TABLE sdwan_path_health_1h_blocks ADD COLUMN term BIGINT;
+            """),
     ];
 }
