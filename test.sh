@@ -6,7 +6,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
 
 # Debian packages the test suites use as real peers. Installed only when missing (idempotent).
-APT_PACKAGES=(postgresql nftables iproute2 curl frr iputils-ping prometheus prometheus-alertmanager wireguard-tools wireguard-go chromium haproxy liblz4-1)
+APT_PACKAGES=(postgresql nftables iproute2 curl frr iputils-ping iperf3 python3 prometheus prometheus-alertmanager wireguard-tools wireguard-go chromium haproxy liblz4-1)
 
 install_packages() {
   local missing=()

@@ -562,23 +562,46 @@ public static class Migrations
             CREATE INDEX idx_idempotency_keys_expires ON idempotency_keys(expires_at);
             """),
 
+        // Fencing, auditable (docs/ha.md): each row a leader-only write stores records the lease term
+        // it was written under — raw samples, status events, failover events, and the health blocks
+        // (the term of the write that last appended to or rewrote the block). NULL: written before
+        // this migration, or by a tool without a leadership. A plain nullable column: adding it
+        // rewrites nothing in either dialect.
+        new(12, "lease term on rows written by the leader",
+            Sqlite: """
+            ALTER TABLE sdwan_path_health ADD COLUMN term INTEGER;
+            ALTER TABLE sdwan_path_events ADD COLUMN term INTEGER;
+            ALTER TABLE sdwan_failover_events ADD COLUMN term INTEGER;
+            ALTER TABLE sdwan_path_health_10s ADD COLUMN term INTEGER;
+            ALTER TABLE sdwan_path_health_1m_blocks ADD COLUMN term INTEGER;
+            ALTER TABLE sdwan_path_health_1h_blocks ADD COLUMN term INTEGER;
+            """,
+            Postgres: """
+            ALTER TABLE sdwan_path_health ADD COLUMN term BIGINT;
+            ALTER TABLE sdwan_path_events ADD COLUMN term BIGINT;
+            ALTER TABLE sdwan_failover_events ADD COLUMN term BIGINT;
+            ALTER TABLE sdwan_path_health_10s ADD COLUMN term BIGINT;
+            ALTER TABLE sdwan_path_health_1m_blocks ADD COLUMN term BIGINT;
+            ALTER TABLE sdwan_path_health_1h_blocks ADD COLUMN term BIGINT;
+            """),
+
         // Class policies (docs/tunnels.md, "Traffic classes"): a policy may name a traffic class,
         // and then steers only that class's packets, so one prefix may be held by one policy per
         // class and by one without ('' in the claims table, which has a primary key and so no
         // NULL). The claims' key becomes (prefix, traffic_class); existing claims are class-less.
         // SQLite cannot change a primary key in place: the table is rebuilt, rows copied.
-        new(12, "failover policies per traffic class",
+        new(13, "failover policies per traffic class",
             Sqlite: """
             ALTER TABLE sdwan_failover_policies ADD COLUMN traffic_class TEXT;
-            CREATE TABLE sdwan_failover_prefixes_v12 (
+            CREATE TABLE sdwan_failover_prefixes_v13 (
                 prefix        TEXT NOT NULL,
                 traffic_class TEXT NOT NULL DEFAULT '',
                 policy_id     INTEGER NOT NULL REFERENCES sdwan_failover_policies(policy_id) ON DELETE CASCADE,
                 PRIMARY KEY (prefix, traffic_class)
             );
-            INSERT INTO sdwan_failover_prefixes_v12 (prefix, traffic_class, policy_id) SELECT prefix, '', policy_id FROM sdwan_failover_prefixes;
+            INSERT INTO sdwan_failover_prefixes_v13 (prefix, traffic_class, policy_id) SELECT prefix, '', policy_id FROM sdwan_failover_prefixes;
             DROP TABLE sdwan_failover_prefixes;
-            ALTER TABLE sdwan_failover_prefixes_v12 RENAME TO sdwan_failover_prefixes;
+            ALTER TABLE sdwan_failover_prefixes_v13 RENAME TO sdwan_failover_prefixes;
             CREATE INDEX idx_failover_prefixes_policy ON sdwan_failover_prefixes(policy_id);
             """,
             Postgres: """

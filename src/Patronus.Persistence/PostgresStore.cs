@@ -40,8 +40,40 @@ public sealed class PostgresStore : SqlStore
     public const int DefaultMaxPoolSize = 25;
 
     /// <summary>
-    /// The connection string with <see cref="IdleInTransactionLimit"/> as a session option and
-    /// <see cref="DefaultMaxPoolSize"/> as the pool's bound, each unless it already sets its own.
+    /// How long opening a connection — or waiting for a free one in the pool — may take, unless the
+    /// connection string sets <c>Timeout</c>: 5 s (Npgsql's default is 15 s). On a store that stopped
+    /// answering, the pool's 25 connections are taken within a fraction of a second under load, and
+    /// every further request waits here: 5 s later it fails (500), which HAProxy retries on another
+    /// node well before its own 15 s server timeout, instead of holding the client 15 s.
+    /// </summary>
+    public const int DefaultConnectTimeoutSeconds = 5;
+
+    /// <summary>
+    /// How long Npgsql waits for the server to confirm a cancelled command (a token fired: a request
+    /// aborted, a lease attempt given up at the lease) before it breaks the connection, unless the
+    /// connection string sets <c>Cancellation Timeout</c>: 1 s, half the default lease (Npgsql's default
+    /// is 2 s). A healthy server confirms in milliseconds; a black-holed one never does, and the sooner
+    /// the connection goes, the sooner its pool slot is free. The lease loop and the store check do not
+    /// depend on it: each bounds its wait on its own clock.
+    /// </summary>
+    public const int DefaultCancellationTimeoutMilliseconds = 1_000;
+
+    /// <summary>
+    /// Seconds a pooled connection may sit idle before Npgsql sends it a keepalive query, unless the
+    /// connection string sets <c>Keepalive</c>: 10 s (Npgsql's default: never). A connection whose
+    /// server restarted or whose path died is found and dropped from the pool while idle, not by the
+    /// next request (or lease renewal) that takes it. Cost: one empty query per idle connection per 10 s.
+    /// </summary>
+    public const int DefaultKeepAliveSeconds = 10;
+
+    /// <summary>
+    /// The connection string with <see cref="IdleInTransactionLimit"/> as a session option,
+    /// <see cref="DefaultMaxPoolSize"/> as the pool's bound, <see cref="DefaultConnectTimeoutSeconds"/>,
+    /// <see cref="DefaultCancellationTimeoutMilliseconds"/> and <see cref="DefaultKeepAliveSeconds"/>, each
+    /// unless it already sets its own. <c>Command Timeout</c> stays Npgsql's 30 s: a rollup catching up
+    /// after downtime reads a day of blocks of every path in one statement, and nothing depends on a
+    /// shorter bound (the lease loop and the store check bound their own waits; HAProxy retries a request
+    /// that hangs past 15 s on another node).
     /// </summary>
     internal static string WithSessionLimits(string connectionString)
     {
@@ -52,11 +84,26 @@ public sealed class PostgresStore : SqlStore
         }
 
         // Npgsql's builder cannot tell a default from a value given: read the keys as written.
-        var written = new DbConnectionStringBuilder { ConnectionString = connectionString };
-        if (!written.Keys.Cast<string>().Select(k => k.Replace(" ", "", StringComparison.Ordinal))
-                .Any(k => k.Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase) || k.Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase)))
+        var written = new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant()).ToHashSet(StringComparer.Ordinal);
+        if (!written.Contains("MAXPOOLSIZE") && !written.Contains("MAXIMUMPOOLSIZE"))
         {
             builder.MaxPoolSize = DefaultMaxPoolSize;
+        }
+
+        if (!written.Contains("TIMEOUT") && !written.Contains("CONNECTTIMEOUT") && !written.Contains("CONNECTIONTIMEOUT"))
+        {
+            builder.Timeout = DefaultConnectTimeoutSeconds;
+        }
+
+        if (!written.Contains("CANCELLATIONTIMEOUT"))
+        {
+            builder.CancellationTimeout = DefaultCancellationTimeoutMilliseconds;
+        }
+
+        if (!written.Contains("KEEPALIVE"))
+        {
+            builder.KeepAlive = DefaultKeepAliveSeconds;
         }
 
         return builder.ConnectionString;

@@ -99,30 +99,32 @@ public abstract partial class SqlStore : IClusterStore
     }
 
     /// <summary>
-    /// The fence of a leader-only write, run first in the write's own transaction: null when the write
-    /// may go on, else <see cref="StoreStatus.Fenced"/> (and the leadership is told, so it steps down
-    /// at once). A checked token must match the lease row — this node, this term, unexpired on the
-    /// database's clock — which PostgreSQL then holds with <c>FOR SHARE</c> until the transaction
-    /// ends: a takeover's update waits for the write, so no write can commit under a term that is no
-    /// longer current. Without a leadership (tools) or on the single-node store nothing is checked.
+    /// The fence of a leader-only write, run first in the write's own transaction: <see cref="Fence.Refused"/>
+    /// is null when the write may go on, else <see cref="StoreStatus.Fenced"/> (and the leadership is
+    /// told, so it steps down at once). A checked token must match the lease row — this node, this
+    /// term, unexpired on the database's clock — which PostgreSQL then holds with <c>FOR SHARE</c>
+    /// until the transaction ends: a takeover's update waits for the write, so no write can commit
+    /// under a term that is no longer current. Without a leadership (tools) or on the single-node
+    /// store nothing is checked. <see cref="Fence.Term"/> is the term the write goes in under, which
+    /// the rows it writes record (migration 12; null without a leadership).
     /// </summary>
-    private protected async Task<StoreResult?> FenceAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    private protected async Task<Fence> FenceAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
         if (Leadership is not { } leadership)
         {
-            return null;
+            return new Fence(null, null);
         }
 
         var token = leadership.Fence;
         if (token is null)
         {
             leadership.Refused(leadership.Term);
-            return new StoreResult(StoreStatus.Fenced, $"node {leadership.NodeId} is not the leader");
+            return new Fence(new StoreResult(StoreStatus.Fenced, $"node {leadership.NodeId} is not the leader"), null);
         }
 
         if (!token.Checked)
         {
-            return null;
+            return new Fence(null, token.Term);
         }
 
         var held = await connection.ExecuteScalarAsync<long?>(new CommandDefinition($"""
@@ -131,10 +133,13 @@ public abstract partial class SqlStore : IClusterStore
             """, new { Name = LeaseName, Node = token.NodeId, token.Term }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (held is not null)
         {
-            return null;
+            return new Fence(null, token.Term);
         }
 
         leadership.Refused(token.Term);
-        return new StoreResult(StoreStatus.Fenced, $"node {token.NodeId} no longer holds the leader lease under term {token.Term}");
+        return new Fence(new StoreResult(StoreStatus.Fenced, $"node {token.NodeId} no longer holds the leader lease under term {token.Term}"), null);
     }
+
+    /// <summary>A fence's outcome: the refusal (null: the write may go on) and the term it goes in under (null: unfenced, no leadership).</summary>
+    private protected readonly record struct Fence(StoreResult? Refused, long? Term);
 }

@@ -186,15 +186,16 @@ public abstract partial class SqlStore
 
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        if (await FenceAsync(connection, tx, cancellationToken).ConfigureAwait(false) is { } fenced)
+        var fence = await FenceAsync(connection, tx, cancellationToken).ConfigureAwait(false);
+        if (fence.Refused is { } fenced)
         {
             return fenced;
         }
 
         // INSERT … SELECT … WHERE EXISTS: an event of a policy deleted meanwhile is skipped, not an error.
         await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO sdwan_failover_events (policy_id, event_type, from_path_id, to_path_id, reason, details, timestamp)
-            SELECT @PolicyId, @Type, @From, @To, @Reason, @Details, @Timestamp
+            INSERT INTO sdwan_failover_events (policy_id, event_type, from_path_id, to_path_id, reason, details, timestamp, term)
+            SELECT @PolicyId, @Type, @From, @To, @Reason, @Details, @Timestamp, @Term
             WHERE EXISTS (SELECT 1 FROM sdwan_failover_policies WHERE policy_id = @PolicyId)
             """,
             events.Select(e => new
@@ -206,6 +207,7 @@ public abstract partial class SqlStore
                 e.Event.Reason,
                 e.Details,
                 Timestamp = e.Event.Timestamp.ToUnixTimeMilliseconds(),
+                fence.Term,
             }), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return StoreResult.Ok;

@@ -18,7 +18,8 @@ public abstract partial class SqlStore
 
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        if (await FenceAsync(connection, tx, cancellationToken).ConfigureAwait(false) is { } fenced)
+        var fence = await FenceAsync(connection, tx, cancellationToken).ConfigureAwait(false);
+        if (fence.Refused is { } fenced)
         {
             return fenced;
         }
@@ -26,8 +27,8 @@ public abstract partial class SqlStore
         try
         {
             await connection.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO sdwan_path_health (path_id, timestamp, latency_ms, packet_loss_pct, jitter_ms, health_score, status)
-                VALUES (@PathId, @Timestamp, @LatencyMs, @PacketLossPct, @JitterMs, @HealthScore, @Status)
+                INSERT INTO sdwan_path_health (path_id, timestamp, latency_ms, packet_loss_pct, jitter_ms, health_score, status, term)
+                VALUES (@PathId, @Timestamp, @LatencyMs, @PacketLossPct, @JitterMs, @HealthScore, @Status, @Term)
                 """,
                 samples.Select(s => new
                 {
@@ -38,6 +39,7 @@ public abstract partial class SqlStore
                     s.JitterMs,
                     s.HealthScore,
                     Status = StatusText(s.Status),
+                    fence.Term,
                 }),
                 tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -76,7 +78,8 @@ public abstract partial class SqlStore
 
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        if (await FenceAsync(connection, tx, cancellationToken).ConfigureAwait(false) is { } fenced)
+        var fence = await FenceAsync(connection, tx, cancellationToken).ConfigureAwait(false);
+        if (fence.Refused is { } fenced)
         {
             return fenced;
         }
@@ -84,8 +87,8 @@ public abstract partial class SqlStore
         try
         {
             await connection.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO sdwan_path_events (path_id, timestamp, from_status, to_status, health_score, latency_ms, packet_loss_pct, jitter_ms, reason)
-                VALUES (@PathId, @Timestamp, @FromStatus, @ToStatus, @HealthScore, @LatencyMs, @PacketLossPct, @JitterMs, @Reason)
+                INSERT INTO sdwan_path_events (path_id, timestamp, from_status, to_status, health_score, latency_ms, packet_loss_pct, jitter_ms, reason, term)
+                VALUES (@PathId, @Timestamp, @FromStatus, @ToStatus, @HealthScore, @LatencyMs, @PacketLossPct, @JitterMs, @Reason, @Term)
                 """,
                 events.Select(e => new
                 {
@@ -98,6 +101,7 @@ public abstract partial class SqlStore
                     e.PacketLossPct,
                     e.JitterMs,
                     Reason = e.Reason ?? "",
+                    fence.Term,
                 }),
                 tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -63,7 +63,8 @@ public abstract partial class SqlStore
 
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        if (await FenceAsync(connection, tx, cancellationToken).ConfigureAwait(false) is { } fenced)
+        var fence = await FenceAsync(connection, tx, cancellationToken).ConfigureAwait(false);
+        if (fence.Refused is { } fenced)
         {
             return fenced;
         }
@@ -75,12 +76,13 @@ public abstract partial class SqlStore
             await using var command = connection.CreateCommand();
             command.Transaction = tx;
             command.CommandText = $"""
-                INSERT INTO sdwan_path_health_10s (path_id, block_start, data) VALUES (@PathId, @Start, @Data)
-                ON CONFLICT (path_id, block_start) DO UPDATE SET data = {append}
+                INSERT INTO sdwan_path_health_10s (path_id, block_start, data, term) VALUES (@PathId, @Start, @Data, @Term)
+                ON CONFLICT (path_id, block_start) DO UPDATE SET data = {append}, term = excluded.term
                 """;
             var pathId = AddParameter(command, "PathId");
             var start = AddParameter(command, "Start");
             var data = AddParameter(command, "Data");
+            TermParameter(command, fence.Term);
             foreach (var ((id, blockStart), bytes) in blocks)
             {
                 pathId.Value = id;
@@ -191,7 +193,7 @@ public abstract partial class SqlStore
         if (newest is { } n && (done is null || n > done))
         {
             await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            if (await FenceAsync(connection, tx, cancellationToken).ConfigureAwait(false) is not null)
+            if ((await FenceAsync(connection, tx, cancellationToken).ConfigureAwait(false)).Refused is not null)
             {
                 return written;
             }
@@ -259,7 +261,8 @@ public abstract partial class SqlStore
         foreach (var chunk in rolled.Chunk(RollupChunkRows))
         {
             await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            if (await FenceAsync(connection, tx, cancellationToken).ConfigureAwait(false) is not null)
+            var fence = await FenceAsync(connection, tx, cancellationToken).ConfigureAwait(false);
+            if (fence.Refused is not null)
             {
                 return (written, newest == long.MinValue ? null : newest, true);
             }
@@ -267,12 +270,13 @@ public abstract partial class SqlStore
             await using var command = connection.CreateCommand();
             command.Transaction = tx;
             command.CommandText = $"""
-                INSERT INTO {table} (path_id, block_start, data) VALUES (@PathId, @Start, @Data)
-                ON CONFLICT (path_id, block_start) DO UPDATE SET data = excluded.data
+                INSERT INTO {table} (path_id, block_start, data, term) VALUES (@PathId, @Start, @Data, @Term)
+                ON CONFLICT (path_id, block_start) DO UPDATE SET data = excluded.data, term = excluded.term
                 """;
             var pathId = AddParameter(command, "PathId");
             var start = AddParameter(command, "Start");
             var data = AddParameter(command, "Data");
+            TermParameter(command, fence.Term);
             foreach (var (id, fresh) in chunk)
             {
                 // Keep the block's other buckets; a bucket of this range is replaced whole (idempotent).
@@ -399,6 +403,14 @@ public abstract partial class SqlStore
         await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
             "SELECT rolled_up_until FROM sdwan_path_health_rollups WHERE resolution = @Resolution",
             new { Resolution = resolution.ToString() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+
+    /// <summary>The <c>@Term</c> of a block write: the fence's term, NULL when unfenced (typed, so PostgreSQL needs no inference).</summary>
+    private static void TermParameter(DbCommand command, long? term)
+    {
+        var parameter = AddParameter(command, "Term");
+        parameter.DbType = System.Data.DbType.Int64;
+        parameter.Value = term is { } t ? t : DBNull.Value;
+    }
 
     private static DbParameter AddParameter(DbCommand command, string name)
     {

@@ -27,15 +27,20 @@ public abstract partial class SqlStore
         return row?.ToUser();
     }
 
+    // A user write is one transaction that also keeps a keyed REST write's answer, made from the
+    // row as stored (CommitWithAnswerAsync, docs/ha.md safe retries): a node that dies after the
+    // commit leaves a key whose retry replays the 201/200 instead of answering 409 or running again.
     public async Task<StoreResult> InsertUserAsync(UserRecord user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await connection.ExecuteAsync(new CommandDefinition("""
+            var row = await connection.QuerySingleAsync<UserRow>(new CommandDefinition($"""
                 INSERT INTO sdwan_users (username, role, password_hash, disabled, token_version, created_at, updated_at)
                 VALUES (@Username, @Role, @PasswordHash, @Disabled, @TokenVersion, @Now, @Now)
+                RETURNING {UserColumns}
                 """, new
             {
                 user.Username,
@@ -44,7 +49,8 @@ public abstract partial class SqlStore
                 Disabled = user.Disabled ? 1 : 0,
                 TokenVersion = Math.Max(1, user.TokenVersion),
                 Now = NowMs,
-            }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await CommitWithAnswerAsync(connection, tx, row.ToUser(), cancellationToken).ConfigureAwait(false);
             return StoreResult.Ok;
         }
         catch (DbException ex) when (Classify(ex) == ConstraintKind.Unique)
@@ -59,7 +65,7 @@ public abstract partial class SqlStore
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var now = NowMs;
-        var changed = await connection.ExecuteAsync(new CommandDefinition("""
+        var row = await connection.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition($"""
             UPDATE sdwan_users SET
                 role = COALESCE(@Role, role),
                 disabled = COALESCE(@Disabled, disabled),
@@ -67,6 +73,7 @@ public abstract partial class SqlStore
                 token_version = token_version + 1,
                 updated_at = @Now
             WHERE username = @Username
+            RETURNING {UserColumns}
             """, new
         {
             Username = username,
@@ -75,7 +82,7 @@ public abstract partial class SqlStore
             change.PasswordHash,
             Now = now,
         }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        if (changed == 0)
+        if (row is null)
         {
             return new(StoreStatus.NotFound, $"user '{username}' does not exist");
         }
@@ -83,7 +90,7 @@ public abstract partial class SqlStore
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE sdwan_refresh_tokens SET revoked_at = @Now WHERE username = @Username AND revoked_at IS NULL",
             new { Username = username, Now = now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await CommitWithAnswerAsync(connection, tx, row.ToUser(), cancellationToken).ConfigureAwait(false);
         return StoreResult.Ok;
     }
 

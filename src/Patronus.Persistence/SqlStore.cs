@@ -162,7 +162,7 @@ public abstract partial class SqlStore : IPatronusDatabase, ITopologyStore, IHea
         {
             // Each chunk is its own transaction, fenced: retention is the leader's work (docs/ha.md).
             await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            if (await FenceAsync(connection, tx, cancellationToken).ConfigureAwait(false) is not null)
+            if ((await FenceAsync(connection, tx, cancellationToken).ConfigureAwait(false)).Refused is not null)
             {
                 return deleted;
             }

@@ -65,6 +65,30 @@ public sealed class PostgresStoreTests : StoreContractTests
     public void WithSessionLimits_BoundsThePoolUnlessSet(string connectionString, int maxPoolSize) =>
         Assert.Equal(maxPoolSize, new NpgsqlConnectionStringBuilder(PostgresStore.WithSessionLimits(connectionString)).MaxPoolSize);
 
+    [Theory]
+    [InlineData("Host=h;Database=d", PostgresStore.DefaultConnectTimeoutSeconds, PostgresStore.DefaultCancellationTimeoutMilliseconds, PostgresStore.DefaultKeepAliveSeconds, 30)]
+    [InlineData("Host=h;Database=d;Timeout=20;Cancellation Timeout=-1;Keepalive=0;Command Timeout=60", 20, -1, 0, 60)]
+    [InlineData("Host=h;Database=d;timeout=3;cancellationtimeout=500", 3, 500, PostgresStore.DefaultKeepAliveSeconds, 30)]
+    public void WithSessionLimits_TimeoutsDefaultUnlessSet(string connectionString, int connect, int cancellation, int keepAlive, int command)
+    {
+        var built = new NpgsqlConnectionStringBuilder(PostgresStore.WithSessionLimits(connectionString));
+
+        Assert.Equal((connect, cancellation, keepAlive, command), (built.Timeout, built.CancellationTimeout, built.KeepAlive, built.CommandTimeout));
+    }
+
+    [Fact]
+    public void WithSessionLimits_Defaults_CancellationConfirmedWithinTheLease_PoolWaitFailsBeforeHaproxysServerTimeout()
+    {
+        var built = new NpgsqlConnectionStringBuilder(PostgresStore.WithSessionLimits("Host=h;Database=d"));
+        var lease = new Engine.Cluster.ClusterOptions().LeaseDuration;
+
+        // A cancelled statement (a lease attempt given up at the lease) gives its connection up within half a lease more.
+        Assert.InRange(TimeSpan.FromMilliseconds(built.CancellationTimeout), TimeSpan.FromMilliseconds(1), lease / 2);
+        // A request waiting for a connection fails (and is retried by HAProxy) long before deploy/haproxy's 15 s server timeout.
+        Assert.InRange(built.Timeout, 1, 15 / 2);
+        Assert.InRange(built.KeepAlive, 1, 60);
+    }
+
     protected override async Task<DbConnection> OpenRawAsync()
     {
         var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Location.ConnectionString) { Pooling = false }.ConnectionString);

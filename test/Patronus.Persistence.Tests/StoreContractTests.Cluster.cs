@@ -79,11 +79,14 @@ public abstract partial class StoreContractTests
     }
 
     /// <summary>A leadership that holds the lease under whatever term the store granted "a", on the test's clock.</summary>
-    private async Task<(SqlStore Store, Leadership Leadership)> FencedLeaderAsync(TimeSpan lease)
+    private Task<(SqlStore Store, Leadership Leadership)> FencedLeaderAsync(TimeSpan lease) => FencedLeaderAsync("a", lease);
+
+    /// <summary>A leadership that holds the lease for <paramref name="node"/> under whatever term the store granted it, on the test's clock.</summary>
+    private async Task<(SqlStore Store, Leadership Leadership)> FencedLeaderAsync(string node, TimeSpan lease)
     {
-        var attempt = await Store.TryAcquireLeaseAsync("a", lease);
+        var attempt = await Store.TryAcquireLeaseAsync(node, lease);
         Assert.True(attempt.Held);
-        var leadership = new Leadership("a", Time);
+        var leadership = new Leadership(node, Time);
         var state = new LeaseState(TimeSpan.FromMinutes(10)); // locally valid throughout: the database alone must refuse
         state.Granted(attempt.Term, leadership.Clock.Elapsed, leadership.Clock.Elapsed);
         leadership.Publish(state, roleChanged: true);
@@ -155,5 +158,67 @@ public abstract partial class StoreContractTests
         AssertOk(await single.InsertPathHealthBucketsAsync([TenSeconds("p1", TimeSpan.Zero, 10, 5)]));
         AssertOk(await single.InsertPathEventsAsync([StatusEvent("p1", 0, null, PathStatus.Up)]));
         Assert.Null((await single.GetClusterAsync(TimeSpan.FromMinutes(1))).Leader);
+    }
+
+    /// <summary>The terms recorded in <paramref name="table"/>, one per row (NULL as -1), ascending.</summary>
+    private async Task<long[]> TermsAsync(string table)
+    {
+        await using var connection = await OpenRawAsync();
+        return [.. await connection.QueryAsync<long>($"SELECT COALESCE(term, -1) FROM {table} ORDER BY 1")];
+    }
+
+    [Fact]
+    public async Task LeaderOnlyWrites_RowsRecordTheTermTheyWereWrittenUnder_StaleLeadersWriteLeavesNoRowOfItsTerm()
+    {
+        await HealthStoreAsync("p2");
+        var (_, policyId) = await Store.InsertFailoverPolicyAsync(Policy("to-dc", "p1", ["p2"]));
+        var (leader, _) = await FencedLeaderAsync(s_longLease);
+        var failover = new Engine.Failover.FailoverEventRecord(new(policyId, Engine.Failover.FailoverEventType.FailoverTriggered, "p1", "p2", "r", Start), null);
+        AssertOk(await leader.InsertPathHealthAsync([new PathHealthSample("p1", Start, 1, 0, 0, 100, PathStatus.Up)]));
+        AssertOk(await leader.InsertPathEventsAsync([StatusEvent("p1", 0, null, PathStatus.Up)]));
+        AssertOk(await leader.InsertFailoverEventsAsync([failover]));
+        AssertOk(await leader.InsertPathHealthBucketsAsync([TenSeconds("p1", TimeSpan.Zero, 10, 5)]));
+
+        // b takes over (term 2) and writes; a, deposed but locally still sure it leads, writes again.
+        await ExpireLeaseAsync();
+        var (next, nextLeadership) = await FencedLeaderAsync("b", s_longLease);
+        AssertOk(await next.InsertPathHealthAsync([new PathHealthSample("p1", Start.AddSeconds(1), 1, 0, 0, 100, PathStatus.Up)]));
+        AssertOk(await next.InsertFailoverEventsAsync([failover]));
+        AssertOk(await next.InsertPathHealthBucketsAsync([TenSeconds("p2", TimeSpan.Zero, 10, 5)]));
+        AssertStatus(StoreStatus.Fenced, await leader.InsertPathHealthAsync([new PathHealthSample("p1", Start.AddSeconds(2), 1, 0, 0, 100, PathStatus.Up)]));
+        AssertStatus(StoreStatus.Fenced, await leader.InsertFailoverEventsAsync([failover]));
+        AssertStatus(StoreStatus.Fenced, await leader.InsertPathHealthBucketsAsync([TenSeconds("p1", TimeSpan.FromSeconds(10), 10, 5)]));
+
+        // What the SIGSTOP lab asserts on the real cluster: the deposed term's rows are exactly those written before the takeover.
+        Assert.Equal(new long[] { 1, 2 }, await TermsAsync("sdwan_path_health"));
+        Assert.Equal(new long[] { 1 }, await TermsAsync("sdwan_path_events"));
+        Assert.Equal(new long[] { 1, 2 }, await TermsAsync("sdwan_failover_events"));
+        Assert.Equal(new long[] { 1, 2 }, await TermsAsync("sdwan_path_health_10s"));
+        Assert.Equal(2, nextLeadership.Term);
+    }
+
+    [Fact]
+    public async Task LeaderOnlyWrites_SingleNodeRecordsTerm1_NoLeadershipRecordsNull()
+    {
+        await HealthStoreAsync();
+        var single = SqlStore.Create(Location, Time, leadership: Leadership.SingleNode("solo", Time));
+        _stores.Add(single);
+
+        AssertOk(await single.InsertPathHealthAsync([new PathHealthSample("p1", Start, 1, 0, 0, 100, PathStatus.Up)]));
+        AssertOk(await Store.InsertPathHealthAsync([new PathHealthSample("p1", Start.AddSeconds(1), 1, 0, 0, 100, PathStatus.Up)]));
+
+        Assert.Equal(new long[] { -1, 1 }, await TermsAsync("sdwan_path_health"));
+    }
+
+    [Fact]
+    public async Task RollupAsync_Fenced_BlocksRecordTheRollupsTerm()
+    {
+        await HealthStoreAsync();
+        var (leader, _) = await FencedLeaderAsync(s_longLease);
+        AssertOk(await leader.InsertPathHealthBucketsAsync([TenSeconds("p1", TimeSpan.Zero, 10, 5)]));
+
+        Assert.True(await leader.RollupAsync(HealthResolution.Minute, Start.AddMinutes(2)) > 0);
+
+        Assert.Equal(new long[] { 1 }, await TermsAsync("sdwan_path_health_1m_blocks"));
     }
 }

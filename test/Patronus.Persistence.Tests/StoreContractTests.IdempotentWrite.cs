@@ -2,6 +2,7 @@ using Patronus.Engine.Failover;
 using Patronus.Engine.Paths;
 using Patronus.Engine.Storage;
 using Patronus.Persistence.Idempotency;
+using Patronus.Persistence.Security;
 
 namespace Patronus.Persistence.Tests;
 
@@ -88,5 +89,50 @@ public abstract partial class StoreContractTests
         AssertOk(deleted);
         Assert.Same(noContent, write.Stored);
         Assert.Equal(204, (await ClaimAsync(store, deleteKey, "f1")).Response?.StatusCode);
+    }
+
+    [Fact]
+    public async Task InsertUserAsync_KeyedWriteDiesBeforeItsAnswerIsSettled_RetryReplaysTheAnswerMadeFromTheRowAsStored()
+    {
+        var store = await MigratedStoreAsync();
+        var key = s_key with { Path = "/api/v1/users" };
+        await ClaimAsync(store, key, "f1");
+
+        var (result, write) = await KeyedAsync(key, w => s_created with { Location = $"/api/v1/users/{((UserRecord)w!).Username}", Body = System.Text.Encoding.UTF8.GetBytes(((UserRecord)w!).Role.ToString()) },
+            () => store.InsertUserAsync(User("alice", UserRole.Viewer)));
+        AssertOk(result);
+        Assert.Equal("/api/v1/users/alice", write.Stored?.Location);
+
+        // The node dies before the middleware settles the key. Before user writes kept their answer in
+        // their own transaction, the retry took the claim over and answered 409 "already exists".
+        Time.Advance(s_claim * 2);
+        var retry = await ClaimAsync(NewStore(), key, "f1");
+
+        Assert.Equal(IdempotencyClaimStatus.Completed, retry.Status);
+        Assert.Equal((201, "/api/v1/users/alice"), (retry.Response!.StatusCode, retry.Response.Location));
+        Assert.Equal("Viewer"u8.ToArray(), retry.Response.Body);
+    }
+
+    [Fact]
+    public async Task UpdateUserAsync_Keyed_AnswerFromTheUpdatedRow_MissingUserOrDuplicateInsertKeepsNothing()
+    {
+        var store = await MigratedStoreAsync();
+        AssertOk(await store.InsertUserAsync(User("alice")));
+        var key = s_key with { Method = "PUT", Path = "/api/v1/users/alice" };
+        await ClaimAsync(store, key, "f1");
+        static StoredResponse Answer(object? w) => s_created with { StatusCode = 200, Location = null, Body = System.Text.Encoding.UTF8.GetBytes($"{((UserRecord)w!).Role} {((UserRecord)w!).TokenVersion}") };
+
+        var (missing, none) = await KeyedAsync(key, Answer, () => store.UpdateUserAsync("nobody", new UserChange(UserRole.Admin, null, null)));
+        Assert.Equal(StoreStatus.NotFound, missing.Status);
+        Assert.Null(none.Stored);
+        var (duplicate, noneEither) = await KeyedAsync(key, Answer, () => store.InsertUserAsync(User("alice")));
+        Assert.Equal(StoreStatus.Conflict, duplicate.Status);
+        Assert.Null(noneEither.Stored);
+
+        var (updated, write) = await KeyedAsync(key, Answer, () => store.UpdateUserAsync("alice", new UserChange(UserRole.Admin, null, null)));
+
+        AssertOk(updated);
+        Assert.Equal("Admin 2"u8.ToArray(), write.Stored?.Body); // the role and token version as updated, not as sent
+        Assert.Equal("Admin 2"u8.ToArray(), (await ClaimAsync(store, key, "f1")).Response?.Body);
     }
 }

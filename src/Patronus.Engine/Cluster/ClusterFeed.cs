@@ -32,6 +32,7 @@ public sealed class ClusterFeed
     private readonly Broadcast<FailoverEventRecord> _failoverEvents = new(SubscriberCapacity);
     private ImmutableDictionary<long, FailoverEventRecord> _leaderPolicyEvents = ImmutableDictionary<long, FailoverEventRecord>.Empty;
     private LeaderHealth _leaderHealth = new(0, ImmutableDictionary<string, PathHealthSnapshot>.Empty.WithComparers(StringComparer.Ordinal));
+    private LeaderHoldDowns _leaderHoldDowns = new(0, ImmutableDictionary<long, PolicyHoldDown>.Empty);
 
     /// <param name="leadership">Who leads: a follower shows the leader's health.</param>
     /// <param name="health">This instance's monitor.</param>
@@ -159,11 +160,36 @@ public sealed class ClusterFeed
     }
 
     /// <summary>
+    /// The relay: the failback hold-downs the leader of <paramref name="term"/> sent. A newer term
+    /// replaces them whole, an older one is dropped (as <see cref="LeaderHealthReceived"/>). Returns
+    /// false when dropped.
+    /// </summary>
+    internal bool LeaderHoldDownsReceived(long term, IReadOnlyList<PolicyHoldDown> holdDowns)
+    {
+        var current = Volatile.Read(ref _leaderHoldDowns);
+        if (term < current.Term)
+        {
+            return false;
+        }
+
+        var builder = (term > current.Term ? current.Policies.Clear() : current.Policies).ToBuilder();
+        foreach (var holdDown in holdDowns)
+        {
+            builder[holdDown.PolicyId] = holdDown;
+        }
+
+        // One writer (the relay's inbound loop): a plain swap is enough.
+        Volatile.Write(ref _leaderHoldDowns, new LeaderHoldDowns(term, builder.ToImmutable()));
+        return true;
+    }
+
+    /// <summary>
     /// A policy's state as shown: this instance's own loop on the single-node store and on the leader;
-    /// on a follower the leader's, as its stored events say — the active path is the one of the newest
-    /// failover, failback or disable event the leader stored (the primary when there is none), the last
-    /// switch that event's time; the leader's failback hold-down is not relayed (null). A follower's own
-    /// loop decides from its own probes and applies nothing, so its state is not what the network does.
+    /// on a follower the leader's — the active path is the one of the newest failover, failback or
+    /// disable event the leader stored (the primary when there is none), the last switch that event's
+    /// time, the failback hold-down (pending since, held until) the one the leader relayed (null until
+    /// it has). A follower's own loop decides from its own probes and applies nothing, so its state is
+    /// not what the network does.
     /// </summary>
     public FailoverPolicyStatus? PolicyStatus(FailoverPolicy policy)
     {
@@ -186,7 +212,9 @@ public sealed class ClusterFeed
         }
 
         var state = own?.State ?? FailoverPolicyState.Initial(policy);
-        return new FailoverPolicyStatus(policy.Id, policy.Name, active, policy.Enabled, state with { ActivePathId = active }, lastSwitch, null, null);
+        Volatile.Read(ref _leaderHoldDowns).Policies.TryGetValue(policy.Id, out var holdDown);
+        return new FailoverPolicyStatus(policy.Id, policy.Name, active, policy.Enabled, state with { ActivePathId = active }, lastSwitch,
+            holdDown?.FailbackPendingSince, holdDown?.HeldUntil);
     }
 
     /// <summary>The relay: a stored failover event, read past the cursor.</summary>
@@ -220,4 +248,6 @@ public sealed class ClusterFeed
     private bool UseLeaderHealth => Relayed && !_leadership.IsLeader;
 
     private sealed record LeaderHealth(long Term, ImmutableDictionary<string, PathHealthSnapshot> Paths);
+
+    private sealed record LeaderHoldDowns(long Term, ImmutableDictionary<long, PolicyHoldDown> Policies);
 }

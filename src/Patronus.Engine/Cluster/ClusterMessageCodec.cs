@@ -11,11 +11,14 @@ namespace Patronus.Engine.Cluster;
 /// <code>
 /// {"v":1,"k":"h","n":"ctl1","t":3,"s":[["p1",12.5,0,1.25,98.5,0,1733380000123,2,2,1,"ok"],…]}
 /// {"v":1,"k":"f","n":"ctl1","t":3}      {"v":1,"k":"r","n":"ctl2","t":3}      {"v":1,"k":"c","n":"ctl2","t":3}
+/// {"v":1,"k":"p","n":"ctl1","t":3,"p":[[7,1733380000123,null],…]}
 /// </code>
 /// A health snapshot is an array: path id, latency ms, loss %, jitter ms, score, status (0 up, 1
 /// degraded, 2 down), last checked (Unix ms or null), targets up, targets, quorum, reason. Its
 /// BFD liveness is not carried: its effect is already in the score, status and reason. Many
 /// snapshots are split over as many payloads as needed, each a whole message; about 60 fit in one.
+/// A policy's failback hold-down is an array: policy id, failback pending since (Unix ms or null),
+/// held until (Unix ms or null); about 200 fit in one payload.
 /// </summary>
 public static class ClusterMessageCodec
 {
@@ -34,9 +37,9 @@ public static class ClusterMessageCodec
     public static string EncodeSignal(ClusterMessageKind kind, string nodeId, long term)
     {
         ArgumentException.ThrowIfNullOrEmpty(nodeId);
-        if (kind == ClusterMessageKind.Health)
+        if (kind is ClusterMessageKind.Health or ClusterMessageKind.HoldDowns)
         {
-            throw new ArgumentException("health messages carry snapshots: use EncodeHealth", nameof(kind));
+            throw new ArgumentException($"{kind} messages carry items: use EncodeHealth or EncodeHoldDowns", nameof(kind));
         }
 
         var buffer = new ArrayBufferWriter<byte>(128);
@@ -57,17 +60,33 @@ public static class ClusterMessageCodec
     {
         ArgumentException.ThrowIfNullOrEmpty(nodeId);
         ArgumentNullException.ThrowIfNull(snapshots);
+        return Chunked(Header(ClusterMessageKind.Health, nodeId, term, "s"), snapshots, WriteSnapshot, s => $"the snapshot of path {s.PathId}", maxPayloadBytes);
+    }
+
+    /// <summary>
+    /// The payloads carrying <paramref name="holdDowns"/>, in order, each at most
+    /// <see cref="MaxPayloadBytes"/> bytes; none when there are none.
+    /// </summary>
+    public static IReadOnlyList<string> EncodeHoldDowns(string nodeId, long term, IReadOnlyList<PolicyHoldDown> holdDowns, int maxPayloadBytes = MaxPayloadBytes)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(nodeId);
+        ArgumentNullException.ThrowIfNull(holdDowns);
+        return Chunked(Header(ClusterMessageKind.HoldDowns, nodeId, term, "p"), holdDowns, WriteHoldDown, h => $"the hold-down of policy {h.PolicyId}", maxPayloadBytes);
+    }
+
+    /// <summary>Splits <paramref name="items"/> over payloads of at most <paramref name="maxPayloadBytes"/>, each <paramref name="header"/>, the items, <c>]}</c>.</summary>
+    private static List<string> Chunked<T>(byte[] header, IReadOnlyList<T> items, Action<Utf8JsonWriter, T> write, Func<T, string> name, int maxPayloadBytes)
+    {
         var payloads = new List<string>();
         var element = new ArrayBufferWriter<byte>(512);
         var payload = new ArrayBufferWriter<byte>(maxPayloadBytes);
-        var header = Header(nodeId, term);
         var count = 0;
-        foreach (var snapshot in snapshots)
+        foreach (var item in items)
         {
             element.ResetWrittenCount();
             using (var writer = new Utf8JsonWriter(element))
             {
-                WriteSnapshot(writer, snapshot);
+                write(writer, item);
             }
 
             // A separator comma before every element but the first.
@@ -81,7 +100,7 @@ public static class ClusterMessageCodec
 
             if (needed > maxPayloadBytes)
             {
-                throw new ArgumentException($"the snapshot of path {snapshot.PathId} alone exceeds {maxPayloadBytes} bytes", nameof(snapshots));
+                throw new ArgumentException($"{name(item)} alone exceeds {maxPayloadBytes} bytes", nameof(items));
             }
 
             if (count == 0)
@@ -154,6 +173,20 @@ public static class ClusterMessageCodec
 
                     message = new ClusterMessage(ClusterMessageKind.Health, nodeId, term, snapshots);
                     return true;
+                case "p" when root.TryGetProperty("p", out var p) && p.ValueKind == JsonValueKind.Array:
+                    var holdDowns = new List<PolicyHoldDown>(p.GetArrayLength());
+                    foreach (var item in p.EnumerateArray())
+                    {
+                        if (!TryReadHoldDown(item, out var holdDown))
+                        {
+                            return false;
+                        }
+
+                        holdDowns.Add(holdDown);
+                    }
+
+                    message = new ClusterMessage(ClusterMessageKind.HoldDowns, nodeId, term, [], holdDowns);
+                    return true;
                 default:
                     return false;
             }
@@ -164,13 +197,13 @@ public static class ClusterMessageCodec
         }
     }
 
-    private static byte[] Header(string nodeId, long term)
+    private static byte[] Header(ClusterMessageKind kind, string nodeId, long term, string items)
     {
         var buffer = new ArrayBufferWriter<byte>(128);
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            WriteHeader(writer, ClusterMessageKind.Health, nodeId, term);
-            writer.WriteStartArray("s");
+            WriteHeader(writer, kind, nodeId, term);
+            writer.WriteStartArray(items);
             writer.Flush();
         }
 
@@ -186,6 +219,7 @@ public static class ClusterMessageCodec
             ClusterMessageKind.Health => "h",
             ClusterMessageKind.FailoverWritten => "f",
             ClusterMessageKind.ConfigChanged => "c",
+            ClusterMessageKind.HoldDowns => "p",
             _ => "r",
         });
         writer.WriteString("n", nodeId);
@@ -221,6 +255,64 @@ public static class ClusterMessageCodec
         writer.WriteNumberValue(s.Quorum);
         writer.WriteStringValue(s.Reason.Length > MaxReasonChars ? s.Reason[..MaxReasonChars] : s.Reason);
         writer.WriteEndArray();
+    }
+
+    private static void WriteHoldDown(Utf8JsonWriter writer, PolicyHoldDown h)
+    {
+        writer.WriteStartArray();
+        writer.WriteNumberValue(h.PolicyId);
+        WriteInstant(writer, h.FailbackPendingSince);
+        WriteInstant(writer, h.HeldUntil);
+        writer.WriteEndArray();
+    }
+
+    private static void WriteInstant(Utf8JsonWriter writer, DateTimeOffset? at)
+    {
+        if (at is { } value)
+        {
+            writer.WriteNumberValue(value.ToUnixTimeMilliseconds());
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+    }
+
+    private static bool TryReadHoldDown(JsonElement item, out PolicyHoldDown holdDown)
+    {
+        holdDown = null!;
+        if (item.ValueKind != JsonValueKind.Array || item.GetArrayLength() != 3)
+        {
+            return false;
+        }
+
+        var f = item.EnumerateArray().ToArray();
+        if (f[0].ValueKind != JsonValueKind.Number || !f[0].TryGetInt64(out var policyId) || policyId < 0
+            || !TryReadInstant(f[1], out var pendingSince) || !TryReadInstant(f[2], out var heldUntil))
+        {
+            return false;
+        }
+
+        holdDown = new PolicyHoldDown(policyId, pendingSince, heldUntil);
+        return true;
+    }
+
+    /// <summary>Unix ms within <see cref="DateTimeOffset"/>'s range, or null.</summary>
+    private static bool TryReadInstant(JsonElement e, out DateTimeOffset? at)
+    {
+        at = null;
+        if (e.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt64(out var ms) || ms < 0 || ms > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+        {
+            return false;
+        }
+
+        at = DateTimeOffset.FromUnixTimeMilliseconds(ms);
+        return true;
     }
 
     // JSON has no NaN or infinity; a measurement that is not a number is shown as nothing measured.

@@ -30,5 +30,8 @@ public sealed partial class ClusterRelayService
 
         [LoggerMessage(EventId = 927, Level = LogLevel.Warning, Message = "Cluster relay: handling a notification failed")]
         public static partial void HandleFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 928, Level = LogLevel.Debug, Message = "Cluster relay: dropped failback hold-downs from {NodeId} under the stale term {Term}")]
+        public static partial void StaleHoldDowns(ILogger logger, string nodeId, long term);
     }
 }

@@ -15,6 +15,8 @@ namespace Patronus.Engine.Cluster;
 /// <item>the leader relays its health: the paths whose snapshot changed since its last message, at
 /// most every <see cref="RelayInterval"/>, and all of them after it is elected or a node asks
 /// (<see cref="ClusterMessageKind.Resync"/>);</item>
+/// <item>the leader relays its policies' failback hold-downs the same way (<see cref="ClusterMessageKind.HoldDowns"/>):
+/// those whose state changed, all of them after an election or a request;</item>
 /// <item>the leader signals <see cref="ClusterMessageKind.FailoverWritten"/> once the failover
 /// events it decided are stored; every node (the leader too) then reads the events past its cursor
 /// from the store and hands them to <see cref="ClusterFeed"/> — so the events shown are the stored
@@ -266,6 +268,13 @@ public sealed partial class ClusterRelayService : BackgroundService
                 }
 
                 break;
+            case ClusterMessageKind.HoldDowns when !own:
+                if (message.Term < _leadership.Term || !_feed.LeaderHoldDownsReceived(message.Term, message.HoldDowns ?? []))
+                {
+                    Log.StaleHoldDowns(_logger, message.NodeId, message.Term);
+                }
+
+                break;
         }
     }
 
@@ -347,7 +356,9 @@ public sealed partial class ClusterRelayService : BackgroundService
     private async Task LeaderLoopAsync(CancellationToken stoppingToken)
     {
         var sent = new Dictionary<string, PathHealthSnapshot>(StringComparer.Ordinal);
+        var sentHoldDowns = new Dictionary<long, FailoverPolicyState>();
         var healthWatch = _health.Changed.Watch(changedAtFirst: true);
+        var policyWatch = _failover.StatusChanged.Watch(changedAtFirst: true);
         var leaderWatch = _leadership.Changed.Watch(changedAtFirst: true);
         var askedWatch = _fullStateWatch;
         long sentTerm = 0;
@@ -356,7 +367,7 @@ public sealed partial class ClusterRelayService : BackgroundService
         var stopped = Task.Delay(Timeout.InfiniteTimeSpan, _time, stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
-            await Task.WhenAny(healthWatch.Pending, leaderWatch.Pending, askedWatch.Pending, stopped).ConfigureAwait(false);
+            await Task.WhenAny(healthWatch.Pending, policyWatch.Pending, leaderWatch.Pending, askedWatch.Pending, stopped).ConfigureAwait(false);
             stoppingToken.ThrowIfCancellationRequested();
             leaderWatch.Consume();
             var fence = _leadership.Fence;
@@ -364,8 +375,10 @@ public sealed partial class ClusterRelayService : BackgroundService
             {
                 // Not leading: nothing to send; a later election sends the whole state.
                 healthWatch.Consume();
+                policyWatch.Consume();
                 askedWatch.Consume();
                 sent.Clear();
+                sentHoldDowns.Clear();
                 continue;
             }
 
@@ -373,13 +386,16 @@ public sealed partial class ClusterRelayService : BackgroundService
             {
                 var full = askedWatch.Consume() | fence.Term != sentTerm;
                 healthWatch.Consume();
+                policyWatch.Consume();
                 await RelayHealthAsync(sent, full, fence.Term, stoppingToken).ConfigureAwait(false);
+                await RelayHoldDownsAsync(sentHoldDowns, full, fence.Term, stoppingToken).ConfigureAwait(false);
                 sentTerm = fence.Term;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
                 // What was not sent goes with the next round as a whole state.
                 sent.Clear();
+                sentHoldDowns.Clear();
                 Log.SendFailed(_logger, ex);
             }
 
@@ -454,6 +470,36 @@ public sealed partial class ClusterRelayService : BackgroundService
             sent[snapshot.PathId] = snapshot;
         }
     }
+
+    /// <summary>
+    /// Sends the failback hold-down of the policies whose state changed since <paramref name="sent"/>
+    /// (all with <paramref name="full"/>), and records them as sent. Compared on the loop's own state
+    /// (monotonic instants), sent as the wall-clock instants the API shows, so a follower needs no
+    /// further message while a hold-down simply runs its course.
+    /// </summary>
+    internal async Task RelayHoldDownsAsync(Dictionary<long, FailoverPolicyState> sent, bool full, long term, CancellationToken cancellationToken)
+    {
+        var all = _failover.Status.Values;
+        List<FailoverPolicyStatus> changed = full ? [.. all] : [.. all.Where(s => !sent.TryGetValue(s.PolicyId, out var last) || !SameHoldDown(last, s.State))];
+        if (full)
+        {
+            sent.Clear();
+        }
+
+        var holdDowns = changed.Select(s => new PolicyHoldDown(s.PolicyId, s.FailbackPendingSince, s.HeldUntil)).ToList();
+        foreach (var payload in ClusterMessageCodec.EncodeHoldDowns(_leadership.NodeId, term, holdDowns))
+        {
+            await SendAsync(payload, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var status in changed)
+        {
+            sent[status.PolicyId] = status.State;
+        }
+    }
+
+    private static bool SameHoldDown(FailoverPolicyState a, FailoverPolicyState b) =>
+        a.PrimaryHealthySince == b.PrimaryHealthySince && a.HeldUntil == b.HeldUntil;
 
     /// <summary>
     /// An edit of the topology or the policies made on this node (API or GraphQL, on any node behind

@@ -116,10 +116,14 @@ public sealed partial class ClusterService : BackgroundService
         LeaseChange change;
         try
         {
-            // An answer later than the lease is worthless (LeaseState refuses to act on it): stop waiting then.
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_options.LeaseDuration);
-            var attempt = await _store.TryAcquireLeaseAsync(_leadership.NodeId, _options.LeaseDuration, timeout.Token).ConfigureAwait(false);
+            // An answer later than the lease is worthless (LeaseState refuses to act on it): stop waiting
+            // then — on this loop's own clock, not only through the token: on a black-holed store the
+            // driver's cancellation itself waits on the network (Npgsql sends a cancel request and waits
+            // for it), which would hold the loop, and the step-down it publishes, past the lease.
+            using var timeout = new CancellationTokenSource(_options.LeaseDuration, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            var attempt = await _store.TryAcquireLeaseAsync(_leadership.NodeId, _options.LeaseDuration, linked.Token)
+                .WaitAsync(_options.LeaseDuration, _time, cancellationToken).ConfigureAwait(false);
             change = attempt.Held ? _state.Granted(attempt.Term, sentAt, _leadership.Clock.Elapsed) : _state.Refused(attempt.Term);
             if (_leaseFailing)
             {

@@ -93,6 +93,13 @@ public sealed partial class FailoverService : EngineLoop
     /// <summary>Each policy's active path and state, by policy id.</summary>
     public IReadOnlyDictionary<long, FailoverPolicyStatus> Status => Volatile.Read(ref _status);
 
+    /// <summary>
+    /// Fires when a policy's state in <see cref="Status"/> changed (its active path or failback
+    /// hold-down), or a policy came or went — not at every evaluation. The cluster relay sends the
+    /// leader's hold-downs on it (docs/ha.md).
+    /// </summary>
+    public ChangeSignal StatusChanged { get; } = new();
+
     /// <inheritdoc />
     public override string LoopName => "failover";
 
@@ -323,7 +330,13 @@ public sealed partial class FailoverService : EngineLoop
                 now.WallOf(r.State.PrimaryHealthySince), now.WallOf(r.State.HeldUntil));
         }
 
-        Volatile.Write(ref _status, builder.ToImmutable());
+        var previous = Volatile.Read(ref _status);
+        var next = builder.ToImmutable();
+        Volatile.Write(ref _status, next);
+        if (previous.Count != next.Count || next.Any(p => !previous.TryGetValue(p.Key, out var was) || was.State != p.Value.State))
+        {
+            StatusChanged.Notify();
+        }
     }
 
     private static TimeSpan? Min(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a < b ? a : b;

@@ -11,6 +11,9 @@ public sealed partial class PathHealthMonitor
     [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Path {PathId} {From} → {To} (score {Score:0.0}: {Reason})")]
     private static partial void LogTransition(ILogger logger, string pathId, string from, PathStatus to, double score, string reason);
 
+    [LoggerMessage(EventId = 305, Level = LogLevel.Information, Message = "{Count} paths {From} → {To} at once (e.g. {Examples}; the first: {Reason})")]
+    private static partial void LogTransitionSummary(ILogger logger, int count, string from, PathStatus to, string examples, string reason);
+
     [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Cannot probe path {PathId} target {Target}: {Failure}; retrying")]
     private static partial void LogSessionFailed(ILogger logger, string pathId, string target, string failure);
 

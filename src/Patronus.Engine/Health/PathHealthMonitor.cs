@@ -43,6 +43,15 @@ public sealed partial class PathHealthMonitor : EngineLoop
     private readonly Dictionary<string, PathState> _paths = new(StringComparer.Ordinal);
     private readonly PriorityQueue<TargetState, long> _due = new();
     private readonly HashSet<PathState> _dirty = [];
+    private readonly List<(PathStatus? From, PathHealthSnapshot To)> _transitions = [];
+
+    /// <summary>A pass that changes more paths than this logs a summary per kind of change instead of a line per path.</summary>
+    internal const int TransitionLinesPerPass = 20;
+
+    private const string FirstMeasurement = "(first measurement)";
+
+    /// <summary>Paths named in a summary line.</summary>
+    internal const int TransitionExamples = 5;
     private bool _icmpFallbackLogged;
     private ChangeWatch? _topologyChanges;
     private ChangeWatch? _livenessChanges;
@@ -405,17 +414,58 @@ public sealed partial class PathHealthMonitor : EngineLoop
             _state.Publish(snapshot, notify: false);
             if (previous?.Status != snapshot.Status && snapshot.LastChecked is not null)
             {
-                LogTransition(_logger, snapshot.PathId, previous?.LastChecked is null ? "(first measurement)" : previous.Status.ToString(), snapshot.Status, snapshot.HealthScore, snapshot.Reason);
+                _transitions.Add((previous?.LastChecked is null ? null : previous.Status, snapshot));
                 _sink.Transition(previous?.LastChecked is null ? null : previous, snapshot);
                 _metrics?.StatusChanged(previous?.LastChecked is null ? null : previous.Status, snapshot.Status);
             }
         }
 
         _dirty.Clear();
+        LogTransitions();
         if (_round.PathsChanged > 0)
         {
             _state.Changed.Notify(); // once for the batch
         }
+    }
+
+    /// <summary>
+    /// One line per status change, unless a pass changed more than <see cref="TransitionLinesPerPass"/>
+    /// paths: then one line per kind of change (from → to) with the count and a few of the paths.
+    /// 10,000 paths measured for the first time, or a link's failure seen by thousands of paths at
+    /// once, is one event to a reader, and 10,000 lines cost the loop that writes them (issue 14).
+    /// The metrics and the sink still see every path.
+    /// </summary>
+    private void LogTransitions()
+    {
+        if (_transitions.Count == 0)
+        {
+            return;
+        }
+
+        if (!_logger.IsEnabled(LogLevel.Information))
+        {
+            _transitions.Clear();
+            return;
+        }
+
+        if (_transitions.Count <= TransitionLinesPerPass)
+        {
+            foreach (var (from, snapshot) in _transitions)
+            {
+                var before = from?.ToString() ?? FirstMeasurement;
+                LogTransition(_logger, snapshot.PathId, before, snapshot.Status, snapshot.HealthScore, snapshot.Reason);
+            }
+        }
+        else
+        {
+            foreach (var group in TransitionSummary.Group(_transitions, TransitionExamples))
+            {
+                var before = group.From?.ToString() ?? FirstMeasurement;
+                LogTransitionSummary(_logger, group.Count, before, group.To, group.Examples, group.FirstReason);
+            }
+        }
+
+        _transitions.Clear();
     }
 
     private void RecordSamples(DateTimeOffset wall)

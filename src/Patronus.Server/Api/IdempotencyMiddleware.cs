@@ -14,9 +14,9 @@ namespace Patronus.Server.Api;
 /// a different body or query answers 422. A repeat that arrives while the first still runs waits for
 /// its result (polling the store) instead of running again; a first request whose node died leaves
 /// its claim, which a repeat takes over once <see cref="ClaimTimeout"/> has passed. A write of the
-/// topology or of a policy keeps its answer in its own transaction (<see cref="IdempotentWrite"/>,
+/// topology, of a policy or of a user keeps its answer in its own transaction (<see cref="IdempotentWrite"/>,
 /// <see cref="Writes"/>): once it has committed, a repeat replays it even if the node died before the
-/// request ended; other requests (refused ones, user writes) store their answer after. Results of 5xx are
+/// request ended; other requests (refused ones, BFD admin state) store their answer after. Results of 5xx are
 /// not kept (the write may not have happened; a retry runs it). Runs after authorization, so a
 /// refused request never claims a key; the auth endpoints (anonymous) ignore the header.
 /// </summary>

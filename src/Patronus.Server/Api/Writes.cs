@@ -27,29 +27,39 @@ internal static class Writes
             return problem;
         }
 
-        var keyed = IdempotentWrite.Current;
-        if (keyed is not null)
-        {
-            var json = request.HttpContext.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
-            keyed.AnswerWith(written => written is T value
-                ? new StoredResponse(location is null ? StatusCodes.Status200OK : StatusCodes.Status201Created, JsonContentType,
-                    location is null ? null : $"{ApiEndpoints.Prefix}/{location(value)}", JsonSerializer.SerializeToUtf8Bytes(view(value), json))
-                : throw new InvalidOperationException($"the store wrote a {written?.GetType().Name ?? "null"} where a {typeof(T).Name} was expected"));
-        }
-
+        AnswerKeyedWith(request, view, location);
         var result = await command(body!).ConfigureAwait(false);
         if (result.Value is not { } value)
         {
             return Problems.From(result.Error!);
         }
 
-        if (keyed?.Stored is { } stored)
+        return KeptAnswer() ?? (location is null ? Results.Ok(view(value)) : Results.Created($"{ApiEndpoints.Prefix}/{location(value)}", view(value)));
+    }
+
+    /// <summary>
+    /// Under an <c>Idempotency-Key</c> (<see cref="IdempotentWrite.Current"/>), tells the store how this
+    /// endpoint answers from the item it writes (a <typeparamref name="T"/>): 201 with <c>Location</c>
+    /// (<paramref name="location"/> given, relative to <c>/api/v1/</c>) or 200, the body the item's
+    /// <paramref name="view"/> as the API's JSON options write it. Nothing without a key.
+    /// </summary>
+    public static void AnswerKeyedWith<T>(HttpRequest request, Func<T, object> view, Func<T, string>? location)
+        where T : class
+    {
+        if (IdempotentWrite.Current is not { } keyed)
         {
-            return new StoredResult(stored);
+            return;
         }
 
-        return location is null ? Results.Ok(view(value)) : Results.Created($"{ApiEndpoints.Prefix}/{location(value)}", view(value));
+        var json = request.HttpContext.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        keyed.AnswerWith(written => written is T value
+            ? new StoredResponse(location is null ? StatusCodes.Status200OK : StatusCodes.Status201Created, JsonContentType,
+                location is null ? null : $"{ApiEndpoints.Prefix}/{location(value)}", JsonSerializer.SerializeToUtf8Bytes(view(value), json))
+            : throw new InvalidOperationException($"the store wrote a {written?.GetType().Name ?? "null"} where a {typeof(T).Name} was expected"));
     }
+
+    /// <summary>The answer committed with this request's keyed write, to send as stored; null when none was (no key, or the write refused).</summary>
+    public static IResult? KeptAnswer() => IdempotentWrite.Current?.Stored is { } stored ? new StoredResult(stored) : null;
 
     /// <summary>Runs a delete: 204, or the problem. Under an <c>Idempotency-Key</c> the 204 is kept in the delete's transaction.</summary>
     public static async Task<IResult> DeleteAsync(Func<Task<CommandError?>> command)

@@ -3,8 +3,10 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging.Console;
 using Patronus.Engine.Probes;
 using Patronus.Engine.Probes.Stamp;
+using Patronus.Server.Hosting;
 
 namespace Patronus.Server.Cli;
 
@@ -104,14 +106,17 @@ public static class ReflectorCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
-        using var loggerFactory = LoggerFactory.Create(builder => builder
-            .AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-                o.UseUtcTimestamp = true;
-            })
-            .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information));
+        using var loggerFactory = LoggerFactory.Create(builder =>
+        {
+            builder.Services.Configure<ConsoleLoggerOptions>(ServerApp.ConfigureConsoleQueue);
+            builder.AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                    o.UseUtcTimestamp = true;
+                })
+                .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information);
+        });
         using var metrics = new ProbeMetrics();
 
         StampReflector reflector;

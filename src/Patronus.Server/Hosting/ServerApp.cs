@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Console;
 using Patronus.Engine.Hosting;
 using Patronus.Persistence;
 using Patronus.Server.Api;
@@ -18,6 +19,17 @@ public static class ServerApp
     /// <summary>The framework's health check service: its per-poll error lines are filtered out (see Health/ReadinessLog).</summary>
     public const string HealthCheckServiceCategory = "Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService";
 
+    /// <summary>Console lines queued before a new one is dropped instead of blocking its writer.</summary>
+    public const int ConsoleQueueLength = 20_000;
+
+    /// <summary>The console logger drops on a full queue rather than block the thread that logs.</summary>
+    public static void ConfigureConsoleQueue(ConsoleLoggerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.QueueFullMode = ConsoleLoggerQueueFullMode.DropWrite;
+        options.MaxQueueLength = ConsoleQueueLength;
+    }
+
     public static WebApplication Build(PatronusConfiguration config, TimeProvider? timeProvider = null, Action<ILoggingBuilder>? logging = null)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -37,6 +49,12 @@ public static class ServerApp
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             o.UseUtcTimestamp = true;
         });
+        // No thread of serve ever waits for the console: by default its logger blocks the caller
+        // once 2,500 lines are queued, and a burst (10,000 paths measured at once, a storm of status
+        // changes) then stalled the health monitor's loop until its probes expired — which logged
+        // more changes (issue 14: 5,000+ false Downs at 10,000 paths when stdout drained slowly).
+        // A full queue drops the line; the console logger then writes how many it dropped.
+        builder.Services.Configure<ConsoleLoggerOptions>(ConfigureConsoleQueue);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // One error line per failing check per poll (HAProxy polls every 500 ms): Health/ReadinessLog logs the changes instead.
         builder.Logging.AddFilter(HealthCheckServiceCategory, LogLevel.None);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Patronus.Engine.Cluster;
 using Patronus.Persistence;
 using Patronus.Persistence.Security;
 using Patronus.Server.Hosting;
@@ -8,8 +9,8 @@ namespace Patronus.Server.Security;
 /// <summary>
 /// Once the store is migrated: loads the signing key (so a first start creates it), tells a
 /// newcomer how to create the first admin when no user exists (never a generated password), and
-/// every <see cref="CleanupInterval"/> deletes refresh tokens that have expired and audit entries
-/// older than <see cref="AuthOptions.AuditRetention"/>.
+/// every <see cref="CleanupInterval"/> deletes refresh tokens that have expired and — on the leader,
+/// as all retention (docs/ha.md) — audit entries older than <see cref="AuthOptions.AuditRetention"/>.
 /// </summary>
 public sealed partial class AuthBootstrap : BackgroundService
 {
@@ -27,8 +28,10 @@ public sealed partial class AuthBootstrap : BackgroundService
     private readonly PatronusConfiguration _config;
     private readonly TimeProvider _time;
     private readonly ILogger<AuthBootstrap> _logger;
+    private readonly ILeadership? _leadership;
 
-    public AuthBootstrap(IUserStore store, IAuditStore audit, IOptions<AuthOptions> options, StoreState state, SigningKeys keys, PatronusConfiguration config, TimeProvider time, ILogger<AuthBootstrap> logger)
+    public AuthBootstrap(IUserStore store, IAuditStore audit, IOptions<AuthOptions> options, StoreState state, SigningKeys keys, PatronusConfiguration config, TimeProvider time, ILogger<AuthBootstrap> logger,
+        ILeadership? leadership = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
@@ -39,6 +42,7 @@ public sealed partial class AuthBootstrap : BackgroundService
         _config = config;
         _time = time;
         _logger = logger;
+        _leadership = leadership;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -62,9 +66,7 @@ public sealed partial class AuthBootstrap : BackgroundService
             {
                 try
                 {
-                    var now = _time.GetUtcNow();
-                    await _store.DeleteExpiredRefreshTokensAsync(now, stoppingToken).ConfigureAwait(false);
-                    await _audit.DeleteAuditBeforeAsync(now - _auditRetention, stoppingToken).ConfigureAwait(false);
+                    await CleanupOnceAsync(stoppingToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -81,6 +83,21 @@ public sealed partial class AuthBootstrap : BackgroundService
 #pragma warning restore CA1031
         {
             LogStartFailed(_logger, ex);
+        }
+    }
+
+    /// <summary>
+    /// One cleanup pass: expired refresh tokens on any node (idempotent, not leader-only), audit entries
+    /// past retention on the leader only. A follower's delete would only be refused by the store's fence
+    /// and counted in <c>patronus_cluster_fenced_writes_total</c> as if a deposed leader had tried it.
+    /// </summary>
+    internal async Task CleanupOnceAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        await _store.DeleteExpiredRefreshTokensAsync(now, cancellationToken).ConfigureAwait(false);
+        if (_leadership is not { IsLeader: false })
+        {
+            await _audit.DeleteAuditBeforeAsync(now - _auditRetention, cancellationToken).ConfigureAwait(false);
         }
     }
 

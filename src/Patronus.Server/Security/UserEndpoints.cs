@@ -20,55 +20,8 @@ internal static class UserEndpoints
         admin.MapGet("/users", async (UserAccounts accounts, CancellationToken ct) =>
             Results.Ok(new { users = (await accounts.ListAsync(ct).ConfigureAwait(false)).Select(Dto) }));
 
-        admin.MapPost("/users", async (HttpContext context, UserAccounts accounts, CancellationToken ct) =>
-        {
-            var (body, problem) = await ApiJson.ReadAsync<NewUser>(context.Request, ct).ConfigureAwait(false);
-            if (problem is not null)
-            {
-                return problem;
-            }
-
-            if (!UserRoles.TryParse(body!.Role, out var role))
-            {
-                return Problems.Invalid("role", "must be admin, operator or viewer");
-            }
-
-            if (body.Password is null)
-            {
-                return Problems.Invalid("password", "is required");
-            }
-
-            var result = await accounts.AddAsync(body.Username ?? "", role, body.Password, ct).ConfigureAwait(false);
-            return result.Succeeded
-                ? Results.Created($"{ApiEndpoints.Prefix}/users/{body.Username}", Dto((await accounts.ListAsync(ct).ConfigureAwait(false)).First(u => u.Username == body.Username)))
-                : Problem(result, result.Message?.Contains("password", StringComparison.Ordinal) == true ? "password" : "username");
-        });
-
-        admin.MapPut("/users/{name}", async (string name, HttpContext context, UserAccounts accounts, UserCache cache, CancellationToken ct) =>
-        {
-            var (body, problem) = await ApiJson.ReadAsync<UserUpdate>(context.Request, ct).ConfigureAwait(false);
-            if (problem is not null)
-            {
-                return problem;
-            }
-
-            UserRole? role = null;
-            if (body!.Role is not null)
-            {
-                if (!UserRoles.TryParse(body.Role, out var parsed))
-                {
-                    return Problems.Invalid("role", "must be admin, operator or viewer");
-                }
-
-                role = parsed;
-            }
-
-            var result = await accounts.UpdateAsync(name, role, body.Disabled, body.Password, ct).ConfigureAwait(false);
-            cache.Invalidate(name);
-            return result.Succeeded
-                ? Results.Ok(Dto((await accounts.ListAsync(ct).ConfigureAwait(false)).First(u => u.Username == name)))
-                : Problem(result, body.Password is not null ? "password" : "role");
-        });
+        admin.MapPost("/users", CreateAsync);
+        admin.MapPut("/users/{name}", UpdateAsync);
 
         admin.MapGet("/audit", async (string? since, int? limit, IAuditStore store, TimeProvider time, CancellationToken ct) =>
         {
@@ -101,6 +54,71 @@ internal static class UserEndpoints
             });
         });
         return api;
+    }
+
+    /// <summary>
+    /// <c>POST /api/v1/users</c>: 201 with the user's view. Under an <c>Idempotency-Key</c> that answer is
+    /// made from the row as inserted and kept in the insert's transaction (<see cref="Writes.AnswerKeyedWith"/>,
+    /// docs/ha.md): a node that dies after the commit leaves a key whose retry replays the 201, not a 409.
+    /// </summary>
+    internal static async Task<IResult> CreateAsync(HttpContext context, UserAccounts accounts, CancellationToken ct)
+    {
+        var (body, problem) = await ApiJson.ReadAsync<NewUser>(context.Request, ct).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (!UserRoles.TryParse(body!.Role, out var role))
+        {
+            return Problems.Invalid("role", "must be admin, operator or viewer");
+        }
+
+        if (body.Password is null)
+        {
+            return Problems.Invalid("password", "is required");
+        }
+
+        Writes.AnswerKeyedWith<UserRecord>(context.Request, Dto, u => $"users/{u.Username}");
+        var result = await accounts.AddAsync(body.Username ?? "", role, body.Password, ct).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            return Problem(result, result.Message?.Contains("password", StringComparison.Ordinal) == true ? "password" : "username");
+        }
+
+        return Writes.KeptAnswer() ??
+            Results.Created($"{ApiEndpoints.Prefix}/users/{body.Username}", Dto((await accounts.ListAsync(ct).ConfigureAwait(false)).First(u => u.Username == body.Username)));
+    }
+
+    /// <summary><c>PUT /api/v1/users/{name}</c>: 200 with the user's view; under an <c>Idempotency-Key</c> kept in the update's transaction, as <see cref="CreateAsync"/>.</summary>
+    internal static async Task<IResult> UpdateAsync(string name, HttpContext context, UserAccounts accounts, UserCache cache, CancellationToken ct)
+    {
+        var (body, problem) = await ApiJson.ReadAsync<UserUpdate>(context.Request, ct).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        UserRole? role = null;
+        if (body!.Role is not null)
+        {
+            if (!UserRoles.TryParse(body.Role, out var parsed))
+            {
+                return Problems.Invalid("role", "must be admin, operator or viewer");
+            }
+
+            role = parsed;
+        }
+
+        Writes.AnswerKeyedWith<UserRecord>(context.Request, Dto, null);
+        var result = await accounts.UpdateAsync(name, role, body.Disabled, body.Password, ct).ConfigureAwait(false);
+        cache.Invalidate(name);
+        if (!result.Succeeded)
+        {
+            return Problem(result, body.Password is not null ? "password" : "role");
+        }
+
+        return Writes.KeptAnswer() ?? Results.Ok(Dto((await accounts.ListAsync(ct).ConfigureAwait(false)).First(u => u.Username == name)));
     }
 
     private static object Dto(UserRecord u) => new

@@ -32,6 +32,27 @@ public sealed class ClusterMessageCodecTests
     }
 
     [Fact]
+    public void EncodeHoldDowns_GoldenPayload_RoundTrip_ManySplitUnderTheLimit()
+    {
+        var pending = new PolicyHoldDown(7, s_checked, null);
+        var held = new PolicyHoldDown(8, null, s_checked.AddMinutes(1));
+
+        var payload = Assert.Single(ClusterMessageCodec.EncodeHoldDowns("ctl1", 3, [pending, held]));
+
+        Assert.Equal("""{"v":1,"k":"p","n":"ctl1","t":3,"p":[[7,1733380000123,null],[8,null,1733380060123]]}""", payload);
+        Assert.True(ClusterMessageCodec.TryDecode(payload, out var message));
+        Assert.Equal((ClusterMessageKind.HoldDowns, "ctl1", 3L, 0), (message.Kind, message.NodeId, message.Term, message.Health.Count));
+        Assert.Equal([pending, held], message.HoldDowns!);
+
+        var many = Enumerable.Range(0, 1_000).Select(i => new PolicyHoldDown(i, s_checked, s_checked)).ToList();
+        var payloads = ClusterMessageCodec.EncodeHoldDowns("ctl1", 3, many);
+        Assert.True(payloads.Count > 1);
+        Assert.All(payloads, p => Assert.InRange(Encoding.UTF8.GetByteCount(p), 1, ClusterMessageCodec.MaxPayloadBytes));
+        Assert.Equal(many, payloads.SelectMany(p => ClusterMessageCodec.TryDecode(p, out var m) ? m.HoldDowns! : throw new InvalidOperationException(p)));
+        Assert.Empty(ClusterMessageCodec.EncodeHoldDowns("ctl1", 3, []));
+    }
+
+    [Fact]
     public void EncodeHealth_RoundTrip_EveryFieldKept_NullLastCheckedKept()
     {
         var unknown = PathHealthSnapshot.Unknown("p2", 3, 2);
@@ -84,6 +105,12 @@ public sealed class ClusterMessageCodecTests
     [InlineData("""{"v":1,"k":"h","n":"a","t":1,"s":[["p1",1,0,0,100,7,null,1,1,1,"ok"]]}""")]
     [InlineData("""{"v":1,"k":"h","n":"a","t":1,"s":[["p1",1,0,0,100,0,"x",1,1,1,"ok"]]}""")]
     [InlineData("""{"v":1,"k":"h","n":"a","t":1,"s":[["p1",1,0,0,100,0,null,1,1,1]]}""")]
+    [InlineData("""{"v":1,"k":"p","n":"a","t":1}""")]
+    [InlineData("""{"v":1,"k":"p","n":"a","t":1,"p":[[7,null]]}""")]
+    [InlineData("""{"v":1,"k":"p","n":"a","t":1,"p":[[-7,null,null]]}""")]
+    [InlineData("""{"v":1,"k":"p","n":"a","t":1,"p":[[7,"x",null]]}""")]
+    [InlineData("""{"v":1,"k":"p","n":"a","t":1,"p":[[7,null,-1]]}""")]
+    [InlineData("""{"v":1,"k":"p","n":"a","t":1,"p":[[7,null,1e300]]}""")]
     public void TryDecode_Malformed_False(string? payload) => Assert.False(ClusterMessageCodec.TryDecode(payload, out _));
 
     [Fact]

@@ -50,7 +50,7 @@ public sealed class ClusterRelayServiceTests : IAsyncDisposable
         })];
     }
 
-    private sealed record Node(ClusterRelayService Relay, ClusterFeed Feed, HealthState Health, Leadership Leadership, RecordingChannel Channel);
+    private sealed record Node(ClusterRelayService Relay, ClusterFeed Feed, HealthState Health, Leadership Leadership, RecordingChannel Channel, FailoverService Failover);
 
     private async Task<Node> NodeAsync(string id, long? leaderTerm = null)
     {
@@ -72,7 +72,7 @@ public sealed class ClusterRelayServiceTests : IAsyncDisposable
         var channel = new RecordingChannel();
         var relay = new ClusterRelayService(channel, _store.Store, feed, leadership, health, failover, recorder, new ClusterMetrics(leadership), _time,
             new FakeLogger<ClusterRelayService>());
-        return new Node(relay, feed, health, leadership, channel);
+        return new Node(relay, feed, health, leadership, channel, failover);
     }
 
     private FailoverEventRecord Event(string reason) =>
@@ -187,6 +187,59 @@ public sealed class ClusterRelayServiceTests : IAsyncDisposable
         // The leader ignores health from anyone else and shows its own.
         leader.Relay.Handle(Assert.Single(ClusterMessageCodec.EncodeHealth("x", 5, [Measured("p2", 99)])));
         Assert.Equal(7, leader.Feed.Get("p2")!.LatencyMs);
+    }
+
+    [Fact]
+    public async Task RelayHoldDownsAsync_LeadersFailbackHoldDown_ShownOnTheFollower_OnlyChangesSent_StaleTermDropped()
+    {
+        _store = await TwoLinkStore.CreateAsync(failbackDelay: TimeSpan.FromMinutes(1));
+        var leader = await NodeAsync("a", leaderTerm: 4);
+        var follower = await NodeAsync("f");
+        var policy = _store.Policies.Current.Single();
+        var sent = new Dictionary<long, FailoverPolicyState>();
+        void Score(string pathId, double score) => leader.Health.Publish(new PathHealthSnapshot(pathId, 10, 0, 1, score, HealthScoring.StatusOf(score), _time.GetUtcNow(), 1, 1, 1, "test"));
+        Task RelayAsync(bool full) => leader.Relay.RelayHoldDownsAsync(sent, full, 4, CancellationToken.None);
+
+        // The leader fails over to p2; its primary recovers and the failback waits out its delay.
+        leader.Failover.SyncPoliciesForTest();
+        Score("p1", 100);
+        Score("p2", 100);
+        leader.Failover.Evaluate();
+        await RelayAsync(full: true);
+        Score("p1", 10);
+        leader.Failover.Evaluate();
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Score("p1", 100);
+        leader.Failover.Evaluate();
+        await RelayAsync(full: false);
+        await RelayAsync(full: false); // nothing changed: nothing sent
+        var pending = leader.Failover.Status[policy.Id].FailbackPendingSince;
+        Assert.Equal(_time.GetUtcNow(), pending);
+
+        var messages = leader.Channel.Decoded();
+        Assert.Equal(2, messages.Count);
+        Assert.All(messages, m => Assert.Equal((ClusterMessageKind.HoldDowns, "a", 4L), (m.Kind, m.NodeId, m.Term)));
+        Assert.Null(Assert.Single(messages[0].HoldDowns!).FailbackPendingSince);
+        Assert.Equal(new PolicyHoldDown(policy.Id, pending, null), Assert.Single(messages[1].HoldDowns!));
+
+        // Before the relay a follower showed null here while the leader held the failback.
+        Assert.Null(follower.Feed.PolicyStatus(policy)!.FailbackPendingSince);
+        foreach (var payload in leader.Channel.Sent)
+        {
+            follower.Relay.Handle(payload);
+        }
+
+        Assert.Equal(pending, follower.Feed.PolicyStatus(policy)!.FailbackPendingSince);
+
+        // A deposed leader's late message changes nothing; a new leader's replaces the view whole.
+        follower.Relay.Handle(Assert.Single(ClusterMessageCodec.EncodeHoldDowns("old", 3, [new PolicyHoldDown(policy.Id, null, s_t0)])));
+        Assert.Equal((pending, (DateTimeOffset?)null), (follower.Feed.PolicyStatus(policy)!.FailbackPendingSince, follower.Feed.PolicyStatus(policy)!.HeldUntil));
+        follower.Relay.Handle(Assert.Single(ClusterMessageCodec.EncodeHoldDowns("b", 5, [new PolicyHoldDown(policy.Id + 1, null, null)])));
+        Assert.Null(follower.Feed.PolicyStatus(policy)!.FailbackPendingSince);
+
+        // The leader shows its own loop's state, whatever others send.
+        leader.Relay.Handle(Assert.Single(ClusterMessageCodec.EncodeHoldDowns("x", 6, [new PolicyHoldDown(policy.Id, null, null)])));
+        Assert.Equal(pending, leader.Feed.PolicyStatus(policy)!.FailbackPendingSince);
     }
 }
 

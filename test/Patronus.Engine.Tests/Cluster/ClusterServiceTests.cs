@@ -57,6 +57,44 @@ public sealed class ClusterServiceTests : IAsyncDisposable
         Assert.Equal((true, 2L), (bLead.IsLeader, bLead.Term));
     }
 
+    /// <summary>A store that grants the first attempt, then hangs whatever the token says, as a black-holed PostgreSQL whose driver waits on its cancel request.</summary>
+    private sealed class HangsAfterFirstGrant : IClusterStore
+    {
+        private readonly TaskCompletionSource<LeaseAttempt> _never = new();
+        private readonly TaskCompletionSource<ClusterView> _neverView = new();
+        private int _attempts;
+
+        public Task<LeaseAttempt> TryAcquireLeaseAsync(string nodeId, TimeSpan duration, CancellationToken cancellationToken = default) =>
+            Interlocked.Increment(ref _attempts) == 1 ? Task.FromResult(new LeaseAttempt(true, 1, nodeId)) : _never.Task;
+
+        public Task<bool> ReleaseLeaseAsync(string nodeId, CancellationToken cancellationToken = default) => Task.FromResult(false);
+
+        public Task HeartbeatAsync(ClusterHeartbeat heartbeat, CancellationToken cancellationToken = default) => _never.Task;
+
+        public Task<ClusterView> GetClusterAsync(TimeSpan nodeTimeout, CancellationToken cancellationToken = default) => _neverView.Task;
+    }
+
+    [Fact]
+    public async Task AttemptLeaseAsync_StoreHangsIgnoringCancellation_GivenUpAtTheLeaseOnItsOwnClock_SteppedDownPublished()
+    {
+        var leadership = new Leadership("a", _time);
+        var options = new ClusterOptions { AdvertisedUrl = "http://a" };
+        var service = new ClusterService(new HangsAfterFirstGrant(), leadership, new ClusterMetrics(leadership), Options.Create(options), _time, new FakeLogger<ClusterService>());
+        Assert.Equal(LeaseChange.Elected, await service.AttemptLeaseAsync(CancellationToken.None));
+        _time.Advance(options.RenewInterval);
+
+        var changed = leadership.Changed.Next;
+        var renewal = service.AttemptLeaseAsync(CancellationToken.None);
+        _time.Advance(options.LeaseDuration - TimeSpan.FromMilliseconds(1));
+        Assert.False(renewal.IsCompleted);
+        Assert.False(leadership.IsLeader); // its deadline (the first attempt's send time + the lease) has passed: it acts on nothing
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+
+        // Before the loop bounded the attempt itself, it waited on the driver for as long as it hung.
+        Assert.Equal(LeaseChange.SteppedDown, await renewal.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(changed.IsCompleted);
+    }
+
     [Fact]
     public async Task HeartbeatOnceAsync_TwoNodes_BothListedHealthy_HeartbeatsReceivedOnlyWhenNewer()
     {
@@ -114,6 +152,18 @@ public sealed class LeaderOnlyWorkTests
         Assert.Equal(s_t0.AddSeconds(10), Assert.Single(Assert.Single(store.BucketBatches)).BucketStart);
     }
 
+    /// <summary>The failover service over <paramref name="store"/> with a kernel to sync and <paramref name="leadership"/>, its policies loaded.</summary>
+    private static (FailoverService Service, HealthState Health) FailoverWithKernel(TwoLinkStore store, FakeTimeProvider time, Leadership leadership, RecordingRouteApplier kernel)
+    {
+        var recorder = new FailoverEventRecorder(store.Store, time, NullLogger<FailoverEventRecorder>.Instance, leadership: leadership);
+        var health = new HealthState();
+        health.SetPaths(store.Topology.Current.Paths.Select(p => PathHealthSnapshot.Unknown(p.Id, 1, 1)));
+        var service = new FailoverService(store.Policies, store.Topology, health, recorder, new FailoverMetrics(), Options.Create(new FailoverOptions()), time,
+            NullLogger<FailoverService>.Instance, kernel, leadership);
+        service.SyncPoliciesForTest();
+        return (service, health);
+    }
+
     [Fact]
     public async Task FailoverService_Follower_KernelUntouched_ElectionSyncsTheWholeTable()
     {
@@ -121,12 +171,7 @@ public sealed class LeaderOnlyWorkTests
         var time = new FakeTimeProvider(s_t0);
         var leadership = Follower(time);
         var kernel = new RecordingRouteApplier();
-        var recorder = new FailoverEventRecorder(store.Store, time, NullLogger<FailoverEventRecorder>.Instance, leadership: leadership);
-        var health = new HealthState();
-        health.SetPaths(store.Topology.Current.Paths.Select(p => PathHealthSnapshot.Unknown(p.Id, 1, 1)));
-        var service = new FailoverService(store.Policies, store.Topology, health, recorder, new FailoverMetrics(), Options.Create(new FailoverOptions()), time,
-            NullLogger<FailoverService>.Instance, kernel, leadership);
-        service.SyncPoliciesForTest();
+        var (service, _) = FailoverWithKernel(store, time, leadership, kernel);
 
         service.Evaluate();
         Assert.Empty(kernel.Synced);
@@ -136,5 +181,39 @@ public sealed class LeaderOnlyWorkTests
         service.Evaluate();
 
         Assert.Equal(["10.20.0.0/16"], Assert.Single(kernel.Synced).Routes.Select(r => r.Prefix.ToString()));
+    }
+
+    [Fact]
+    public async Task FailoverService_LeaseLapsesLocally_NothingInstalledFromTheDeadline_ElectedAgainSyncsTheTable()
+    {
+        await using var store = await TwoLinkStore.CreateAsync(); // policy "to-dc": 10.20.0.0/16, p1 then p2
+        var time = new FakeTimeProvider(s_t0);
+        var leadership = Follower(time);
+        var lease = new LeaseState(TimeSpan.FromSeconds(2)); // the default lease
+        var kernel = new RecordingRouteApplier();
+        var (service, health) = FailoverWithKernel(store, time, leadership, kernel);
+        void Score(string pathId, double score) =>
+            health.Publish(new PathHealthSnapshot(pathId, 10, 0, 1, score, HealthScoring.StatusOf(score), time.GetUtcNow(), 1, 1, 1, "test"));
+        void Grant(long term) => leadership.Publish(lease, lease.Granted(term, leadership.Clock.Elapsed, leadership.Clock.Elapsed) != LeaseChange.None);
+        Score("p1", 100);
+        Score("p2", 100);
+        Grant(1);
+        service.Evaluate();
+        Assert.Equal("p1", Assert.Single(Assert.Single(kernel.Synced).Routes).PathId);
+
+        // Renewals stop (store cut off, process paused): nothing is published, but at the local
+        // deadline — the last attempt's send time plus the lease, no later than the database's expiry,
+        // so before anyone can take over — the node stops installing routes.
+        time.Advance(TimeSpan.FromSeconds(2));
+        Score("p1", 10);
+        service.Evaluate();
+        Assert.False(leadership.IsLeader);
+        Assert.Equal("p2", Assert.Single(service.Routes.Current.Routes).PathId); // decided and planned
+        Assert.Single(kernel.Synced); // not installed
+
+        // Elected again (the next term): the kernel is brought in line at once.
+        Grant(2);
+        service.Evaluate();
+        Assert.Equal("p2", Assert.Single(kernel.Synced[^1].Routes).PathId);
     }
 }

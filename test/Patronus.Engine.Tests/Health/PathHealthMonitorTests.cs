@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Patronus.Engine.Health;
@@ -39,8 +40,11 @@ public sealed partial class PathHealthMonitorTests : IDisposable
     public void Dispose() => _metrics.Dispose();
 
     private PathHealthMonitor CreateMonitor(params IProbeSessionFactory[] factories) =>
+        CreateMonitor(NullLogger<PathHealthMonitor>.Instance, factories);
+
+    private PathHealthMonitor CreateMonitor(ILogger<PathHealthMonitor> logger, params IProbeSessionFactory[] factories) =>
         new(null!, _state, _sink, factories.Length == 0 ? [new FakeFactory(ProbeProtocol.Stamp, _net)] : factories,
-            Options.Create(_options), _clock, NullLogger<PathHealthMonitor>.Instance, _liveness, metrics: _metrics);
+            Options.Create(_options), _clock, logger, _liveness, metrics: _metrics);
 
     private static TopologySnapshot Topology(params PathDefinition[] paths) => new(
         [new Site("s", "s", null, ItemSource.Config)],

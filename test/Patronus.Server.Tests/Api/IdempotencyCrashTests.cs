@@ -8,6 +8,7 @@ using Patronus.Persistence;
 using Patronus.Persistence.Idempotency;
 using Patronus.Server.Api;
 using Patronus.Server.Commands;
+using Patronus.Server.Security;
 using Patronus.Server.Tests.TestSupport;
 
 namespace Patronus.Server.Tests.Api;
@@ -22,6 +23,7 @@ namespace Patronus.Server.Tests.Api;
 public sealed class IdempotencyCrashTests
 {
     private const string SiteJson = """{"id":"branch-1","name":"Branch 1"}""";
+    private const string UserJson = """{"username":"carol","role":"viewer","password":"Tangerine-Orbit-7-Lantern"}""";
 
     [Fact]
     public async Task Post_NodeDiesBetweenWriteAndAnswer_RetryAfterClaimRunsOutReplaysTheFirstAnswer()
@@ -43,6 +45,30 @@ public sealed class IdempotencyCrashTests
         Assert.Single((await store.LoadTopologyAsync()).Sites, s => s.Id == "branch-1");
     }
 
+    [Fact]
+    public async Task PostUser_NodeDiesBetweenWriteAndAnswer_RetryAfterClaimRunsOutReplaysTheFirstAnswer()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var temp = await TempSqliteStore.CreateAsync(time);
+        var store = temp.Store;
+        RequestDelegate createUser = async context =>
+            await (await UserEndpoints.CreateAsync(context, new UserAccounts(store, time), context.RequestAborted)).ExecuteAsync(context);
+
+        var first = await SendAsync(new IdempotencyMiddleware(createUser, new DiesBeforeSettling(store), time, NullLogger<IdempotencyMiddleware>.Instance),
+            "/api/v1/users", UserJson);
+        Assert.Equal(StatusCodes.Status201Created, first.Status);
+
+        time.Advance(IdempotencyMiddleware.ClaimTimeout * 2);
+        var retry = await SendAsync(new IdempotencyMiddleware(createUser, store, time, NullLogger<IdempotencyMiddleware>.Instance), "/api/v1/users", UserJson);
+
+        // Before user writes kept their answer in their own transaction: 409 "a user named 'carol' already exists".
+        Assert.Equal(StatusCodes.Status201Created, retry.Status);
+        Assert.Equal("true", retry.Replayed);
+        Assert.Equal(("/api/v1/users/carol", first.Body), (retry.Location, retry.Body));
+        Assert.Contains("\"role\":\"viewer\"", first.Body, StringComparison.Ordinal);
+        Assert.Single(await store.ListUsersAsync(), u => u.Username == "carol");
+    }
+
     /// <summary>The real REST write (<see cref="Writes.RunAsync"/>) of a site straight into <paramref name="store"/>.</summary>
     private static RequestDelegate CreateSite(SqlStore store) => async context =>
     {
@@ -55,7 +81,10 @@ public sealed class IdempotencyCrashTests
         await result.ExecuteAsync(context);
     };
 
-    private static async Task<(int Status, string? Location, string? Replayed, string Body)> SendAsync(IdempotencyMiddleware middleware)
+    private static Task<(int Status, string? Location, string? Replayed, string Body)> SendAsync(IdempotencyMiddleware middleware) =>
+        SendAsync(middleware, "/api/v1/sites", SiteJson);
+
+    private static async Task<(int Status, string? Location, string? Replayed, string Body)> SendAsync(IdempotencyMiddleware middleware, string path, string json)
     {
         var services = new ServiceCollection().AddLogging().AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = ApiJson.Options.PropertyNamingPolicy);
@@ -63,10 +92,10 @@ public sealed class IdempotencyCrashTests
         var context = new DefaultHttpContext { RequestServices = provider };
         context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "admin")], "test"));
         context.Request.Method = "POST";
-        context.Request.Path = "/api/v1/sites";
+        context.Request.Path = path;
         context.Request.ContentType = "application/json";
         context.Request.Headers[IdempotencyMiddleware.HeaderName] = "create-branch-1";
-        var bytes = Encoding.UTF8.GetBytes(SiteJson);
+        var bytes = Encoding.UTF8.GetBytes(json);
         context.Request.Body = new MemoryStream(bytes);
         context.Request.ContentLength = bytes.Length;
         using var response = new MemoryStream();

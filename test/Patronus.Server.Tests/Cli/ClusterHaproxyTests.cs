@@ -213,8 +213,11 @@ public sealed class ClusterHaproxyTests(PostgresFixture postgres, ITestOutputHel
         output.WriteLine($"SIGSTOP leader {leader} (term {term}): {next} leads with term {nextTerm} after {Ms(frozen.Elapsed)}");
 
         // The takeover waited for any write the frozen leader had open (its FOR SHARE on the lease):
-        // what is stored now, stamped before the stop, is all it may ever have written.
+        // what is stored now, stamped before the stop, is all it may ever have written — and every
+        // row records its term (migration 12), so what its term holds now is all it ever will.
         var before = await lab.SamplesAsync(stoppedAt);
+        var ofTerm = await lab.RowsOfTermAsync(term);
+        Assert.True(ofTerm > 0, $"rows stored under the frozen leader's term {term}: {ofTerm}");
         lab.Node(leader).Signal(SigCont);
         var resumed = Stopwatch.StartNew();
         await Poll.AssertAsync(async () => await lab.MetricAsync(leader, "patronus_cluster_is_leader") == 0 &&
@@ -222,6 +225,8 @@ public sealed class ClusterHaproxyTests(PostgresFixture postgres, ITestOutputHel
         output.WriteLine($"SIGCONT {leader}: a follower of term {nextTerm} after {Ms(resumed.Elapsed)}");
         Assert.NotEqual(leader, (await lab.LeaseAsync()).Holder);
         Assert.Equal(before, await lab.SamplesAsync(stoppedAt));
+        Assert.Equal(ofTerm, await lab.RowsOfTermAsync(term)); // nothing it did after losing the lease is in the store
+        Assert.True(await lab.RowsOfTermAsync(nextTerm) > 0, $"rows stored under the successor's term {nextTerm}");
         _phases.Add(("SIGSTOP", from, load.Elapsed, false));
         await Poll.AssertAsync(async () => (await lab.ServerStatesAsync())[leader] == "UP", s_timeout, $"HAProxy sees {leader} UP again");
     }

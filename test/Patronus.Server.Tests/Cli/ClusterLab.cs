@@ -276,6 +276,23 @@ public sealed class ClusterLab : IAsyncDisposable
             new { Until = (until ?? DateTimeOffset.MaxValue.AddDays(-1)).ToUnixTimeMilliseconds() });
     }
 
+    /// <summary>Rows written under <paramref name="term"/> (migration 12): raw samples, status events and failover events.</summary>
+    public Task<long> RowsOfTermAsync(long term) => RowsOfTermAsync(Db, term);
+
+    /// <summary>
+    /// Rows of <paramref name="db"/> written under <paramref name="term"/>: what a leader of that term
+    /// inserted (fencing, docs/ha.md). Not the health blocks: a block records the term of its last
+    /// append, which moves on when the next leader appends to it.
+    /// </summary>
+    public static async Task<long> RowsOfTermAsync(NpgsqlDataSource db, long term)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long>("""
+            SELECT (SELECT COUNT(*) FROM sdwan_path_health WHERE term = @Term) + (SELECT COUNT(*) FROM sdwan_path_events WHERE term = @Term)
+                 + (SELECT COUNT(*) FROM sdwan_failover_events WHERE term = @Term)
+            """, new { Term = term });
+    }
+
     /// <summary>The longest interval between consecutive stored samples of path <c>p</c> stamped within the window, with where it starts.</summary>
     public async Task<(TimeSpan Gap, DateTimeOffset At)> LongestSampleGapAsync(DateTimeOffset from, DateTimeOffset to)
     {

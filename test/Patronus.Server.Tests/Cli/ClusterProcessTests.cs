@@ -134,6 +134,8 @@ public sealed class ClusterProcessTests(PostgresFixture postgres, ITestOutputHel
 
         // Resume the stopped leader only once its successor has acted (written samples under its term).
         var atTakeover = await SamplesAsync(db);
+        var ofSecondTerm = await ClusterLab.RowsOfTermAsync(db, secondTerm);
+        Assert.True(ofSecondTerm > 0, $"rows stored under {second}'s term {secondTerm}: {ofSecondTerm}");
         await Poll.AssertAsync(async () => await SamplesAsync(db) > atTakeover, s_timeout, $"{third} writes samples as leader");
         _nodes[second].Signal(SigCont);
         var resumed = Stopwatch.StartNew();
@@ -143,6 +145,7 @@ public sealed class ClusterProcessTests(PostgresFixture postgres, ITestOutputHel
         output.WriteLine($"SIGCONT {second}: a follower of term {thirdTerm} per its metrics after {resumed.ElapsedMilliseconds} ms (stopped {stoppedFor.ElapsedMilliseconds - resumed.ElapsedMilliseconds} ms)");
         Assert.Equal((third, thirdTerm), ((await LeaseAsync(db)).Holder, (await LeaseAsync(db)).Term));
         Assert.Equal(1, await MetricAsync(urls[third], "patronus_cluster_is_leader"));
+        Assert.Equal(ofSecondTerm, await ClusterLab.RowsOfTermAsync(db, secondTerm)); // nothing it did after losing the lease is stored
         await Poll.AssertAsync(() => _nodes[second].Stdout.Contains("stepped down", StringComparison.Ordinal), s_timeout, $"{second} logs that it stepped down");
     }
 }

@@ -122,6 +122,10 @@ public sealed partial class PatronusProcess : IDisposable
             {
                 // not listening yet
             }
+            catch (TaskCanceledException)
+            {
+                // listening, but its first answer takes longer than the client's 5 s (JIT on a loaded box): ask again
+            }
 
             return status == System.Net.HttpStatusCode.OK || HasExited;
         }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100));

@@ -81,4 +81,56 @@ public sealed class ClusterSubscriptionTests(PostgresFixture postgres, ITestOutp
         Assert.Contains(metrics, s => s.Name == "patronus_cluster_state_replications_total" && s.Label("direction") == "received" && s.Value > 0);
         Assert.Contains(metrics, s => s.Name == "patronus_cluster_state_size_bytes" && s.Value > 0);
     }
+
+    [Fact]
+    public async Task FailbackHeldByTheLeader_FollowersRestShowsTheLeadersHoldDown()
+    {
+        var (_, location) = await postgres.CreateDatabaseAsync();
+        await using var a = await RunningServer.StartAsync(environment: Node("a", location.ConnectionString));
+        await using var b = await RunningServer.StartAsync(environment: Node("b", location.ConnectionString));
+        await b.WaitForJsonAsync("/api/v1/cluster", c => c.GetProperty("leader").GetString() == "a", s_timeout);
+
+        // On the leader: the primary's target never answers, so the policy fails over; then the primary
+        // gets the live reflector as its target, recovers, and its failback waits out the 5-minute delay.
+        using (var path = await a.PostJsonAsync("/api/v1/paths", """{"id":"flaky","link_id":"demo-wan1","targets":["127.0.0.1:9"]}"""))
+        {
+            Assert.Equal(HttpStatusCode.Created, path.StatusCode);
+        }
+
+        using (var policy = await a.PostJsonAsync("/api/v1/failover/policies",
+            """{"name":"held","primary_path_id":"flaky","backup_path_ids":["demo-wan2-loopback"],"prefixes":["10.98.0.0/16"],"failback_delay_secs":300}"""))
+        {
+            Assert.Equal(HttpStatusCode.Created, policy.StatusCode);
+        }
+
+        static JsonElement Held(JsonElement policies) => policies.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "held");
+        await a.WaitForJsonAsync("/api/v1/failover/policies", p => Held(p).GetProperty("active_path_id").GetString() == "demo-wan2-loopback", s_timeout);
+        var live = (await a.GetJsonAsync("/api/v1/paths/demo-wan1-loopback")).GetProperty("targets").GetRawText();
+        using (var fixedPath = await a.PutJsonAsync("/api/v1/paths/flaky", $$"""{"targets":{{live}}}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, fixedPath.StatusCode);
+        }
+
+        await a.WaitForJsonAsync("/api/v1/failover/policies", p => Held(p).GetProperty("failback_pending_since").ValueKind == JsonValueKind.String, s_timeout);
+
+        // Before the hold-downs were relayed the follower showed null here for as long as the leader held the failback.
+        // Compared with the leader's value as it is at each poll: a dip of the primary restarts the hold-down.
+        static string? PendingSince(JsonElement policies)
+        {
+            var held = policies.EnumerateArray().FirstOrDefault(p => p.GetProperty("name").GetString() == "held");
+            return held.ValueKind == JsonValueKind.Object && held.GetProperty("failback_pending_since") is { ValueKind: JsonValueKind.String } since
+                ? since.GetString()
+                : null;
+        }
+
+        string? onLeader = null, onFollower = null;
+        await Poll.AssertAsync(async () =>
+        {
+            onLeader = PendingSince(await a.GetJsonAsync("/api/v1/failover/policies"));
+            onFollower = PendingSince(await b.GetJsonAsync("/api/v1/failover/policies"));
+            return onLeader is not null && onFollower == onLeader;
+        }, s_timeout, "the follower shows the leader's failback_pending_since");
+        output.WriteLine($"failback pending since {onLeader} on the leader and on the follower");
+        Assert.Equal("demo-wan2-loopback", Held(await b.GetJsonAsync("/api/v1/failover/policies")).GetProperty("active_path_id").GetString());
+    }
 }

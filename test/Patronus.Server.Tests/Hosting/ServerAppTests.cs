@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Patronus.Engine.Health;
@@ -36,6 +37,12 @@ public sealed class ServerAppTests : IDisposable
         Assert.False(app.Services.GetRequiredService<IOptions<TrafficOptions>>().Value.Enabled);
         Assert.Null(app.Services.GetService<IRouteApplier>());
         Assert.Same(clock, app.Services.GetRequiredService<TimeProvider>());
+
+        // No thread of serve waits for the console (issue 14: a burst of 10,000 log lines stalled
+        // the health monitor's loop): a full queue drops lines instead of blocking the writer.
+        var console = app.Services.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>().CurrentValue;
+        Assert.Equal(ConsoleLoggerQueueFullMode.DropWrite, console.QueueFullMode);
+        Assert.Equal(ServerApp.ConsoleQueueLength, console.MaxQueueLength);
 
         // Started in this order, stopped in reverse: the store first, the reflector after the engine.
         var hosted = app.Services.GetServices<IHostedService>().Select(s => s.GetType().Name).ToList();
