@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging.Abstractions;
 using Patronus.Engine.Probes;
 using Patronus.Engine.Probes.Stamp;
@@ -17,9 +18,13 @@ namespace Patronus.Bench.Probes;
 /// <remarks>
 /// The far ends stand in for other machines, so the harness keeps their own stalls out of what
 /// it measures (issue 14, docs/performance.md "A whole serve at scale"): a child reflector runs
-/// with its methods compiled optimized once (<c>DOTNET_TieredCompilation=0</c>: no slow first
-/// tier and no recompilation while the monitor measures it), at a higher CPU priority than the
-/// process under test when the harness may raise it (nice −10, as root), and every reflector
+/// its receive loop on the socket engine's own thread (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>:
+/// one wake-up per burst of test packets instead of two, the second through the thread pool;
+/// half the CPU, and no reply held past 100 ms where the thread-pool hop held thousands), with
+/// its methods compiled optimized once (<c>DOTNET_TieredCompilation=0</c>: no slow first
+/// tier and no recompilation while the monitor measures it), ahead of the process under test
+/// for the CPU when the harness may raise it (as root: nice −10, and after the warm-up every
+/// thread at SCHED_FIFO 1, see <see cref="RealTime"/>), and every reflector
 /// has answered <see cref="WarmUpProbes"/> test packets before the caller starts the process
 /// it measures. On a fresh 2-core machine a reflector started cold held replies 100–350 ms in
 /// its first second, and every one of them counted as a loss of the monitor's.
@@ -52,6 +57,7 @@ internal sealed class Reflectors : IAsyncDisposable
 
             var start = Raised(exe == "self" ? Self() : new ProcessStartInfo(exe));
             start.Environment["DOTNET_TieredCompilation"] = "0";
+            start.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
             start.ArgumentList.Add("reflector");
             start.ArgumentList.Add("--listen");
             start.ArgumentList.Add(endpoint.ToString());
@@ -67,10 +73,43 @@ internal sealed class Reflectors : IAsyncDisposable
         }
 
         var warm = await r.WarmUpAsync();
+        var realtime = s_priority == 0 ? 0 : r._processes.Sum(p => RealTime(p.Id));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"# reflectors: {string.Join(", ", r.Endpoints)} ({exe}{(r._processes.Count > 0 ? $", nice {s_priority}" : "")}), warmed up: {warm}"));
+            $"# reflectors: {string.Join(", ", r.Endpoints)} ({exe}{(r._processes.Count > 0 ? $", nice {s_priority}, {realtime} threads SCHED_FIFO" : "")}), warmed up: {warm}"));
         return r;
     }
+
+    /// <summary>
+    /// Puts every thread the reflector process has now at SCHED_FIFO priority 1 (root only); returns
+    /// how many. After the warm-up, so the socket engine's thread, which answers every test packet
+    /// with inline completions, is among them (the runtime starts its later threads with the default
+    /// policy). A reflector waits in epoll between bursts, so it cannot hold a core; the kernel's
+    /// real-time throttling would stop it at 95 % anyway.
+    /// </summary>
+    private static int RealTime(int pid)
+    {
+        var set = 0;
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                var priority = 1;
+                if (int.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out var tid) && SchedSetScheduler(tid, 1, ref priority) == 0)
+                {
+                    set++;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // the process is gone: its start fails elsewhere
+        }
+
+        return set;
+    }
+
+    [DllImport("libc", EntryPoint = "sched_setscheduler", SetLastError = true)]
+    private static extern int SchedSetScheduler(int pid, int policy, ref int priority);
 
     /// <summary>Test packets each reflector answers before the measured process starts (its receive and reply path compiled and running).</summary>
     public const int WarmUpProbes = 2_000;
