@@ -199,6 +199,40 @@ public class TunnelDevicePatronusTests
     }
 
     [Fact]
+    public void TunnelPassiveFeed_TenPercentOfPathMessagesLost_PublishesThePathsLossForHealth()
+    {
+        using var pair = PerPath();
+        var feed = new Patronus.Engine.Tunnels.Sdwan.TunnelPassiveFeed(
+            Microsoft.Extensions.Options.Options.Create(new Patronus.Engine.Health.HealthOptions { PassiveMinPackets = 100 }), pair.Time,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Patronus.Engine.Tunnels.Sdwan.TunnelPassiveFeed>.Instance);
+        var changed = feed.Changed.Watch();
+        feed.Publish(pair.B.Device);
+        Assert.False(changed.Consume()); // nothing measured yet: nothing published
+        for (var i = 0; i < 200; i++)
+        {
+            pair.A.Device.OnTunPacket(s_aToB);
+            var datagram = pair.A.Outbox.Single();
+            pair.A.Outbox.Clear();
+            if (i % 10 != 5)
+            {
+                pair.B.Device.OnDatagram(datagram, new TunnelEndpoint(TunnelDevicePair.EndpointA, via: 1));
+            }
+
+            pair.Time.Advance(TimeSpan.FromMilliseconds(20));
+        }
+
+        feed.Publish(pair.B.Device);
+
+        Assert.True(changed.Consume());
+        var p1 = feed.Passive("p1")!.Value;
+        Assert.InRange(p1.Expected, 100, 201); // the newest buckets that hold 100 (1 s buckets of 50 messages)
+        Assert.InRange(p1.LossPct, 9.0, 11.0);
+        Assert.Null(feed.Passive("p2"));
+        feed.Publish(pair.B.Device);
+        Assert.False(changed.Consume()); // the same numbers: the monitor is not woken
+    }
+
+    [Fact]
     public void OnDatagram_EchoedTimestamp_RoundTripOfTheSendingPath()
     {
         using var pair = PerPath();

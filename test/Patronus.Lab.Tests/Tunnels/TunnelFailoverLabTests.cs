@@ -146,12 +146,14 @@ public sealed class TunnelFailoverLabTests(ITestOutputHelper output)
     /// Starts site <paramref name="self"/> of the two-site, two-WAN lab in <paramref name="ns"/>
     /// (BFD on both paths, the failover policy, the tunnel to <paramref name="remote"/>);
     /// <paramref name="patronus"/> sets <c>Patronus: true</c> on its peer and <paramref name="trafficClasses"/>
-    /// is the <c>TrafficClasses</c> list (TunnelSdwanLabTests).
+    /// is the <c>TrafficClasses</c> list (TunnelSdwanLabTests); <paramref name="bfdIntervalMs"/> the BFD
+    /// intervals (50 ms; a test that must not see a BFD flap on a loaded machine asks for more).
     /// </summary>
-    internal static async Task<PatronusEdge> StartSiteAsync(NetLab lab, string ns, Site self, Site remote, bool patronus = false, object? trafficClasses = null)
+    internal static async Task<PatronusEdge> StartSiteAsync(NetLab lab, string ns, Site self, Site remote, bool patronus = false, object? trafficClasses = null,
+        int bfdIntervalMs = 50)
     {
         Assert.True(TunnelKeys.TryPublicKey(remote.PrivateKey, out var remotePublic));
-        object Bfd(string peer) => new { Peer = peer, DesiredMinTxMs = 50, RequiredMinRxMs = 50, DetectMultiplier = 3 };
+        object Bfd(string peer) => new { Peer = peer, DesiredMinTxMs = bfdIntervalMs, RequiredMinRxMs = bfdIntervalMs, DetectMultiplier = 3 };
         var config = new
         {
             Sites = new[] { new { Id = self.Id } },
