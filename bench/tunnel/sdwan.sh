@@ -150,7 +150,10 @@ pair() { # label compression classes-json-or-empty kinds...
   local label=$1 comp=$2 classes=$3; shift 3
   sdwan_up "$A" a "$DIR/a.key" "$PORT_A" "$BPUB" "$PORT_B" 10.250.16.1 1 2 "$comp" "$classes"; local pa=$UP_PID
   sdwan_up "$B" b "$DIR/b.key" "$PORT_B" "$APUB" "$PORT_A" 10.250.16.2 2 1 "$comp" "$classes"; local pb=$UP_PID
-  ip netns exec "$B" ping -n -q -c 3 -i 0.2 -W 2 10.250.16.1 >/dev/null
+  # b starts the handshake; a loaded machine may need a few tries.
+  local ok=0
+  for _ in $(seq 20); do ip netns exec "$B" ping -n -q -c 1 -W 1 10.250.16.1 >/dev/null 2>&1 && { ok=1; break; }; done
+  [[ $ok == 1 ]] || { echo "$label: no ping through the tunnel" >&2; tail -5 "$DIR/sdwan-a.log" "$DIR/sdwan-b.log" >&2; exit 1; }
   for kind in "$@"; do stream "$label, $kind" "$pa" "$pb" "$kind"; done
   kill "$pa" "$pb"; wait "$pa" "$pb" 2>/dev/null || true
   sleep 0.5
