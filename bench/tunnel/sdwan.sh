@@ -88,27 +88,6 @@ while True:
 print(n, time.monotonic() - t0, flush=True)
 '
 
-# Writes 8 MB of KIND to FILE: JSON log lines (timestamp, host, path, status, size, request id) or random octets.
-MAKE='
-import json, os, random, sys
-kind, path = sys.argv[1], sys.argv[2]
-size = 8 << 20
-if kind == "random":
-    data = os.urandom(size)
-else:
-    r = random.Random(16); out = []; n = 0; i = 0
-    levels = ["INFO", "INFO", "INFO", "WARN", "DEBUG", "ERROR"]
-    paths = ["/api/v1/paths", "/api/v1/tunnels", "/metrics", "/api/v1/failover/policies", "/graphql"]
-    while n < size:
-        line = json.dumps({"ts": "2026-12-05T12:%02d:%02d.%03dZ" % (i // 60000 % 60, i // 1000 % 60, i % 1000),
-            "level": r.choice(levels), "service": "patronus-edge", "host": "edge-%02d" % r.randrange(1, 40), "method": "GET",
-            "path": r.choice(paths), "status": r.choice([200, 200, 200, 304, 404, 500]), "duration_ms": round(r.expovariate(1 / 12), 3),
-            "bytes": r.randrange(200, 90000), "request_id": "%016x" % r.getrandbits(64)}) + "\n"
-        out.append(line); n += len(line); i += 7
-    data = "".join(out).encode()[:size]
-open(path, "wb").write(data)
-'
-
 # Sends FILE over and over for SECONDS to HOST:PORT.
 SOURCE='
 import socket, sys, time
@@ -120,8 +99,8 @@ while time.monotonic() < end:
     c.sendall(view[off:off + step]); off = (off + step) % size
 c.close()
 '
-python3 -c "$MAKE" text "$DIR/text.bin"
-python3 -c "$MAKE" random "$DIR/random.bin"
+python3 "$ROOT/bench/tunnel/jsonlog.py" text $((8 << 20)) "$DIR/text.bin"
+python3 "$ROOT/bench/tunnel/jsonlog.py" random $((8 << 20)) "$DIR/random.bin"
 
 stream() { # label pa pb kind
   local label=$1 pa=$2 pb=$3 kind=$4 c0a c0b c1a c1b w0 w1 z0 z1 out gbps

@@ -196,23 +196,11 @@ public sealed class TunnelSdwanLabTests(ITestOutputHelper output)
         c.sendall(str(n).encode()); c.close(); print("received", n, flush=True)
         """;
 
-    // Sends SIZE octets of KIND (text: JSON log lines; random: os.urandom) and prints the sink's count.
+    // Sends FILE to HOST:PORT and prints the sink's count.
     private const string TcpSource = """
-        import json, os, random, socket, sys
-        kind, host, port, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-        if kind == "random":
-            data = os.urandom(size)
-        else:
-            r = random.Random(16); out = []; n = 0; i = 0
-            levels = ["INFO", "INFO", "INFO", "WARN", "DEBUG", "ERROR"]
-            paths = ["/api/v1/paths", "/api/v1/tunnels", "/metrics", "/api/v1/failover/policies", "/graphql"]
-            while n < size:
-                line = json.dumps({"ts": "2026-12-05T12:%02d:%02d.%03dZ" % (i // 60000 % 60, i // 1000 % 60, i % 1000),
-                    "level": r.choice(levels), "service": "patronus-edge", "host": "edge-%02d" % r.randrange(1, 40), "method": "GET",
-                    "path": r.choice(paths), "status": r.choice([200, 200, 200, 304, 404, 500]), "duration_ms": round(r.expovariate(1 / 12), 3),
-                    "bytes": r.randrange(200, 90000), "request_id": "%016x" % r.getrandbits(64)}) + "\n"
-                out.append(line); n += len(line); i += 7
-            data = "".join(out).encode()[:size]
+        import socket, sys
+        path, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+        data = open(path, "rb").read()
         c = socket.create_connection((host, port), timeout=60)
         c.sendall(data); c.shutdown(socket.SHUT_WR)
         reply = b""
@@ -232,9 +220,11 @@ public sealed class TunnelSdwanLabTests(ITestOutputHelper output)
     {
         var sink = lab.Start(hostB, $"tcp-sink-{kind}", ["python3", "-c", TcpSink, "10.241.24.2", port.ToString(CultureInfo.InvariantCulture)]);
         await sink.WaitForOutputAsync("listening", TimeSpan.FromSeconds(10));
+        // The stream's content from bench/tunnel/jsonlog.py (the benchmark sends the same), written before the counters are read.
+        var file = System.IO.Path.Combine(lab.CreateTempDirectory("stream"), kind);
+        await Shell.MustRunAsync("python3", [TunnelFuzzLabTests.FindBenchScript("jsonlog.py"), kind, StreamOctets.ToString(CultureInfo.InvariantCulture), file]);
         var before = Peer(await edgeA.TryGetJsonAsync("/api/v1/tunnels") ?? default);
-        var run = await lab.ExecAsync(hostA, "python3", "-c", TcpSource, kind, "10.241.24.2", port.ToString(CultureInfo.InvariantCulture),
-            StreamOctets.ToString(CultureInfo.InvariantCulture));
+        var run = await lab.ExecAsync(hostA, "python3", "-c", TcpSource, file, "10.241.24.2", port.ToString(CultureInfo.InvariantCulture));
         Assert.True(run.ExitCode == 0 && long.TryParse(run.Stdout.Trim(), CultureInfo.InvariantCulture, out _), $"{kind} stream failed: {run.Stdout}\n{run.Stderr}\n{lab.Diagnostics()}");
         var after = Peer(await edgeA.TryGetJsonAsync("/api/v1/tunnels") ?? default);
         long Delta(string name) => after.GetProperty("compression").GetProperty(name).GetInt64() - before.GetProperty("compression").GetProperty(name).GetInt64();
