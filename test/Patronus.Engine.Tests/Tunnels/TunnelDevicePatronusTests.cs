@@ -178,18 +178,7 @@ public class TunnelDevicePatronusTests
     public void OnDatagram_TenPercentOfPathMessagesLost_PassiveLossOnTheArrivalPath()
     {
         using var pair = PerPath();
-        for (var i = 0; i < 200; i++)
-        {
-            pair.A.Device.OnTunPacket(s_aToB);
-            var datagram = pair.A.Outbox.Single();
-            pair.A.Outbox.Clear();
-            if (i % 10 != 5)
-            {
-                pair.B.Device.OnDatagram(datagram, new TunnelEndpoint(TunnelDevicePair.EndpointA, via: 1));
-            }
-
-            pair.Time.Advance(TimeSpan.FromMilliseconds(20));
-        }
+        SendOnP1LosingEveryTenth(pair);
 
         var passive = pair.B.Peer.Snapshot().Paths.Single(p => p.PathId == "p1").Passive!;
         Assert.Equal(180, pair.B.Tun.Count);
@@ -208,18 +197,7 @@ public class TunnelDevicePatronusTests
         var changed = feed.Changed.Watch();
         feed.Publish(pair.B.Device);
         Assert.False(changed.Consume()); // nothing measured yet: nothing published
-        for (var i = 0; i < 200; i++)
-        {
-            pair.A.Device.OnTunPacket(s_aToB);
-            var datagram = pair.A.Outbox.Single();
-            pair.A.Outbox.Clear();
-            if (i % 10 != 5)
-            {
-                pair.B.Device.OnDatagram(datagram, new TunnelEndpoint(TunnelDevicePair.EndpointA, via: 1));
-            }
-
-            pair.Time.Advance(TimeSpan.FromMilliseconds(20));
-        }
+        SendOnP1LosingEveryTenth(pair);
 
         feed.Publish(pair.B.Device);
 
@@ -251,6 +229,23 @@ public class TunnelDevicePatronusTests
         Assert.Equal(TransportHeader.Size + 160 + NoiseAead.TagSize, answer.Length); // 120 + 28 = 148, padded to 160
         var passive = pair.A.Peer.Snapshot().Paths.Single(p => p.PathId == "p1").Passive!;
         Assert.Equal((7.0, 1L), (passive.RttMs, passive.RttSamples));
+    }
+
+    /// <summary>200 messages a → b on p1, 20 ms apart, the sixth of every ten lost on the way.</summary>
+    private static void SendOnP1LosingEveryTenth(TunnelDevicePair pair)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            pair.A.Device.OnTunPacket(s_aToB);
+            var datagram = pair.A.Outbox.Single();
+            pair.A.Outbox.Clear();
+            if (i % 10 != 5)
+            {
+                pair.B.Device.OnDatagram(datagram, new TunnelEndpoint(TunnelDevicePair.EndpointA, via: 1));
+            }
+
+            pair.Time.Advance(TimeSpan.FromMilliseconds(20));
+        }
     }
 
     private static TunnelDevicePair Established(
