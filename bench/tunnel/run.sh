@@ -14,9 +14,11 @@
 # ping RTT p50 through the tunnel minus p50 over the raw veth; CPU seconds (user + system,
 # /proc/PID/stat) each tunnel process spent per Gbit of the TCP a->b and b->a tests.
 #
-#   bench/tunnel/run.sh [--seconds S] [--no-pp] [--small]
+#   bench/tunnel/run.sh [--seconds S] [--no-pp] [--small] [--sdwan]
 #
 # --small: only the 64 B and ping scenarios (the TCP and UDP 1200 B columns show "-").
+# --sdwan: instead, issue 16's rows (bench/tunnel/sdwan.sh): LZ4 auto/off on a compressible and an
+#          incompressible TCP stream, and a class duplicated always against none, Gb/s and CPU.
 #
 # Needs root, iproute2, iperf3, wireguard-go, wireguard-tools, python3, dotnet, a Release build of
 # patronus (./patronus builds it). Traffic stays inside the two namespaces it creates
@@ -31,7 +33,8 @@ while [[ $# -gt 0 ]]; do
     --seconds) SECONDS_EACH=$2; shift 2 ;;
     --no-pp) PP=0; shift ;;
     --small) SMALL=1; shift ;;
-    *) echo "usage: $0 [--seconds S] [--no-pp] [--small]" >&2; exit 2 ;;
+    --sdwan) exec "$(dirname "$0")/sdwan.sh" --seconds "$SECONDS_EACH" ;;
+    *) echo "usage: $0 [--seconds S] [--no-pp] [--small] [--sdwan]" >&2; exit 2 ;;
   esac
 done
 

@@ -39,10 +39,7 @@ public static class HealthScoring
             score -= latencyMs / thresholds.LatencyMs * LatencyWeight;
         }
 
-        if (lossPct > thresholds.LossPct)
-        {
-            score -= lossPct / thresholds.LossPct * LossWeight;
-        }
+        score -= LossPenalty(lossPct, thresholds);
 
         if (jitterMs > thresholds.JitterMs)
         {
@@ -50,6 +47,13 @@ public static class HealthScoring
         }
 
         return Math.Max(0, score);
+    }
+
+    /// <summary>The points <paramref name="lossPct"/> costs: (loss / threshold) × 40 above the threshold, 0 at or below it.</summary>
+    public static double LossPenalty(double lossPct, HealthThresholds thresholds)
+    {
+        ArgumentNullException.ThrowIfNull(thresholds);
+        return lossPct > thresholds.LossPct ? lossPct / thresholds.LossPct * LossWeight : 0;
     }
 
     public static PathStatus StatusOf(double score) => score switch

@@ -33,6 +33,7 @@ public sealed partial class PathHealthMonitor : EngineLoop
     private readonly HealthOptions _options;
     private readonly ILogger<PathHealthMonitor> _logger;
     private readonly IPathLivenessSource? _liveness;
+    private readonly IPathPassiveSource? _passive;
     private readonly ProbeRoundSampling _roundSampling;
     private readonly Channel<Reply> _replies = Channel.CreateBounded<Reply>(new BoundedChannelOptions(ReplyQueueCapacity)
     {
@@ -55,10 +56,11 @@ public sealed partial class PathHealthMonitor : EngineLoop
     private bool _icmpFallbackLogged;
     private ChangeWatch? _topologyChanges;
     private ChangeWatch? _livenessChanges;
+    private ChangeWatch? _passiveChanges;
 
     public PathHealthMonitor(TopologyService topology, HealthState state, IHealthSink sink, IEnumerable<IProbeSessionFactory> factories,
         IOptions<HealthOptions> options, TimeProvider time, ILogger<PathHealthMonitor> logger, IPathLivenessSource? liveness = null,
-        ProbeRoundSampling? roundSampling = null, HealthMetrics? metrics = null)
+        ProbeRoundSampling? roundSampling = null, HealthMetrics? metrics = null, IPathPassiveSource? passive = null)
         : base(time)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -71,6 +73,7 @@ public sealed partial class PathHealthMonitor : EngineLoop
         _liveness = liveness;
         _roundSampling = roundSampling ?? ProbeRoundSampling.Default;
         _metrics = metrics;
+        _passive = _options.UsePassiveLoss ? passive : null;
     }
 
     /// <inheritdoc />
@@ -93,6 +96,12 @@ public sealed partial class PathHealthMonitor : EngineLoop
             WakeOn(_livenessChanges);
         }
 
+        if (_passive is not null)
+        {
+            _passiveChanges = _passive.Changed.Watch();
+            WakeOn(_passiveChanges);
+        }
+
         return ValueTask.FromResult(true);
     }
 
@@ -106,6 +115,11 @@ public sealed partial class PathHealthMonitor : EngineLoop
         if (_livenessChanges?.Consume() == true)
         {
             LivenessChanged();
+        }
+
+        if (_passiveChanges?.Consume() == true)
+        {
+            PassiveChanged();
         }
 
         return ValueTask.FromResult<TimeSpan?>(Iterate());
@@ -169,6 +183,22 @@ public sealed partial class PathHealthMonitor : EngineLoop
         {
             // Not measured yet: the opinion is applied to the first measurement, nothing to redo.
             if (path.Last is { LastChecked: not null } last && last.Liveness != _liveness?.Liveness(path.Definition.Id))
+            {
+                _dirty.Add(path);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The tunnels published new passive measurements: every measured path whose measurement differs
+    /// from the one its last snapshot carries is evaluated again at the next iteration (the paths
+    /// carrying no tunnel traffic are not).
+    /// </summary>
+    internal void PassiveChanged()
+    {
+        foreach (var path in _paths.Values)
+        {
+            if (path.Last is { LastChecked: not null } last && last.Passive != _passive?.Passive(path.Definition.Id))
             {
                 _dirty.Add(path);
             }
@@ -402,6 +432,11 @@ public sealed partial class PathHealthMonitor : EngineLoop
 
             _round.PathsEvaluated++;
             var snapshot = PathEvaluation.Evaluate(path.Definition.Id, views, path.Definition.Quorum, path.Definition.EffectiveThresholds, wall);
+            if (_passive is not null)
+            {
+                snapshot = PassiveLossRule.Apply(snapshot, _passive.Passive(path.Definition.Id), path.Definition.EffectiveThresholds, _options.PassiveMinPackets);
+            }
+
             snapshot = PathLivenessRule.Apply(snapshot, _liveness?.Liveness(path.Definition.Id));
             var previous = path.Last;
             if (previous is not null && snapshot with { LastChecked = previous.LastChecked } == previous)

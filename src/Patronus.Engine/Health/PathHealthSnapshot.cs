@@ -34,6 +34,24 @@ public sealed record PathHealthSnapshot(
     /// </summary>
     public PathLiveness? Liveness { get; init; }
 
+    /// <summary>
+    /// The path's passive loss from the tunnel's traffic when it was judged, or null when none came
+    /// through it (<see cref="PassiveLossRule"/>); shown whether or not it drove the loss.
+    /// </summary>
+    public PathPassiveLoss? Passive { get; init; }
+
+    /// <summary>Which measurement <see cref="PacketLossPct"/> is: the probes' (default) or the passive one.</summary>
+    public LossSource LossSource { get; init; }
+
+    /// <summary>The probes' own loss: <see cref="PacketLossPct"/> unless <see cref="LossSource"/> is passive.</summary>
+    public double ActiveLossPct
+    {
+        get => _activeLossPct ?? PacketLossPct;
+        init => _activeLossPct = value;
+    }
+
+    private readonly double? _activeLossPct;
+
     /// <summary>The state before any probe completed: Down, with nothing measured.</summary>
     public static PathHealthSnapshot Unknown(string pathId, int targets, int quorum) =>
         new(pathId, 0, 0, 0, 0, PathStatus.Down, null, 0, targets, quorum, "no probe has completed yet");

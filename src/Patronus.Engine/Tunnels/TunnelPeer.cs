@@ -205,6 +205,18 @@ public sealed class TunnelPeer
         return list;
     }
 
+    /// <summary>
+    /// Adds this peer's recent passive loss counts per arrival path to <paramref name="sums"/>
+    /// (nothing for a WireGuard peer), under the peer's lock: what <see cref="Sdwan.TunnelPassiveFeed"/> publishes.
+    /// </summary>
+    internal void AddRecentLoss(Dictionary<string, (long Expected, long Received)> sums, long minExpected)
+    {
+        lock (Lock)
+        {
+            Patronus?.AddRecentLoss(sums, _time.GetTimestamp(), minExpected);
+        }
+    }
+
     private static TunnelPassiveSnapshot? Passive(PatronusPeerState state, string pathId, byte number, long now)
     {
         var received = state.ReceivedThrough(pathId, now);

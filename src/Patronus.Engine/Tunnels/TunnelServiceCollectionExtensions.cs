@@ -11,8 +11,9 @@ namespace Patronus.Engine.Tunnels;
 public static class TunnelServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="TunnelOptions"/> (section <c>Tunnels</c>, see docs/tunnels.md) and
-    /// <see cref="TunnelService"/>. The key file defaults to <c>tunnel.key</c> in the data
+    /// Adds <see cref="TunnelOptions"/> (section <c>Tunnels</c>, see docs/tunnels.md),
+    /// <see cref="TunnelService"/> and <see cref="Sdwan.TunnelPassiveFeed"/> (the
+    /// <see cref="Health.IPathPassiveSource"/> path health reads). The key file defaults to <c>tunnel.key</c> in the data
     /// directory (<c>DataDir</c>, default <c>./data</c> as the server's).
     /// </summary>
     public static IServiceCollection AddTunnels(this IServiceCollection services, IConfiguration configuration)
@@ -28,6 +29,10 @@ public static class TunnelServiceCollectionExtensions
         // The traffic classes (validated with the whole configuration at start): what duplicates.
         services.TryAddSingleton(_ => Sdwan.TrafficClassifier.Create(Sdwan.TrafficClassRules.Read(configuration).Classes));
         services.AddHostedSingleton<TunnelService>();
+
+        // The tunnels' passive loss, published for path health to weigh (docs/health.md).
+        services.AddHostedSingleton<Sdwan.TunnelPassiveFeed>();
+        services.TryAddSingleton<Health.IPathPassiveSource>(sp => sp.GetRequiredService<Sdwan.TunnelPassiveFeed>());
         return services;
     }
 

@@ -35,6 +35,9 @@ internal static class PathHealthEndpoints
         return api;
     }
 
+    /// <summary>active or passive: which measurement a path's loss is (<see cref="PassiveLossRule"/>).</summary>
+    internal static string LossSourceText(LossSource source) => source == LossSource.Passive ? "passive" : "active";
+
     internal static object Health(PathHealthSnapshot h) => new
     {
         latency_ms = Round(h.LatencyMs),
@@ -45,7 +48,10 @@ internal static class PathHealthEndpoints
         last_checked = h.LastChecked is { } t ? Iso(t) : null,
     };
 
-    // health: the active probes; passive: each Patronus tunnel peer's traffic on the path (docs/tunnels.md).
+    // health: the path's health (its loss the worse of probes and tunnel traffic, docs/health.md);
+    // loss_source: which of the two that loss is; active_loss_pct: the probes' own; passive_loss:
+    // the tunnel traffic's loss as health weighed it; passive: each Patronus tunnel peer's
+    // 10 s measurement of the path (docs/tunnels.md).
     private static object Detail(PathHealthSnapshot h, Patronus.Engine.Tunnels.TunnelService tunnels) => new
     {
         path_id = h.PathId,
@@ -54,6 +60,9 @@ internal static class PathHealthEndpoints
         target_count = h.TargetCount,
         quorum = h.Quorum,
         reason = h.Reason,
+        loss_source = LossSourceText(h.LossSource),
+        active_loss_pct = Round(h.ActiveLossPct),
+        passive_loss = h.Passive is { } p ? new { loss_pct = Round(p.LossPct), expected = p.Expected, received = p.Received } : null,
         passive = TunnelEndpoints.PassiveOf(tunnels, h.PathId).Select(p => new { peer = p.Peer, measurement = TunnelEndpoints.Passive(p.Passive) }).ToList(),
     };
 

@@ -6,12 +6,17 @@ using Patronus.Server.Api;
 
 namespace Patronus.Server.GraphQL;
 
-/// <summary>PathHealth as GraphQL shows it; <paramref name="Reason"/> is the monitor's words for the status (null in history, which does not store it).</summary>
-public sealed record PathHealthView(string PathId, double LatencyMs, double PacketLossPct, double JitterMs, double HealthScore, PathStatus Status, string? LastChecked, string? Reason = null)
+/// <summary>
+/// PathHealth as GraphQL shows it; <paramref name="Reason"/> is the monitor's words for the status,
+/// <paramref name="LossSource"/> which measurement the loss is and <paramref name="ActiveLossPct"/>
+/// the probes' own loss (all three null in history, which does not store them).
+/// </summary>
+public sealed record PathHealthView(string PathId, double LatencyMs, double PacketLossPct, double JitterMs, double HealthScore, PathStatus Status, string? LastChecked, string? Reason = null,
+    LossSource? LossSource = null, double? ActiveLossPct = null)
 {
     public static PathHealthView From(PathHealthSnapshot h) => new(h.PathId, PathHealthEndpoints.Round(h.LatencyMs), PathHealthEndpoints.Round(h.PacketLossPct), PathHealthEndpoints.Round(h.JitterMs),
         PathHealthEndpoints.Round(h.HealthScore), h.Status,
-        h.LastChecked is { } t ? PathHealthEndpoints.Iso(t) : null, h.Reason);
+        h.LastChecked is { } t ? PathHealthEndpoints.Iso(t) : null, h.Reason, h.LossSource, PathHealthEndpoints.Round(h.ActiveLossPct));
 }
 
 /// <summary>FailoverPolicy as GraphQL shows it, with the loop's state as REST shows it (last switch, failback hold-down).</summary>

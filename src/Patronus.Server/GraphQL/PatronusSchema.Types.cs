@@ -14,6 +14,10 @@ public static partial class PatronusSchema
             .Value("UP", PathStatus.Up)
             .Value("DEGRADED", PathStatus.Degraded)
             .Value("DOWN", PathStatus.Down))
+        .Enum("LossSource", e => e
+            .Description("Which measurement a path's loss is: the active probes', or the passive one of the tunnel traffic it carries (docs/health.md).")
+            .Value("ACTIVE", LossSource.Active)
+            .Value("PASSIVE", LossSource.Passive))
         .Enum("ExportFormat", e => e.Value("JSON").Value("PROMETHEUS"))
         .Enum("StatsPeriod", e => e
             .Description("A period ending now (MONTH = 30 days), or CUSTOM with since and until.")
@@ -28,7 +32,9 @@ public static partial class PatronusSchema
             .Field("healthScore", "Float!")
             .Field("status", "PathStatus!")
             .Field("lastChecked", "String", f => f.Description("ISO-8601 UTC; null before the first probe completed."))
-            .Field("reason", "String", f => f.Description("Why the status is what it is, in words (e.g. \"loss 7.0 % > 5 %\"); null in history.")))
+            .Field("reason", "String", f => f.Description("Why the status is what it is, in words (e.g. \"loss 7.0 % > 5 %\"); null in history."))
+            .Field("lossSource", "LossSource", f => f.Description("Which measurement packetLossPct is: the worse of the probes' and the tunnel traffic's (docs/health.md); null in history."))
+            .Field("activeLossPct", "Float", f => f.Description("The active probes' own loss (packetLossPct when lossSource is ACTIVE); null in history.")))
         .Object("FailoverPolicy", o => o
             .ClrType<FailoverPolicyView>()
             .Field("policyId", "ID!")

@@ -20,6 +20,7 @@ public sealed class HealthOptionsValidatorTests
     [InlineData("WindowCount", "1", "Health:WindowCount: The field WindowCount must be between 2 and 1000.")]
     [InlineData("WindowSpan", "00:00:00.5", "Health:WindowSpan: The field WindowSpan must be between 00:00:01 and 01:00:00.")]
     [InlineData("SessionRetry", "00:00:00", "Health:SessionRetry: The field SessionRetry must be between 00:00:00.1000000 and 01:00:00.")]
+    [InlineData("PassiveMinPackets", "0", "Health:PassiveMinPackets: The field PassiveMinPackets must be between 1 and 1000000.")]
     [InlineData("MinTimeout", "00:00:02", "Health:MinTimeout: 00:00:02 is greater than MaxTimeout 00:00:01")]
     [InlineData("FastInterval", "00:00:01", "Health:FastInterval: 00:00:01 is longer than Interval 00:00:00.5000000")]
     public void AddHealth_BadHealthValue_FailureNamesKey(string key, string value, string message)

@@ -26,6 +26,7 @@ public sealed partial class PathHealthMonitorTests : IDisposable
     private readonly HealthOptions _options = new();
 
     private readonly FakeLiveness _liveness = new();
+    private readonly FakePassive _passive = new();
     private readonly HealthMetrics _metrics = new();
 
     // True: replies reach the "kernel queue" (FakeNetwork) but no receive loop takes them; only
@@ -44,7 +45,7 @@ public sealed partial class PathHealthMonitorTests : IDisposable
 
     private PathHealthMonitor CreateMonitor(ILogger<PathHealthMonitor> logger, params IProbeSessionFactory[] factories) =>
         new(null!, _state, _sink, factories.Length == 0 ? [new FakeFactory(ProbeProtocol.Stamp, _net)] : factories,
-            Options.Create(_options), _clock, logger, _liveness, metrics: _metrics);
+            Options.Create(_options), _clock, logger, _liveness, metrics: _metrics, passive: _passive);
 
     private static TopologySnapshot Topology(params PathDefinition[] paths) => new(
         [new Site("s", "s", null, ItemSource.Config)],

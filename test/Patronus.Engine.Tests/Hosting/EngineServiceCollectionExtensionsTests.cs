@@ -38,11 +38,13 @@ public sealed class EngineServiceCollectionExtensionsTests : IDisposable
         // loops that feed them.
         Assert.Equal(
             [typeof(ClusterStateSizeService), typeof(HealthRecorder), typeof(HealthRollupService), typeof(PathHealthMonitor), typeof(BfdService),
-             typeof(FailoverEventRecorder), typeof(FailoverService), typeof(TrafficAccountingService), typeof(TunnelService)],
+             typeof(FailoverEventRecorder), typeof(FailoverService), typeof(TrafficAccountingService), typeof(TunnelService),
+             typeof(Patronus.Engine.Tunnels.Sdwan.TunnelPassiveFeed)],
             provider.GetServices<IHostedService>().Select(s => s.GetType()));
         Assert.Equal(["health_monitor", "bfd", "failover"], provider.GetServices<IEngineLoop>().Select(l => l.LoopName));
         Assert.Same(provider.GetRequiredService<PathHealthMonitor>(), provider.GetServices<IEngineLoop>().First());
         Assert.Same(provider.GetRequiredService<BfdService>(), provider.GetRequiredService<IPathLivenessSource>());
+        Assert.Same(provider.GetRequiredService<Patronus.Engine.Tunnels.Sdwan.TunnelPassiveFeed>(), provider.GetRequiredService<IPathPassiveSource>());
         Assert.Same(provider.GetRequiredService<HealthRecorder>(), provider.GetRequiredService<IHealthSink>());
         Assert.Same(provider.GetRequiredService<TrafficAccountingService>(), provider.GetRequiredService<ITrafficSource>());
         Assert.Same(_clock, provider.GetRequiredService<TimeProvider>());
@@ -57,7 +59,7 @@ public sealed class EngineServiceCollectionExtensionsTests : IDisposable
 
         await using var provider = Services().AddPatronusEngine(configuration).AddPatronusEngine(configuration).BuildServiceProvider();
 
-        Assert.Equal(9, provider.GetServices<IHostedService>().Count());
+        Assert.Equal(10, provider.GetServices<IHostedService>().Count());
         Assert.Equal(3, provider.GetServices<IEngineLoop>().Count());
         Assert.Equal(2, provider.GetServices<IProbeSessionFactory>().Count());
         Assert.Single(provider.GetServices<IValidateOptions<HealthOptions>>());

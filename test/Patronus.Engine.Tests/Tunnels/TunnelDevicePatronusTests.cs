@@ -178,24 +178,36 @@ public class TunnelDevicePatronusTests
     public void OnDatagram_TenPercentOfPathMessagesLost_PassiveLossOnTheArrivalPath()
     {
         using var pair = PerPath();
-        for (var i = 0; i < 200; i++)
-        {
-            pair.A.Device.OnTunPacket(s_aToB);
-            var datagram = pair.A.Outbox.Single();
-            pair.A.Outbox.Clear();
-            if (i % 10 != 5)
-            {
-                pair.B.Device.OnDatagram(datagram, new TunnelEndpoint(TunnelDevicePair.EndpointA, via: 1));
-            }
-
-            pair.Time.Advance(TimeSpan.FromMilliseconds(20));
-        }
+        SendOnP1LosingEveryTenth(pair);
 
         var passive = pair.B.Peer.Snapshot().Paths.Single(p => p.PathId == "p1").Passive!;
         Assert.Equal(180, pair.B.Tun.Count);
         Assert.InRange(passive.LossPercent!.Value, 9.9, 10.0); // 20 of 200 (201 with the handshake's staged packet)
         Assert.Equal(0.0, passive.ReorderedPercent);
         Assert.Null(pair.B.Peer.Snapshot().Paths.Single(p => p.PathId == "p2").Passive);
+    }
+
+    [Fact]
+    public void TunnelPassiveFeed_TenPercentOfPathMessagesLost_PublishesThePathsLossForHealth()
+    {
+        using var pair = PerPath();
+        var feed = new Patronus.Engine.Tunnels.Sdwan.TunnelPassiveFeed(
+            Microsoft.Extensions.Options.Options.Create(new Patronus.Engine.Health.HealthOptions { PassiveMinPackets = 100 }), pair.Time,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Patronus.Engine.Tunnels.Sdwan.TunnelPassiveFeed>.Instance);
+        var changed = feed.Changed.Watch();
+        feed.Publish(pair.B.Device);
+        Assert.False(changed.Consume()); // nothing measured yet: nothing published
+        SendOnP1LosingEveryTenth(pair);
+
+        feed.Publish(pair.B.Device);
+
+        Assert.True(changed.Consume());
+        var p1 = feed.Passive("p1")!.Value;
+        Assert.InRange(p1.Expected, 100, 201); // the newest buckets that hold 100 (1 s buckets of 50 messages)
+        Assert.InRange(p1.LossPct, 9.0, 11.0);
+        Assert.Null(feed.Passive("p2"));
+        feed.Publish(pair.B.Device);
+        Assert.False(changed.Consume()); // the same numbers: the monitor is not woken
     }
 
     [Fact]
@@ -217,6 +229,23 @@ public class TunnelDevicePatronusTests
         Assert.Equal(TransportHeader.Size + 160 + NoiseAead.TagSize, answer.Length); // 120 + 28 = 148, padded to 160
         var passive = pair.A.Peer.Snapshot().Paths.Single(p => p.PathId == "p1").Passive!;
         Assert.Equal((7.0, 1L), (passive.RttMs, passive.RttSamples));
+    }
+
+    /// <summary>200 messages a → b on p1, 20 ms apart, the sixth of every ten lost on the way.</summary>
+    private static void SendOnP1LosingEveryTenth(TunnelDevicePair pair)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            pair.A.Device.OnTunPacket(s_aToB);
+            var datagram = pair.A.Outbox.Single();
+            pair.A.Outbox.Clear();
+            if (i % 10 != 5)
+            {
+                pair.B.Device.OnDatagram(datagram, new TunnelEndpoint(TunnelDevicePair.EndpointA, via: 1));
+            }
+
+            pair.Time.Advance(TimeSpan.FromMilliseconds(20));
+        }
     }
 
     private static TunnelDevicePair Established(

@@ -25,7 +25,7 @@ public sealed class TunnelFuzzLabTests(ITestOutputHelper output)
     [LabFact]
     public async Task FuzzStorm_ServeSurvivesStillPassesTrafficAndCountsEveryDatagram()
     {
-        var script = FindFuzzScript();
+        var script = FindBenchScript();
         await using var lab = NetLab.Create(output);
         var fuzzerKey = TunnelKeys.GeneratePrivateKey();
         Assert.True(TunnelKeys.TryPublicKey(fuzzerKey, out var fuzzerPublic));
@@ -68,18 +68,19 @@ public sealed class TunnelFuzzLabTests(ITestOutputHelper output)
         TunnelInteropLab.AssertNoLoss(await interop.PingAsync(interop.PatronusNs, TunnelInteropLab.WgTunnel, count: 3), "ping after the storm", lab);
     }
 
-    private static string FindFuzzScript()
+    /// <summary>A script of bench/tunnel (fuzz.py, or jsonlog.py for TunnelSdwanLabTests), found above the test's directory.</summary>
+    internal static string FindBenchScript(string name = "fuzz.py")
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "bench", "tunnel", "fuzz.py");
+            var candidate = Path.Combine(dir.FullName, "bench", "tunnel", name);
             if (File.Exists(candidate))
             {
                 return candidate;
             }
         }
 
-        throw new FileNotFoundException("bench/tunnel/fuzz.py not found above the test's directory");
+        throw new FileNotFoundException($"bench/tunnel/{name} not found above the test's directory");
     }
 
     private static async Task<Counts> SnapshotAsync(TunnelInteropLab interop)

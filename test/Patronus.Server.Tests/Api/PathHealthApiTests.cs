@@ -31,6 +31,10 @@ public sealed class PathHealthApiTests
         var one = await server.GetJsonAsync("/api/v1/paths/demo-wan1-loopback/health");
         Assert.Equal(1, one.GetProperty("targets_up").GetInt32());
         Assert.Equal("within thresholds", one.GetProperty("reason").GetString());
+        // No tunnel traffic: the probes' loss is the path's (docs/health.md, "Passive loss").
+        Assert.Equal("active", one.GetProperty("loss_source").GetString());
+        Assert.Equal(0, one.GetProperty("active_loss_pct").GetDouble());
+        Assert.Equal(JsonValueKind.Null, one.GetProperty("passive_loss").ValueKind);
 
         // Samples (one a second) are persisted as 10-second buckets; the last hour's history shows them.
         var history = await WaitForAsync(server, "/api/v1/paths/demo-wan1-loopback/health/history",

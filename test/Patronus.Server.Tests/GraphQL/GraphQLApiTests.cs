@@ -47,13 +47,14 @@ public sealed class GraphQLApiTests
         await server.WaitForJsonAsync("/api/v1/metrics/health",
             j => j.GetProperty("paths").EnumerateArray().All(p => p.GetProperty("health").GetProperty("status").GetString() == "up"), TimeSpan.FromSeconds(10));
 
-        var result = await PostAsync(viewer, "{ allPathsHealth { pathId status healthScore lastChecked reason } paths { id linkId health { status } } }");
+        var result = await PostAsync(viewer, "{ allPathsHealth { pathId status healthScore lastChecked reason lossSource activeLossPct } paths { id linkId health { status } } }");
         AssertNoErrors(result);
         var health = result.GetProperty("data").GetProperty("allPathsHealth").EnumerateArray().ToList();
         Assert.Equal(["demo-wan1-loopback", "demo-wan2-loopback"], health.Select(h => h.GetProperty("pathId").GetString()).Order());
         Assert.All(health, h => Assert.Equal("UP", h.GetProperty("status").GetString()));
         Assert.All(health, h => Assert.EndsWith("Z", h.GetProperty("lastChecked").GetString(), StringComparison.Ordinal));
         Assert.All(health, h => Assert.False(string.IsNullOrWhiteSpace(h.GetProperty("reason").GetString()), "the monitor's reason, as REST shows it"));
+        Assert.All(health, h => Assert.Equal(("ACTIVE", 0.0), (h.GetProperty("lossSource").GetString(), h.GetProperty("activeLossPct").GetDouble()))); // no tunnel traffic
         Assert.All(result.GetProperty("data").GetProperty("paths").EnumerateArray(), p => Assert.Equal("UP", p.GetProperty("health").GetProperty("status").GetString()));
 
         // GET works for queries.
@@ -77,7 +78,7 @@ public sealed class GraphQLApiTests
             new PathHealthBucket("demo-wan1-loopback", start.AddSeconds(10), HealthResolution.TenSeconds, 10, 40, 12, 90, 90, 50, 8, 45, 20, 3),
         ])).Succeeded);
 
-        var result = await PostAsync(viewer, "query($s: String!, $u: String) { pathHealthHistory(pathId: \"demo-wan1-loopback\", since: $s, until: $u) { latencyMs packetLossPct status lastChecked } }",
+        var result = await PostAsync(viewer, "query($s: String!, $u: String) { pathHealthHistory(pathId: \"demo-wan1-loopback\", since: $s, until: $u) { latencyMs packetLossPct status lastChecked lossSource } }",
             new { s = PathHealthEndpoints.Iso(start), u = PathHealthEndpoints.Iso(start.AddMinutes(1)) });
 
         AssertNoErrors(result);
@@ -85,6 +86,7 @@ public sealed class GraphQLApiTests
         Assert.Equal([(12.5, 0.0, "UP"), (40.0, 50.0, "DOWN")],
             history.Select(h => (h.GetProperty("latencyMs").GetDouble(), h.GetProperty("packetLossPct").GetDouble(), h.GetProperty("status").GetString())));
         Assert.Equal(PathHealthEndpoints.Iso(start.AddSeconds(10)), history[1].GetProperty("lastChecked").GetString());
+        Assert.All(history, h => Assert.Equal(JsonValueKind.Null, h.GetProperty("lossSource").ValueKind)); // not stored
     }
 
     [Fact]

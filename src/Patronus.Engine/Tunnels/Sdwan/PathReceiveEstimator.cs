@@ -123,6 +123,30 @@ public sealed class PathReceiveEstimator
             _hasJitter ? _jitterUs / 1000 : null);
     }
 
+    /// <summary>
+    /// Loss over the newest buckets up to <paramref name="now"/> that together expect at least
+    /// <paramref name="minExpected"/> messages (the whole window when they never do): what path
+    /// health weighs. A busy path is judged on its last second or two, so it reacts to new loss
+    /// that soon; a quiet one on as much of the window as it takes to have a count worth reading.
+    /// </summary>
+    /// <returns>Expected and received in that span (both 0 when the window is empty).</returns>
+    public (long Expected, long Received) MeasureRecent(long now, long minExpected)
+    {
+        long received = 0, expected = 0;
+        var newest = now / _bucketTicks;
+        for (var epoch = newest; epoch > newest - _buckets.Length && expected < minExpected; epoch--)
+        {
+            ref readonly var bucket = ref _buckets[(int)(epoch % _buckets.Length)];
+            if (bucket.Epoch == epoch)
+            {
+                received += bucket.Received;
+                expected += bucket.Expected;
+            }
+        }
+
+        return (expected, received);
+    }
+
     private void Restart(uint sequence, ref Bucket bucket, bool counted)
     {
         _sequences.Restart(sequence);

@@ -189,6 +189,25 @@ public sealed class PatronusPeerState
         return null;
     }
 
+    /// <summary>
+    /// Adds to <paramref name="sums"/>, by our path each stream arrives through, the loss counts
+    /// of the streams' newest <see cref="PathReceiveEstimator.MeasureRecent"/> spans at
+    /// <paramref name="now"/> (what path health weighs). Streams not arriving through a path are left out.
+    /// </summary>
+    public void AddRecentLoss(Dictionary<string, (long Expected, long Received)> sums, long now, long minExpected)
+    {
+        ArgumentNullException.ThrowIfNull(sums);
+        for (var i = 0; i < _receive.Length; i++)
+        {
+            if (_receive[i] is { } estimator && _arrivalPaths[i] is { } pathId)
+            {
+                var (expected, received) = estimator.MeasureRecent(now, minExpected);
+                var sum = sums.GetValueOrDefault(pathId);
+                sums[pathId] = (sum.Expected + expected, sum.Received + received);
+            }
+        }
+    }
+
     /// <summary>Every peer path's passive measurement at <paramref name="now"/>, by the peer's path id.</summary>
     public IReadOnlyList<(byte PeerPathId, string? ArrivalPathId, PassiveMeasurement Measurement)> Streams(long now)
     {

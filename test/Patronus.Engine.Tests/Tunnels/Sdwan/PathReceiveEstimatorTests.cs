@@ -181,6 +181,53 @@ public class PathReceiveEstimatorTests
         Assert.Equal(1.0, estimator.Measure(_time.GetTimestamp()).JitterMs!.Value, 6); // 16 / 16
     }
 
+    [Fact]
+    public void MeasureRecent_BusyPathStartsLosing_NewestBucketsShowIt_WindowStillDilutesIt()
+    {
+        var estimator = new PathReceiveEstimator(_time, TimeSpan.FromSeconds(10), buckets: 10);
+        AlignToSecond();
+        uint sequence = 0;
+        for (var i = 0; i < 900; i++)
+        {
+            Feed(estimator, sequence++, 10); // 9 s clean at 100/s …
+        }
+
+        for (var i = 0; i < 100; i++)
+        {
+            // … then 1 s losing every fifth (the last one arrives, so all 20 losses are known).
+            if (i % 5 == 0)
+            {
+                sequence++;
+                _time.Advance(TimeSpan.FromMilliseconds(10));
+                continue;
+            }
+
+            Feed(estimator, sequence++, 10);
+        }
+
+        var now = _time.GetTimestamp() - 1; // the last instant of the tenth second
+        var (expected, received) = estimator.MeasureRecent(now, minExpected: 50);
+        Assert.Equal(100, expected); // the tenth second alone holds enough
+        Assert.Equal(20.0, (expected - received) * 100.0 / expected, 6);
+        Assert.InRange(estimator.Measure(now).LossPercent!.Value, 1.9, 2.1); // 20 of 1000 over 10 s
+        Assert.Equal(1000, estimator.MeasureRecent(now, minExpected: 10_000).Expected); // never enough: the whole window
+    }
+
+    [Fact]
+    public void MeasureRecent_Empty_Nothing()
+    {
+        Assert.Equal((0L, 0L), new PathReceiveEstimator(_time).MeasureRecent(_time.GetTimestamp(), 200));
+    }
+
+    private void AlignToSecond()
+    {
+        var into = _time.GetTimestamp() % _time.TimestampFrequency;
+        if (into != 0)
+        {
+            _time.Advance(TimeSpan.FromTicks((_time.TimestampFrequency - into) * TimeSpan.TicksPerSecond / _time.TimestampFrequency));
+        }
+    }
+
     private void Feed(PathReceiveEstimator estimator, uint sequence, int gapMs)
     {
         estimator.OnPacket(sequence, SenderClock(sequence), _time.GetTimestamp());
