@@ -226,7 +226,8 @@ public sealed class ClusterHaproxyTests(PostgresFixture postgres, ITestOutputHel
         Assert.NotEqual(leader, (await lab.LeaseAsync()).Holder);
         Assert.Equal(before, await lab.SamplesAsync(stoppedAt));
         Assert.Equal(ofTerm, await lab.RowsOfTermAsync(term)); // nothing it did after losing the lease is in the store
-        Assert.True(await lab.RowsOfTermAsync(nextTerm) > 0, $"rows stored under the successor's term {nextTerm}");
+        // The successor writes on its own flush schedule (10 s buckets among them): wait for its first rows.
+        await Poll.AssertAsync(async () => await lab.RowsOfTermAsync(nextTerm) > 0, s_timeout, $"rows stored under the successor's term {nextTerm}");
         _phases.Add(("SIGSTOP", from, load.Elapsed, false));
         await Poll.AssertAsync(async () => (await lab.ServerStatesAsync())[leader] == "UP", s_timeout, $"HAProxy sees {leader} UP again");
     }
