@@ -44,10 +44,20 @@ public sealed class PrometheusServerTests(ITestOutputHelper output)
                     var expected = now.GetProperty("paths").EnumerateArray().Single(p => p.GetProperty("path_id").GetString() == id)
                         .GetProperty("health").GetProperty("health_score").GetDouble();
                     var result = await prometheus.QueryAsync($"patronus_path_health_score{{job=\"patronus\",path_id=\"{id}\"}}");
+                    if (result.GetArrayLength() == 0)
+                    {
+                        return false; // the target is up before its first scrape's samples answer queries: ask again
+                    }
+
                     var sample = Assert.Single(result.EnumerateArray());
                     Assert.Equal("demo", sample.GetProperty("metric").GetProperty("site").GetString());
                     var scraped = double.Parse(sample.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture);
                     var up = await prometheus.QueryAsync($"patronus_path_status{{path_id=\"{id}\",status=\"up\"}}");
+                    if (up.GetArrayLength() == 0)
+                    {
+                        return false;
+                    }
+
                     var isUp = Assert.Single(up.EnumerateArray()).GetProperty("value")[1].GetString();
                     return expected == scraped && isUp == "1";
                 },
