@@ -73,6 +73,26 @@ for project in test/*.Tests/*.csproj; do
   f=$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$line")
   p=$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$line")
   s=$(sed -E 's/.*Skipped: *([0-9]+).*/\1/' <<<"$line")
+  # A few failures are run once more, alone (the lab and cluster tests hold real timing bars on a
+  # 2-core box: a start that took 3.1 s, a health check that lost a race). A test that passes on
+  # its second run is reported as flaky by name — never hidden — and does not fail the run; one
+  # that fails twice does. More than three failures are not retried.
+  if [[ $f -gt 0 && $f -le 3 ]]; then
+    mapfile -t flaky < <(grep -oE '^ +Failed (Patronus\.[A-Za-z0-9_.]+)' "$log" | awk '{print $2}' | sort -u)
+    if [[ ${#flaky[@]} -gt 0 && ${#flaky[@]} -le 3 ]]; then
+      filter="$(printf 'FullyQualifiedName~%s|' "${flaky[@]}")"; filter="${filter%|}"
+      echo "test.sh: $name: running the ${#flaky[@]} failed test(s) once more: ${flaky[*]}" >&2
+      retry="$results/$name.retry.log"
+      dotnet test "$project" -c Release --no-build --nologo --filter "$filter" 2>&1 | tee "$retry"
+      rline="$(grep -E '(Passed|Failed)!  - Failed: ' "$retry" | tail -1)"
+      rf=$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"${rline:-Failed: 1,}")
+      rp=$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"${rline:-Passed: 0,}")
+      if [[ -n "$rline" && $rf -eq 0 && $rp -ge $f ]]; then
+        echo "test.sh: FLAKY (failed, then passed alone): ${flaky[*]}" >&2
+        p=$((p + f)); f=0; rc=0
+      fi
+    fi
+  fi
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
   [[ $rc -ne 0 || $f -ne 0 ]] && status=1
 done
