@@ -131,7 +131,12 @@ rm -f "$ui_log"
 # loss or jitter), stay under 1 core and 300 MB, and answer every /metrics scrape within 50 ms.
 # The full bar (10,000 paths) and its figures: docs/performance.md, "Whole serve at scale".
 echo "test.sh: scale gate (Patronus.Bench serve --paths 2000 --seconds 30 --check)" >&2
+# Like a failed test above, a failed gate runs once more and a pass then is printed as FLAKY.
 if dotnet bench/Patronus.Bench/bin/Release/net10.0/Patronus.Bench.dll serve --paths 2000 --seconds 30 --check >&2; then
+  passed=$((passed + 1))
+elif echo "test.sh: the scale gate failed; running it once more" >&2 &&
+  dotnet bench/Patronus.Bench/bin/Release/net10.0/Patronus.Bench.dll serve --paths 2000 --seconds 30 --check >&2; then
+  echo "test.sh: FLAKY (failed, then passed alone): scale gate" >&2
   passed=$((passed + 1))
 else
   echo "test.sh: the scale gate failed (its table above says which bar)" >&2
