@@ -131,14 +131,14 @@ public sealed class TunnelSdwanLabTests(ITestOutputHelper output)
         // 30 % of a's tunnel datagrams on wan1 dropped: 10 s of a 10 ms voice stream (160-octet datagrams).
         await lab.AddFilterTableAsync(siteA);
         await lab.NftAsync(siteA, "add rule inet t out oifname \"wan1\" udp dport 51820 numgen random mod 100 < 30 counter drop");
-        var lossy = await VoiceAsync(lab, hostA, hostB, 15000, cutWan1After: null, siteA);
+        var lossy = await VoiceAsync(lab, hostA, hostB, 15000, cutWan1AfterPackets: null, siteA);
         var dropped = (await lab.NftCountersAsync(siteA, "out")).Single();
         output.WriteLine($"wan1 dropping 30 % (nft dropped {dropped}): {lossy}");
         Assert.True(dropped > 100, $"nftables dropped only {dropped}");
         Assert.Equal(0, lossy.Lost);
 
         // wan1 cut outright 2 s into the stream: the copies on wan2 carry it through the failover.
-        var cut = await VoiceAsync(lab, hostA, hostB, 15001, cutWan1After: TimeSpan.FromSeconds(2), siteA);
+        var cut = await VoiceAsync(lab, hostA, hostB, 15001, cutWan1AfterPackets: 200, siteA);
         output.WriteLine($"wan1 cut 2 s into the stream: {cut}");
         Assert.Equal(0, cut.Lost);
 
@@ -252,10 +252,11 @@ public sealed class TunnelSdwanLabTests(ITestOutputHelper output)
 
     /// <summary>
     /// 10 s of iperf3 UDP from <paramref name="hostA"/> to <paramref name="port"/> (a new one each run: the last server may linger) on <paramref name="hostB"/> at
-    /// 128 kb/s in 160-octet datagrams (one every 10 ms); with <paramref name="cutWan1After"/>,
-    /// wan1 of <paramref name="siteA"/> goes down that far into it. The receiver's counts.
+    /// 128 kb/s in 160-octet datagrams (one every 10 ms); with <paramref name="cutWan1AfterPackets"/>,
+    /// wan1 of <paramref name="siteA"/> goes down once that many more packets left through it than
+    /// before the stream (~2 s of the stream, which every copy crosses, beside BFD and probes). The receiver's counts.
     /// </summary>
-    private static async Task<(long Sent, long Lost)> VoiceAsync(NetLab lab, string hostA, string hostB, int port, TimeSpan? cutWan1After, string siteA)
+    private static async Task<(long Sent, long Lost)> VoiceAsync(NetLab lab, string hostA, string hostB, int port, int? cutWan1AfterPackets, string siteA)
     {
         lab.Start(hostB, "iperf3-s", ["iperf3", "-s", "-1", "-p", port.ToString(CultureInfo.InvariantCulture)]);
         Assert.True(
@@ -264,10 +265,13 @@ public sealed class TunnelSdwanLabTests(ITestOutputHelper output)
                 TimeSpan.FromSeconds(5),
                 TimeSpan.FromMilliseconds(50)),
             $"iperf3 did not listen\n{lab.Diagnostics()}");
+        async Task<long> Wan1TxPackets() => long.Parse((await lab.MustExecAsync(siteA, "cat", "/sys/class/net/wan1/statistics/tx_packets")).Stdout.Trim(), CultureInfo.InvariantCulture);
+        var before = cutWan1AfterPackets is null ? 0 : await Wan1TxPackets();
         var client = lab.ExecAsync(hostA, "iperf3", "-c", "10.241.24.2", "-p", port.ToString(CultureInfo.InvariantCulture), "-u", "-b", "128k", "-l", "160", "-t", "10", "--json");
-        if (cutWan1After is { } after)
+        if (cutWan1AfterPackets is { } packets)
         {
-            await Task.Delay(after);
+            await Poll.AssertAsync(async () => await Wan1TxPackets() - before >= packets, TimeSpan.FromSeconds(8),
+                $"{packets} packets out of wan1 into the voice stream");
             await lab.MustExecAsync(siteA, "ip", "link", "set", "wan1", "down");
         }
 

@@ -21,6 +21,9 @@ public sealed class ClusterStoreProxy : IAsyncDisposable
     private volatile bool _cut;
     private volatile bool _blackHoled;
 
+    // Completed while traffic flows; replaced by a pending one while black-holed.
+    private TaskCompletionSource _flowing = Completed();
+
     public ClusterStoreProxy(IPEndPoint target)
     {
         _target = target;
@@ -45,21 +48,37 @@ public sealed class ClusterStoreProxy : IAsyncDisposable
     /// alike, and resets nothing: what was held goes through afterwards, as TCP retransmits once a
     /// dropping path is back.
     /// </summary>
-    public void BlackHole() => _blackHoled = true;
+    public void BlackHole()
+    {
+        if (Volatile.Read(ref _flowing).Task.IsCompleted)
+        {
+            Volatile.Write(ref _flowing, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        }
+
+        _blackHoled = true;
+    }
 
     public void Restore()
     {
         _cut = false;
         _blackHoled = false;
+        Volatile.Read(ref _flowing).TrySetResult();
     }
 
-    /// <summary>Waits while black-holed (bounded by disposal).</summary>
+    /// <summary>Waits while black-holed, until <see cref="Restore"/> (bounded by disposal).</summary>
     private async Task HeldAsync()
     {
-        while (_blackHoled)
+        if (_blackHoled)
         {
-            await Task.Delay(20, _stop.Token);
+            await Volatile.Read(ref _flowing).Task.WaitAsync(_stop.Token);
         }
+    }
+
+    private static TaskCompletionSource Completed()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        done.SetResult();
+        return done;
     }
 
     private static void Reset(Socket socket)
