@@ -7,7 +7,8 @@ internal static class MetricsText
 {
     /// <summary>
     /// The sum of the samples of <paramref name="family"/> (exact name, or with labels) whose label
-    /// set contains <paramref name="label"/> (e.g. <c>status="up"</c>).
+    /// set contains <paramref name="label"/> (e.g. <c>status="up"</c>); an empty
+    /// <paramref name="label"/> also takes a sample without labels.
     /// </summary>
     public static double Sum(string text, string family, string label)
     {
@@ -21,7 +22,11 @@ internal static class MetricsText
             }
 
             var close = line.LastIndexOf('}');
-            if (close < 0 || !line[..close].Contains(label, StringComparison.Ordinal))
+            if (close < 0 && label.Length == 0 && line[family.Length] == ' ')
+            {
+                close = family.Length - 1;
+            }
+            else if (close < 0 || !line[..close].Contains(label, StringComparison.Ordinal))
             {
                 continue;
             }

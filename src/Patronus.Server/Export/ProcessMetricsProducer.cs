@@ -33,6 +33,9 @@ internal sealed class ProcessMetricsProducer : IMetricsProducer
 
         Write(writer, "dotnet_gc_heap_size_bytes", MetricType.Gauge, "Managed heap size after the last collection in bytes", GC.GetGCMemoryInfo().HeapSizeBytes);
         Write(writer, "dotnet_gc_allocated_bytes_total", MetricType.Counter, "Bytes allocated on the managed heap since the process started", GC.GetTotalAllocatedBytes());
+        // Total time the runtime held managed threads paused for collections: a slow scrape or a late
+        // probe read next to a jump here was the GC's doing, not the code's.
+        Write(writer, "dotnet_gc_pause_seconds_total", MetricType.Counter, "Time managed threads were paused for garbage collection since the process started, in seconds", GC.GetTotalPauseDuration().TotalSeconds);
         Write(writer, "dotnet_threadpool_threads", MetricType.Gauge, "Thread pool threads", ThreadPool.ThreadCount);
     }
 

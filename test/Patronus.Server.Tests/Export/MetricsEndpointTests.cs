@@ -42,6 +42,7 @@ public sealed class MetricsEndpointTests
             ("patronus_store_query_duration_seconds", "histogram"), ("patronus_websocket_connections", "gauge"),
             ("patronus_loop_last_tick_age_seconds", "gauge"), ("patronus_build_info", "gauge"), ("patronus_uptime_seconds", "gauge"),
             ("process_cpu_seconds_total", "counter"), ("process_resident_memory_bytes", "gauge"), ("dotnet_gc_collections_total", "counter"),
+            ("dotnet_gc_pause_seconds_total", "counter"),
             ("patronus_tunnel_path_sent_bytes_total", "counter"), ("patronus_tunnel_path_received_packets_total", "counter"),
             ("patronus_tunnel_path_active", "gauge"), ("patronus_tunnel_peer_last_handshake_seconds", "gauge"),
             ("patronus_tunnel_compression_bytes_before_total", "counter"), ("patronus_tunnel_compression_bytes_after_total", "counter"),

@@ -56,6 +56,7 @@ public sealed partial class DeployConfigTests
         "process_start_time_seconds", "process_open_fds",
         "dotnet_gc_collections_total", "dotnet_gc_heap_size_bytes", "dotnet_gc_allocated_bytes_total",
         "dotnet_threadpool_threads",
+        "dotnet_gc_pause_seconds_total",
         // added by Prometheus per target
         "up",
     ];
