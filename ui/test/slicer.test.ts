@@ -3,19 +3,20 @@ import { createMountSlicer, createRowSlicer, DRAIN_FRAMES, MAX_SLICE_MS, type Sl
 import { OverviewData } from '../src/lib/overviewData';
 import type { PathHealth } from '../src/lib/health';
 
-/** Manual frames: frame() runs the requested animation frame; each render costs costPerRender ms of the fake clock. */
+/**
+ * Manual frames (or posted tasks, for the mount slicer): frame() runs the requested one; each
+ * render costs costPerRender ms of the fake clock.
+ */
 function fakeFrames(costPerRender = 0.1) {
   let now = 0;
   let frameFn: (() => void) | null = null;
-  const timers: SliceTimers = {
-    now: () => now,
-    requestFrame: (fn) => {
-      if (frameFn) throw new Error('two frames requested at once');
-      frameFn = fn;
-      return 1;
-    },
-    cancelFrame: () => { frameFn = null; },
+  const request = (fn: () => void) => {
+    if (frameFn) throw new Error('two frames requested at once');
+    frameFn = fn;
+    return 1;
   };
+  const cancel = () => { frameFn = null; };
+  const timers: SliceTimers & TaskTimers = { now: () => now, requestFrame: request, cancelFrame: cancel, post: request, cancel };
   const frame = (): boolean => {
     now += 16;
     const fn = frameFn;
@@ -158,33 +159,9 @@ describe('createRowSlicer after a failing render', () => {
   });
 });
 
-/** Manual tasks for the mount slicer: task() runs the posted one; cost() advances the clock. */
-function fakeTasks(costPerItem = 0.1) {
-  let now = 0;
-  let posted: (() => void) | null = null;
-  const timers: TaskTimers = {
-    now: () => now,
-    post: (fn) => {
-      if (posted) throw new Error('two tasks posted at once');
-      posted = fn;
-      return 1;
-    },
-    cancel: () => { posted = null; },
-  };
-  const task = (): boolean => {
-    const fn = posted;
-    posted = null;
-    if (!fn) return false;
-    fn();
-    return true;
-  };
-  const cost = () => { now += costPerItem; };
-  return { timers, task, cost, get requested() { return posted !== null; } };
-}
-
 describe('createMountSlicer', () => {
   it('shows the first items at once, then in each task as many as the budget holds by the clock', () => {
-    const f = fakeTasks(2); // an item (a block of rows) costs 2 ms to mount
+    const f = fakeFrames(2); // an item (a block of rows) costs 2 ms to mount
     const perTask: number[][] = [];
     let current: number[] = [];
     let mounted = 2;
@@ -194,7 +171,7 @@ describe('createMountSlicer', () => {
     }, 12, 2, f.timers);
     mount.setTotal(25);
     expect(mount.shown).toBe(2);
-    while (f.task()) {
+    while (f.frame()) {
       perTask.push(current);
       current = [];
     }
@@ -206,7 +183,7 @@ describe('createMountSlicer', () => {
   });
 
   it('one item a task at least, however slow (a slow machine still gets there)', () => {
-    const f = fakeTasks(40);
+    const f = fakeFrames(40);
     const counts: number[] = [];
     let mounted = 0;
     const mount = createMountSlicer((n) => {
@@ -214,22 +191,22 @@ describe('createMountSlicer', () => {
       counts.push(n);
     }, 12, 0, f.timers);
     mount.setTotal(4);
-    while (f.task());
+    while (f.frame());
     expect(counts).toEqual([1, 2, 3, 4]);
   });
 
   it('mounts what the list gained later; a shorter list shows what it has; nothing after dispose', () => {
-    const f = fakeTasks(1);
+    const f = fakeFrames(1);
     const counts: number[] = [];
     const mount = createMountSlicer((n) => counts.push(n), 100, 1, f.timers);
     mount.setTotal(3);
-    while (f.task());
+    while (f.frame());
     expect(mount.shown).toBe(3);
     mount.setTotal(2);
     expect(mount.shown).toBe(2);
     expect(f.requested).toBe(false);
     mount.setTotal(6);
-    while (f.task());
+    while (f.frame());
     expect(counts[counts.length - 1]).toBe(6);
     mount.dispose();
     mount.setTotal(9);

@@ -44,7 +44,7 @@ const BLOCK_ROWS = 40;
  * over 50 ms — mounting a thousand rows at once was one task of 75–100 ms of CPU).
  */
 const INITIAL_BLOCKS = 1;
-const MOUNT_BUDGET_MS = 16;
+const MOUNT_BUDGET_MS = 24;
 
 /** Points kept per sparkline: the last two minutes at the monitor's one update a second. */
 const SPARK_POINTS = 120;
