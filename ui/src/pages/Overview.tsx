@@ -194,12 +194,29 @@ class Block extends Pure<BlockProps> {
 
 interface RowProps { data: OverviewData; path: PathInfo; linkName: string | null; span: number; activeFor: string | undefined }
 
-/** One path's row: renders again when its path's live data changed (told by OverviewData, in its slice) or its props did. */
+/**
+ * One path's row. A live update of its path (told by OverviewData, in its slice) sets the cells'
+ * text and the row's attributes in place, without virtual nodes: with a thousand rows updated
+ * every second, each render's virtual nodes lived until the row's next render a second later and
+ * were most of what survived the young-generation GCs. It renders (Preact) when its props change,
+ * and when its sparkline's first points need the SVG.
+ */
 class PathRow extends Component<RowProps> {
   private unwatch: (() => void) | null = null;
+  private row: HTMLTableRowElement | null = null;
+  private badge: HTMLSpanElement | null = null;
+  private spark: Sparkline | null = null;
+  private readonly cells: Array<HTMLTableCellElement | null> = [null, null, null, null];
+  /** Whether the last render drew the sparkline (two points or more) or its placeholder. */
+  private drawn = false;
+  private readonly setRow = (e: HTMLTableRowElement | null) => { this.row = e; };
+  private readonly setBadge = (e: HTMLSpanElement | null) => { this.badge = e; };
+  private readonly setSpark = (s: Sparkline | null) => { this.spark = s; };
+  private readonly setCell = [0, 1, 2, 3].map((i) => (e: HTMLTableCellElement | null) => { this.cells[i] = e; });
+  private readonly live = () => this.update();
 
   componentDidMount() {
-    this.unwatch = this.props.data.watchRow(this.props.path.id, () => renderNow(() => this.forceUpdate()));
+    this.unwatch = this.props.data.watchRow(this.props.path.id, this.live);
   }
 
   shouldComponentUpdate(next: RowProps): boolean {
@@ -210,28 +227,65 @@ class PathRow extends Component<RowProps> {
   componentDidUpdate(previous: RowProps) {
     if (previous.data === this.props.data && previous.path.id === this.props.path.id) return;
     this.unwatch?.();
-    this.unwatch = this.props.data.watchRow(this.props.path.id, () => renderNow(() => this.forceUpdate()));
+    this.unwatch = this.props.data.watchRow(this.props.path.id, this.live);
   }
 
   componentWillUnmount() {
     this.unwatch?.();
   }
 
+  /** The path's live data changed: the same DOM a render would give, set in place. */
+  private update() {
+    const { data, path: p } = this.props;
+    const h = data.health.get(p.id);
+    const values = data.sparks.get(p.id) ?? [];
+    if (!this.row || !this.badge || values.length >= 2 !== this.drawn) {
+      renderNow(() => this.forceUpdate());
+      return;
+    }
+    const status = h?.status ?? 'UNKNOWN';
+    this.row.setAttribute('data-status', status);
+    if (h?.lastChecked) this.row.setAttribute('data-checked', h.lastChecked);
+    else this.row.removeAttribute('data-checked');
+    this.badge.className = `badge status-${status}`;
+    setText(this.badge, statusLabel(h?.status));
+    setText(this.cells[0], formatScore(h?.healthScore));
+    setText(this.cells[1], formatMs(h?.latencyMs));
+    setText(this.cells[2], formatPct(h?.packetLossPct));
+    setText(this.cells[3], formatMs(h?.jitterMs));
+    this.spark?.draw();
+  }
+
   render({ data, path: p, linkName, span, activeFor }: RowProps) {
     const h = data.health.get(p.id);
+    const values = data.sparks.get(p.id) ?? [];
+    this.drawn = values.length >= 2;
     return (
-      <tr data-path={p.id} data-status={h?.status ?? 'UNKNOWN'} data-checked={h?.lastChecked ?? undefined}>
+      <tr ref={this.setRow} data-path={p.id} data-status={h?.status ?? 'UNKNOWN'} data-checked={h?.lastChecked ?? undefined}>
         {linkName !== null && <th scope="rowgroup" rowSpan={span}>{linkName}</th>}
         <td><a href={pathUrl(p.id)}>{p.name}</a></td>
-        <td><span class={`badge status-${h?.status ?? 'UNKNOWN'}`}>{statusLabel(h?.status)}</span></td>
-        <td class="num">{formatScore(h?.healthScore)}</td>
-        <td class="num">{formatMs(h?.latencyMs)}</td>
-        <td class="num">{formatPct(h?.packetLossPct)}</td>
-        <td class="num">{formatMs(h?.jitterMs)}</td>
-        <td><Sparkline values={data.sparks.get(p.id) ?? []} label={`latency trend of ${p.name}`} /></td>
+        <td><span ref={this.setBadge} class={`badge status-${h?.status ?? 'UNKNOWN'}`}>{statusLabel(h?.status)}</span></td>
+        <td ref={this.setCell[0]} class="num">{formatScore(h?.healthScore)}</td>
+        <td ref={this.setCell[1]} class="num">{formatMs(h?.latencyMs)}</td>
+        <td ref={this.setCell[2]} class="num">{formatPct(h?.packetLossPct)}</td>
+        <td ref={this.setCell[3]} class="num">{formatMs(h?.jitterMs)}</td>
+        <td><Sparkline ref={this.setSpark} values={values} label={`latency trend of ${p.name}`} /></td>
         <td>{activeFor ?? ''}</td>
       </tr>
     );
+  }
+}
+
+/**
+ * An element's text set in place: its text node (the one Preact rendered, which it keeps and
+ * diffs later) gets the new text, so that a later render finds its own node.
+ */
+function setText(element: Element | null, text: string): void {
+  const node = element?.firstChild;
+  if (node instanceof Text) {
+    if (node.data !== text) node.data = text;
+  } else if (element) {
+    element.textContent = text;
   }
 }
 
@@ -255,7 +309,8 @@ class Sparkline extends Component<{ values: number[]; label: string }> {
     this.draw();
   }
 
-  private draw() {
+  /** Draws the current values (the row calls it after a live update: the values array changed in place). */
+  draw() {
     this.line?.setAttribute('points', sparklinePoints(this.props.values, 120, 24));
   }
 
