@@ -4,12 +4,14 @@
 //   - long tasks (PerformanceObserver 'longtask', > 50 ms) and frame intervals while updates stream;
 //   - event → screen: the monitor's decision (the row's lastChecked) to the row's DOM update, every update;
 //   - JS heap, DOM nodes; the initial JS (gzip) of the build it serves.
-// Usage: node bench/overview.mjs [--paths N] [--seconds S]   (after ./patronus has built, or with
-// PATRONUS_BIN / PATRONUS_UI_ROOT / CHROMIUM as for e2e/run.mjs).
+//   - each long task's CPU time and the JS functions that took it (a Chromium trace of the same window).
+// Usage: node bench/overview.mjs [--paths N] [--seconds S] [--trace-seconds 0]   (0: no trace, long
+// tasks unattributed; after ./patronus has built, or with PATRONUS_BIN / PATRONUS_UI_ROOT / CHROMIUM as for e2e/run.mjs).
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freeUdpPort, launchChromium, startServe } from '../e2e/serve.mjs';
+import { analyseTrace, pct, sourceNames } from './trace.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -19,11 +21,6 @@ const PATHS = arg('paths', 1000);
 const SECONDS = arg('seconds', 30);
 const PASSWORD = 'Bench-Passw0rd-2026';
 const log = (...a) => console.log('bench:', ...a);
-const pct = (values, p) => {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-};
 const ms = (v) => `${v.toFixed(1)} ms`;
 
 /** N paths over two loopback links, all probing serve's own STAMP reflector once a second. */
@@ -138,11 +135,23 @@ try {
   await cdp.send('Performance.enable');
   const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
   if (process.env.BENCH_HIDE) await page.evaluate((sel) => document.querySelectorAll(sel).forEach((e) => { e.style.display = 'none'; }), process.env.BENCH_HIDE);
+  // The streaming window runs under a Chromium trace (unless --trace-seconds 0): every main-thread
+  // task's wall time (dur) and thread CPU time (tdur), and V8's sampling profiler, so each long
+  // task the PerformanceObserver reports is matched to its task in the trace and told apart:
+  // busy (CPU near its wall time: the page's own work, with the JS functions that took it) or
+  // descheduled (little CPU: another process had the core).
+  const TRACE = arg('trace-seconds', 10) > 0;
+  const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink', 'blink.user_timing', 'disabled-by-default-v8.cpu_profiler'];
+  if (TRACE) await browser.startTracing(page, { categories: TRACE_CATEGORIES });
   const m0 = await metrics();
   const cpu0 = chromiumCpu();
   const stream = await page.evaluate((seconds) => new Promise((res) => {
+    // The trace's clock and performance.now() differ by an offset: this mark is in both.
+    const sync = performance.now();
+    performance.mark('patronus-bench-sync', { startTime: sync });
+    console.timeStamp('patronus-bench-sync');
     const longTasks = [];
-    const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration)));
+    const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push({ start: e.startTime, duration: e.duration })));
     observer.observe({ type: 'longtask' });
     // Long animation frames (Chromium): which scripts ran in them, and how much was style/layout.
     const longFrames = [];
@@ -175,66 +184,71 @@ try {
       observer.disconnect();
       loaf.disconnect();
       mutations.disconnect();
-      res({ longTasks, longFrames, frames: frames.slice(1), latencies, heapBefore, heapAfter: performance.memory?.usedJSHeapSize ?? NaN, nodes: document.getElementsByTagName('*').length });
+      res({ sync, longTasks, longFrames, frames: frames.slice(1), latencies, heapBefore, heapAfter: performance.memory?.usedJSHeapSize ?? NaN, nodes: document.getElementsByTagName('*').length });
     }, seconds * 1000);
   }), SECONDS);
   const s = stream;
   const m1 = await metrics();
   const cpu1 = chromiumCpu();
+  const trace = TRACE ? JSON.parse((await browser.stopTracing()).toString()).traceEvents : null;
   log(`Chromium CPU per second of streaming (all cores, from /proc): ${Object.keys(cpu1).map((k) => `${k} ${((1000 * (cpu1[k] - (cpu0[k] ?? 0))) / SECONDS).toFixed(0)} ms`).join(', ')}`);
   const perSecond = (name) => `${((1000 * (m1[name] - m0[name])) / SECONDS).toFixed(0)} ms/s`;
   log(`main thread per second of streaming: ${((m1.LayoutCount - m0.LayoutCount) / SECONDS).toFixed(1)} layouts, ${((m1.RecalcStyleCount - m0.RecalcStyleCount) / SECONDS).toFixed(1)} style recalcs; tasks ${perSecond('TaskDuration')}, script ${perSecond('ScriptDuration')}, style ${perSecond('RecalcStyleDuration')}, layout ${perSecond('LayoutDuration')} (wall time: inflated when the machine is loaded)`);
   log(`streaming ${SECONDS} s: ${s.latencies.length} row updates (${(s.latencies.length / SECONDS).toFixed(0)}/s)`);
-  log(`long tasks > 50 ms: ${s.longTasks.length}${s.longTasks.length ? ` (max ${ms(Math.max(...s.longTasks))})` : ''}`);
+  const longest = s.longTasks.map((t) => t.duration);
+  log(`long tasks > 50 ms: ${s.longTasks.length}${s.longTasks.length ? ` (max ${ms(Math.max(...longest))})` : ''}`);
+  const where = sourceNames(resolve(process.env.PATRONUS_UI_ROOT ?? join(import.meta.dirname, '../dist')));
+  const tr = trace ? analyseTrace(trace, s.sync, SECONDS, where) : null;
+  for (const t of s.longTasks) {
+    const at = `long task ${ms(t.duration)} at ${((t.start - s.sync) / 1000).toFixed(1)} s`;
+    const task = tr?.taskAt(t.start, t.duration);
+    if (!tr) log(`${at}: no trace (--trace-seconds 0)`);
+    else if (!task) log(`${at}: not found in the trace`);
+    else log(`${at}: CPU ${ms(tr.cpu(task))} of wall ${ms(tr.wall(task))} — ${tr.cpu(task) > 50 ? 'busy (our work)' : tr.cpu(task) < 0.5 * tr.wall(task) ? 'descheduled (the machine)' : 'partly descheduled'}; ${tr.describe(task)}`);
+  }
   for (const f of s.longFrames.sort((a, b) => b.duration - a.duration).slice(0, 5)) log(`long frame ${ms(f.duration)} (blocking ${ms(f.blocking)}, style+layout ${ms(f.styleLayout)}): ${f.scripts.join('; ') || 'no script'}`);
   log(`frame interval: p50 ${ms(pct(s.frames, 50))}, p95 ${ms(pct(s.frames, 95))}, p99 ${ms(pct(s.frames, 99))}, max ${ms(Math.max(...s.frames))}`);
   log(`event → screen (lastChecked → row updated): p50 ${pct(s.latencies, 50)} ms, p95 ${pct(s.latencies, 95)} ms, max ${Math.max(...s.latencies)} ms`);
   log(`JS heap ${(s.heapBefore / 1e6).toFixed(1)} → ${(s.heapAfter / 1e6).toFixed(1)} MB; ${s.nodes} DOM elements`);
   log(`initial JS ${(initialJsGzip() / 1024).toFixed(1)} KB gzip`);
 
-  // The page's own work, apart from the machine's load: a Chromium trace of TRACE_SECONDS more of
-  // streaming gives every main-thread task's wall time (dur) and its thread CPU time (tdur). A
-  // task long in wall time but short in CPU time was descheduled (other processes), not busy.
-  const TRACE_SECONDS = arg('trace-seconds', 10);
-  if (TRACE_SECONDS > 0) {
-    await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink'] });
-    await new Promise((r) => setTimeout(r, TRACE_SECONDS * 1000));
-    const events = JSON.parse((await browser.stopTracing()).toString()).traceEvents;
-    const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain' && events.some((t) => t.pid === e.pid && t.tid === e.tid && t.name === 'FireAnimationFrame'));
-    const onMain = events.filter((e) => main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && typeof e.dur === 'number');
-    const tasks = onMain.filter((e) => e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask');
-    const inside = (t) => onMain.filter((e) => e !== t && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur);
-    const cpu = (e) => (e.tdur ?? e.dur) / 1000;
-    const wall = (e) => e.dur / 1000;
-    const frames = tasks.filter((t) => inside(t).some((e) => e.name === 'FireAnimationFrame' || e.name === 'UpdateLayoutTree' || e.name === 'Layout'));
-    log(`trace ${TRACE_SECONDS} s, renderer main thread: ${tasks.length} tasks, CPU ${(tasks.reduce((a, t) => a + cpu(t), 0) / TRACE_SECONDS).toFixed(0)} ms/s (wall ${(tasks.reduce((a, t) => a + wall(t), 0) / TRACE_SECONDS).toFixed(0)} ms/s)`);
+  // The page's own work over the same window, apart from the machine's load: a task long in wall
+  // time but short in CPU time was descheduled (other processes), not busy.
+  if (tr) {
+    const { tasks, frames, cpu, wall } = tr;
+    log(`trace ${SECONDS} s, renderer main thread: ${tasks.length} tasks, CPU ${(tasks.reduce((a, t) => a + cpu(t), 0) / SECONDS).toFixed(0)} ms/s (wall ${(tasks.reduce((a, t) => a + wall(t), 0) / SECONDS).toFixed(0)} ms/s)`);
     log(`trace: tasks > 50 ms wall ${tasks.filter((t) => wall(t) > 50).length}, > 50 ms CPU ${tasks.filter((t) => cpu(t) > 50).length}; longest CPU ${ms(Math.max(0, ...tasks.map(cpu)))}`);
     log(`trace: frame tasks (rAF/style/layout) ${frames.length}: CPU p50 ${ms(pct(frames.map(cpu), 50))}, p95 ${ms(pct(frames.map(cpu), 95))}, max ${ms(Math.max(0, ...frames.map(cpu)))}; wall p95 ${ms(pct(frames.map(wall), 95))}`);
-    // What the tasks are: each by the first timeline event inside it (WebSocket messages, frames, timers …).
-    const kinds = new Map();
-    const sorted = [...onMain].sort((a, b) => a.ts - b.ts);
-    let j = 0;
-    for (const t of [...tasks].sort((a, b) => a.ts - b.ts)) {
-      while (j < sorted.length && sorted[j].ts < t.ts) j++;
-      let kind = '(none)';
-      for (let k = j; k < sorted.length && sorted[k].ts <= t.ts + t.dur; k++) {
-        const e = sorted[k];
-        if (e !== t && e.name !== 'RunTask' && e.name !== 'ThreadControllerImpl::RunTask') {
-          kind = e.name === 'EventDispatch' || e.name === 'FunctionCall' ? `${e.name} ${e.args?.data?.type ?? e.args?.data?.functionName ?? ''}`.trim() : e.name;
-          break;
-        }
-      }
-      const k = kinds.get(kind) ?? { n: 0, cpu: 0 };
-      k.n++;
-      k.cpu += cpu(t);
-      kinds.set(kind, k);
-    }
-    log(`trace: tasks by kind: ${[...kinds].sort((a, b) => b[1].cpu - a[1].cpu).slice(0, 8).map(([k, v]) => `${k} ${v.n} (${(v.cpu / TRACE_SECONDS).toFixed(0)} ms/s)`).join(', ')}`);
-    for (const t of [...tasks].sort((a, b) => cpu(b) - cpu(a)).slice(0, 5)) {
-      const parts = new Map();
-      for (const e of inside(t)) if (['FunctionCall', 'FireAnimationFrame', 'TimerFire', 'EventDispatch', 'UpdateLayoutTree', 'Layout', 'PrePaint', 'Paint', 'Layerize', 'ParseHTML', 'MajorGC', 'MinorGC', 'V8.GC_SCAVENGER', 'V8.GC_MARK_COMPACTOR', 'HitTest', 'IntersectionObserverController::computeIntersections'].includes(e.name)) parts.set(e.name, (parts.get(e.name) ?? 0) + cpu(e));
-      log(`trace: task CPU ${ms(cpu(t))} wall ${ms(wall(t))}: ${[...parts].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
-    }
+    log(`trace: tasks by kind: ${[...tr.kinds()].sort((a, b) => b[1].cpu - a[1].cpu).slice(0, 8).map(([k, v]) => `${k} ${v.n} (${(v.cpu / SECONDS).toFixed(0)} ms/s)`).join(', ')}`);
+    for (const t of [...tasks].sort((a, b) => cpu(b) - cpu(a)).slice(0, 5)) log(`trace: task CPU ${ms(cpu(t))} wall ${ms(wall(t))}: ${tr.describe(t)}`);
+
+    // The navigations again, each under a trace (time to usable above ran without one): their
+    // longest tasks by CPU, and how often the page read the topology (once is enough).
+    let reads = 0;
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/graphql') && (r.postData() ?? '').includes('allFailoverPolicies')) reads++;
+    });
+    const traced = async (what, navigate) => {
+      await page.getByRole('link', { name: 'Failover', exact: true }).click();
+      await page.getByRole('heading', { name: 'Failover' }).waitFor();
+      reads = 0;
+      await browser.startTracing(page, { categories: TRACE_CATEGORIES });
+      const sync = await page.evaluate(() => {
+        const now = performance.now();
+        performance.mark('patronus-bench-sync', { startTime: now });
+        console.timeStamp('patronus-bench-sync');
+        return now;
+      });
+      await navigate();
+      await page.waitForFunction(allProbed, PATHS, { timeout: 30_000, polling: 'raf' });
+      await new Promise((r) => setTimeout(r, 3000)); // and the updates of the next seconds
+      const nav = analyseTrace(JSON.parse((await browser.stopTracing()).toString()).traceEvents, sync, Infinity, where);
+      const top = [...nav.tasks].sort((a, b) => nav.cpu(b) - nav.cpu(a));
+      log(`${what} (traced): ${reads} topology read(s); tasks > 50 ms CPU ${top.filter((t) => nav.cpu(t) > 50).length}, > 50 ms wall ${top.filter((t) => nav.wall(t) > 50).length}`);
+      for (const t of top.slice(0, 3)) log(`${what}: task CPU ${ms(nav.cpu(t))} wall ${ms(nav.wall(t))}: ${nav.describe(t)}`);
+    };
+    await traced('navigation in the app', () => page.getByRole('link', { name: 'Overview', exact: true }).click());
+    await traced('full page load', () => page.goto(new URL('/', page.url()).href));
   }
 } finally {
   await browser?.close().catch(() => undefined);

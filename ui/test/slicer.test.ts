@@ -1,65 +1,35 @@
 import { describe, expect, it } from 'vitest';
-import { createRowSlicer, MAX_SLICE, MIN_SLICE, rowCost, sliceSize, type SliceTimers } from '../src/lib/slicer';
+import { createMountSlicer, createRowSlicer, DRAIN_FRAMES, MAX_SLICE_MS, type SliceTimers, type TaskTimers } from '../src/lib/slicer';
 import { OverviewData } from '../src/lib/overviewData';
 import type { PathHealth } from '../src/lib/health';
 
 /**
- * Manual frames: frame() runs the requested animation frame, then what was to run after its
- * renders; each render costs costPerRender ms of the fake clock.
+ * Manual frames (or posted tasks, for the mount slicer): frame() runs the requested one; each
+ * render costs costPerRender ms of the fake clock.
  */
 function fakeFrames(costPerRender = 0.1) {
   let now = 0;
   let frameFn: (() => void) | null = null;
-  let after: Array<() => void> = [];
-  const timers: SliceTimers = {
-    now: () => now,
-    requestFrame: (fn) => {
-      if (frameFn) throw new Error('two frames requested at once');
-      frameFn = fn;
-      return 1;
-    },
-    cancelFrame: () => { frameFn = null; },
-    afterRender: (fn) => { after.push(fn); },
+  const request = (fn: () => void) => {
+    if (frameFn) throw new Error('two frames requested at once');
+    frameFn = fn;
+    return 1;
   };
+  const cancel = () => { frameFn = null; };
+  const timers: SliceTimers & TaskTimers = { now: () => now, requestFrame: request, cancelFrame: cancel, post: request, cancel };
   const frame = (): boolean => {
     now += 16;
     const fn = frameFn;
     frameFn = null;
     if (!fn) return false;
-    try {
-      fn();
-    } finally {
-      // Microtasks run after the frame's callback, even one that threw.
-      const queued = after;
-      after = [];
-      queued.forEach((f) => f());
-    }
+    fn();
     return true;
   };
-  const cost = () => { now += costPerRender; };
+  const cost = (ms = costPerRender) => { now += ms; };
   return { timers, frame, cost, get requested() { return frameFn !== null; } };
 }
 
 const keys = (n: number, prefix = 'p') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
-
-describe('sliceSize', () => {
-  it.each([
-    // cost per row, budget, backlog → rows
-    [0.1, 6, 100, 60], // as many as the budget holds
-    [0.1, 6, 3000, 100], // a backlog of 3,000 drains within 30 frames: more than the budget holds
-    [5, 6, 10, MIN_SLICE], // a slow machine: never below the minimum
-    [0.0001, 6, 10, MAX_SLICE], // never above the maximum
-  ])('%f ms a row, budget %f ms, backlog %i → %i', (cost, budget, backlog, expected) => {
-    expect(sliceSize(cost, budget, backlog)).toBe(expected);
-  });
-});
-
-describe('rowCost', () => {
-  it('takes the least recent cost (descheduled slices only ever look slower)', () => {
-    expect(rowCost([])).toBeNull();
-    expect(rowCost([0.5, 0.1, 3])).toBe(0.1);
-  });
-});
 
 describe('createRowSlicer', () => {
   it('renders rows on screen in the next frame and the off-screen ones a slice per frame', () => {
@@ -77,9 +47,9 @@ describe('createRowSlicer', () => {
     };
     frames();
     expect(rendered[0].slice(0, 2)).toEqual(['v0', 'v1']); // on screen first
-    expect(rendered[0]).toHaveLength(2 + MIN_SLICE);
+    expect(rendered[0].length).toBeGreaterThanOrEqual(60); // 6 ms at 0.1 ms a row, the two on screen included
     expect(rendered.flat().sort()).toEqual([...keys(200), 'v0', 'v1'].sort()); // each once
-    expect(Math.max(...rendered.map((r) => r.length))).toBeLessThanOrEqual(62); // 6 ms at 0.1 ms a row (+ the two on screen)
+    expect(Math.max(...rendered.map((r) => r.length))).toBeLessThanOrEqual(61); // and the row that crossed it
     expect(rendered.length).toBeGreaterThan(3); // spread over frames, not one task
     expect(slicer.pending).toBe(0);
     expect(f.requested).toBe(false); // nothing left: no frames requested
@@ -88,7 +58,7 @@ describe('createRowSlicer', () => {
   it('renders a row marked again before its turn once, with its latest data', () => {
     const f = fakeFrames();
     const rendered: string[] = [];
-    const slicer = createRowSlicer((k) => rendered.push(k), 6, f.timers);
+    const slicer = createRowSlicer((k) => { rendered.push(k); }, 6, f.timers);
     slicer.mark('a');
     slicer.mark('a');
     slicer.mark('b');
@@ -99,14 +69,14 @@ describe('createRowSlicer', () => {
   it('moves a pending row to the front when it comes on screen, and back when it leaves', () => {
     const f = fakeFrames();
     const rendered: string[] = [];
-    const slicer = createRowSlicer((k) => rendered.push(k), 6, f.timers);
+    const slicer = createRowSlicer((k) => { rendered.push(k); }, 6, f.timers);
     for (const k of keys(20)) slicer.mark(k);
     slicer.show(['p19'], true);
     f.frame();
     expect(rendered[0]).toBe('p19');
-    expect(rendered).toHaveLength(1 + MIN_SLICE);
+    expect(rendered).toHaveLength(20); // rendering costs nothing here: all in one frame
+    for (const k of keys(20)) slicer.mark(k);
     slicer.show(['p19'], false);
-    slicer.mark('p19');
     rendered.length = 0;
     f.frame();
     expect(rendered[0]).not.toBe('p19'); // off screen again: waits its turn behind the others
@@ -116,7 +86,7 @@ describe('createRowSlicer', () => {
   it('renders nothing after dispose', () => {
     const f = fakeFrames();
     const rendered: string[] = [];
-    const slicer = createRowSlicer((k) => rendered.push(k), 6, f.timers);
+    const slicer = createRowSlicer((k) => { rendered.push(k); }, 6, f.timers);
     slicer.mark('a');
     slicer.dispose();
     slicer.mark('b');
@@ -186,5 +156,101 @@ describe('createRowSlicer after a failing render', () => {
     slicer.mark('good');
     while (f.frame());
     expect(rendered).toEqual(['good']);
+  });
+});
+
+describe('createMountSlicer', () => {
+  it('shows the first items at once, then in each task as many as the budget holds by the clock', () => {
+    const f = fakeFrames(2); // an item (a block of rows) costs 2 ms to mount
+    const perTask: number[][] = [];
+    let current: number[] = [];
+    let mounted = 2;
+    const mount = createMountSlicer((n) => {
+      for (; mounted < n; mounted++) f.cost();
+      current.push(n);
+    }, 12, 2, f.timers);
+    mount.setTotal(25);
+    expect(mount.shown).toBe(2);
+    while (f.frame()) {
+      perTask.push(current);
+      current = [];
+    }
+    expect(perTask[0]).toEqual([3, 4, 5, 6, 7, 8]); // 12 ms at 2 ms an item
+    expect(Math.max(...perTask.map((t) => t.length))).toBe(6);
+    expect(perTask.flat()).toEqual(Array.from({ length: 23 }, (_, i) => i + 3)); // one at a time, each once
+    expect(mount.shown).toBe(25);
+    expect(f.requested).toBe(false);
+  });
+
+  it('one item a task at least, however slow (a slow machine still gets there)', () => {
+    const f = fakeFrames(40);
+    const counts: number[] = [];
+    let mounted = 0;
+    const mount = createMountSlicer((n) => {
+      for (; mounted < n; mounted++) f.cost();
+      counts.push(n);
+    }, 12, 0, f.timers);
+    mount.setTotal(4);
+    while (f.frame());
+    expect(counts).toEqual([1, 2, 3, 4]);
+  });
+
+  it('mounts what the list gained later; a shorter list shows what it has; nothing after dispose', () => {
+    const f = fakeFrames(1);
+    const counts: number[] = [];
+    const mount = createMountSlicer((n) => counts.push(n), 100, 1, f.timers);
+    mount.setTotal(3);
+    while (f.frame());
+    expect(mount.shown).toBe(3);
+    mount.setTotal(2);
+    expect(mount.shown).toBe(2);
+    expect(f.requested).toBe(false);
+    mount.setTotal(6);
+    while (f.frame());
+    expect(counts[counts.length - 1]).toBe(6);
+    mount.dispose();
+    mount.setTotal(9);
+    expect(f.requested).toBe(false);
+  });
+});
+
+describe('createRowSlicer: bounded by the clock, not a row count', () => {
+  it('a frame stops at the budget whatever the rows cost (rows that cost nothing first, an expensive one among them)', () => {
+    const f = fakeFrames();
+    const perFrame: number[] = [];
+    let spent = 0;
+    const cost = (k: string) => (k === 'p7' ? 5 : Number(k.slice(1)) < 100 ? 0 : 0.5); // p0–p99 not mounted: free
+    const slicer = createRowSlicer((k) => { f.cost(cost(k)); spent += cost(k); }, 6, f.timers);
+    for (const k of keys(400)) slicer.mark(k);
+    while (f.frame()) {
+      perFrame.push(spent);
+      spent = 0;
+    }
+    // At most the budget, plus the one row that crossed it.
+    expect(Math.max(...perFrame)).toBeLessThanOrEqual(6 + 5);
+    expect(perFrame.filter((ms) => ms > 0).length).toBeGreaterThan(10);
+    expect(slicer.pending).toBe(0);
+  });
+
+  it('a backlog on a slow machine drains in frames of at most MAX_SLICE_MS, rows on screen included, and in about DRAIN_FRAMES frames when cheap', () => {
+    const f = fakeFrames(2); // 2 ms a row
+    const sizes: number[] = [];
+    let current = 0;
+    const slicer = createRowSlicer(() => { current++; f.cost(); }, 6, f.timers);
+    slicer.show(keys(50, 'v'), true);
+    for (const k of [...keys(50, 'v'), ...keys(300)]) slicer.mark(k);
+    while (f.frame()) {
+      sizes.push(current);
+      current = 0;
+    }
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_SLICE_MS / 2);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(350);
+
+    const cheap = fakeFrames(0.01);
+    let first = 0;
+    const fast = createRowSlicer(() => { first++; cheap.cost(); }, 0, cheap.timers); // no budget: only the backlog's share
+    for (const k of keys(3000)) fast.mark(k);
+    cheap.frame();
+    expect(first).toBe(3000 / DRAIN_FRAMES);
   });
 });

@@ -1,4 +1,4 @@
-import { Component } from 'preact';
+import { Component, options } from 'preact';
 
 /** Props equal by reference, key by key (what re-rendering a row would not change). */
 export function shallowEqual(a: object, b: object): boolean {
@@ -14,5 +14,19 @@ export function shallowEqual(a: object, b: object): boolean {
 export abstract class Pure<P extends object> extends Component<P> {
   shouldComponentUpdate(next: P): boolean {
     return !shallowEqual(this.props as object, next);
+  }
+}
+
+/**
+ * Runs fn (a forceUpdate or setState) with Preact rendering at once instead of in a microtask: a
+ * caller that bounds its work by the clock (the row and mount slicers) reads it after each render.
+ */
+export function renderNow(fn: () => void): void {
+  const before = options.debounceRendering;
+  options.debounceRendering = (render) => render();
+  try {
+    fn();
+  } finally {
+    options.debounceRendering = before;
   }
 }

@@ -36,12 +36,13 @@ export class OverviewData {
       const spark = this.sparks.get(h.pathId);
       if (spark) pushBounded(spark, h.latencyMs, this.sparkPoints);
       else this.sparks.set(h.pathId, [h.latencyMs]);
-      this.slicer.mark(h.pathId);
+      // A row not mounted (yet: the table mounts in parts) shows the latest data when it mounts.
+      if (this.rows.has(h.pathId)) this.slicer.mark(h.pathId);
     }
     this.batchListeners.forEach((l) => l());
   }
 
-  /** A row's render, called when its path's data changed (in its slice). */
+  /** A row's render, called when its path's data changed (in its slice); it renders synchronously (the slicer reads the clock after each row). */
   watchRow(id: string, render: () => void): () => void {
     this.rows.set(id, render);
     return () => {
