@@ -10,7 +10,9 @@ namespace Patronus.Persistence;
 /// pool (a pooled one would be reset with <c>UNLISTEN</c> and handed to others); while no
 /// notification arrives it proves the connection alive every <see cref="LivenessInterval"/> with a
 /// query bounded by <see cref="LivenessTimeout"/>, so a silently dead connection is noticed within
-/// about 10 s and the relay listens again (and resyncs).
+/// about 10 s and the relay listens again (and resyncs). Both take the store's connection defaults
+/// (<see cref="PostgresStore.WithConnectionDefaults"/>: connect timeout, cancellation timeout,
+/// keepalive), so a black-holed store fails their connections within seconds instead of holding the relay.
 /// </summary>
 public sealed class PostgresClusterChannel : IClusterChannel, IAsyncDisposable
 {
@@ -23,19 +25,36 @@ public sealed class PostgresClusterChannel : IClusterChannel, IAsyncDisposable
     /// <summary>How long the check may take before the connection is given up.</summary>
     public static readonly TimeSpan LivenessTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long one notification may take before it fails: 5 s. <c>pg_notify</c> answers in
+    /// milliseconds; a connection that has not answered for seconds is dead or black-holed, and a relay
+    /// round waiting on it for Npgsql's default 30 s would hold every later round.
+    /// </summary>
+    public static readonly TimeSpan NotifyTimeout = TimeSpan.FromSeconds(5);
+
     private readonly NpgsqlDataSource _notifiers;
-    private readonly string _listenerConnectionString;
 
     public PostgresClusterChannel(StoreLocation location)
     {
         ArgumentNullException.ThrowIfNull(location);
-        _notifiers = NpgsqlDataSource.Create(location.ConnectionString);
-        _listenerConnectionString = new NpgsqlConnectionStringBuilder(location.ConnectionString)
+        var withDefaults = PostgresStore.WithConnectionDefaults(location.ConnectionString);
+        NotifierConnectionString = new NpgsqlConnectionStringBuilder(withDefaults)
+        {
+            CommandTimeout = (int)NotifyTimeout.TotalSeconds,
+        }.ConnectionString;
+        ListenerConnectionString = new NpgsqlConnectionStringBuilder(withDefaults)
         {
             Pooling = false,
             CommandTimeout = (int)LivenessTimeout.TotalSeconds,
         }.ConnectionString;
+        _notifiers = NpgsqlDataSource.Create(NotifierConnectionString);
     }
+
+    /// <summary>The notifier pool's connection string (tests).</summary>
+    internal string NotifierConnectionString { get; }
+
+    /// <summary>The listener's connection string (tests).</summary>
+    internal string ListenerConnectionString { get; }
 
     public async Task NotifyAsync(string payload, CancellationToken cancellationToken = default)
     {
@@ -50,7 +69,7 @@ public sealed class PostgresClusterChannel : IClusterChannel, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(onListening);
         ArgumentNullException.ThrowIfNull(onMessage);
-        await using var connection = new NpgsqlConnection(_listenerConnectionString);
+        await using var connection = new NpgsqlConnection(ListenerConnectionString);
         connection.Notification += (_, e) =>
         {
             if (e.Channel == ChannelName)

@@ -67,31 +67,43 @@ public sealed class PostgresStore : SqlStore
     public const int DefaultKeepAliveSeconds = 10;
 
     /// <summary>
-    /// The connection string with <see cref="IdleInTransactionLimit"/> as a session option,
-    /// <see cref="DefaultMaxPoolSize"/> as the pool's bound, <see cref="DefaultConnectTimeoutSeconds"/>,
-    /// <see cref="DefaultCancellationTimeoutMilliseconds"/> and <see cref="DefaultKeepAliveSeconds"/>, each
-    /// unless it already sets its own. <c>Command Timeout</c> stays Npgsql's 30 s: a rollup catching up
-    /// after downtime reads a day of blocks of every path in one statement, and nothing depends on a
-    /// shorter bound (the lease loop and the store check bound their own waits; HAProxy retries a request
-    /// that hangs past 15 s on another node).
+    /// The connection string with <see cref="IdleInTransactionLimit"/> as a session option and
+    /// <see cref="DefaultMaxPoolSize"/> as the pool's bound, each unless it already sets its own, and the
+    /// connection defaults of <see cref="WithConnectionDefaults"/>. <c>Command Timeout</c> stays Npgsql's
+    /// 30 s: a rollup catching up after downtime reads a day of blocks of every path in one statement, and
+    /// nothing depends on a shorter bound (the lease loop and the store check bound their own waits;
+    /// HAProxy retries a request that hangs past 15 s on another node).
     /// </summary>
     internal static string WithSessionLimits(string connectionString)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var builder = new NpgsqlConnectionStringBuilder(WithConnectionDefaults(connectionString));
         if (builder.Options?.Contains("idle_in_transaction_session_timeout", StringComparison.Ordinal) != true)
         {
             builder.Options = $"{builder.Options} -c idle_in_transaction_session_timeout={(int)IdleInTransactionLimit.TotalMilliseconds}".Trim();
         }
 
-        // Npgsql's builder cannot tell a default from a value given: read the keys as written.
-        var written = new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
-            .Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant()).ToHashSet(StringComparer.Ordinal);
-        if (!written.Contains("MAXPOOLSIZE") && !written.Contains("MAXIMUMPOOLSIZE"))
+        if (!WrittenKeys(connectionString).Overlaps(["MAXPOOLSIZE", "MAXIMUMPOOLSIZE"]))
         {
             builder.MaxPoolSize = DefaultMaxPoolSize;
         }
 
-        if (!written.Contains("TIMEOUT") && !written.Contains("CONNECTTIMEOUT") && !written.Contains("CONNECTIONTIMEOUT"))
+        return builder.ConnectionString;
+    }
+
+    /// <summary>
+    /// The connection string with <see cref="DefaultConnectTimeoutSeconds"/>,
+    /// <see cref="DefaultCancellationTimeoutMilliseconds"/> and <see cref="DefaultKeepAliveSeconds"/>, each
+    /// unless it already sets its own: what every connection this process opens to the store needs so that
+    /// a store that stops answering (black-holed: nothing refused, nothing answered) is given up in seconds,
+    /// not after Npgsql's 15 s connect timeout or never. The store's pool takes them through
+    /// <see cref="WithSessionLimits"/>; the cluster relay's notifier pool and its listener
+    /// (<see cref="PostgresClusterChannel"/>) take them from here.
+    /// </summary>
+    internal static string WithConnectionDefaults(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var written = WrittenKeys(connectionString);
+        if (!written.Overlaps(["TIMEOUT", "CONNECTTIMEOUT", "CONNECTIONTIMEOUT"]))
         {
             builder.Timeout = DefaultConnectTimeoutSeconds;
         }
@@ -108,6 +120,11 @@ public sealed class PostgresStore : SqlStore
 
         return builder.ConnectionString;
     }
+
+    /// <summary>The keys a connection string sets, upper case without spaces: Npgsql's builder cannot tell a default from a value given.</summary>
+    private static HashSet<string> WrittenKeys(string connectionString) =>
+        new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant()).ToHashSet(StringComparer.Ordinal);
 
     public override StoreProvider Provider => StoreProvider.Postgres;
 
@@ -130,6 +147,8 @@ public sealed class PostgresStore : SqlStore
     private protected override string NowMsSql => "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::bigint";
 
     private protected override string FenceLockSql => "FOR SHARE";
+
+    private protected override string PathKeyLockSql => "FOR KEY SHARE";
 
     protected override ConstraintKind? Classify(DbException exception) => exception switch
     {

@@ -20,6 +20,12 @@ public abstract partial class SqlStore : IClusterStore
     /// <summary>What locks the lease row for the rest of the transaction in this dialect (PostgreSQL: <c>FOR SHARE</c>).</summary>
     private protected virtual string FenceLockSql => "";
 
+    /// <summary>
+    /// What locks a referenced row against deletion for the rest of the transaction in this dialect, as a
+    /// foreign key check does (PostgreSQL: <c>FOR KEY SHARE</c>); SQLite has one writer, nothing to lock.
+    /// </summary>
+    private protected virtual string PathKeyLockSql => "";
+
     /// <summary>Who leads, for the fence on leader-only writes; null: no fence (tools, benchmarks, the contract tests of other ports).</summary>
     protected ILeadership? Leadership { get; }
 

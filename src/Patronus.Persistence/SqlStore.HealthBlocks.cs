@@ -267,10 +267,21 @@ public abstract partial class SqlStore
                 return (written, newest == long.MinValue ? null : newest, true);
             }
 
+            // A path deleted since its source was read must not make the insert fail: on PostgreSQL a
+            // failed statement aborts the whole transaction (every later statement answers 25P02, and
+            // COMMIT quietly rolls back the chunk's other paths while the pass goes on as if they were
+            // written). So the insert happens only while the path exists, and on PostgreSQL it takes the
+            // same KEY SHARE lock on the path's row that the foreign key check takes anyway: a delete
+            // running now is waited for and then seen (the row is gone: nothing inserted), and a later
+            // one waits for this chunk and cascades to the block. On SQLite the chunk holds the single
+            // writer, so nothing can delete between the check and the insert (and a failed statement
+            // there would not abort the transaction anyway). Not a SAVEPOINT per row: that is two more
+            // round trips for each of the chunk's 2,000 paths, to undo an error this way never raises.
             await using var command = connection.CreateCommand();
             command.Transaction = tx;
             command.CommandText = $"""
-                INSERT INTO {table} (path_id, block_start, data, term) VALUES (@PathId, @Start, @Data, @Term)
+                INSERT INTO {table} (path_id, block_start, data, term)
+                SELECT @PathId, @Start, @Data, @Term WHERE EXISTS (SELECT 1 FROM sdwan_paths WHERE path_id = @PathId {PathKeyLockSql})
                 ON CONFLICT (path_id, block_start) DO UPDATE SET data = excluded.data, term = excluded.term
                 """;
             var pathId = AddParameter(command, "PathId");
@@ -292,11 +303,7 @@ public abstract partial class SqlStore
                 pathId.Value = id;
                 start.Value = block;
                 data.Value = HealthBlockCodec.Encode(merged.Values, block);
-                try
-                {
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (DbException ex) when (Classify(ex) == ConstraintKind.ForeignKey)
+                if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
                 {
                     continue; // the path was deleted since its source was read: nothing to keep
                 }

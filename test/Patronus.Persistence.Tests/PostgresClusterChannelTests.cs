@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using Npgsql;
 using Patronus.Engine.Cluster;
 using Patronus.TestSupport;
@@ -76,6 +79,71 @@ public sealed class PostgresClusterChannelTests(PostgresFixture server)
         finally
         {
             await server.DropDatabaseAsync(name);
+        }
+    }
+
+    [Theory]
+    [InlineData("Host=h;Database=d", PostgresStore.DefaultConnectTimeoutSeconds, PostgresStore.DefaultCancellationTimeoutMilliseconds, PostgresStore.DefaultKeepAliveSeconds)]
+    [InlineData("Host=h;Database=d;Timeout=20;Cancellation Timeout=-1;Keepalive=0", 20, -1, 0)]
+    public async Task Constructor_BothConnections_TakeTheStoresConnectionDefaultsUnlessSet(string connectionString, int connect, int cancellation, int keepAlive)
+    {
+        Assert.True(StoreLocation.TryParse(connectionString, Path.GetTempPath(), out var location, out var error), error);
+        await using var channel = new PostgresClusterChannel(location!);
+
+        var notifier = new NpgsqlConnectionStringBuilder(channel.NotifierConnectionString);
+        var listener = new NpgsqlConnectionStringBuilder(channel.ListenerConnectionString);
+
+        Assert.Equal((connect, cancellation, keepAlive), (notifier.Timeout, notifier.CancellationTimeout, notifier.KeepAlive));
+        Assert.Equal((connect, cancellation, keepAlive), (listener.Timeout, listener.CancellationTimeout, listener.KeepAlive));
+        Assert.Equal((int)PostgresClusterChannel.NotifyTimeout.TotalSeconds, notifier.CommandTimeout);
+        Assert.Equal((int)PostgresClusterChannel.LivenessTimeout.TotalSeconds, listener.CommandTimeout);
+        Assert.True(notifier.Pooling);
+        Assert.False(listener.Pooling);
+    }
+
+    /// <summary>
+    /// A black-holed store: TCP connects (the listener accepts) and nothing ever answers. Before the
+    /// channel took the store's connection defaults, a notification and the listener each waited
+    /// Npgsql's 15 s connect timeout; now both fail after <see cref="PostgresStore.DefaultConnectTimeoutSeconds"/>.
+    /// </summary>
+    [Fact]
+    public async Task NotifyAndListen_StoreAcceptsButNeverAnswers_FailWithinTheConnectTimeout()
+    {
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var held = new ConcurrentBag<Socket>();
+        using var stop = new CancellationTokenSource();
+        var accepting = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                held.Add(await silent.AcceptSocketAsync(stop.Token));
+            }
+        });
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        Assert.True(StoreLocation.TryParse($"Host=127.0.0.1;Port={port};Database=d;Username=u;Password=p", Path.GetTempPath(), out var location, out var error), error);
+        await using var channel = new PostgresClusterChannel(location!);
+
+        // Bound below Npgsql's own 15 s default, above ours (5 s) with room for a loaded box.
+        var bound = TimeSpan.FromSeconds(12);
+        var stopwatch = Stopwatch.StartNew();
+        using var cts = new CancellationTokenSource(s_timeout * 3); // never fires first: the relay's stopping token
+        var notify = Record.ExceptionAsync(() => channel.NotifyAsync("x").WaitAsync(bound));
+        var listen = Record.ExceptionAsync(() => channel.ListenAsync(_ => Task.CompletedTask, _ => { }, cts.Token).WaitAsync(bound));
+        var notifyError = await notify;
+        var listenError = await listen;
+        var elapsed = stopwatch.Elapsed;
+
+        Assert.IsAssignableFrom<NpgsqlException>(notifyError);
+        Assert.IsAssignableFrom<NpgsqlException>(listenError);
+        Assert.True(elapsed < bound, $"took {elapsed}");
+        Assert.NotEmpty(held); // it did reach the silent "store"
+
+        await stop.CancelAsync();
+        await Record.ExceptionAsync(() => accepting);
+        foreach (var socket in held)
+        {
+            socket.Dispose();
         }
     }
 }

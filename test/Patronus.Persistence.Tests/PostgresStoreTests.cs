@@ -51,6 +51,28 @@ public sealed class PostgresStoreTests : StoreContractTests
         await other.ExecuteAsync("SET lock_timeout = '1s'; UPDATE cluster_lease SET term = term");
     }
 
+    /// <summary>
+    /// The delete runs first and holds the path's row until the rollup's write of that path waits for
+    /// it (a lock wait in <c>pg_stat_activity</c>), then commits: the rollup read the path's source
+    /// before the delete committed and writes after.
+    /// </summary>
+    protected override async Task<int> RollupWhilePathIsDeletedAsync(string pathId, Func<Task<int>> rollup)
+    {
+        await using var deleter = await OpenRawAsync();
+        await using var tx = await deleter.BeginTransactionAsync();
+        Assert.Equal(1, await deleter.ExecuteAsync("DELETE FROM sdwan_paths WHERE path_id = @pathId", new { pathId }, tx));
+
+        var running = rollup();
+        await using var watcher = await OpenRawAsync();
+        Assert.True(await Patronus.TestSupport.Poll.UntilAsync(async () => running.IsCompleted || await watcher.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") > 0,
+            TimeSpan.FromSeconds(20)), "the rollup never waited for the deleted path's row");
+        Assert.False(running.IsCompleted, "the rollup finished without writing the deleted path's block");
+
+        await tx.CommitAsync();
+        return await running;
+    }
+
     [Theory]
     [InlineData("Host=h;Database=d", "-c idle_in_transaction_session_timeout=2000")]
     [InlineData("Host=h;Database=d;Options=-c search_path=x", "-c search_path=x -c idle_in_transaction_session_timeout=2000")]

@@ -54,6 +54,23 @@ public sealed partial class SqliteStoreTests : StoreContractTests
         return (table, columns.ToList());
     }
 
+    /// <summary>
+    /// SQLite has one writer, so no delete can fall between the rollup's read and its write; the write
+    /// sees what it would see if one had: the path gone and its source blocks still there (deleted on a
+    /// connection without foreign keys, so nothing cascades).
+    /// </summary>
+    protected override async Task<int> RollupWhilePathIsDeletedAsync(string pathId, Func<Task<int>> rollup)
+    {
+        await using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder(Location.ConnectionString) { Pooling = false, ForeignKeys = false }.ConnectionString))
+        {
+            await connection.OpenAsync();
+            Assert.Equal(1, await connection.ExecuteAsync("DELETE FROM sdwan_paths WHERE path_id = @pathId", new { pathId }));
+            Assert.True(await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM sdwan_path_health_10s WHERE path_id = @pathId", new { pathId }) > 0);
+        }
+
+        return await rollup();
+    }
+
     [Fact]
     public async Task MigrateAsync_NewFile_FileIsInWalMode()
     {

@@ -148,6 +148,37 @@ public abstract partial class StoreContractTests
         Assert.Equal(2, await CountAsync("sdwan_path_health_1m_blocks")); // one block (hour) per path
     }
 
+    /// <summary>
+    /// Runs <paramref name="rollup"/> with <paramref name="pathId"/> deleted after the rollup read the
+    /// path's source blocks and before it writes the path's target block, as far as the dialect allows
+    /// (PostgreSQL: a concurrent delete the write has to wait for; SQLite, one writer: the path gone and
+    /// its source left behind), and returns what the rollup returned.
+    /// </summary>
+    protected abstract Task<int> RollupWhilePathIsDeletedAsync(string pathId, Func<Task<int>> rollup);
+
+    /// <summary>
+    /// A path deleted while its samples are rolled up: the other paths' blocks are written and the
+    /// range is done. PostgreSQL used to abort the transaction at the path's foreign key error and go
+    /// on inside it: the next insert failed (25P02) or the commit quietly rolled the chunk back while
+    /// the rollup position moved past it.
+    /// </summary>
+    [Fact]
+    public async Task RollupAsync_PathDeletedAfterItsSourceWasRead_OtherPathsRolledUpAndTheRangeDone()
+    {
+        var store = await HealthStoreAsync("p2", "p3");
+        AssertOk(await InsertAsBucketsAsync(store,
+            Enumerable.Range(0, 24).SelectMany(i => new[] { "p1", "p2", "p3" }.Select(p => At(p, TimeSpan.FromSeconds(10 * i), 20 + i))).ToList()));
+
+        var written = await RollupWhilePathIsDeletedAsync("p2", () => store.RollupAsync(HealthResolution.Minute, Start + Min(4)));
+
+        Assert.Equal(8, written); // four minutes of p1 and of p3
+        Assert.Equal(4, (await store.GetPathHealthBucketsAsync("p1", HealthResolution.Minute, Start, Start + Min(4), 100)).Count);
+        Assert.Equal(4, (await store.GetPathHealthBucketsAsync("p3", HealthResolution.Minute, Start, Start + Min(4), 100)).Count);
+        Assert.Empty(await store.GetPathHealthBucketsAsync("p2", HealthResolution.Minute, Start, Start + Min(4), 100));
+        Assert.Equal<DateTimeOffset?>(Start + Min(4), await store.GetHealthRolledUpUntilAsync(HealthResolution.Minute));
+        Assert.Equal(2, await CountAsync("sdwan_path_health_1m_blocks"));
+    }
+
     [Fact]
     public async Task RollupAsync_SecondRun_SameBuckets()
     {

@@ -14,7 +14,12 @@ namespace Patronus.Engine.Cluster;
 /// {"v":1,"k":"p","n":"ctl1","t":3,"p":[[7,1733380000123,null],…]}
 /// </code>
 /// A health snapshot is an array: path id, latency ms, loss %, jitter ms, score, status (0 up, 1
-/// degraded, 2 down), last checked (Unix ms or null), targets up, targets, quorum, reason. Its
+/// degraded, 2 down), last checked (Unix ms or null), targets up, targets, quorum, reason — and,
+/// only for a path with a passive loss measurement (docs/health.md), three more: the loss source (0
+/// active, 1 passive), the probes' own loss %, and the passive measurement as [loss %, expected,
+/// received] or null. Without one the array stays at eleven, the format of nodes before the loss
+/// source was relayed, which they still read (a node of that version drops a message holding a longer
+/// array: during a rolling upgrade it shows its own probes for those paths until it is upgraded). Its
 /// BFD liveness is not carried: its effect is already in the score, status and reason. Many
 /// snapshots are split over as many payloads as needed, each a whole message; about 60 fit in one.
 /// A policy's failback hold-down is an array: policy id, failback pending since (Unix ms or null),
@@ -254,6 +259,24 @@ public static class ClusterMessageCodec
         writer.WriteNumberValue(s.TargetCount);
         writer.WriteNumberValue(s.Quorum);
         writer.WriteStringValue(s.Reason.Length > MaxReasonChars ? s.Reason[..MaxReasonChars] : s.Reason);
+        if (s.LossSource != LossSource.Active || s.Passive is not null)
+        {
+            writer.WriteNumberValue((int)s.LossSource);
+            writer.WriteNumberValue(Finite(s.ActiveLossPct));
+            if (s.Passive is { } passive)
+            {
+                writer.WriteStartArray();
+                writer.WriteNumberValue(Finite(passive.LossPct));
+                writer.WriteNumberValue(passive.Expected);
+                writer.WriteNumberValue(passive.Received);
+                writer.WriteEndArray();
+            }
+            else
+            {
+                writer.WriteNullValue();
+            }
+        }
+
         writer.WriteEndArray();
     }
 
@@ -321,7 +344,7 @@ public static class ClusterMessageCodec
     private static bool TryReadSnapshot(JsonElement item, out PathHealthSnapshot snapshot)
     {
         snapshot = null!;
-        if (item.ValueKind != JsonValueKind.Array || item.GetArrayLength() != 11)
+        if (item.ValueKind != JsonValueKind.Array || item.GetArrayLength() is not (11 or 14))
         {
             return false;
         }
@@ -346,6 +369,39 @@ public static class ClusterMessageCodec
         }
 
         snapshot = new PathHealthSnapshot(f[0].GetString()!, latency, loss, jitter, score, (PathStatus)status, lastChecked, up, targets, quorum, f[10].GetString()!);
+        return f.Length == 11 || TryReadLoss(f, ref snapshot);
+    }
+
+    /// <summary>Elements 11–13: the loss source, the probes' own loss, the passive measurement or null.</summary>
+    private static bool TryReadLoss(JsonElement[] f, ref PathHealthSnapshot snapshot)
+    {
+        if (!TryInt(f[11], out var source) || source > (int)LossSource.Passive || !TryDouble(f[12], out var activeLoss))
+        {
+            return false;
+        }
+
+        PathPassiveLoss? passive = null;
+        if (f[13].ValueKind == JsonValueKind.Array)
+        {
+            var p = f[13].EnumerateArray().ToArray();
+            if (p.Length != 3 || !TryDouble(p[0], out var passiveLoss)
+                || p[1].ValueKind != JsonValueKind.Number || !p[1].TryGetInt64(out var expected) || expected < 0
+                || p[2].ValueKind != JsonValueKind.Number || !p[2].TryGetInt64(out var received) || received < 0)
+            {
+                return false;
+            }
+
+            passive = new PathPassiveLoss(passiveLoss, expected, received);
+        }
+        else if (f[13].ValueKind != JsonValueKind.Null)
+        {
+            return false;
+        }
+
+        // The probes' own loss is kept apart only when the passive one replaced it, as the monitor does.
+        snapshot = (LossSource)source == LossSource.Passive
+            ? snapshot with { LossSource = LossSource.Passive, ActiveLossPct = activeLoss, Passive = passive }
+            : snapshot with { Passive = passive };
         return true;
     }
 

@@ -3,8 +3,9 @@ using System.Diagnostics.Metrics;
 namespace Patronus.Engine.Cluster;
 
 /// <summary>
-/// Cluster instruments (meter <c>Patronus.Cluster</c>), the seed's names under the <c>patronus_</c>
-/// prefix: <c>patronus_cluster_nodes_total</c> and <c>_nodes_healthy</c> (nodes with a heartbeat row,
+/// Cluster instruments (meter <c>Patronus.Cluster</c>) under exactly the seed's names, without the
+/// <c>patronus_</c> prefix of our other families (issue 18's contract: dashboards and alerts written for
+/// the seed work unchanged): <c>cluster_nodes_total</c> and <c>_nodes_healthy</c> (nodes with a heartbeat row,
 /// and those fresher than the timeout), <c>_is_leader</c>, <c>_current_term</c>, and the counters
 /// <c>_elections_total</c> (this node became leader), <c>_heartbeats_sent_total</c>,
 /// <c>_heartbeats_received_total</c> (other nodes' heartbeats seen advance),
@@ -34,19 +35,19 @@ public sealed class ClusterMetrics : IDisposable
         ArgumentNullException.ThrowIfNull(leadership);
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         // Gauges named as the seed named them (its dashboards): promtool's lint flags the _total of a gauge.
-        _meter.CreateObservableGauge("patronus.cluster.nodes_total", () => Volatile.Read(ref _nodes), "{node}", "Controller nodes with a heartbeat row in the store");
-        _meter.CreateObservableGauge("patronus.cluster.nodes_healthy", () => Volatile.Read(ref _healthy), "{node}", "Controller nodes whose heartbeat is fresher than Cluster:NodeTimeout");
-        _meter.CreateObservableGauge("patronus.cluster.is_leader", () => leadership.IsLeader ? 1 : 0, null, "1 while this node holds the leader lease");
-        _meter.CreateObservableGauge("patronus.cluster.current_term", () => leadership.Term, null, "The newest lease term this node has seen");
-        _elections = _meter.CreateCounter<long>("patronus.cluster.elections", "{election}", "Times this node became leader");
-        _sent = _meter.CreateCounter<long>("patronus.cluster.heartbeats_sent", "{heartbeat}", "Heartbeats this node wrote");
-        _received = _meter.CreateCounter<long>("patronus.cluster.heartbeats_received", "{heartbeat}", "Other nodes' heartbeats seen advance");
-        _failovers = _meter.CreateCounter<long>("patronus.cluster.failovers", "{failover}", "Changes of lease holder (term advances) this node saw");
-        _replications = _meter.CreateCounter<long>("patronus.cluster.state_replications", "{notification}",
+        _meter.CreateObservableGauge("cluster.nodes_total", () => Volatile.Read(ref _nodes), "{node}", "Controller nodes with a heartbeat row in the store");
+        _meter.CreateObservableGauge("cluster.nodes_healthy", () => Volatile.Read(ref _healthy), "{node}", "Controller nodes whose heartbeat is fresher than Cluster:NodeTimeout");
+        _meter.CreateObservableGauge("cluster.is_leader", () => leadership.IsLeader ? 1 : 0, null, "1 while this node holds the leader lease");
+        _meter.CreateObservableGauge("cluster.current_term", () => leadership.Term, null, "The newest lease term this node has seen");
+        _elections = _meter.CreateCounter<long>("cluster.elections", "{election}", "Times this node became leader");
+        _sent = _meter.CreateCounter<long>("cluster.heartbeats_sent", "{heartbeat}", "Heartbeats this node wrote");
+        _received = _meter.CreateCounter<long>("cluster.heartbeats_received", "{heartbeat}", "Other nodes' heartbeats seen advance");
+        _failovers = _meter.CreateCounter<long>("cluster.failovers", "{failover}", "Changes of lease holder (term advances) this node saw");
+        _replications = _meter.CreateCounter<long>("cluster.state_replications", "{notification}",
             "Relay notifications between the nodes (direction: sent by this node, received by it)");
-        _meter.CreateObservableGauge("patronus.cluster.state_size_bytes", () => Interlocked.Read(ref _stateSize), "By",
+        _meter.CreateObservableGauge("cluster.state_size_bytes", () => Interlocked.Read(ref _stateSize), "By",
             "The store's size as the database reports it (PostgreSQL pg_database_size, SQLite pages x page size)");
-        _meter.CreateObservableCounter("patronus.cluster.fenced_writes", () => (leadership as Leadership)?.RefusedWrites ?? 0, "{write}", "Leader-only writes the store refused (stale term or not leader)");
+        _meter.CreateObservableCounter("cluster.fenced_writes", () => (leadership as Leadership)?.RefusedWrites ?? 0, "{write}", "Leader-only writes the store refused (stale term or not leader)");
 
         // Series from the start at 0, so that the first increase is one Prometheus sees.
         _elections.Add(0);

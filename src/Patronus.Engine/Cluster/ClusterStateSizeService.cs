@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Patronus.Engine.Cluster;
 
 /// <summary>
-/// Samples the store's size for <c>patronus_cluster_state_size_bytes</c> every <see cref="Interval"/>
+/// Samples the store's size for <c>cluster_state_size_bytes</c> every <see cref="Interval"/>
 /// (the first time at start): one cheap query (<c>pg_database_size</c>, or SQLite's page count), off
 /// the scrape path. Without an <see cref="IClusterFeedStore"/> (tools, engine tests) it does nothing.
 /// </summary>

@@ -89,7 +89,7 @@ public sealed partial class AuthBootstrap : BackgroundService
     /// <summary>
     /// One cleanup pass: expired refresh tokens on any node (idempotent, not leader-only), audit entries
     /// past retention on the leader only. A follower's delete would only be refused by the store's fence
-    /// and counted in <c>patronus_cluster_fenced_writes_total</c> as if a deposed leader had tried it.
+    /// and counted in <c>cluster_fenced_writes_total</c> as if a deposed leader had tried it.
     /// </summary>
     internal async Task CleanupOnceAsync(CancellationToken cancellationToken)
     {

@@ -65,6 +65,21 @@ public sealed class ClusterMessageCodecTests
     }
 
     [Fact]
+    public void EncodeHealth_PassiveLoss_GoldenPayload_RoundTrip()
+    {
+        var passive = Snapshot("p1") with { PacketLossPct = 20, ActiveLossPct = 0, LossSource = LossSource.Passive, Passive = new PathPassiveLoss(20, 1_000, 800) };
+        var measuredOnly = Snapshot("p2") with { Passive = new PathPassiveLoss(0.5, 400, 398) };
+
+        var payload = Assert.Single(ClusterMessageCodec.EncodeHealth("ctl1", 3, [passive, measuredOnly, Snapshot("p3")]));
+
+        Assert.Equal("""{"v":1,"k":"h","n":"ctl1","t":3,"s":[["p1",12.5,20,1.25,98.5,0,1733380000123,2,2,1,"ok",1,0,[20,1000,800]],""" +
+            """["p2",12.5,0,1.25,98.5,0,1733380000123,2,2,1,"ok",0,0,[0.5,400,398]],["p3",12.5,0,1.25,98.5,0,1733380000123,2,2,1,"ok"]]}""", payload);
+        Assert.True(ClusterMessageCodec.TryDecode(payload, out var message));
+        Assert.Equal([passive, measuredOnly, Snapshot("p3")], message.Health);
+        Assert.Equal((LossSource.Passive, 0.0), (message.Health[0].LossSource, message.Health[0].ActiveLossPct));
+    }
+
+    [Fact]
     public void EncodeHealth_ManySnapshots_SplitUnderTheLimit_AllInOrder()
     {
         var snapshots = Enumerable.Range(0, 2_000).Select(i => Snapshot($"path-{i:D5}", new string('r', 120))).ToList();
@@ -105,6 +120,12 @@ public sealed class ClusterMessageCodecTests
     [InlineData("""{"v":1,"k":"h","n":"a","t":1,"s":[["p1",1,0,0,100,7,null,1,1,1,"ok"]]}""")]
     [InlineData("""{"v":1,"k":"h","n":"a","t":1,"s":[["p1",1,0,0,100,0,"x",1,1,1,"ok"]]}""")]
     [InlineData("""{"v":1,"k":"h","n":"a","t":1,"s":[["p1",1,0,0,100,0,null,1,1,1]]}""")]
+    [InlineData("""{"v":1,"k":"h","n":"a","t":1,"s":[["p1",1,0,0,100,0,null,1,1,1,"ok",2,0,null]]}""")]
+    [InlineData("""{"v":1,"k":"h","n":"a","t":1,"s":[["p1",1,0,0,100,0,null,1,1,1,"ok",1,"x",null]]}""")]
+    [InlineData("""{"v":1,"k":"h","n":"a","t":1,"s":[["p1",1,0,0,100,0,null,1,1,1,"ok",1,0,[1,2]]]}""")]
+    [InlineData("""{"v":1,"k":"h","n":"a","t":1,"s":[["p1",1,0,0,100,0,null,1,1,1,"ok",1,0,[1,-2,0]]]}""")]
+    [InlineData("""{"v":1,"k":"h","n":"a","t":1,"s":[["p1",1,0,0,100,0,null,1,1,1,"ok",1,0,"x"]]}""")]
+    [InlineData("""{"v":1,"k":"h","n":"a","t":1,"s":[["p1",1,0,0,100,0,null,1,1,1,"ok",1,0]]}""")]
     [InlineData("""{"v":1,"k":"p","n":"a","t":1}""")]
     [InlineData("""{"v":1,"k":"p","n":"a","t":1,"p":[[7,null]]}""")]
     [InlineData("""{"v":1,"k":"p","n":"a","t":1,"p":[[-7,null,null]]}""")]

@@ -189,6 +189,35 @@ public sealed class ClusterRelayServiceTests : IAsyncDisposable
         Assert.Equal(7, leader.Feed.Get("p2")!.LatencyMs);
     }
 
+    /// <summary>
+    /// Issue 16's loss source on a follower: the leader's, not "active" with the passive loss shown as
+    /// the probes' (what the follower showed while the relay carried eleven fields).
+    /// </summary>
+    [Fact]
+    public async Task RelayHealthAsync_LeadersPassiveLoss_FollowerShowsTheLeadersLossSourceAndMeasurement()
+    {
+        var leader = await NodeAsync("a", leaderTerm: 4);
+        var follower = await NodeAsync("f");
+        var passive = PassiveLossRule.Apply(Measured("p2", 7), new PathPassiveLoss(20, 1_000, 800), HealthThresholds.Default, 200);
+        var measuredOnly = PassiveLossRule.Apply(Measured("p1", 5), new PathPassiveLoss(0, 1_000, 1_000), HealthThresholds.Default, 200);
+        Assert.Equal((LossSource.Passive, LossSource.Active), (passive.LossSource, measuredOnly.LossSource));
+        leader.Health.Publish(passive);
+        leader.Health.Publish(measuredOnly);
+
+        await leader.Relay.RelayHealthAsync(new Dictionary<string, PathHealthSnapshot>(StringComparer.Ordinal), full: true, 4, CancellationToken.None);
+        foreach (var payload in leader.Channel.Sent)
+        {
+            follower.Relay.Handle(payload);
+        }
+
+        var shown = follower.Feed.Get("p2")!;
+        Assert.Equal(passive, shown);
+        Assert.Equal((LossSource.Passive, 20.0, 0.0), (shown.LossSource, shown.PacketLossPct, shown.ActiveLossPct));
+        Assert.Equal(new PathPassiveLoss(20, 1_000, 800), shown.Passive);
+        Assert.Equal(measuredOnly, follower.Feed.Get("p1"));
+        Assert.Equal(new PathPassiveLoss(0, 1_000, 1_000), follower.Feed.Get("p1")!.Passive);
+    }
+
     [Fact]
     public async Task RelayHoldDownsAsync_LeadersFailbackHoldDown_ShownOnTheFollower_OnlyChangesSent_StaleTermDropped()
     {

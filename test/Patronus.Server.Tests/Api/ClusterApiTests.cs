@@ -63,7 +63,7 @@ public sealed class ClusterPostgresTests(PostgresFixture postgres, Xunit.Abstrac
             c.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("healthy").GetBoolean()) == 2, s_timeout);
         Assert.Equal(("lease", 1), (cluster.GetProperty("mode").GetString(), cluster.GetProperty("term").GetInt32()));
         Assert.Equal(["leader", "follower"], cluster.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("role").GetString()));
-        Assert.Equal(0, PrometheusText.Parse(await b.Client.GetStringAsync("/metrics")).Samples.Single(s => s.Name == "patronus_cluster_is_leader").Value);
+        Assert.Equal(0, PrometheusText.Parse(await b.Client.GetStringAsync("/metrics")).Samples.Single(s => s.Name == "cluster_is_leader").Value);
 
         await a.DisposeAsync(); // graceful: the lease is released after the features stopped
         var stopped = Stopwatch.StartNew();
@@ -71,7 +71,7 @@ public sealed class ClusterPostgresTests(PostgresFixture postgres, Xunit.Abstrac
 
         Assert.True(stopped.Elapsed < TimeSpan.FromSeconds(1.5), $"b led {stopped.Elapsed.TotalMilliseconds:F0} ms after a stopped");
         Assert.Equal(2, cluster.GetProperty("term").GetInt32());
-        await Poll.AssertAsync(async () => PrometheusText.Parse(await b.Client.GetStringAsync("/metrics")).Samples.Single(s => s.Name == "patronus_cluster_is_leader").Value == 1,
+        await Poll.AssertAsync(async () => PrometheusText.Parse(await b.Client.GetStringAsync("/metrics")).Samples.Single(s => s.Name == "cluster_is_leader").Value == 1,
             s_timeout, "b's metrics say it leads");
     }
 

@@ -220,8 +220,8 @@ public sealed class ClusterHaproxyTests(PostgresFixture postgres, ITestOutputHel
         Assert.True(ofTerm > 0, $"rows stored under the frozen leader's term {term}: {ofTerm}");
         lab.Node(leader).Signal(SigCont);
         var resumed = Stopwatch.StartNew();
-        await Poll.AssertAsync(async () => await lab.MetricAsync(leader, "patronus_cluster_is_leader") == 0 &&
-            await lab.MetricAsync(leader, "patronus_cluster_current_term") >= nextTerm, s_timeout, $"{leader} reports itself a follower of term {nextTerm}");
+        await Poll.AssertAsync(async () => await lab.MetricAsync(leader, "cluster_is_leader") == 0 &&
+            await lab.MetricAsync(leader, "cluster_current_term") >= nextTerm, s_timeout, $"{leader} reports itself a follower of term {nextTerm}");
         output.WriteLine($"SIGCONT {leader}: a follower of term {nextTerm} after {Ms(resumed.Elapsed)}");
         Assert.NotEqual(leader, (await lab.LeaseAsync()).Holder);
         Assert.Equal(before, await lab.SamplesAsync(stoppedAt));
@@ -272,7 +272,7 @@ public sealed class ClusterHaproxyTests(PostgresFixture postgres, ITestOutputHel
                 replaced = cut.Elapsed;
             }
 
-            if (stepped is null && await lab.MetricAsync(leader, "patronus_cluster_is_leader") == 0)
+            if (stepped is null && await lab.MetricAsync(leader, "cluster_is_leader") == 0)
             {
                 stepped = cut.Elapsed;
             }
@@ -286,7 +286,7 @@ public sealed class ClusterHaproxyTests(PostgresFixture postgres, ITestOutputHel
         var until = Stopwatch.StartNew();
         while (until.Elapsed < TimeSpan.FromSeconds(1.5))
         {
-            Assert.Equal(0, await lab.MetricAsync(leader, "patronus_cluster_is_leader"));
+            Assert.Equal(0, await lab.MetricAsync(leader, "cluster_is_leader"));
             Assert.Equal("DOWN", (await lab.ServerStatesAsync())[leader]);
         }
 

@@ -142,11 +142,11 @@ public sealed class ClusterProcessTests(PostgresFixture postgres, ITestOutputHel
         _nodes[second].Signal(SigCont);
         var resumed = Stopwatch.StartNew();
 
-        await Poll.AssertAsync(async () => await MetricAsync(urls[second], "patronus_cluster_is_leader") == 0 &&
-            await MetricAsync(urls[second], "patronus_cluster_current_term") == thirdTerm, s_timeout, $"{second} reports itself a follower of term {thirdTerm}");
+        await Poll.AssertAsync(async () => await MetricAsync(urls[second], "cluster_is_leader") == 0 &&
+            await MetricAsync(urls[second], "cluster_current_term") == thirdTerm, s_timeout, $"{second} reports itself a follower of term {thirdTerm}");
         output.WriteLine($"SIGCONT {second}: a follower of term {thirdTerm} per its metrics after {resumed.ElapsedMilliseconds} ms (stopped {stoppedFor.ElapsedMilliseconds - resumed.ElapsedMilliseconds} ms)");
         Assert.Equal((third, thirdTerm), ((await LeaseAsync(db)).Holder, (await LeaseAsync(db)).Term));
-        Assert.Equal(1, await MetricAsync(urls[third], "patronus_cluster_is_leader"));
+        Assert.Equal(1, await MetricAsync(urls[third], "cluster_is_leader"));
         Assert.Equal(ofSecondTerm, await ClusterLab.RowsOfTermAsync(db, secondTerm)); // nothing it did after losing the lease is stored
         await Poll.AssertAsync(() => _nodes[second].Stdout.Contains("stepped down", StringComparison.Ordinal), s_timeout, $"{second} logs that it stepped down");
     }

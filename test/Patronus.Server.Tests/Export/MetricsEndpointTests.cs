@@ -11,7 +11,7 @@ namespace Patronus.Server.Tests.Export;
 public sealed class MetricsEndpointTests
 {
     /// <summary>promtool lints the seed's own names (abbreviated unit "ms", a gauge ending in _total); they are kept for the seed's dashboards, and nothing else may be flagged.</summary>
-    private static readonly string[] s_seedNamesPromtoolFlags = ["patronus_cluster_nodes_total", "patronus_path_jitter_ms", "patronus_path_latency_ms"];
+    private static readonly string[] s_seedNamesPromtoolFlags = ["cluster_nodes_total", "patronus_path_jitter_ms", "patronus_path_latency_ms"];
 
     private static async Task<string> ScrapeWhenPathsUpAsync(RunningServer server)
     {
@@ -58,13 +58,27 @@ public sealed class MetricsEndpointTests
         // The single box is a cluster of one (docs/ha.md): itself, healthy, the leader with term 1, no elections.
         foreach (var (family, value) in new[]
         {
-            ("patronus_cluster_nodes_total", 1.0), ("patronus_cluster_nodes_healthy", 1), ("patronus_cluster_is_leader", 1), ("patronus_cluster_current_term", 1),
-            ("patronus_cluster_elections_total", 0), ("patronus_cluster_failovers_total", 0), ("patronus_cluster_heartbeats_sent_total", 0),
-            ("patronus_cluster_heartbeats_received_total", 0), ("patronus_cluster_fenced_writes_total", 0),
+            ("cluster_nodes_total", 1.0), ("cluster_nodes_healthy", 1), ("cluster_is_leader", 1), ("cluster_current_term", 1),
+            ("cluster_elections_total", 0), ("cluster_failovers_total", 0), ("cluster_heartbeats_sent_total", 0),
+            ("cluster_heartbeats_received_total", 0), ("cluster_fenced_writes_total", 0),
         })
         {
             Assert.Equal(value, samples.Single(s => s.Name == family).Value);
         }
+
+        // Issue 18: the seed's ten cluster families under exactly its names, and no prefixed alias beside them.
+        foreach (var (family, type) in new[]
+        {
+            ("cluster_nodes_total", "gauge"), ("cluster_nodes_healthy", "gauge"), ("cluster_is_leader", "gauge"), ("cluster_current_term", "gauge"),
+            ("cluster_elections_total", "counter"), ("cluster_heartbeats_sent_total", "counter"), ("cluster_heartbeats_received_total", "counter"),
+            ("cluster_state_replications_total", "counter"), ("cluster_failovers_total", "counter"), ("cluster_state_size_bytes", "gauge"),
+        })
+        {
+            Assert.True(types.TryGetValue(family, out var t), $"seed family {family} missing from the scrape:\n{text}");
+            Assert.Equal(type, t);
+        }
+
+        Assert.DoesNotContain(types.Keys, f => f.StartsWith("patronus_cluster", StringComparison.Ordinal));
 
         var json = await server.GetJsonAsync("/api/v1/metrics/health");
         foreach (var path in json.GetProperty("paths").EnumerateArray())
@@ -94,7 +108,7 @@ public sealed class MetricsEndpointTests
         var flagged = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[0]).Distinct().Order().ToList();
         Assert.True(flagged.SequenceEqual(s_seedNamesPromtoolFlags), $"promtool flagged more than the seed's names:\n{output}");
         Assert.All(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.EndsWith(
-            l.StartsWith("patronus_cluster_nodes_total ", StringComparison.Ordinal) ? "non-counter metrics should not have \"_total\" suffix" : "metric names should not contain abbreviated units",
+            l.StartsWith("cluster_nodes_total ", StringComparison.Ordinal) ? "non-counter metrics should not have \"_total\" suffix" : "metric names should not contain abbreviated units",
             l, StringComparison.Ordinal));
     }
 

@@ -78,8 +78,8 @@ public sealed class ClusterSubscriptionTests(PostgresFixture postgres, ITestOutp
         Assert.True(healthAt - measuredAt <= s_deliveryBound, $"the leader's health reached the follower's subscriber {(healthAt - measuredAt).TotalMilliseconds:0.0} ms after the measurement");
 
         var metrics = PrometheusText.Parse(await b.Client.GetStringAsync("/metrics")).Samples;
-        Assert.Contains(metrics, s => s.Name == "patronus_cluster_state_replications_total" && s.Label("direction") == "received" && s.Value > 0);
-        Assert.Contains(metrics, s => s.Name == "patronus_cluster_state_size_bytes" && s.Value > 0);
+        Assert.Contains(metrics, s => s.Name == "cluster_state_replications_total" && s.Label("direction") == "received" && s.Value > 0);
+        Assert.Contains(metrics, s => s.Name == "cluster_state_size_bytes" && s.Value > 0);
     }
 
     [Fact]

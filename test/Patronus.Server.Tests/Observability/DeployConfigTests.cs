@@ -46,10 +46,10 @@ public sealed partial class DeployConfigTests
         // traffic classes (docs/tunnels.md, "Traffic classes")
         "patronus_class_path_active", "patronus_class_sla_max_loss_percent", "patronus_class_duplication_active",
         // controller cluster (docs/ha.md)
-        "patronus_cluster_nodes_total", "patronus_cluster_nodes_healthy", "patronus_cluster_is_leader", "patronus_cluster_current_term",
-        "patronus_cluster_elections_total", "patronus_cluster_heartbeats_sent_total", "patronus_cluster_heartbeats_received_total",
-        "patronus_cluster_state_replications_total", "patronus_cluster_failovers_total", "patronus_cluster_fenced_writes_total",
-        "patronus_cluster_state_size_bytes",
+        "cluster_nodes_total", "cluster_nodes_healthy", "cluster_is_leader", "cluster_current_term",
+        "cluster_elections_total", "cluster_heartbeats_sent_total", "cluster_heartbeats_received_total",
+        "cluster_state_replications_total", "cluster_failovers_total", "cluster_fenced_writes_total",
+        "cluster_state_size_bytes",
         // engine loops / process / runtime
         "patronus_loop_last_tick_age_seconds", "patronus_build_info", "patronus_uptime_seconds",
         "process_cpu_seconds_total", "process_resident_memory_bytes", "process_virtual_memory_bytes",
@@ -307,6 +307,19 @@ public sealed partial class DeployConfigTests
             Assert.True(firing.Contains(a), $"{a}: no test case in which it fires");
             Assert.True(silent.Contains(a), $"{a}: no test case in which it must not fire");
         });
+    }
+
+    /// <summary>Issue 18: the seed's cluster alerts under exactly its names (its dashboards and silences work unchanged).</summary>
+    [Fact]
+    public void AlertNames_SeedClusterAlerts_HaveTheSeedsNames()
+    {
+        var alertNames = File.ReadAllLines(Path.Combine(PrometheusDir, "alerts.yml"))
+            .Select(l => AlertNameRegex().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
+
+        Assert.Contains("ClusterNoLeader", alertNames);
+        Assert.Contains("ClusterUnhealthy", alertNames);
+        Assert.Contains("HighFailoverRate", alertNames);
+        Assert.DoesNotContain(alertNames, a => a.StartsWith("PatronusCluster", StringComparison.Ordinal));
     }
 
     [Theory]
