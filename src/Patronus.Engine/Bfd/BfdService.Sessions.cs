@@ -76,6 +76,7 @@ public sealed partial class BfdService
             }
 
             session.Error = error;
+            session.OpenedAt = null;
             session.RetryAt = now + (long)(RetryInterval.TotalSeconds * _time.TimestampFrequency);
             var pathId = session.PathId;
             Defer(() => LogOpenFailed(_logger, pathId, error ?? "unknown error", RetryInterval.TotalSeconds));
@@ -95,6 +96,7 @@ public sealed partial class BfdService
         while (_byDiscriminator.ContainsKey(discriminator));
 
         session.Core = new BfdSessionState(CoreSettings(session.Settings), discriminator, _time, _random, now);
+        session.OpenedAt = _time.GetUtcNow() - _time.GetElapsedTime(now);
         _byDiscriminator[discriminator] = session;
         _byAddress[(session.Peer, session.Local, multihop)] = session;
         if (session.Settings.AdminDown || _adminOverrides.GetValueOrDefault(session.PathId))
@@ -329,7 +331,7 @@ public sealed partial class BfdService
 
         var view = new BfdSessionView(session.PathId, session.Settings, session.Link.SourceAddress, session.Sender?.SourcePort ?? 0,
             snapshot ?? session.Core?.ToSnapshot(), session.Error, _adminOverrides.GetValueOrDefault(session.PathId),
-            session.LastChange, session.LastChangeReason, session.Counters, session.Counts);
+            session.LastChange, session.LastChangeReason, session.Counters, session.Counts, session.OpenedAt);
         session.View = view;
         if (!session.Closed)
         {
@@ -388,6 +390,9 @@ public sealed partial class BfdService
         public BfdSessionView? View { get; set; }
 
         public DateTimeOffset? LastChange { get; set; }
+
+        /// <summary>When the sockets opened and the state machine started (UTC); null until then.</summary>
+        public DateTimeOffset? OpenedAt { get; set; }
 
         public BfdStateChangeReason? LastChangeReason { get; set; }
 

@@ -21,6 +21,11 @@ namespace Patronus.Engine.Bfd;
 /// it was opened and since it was last taken down on purpose, here or by the peer. Until then its
 /// Down is "not yet" or "on purpose", not "failed".
 /// </param>
+/// <param name="OpenedAt">
+/// When its sockets opened and its state machine started, Down (UTC), or null while it could not
+/// open: the start of the handshake, so <c>LastChange - OpenedAt</c> of a first Up is how long the
+/// session took to come up, whatever the process's own start cost.
+/// </param>
 public sealed record BfdSessionView(
     string PathId,
     BfdPathSettings Settings,
@@ -32,7 +37,8 @@ public sealed record BfdSessionView(
     DateTimeOffset? LastChange,
     BfdStateChangeReason? LastChangeReason,
     BfdSessionCounters Counters,
-    bool Counts)
+    bool Counts,
+    DateTimeOffset? OpenedAt)
 {
     /// <summary>The session state, Down when the session is not running.</summary>
     public BfdState SessionState => State?.SessionState ?? BfdState.Down;

@@ -55,6 +55,7 @@ internal static class BfdEndpoints
             error = s.Error,
             last_change = s.LastChange is { } t ? PathHealthEndpoints.Iso(t) : null,
             last_change_reason = s.LastChangeReason?.ToString(),
+            opened_at = s.OpenedAt is { } o ? PathHealthEndpoints.Iso(o) : null,
             timers = state is null ? null : new
             {
                 desired_min_tx_ms = Ms(state.DesiredMinTxInterval),

@@ -65,12 +65,17 @@ public sealed class BfdServiceTests : IAsyncLifetime
     [Fact]
     public async Task TwoServices_ComeUp_AdminDownTellsThePeer_AdminUpRecovers()
     {
+        var beforeStart = DateTimeOffset.UtcNow;
         var a = await StartAsync(_a, Bfd(_b));
         var b = await StartAsync(_b, Bfd(_a));
         var events = b.Service.Subscribe();
 
-        await WaitAsync(a, s => s.SessionState == BfdState.Up, "a up");
+        var aUp = await WaitAsync(a, s => s.SessionState == BfdState.Up, "a up");
         await WaitAsync(b, s => s.SessionState == BfdState.Up, "b up");
+
+        // The handshake's start is in the view: when the sockets opened, before the first Up.
+        Assert.NotNull(aUp.OpenedAt);
+        Assert.InRange(aUp.OpenedAt.Value, beforeStart - TimeSpan.FromMilliseconds(50), aUp.LastChange!.Value);
         Assert.True(events.TryRead(out var first));
         Assert.Equal("p", first.PathId);
         Assert.Equal(BfdState.Down, first.Change.OldState);
@@ -94,8 +99,9 @@ public sealed class BfdServiceTests : IAsyncLifetime
         Assert.Null(b.Service.Liveness("p"));
 
         Assert.True(a.Service.SetAdminDownOverride("p", false));
-        await WaitAsync(a, s => s.SessionState == BfdState.Up, "a up again");
+        var aUpAgain = await WaitAsync(a, s => s.SessionState == BfdState.Up, "a up again");
         await WaitAsync(b, s => s.SessionState == BfdState.Up, "b up again");
+        Assert.Equal(aUp.OpenedAt, aUpAgain.OpenedAt); // AdminDown and back is the same session, not a new one
         Assert.False(a.Service.SetAdminDownOverride("no-such-path", true));
 
         // Neither side gave an opinion from the AdminDown until Up again: no Down (0) after
@@ -372,6 +378,7 @@ public sealed class BfdServiceTests : IAsyncLifetime
 
         Assert.Contains("not on this host", view.Error, StringComparison.Ordinal);
         Assert.Null(view.State);
+        Assert.Null(view.OpenedAt);
         Assert.Equal(BfdState.Down, view.SessionState);
     }
 

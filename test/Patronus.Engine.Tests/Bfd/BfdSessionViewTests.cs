@@ -7,7 +7,7 @@ public sealed class BfdSessionViewTests
 {
     private static BfdSessionView View(BfdState state, bool counts, BfdState remote = BfdState.Down) => new("p", new BfdPathSettings("10.0.0.1"), "10.0.0.2", 50000,
         new BfdSessionSnapshot(state, remote, 1, 0, BfdDiagnostic.None, BfdDiagnostic.None, 1_000_000, 300_000, 1, 0, 3, 0, 1_000_000, 0, false, BfdAuthType.None),
-        null, false, null, null, new BfdSessionCounters(), counts);
+        null, false, null, null, new BfdSessionCounters(), counts, null);
 
     [Theory]
     [InlineData(BfdState.Down, false, null, false)]  // still starting: no opinion

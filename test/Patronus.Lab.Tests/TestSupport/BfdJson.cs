@@ -14,6 +14,10 @@ public static class BfdJson
 
     public static long Packets(JsonElement session, string name) => session.GetProperty("packets").GetProperty(name).GetInt64();
 
+    /// <summary>When serve opened the session (its sockets and state machine): where its handshake starts.</summary>
+    public static DateTimeOffset OpenedAt(JsonElement session) =>
+        DateTimeOffset.Parse(session.GetProperty("opened_at").GetString()!, CultureInfo.InvariantCulture);
+
     public static DateTimeOffset LastChange(JsonElement session) =>
         DateTimeOffset.Parse(session.GetProperty("last_change").GetString()!, CultureInfo.InvariantCulture);
 }

@@ -44,6 +44,7 @@ public sealed class ClusterHaproxyTests(PostgresFixture postgres, ITestOutputHel
         await Poll.AssertAsync(async () => (await lab.LeaseAsync()).Holder is not null && await lab.SamplesAsync() > 0, s_timeout, "a leader writes samples");
         await using var load = new ClusterLoad(lab.FrontendUrl, await lab.LoginAsync());
         var loadStarted = DateTimeOffset.UtcNow;
+        var timeline = new ClusterTimeline(lab, () => load.Elapsed);
         try
         {
             await RollingRestartAsync(lab, load);
@@ -90,6 +91,9 @@ public sealed class ClusterHaproxyTests(PostgresFixture postgres, ITestOutputHel
                 }
             }
 
+            await timeline.DisposeAsync();
+            output.WriteLine("--- readiness and HAProxy's view, on the load's clock ---\n" + timeline.Text);
+            output.WriteLine("--- HAProxy's server events ---\n" + lab.HaproxyServerEvents());
             output.WriteLine(lab.Problems());
             output.WriteLine("--- HAProxy ---\n" + lab.HaproxyProblems());
         }

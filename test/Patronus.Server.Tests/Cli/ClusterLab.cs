@@ -42,6 +42,7 @@ public sealed class ClusterLab : IAsyncDisposable
     private readonly Dictionary<string, PatronusProcess> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _urls = new(StringComparer.Ordinal);
     private readonly List<string> _previousLogs = [];
+    private readonly Dictionary<string, NpgsqlDataSource> _direct = new(StringComparer.Ordinal);
     private Process? _haproxy;
     private string _connectionString = "";
     private string _configFile = "";
@@ -62,20 +63,31 @@ public sealed class ClusterLab : IAsyncDisposable
     public ClusterStoreProxy Proxy(string node) => _proxies[node];
 
     /// <summary>HAProxy's log lines of requests that did not end cleanly (a status other than 2xx, or termination flags other than <c>----</c>), and its alerts.</summary>
-    public string HaproxyProblems(int lines = 30)
+    public string HaproxyProblems(int lines = 30) => string.Join("\n", HaproxyLog()
+        .Where(l => !System.Text.RegularExpressions.Regex.IsMatch(l, @" 20[01] \d+ - - ---- ") && !l.Contains("/health/ready", StringComparison.Ordinal) &&
+            !l.Contains("stats/<STATS>", StringComparison.Ordinal) && !l.StartsWith("[WARNING]", StringComparison.Ordinal) && l.Length > 0)
+        .TakeLast(lines));
+
+    /// <summary>
+    /// HAProxy's own lines about the <c>controllers</c> servers going UP or DOWN and why, and about
+    /// the backend left without a server (its log, without times in the raw format; the same lines
+    /// on stderr as [WARNING] are left out).
+    /// </summary>
+    public string HaproxyServerEvents() => string.Join("\n", HaproxyLog()
+        .Where(l => !l.StartsWith("[WARNING]", StringComparison.Ordinal) && !l.StartsWith("[ALERT]", StringComparison.Ordinal) &&
+            (l.Contains("Server controllers/", StringComparison.Ordinal) || l.Contains("backend controllers", StringComparison.OrdinalIgnoreCase))));
+
+    private string[] HaproxyLog()
     {
         var file = Path.Combine(_dir.Path, "haproxy.log");
         if (!File.Exists(file))
         {
-            return "";
+            return [];
         }
 
         using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         using var reader = new StreamReader(stream);
-        return string.Join("\n", reader.ReadToEnd().Split('\n')
-            .Where(l => !System.Text.RegularExpressions.Regex.IsMatch(l, @" 20[01] \d+ - - ---- ") && !l.Contains("/health/ready", StringComparison.Ordinal) &&
-                !l.Contains("stats/<STATS>", StringComparison.Ordinal) && !l.StartsWith("[WARNING]", StringComparison.Ordinal) && l.Length > 0)
-            .TakeLast(lines));
+        return reader.ReadToEnd().Split('\n');
     }
 
     /// <summary>Warnings and errors every node has logged so far, the ended processes' included: for a failure's message.</summary>
@@ -233,7 +245,11 @@ public sealed class ClusterLab : IAsyncDisposable
     }
 
     /// <summary>One column of HAProxy's stats CSV for each node of the <c>controllers</c> backend ("unknown" when the stats did not answer).</summary>
-    private async Task<Dictionary<string, string>> StatsAsync(string column)
+    private async Task<Dictionary<string, string>> StatsAsync(string column) =>
+        (await HaproxyServersAsync(column)).ToDictionary(r => r.Key, r => r.Value[column], StringComparer.Ordinal);
+
+    /// <summary>The given columns of HAProxy's stats CSV for each node of the <c>controllers</c> backend (each "unknown" when the stats did not answer).</summary>
+    public async Task<Dictionary<string, Dictionary<string, string>>> HaproxyServersAsync(params string[] columns)
     {
         try
         {
@@ -241,13 +257,98 @@ public sealed class ClusterLab : IAsyncDisposable
             var lines = (await http.GetStringAsync(StatsUrl)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
             var header = lines[0].TrimStart('#', ' ').Split(',');
             int Column(string name) => Array.IndexOf(header, name);
-            return lines.Skip(1).Select(l => l.Split(','))
+            return lines.Skip(1).Select(CsvFields)
                 .Where(f => f[Column("pxname")] == "controllers" && NodeIds.Contains(f[Column("svname")]))
-                .ToDictionary(f => f[Column("svname")], f => f[Column(column)], StringComparer.Ordinal);
+                .ToDictionary(f => f[Column("svname")], f => columns.ToDictionary(c => c, c => f[Column(c)], StringComparer.Ordinal), StringComparer.Ordinal);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
-            return NodeIds.ToDictionary(id => id, _ => "unknown", StringComparer.Ordinal);
+            return NodeIds.ToDictionary(id => id, _ => columns.ToDictionary(c => c, _ => "unknown", StringComparer.Ordinal), StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>One line of HAProxy's stats CSV: a field with a comma in it (a check's text) comes quoted.</summary>
+    private static string[] CsvFields(string line)
+    {
+        var fields = new List<string>();
+        var field = new System.Text.StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
+                {
+                    field.Append('"');
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    quoted = false;
+                }
+                else
+                {
+                    field.Append(c);
+                }
+            }
+            else if (c == '"')
+            {
+                quoted = true;
+            }
+            else if (c == ',')
+            {
+                fields.Add(field.ToString());
+                field.Clear();
+            }
+            else
+            {
+                field.Append(c);
+            }
+        }
+
+        fields.Add(field.ToString());
+        return [.. fields];
+    }
+
+    /// <summary>
+    /// How long <c>SELECT 1</c> takes through the node's relay on a pooled connection of the test's
+    /// own (opened once): the store's latency as the node's path sees it, without the node's pool;
+    /// null when it failed or took over 4 s.
+    /// </summary>
+    public async Task<TimeSpan?> DirectStoreLatencyAsync(string node)
+    {
+        NpgsqlDataSource source;
+        lock (_direct)
+        {
+            if (!_direct.TryGetValue(node, out source!))
+            {
+                source = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(_connectionString)
+                {
+                    Host = "127.0.0.1",
+                    Port = _proxies[node].Port,
+                    MaxPoolSize = 1,
+                    Timeout = 4,
+                    CommandTimeout = 4,
+                    Pooling = true,
+                }.ConnectionString);
+                _direct[node] = source;
+            }
+        }
+
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(4));
+            await using var connection = await source.OpenConnectionAsync(cts.Token);
+            var took = Stopwatch.StartNew();
+            await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: cts.Token));
+            return took.Elapsed;
+        }
+#pragma warning disable CA1031 // a diagnostic: any failure is "no answer"
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
         }
     }
 
@@ -413,6 +514,11 @@ public sealed class ClusterLab : IAsyncDisposable
         foreach (var proxy in _proxies.Values)
         {
             await proxy.DisposeAsync();
+        }
+
+        foreach (var source in _direct.Values)
+        {
+            await source.DisposeAsync();
         }
 
         if (Db is not null)
