@@ -11,7 +11,7 @@
 
 CPU is (utime + stime) from /proc/PID/stat over the measured span, in cores (1.0 = one core
 busy). samples.csv has one row a second: load, machine CPU, CPU pressure (PSI), the largest
-scheduling delay a normal-priority probe thread saw, and each process's CPU and run-queue wait. Run-queue wait is the sum over the process's threads of /proc/PID/task/*/schedstat's
+scheduling delay a normal-priority probe thread saw, the steal time (a VM-wide stall shows there), and each process's CPU and run-queue wait. Run-queue wait is the sum over the process's threads of /proc/PID/task/*/schedstat's
 second field: time spent runnable but not running, i.e. waiting for a CPU.
 """
 import argparse
@@ -95,10 +95,12 @@ def runq_wait_delta_ns(before, after):
 
 
 def system_cpu():
+    """(total, idle, steal) ticks of all CPUs from /proc/stat; steal is the time the hypervisor ran
+    something else while a vCPU wanted to run: a stall of the whole VM shows there, not in idle."""
     with open("/proc/stat") as f:
         v = [int(x) for x in f.readline().split()[1:]]
     idle = v[3] + v[4]
-    return sum(v[:8]), idle
+    return sum(v[:8]), idle, v[7] if len(v) > 7 else 0
 
 
 def psi_some_us():
@@ -236,7 +238,7 @@ def sample(args):
     probe = LatenessProbe()
     with open(args.out, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["time", "loadavg1", "system_busy_cores", "psi_some_pct", "max_sched_delay_ms"]
+        w.writerow(["time", "loadavg1", "system_busy_cores", "psi_some_pct", "max_sched_delay_ms", "steal_ms_per_s"]
                    + [f"{s}_{m}" for s in pids for m in ("cpu_cores", "runq_wait_ms_per_s", "rss_kb")])
         prev = None
         end = time.monotonic() + args.seconds
@@ -249,8 +251,9 @@ def sample(args):
                 total = cur["sys"][0] - prev["sys"][0]
                 busy = (total - (cur["sys"][1] - prev["sys"][1])) / CLK_TCK / dt_s
                 psi = (cur["psi"] - prev["psi"]) / 1e4 / dt_s if cur["psi"] is not None else ""
+                steal = (cur["sys"][2] - prev["sys"][2]) * 1e3 / CLK_TCK / dt_s
                 row = [iso(time.time()), loadavg().split()[0], f"{busy:.2f}", f"{psi:.1f}" if psi != "" else "",
-                       f"{probe.take_max_ms():.1f}"]
+                       f"{probe.take_max_ms():.1f}", f"{steal:.1f}"]
                 for s in pids:
                     t1, w1, rss = cur["p"][s]
                     t0, w0, _ = prev["p"][s]
@@ -338,7 +341,11 @@ def sched_delay_stats(path, detection_ms):
         return {}
     v = sorted(float(r["max_sched_delay_ms"]) for r in rows)
     worst = max(rows, key=lambda r: float(r["max_sched_delay_ms"]))
-    return {"sched_delay_max_ms": v[-1], "sched_delay_max_at": worst["time"], "sched_delay_p50_ms": v[len(v) // 2],
+    steal = [r for r in rows if r.get("steal_ms_per_s")]
+    most_steal = max(steal, key=lambda r: float(r["steal_ms_per_s"])) if steal else None
+    return {"steal_max_ms_per_s": float(most_steal["steal_ms_per_s"]) if most_steal else None,
+            "steal_max_at": most_steal["time"] if most_steal else None,
+            "sched_delay_max_ms": v[-1], "sched_delay_max_at": worst["time"], "sched_delay_p50_ms": v[len(v) // 2],
             "seconds": len(v), "seconds_over_detection_time": sum(1 for x in v if x >= detection_ms),
             "seconds_over_half_detection_time": sum(1 for x in v if x >= detection_ms / 2),
             "over_detection_time_at": [r["time"] for r in rows if float(r["max_sched_delay_ms"]) >= detection_ms]}
@@ -437,6 +444,9 @@ def table(args):
             print(f'  scheduling delay of a normal-priority probe thread: median of per-second maxima {p["sched_delay_p50_ms"]} ms, '
                   f'worst {p["sched_delay_max_ms"]} ms at {p["sched_delay_max_at"]}; {p["seconds_over_detection_time"]} of {p["seconds"]} s '
                   f'reached the Detection Time ({r["meta"]["interval_ms"] * r["meta"]["multiplier"]} ms), {p["seconds_over_half_detection_time"]} s half of it')
+            if p.get("steal_max_ms_per_s") is not None:
+                print(f'  steal (the hypervisor running something else while a vCPU wanted to run): worst second '
+                      f'{p["steal_max_ms_per_s"]} ms/s at {p["steal_max_at"]}')
         for side, s in r["sides"].items():
             if s.get("log_left_up_by_diag"):
                 b = s.get("left_up_bursts") or []
