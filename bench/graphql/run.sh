@@ -33,7 +33,7 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
-for tool in wrk curl python3; do command -v "$tool" >/dev/null || { echo "$tool is not installed" >&2; exit 2; }; done
+for tool in wrk curl python3; do command -v "$tool" >/dev/null || { echo "$tool is not installed (Debian: apt-get install $tool)" >&2; exit 2; }; done
 [[ -x "$BIN" ]] || { echo "no Release build at $BIN: dotnet build Patronus.slnx -c Release" >&2; exit 2; }
 
 # Ports free now, picked by the kernel (--port fixes the API's): two runs can share a host.
