@@ -65,6 +65,21 @@ public sealed class ClusterOptions
 
     /// <summary>The <see cref="DrainDelay"/> used on a PostgreSQL store when none is set: 1.5 s.</summary>
     public static readonly TimeSpan DefaultClusterDrainDelay = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>
+    /// The longest a graceful stop drains. After <see cref="DrainDelay"/> the drain goes on while
+    /// requests still arrive (other than health checks) and ends once none has begun for
+    /// 250 ms — the load balancer has stopped sending — or at this bound. A balancer whose checks are
+    /// slow (a loaded box) thus gets the time it takes instead of meeting a closed port, and one
+    /// that took the node out in time costs nothing more. Default (unset): the larger of
+    /// <see cref="DrainDelay"/> and 5 s when there is a drain; at least <see cref="DrainDelay"/>; up
+    /// to 60 s. The host's shutdown budget grows by it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan? DrainMax { get; set; }
+
+    /// <summary>The <see cref="DrainMax"/> used when none is set and there is a drain: 5 s (or the drain delay, if longer).</summary>
+    public static readonly TimeSpan DefaultDrainMax = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>Validates <see cref="ClusterOptions"/>: the ranges, renewals at least three per lease, heartbeats at least two per timeout.</summary>
@@ -83,6 +98,11 @@ public sealed class ClusterOptionsValidator() : OptionsSectionValidator<ClusterO
         if (options.HeartbeatInterval * 2 > options.NodeTimeout)
         {
             failures.Add($"{Section}: NodeTimeout must be at least twice HeartbeatInterval");
+        }
+
+        if (options.DrainMax is { } max && max < (options.DrainDelay ?? TimeSpan.Zero))
+        {
+            failures.Add($"{Section}: DrainMax ({max}) must be at least DrainDelay ({options.DrainDelay})");
         }
     }
 }

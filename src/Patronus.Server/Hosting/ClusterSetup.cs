@@ -36,10 +36,14 @@ internal static class ClusterSetup
             }
 
             o.DrainDelay ??= config.Store.Provider == StoreProvider.Postgres ? ClusterOptions.DefaultClusterDrainDelay : TimeSpan.Zero;
+            o.DrainMax ??= o.DrainDelay > TimeSpan.Zero
+                ? (o.DrainDelay > ClusterOptions.DefaultDrainMax ? o.DrainDelay : ClusterOptions.DefaultDrainMax)
+                : TimeSpan.Zero;
         });
 
-        // A graceful stop drains first (Health.ShutdownDrain): the host's shutdown budget grows by the drain.
-        services.AddOptions<HostOptions>().PostConfigure<IOptions<ClusterOptions>>((host, cluster) => host.ShutdownTimeout += cluster.Value.DrainDelay ?? TimeSpan.Zero);
+        // A graceful stop drains first (Health.ShutdownDrain): the host's shutdown budget grows by the longest drain.
+        services.AddOptions<HostOptions>().PostConfigure<IOptions<ClusterOptions>>((host, cluster) =>
+            host.ShutdownTimeout += cluster.Value.DrainMax > cluster.Value.DrainDelay ? cluster.Value.DrainMax.Value : cluster.Value.DrainDelay ?? TimeSpan.Zero);
     }
 
     /// <summary>

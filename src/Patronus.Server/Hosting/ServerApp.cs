@@ -96,6 +96,12 @@ public static class ServerApp
         app.Services.StartPatronusExport();
         var httpMetrics = app.Services.GetRequiredService<HttpMetrics>();
         app.Use(httpMetrics.InvokeAsync);
+        var drain = app.Services.GetRequiredService<Health.ShutdownDrain>();
+        app.Use((context, next) =>
+        {
+            drain.RequestStarted(context.Request.Path); // a graceful stop drains while requests still arrive
+            return next(context);
+        });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRequestLimits();
