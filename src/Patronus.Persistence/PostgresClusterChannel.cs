@@ -32,6 +32,14 @@ public sealed class PostgresClusterChannel : IClusterChannel, IAsyncDisposable
     /// </summary>
     public static readonly TimeSpan NotifyTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Connections the notifier pool opens at most, whatever the store's connection string says:
+    /// notifications come from the relay's few loops (relay rounds, resync, failover and config
+    /// signals), one at a time each, so four are never all busy; Npgsql's default of 100 would let a
+    /// stalled store make a node hold a third of PostgreSQL's default <c>max_connections</c>.
+    /// </summary>
+    public const int NotifierMaxPoolSize = 4;
+
     private readonly NpgsqlDataSource _notifiers;
 
     public PostgresClusterChannel(StoreLocation location)
@@ -41,6 +49,8 @@ public sealed class PostgresClusterChannel : IClusterChannel, IAsyncDisposable
         NotifierConnectionString = new NpgsqlConnectionStringBuilder(withDefaults)
         {
             CommandTimeout = (int)NotifyTimeout.TotalSeconds,
+            MaxPoolSize = NotifierMaxPoolSize,
+            MinPoolSize = 0,
         }.ConnectionString;
         ListenerConnectionString = new NpgsqlConnectionStringBuilder(withDefaults)
         {

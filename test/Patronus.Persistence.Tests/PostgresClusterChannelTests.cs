@@ -84,7 +84,7 @@ public sealed class PostgresClusterChannelTests(PostgresFixture server)
 
     [Theory]
     [InlineData("Host=h;Database=d", PostgresStore.DefaultConnectTimeoutSeconds, PostgresStore.DefaultCancellationTimeoutMilliseconds, PostgresStore.DefaultKeepAliveSeconds)]
-    [InlineData("Host=h;Database=d;Timeout=20;Cancellation Timeout=-1;Keepalive=0", 20, -1, 0)]
+    [InlineData("Host=h;Database=d;Timeout=20;Cancellation Timeout=-1;Keepalive=0;Maximum Pool Size=60;Minimum Pool Size=10", 20, -1, 0)]
     public async Task Constructor_BothConnections_TakeTheStoresConnectionDefaultsUnlessSet(string connectionString, int connect, int cancellation, int keepAlive)
     {
         Assert.True(StoreLocation.TryParse(connectionString, Path.GetTempPath(), out var location, out var error), error);
@@ -98,6 +98,7 @@ public sealed class PostgresClusterChannelTests(PostgresFixture server)
         Assert.Equal((int)PostgresClusterChannel.NotifyTimeout.TotalSeconds, notifier.CommandTimeout);
         Assert.Equal((int)PostgresClusterChannel.LivenessTimeout.TotalSeconds, listener.CommandTimeout);
         Assert.True(notifier.Pooling);
+        Assert.Equal((PostgresClusterChannel.NotifierMaxPoolSize, 0), (notifier.MaxPoolSize, notifier.MinPoolSize));
         Assert.False(listener.Pooling);
     }
 
