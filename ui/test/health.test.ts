@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { countByStatus, formatMs, formatPct, pushBounded, rowBlocks, sparklinePoints, staleText, topologyTree, type PathHealth, type PathInfo } from '../src/lib/health';
+import { countByStatus, formatMs, formatPct, rowBlocks, staleText, topologyTree, traceSparkline, type PathHealth, type PathInfo } from '../src/lib/health';
+import { Ring } from '../src/lib/ring';
 
 const path = (id: string, linkId: string, name = id): PathInfo => ({ id, name, linkId, siteId: null, remoteSiteId: null });
 const health = (pathId: string, status: PathHealth['status']): PathHealth =>
@@ -38,27 +39,34 @@ describe('topologyTree', () => {
   });
 });
 
-describe('pushBounded', () => {
-  it('appends in place, dropping the oldest beyond max', () => {
-    const values = [1, 2, 3];
-    expect(pushBounded(values, 4, 5)).toBe(values);
-    expect(values).toEqual([1, 2, 3, 4]);
-    pushBounded(values, 5, 3);
-    expect(values).toEqual([3, 4, 5]);
-  });
-});
+/** The sparkline's line as "x,y" pairs (one decimal, as the SVG points were). */
+function traced(values: number[], width: number, height: number, capacity = values.length || 1): string {
+  const ring = new Ring(capacity);
+  values.forEach((v) => ring.push(v));
+  const points: string[] = [];
+  const at = (x: number, y: number) => points.push(`${x.toFixed(1)},${y.toFixed(1)}`);
+  let moves = 0;
+  traceSparkline(ring, width, height, { moveTo: (x, y) => { moves++; at(x, y); }, lineTo: at });
+  if (points.length) expect(moves).toBe(1);
+  return points.join(' ');
+}
 
-describe('sparklinePoints', () => {
+describe('traceSparkline', () => {
   it('maps the smallest value to the bottom and the largest to the top', () => {
-    expect(sparklinePoints([0, 10], 100, 20)).toBe('0.0,20.0 100.0,0.0');
+    expect(traced([0, 10], 100, 20)).toBe('0.0,20.0 100.0,0.0');
   });
 
   it('draws equal values flat in the middle', () => {
-    expect(sparklinePoints([5, 5, 5], 10, 20)).toBe('0.0,10.0 5.0,10.0 10.0,10.0');
+    expect(traced([5, 5, 5], 10, 20)).toBe('0.0,10.0 5.0,10.0 10.0,10.0');
   });
 
-  it('is empty without values', () => {
-    expect(sparklinePoints([], 10, 10)).toBe('');
+  it('draws nothing without values', () => {
+    expect(traced([], 10, 10)).toBe('');
+  });
+
+  it('draws the last values oldest first once the ring has wrapped', () => {
+    // Capacity 3: 1 and 2 dropped, 30 (the largest) at the top right, 3 at the bottom left.
+    expect(traced([1, 2, 3, 20, 30], 10, 10, 3)).toBe('0.0,10.0 5.0,3.7 10.0,0.0');
   });
 });
 
