@@ -88,7 +88,7 @@ try {
   await test('overview: both demo paths Up, live (sparklines grow from the subscription)', async () => {
     for (const id of ['demo-wan1-loopback', 'demo-wan2-loopback']) {
       await page.locator(`tr[data-path="${id}"][data-status="UP"]`).waitFor({ timeout: 15_000 });
-      await page.locator(`tr[data-path="${id}"] canvas.spark`).waitFor({ timeout: 10_000 });
+      await page.locator(`tr[data-path="${id}"] svg.spark`).waitFor({ timeout: 10_000 });
     }
     assert(Number(await page.getByTestId('count-up').textContent()) >= 2, 'count Up ≥ 2');
     await page.locator('svg.topology a[data-edge="demo-wan2-loopback"][data-status="UP"]').waitFor(); // the map's edge, coloured by status

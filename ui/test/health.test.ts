@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countByStatus, formatMs, formatPct, rowBlocks, staleText, topologyTree, traceSparkline, type PathHealth, type PathInfo } from '../src/lib/health';
+import { countByStatus, formatMs, formatPct, rowBlocks, staleText, topologyTree, sparklinePath, type PathHealth, type PathInfo } from '../src/lib/health';
 import { Ring } from '../src/lib/ring';
 
 const path = (id: string, linkId: string, name = id): PathInfo => ({ id, name, linkId, siteId: null, remoteSiteId: null });
@@ -39,34 +39,47 @@ describe('topologyTree', () => {
   });
 });
 
-/** The sparkline's line as "x,y" pairs (one decimal, as the SVG points were). */
-function traced(values: number[], width: number, height: number, capacity = values.length || 1): string {
+/** The sparkline's path for these values (through a ring of capacity). */
+function sparkPath(values: number[], width: number, height: number, capacity = values.length || 1, scratch: string[] = []): string {
   const ring = new Ring(capacity);
   values.forEach((v) => ring.push(v));
-  const points: string[] = [];
-  const at = (x: number, y: number) => points.push(`${x.toFixed(1)},${y.toFixed(1)}`);
-  let moves = 0;
-  traceSparkline(ring, width, height, { moveTo: (x, y) => { moves++; at(x, y); }, lineTo: at });
-  if (points.length) expect(moves).toBe(1);
-  return points.join(' ');
+  return sparklinePath(ring, width, height, scratch);
 }
 
-describe('traceSparkline', () => {
+describe('sparklinePath', () => {
   it('maps the smallest value to the bottom and the largest to the top', () => {
-    expect(traced([0, 10], 100, 20)).toBe('0.0,20.0 100.0,0.0');
+    expect(sparkPath([0, 10], 100, 20)).toBe('M0.0 20.0 100.0 0.0');
   });
 
   it('draws equal values flat in the middle', () => {
-    expect(traced([5, 5, 5], 10, 20)).toBe('0.0,10.0 5.0,10.0 10.0,10.0');
+    expect(sparkPath([5, 5, 5], 10, 20)).toBe('M0.0 10.0 5.0 10.0 10.0 10.0');
   });
 
-  it('draws nothing without values', () => {
-    expect(traced([], 10, 10)).toBe('');
+  it('is empty without values', () => {
+    expect(sparkPath([], 10, 10)).toBe('');
   });
 
   it('draws the last values oldest first once the ring has wrapped', () => {
     // Capacity 3: 1 and 2 dropped, 30 (the largest) at the top right, 3 at the bottom left.
-    expect(traced([1, 2, 3, 20, 30], 10, 10, 3)).toBe('0.0,10.0 5.0,3.7 10.0,0.0');
+    expect(sparkPath([1, 2, 3, 20, 30], 10, 10, 3)).toBe('M0.0 10.0 5.0 3.7 10.0 0.0');
+  });
+
+  it('gives the points the SVG polyline had (to a tenth), for every count of points, through one scratch array', () => {
+    const scratch: string[] = [];
+    const values: number[] = [];
+    for (let n = 1; n <= 120; n++) {
+      values.push(Math.abs(Math.sin(n * 0.7)) * 40 + (n % 7));
+      const numbers = sparkPath(values, 120, 24, 120, scratch).slice(1).split(' ').map(Number);
+      const min = Math.min(...values);
+      const span = Math.max(...values) - min;
+      const step = n > 1 ? 120 / (n - 1) : 0;
+      expect(numbers.length).toBe(2 * n);
+      values.forEach((v, i) => {
+        expect(Math.abs(numbers[2 * i] - i * step)).toBeLessThanOrEqual(0.05 + 1e-9);
+        expect(Math.abs(numbers[2 * i + 1] - (span === 0 ? 12 : 24 - ((v - min) / span) * 24))).toBeLessThanOrEqual(0.05 + 1e-9);
+      });
+    }
+    expect(scratch.length).toBe(240); // reused, not replaced
   });
 });
 

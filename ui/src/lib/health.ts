@@ -72,28 +72,42 @@ export function topologyTree(sites: readonly Site[], links: readonly Link[], pat
   return result;
 }
 
-/** Where a sparkline's line goes: a canvas context's path, or a recorder in tests. */
-export interface LineSink {
-  moveTo(x: number, y: number): void;
-  lineTo(x: number, y: number): void;
-}
+/** Number strings of the sparklines' coordinates, made once: x by point count, y by tenth of a unit. */
+const xStrings = new Map<string, string[]>();
+const yStrings = new Map<number, string[]>();
 
 /**
- * A sparkline of width × height through the values, oldest at the left: the smallest value at the
- * bottom, the largest at the top, flat in the middle when all are equal. Reads the ring in place
- * (no points array, no points string: it runs for every live update of every path).
+ * An SVG path (`d`) of a sparkline of width × height through the values, oldest at the left: the
+ * smallest value at the bottom, the largest at the top, flat in the middle when all are equal;
+ * coordinates to a tenth of a unit. It runs for every live update of every path, so it reads the
+ * ring in place and builds the string from number strings made once (the x of each point count,
+ * the y of each tenth): one join into the caller's scratch array, one string — where formatting
+ * each point made some 360 strings and an array per update.
  */
-export function traceSparkline(values: Ring, width: number, height: number, sink: LineSink): void {
+export function sparklinePath(values: Ring, width: number, height: number, scratch: string[]): string {
   const n = values.length;
-  if (n === 0) return;
+  if (n === 0) return '';
+  const key = `${n} ${width}`;
+  let xs = xStrings.get(key);
+  if (!xs) {
+    const step = n > 1 ? width / (n - 1) : 0;
+    xs = Array.from({ length: n }, (_, i) => `${i === 0 ? 'M' : ''}${(i * step).toFixed(1)}`);
+    xStrings.set(key, xs);
+  }
+  let ys = yStrings.get(height);
+  if (!ys) {
+    ys = Array.from({ length: height * 10 + 1 }, (_, q) => (q / 10).toFixed(1));
+    yStrings.set(height, ys);
+  }
   const min = values.min();
   const span = values.max() - min;
-  const step = n > 1 ? width / (n - 1) : 0;
+  scratch.length = 2 * n;
   for (let i = 0; i < n; i++) {
     const y = span === 0 ? height / 2 : height - ((values.at(i) - min) / span) * height;
-    if (i === 0) sink.moveTo(0, y);
-    else sink.lineTo(i * step, y);
+    scratch[2 * i] = xs[i];
+    scratch[2 * i + 1] = ys[Math.round(y * 10)];
   }
+  return scratch.join(' ');
 }
 
 /** A path's health as the overview keeps it: one object per path for the page's life, updated in place by assignHealth. */

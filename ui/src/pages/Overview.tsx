@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Pure, renderNow } from '../components/Pure';
 import { createBatcher } from '../lib/batch';
 import {
-  countByStatus, formatMs, formatPct, formatScore, rowBlocks, statusLabel, topologyTree, traceSparkline,
+  countByStatus, formatMs, formatPct, formatScore, rowBlocks, sparklinePath, statusLabel, topologyTree,
   type Link, type PathHealth, type PathInfo, type Site, type TableRow,
 } from '../lib/health';
 import { OverviewData } from '../lib/overviewData';
@@ -30,7 +30,7 @@ const UPDATE_INTERVAL_MS = 250;
 /**
  * The server gathers the changes too (the latest per path, one message per interval): a thousand
  * paths were a thousand WebSocket messages a second, each a task, a MessageEvent and its parsed
- * objects in the page — most of what was left of its garbage once the sparklines drew on canvas.
+ * objects in the page — most of what was left of its garbage once the sparklines stopped formatting points.
  */
 const LIVE = `subscription { pathHealthBatches(intervalMs: ${UPDATE_INTERVAL_MS}) { ${HEALTH_FIELDS} } }`;
 
@@ -325,33 +325,26 @@ function setText(element: Element | null, text: string): void {
   }
 }
 
-/** A sparkline's size in CSS pixels (styles.css .spark says the same). */
-const SPARK_WIDTH = 120;
-const SPARK_HEIGHT = 24;
-
-/** The sparklines on the page: drawn again when the colour scheme changes (their colour comes from CSS). */
-const sparklines = new Set<Sparkline>();
-let sparkColour: string | null = null;
-let schemeWatched = false;
+/** One scratch array for every sparkline's path (they are drawn one at a time). */
+const sparkScratch: string[] = [];
 
 /**
- * A row's latency trend, drawn on a canvas. Drawn for every live update of every row: the SVG
- * polyline it was needed a points string (~1.3 KB, built from 240 number strings and 120 pair
- * strings) per update, and Chromium parsed each into 120 garbage-collected SVGPoint objects:
- * with a thousand rows that was most of the page's garbage (ui/bench prints the allocation per
- * second). The canvas takes the ring's values in place: no string, no objects.
+ * A row's latency trend: an SVG path drawn from the ring in place, not through the virtual DOM.
+ * Its `d` is one string per update built from number strings made once (lib/health.ts,
+ * sparklinePath): as a `<polyline>` whose points were formatted per update, each update of each
+ * row made ~360 strings and a 1.3 KB points string, and Chromium parsed the points into 120
+ * garbage-collected SVGPoint objects — with a thousand rows, 14–18 MB of garbage a second, nearly
+ * all of the page's (ui/bench, sampling heap profiler). A path's `d` is parsed into one byte
+ * stream. (A canvas per row made no garbage at all while drawing, but a thousand canvases cost
+ * V8 collections of 100–200 ms of CPU when a table of them went away, on navigation.)
  */
 class Sparkline extends Component<{ values: Ring; label: string }> {
-  private canvas: HTMLCanvasElement | null = null;
-  private ctx2d: CanvasRenderingContext2D | null = null;
-  private readonly setCanvas = (element: HTMLCanvasElement | null) => {
-    this.canvas = element;
-    this.ctx2d = null;
+  private line: SVGPathElement | null = null;
+  private readonly setLine = (element: SVGPathElement | null) => {
+    this.line = element;
   };
 
   componentDidMount() {
-    sparklines.add(this);
-    watchScheme();
     this.draw();
   }
 
@@ -359,49 +352,17 @@ class Sparkline extends Component<{ values: Ring; label: string }> {
     this.draw();
   }
 
-  componentWillUnmount() {
-    sparklines.delete(this);
-  }
-
   /** Draws the current values (the row calls it after a live update: the ring changed in place). */
   draw() {
-    const canvas = this.canvas;
-    if (!canvas) return;
-    const ratio = window.devicePixelRatio || 1;
-    const width = Math.round(SPARK_WIDTH * ratio);
-    const height = Math.round(SPARK_HEIGHT * ratio);
-    // Setting a canvas's size clears it and resets its context: only when it changed (a zoom).
-    if (canvas.width !== width) canvas.width = width;
-    if (canvas.height !== height) canvas.height = height;
-    const ctx = (this.ctx2d ??= canvas.getContext('2d'));
-    if (!ctx) return;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, width, height);
-    // As the SVG drew it: a viewBox of -1 -1 122 26 on 120 × 24 px (a unit of margin, so the
-    // stroke is not cut at the top and bottom), the line 1.5 units wide in the text colour.
-    const sx = (ratio * SPARK_WIDTH) / (SPARK_WIDTH + 2);
-    const sy = (ratio * SPARK_HEIGHT) / (SPARK_HEIGHT + 2);
-    ctx.setTransform(sx, 0, 0, sy, sx, sy);
-    ctx.beginPath();
-    traceSparkline(this.props.values, SPARK_WIDTH, SPARK_HEIGHT, ctx);
-    ctx.lineWidth = 1.5;
-    ctx.miterLimit = 4;
-    ctx.strokeStyle = (sparkColour ??= getComputedStyle(canvas).color);
-    ctx.stroke();
+    this.line?.setAttribute('d', sparklinePath(this.props.values, 120, 24, sparkScratch));
   }
 
   render({ values, label }: { values: Ring; label: string }) {
     if (values.length < 2) return <span class="muted">–</span>;
-    return <canvas ref={this.setCanvas} class="spark" width={SPARK_WIDTH} height={SPARK_HEIGHT} role="img" aria-label={label} />;
+    return (
+      <svg class="spark" width="120" height="24" viewBox="-1 -1 122 26" role="img" aria-label={label}>
+        <path ref={this.setLine} fill="none" stroke="currentColor" stroke-width="1.5" />
+      </svg>
+    );
   }
-}
-
-/** The light/dark switch (the OS's) changes the sparklines' colour: read it again and draw them all. */
-function watchScheme(): void {
-  if (schemeWatched) return;
-  schemeWatched = true;
-  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
-    sparkColour = null;
-    sparklines.forEach((s) => s.draw());
-  });
 }
