@@ -88,7 +88,15 @@ public static partial class PatronusSchema
         {
             while (true)
             {
-                var batch = await batches.TakeAsync(cancellationToken).ConfigureAwait(false);
+                var take = batches.TakeAsync(cancellationToken);
+                if (await Task.WhenAny(take, pump).ConfigureAwait(false) == pump && !take.IsCompleted)
+                {
+                    // The feed ended (or failed: its exception is the subscription's) with nothing waiting.
+                    await pump.ConfigureAwait(false);
+                    yield break;
+                }
+
+                var batch = await take.ConfigureAwait(false);
                 var views = new PathHealthView[batch.Count];
                 for (var i = 0; i < views.Length; i++)
                 {
