@@ -5,7 +5,7 @@
 //   - event → screen: the monitor's decision (the row's lastChecked) to the row's DOM update, every update;
 //   - JS heap, DOM nodes; the initial JS (gzip) of the build it serves.
 //   - each long task's CPU time and the JS functions that took it (a Chromium trace of the same window).
-// Usage: node bench/overview.mjs [--paths N] [--seconds S] [--trace-seconds 0]   (0: no trace, long
+// Usage: node bench/overview.mjs [--paths N] [--seconds S] [--alloc-seconds 10] [--trace-seconds 0]   (0: no trace, long
 // tasks unattributed; after ./patronus has built, or with PATRONUS_BIN / PATRONUS_UI_ROOT / CHROMIUM as for e2e/run.mjs).
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -145,7 +145,7 @@ try {
   if (TRACE) await browser.startTracing(page, { categories: TRACE_CATEGORIES });
   const m0 = await metrics();
   const cpu0 = chromiumCpu();
-  const stream = await page.evaluate((seconds) => new Promise((res) => {
+  const stream = await page.evaluate(([seconds, noLatency]) => new Promise((res) => {
     // The trace's clock and performance.now() differ by an offset: this mark is in both.
     const sync = performance.now();
     performance.mark('patronus-bench-sync', { startTime: sync });
@@ -177,7 +177,8 @@ try {
         if (Number.isFinite(checked)) latencies.push(now - checked);
       }
     });
-    mutations.observe(document.querySelector('main'), { subtree: true, attributes: true, attributeFilter: ['data-checked'] });
+    // (BENCH_NO_LATENCY=1: no observer — its records are garbage of their own, a thousand a second.)
+    if (!noLatency) mutations.observe(document.querySelector('main'), { subtree: true, attributes: true, attributeFilter: ['data-checked'] });
     const heapBefore = performance.memory?.usedJSHeapSize ?? NaN;
     setTimeout(() => {
       running = false;
@@ -186,11 +187,13 @@ try {
       mutations.disconnect();
       res({ sync, longTasks, longFrames, frames: frames.slice(1), latencies, heapBefore, heapAfter: performance.memory?.usedJSHeapSize ?? NaN, nodes: document.getElementsByTagName('*').length });
     }, seconds * 1000);
-  }), SECONDS);
+  }), [SECONDS, Boolean(process.env.BENCH_NO_LATENCY)]);
   const s = stream;
   const m1 = await metrics();
   const cpu1 = chromiumCpu();
-  const trace = TRACE ? JSON.parse((await browser.stopTracing()).toString()).traceEvents : null;
+  const traceBuffer = TRACE ? await browser.stopTracing() : null;
+  if (traceBuffer && process.env.BENCH_TRACE_FILE) writeFileSync(process.env.BENCH_TRACE_FILE, traceBuffer); // for Chromium's DevTools (Performance, load profile)
+  const trace = traceBuffer ? JSON.parse(traceBuffer.toString()).traceEvents : null;
   log(`Chromium CPU per second of streaming (all cores, from /proc): ${Object.keys(cpu1).map((k) => `${k} ${((1000 * (cpu1[k] - (cpu0[k] ?? 0))) / SECONDS).toFixed(0)} ms`).join(', ')}`);
   const perSecond = (name) => `${((1000 * (m1[name] - m0[name])) / SECONDS).toFixed(0)} ms/s`;
   log(`main thread per second of streaming: ${((m1.LayoutCount - m0.LayoutCount) / SECONDS).toFixed(1)} layouts, ${((m1.RecalcStyleCount - m0.RecalcStyleCount) / SECONDS).toFixed(1)} style recalcs; tasks ${perSecond('TaskDuration')}, script ${perSecond('ScriptDuration')}, style ${perSecond('RecalcStyleDuration')}, layout ${perSecond('LayoutDuration')} (wall time: inflated when the machine is loaded)`);
@@ -206,11 +209,55 @@ try {
     else if (!task) log(`${at}: not found in the trace`);
     else log(`${at}: CPU ${ms(tr.cpu(task))} of wall ${ms(tr.wall(task))} — ${tr.cpu(task) > 50 ? 'busy (our work)' : tr.cpu(task) < 0.5 * tr.wall(task) ? 'descheduled (the machine)' : 'partly descheduled'}; ${tr.describe(task)}`);
   }
+  // The GCs of the same window beside the long tasks (the long tasks left at the bar were GCs):
+  // counts, pauses, and the garbage behind them in bytes (independent of the machine's load).
+  if (tr) {
+    const gc = tr.gc();
+    const kinds = Object.entries(gc.kinds).map(([k, v]) => `${k} ${v.n} (CPU total ${ms(v.cpu)}, max ${ms(v.maxCpu)}; wall max ${ms(v.maxWall)})`).join(', ');
+    log(`trace: GCs in ${SECONDS} s: ${kinds || 'none'}`);
+    if (gc.starts.length) log(`trace: major GCs started by: ${[...new Set(gc.starts.map((x) => x.reason))].join('; ')}; at their start V8 old generation ${gc.starts.map((x) => (x.old_gen_consumed_bytes / 1e6).toFixed(1)).join(', ')} MB, V8 + Blink (global) ${gc.starts.map((x) => (x.global_consumed_bytes / 1e6).toFixed(1)).join(', ')} MB (global limit ${gc.starts.map((x) => (x.global_allocation_limit / 1e6).toFixed(1)).join(', ')} MB)`);
+    if (gc.spans > 0) log(`trace: JS allocated between GCs ${(gc.allocated / gc.spans / 1e6).toFixed(2)} MB/s, outlived a minor GC ${(gc.survived / gc.spans / 1e3).toFixed(0)} KB/s (over ${gc.spans.toFixed(1)} s from the first GC to the last)`);
+    if (gc.longest) log(`trace: longest GC ${gc.longest.name} ${ms(gc.longest.tdur / 1000)} CPU (${gc.longest.type ?? '?'}, JS heap ${(gc.longest.before / 1e6).toFixed(1)} → ${(gc.longest.after / 1e6).toFixed(1)} MB): ${gc.phases.map(([k, v]) => `${k.replace('V8.GC_', '')} ${v.toFixed(1)}`).join(', ')}`);
+  }
   for (const f of s.longFrames.sort((a, b) => b.duration - a.duration).slice(0, 5)) log(`long frame ${ms(f.duration)} (blocking ${ms(f.blocking)}, style+layout ${ms(f.styleLayout)}): ${f.scripts.join('; ') || 'no script'}`);
   log(`frame interval: p50 ${ms(pct(s.frames, 50))}, p95 ${ms(pct(s.frames, 95))}, p99 ${ms(pct(s.frames, 99))}, max ${ms(Math.max(...s.frames))}`);
   log(`event → screen (lastChecked → row updated): p50 ${pct(s.latencies, 50)} ms, p95 ${pct(s.latencies, 95)} ms, max ${Math.max(...s.latencies)} ms`);
   log(`JS heap ${(s.heapBefore / 1e6).toFixed(1)} → ${(s.heapAfter / 1e6).toFixed(1)} MB; ${s.nodes} DOM elements`);
   log(`initial JS ${(initialJsGzip() / 1024).toFixed(1)} KB gzip`);
+
+  // What the page allocates while updates stream, and where: V8's sampling heap profiler over a
+  // window of its own after the measured one (it costs a little CPU; and before it, the last
+  // reload's table is still mounting), counting the objects that GCs have already collected too.
+  // Bytes are the machine's load-independent measure of the garbage behind the GCs (the long
+  // tasks left at the bar were GCs). Its own tracking adds a little allocation.
+  const ALLOC_SECONDS = arg('alloc-seconds', 10);
+  if (ALLOC_SECONDS > 0) {
+    const where = sourceNames(resolve(process.env.PATRONUS_UI_ROOT ?? join(import.meta.dirname, '../dist')));
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('HeapProfiler.enable');
+    await cdp.send('HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    await new Promise((r) => setTimeout(r, ALLOC_SECONDS * 1000));
+    const { profile } = await cdp.send('HeapProfiler.stopSampling');
+    await cdp.send('HeapProfiler.disable');
+    await cdp.detach();
+    const sites = new Map();
+    let total = 0;
+    const walk = (node, stack) => {
+      const f = node.callFrame;
+      const here = f.url ? `${f.functionName || '(anonymous)'} ${where(f.url, f.lineNumber, f.columnNumber)}` : f.functionName || '(root)';
+      // A site is the innermost frame of ours (the app's or a library's script), so a builtin
+      // (JSON.parse, String.prototype.join) is told with its caller.
+      const site = f.url ? here : stack ? `${here} ← ${stack}` : here;
+      if (node.selfSize > 0) {
+        sites.set(site, (sites.get(site) ?? 0) + node.selfSize);
+        total += node.selfSize;
+      }
+      for (const c of node.children ?? []) walk(c, f.url ? here : stack);
+    };
+    walk(profile.head, null);
+    log(`allocation (sampling heap profiler, ${ALLOC_SECONDS} s, collected objects included): ${(total / ALLOC_SECONDS / 1e6).toFixed(2)} MB/s`);
+    for (const [k, v] of [...sites].sort((a, b) => b[1] - a[1]).slice(0, 10)) log(`allocation ${(v / ALLOC_SECONDS / 1e3).toFixed(0)} KB/s (${((100 * v) / total).toFixed(1)} %) ${k}`);
+  }
 
   // The page's own work over the same window, apart from the machine's load: a task long in wall
   // time but short in CPU time was descheduled (other processes), not busy.

@@ -108,8 +108,69 @@ export function analyseTrace(events, syncNow, seconds = Infinity, where = source
     return top.length ? `; self time: ${top.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}` : '';
   };
 
+  // V8's collections on the main thread in the window: the devtools timeline's MinorGC / MajorGC
+  // (complete events, or begin/end pairs), each with the JS heap used before and after.
+  const gcs = [];
+  const open = new Map();
+  for (const e of events) {
+    if (!main || e.pid !== main.pid || e.tid !== main.tid || (e.name !== 'MinorGC' && e.name !== 'MajorGC')) continue;
+    if (e.ph === 'X') gcs.push({ name: e.name, ts: e.ts, dur: e.dur, tdur: e.tdur ?? e.dur, type: e.args?.type, before: e.args?.usedHeapSizeBefore, after: e.args?.usedHeapSizeAfter });
+    else if (e.ph === 'B') open.set(e.name, e);
+    else if (e.ph === 'E' && open.has(e.name)) {
+      const b = open.get(e.name);
+      open.delete(e.name);
+      gcs.push({ name: e.name, ts: b.ts, dur: e.ts - b.ts, tdur: b.tts !== undefined && e.tts !== undefined ? e.tts - b.tts : e.ts - b.ts, type: b.args?.type ?? e.args?.type, before: b.args?.usedHeapSizeBefore ?? e.args?.usedHeapSizeBefore, after: e.args?.usedHeapSizeAfter ?? b.args?.usedHeapSizeAfter });
+    }
+  }
+  gcs.sort((a, b) => a.ts - b.ts);
+  const inWindow = (e) => e.ts >= windowStart && e.ts < windowStart + seconds * 1e6;
+
   return {
     tasks, frames, cpu, wall,
+    /**
+     * The window's GCs by kind (count, CPU ms total and max, wall ms max) and what they tell of
+     * the page's garbage: bytes allocated (the JS heap before each GC minus after the one before
+     * it, summed) and bytes that outlived a minor GC (the heap's growth across each minor GC
+     * from the last GC's after). Independent of the machine's load: bytes, and counts per bytes.
+     */
+    gc() {
+      const list = gcs.filter(inWindow);
+      const kinds = {};
+      for (const g of list) {
+        const k = (kinds[g.name] ??= { n: 0, cpu: 0, maxCpu: 0, maxWall: 0 });
+        k.n++;
+        k.cpu += g.tdur / 1000;
+        k.maxCpu = Math.max(k.maxCpu, g.tdur / 1000);
+        k.maxWall = Math.max(k.maxWall, g.dur / 1000);
+      }
+      let allocated = 0;
+      let survived = 0;
+      let spans = 0;
+      for (let i = gcs.indexOf(list[0]) + 1; list.length && i < gcs.length && inWindow(gcs[i]); i++) {
+        const prev = gcs[i - 1];
+        const g = gcs[i];
+        if (![prev.after, g.before, g.after].every(Number.isFinite)) continue;
+        allocated += Math.max(0, g.before - prev.after);
+        spans += (g.ts - prev.ts) / 1e6;
+        if (g.name === 'MinorGC') survived += Math.max(0, g.after - prev.after);
+      }
+      // Why each major GC started (V8's reason, and the heaps it compared: "global" is V8's
+      // old generation plus Blink's garbage-collected heap, Oilpan, which V8 collects with it).
+      const starts = events.filter((e) => e.name === 'V8.GCIncrementalMarkingStart' && main && e.pid === main.pid && inWindow(e)).map((e) => e.args?.value ?? {});
+      // The longest GC's own phases (V8's sub-events inside it) by CPU ms: marking, the weak
+      // handles of dead DOM wrappers, Blink's epilogue …
+      const longest = list.reduce((a, g) => (!a || g.tdur > a.tdur ? g : a), null);
+      let phases = [];
+      if (longest) {
+        const m = new Map();
+        for (let k = firstAt(longest.ts); k < onMain.length && onMain[k].ts <= longest.ts + longest.dur; k++) {
+          const e = onMain[k];
+          if (e.name.startsWith('V8.GC_') && e.ts + e.dur <= longest.ts + longest.dur && !['V8.GC_MARK_COMPACTOR', 'V8.GC_SCAVENGER'].includes(e.name)) m.set(e.name, (m.get(e.name) ?? 0) + cpu(e));
+        }
+        phases = [...m].sort((a, b) => b[1] - a[1]).slice(0, 5);
+      }
+      return { kinds, allocated, survived, spans, list, starts, longest, phases };
+    },
     /** The trace's task of a long task (performance.now() start and duration): the one that overlaps it most. */
     taskAt(start, duration) {
       if (offset === null) return null;

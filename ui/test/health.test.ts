@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { countByStatus, formatMs, formatPct, pushBounded, rowBlocks, sparklinePoints, staleText, topologyTree, type PathHealth, type PathInfo } from '../src/lib/health';
+import { countByStatus, formatMs, formatPct, rowBlocks, staleText, topologyTree, sparklinePath, type PathHealth, type PathInfo } from '../src/lib/health';
+import { Ring } from '../src/lib/ring';
 
 const path = (id: string, linkId: string, name = id): PathInfo => ({ id, name, linkId, siteId: null, remoteSiteId: null });
 const health = (pathId: string, status: PathHealth['status']): PathHealth =>
@@ -38,27 +39,47 @@ describe('topologyTree', () => {
   });
 });
 
-describe('pushBounded', () => {
-  it('appends in place, dropping the oldest beyond max', () => {
-    const values = [1, 2, 3];
-    expect(pushBounded(values, 4, 5)).toBe(values);
-    expect(values).toEqual([1, 2, 3, 4]);
-    pushBounded(values, 5, 3);
-    expect(values).toEqual([3, 4, 5]);
-  });
-});
+/** The sparkline's path for these values (through a ring of capacity). */
+function sparkPath(values: number[], width: number, height: number, capacity = values.length || 1, scratch: string[] = []): string {
+  const ring = new Ring(capacity);
+  values.forEach((v) => ring.push(v));
+  return sparklinePath(ring, width, height, scratch);
+}
 
-describe('sparklinePoints', () => {
+describe('sparklinePath', () => {
   it('maps the smallest value to the bottom and the largest to the top', () => {
-    expect(sparklinePoints([0, 10], 100, 20)).toBe('0.0,20.0 100.0,0.0');
+    expect(sparkPath([0, 10], 100, 20)).toBe('M0.0 20.0 100.0 0.0');
   });
 
   it('draws equal values flat in the middle', () => {
-    expect(sparklinePoints([5, 5, 5], 10, 20)).toBe('0.0,10.0 5.0,10.0 10.0,10.0');
+    expect(sparkPath([5, 5, 5], 10, 20)).toBe('M0.0 10.0 5.0 10.0 10.0 10.0');
   });
 
   it('is empty without values', () => {
-    expect(sparklinePoints([], 10, 10)).toBe('');
+    expect(sparkPath([], 10, 10)).toBe('');
+  });
+
+  it('draws the last values oldest first once the ring has wrapped', () => {
+    // Capacity 3: 1 and 2 dropped, 30 (the largest) at the top right, 3 at the bottom left.
+    expect(sparkPath([1, 2, 3, 20, 30], 10, 10, 3)).toBe('M0.0 10.0 5.0 3.7 10.0 0.0');
+  });
+
+  it('gives the points the SVG polyline had (to a tenth), for every count of points, through one scratch array', () => {
+    const scratch: string[] = [];
+    const values: number[] = [];
+    for (let n = 1; n <= 120; n++) {
+      values.push(Math.abs(Math.sin(n * 0.7)) * 40 + (n % 7));
+      const numbers = sparkPath(values, 120, 24, 120, scratch).slice(1).split(' ').map(Number);
+      const min = Math.min(...values);
+      const span = Math.max(...values) - min;
+      const step = n > 1 ? 120 / (n - 1) : 0;
+      expect(numbers.length).toBe(2 * n);
+      values.forEach((v, i) => {
+        expect(Math.abs(numbers[2 * i] - i * step)).toBeLessThanOrEqual(0.05 + 1e-9);
+        expect(Math.abs(numbers[2 * i + 1] - (span === 0 ? 12 : 24 - ((v - min) / span) * 24))).toBeLessThanOrEqual(0.05 + 1e-9);
+      });
+    }
+    expect(scratch.length).toBe(240); // reused, not replaced
   });
 });
 

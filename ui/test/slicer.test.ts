@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMountSlicer, createRowSlicer, DRAIN_FRAMES, MAX_SLICE_MS, type SliceTimers, type TaskTimers } from '../src/lib/slicer';
 import { OverviewData } from '../src/lib/overviewData';
+import { Ring } from '../src/lib/ring';
 import type { PathHealth } from '../src/lib/health';
 
 /**
@@ -101,7 +102,10 @@ const health = (pathId: string, latencyMs: number, status: PathHealth['status'] 
 describe('OverviewData', () => {
   it('applies a batch: health and sparklines in place, the changed rows re-rendered, the summaries told once', () => {
     const f = fakeFrames();
-    const sparks = new Map<string, number[]>([['a', [1, 2]]]);
+    const ring = new Ring(3);
+    ring.push(1);
+    ring.push(2);
+    const sparks = new Map<string, Ring>([['a', ring]]);
     const data = new OverviewData(sparks, 3, 6, f.timers);
     const renders: string[] = [];
     data.watchRow('a', () => renders.push('a'));
@@ -114,11 +118,32 @@ describe('OverviewData', () => {
     expect(batches).toBe(2);
     expect(data.health.get('a')?.latencyMs).toBe(4);
     expect(data.health.get('b')?.status).toBe('DOWN');
-    expect(sparks.get('a')).toEqual([2, 3, 4]); // bounded at 3 points
-    expect(sparks.get('b')).toEqual([9]);
+    expect(sparks.get('a')).toBe(ring); // in place
+    expect(ring.toArray()).toEqual([2, 3, 4]); // bounded at 3 points
+    expect(sparks.get('b')?.toArray()).toEqual([9]);
     expect(renders).toEqual([]); // rows render in their frame, not in the batch
     while (f.frame());
     expect(renders.sort()).toEqual(['a', 'b']); // a once, c not at all
+  });
+
+  it("keeps one health object per path, updated in place, and neither the update's object nor the topology's", () => {
+    const data = new OverviewData(new Map(), 3, 6, fakeFrames().timers);
+    const seeded = health('a', 1);
+    data.seed([{ id: 'a', health: seeded }]);
+    const record = data.health.get('a');
+    expect(record).not.toBe(seeded); // the topology's object is not changed by live updates
+    const update = health('a', 7, 'DEGRADED');
+    data.apply([update]);
+    expect(data.health.get('a')).toBe(record);
+    expect(record).not.toBe(update);
+    expect(record).toEqual({ ...update });
+    expect(seeded.latencyMs).toBe(1);
+    const first = health('b', 2);
+    data.apply([first]);
+    data.apply([{ ...health('b', 3, 'DOWN'), lastChecked: null }]);
+    expect(data.health.get('b')).not.toBe(first);
+    expect(data.health.get('b')).toMatchObject({ status: 'DOWN', latencyMs: 3, lastChecked: null });
+    expect(first.status).toBe('UP'); // the first update's object was copied, not kept and changed
   });
 
   it('keeps a live update over the health that came with a later topology read', () => {

@@ -80,6 +80,37 @@ public sealed class GraphQLSubscriptionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task PathHealthBatches_BothDemoPaths_ComeAsListsOfLatestHealth_BadIntervalRefused()
+    {
+        await using var server = await RunningServer.StartAsync();
+        var token = await server.CreateUserAndLoginAsync("batches", UserRole.Viewer);
+        await using var ws = await GraphQLWs.ConnectAsync(server, token, inQuery: true);
+        await ws.SubscribeAsync("b", "subscription { pathHealthBatches(intervalMs: 300) { pathId status latencyMs lastChecked } }");
+
+        // The two demo paths probe once a second: within a few lists each has come, and each list
+        // has a path at most once (the interval's timing: LatestPerKeyTests, on a fake clock).
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (seen.Count < 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"both demo paths within 15 s; seen {string.Join(", ", seen)}");
+            var (list, _) = await ws.NextAsync("b", _ => true, TimeSpan.FromSeconds(10));
+            Assert.Equal(JsonValueKind.Array, list.ValueKind);
+            var ids = list.EnumerateArray().Select(h => h.GetProperty("pathId").GetString()!).ToList();
+            Assert.NotEmpty(ids);
+            Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
+            Assert.All(list.EnumerateArray(), h => Assert.Contains(h.GetProperty("status").GetString(), new[] { "UP", "DEGRADED", "DOWN" }));
+            seen.UnionWith(ids);
+        }
+
+        Assert.Equal(["demo-wan1-loopback", "demo-wan2-loopback"], seen.Order(StringComparer.Ordinal));
+
+        await ws.SubscribeAsync("x", "subscription { pathHealthBatches(intervalMs: 20000) { pathId } }");
+        var refused = await ws.ReadAsync(TimeSpan.FromSeconds(5), m => m.GetProperty("id").GetString() == "x");
+        Assert.Contains("intervalMs: 20000 is out of range", refused.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BfdSessionChanged_AdminDownAndUp_PushedWithTheNewState()
     {
         await using var server = await RunningServer.StartAsync();

@@ -40,6 +40,7 @@ public sealed class PatronusSchemaTests
         "{ exportMetrics(format: JSON) { exportedAt paths { pathId health { status } traffic { bytesTotal } } policies { policyId bytesMatched } failovers { eventType } } }",
         "subscription { failoverEvents { policyId eventType fromPathId toPathId timestamp } }",
         "subscription { pathHealthChanged(pathId: \"p1\") { pathId status healthScore } }",
+        "subscription { pathHealthBatches(intervalMs: 250) { pathId status latencyMs lastChecked } }",
         "{ sites { id name } links { id siteId } paths { id linkId health { status } } bfdSessions { pathId state } }",
     ];
 

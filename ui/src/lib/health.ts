@@ -1,3 +1,5 @@
+import type { Ring } from './ring';
+
 /** Path health as the API returns it (GraphQL names). */
 export type Status = 'UP' | 'DEGRADED' | 'DOWN';
 
@@ -70,29 +72,62 @@ export function topologyTree(sites: readonly Site[], links: readonly Link[], pat
   return result;
 }
 
+/** Number strings of the sparklines' coordinates, made once: x by point count, y by tenth of a unit. */
+const xStrings = new Map<string, string[]>();
+const yStrings = new Map<number, string[]>();
+
 /**
- * A bounded series of recent values (a sparkline's points): appends in place, dropping the oldest
- * beyond max (a thousand rows updated every second allocate no new arrays for it).
+ * An SVG path (`d`) of a sparkline of width × height through the values, oldest at the left: the
+ * smallest value at the bottom, the largest at the top, flat in the middle when all are equal;
+ * coordinates to a tenth of a unit. It runs for every live update of every path, so it reads the
+ * ring in place and builds the string from number strings made once (the x of each point count,
+ * the y of each tenth): one join into the caller's scratch array, one string — where formatting
+ * each point made some 360 strings and an array per update.
  */
-export function pushBounded(values: number[], value: number, max: number): number[] {
-  values.push(value);
-  if (values.length > max) values.splice(0, values.length - max);
-  return values;
+export function sparklinePath(values: Ring, width: number, height: number, scratch: string[]): string {
+  const n = values.length;
+  if (n === 0) return '';
+  const key = `${n} ${width}`;
+  let xs = xStrings.get(key);
+  if (!xs) {
+    const step = n > 1 ? width / (n - 1) : 0;
+    xs = Array.from({ length: n }, (_, i) => `${i === 0 ? 'M' : ''}${(i * step).toFixed(1)}`);
+    xStrings.set(key, xs);
+  }
+  let ys = yStrings.get(height);
+  if (!ys) {
+    ys = Array.from({ length: height * 10 + 1 }, (_, q) => (q / 10).toFixed(1));
+    yStrings.set(height, ys);
+  }
+  const min = values.min();
+  const span = values.max() - min;
+  scratch.length = 2 * n;
+  for (let i = 0; i < n; i++) {
+    const y = span === 0 ? height / 2 : height - ((values.at(i) - min) / span) * height;
+    scratch[2 * i] = xs[i];
+    scratch[2 * i + 1] = ys[Math.round(y * 10)];
+  }
+  return scratch.join(' ');
 }
 
-/** SVG polyline points for a sparkline of width × height; flat in the middle when all values are equal. */
-export function sparklinePoints(values: readonly number[], width: number, height: number): string {
-  if (values.length === 0) return '';
-  const min = Math.min(...values);
-  const max = Math.max(...values);
-  const span = max - min;
-  const step = values.length > 1 ? width / (values.length - 1) : 0;
-  return values
-    .map((v, i) => {
-      const y = span === 0 ? height / 2 : height - ((v - min) / span) * height;
-      return `${(i * step).toFixed(1)},${y.toFixed(1)}`;
-    })
-    .join(' ');
+/** A path's health as the overview keeps it: one object per path for the page's life, updated in place by assignHealth. */
+export function healthRecord(h: PathHealth): PathHealth {
+  return assignHealth({ pathId: h.pathId, status: h.status, healthScore: 0, latencyMs: 0, packetLossPct: 0, jitterMs: 0, lastChecked: null }, h);
+}
+
+/**
+ * Copies a live update into the path's record: the update (the subscription message's object)
+ * is garbage at once instead of living until the path's next update a second later — with a
+ * thousand paths, a thousand objects a second that outlived the young-generation GCs.
+ */
+export function assignHealth(into: PathHealth, from: PathHealth): PathHealth {
+  into.status = from.status;
+  into.healthScore = from.healthScore;
+  into.latencyMs = from.latencyMs;
+  into.packetLossPct = from.packetLossPct;
+  into.jitterMs = from.jitterMs;
+  into.lastChecked = from.lastChecked;
+  return into;
 }
 
 export function formatMs(value: number | null | undefined): string {

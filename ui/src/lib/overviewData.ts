@@ -1,4 +1,5 @@
-import { pushBounded, type PathHealth } from './health';
+import { assignHealth, healthRecord, type PathHealth } from './health';
+import { Ring } from './ring';
 import { createRowSlicer, type SliceTimers } from './slicer';
 
 /**
@@ -6,6 +7,8 @@ import { createRowSlicer, type SliceTimers } from './slicer';
  * path, updated in place by each batch. A batch tells only the rows it changed (through the row
  * slicer) and the parts that summarise all paths (counts, map), once: the table of a thousand
  * rows is not rendered again — nor diffed — for a batch that touched a few hundred of them.
+ * Each path's health is one object for the page's life and its latencies a typed ring, both
+ * updated in place: a live update allocates nothing that outlives it.
  */
 export class OverviewData {
   readonly health = new Map<string, PathHealth>();
@@ -20,22 +23,24 @@ export class OverviewData {
    * @param sparkPoints how many a sparkline keeps
    * @param sliceBudgetMs the time per frame that off-screen rows may take
    */
-  constructor(readonly sparks: Map<string, number[]>, private readonly sparkPoints: number, sliceBudgetMs: number, timers?: SliceTimers) {
+  constructor(readonly sparks: Map<string, Ring>, private readonly sparkPoints: number, sliceBudgetMs: number, timers?: SliceTimers) {
     this.slicer = createRowSlicer((id) => this.rows.get(id)?.(), sliceBudgetMs, timers);
   }
 
   /** Health that came with the topology: kept only for paths without a newer live update. */
   seed(paths: ReadonlyArray<{ id: string; health: PathHealth | null }>): void {
-    for (const p of paths) if (p.health && !this.health.has(p.id)) this.health.set(p.id, p.health);
+    for (const p of paths) if (p.health && !this.health.has(p.id)) this.health.set(p.id, healthRecord(p.health));
   }
 
   /** A batch of live updates (the latest per path): the data first, then who shows it. */
   apply(batch: readonly PathHealth[]): void {
     for (const h of batch) {
-      this.health.set(h.pathId, h);
-      const spark = this.sparks.get(h.pathId);
-      if (spark) pushBounded(spark, h.latencyMs, this.sparkPoints);
-      else this.sparks.set(h.pathId, [h.latencyMs]);
+      const record = this.health.get(h.pathId);
+      if (record) assignHealth(record, h);
+      else this.health.set(h.pathId, healthRecord(h));
+      let spark = this.sparks.get(h.pathId);
+      if (!spark) this.sparks.set(h.pathId, (spark = new Ring(this.sparkPoints)));
+      spark.push(h.latencyMs);
       // A row not mounted (yet: the table mounts in parts) shows the latest data when it mounts.
       if (this.rows.has(h.pathId)) this.slicer.mark(h.pathId);
     }

@@ -3,10 +3,11 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Pure, renderNow } from '../components/Pure';
 import { createBatcher } from '../lib/batch';
 import {
-  countByStatus, formatMs, formatPct, formatScore, rowBlocks, sparklinePoints, statusLabel, topologyTree,
+  countByStatus, formatMs, formatPct, formatScore, rowBlocks, sparklinePath, statusLabel, topologyTree,
   type Link, type PathHealth, type PathInfo, type Site, type TableRow,
 } from '../lib/health';
 import { OverviewData } from '../lib/overviewData';
+import { Ring } from '../lib/ring';
 import { createMountSlicer } from '../lib/slicer';
 import { createTopologyReader } from '../lib/topologyReader';
 import { pathUrl } from '../lib/router';
@@ -19,14 +20,19 @@ const OVERVIEW = `{ sites { id name } links { id siteId name }
   paths { id name linkId siteId remoteSiteId targets health { ${HEALTH_FIELDS} } }
   allFailoverPolicies { policyId name activePathId }
   tunnels { interface peers { name activePathId paths { pathId } } } }`;
-const LIVE = `subscription { pathHealthChanged { ${HEALTH_FIELDS} } }`;
-
 /**
  * Live updates reach the page at most this often (in one batch, in an animation frame): with a
  * thousand paths, each layout is paid four times a second instead of sixty, for at most this much
  * more event → screen time (issue 17's bar: 2 s).
  */
 const UPDATE_INTERVAL_MS = 250;
+
+/**
+ * The server gathers the changes too (the latest per path, one message per interval): a thousand
+ * paths were a thousand WebSocket messages a second, each a task, a MessageEvent and its parsed
+ * objects in the page — most of what was left of its garbage once the sparklines stopped formatting points.
+ */
+const LIVE = `subscription { pathHealthBatches(intervalMs: ${UPDATE_INTERVAL_MS}) { ${HEALTH_FIELDS} } }`;
 
 /**
  * Main-thread time per frame for rendering off-screen rows (rows on screen render in the next
@@ -50,7 +56,7 @@ const MOUNT_BUDGET_MS = 24;
 const SPARK_POINTS = 120;
 
 /** The sparklines outlive the page (module scope): coming back from a path page keeps the last minutes. */
-const sparkCache = new Map<string, number[]>();
+const sparkCache = new Map<string, Ring>();
 
 type TopologyPath = PathInfo & { targets: string[]; health: PathHealth | null };
 interface Topology { sites: Site[]; links: Link[]; paths: TopologyPath[]; allFailoverPolicies: Array<{ policyId: string; name: string; activePathId: string }>; tunnels: TunnelInfo[] }
@@ -76,7 +82,9 @@ export function Overview() {
       // A path this page has not seen: the topology changed, read it again.
       void reader.seen(batch.map((h) => h.pathId));
     }, UPDATE_INTERVAL_MS);
-    const unsubscribe = live.subscribe<{ pathHealthChanged: PathHealth }>(LIVE, {}, ({ pathHealthChanged: h }) => batcher.push(h.pathId, h));
+    const unsubscribe = live.subscribe<{ pathHealthBatches: PathHealth[] }>(LIVE, {}, ({ pathHealthBatches: list }) => {
+      for (const h of list) batcher.push(h.pathId, h);
+    });
     return () => {
       unsubscribe();
       batcher.dispose();
@@ -192,6 +200,12 @@ class Block extends Pure<BlockProps> {
   }
 }
 
+/** What a row's cells show (set by its render, kept up to date by its live updates). */
+interface Shown { status: string; checked: string | null; score: number | undefined; latency: number | undefined; loss: number | undefined; jitter: number | undefined }
+
+/** The sparkline of a path without latencies yet. */
+const NO_VALUES = new Ring(1);
+
 interface RowProps { data: OverviewData; path: PathInfo; linkName: string | null; span: number; activeFor: string | undefined }
 
 /**
@@ -209,6 +223,8 @@ class PathRow extends Component<RowProps> {
   private readonly cells: Array<HTMLTableCellElement | null> = [null, null, null, null];
   /** Whether the last render drew the sparkline (two points or more) or its placeholder. */
   private drawn = false;
+  /** The values the row's DOM shows now (fields copied: the health record is updated in place). */
+  private shown: Shown = { status: 'UNKNOWN', checked: null, score: undefined, latency: undefined, loss: undefined, jitter: undefined };
   private readonly setRow = (e: HTMLTableRowElement | null) => { this.row = e; };
   private readonly setBadge = (e: HTMLSpanElement | null) => { this.badge = e; };
   private readonly setSpark = (s: Sparkline | null) => { this.spark = s; };
@@ -217,6 +233,7 @@ class PathRow extends Component<RowProps> {
 
   componentDidMount() {
     this.unwatch = this.props.data.watchRow(this.props.path.id, this.live);
+    this.write(true);
   }
 
   shouldComponentUpdate(next: RowProps): boolean {
@@ -225,6 +242,9 @@ class PathRow extends Component<RowProps> {
   }
 
   componentDidUpdate(previous: RowProps) {
+    // A render left alone what its virtual nodes had not changed since the last render, though
+    // live updates may have set it in place since: all of it again, so the DOM is what `shown` says.
+    this.write(true);
     if (previous.data === this.props.data && previous.path.id === this.props.path.id) return;
     this.unwatch?.();
     this.unwatch = this.props.data.watchRow(this.props.path.id, this.live);
@@ -234,31 +254,47 @@ class PathRow extends Component<RowProps> {
     this.unwatch?.();
   }
 
-  /** The path's live data changed: the same DOM a render would give, set in place. */
+  /**
+   * The path's live data changed: the same DOM a render would give, set in place — and only what
+   * changed (a cell's text is formatted when its value moved: the strings are garbage too).
+   */
   private update() {
-    const { data, path: p } = this.props;
-    const h = data.health.get(p.id);
-    const values = data.sparks.get(p.id) ?? [];
-    if (!this.row || !this.badge || values.length >= 2 !== this.drawn) {
+    const values = this.props.data.sparks.get(this.props.path.id);
+    if (!this.row || !this.badge || (values?.length ?? 0) >= 2 !== this.drawn) {
       renderNow(() => this.forceUpdate());
       return;
     }
-    const status = h?.status ?? 'UNKNOWN';
-    this.row.setAttribute('data-status', status);
-    if (h?.lastChecked) this.row.setAttribute('data-checked', h.lastChecked);
-    else this.row.removeAttribute('data-checked');
-    this.badge.className = `badge status-${status}`;
-    setText(this.badge, statusLabel(h?.status));
-    setText(this.cells[0], formatScore(h?.healthScore));
-    setText(this.cells[1], formatMs(h?.latencyMs));
-    setText(this.cells[2], formatPct(h?.packetLossPct));
-    setText(this.cells[3], formatMs(h?.jitterMs));
+    this.write(false);
     this.spark?.draw();
+  }
+
+  /** Sets the row's attributes and cells to its path's data: what changed since `shown`, or all of it. */
+  private write(all: boolean) {
+    if (!this.row || !this.badge) return;
+    const h = this.props.data.health.get(this.props.path.id);
+    const s = this.shown;
+    const status = h?.status ?? 'UNKNOWN';
+    if (all || status !== s.status) {
+      s.status = status;
+      this.row.setAttribute('data-status', status);
+      this.badge.className = `badge status-${status}`;
+      setText(this.badge, statusLabel(h?.status));
+    }
+    const checked = h?.lastChecked ?? null;
+    if (all || checked !== s.checked) {
+      s.checked = checked;
+      if (checked) this.row.setAttribute('data-checked', checked);
+      else this.row.removeAttribute('data-checked');
+    }
+    if (all || !Object.is(h?.healthScore, s.score)) setText(this.cells[0], formatScore((s.score = h?.healthScore)));
+    if (all || !Object.is(h?.latencyMs, s.latency)) setText(this.cells[1], formatMs((s.latency = h?.latencyMs)));
+    if (all || !Object.is(h?.packetLossPct, s.loss)) setText(this.cells[2], formatPct((s.loss = h?.packetLossPct)));
+    if (all || !Object.is(h?.jitterMs, s.jitter)) setText(this.cells[3], formatMs((s.jitter = h?.jitterMs)));
   }
 
   render({ data, path: p, linkName, span, activeFor }: RowProps) {
     const h = data.health.get(p.id);
-    const values = data.sparks.get(p.id) ?? [];
+    const values = data.sparks.get(p.id) ?? NO_VALUES;
     this.drawn = values.length >= 2;
     return (
       <tr ref={this.setRow} data-path={p.id} data-status={h?.status ?? 'UNKNOWN'} data-checked={h?.lastChecked ?? undefined}>
@@ -289,15 +325,22 @@ function setText(element: Element | null, text: string): void {
   }
 }
 
+/** One scratch array for every sparkline's path (they are drawn one at a time). */
+const sparkScratch: string[] = [];
+
 /**
- * A row's latency trend. Its points go to the DOM directly, not through the virtual DOM: the
- * points string (~1.3 KB for two minutes) is garbage as soon as it is set, instead of living in
- * the row's virtual nodes until the row's next render a second later — with a thousand rows that
- * was over a megabyte a second surviving the young-generation GCs, which took 30–55 ms of CPU each.
+ * A row's latency trend: an SVG path drawn from the ring in place, not through the virtual DOM.
+ * Its `d` is one string per update built from number strings made once (lib/health.ts,
+ * sparklinePath): as a `<polyline>` whose points were formatted per update, each update of each
+ * row made ~360 strings and a 1.3 KB points string, and Chromium parsed the points into 120
+ * garbage-collected SVGPoint objects — with a thousand rows, 14–18 MB of garbage a second, nearly
+ * all of the page's (ui/bench, sampling heap profiler). A path's `d` is parsed into one byte
+ * stream. (A canvas per row made no garbage at all while drawing, but a thousand canvases cost
+ * V8 collections of 100–200 ms of CPU when a table of them went away, on navigation.)
  */
-class Sparkline extends Component<{ values: number[]; label: string }> {
-  private line: SVGPolylineElement | null = null;
-  private readonly setLine = (element: SVGPolylineElement | null) => {
+class Sparkline extends Component<{ values: Ring; label: string }> {
+  private line: SVGPathElement | null = null;
+  private readonly setLine = (element: SVGPathElement | null) => {
     this.line = element;
   };
 
@@ -309,16 +352,16 @@ class Sparkline extends Component<{ values: number[]; label: string }> {
     this.draw();
   }
 
-  /** Draws the current values (the row calls it after a live update: the values array changed in place). */
+  /** Draws the current values (the row calls it after a live update: the ring changed in place). */
   draw() {
-    this.line?.setAttribute('points', sparklinePoints(this.props.values, 120, 24));
+    this.line?.setAttribute('d', sparklinePath(this.props.values, 120, 24, sparkScratch));
   }
 
-  render({ values, label }: { values: number[]; label: string }) {
+  render({ values, label }: { values: Ring; label: string }) {
     if (values.length < 2) return <span class="muted">–</span>;
     return (
       <svg class="spark" width="120" height="24" viewBox="-1 -1 122 26" role="img" aria-label={label}>
-        <polyline ref={this.setLine} fill="none" stroke="currentColor" stroke-width="1.5" />
+        <path ref={this.setLine} fill="none" stroke="currentColor" stroke-width="1.5" />
       </svg>
     );
   }
