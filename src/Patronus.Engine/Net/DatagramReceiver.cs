@@ -75,6 +75,9 @@ internal sealed class DatagramReceiver : IAsyncDisposable
     /// <summary>True when datagrams are read with recvmsg: <see cref="ReceivedDatagram.Ttl"/> is the received TTL and replies leave from the address asked.</summary>
     public bool ReadsAncillary => _native is not null;
 
+    /// <summary>The ancillary data for a reply to the datagram being handled (<see cref="ReceivedDatagram.ReplyControl"/>).</summary>
+    internal ReadOnlySpan<byte> LastReplyControl => _native is { } native ? native.ReplyControl : default;
+
     /// <summary>True once <see cref="Stop"/> closed the socket.</summary>
     public bool IsStopped => Volatile.Read(ref _stopped) != 0;
 
@@ -166,6 +169,7 @@ internal sealed class DatagramReceiver : IAsyncDisposable
                     var length = await _socket.ReceiveFromAsync(_buffer, SocketFlags.None, _source, cancellationToken).ConfigureAwait(false);
                     failuresInARow = 0;
                     Handle(_buffer.AsSpan(0, length), _source.Buffer.Span[.._source.Size], ttl: 0, truncated: length > _maxDatagram);
+                    EndBatch();
                     continue;
                 }
 
@@ -217,9 +221,27 @@ internal sealed class DatagramReceiver : IAsyncDisposable
 
             // Ended without a datagram: EAGAIN (drained) or an error about one datagram (a queued
             // ICMP error): either way back to waiting.
+            if (count > 0)
+            {
+                EndBatch();
+            }
         }
 
         return count;
+    }
+
+    private void EndBatch()
+    {
+        try
+        {
+            _handler.OnBatchEnd();
+        }
+#pragma warning disable CA1031 // a handler's failure must not end the loop
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _handler.OnLoopError(ex);
+        }
     }
 
     private void Handle(Span<byte> payload, ReadOnlySpan<byte> source, byte ttl, bool truncated, long kernelRealtimeNs = 0)
