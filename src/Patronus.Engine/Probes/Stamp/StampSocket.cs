@@ -121,7 +121,7 @@ internal sealed class StampSocket : SharedProbeSocket, IDatagramHandler
             // Every reply of the link queues here: sized like the reflector's for bursts.
             var receiveBuffer = UdpReceiveBuffer.Request(bound, UdpReceiveBuffer.Requested, out _);
             return new StampSocket(owner, binding, receiveBuffer, timeProvider, metrics, logger);
-        }, out failure);
+        }, out failure, batchReceive: true);
 
     /// <summary>
     /// A monotonic timestamp of <see cref="TimeProvider"/> in 100 ns ticks, mod 2^32 (wraps every
