@@ -350,11 +350,22 @@ public sealed partial class PathHealthMonitor : EngineLoop
             return; // counts as lost at its timeout: we cannot probe this target, so it is not reachable
         }
 
-        // Queued: every probe due in this iteration leaves at FlushSends, one sendmmsg per shared
-        // socket (STAMP), stamped just before it. A refused send is counted by its session and
+        // With BatchSends, queued: every probe due in this iteration leaves at FlushSends, one
+        // sendmmsg per shared socket (STAMP), stamped just before it. Otherwise sent now (UDP and
+        // raw sockets complete synchronously). A refused send is counted by its session and
         // recorded as a loss by the timeout.
         _round.Sent++;
-        target.Session.QueueSend(sequence);
+        if (_options.BatchSends)
+        {
+            target.Session.QueueSend(sequence);
+            return;
+        }
+
+        var pending = target.Session.SendAsync(sequence, CancellationToken.None);
+        if (!pending.IsCompleted)
+        {
+            pending.AsTask().ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        }
     }
 
     /// <summary>

@@ -15,6 +15,7 @@ public sealed partial class PathHealthMonitorTests
     [InlineData(500)]   // the whole first round at once
     public void Iterate_ProbesDueInOneStep_QueuedAndFlushedTogether(int stepMs)
     {
+        _options.BatchSends = true;
         var factory = new BatchingFactory(_net);
         var monitor = CreateMonitor(factory);
         var ids = Enumerable.Range(0, 200).Select(i => $"p{i:000}").ToArray();
@@ -44,6 +45,7 @@ public sealed partial class PathHealthMonitorTests
     [Fact]
     public void Iterate_BatchedSends_PathsMeasuredAsWithSingleSends()
     {
+        _options.BatchSends = true;
         var monitor = CreateMonitor(new BatchingFactory(_net));
         monitor.ApplyTopologyForTest(Topology(Path("a"), Path("b"), Path("c")));
 
@@ -64,6 +66,20 @@ public sealed partial class PathHealthMonitorTests
         monitor.Iterate();
 
         Assert.Equal([0, 0], factory.Batches);
+    }
+
+    [Fact]
+    public void Iterate_BatchSendsOff_EachProbeSentAloneAtOnce()
+    {
+        // The default: a probe is sent (and stamped) on its own, so a preemption of the sender
+        // inside one system call cannot delay the probes after it (HealthOptions.BatchSends).
+        var monitor = CreateMonitor();
+        monitor.ApplyTopologyForTest(Topology(Path("a"), Path("b")));
+
+        Run(monitor, TimeSpan.FromSeconds(1));
+
+        Assert.False(new HealthOptions().BatchSends);
+        Assert.InRange(_net.Sent("10.240.0.1:862"), 4, 6);
     }
 
     /// <summary>Sessions that queue; the factory's flush sends the queue through the fake network and records its size.</summary>
