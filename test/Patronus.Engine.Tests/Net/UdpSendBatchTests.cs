@@ -76,9 +76,7 @@ public class UdpSendBatchTests
             return;
         }
 
-        using var receiver = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        receiver.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        receiver.ReceiveTimeout = 5000;
+        using var receiver = LoopbackReceiver();
         using var sender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         var batch = new UdpSendBatch(gso: false, capacity: 8, slotSize: 64);
         var to = receiver.LocalEndPoint!.Serialize();
@@ -112,9 +110,7 @@ public class UdpSendBatchTests
             return;
         }
 
-        using var receiver = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        receiver.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        receiver.ReceiveTimeout = 5000;
+        using var receiver = LoopbackReceiver();
         using var sender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         sender.Bind(new IPEndPoint(IPAddress.Any, 0));
         var batch = new UdpSendBatch(gso: false, capacity: 4, slotSize: 64);
@@ -159,5 +155,13 @@ public class UdpSendBatchTests
         Assert.False(batch.TryAdd(sender, name.Buffer.Span[..name.Size], new byte[44], new byte[UdpSendBatch.MaxControl + 1]));
         Assert.True(batch.TryAdd(sender, name.Buffer.Span[..name.Size], new byte[44]));
         Assert.Equal(1, batch.Count);
+    }
+
+    private static Socket LoopbackReceiver()
+    {
+        var receiver = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        receiver.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        receiver.ReceiveTimeout = 5000;
+        return receiver;
     }
 }
