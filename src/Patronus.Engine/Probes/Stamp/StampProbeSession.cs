@@ -14,7 +14,7 @@ namespace Patronus.Engine.Probes.Stamp;
 /// reflector from the shared socket, with <see cref="Slot"/> in the high 12 bits of the Sequence
 /// Number and the low 20 bits of the monitor's sequence below (<see cref="StampSlotTable"/>); no
 /// allocation per probe. Sends are synchronous (UDP does not wait for the peer) and must come from
-/// one caller at a time. <see cref="QueueSend"/> (what the monitor uses) does the same for all the
+/// one caller at a time. <see cref="QueueSend"/> (what the monitor uses with Health:BatchSends) does the same for all the
 /// probes of one monitor iteration on the socket at once: one sendmmsg, T1 and the ring's send
 /// time taken once just before it (<see cref="StampSocket.QueueSend"/>).</item>
 /// <item>The socket's receive loop routes replies from this session's reflector (address and
