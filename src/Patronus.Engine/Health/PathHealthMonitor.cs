@@ -154,7 +154,15 @@ public sealed partial class PathHealthMonitor : EngineLoop
 
         DrainReplies();
         _receivedPending = false;
-        RunDue(now.Elapsed);
+        try
+        {
+            RunDue(now.Elapsed);
+        }
+        finally
+        {
+            FlushSends();
+        }
+
         EvaluateDirty(now.Wall);
         if (now.Elapsed >= _nextSample)
         {
@@ -342,12 +350,34 @@ public sealed partial class PathHealthMonitor : EngineLoop
             return; // counts as lost at its timeout: we cannot probe this target, so it is not reachable
         }
 
-        // Sends complete synchronously for UDP and raw sockets; a failure is recorded as a loss by the timeout.
+        // With BatchSends, queued: every probe due in this iteration leaves at FlushSends, one
+        // sendmmsg per shared socket (STAMP), stamped just before it. Otherwise sent now (UDP and
+        // raw sockets complete synchronously). A refused send is counted by its session and
+        // recorded as a loss by the timeout.
         _round.Sent++;
+        if (_options.BatchSends)
+        {
+            target.Session.QueueSend(sequence);
+            return;
+        }
+
         var pending = target.Session.SendAsync(sequence, CancellationToken.None);
         if (!pending.IsCompleted)
         {
             pending.AsTask().ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>
+    /// Sends the probes this iteration queued: one system call per shared socket instead of one
+    /// per probe (each costs several µs on a PVM guest like the benchmark machine: docs/performance.md,
+    /// bar 1). Runs even when the iteration threw, so no queued probe waits for the next one.
+    /// </summary>
+    private void FlushSends()
+    {
+        foreach (var factory in _factories.Values)
+        {
+            factory.FlushSends();
         }
     }
 

@@ -13,4 +13,13 @@ internal interface IDatagramHandler
 
     /// <summary>Anything else that failed in the loop, usually a bug in <see cref="OnDatagram"/>; the loop goes on.</summary>
     void OnLoopError(Exception exception);
+
+    /// <summary>
+    /// The datagrams read in one go (up to <see cref="DatagramReceiver.MaxBatch"/>; one without
+    /// recvmsg) have all been handed over: a handler that collects its replies sends them now, in
+    /// one system call. Same thread as <see cref="OnDatagram"/>; what it throws goes to <see cref="OnLoopError"/>.
+    /// </summary>
+    void OnBatchEnd()
+    {
+    }
 }

@@ -55,6 +55,14 @@ internal sealed class LinuxDatagram
     /// <summary>The peer of the last received datagram, as a native sockaddr.</summary>
     public ReadOnlySpan<byte> PeerAddress => _name.AsSpan(0, _nameLength);
 
+    /// <summary>
+    /// The ancillary data a reply to the last received datagram carries (complete cmsg headers:
+    /// IP_PKTINFO / IPV6_PKTINFO, so it leaves from the address the datagram was sent to); empty
+    /// when the kernel reported none. What <see cref="TrySendReply"/> sends with, for a caller that
+    /// batches its replies.
+    /// </summary>
+    public ReadOnlySpan<byte> ReplyControl => _replyControl.AsSpan(0, _replyControlLength);
+
     public static bool IsSupported => OperatingSystem.IsLinux() && Environment.Is64BitProcess;
 
     /// <summary>Enables the ancillary data on <paramref name="socket"/>. Returns null with <paramref name="error"/> when the kernel refuses.</summary>

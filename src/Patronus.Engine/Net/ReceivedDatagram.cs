@@ -37,6 +37,16 @@ internal readonly ref struct ReceivedDatagram
     public long ReceivedAt { get; }
 
     /// <summary>
+    /// The ancillary data for a reply that leaves from the local address the datagram was sent
+    /// to (IP_PKTINFO / IPV6_PKTINFO cmsgs); empty unless the receiver reads with recvmsg. For a
+    /// handler that collects its replies and sends them at <see cref="IDatagramHandler.OnBatchEnd"/>.
+    /// </summary>
+    public ReadOnlySpan<byte> ReplyControl => _receiver.LastReplyControl;
+
+    /// <summary>The receiver's socket (a handler that batches its replies sends on it).</summary>
+    public System.Net.Sockets.Socket Socket => _receiver.Socket;
+
+    /// <summary>
     /// Sends the first <paramref name="length"/> octets of <see cref="Payload"/>'s buffer back to
     /// <see cref="Source"/> — from the local address the datagram was sent to when the receiver
     /// reads with recvmsg. Non-blocking: false with <paramref name="errno"/> when the kernel

@@ -57,6 +57,22 @@ public interface IProbeSession : IAsyncDisposable
 {
     /// <summary>Sends probe <paramref name="sequence"/> now. False when the kernel refused it (e.g. no route): the caller counts it lost.</summary>
     ValueTask<bool> SendAsync(uint sequence, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Queues probe <paramref name="sequence"/> to leave with the other probes queued on its socket
+    /// at the factory's next <see cref="IProbeSessionFactory.FlushSends"/> (STAMP: one sendmmsg
+    /// per shared socket, the probe stamped just before it); a protocol that does not batch sends
+    /// it now (the default). The outcome is the session's to count and log, as for
+    /// <see cref="SendAsync"/>; a refused probe counts as lost at its timeout.
+    /// </summary>
+    void QueueSend(uint sequence)
+    {
+        var pending = SendAsync(sequence, CancellationToken.None);
+        if (!pending.IsCompleted)
+        {
+            pending.AsTask().ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        }
+    }
 }
 
 /// <summary>Creates sessions of one protocol.</summary>
@@ -80,4 +96,11 @@ public interface IProbeSessionFactory
     /// the sockets cannot be read without waiting.
     /// </summary>
     int ReceivePending() => 0;
+
+    /// <summary>
+    /// Sends every probe its sessions queued with <see cref="IProbeSession.QueueSend"/> since the
+    /// last call; returns how many the kernel took. The monitor calls it once per iteration, after
+    /// every due probe is queued. 0 (nothing queued) for a factory whose sessions send at once.
+    /// </summary>
+    int FlushSends() => 0;
 }

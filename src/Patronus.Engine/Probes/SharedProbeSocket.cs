@@ -78,11 +78,12 @@ internal abstract class SharedProbeSocket : IDisposable, IAsyncDisposable
     /// <summary>
     /// Binds <paramref name="socket"/> (new, owned from here on) to <paramref name="binding"/>,
     /// makes the shared socket with <paramref name="create"/> (which may set socket options first)
-    /// and starts its receive loop, datagrams up to <paramref name="maxDatagram"/> octets whole.
+    /// and starts its receive loop, datagrams up to <paramref name="maxDatagram"/> octets whole
+    /// (with <paramref name="batchReceive"/>, read with recvmmsg: for sockets that never reply).
     /// Null with a failure message naming the cause when the binding fails; the socket is closed
     /// on any failure.
     /// </summary>
-    protected static TSocket? TryStart<TSocket>(Socket socket, LocalBinding binding, int maxDatagram, TimeProvider timeProvider, Func<Socket, TSocket> create, out string? failure)
+    protected static TSocket? TryStart<TSocket>(Socket socket, LocalBinding binding, int maxDatagram, TimeProvider timeProvider, Func<Socket, TSocket> create, out string? failure, bool batchReceive = false)
         where TSocket : SharedProbeSocket, IDatagramHandler
     {
         try
@@ -94,7 +95,7 @@ internal abstract class SharedProbeSocket : IDisposable, IAsyncDisposable
             }
 
             var shared = create(socket);
-            shared._receiver = DatagramReceiver.Start(socket, shared, new DatagramReceiverOptions(maxDatagram, ReadAncillary: true), timeProvider, out _);
+            shared._receiver = DatagramReceiver.Start(socket, shared, new DatagramReceiverOptions(maxDatagram, ReadAncillary: true, BatchReceive: batchReceive), timeProvider, out _);
             return shared;
         }
         catch

@@ -37,12 +37,13 @@ public sealed class DatagramReceiverTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Start_DatagramLongerThanMax_HandedOverTruncated(bool readAncillary)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public async Task Start_DatagramLongerThanMax_HandedOverTruncated(bool readAncillary, bool batchReceive)
     {
         var handler = new RecordingHandler();
-        await using var receiver = Start(IPAddress.Loopback, handler, new DatagramReceiverOptions(8, readAncillary));
+        await using var receiver = Start(IPAddress.Loopback, handler, new DatagramReceiverOptions(8, readAncillary, batchReceive));
         using var client = Connected(receiver);
 
         client.Send(new byte[8]);
@@ -55,12 +56,13 @@ public sealed class DatagramReceiverTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task OnDatagram_Throws_ReportedAndTheLoopGoesOn(bool readAncillary)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public async Task OnDatagram_Throws_ReportedAndTheLoopGoesOn(bool readAncillary, bool batchReceive)
     {
         var handler = new RecordingHandler { ThrowOnFirst = true };
-        await using var receiver = Start(IPAddress.Loopback, handler, new DatagramReceiverOptions(64, readAncillary));
+        await using var receiver = Start(IPAddress.Loopback, handler, new DatagramReceiverOptions(64, readAncillary, batchReceive));
         using var client = Connected(receiver);
 
         client.Send("one"u8);
@@ -70,11 +72,13 @@ public sealed class DatagramReceiverTests
         Assert.IsType<InvalidOperationException>(Assert.Single(handler.LoopErrors));
     }
 
-    [Fact]
-    public async Task Drain_LoopHeld_ReadsWhatTheKernelHoldsOnTheCallersThread()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Drain_LoopHeld_ReadsWhatTheKernelHoldsOnTheCallersThread(bool batchReceive)
     {
         var handler = new RecordingHandler();
-        await using var receiver = Start(IPAddress.Loopback, handler, new DatagramReceiverOptions(64, ReadAncillary: true));
+        await using var receiver = Start(IPAddress.Loopback, handler, new DatagramReceiverOptions(64, ReadAncillary: true, batchReceive));
         receiver.PausedForTest = true;
 
         // More than one batch (MaxBatch) if the kernel queues that many: 300 small datagrams need
@@ -103,11 +107,13 @@ public sealed class DatagramReceiverTests
         Assert.All(handler.Datagrams, d => Assert.True(d.ByDrain));
     }
 
-    [Fact]
-    public async Task ReceivedAt_ReadLate_IsWhenTheKernelReceivedIt()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ReceivedAt_ReadLate_IsWhenTheKernelReceivedIt(bool batchReceive)
     {
         var handler = new RecordingHandler();
-        await using var receiver = Start(IPAddress.Loopback, handler, new DatagramReceiverOptions(64, ReadAncillary: true));
+        await using var receiver = Start(IPAddress.Loopback, handler, new DatagramReceiverOptions(64, ReadAncillary: true, batchReceive));
         receiver.PausedForTest = true;
         using var client = Connected(receiver);
         var time = TimeProvider.System;
@@ -134,12 +140,13 @@ public sealed class DatagramReceiverTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task DisposeAsync_DuringAFlood_EndsWithinOneSecond(bool readAncillary)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public async Task DisposeAsync_DuringAFlood_EndsWithinOneSecond(bool readAncillary, bool batchReceive)
     {
         var handler = new RecordingHandler { Keep = false };
-        var receiver = Start(IPAddress.Loopback, handler, new DatagramReceiverOptions(64, readAncillary));
+        var receiver = Start(IPAddress.Loopback, handler, new DatagramReceiverOptions(64, readAncillary, batchReceive));
         using var flood = DatagramFlood.Udp((IPEndPoint)receiver.Socket.LocalEndPoint!, new byte[44]);
         await Poll.AssertAsync(() => handler.Count > 1_000, s_deadline, "the flood is being received");
 
@@ -150,6 +157,42 @@ public sealed class DatagramReceiverTests
         var handled = handler.Count;
         Assert.True(receiver.IsStopped);
         Assert.Equal(handled, handler.Count);
+    }
+
+    [Fact]
+    public async Task Drain_BatchReceive_OneRecvmmsgPerBurstWithSourceAndTtlAndNoReply()
+    {
+        if (!LinuxReceiveBatch.IsSupported)
+        {
+            return;
+        }
+
+        var handler = new RecordingHandler { TryEcho = true };
+        await using var receiver = Start(IPAddress.Loopback, handler, new DatagramReceiverOptions(64, ReadAncillary: true, BatchReceive: true));
+        Assert.True(receiver.ReadsInBatches);
+        receiver.PausedForTest = true;
+        using var client = Connected(receiver);
+        client.Ttl = 42;
+        for (var i = 0; i < 10; i++)
+        {
+            client.Send([(byte)i]);
+        }
+
+        await Poll.AssertAsync(
+            () =>
+            {
+                receiver.Drain();
+                return handler.Datagrams.Count == 10;
+            },
+            s_deadline,
+            "all 10 read by Drain");
+
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (byte)i), handler.Datagrams.Select(d => d.Payload[0]));
+        Assert.All(handler.Datagrams, d => Assert.Equal(42, d.Ttl));
+        Assert.All(handler.Datagrams, d => Assert.Equal(client.LocalEndPoint, d.Source));
+        Assert.InRange(handler.BatchEnds, 1, 10);          // one per drain that read something
+        Assert.All(handler.ReplyErrors, e => Assert.Equal(95, e)); // EOPNOTSUPP: read with recvmmsg, no reply
+        Assert.Equal(10, handler.ReplyErrors.Count);
     }
 
     private static DatagramReceiver Start(IPAddress address, RecordingHandler handler, DatagramReceiverOptions options)
@@ -174,6 +217,15 @@ public sealed class DatagramReceiverTests
         private int _thrown;
 
         public bool Echo { get; init; }
+
+        /// <summary>Try to reply and record the errno of each refusal.</summary>
+        public bool TryEcho { get; init; }
+
+        public ConcurrentQueue<int> ReplyErrors { get; } = new();
+
+        public int BatchEnds => Volatile.Read(ref _batchEnds);
+
+        private int _batchEnds;
 
         public bool ThrowOnFirst { get; init; }
 
@@ -206,7 +258,14 @@ public sealed class DatagramReceiverTests
             {
                 Assert.True(datagram.TryReply(datagram.Payload.Length, out var errno), $"errno {errno}");
             }
+
+            if (TryEcho && !datagram.TryReply(datagram.Payload.Length, out var refused))
+            {
+                ReplyErrors.Enqueue(refused);
+            }
         }
+
+        public void OnBatchEnd() => Interlocked.Increment(ref _batchEnds);
 
         public void OnReceiveError(SocketException exception) => LoopErrors.Enqueue(exception);
 

@@ -14,7 +14,9 @@ namespace Patronus.Engine.Probes.Stamp;
 /// reflector from the shared socket, with <see cref="Slot"/> in the high 12 bits of the Sequence
 /// Number and the low 20 bits of the monitor's sequence below (<see cref="StampSlotTable"/>); no
 /// allocation per probe. Sends are synchronous (UDP does not wait for the peer) and must come from
-/// one caller at a time.</item>
+/// one caller at a time. <see cref="QueueSend"/> (what the monitor uses with Health:BatchSends) does the same for all the
+/// probes of one monitor iteration on the socket at once: one sendmmsg, T1 and the ring's send
+/// time taken once just before it (<see cref="StampSocket.QueueSend"/>).</item>
 /// <item>The socket's receive loop routes replies from this session's reflector (address and
 /// port) that echo its slot to <see cref="OnReply"/>, which matches the low 20 bits of the
 /// Session-Sender Sequence Number against the ring (a reply to a sequence the ring no longer holds
@@ -83,6 +85,9 @@ internal sealed class StampProbeSession : IProbeSession
     /// <summary>This session's slot among the sessions to <see cref="Peer"/> on <see cref="Socket"/>, the second routing key (sent in the high bits of the sequence).</summary>
     public int Slot => _slot;
 
+    /// <summary>The IPv6 scope of <see cref="Peer"/> (0 for IPv4), for the destination sockaddr.</summary>
+    public uint ScopeId => _scopeId;
+
     public ValueTask<bool> SendAsync(uint sequence, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
@@ -90,11 +95,25 @@ internal sealed class StampProbeSession : IProbeSession
             return ValueTask.FromCanceled<bool>(cancellationToken);
         }
 
-        if (Volatile.Read(ref _disposed) != 0)
-        {
-            return ValueTask.FromResult(false);
-        }
+        return ValueTask.FromResult(Volatile.Read(ref _disposed) == 0 && SendNow(sequence));
+    }
 
+    /// <summary>
+    /// Queues the probe on the shared socket; it leaves with the others of the monitor's iteration
+    /// in one sendmmsg at <see cref="StampProbeSessionFactory.FlushSends"/>, stamped (T1 and the
+    /// send record) just before it. Counted and logged like <see cref="SendAsync"/> at the flush.
+    /// </summary>
+    public void QueueSend(uint sequence)
+    {
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            Socket.QueueSend(this, sequence);
+        }
+    }
+
+    /// <summary>Sends probe <paramref name="sequence"/> alone with sendto, stamped just before; false when the kernel refused it (counted and logged) or the socket is closed.</summary>
+    internal bool SendNow(uint sequence)
+    {
         var time = Socket.TimeProvider;
         Span<byte> packet = stackalloc byte[StampSenderPacket.Size];
         var now = NtpTimestamp.FromDateTimeOffset(time.GetUtcNow());
@@ -105,6 +124,29 @@ internal sealed class StampProbeSession : IProbeSession
         try
         {
             Socket.SendTo(packet, Peer, _scopeId);
+            Completed(sequence, SocketError.Success);
+            return true;
+        }
+        catch (SocketException ex)
+        {
+            Completed(sequence, ex.SocketErrorCode);
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            // The factory was disposed under us.
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The outcome of probe <paramref name="sequence"/>'s send (alone or in a batch): counted; a
+    /// refused one logged at Debug, the first of a run at Warning, the recovery at Information.
+    /// </summary>
+    internal void Completed(uint sequence, SocketError error)
+    {
+        if (error == SocketError.Success)
+        {
             Socket.Metrics.Sent(Protocol);
             if (_sendFailing)
             {
@@ -112,24 +154,15 @@ internal sealed class StampProbeSession : IProbeSession
                 Log.SessionSendRecovered(Socket.Logger, _pathId, _targetIndex, _remote);
             }
 
-            return ValueTask.FromResult(true);
+            return;
         }
-        catch (SocketException ex)
-        {
-            Socket.Metrics.SendFailed(Protocol);
-            Log.SessionSendFailed(Socket.Logger, _pathId, _targetIndex, _remote, sequence, ex.SocketErrorCode);
-            if (!_sendFailing)
-            {
-                _sendFailing = true;
-                Log.SessionSendFailing(Socket.Logger, _pathId, _targetIndex, _remote, ex.SocketErrorCode);
-            }
 
-            return ValueTask.FromResult(false);
-        }
-        catch (ObjectDisposedException)
+        Socket.Metrics.SendFailed(Protocol);
+        Log.SessionSendFailed(Socket.Logger, _pathId, _targetIndex, _remote, sequence, error);
+        if (!_sendFailing)
         {
-            // The factory was disposed under us.
-            return ValueTask.FromResult(false);
+            _sendFailing = true;
+            Log.SessionSendFailing(Socket.Logger, _pathId, _targetIndex, _remote, error);
         }
     }
 
@@ -189,7 +222,7 @@ internal sealed class StampProbeSession : IProbeSession
     // 20-bit sequence (32 divides 2^20), so the wrap of the 20 bits needs no care; a reply would
     // have to come back 2^20 probes late to alias a recorded one. 0 means empty: a record that
     // would be 0 (sequence 0 sent at tick 0 mod 2^32) is stored as tick 1, 100 ns off.
-    private void Record(uint sequence, uint sentTicks)
+    internal void Record(uint sequence, uint sentTicks)
     {
         var value = ((ulong)sequence << 32) | sentTicks;
         Volatile.Write(ref _ring[(int)(sequence % RingSize)], value == 0 ? 1 : value);

@@ -30,6 +30,13 @@ public sealed class StampProbeSessionFactory : IProbeSessionFactory, IAsyncDispo
     // Per link, the sockets in opening order; a session takes the first one with a free slot for its reflector.
     private readonly SharedSocketPool<LocalBinding, StampSocket> _sockets = new();
     private readonly TimeProvider _timeProvider;
+
+    // Sockets with probes queued since the last FlushSends, each once; swapped with the spare list
+    // by the flush so that neither allocates. Registering takes this lock after the socket's own
+    // is released, the flush takes it before a socket's: never both in opposite orders.
+    private readonly Lock _queuedGate = new();
+    private List<StampSocket> _queued = [];
+    private List<StampSocket> _flushing = [];
     private readonly ProbeMetrics _metrics;
     private readonly ILogger _logger;
 
@@ -91,6 +98,42 @@ public sealed class StampProbeSessionFactory : IProbeSessionFactory, IAsyncDispo
 
     /// <inheritdoc />
     public int ReceivePending() => SharedProbeSocket.ReceivePending(_sockets);
+
+    /// <inheritdoc />
+    /// <remarks>One sendmmsg per socket that has probes queued (<see cref="StampSocket.FlushSends"/>).</remarks>
+    public int FlushSends()
+    {
+        List<StampSocket> flushing;
+        lock (_queuedGate)
+        {
+            if (_queued.Count == 0)
+            {
+                return 0;
+            }
+
+            flushing = _queued;
+            _queued = _flushing;
+            _flushing = flushing;
+        }
+
+        var sent = 0;
+        foreach (var socket in flushing)
+        {
+            sent += socket.FlushSends();
+        }
+
+        flushing.Clear();
+        return sent;
+    }
+
+    /// <summary>A socket queued its first probe since its last flush: the next <see cref="FlushSends"/> sends it.</summary>
+    internal void SendsQueued(StampSocket socket)
+    {
+        lock (_queuedGate)
+        {
+            _queued.Add(socket);
+        }
+    }
 
     /// <summary>Closes every shared socket; sessions still open send nothing (false) from then on.</summary>
     public void Dispose() => _sockets.Dispose();

@@ -13,7 +13,13 @@ namespace Patronus.Engine.Probes.Stamp;
 /// so it keeps no per-sender state; senders measure round-trip loss only.</item>
 /// <item>Receive Timestamp T2 is read from the <see cref="TimeProvider"/> wall clock when the
 /// datagram is taken from the socket; Timestamp T3 is T2 plus the monotonic time elapsed until
-/// the reply is written, so the hold time T3 − T2 is exact even if the wall clock steps.</item>
+/// just before the system call that sends the reply, so the hold time T3 − T2 is exact even if the
+/// wall clock steps and covers the reply's wait in its batch.</item>
+/// <item>Replies are batched (64-bit Linux): those to the datagrams read in one go leave together
+/// in one sendmmsg at the end of the read (<see cref="IDatagramHandler.OnBatchEnd"/>), at most
+/// <see cref="ReplyBatchCapacity"/> per call, each from the address its test packet was sent to
+/// (its own IP_PKTINFO); a reply longer than 1,472 octets goes alone. One system call per burst
+/// instead of one per reply.</item>
 /// <item>Session-Sender TTL: on 64-bit Linux the received IPv4 TTL / IPv6 Hop Limit, read with
 /// recvmsg ancillary data (IP_RECVTTL, IPV6_RECVHOPLIMIT); elsewhere, or if the kernel refuses the
 /// options, 0 (see <see cref="ReportsTtl"/>). On Linux the reply also leaves from the address the
@@ -43,6 +49,20 @@ public sealed class StampReflector : IAsyncDisposable, IDatagramHandler
     /// <summary>Largest UDP payload; the buffer is allocated once, so no datagram is ever truncated.</summary>
     private const int MaxDatagram = 65_535;
 
+    /// <summary>
+    /// Replies collected per sendmmsg: those to one received batch (up to
+    /// <see cref="DatagramReceiver.MaxBatch"/> datagrams read in one go) leave together at its end,
+    /// a full batch before the next reply is added. 64 bounds how long the last reply of a batch
+    /// leaves after its T3 (docs/health.md, "Batched sends").
+    /// </summary>
+    internal const int ReplyBatchCapacity = 64;
+
+    /// <summary>
+    /// The longest reply that goes in a batch: a test packet that fills a 1,500-octet IPv4 MTU
+    /// (symmetric size). Longer ones, rare, are sent alone after the batch before them.
+    /// </summary>
+    private const int ReplySlotSize = 1_472;
+
     private readonly TimeProvider _timeProvider;
     private readonly ProbeMetrics _metrics;
     private readonly ILogger _logger;
@@ -50,10 +70,18 @@ public sealed class StampReflector : IAsyncDisposable, IDatagramHandler
     private DatagramReceiver? _receiver;
     private int _disposed;
 
+    // Replies waiting for the end of the received batch, with each one's receive time (T2, and on
+    // the monotonic clock) to stamp T3 just before the sendmmsg. Null where sendmmsg cannot be
+    // called: each reply goes at once. Only the receive loop touches them.
+    private UdpSendBatch? _replies;
+    private readonly NtpTimestamp[] _replyT2 = new NtpTimestamp[ReplyBatchCapacity];
+    private readonly long[] _replyT2Monotonic = new long[ReplyBatchCapacity];
+
     private StampReflector(IPEndPoint local, int receiveBufferBytes, StampReflectorOptions options, TimeProvider timeProvider, ProbeMetrics metrics, ILogger logger)
     {
         _limiter = new SourceRateLimiter(options.PerSourceRate, options.PerSourceBurst, timeProvider.TimestampFrequency);
         ReceiveBufferBytes = receiveBufferBytes;
+        _replies = UdpSendBatch.IsSupported ? new UdpSendBatch(gso: false, ReplyBatchCapacity, ReplySlotSize) : null;
         _timeProvider = timeProvider;
         _metrics = metrics;
         _logger = logger;
@@ -159,7 +187,7 @@ public sealed class StampReflector : IAsyncDisposable, IDatagramHandler
     private void Reflect(Span<byte> buffer, int length, NtpTimestamp t2, long t2Monotonic, byte ttl)
     {
         StampSenderPacket.TryRead(buffer[..length], out var request);
-        var t3 = new NtpTimestamp(t2.Value + ToNtpUnits(_timeProvider.GetElapsedTime(t2Monotonic)));
+        var t3 = T3(t2, t2Monotonic, _timeProvider.GetTimestamp());
         var reply = new StampReflectorPacket(
             Sequence: request.Sequence,
             Timestamp: t3,
@@ -184,6 +212,10 @@ public sealed class StampReflector : IAsyncDisposable, IDatagramHandler
         Log.ReflectorStopped(_logger, LocalEndPoint);
     }
 
+    /// <summary>T3: T2 plus the monotonic time from receipt to <paramref name="now"/>, so the hold time is exact even if the wall clock steps.</summary>
+    private NtpTimestamp T3(NtpTimestamp t2, long t2Monotonic, long now) =>
+        new(t2.Value + ToNtpUnits(_timeProvider.GetElapsedTime(t2Monotonic, now)));
+
     void IDatagramHandler.OnDatagram(ref ReceivedDatagram datagram)
     {
         var t2 = NtpTimestamp.FromDateTimeOffset(_timeProvider.GetUtcNow());
@@ -202,7 +234,28 @@ public sealed class StampReflector : IAsyncDisposable, IDatagramHandler
         }
 
         Reflect(datagram.Payload, length, t2, t2Monotonic, datagram.Ttl);
-        if (datagram.TryReply(Math.Max(length, StampReflectorPacket.Size), out var errno))
+        var replyLength = Math.Max(length, StampReflectorPacket.Size);
+        if (_replies is { } batch)
+        {
+            if (batch.Count == batch.Capacity)
+            {
+                FlushReplies();
+            }
+
+            var index = batch.Count;
+            if (batch.TryAdd(datagram.Socket, datagram.Source, datagram.Payload[..replyLength], datagram.ReplyControl))
+            {
+                _replyT2[index] = t2;
+                _replyT2Monotonic[index] = t2Monotonic;
+                return;
+            }
+
+            // Too long for a slot: the replies before it go first, then it alone.
+            FlushReplies();
+        }
+
+        _metrics.SendCalls("reflector", 1);
+        if (datagram.TryReply(replyLength, out var errno))
         {
             _metrics.Reflected();
         }
@@ -210,6 +263,65 @@ public sealed class StampReflector : IAsyncDisposable, IDatagramHandler
         {
             SendFailed(datagram.Source, errno);
         }
+    }
+
+    void IDatagramHandler.OnBatchEnd() => FlushReplies();
+
+    /// <summary>
+    /// Sends the collected replies in one sendmmsg, each stamped T3 just before it (the hold time
+    /// T3 − T2 then covers the whole wait in this reflector, batch included, which the sender
+    /// subtracts from its round trip); counts each as reflected or, refused by the kernel, as a
+    /// send failure.
+    /// </summary>
+    private void FlushReplies()
+    {
+        if (_replies is not { } batch || batch.Count == 0)
+        {
+            return;
+        }
+
+        var count = batch.Count;
+        var now = _timeProvider.GetTimestamp();
+        for (var i = 0; i < count; i++)
+        {
+            StampReflectorPacket.WriteTimestamp(batch.Datagram(i), T3(_replyT2[i], _replyT2Monotonic[i], now));
+        }
+
+        try
+        {
+            batch.Flush(out _);
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // stopped under us
+        }
+        catch (EntryPointNotFoundException)
+        {
+            // A C library without sendmmsg: these replies are lost, the next ones go one by one.
+            _replies = null;
+            for (var i = 0; i < count; i++)
+            {
+                SendFailed(batch.Name(i), errno: 38); // ENOSYS
+            }
+
+            return;
+        }
+
+        _metrics.SendCalls("reflector", batch.Calls);
+        var reflected = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (batch.Error(i) is var errno && errno == 0)
+            {
+                reflected++;
+            }
+            else
+            {
+                SendFailed(batch.Name(i), errno);
+            }
+        }
+
+        _metrics.Reflected(reflected);
     }
 
     void IDatagramHandler.OnReceiveError(SocketException exception)

@@ -61,6 +61,10 @@ public readonly record struct StampReflectorPacket(
 
     private const long NanosecondsPerSecond = 1_000_000_000;
 
+    /// <summary>Overwrites the Timestamp (T3) of a reply already written to <paramref name="packet"/> (at least <see cref="Size"/> octets): a batched reply is stamped just before the system call.</summary>
+    public static void WriteTimestamp(Span<byte> packet, NtpTimestamp timestamp) =>
+        BinaryPrimitives.WriteUInt64BigEndian(packet[TimestampOffset..], timestamp.Value);
+
     /// <summary>
     /// The reflector's hold time T3 − T2 (<see cref="Timestamp"/> − <see cref="ReceiveTimestamp"/>),
     /// in NTP or PTPv2-truncated format as the Z bit of <see cref="ErrorEstimate"/> says. False

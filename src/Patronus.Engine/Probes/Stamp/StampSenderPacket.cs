@@ -51,6 +51,10 @@ public readonly record struct StampSenderPacket(uint Sequence, NtpTimestamp Time
         return true;
     }
 
+    /// <summary>Overwrites the Timestamp of a packet already written to <paramref name="packet"/> (at least <see cref="Size"/> octets): a batched send stamps T1 just before the system call.</summary>
+    public static void WriteTimestamp(Span<byte> packet, NtpTimestamp timestamp) =>
+        BinaryPrimitives.WriteUInt64BigEndian(packet[TimestampOffset..], timestamp.Value);
+
     public bool TryWrite(Span<byte> destination, out int written)
     {
         if (destination.Length < Size)
