@@ -117,10 +117,22 @@ public static class ResultJson
             case JsonElement element: element.WriteTo(writer); break;
             case ResultMap result:
                 writer.WriteStartObject();
-                for (var i = 0; i < result.Count; i++)
+                if (result.EncodedKeys is { } encoded)
                 {
-                    writer.WritePropertyName(result.KeyAt(i));
-                    WriteValue(writer, result.ValueAt(i));
+                    // Keys encoded once per selection, not escaped and transcoded again for every object.
+                    for (var i = 0; i < result.Count; i++)
+                    {
+                        writer.WritePropertyName(encoded[i]);
+                        WriteValue(writer, result.ValueAt(i));
+                    }
+                }
+                else
+                {
+                    for (var i = 0; i < result.Count; i++)
+                    {
+                        writer.WritePropertyName(result.KeyAt(i));
+                        WriteValue(writer, result.ValueAt(i));
+                    }
                 }
 
                 writer.WriteEndObject();

@@ -97,6 +97,62 @@ public sealed class ExecutorCacheTests
         Assert.All(seen, s => Assert.IsType<InvalidOperationException>(s.Exception));
     }
 
+    [Fact]
+    public async Task Execute_ListItemsOfSeveralClrTypes_EachReadThroughItsOwnProperties()
+    {
+        // One selection plan serves the whole list; its getters follow each item's CLR type.
+        var schema = new SchemaBuilder()
+            .Object("Item", o => o.Field("name", "String!").Field("score", "Float!").Field("rank", "Int"))
+            .Object("Query", o => o.Field("items", "[Item!]!", f => f.Resolve(_ => new object[]
+            {
+                new ItemA("a", 1.5, 1), new ItemB("b", 2.25), new ItemA("c", 3, null),
+                new Dictionary<string, object?> { ["name"] = "d", ["score"] = 4.0, ["rank"] = 4 },
+            })))
+            .Build();
+
+        var json = await RunAsync(new Executor(schema), "{ items { name s: score rank } }");
+
+        Assert.Equal("""{"data":{"items":[{"name":"a","s":1.5,"rank":1},{"name":"b","s":2.25,"rank":7},{"name":"c","s":3,"rank":null},{"name":"d","s":4,"rank":4}]}}""", json);
+    }
+
+    [Theory]
+    [InlineData("[Named!]", """{"errors":[{"message":"Cannot return null for non-nullable field Named.name.","locations":[{"line":1,"column":11}],"path":["items",1,"name"]}],"data":{"items":null}}""")]
+    [InlineData("[Named]", """{"errors":[{"message":"Cannot return null for non-nullable field Named.name.","locations":[{"line":1,"column":11}],"path":["items",1,"name"]}],"data":{"items":[{"name":"a"},null,{"name":"c"}]}}""")]
+    public async Task Execute_ListItemWithNullNonNullLeaf_PropagatesAsBefore(string listType, string expected)
+    {
+        // The middle item leaves the list's fast path (its leaf is null) and reports as the general path does.
+        var schema = new SchemaBuilder()
+            .Object("Named", o => o.Field("name", "String!"))
+            .Object("Query", o => o.Field("items", listType, f => f.Resolve(_ => new[] { new ItemA("a", 0, null), new ItemA(null!, 0, null), new ItemA("c", 0, null) })))
+            .Build();
+
+        Assert.Equal(expected, await RunAsync(new Executor(schema), "{ items { name } }"));
+    }
+
+    [Fact]
+    public async Task Execute_ListItemWaitingOnAResolver_KeepsItsPlaceAmongItemsCompletedAtOnce()
+    {
+        var gate = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var schema = new SchemaBuilder()
+            .Object("Item", o => o.ClrType<ItemA>().Field("name", "String!").Field("later", "String", f => f.Resolve(ctx =>
+                ((ItemA)ctx.Source!).Name == "b" ? gate.Task : Task.FromResult<object?>(null))))
+            .Object("Query", o => o.Field("items", "[Item!]!", f => f.Resolve(_ => new[] { new ItemA("a", 0, null), new ItemA("b", 0, null), new ItemA("c", 0, null) })))
+            .Build();
+
+        var run = RunAsync(new Executor(schema), "{ items { name later } }");
+        Assert.False(run.IsCompleted); // item b waits on its resolver
+        gate.SetResult("done");
+
+        Assert.Equal("""{"data":{"items":[{"name":"a","later":null},{"name":"b","later":"done"},{"name":"c","later":null}]}}""", await run);
+    }
+
+    private sealed record ItemA(string Name, double Score, int? Rank);
+
+    private sealed record ItemB(string Name, double Score)
+    {
+        public int Rank => Name.Length + 6; // a computed property: read by its getter like the others
+    }
+
     private sealed record Thing(int Ok)
     {
         public string Broken => throw new InvalidOperationException($"broken getter of {Ok}");
