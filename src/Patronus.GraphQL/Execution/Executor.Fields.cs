@@ -20,13 +20,16 @@ public sealed partial class Executor
     /// The fields of one object. Not async itself: when every field completes at once (the leaves of
     /// a list's items) the map is returned without a state machine; the rest waits in <see cref="AwaitFieldsAsync"/>.
     /// A cancellation may throw from here directly; every caller awaits the result in an async method.
+    /// With <paramref name="listIndex"/> (not -1), <paramref name="path"/> is the list's and the object's
+    /// own path is made only when a field needs it: the leaves of a list's items never do.
     /// </summary>
     private static ValueTask<IReadOnlyDictionary<string, object?>> ExecuteFieldsAsync(
         ExecutionContext execution,
         ObjectType type,
         object? source,
         ResponsePath? path,
-        SelectionPlan plan)
+        SelectionPlan plan,
+        int listIndex = -1)
     {
         // Start every field before awaiting any, so independent resolvers run concurrently (§6.3.1).
         // Each ValueTask is awaited exactly once, in AwaitFieldsAsync. A leaf read from the parent's
@@ -46,6 +49,12 @@ public sealed partial class Executor
             tasks ??= new ValueTask<(bool Include, object? Value)>[values.Length];
             values[index] = s_pending;
 #pragma warning disable CA2012
+            if (listIndex >= 0)
+            {
+                path = path!.Index(listIndex);
+                listIndex = -1;
+            }
+
             tasks[index] = ExecuteFieldAsync(execution, type, source, plan.Nodes[index], Child(path, plan.Keys[index], type));
 #pragma warning restore CA2012
         }
@@ -277,23 +286,23 @@ public sealed partial class Executor
         foreach (var item in items)
         {
             execution.CancellationToken.ThrowIfCancellationRequested();
-            var itemPath = path.Index(index++);
             ValueTask<object?> task;
             if (plan is not null && item is not (null or Exception))
             {
-                var fields = ExecuteFieldsAsync(execution, objectType!, item, itemPath, plan);
+                var fields = ExecuteFieldsAsync(execution, objectType!, item, path, plan, index);
                 if (fields.IsCompletedSuccessfully)
                 {
+                    index++;
                     completed.Add(fields.Result);
                     continue;
                 }
 
 #pragma warning disable CA2012 // awaited exactly once, by AwaitItemAsync
-                task = AwaitItemAsync(execution, itemType, context, itemPath, fields);
+                task = AwaitItemAsync(execution, itemType, context, path.Index(index++), fields);
             }
             else
             {
-                task = CompleteItemAsync(execution, itemType, context, itemPath, item);
+                task = CompleteItemAsync(execution, itemType, context, path.Index(index++), item);
 #pragma warning restore CA2012
             }
 

@@ -104,17 +104,10 @@ public static class ResultJson
         ArgumentNullException.ThrowIfNull(writer);
         switch (value)
         {
+            // The commonest first: leaves (string, double) and the executor's objects.
             case null: writer.WriteNullValue(); break;
             case string s: writer.WriteStringValue(s); break;
-            case bool b: writer.WriteBooleanValue(b); break;
-            case int i: writer.WriteNumberValue(i); break;
-            case long l: writer.WriteNumberValue(l); break;
             case double d: writer.WriteNumberValue(d); break;
-            case float f: writer.WriteNumberValue(f); break;
-            case decimal m: writer.WriteNumberValue(m); break;
-            case short or byte or sbyte or ushort or uint: writer.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture)); break;
-            case ulong ul: writer.WriteNumberValue(ul); break;
-            case JsonElement element: element.WriteTo(writer); break;
             case ResultMap result:
                 writer.WriteStartObject();
                 if (result.EncodedKeys is { } encoded)
@@ -137,6 +130,14 @@ public static class ResultJson
 
                 writer.WriteEndObject();
                 break;
+            case bool b: writer.WriteBooleanValue(b); break;
+            case int i: writer.WriteNumberValue(i); break;
+            case long l: writer.WriteNumberValue(l); break;
+            case float f: writer.WriteNumberValue(f); break;
+            case decimal m: writer.WriteNumberValue(m); break;
+            case short or byte or sbyte or ushort or uint: writer.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture)); break;
+            case ulong ul: writer.WriteNumberValue(ul); break;
+            case JsonElement element: element.WriteTo(writer); break;
             case IEnumerable<KeyValuePair<string, object?>> map:
                 writer.WriteStartObject();
                 foreach (var (key, item) in map)

@@ -56,12 +56,21 @@ internal sealed class SelectionPlan
     internal sealed class Leaf
     {
         private readonly NamedType _type;
+
+        // The CLR type a specified scalar serializes to itself (String and ID: string, Int: int,
+        // Float: a finite double, Boolean: bool), for which Serialize is not called.
+        private readonly Type? _serializesToItself;
         private Getter? _last;
 
         public Leaf(FieldDefinition field)
         {
             Field = field;
             _type = (NamedType)(field.Type is NonNullType nonNull ? nonNull.OfType : field.Type);
+            _serializesToItself = _type == Scalars.String || _type == Scalars.ID ? typeof(string)
+                : _type == Scalars.Int ? typeof(int)
+                : _type == Scalars.Float ? typeof(double)
+                : _type == Scalars.Boolean ? typeof(bool)
+                : null;
         }
 
         public FieldDefinition Field { get; }
@@ -103,6 +112,12 @@ internal sealed class SelectionPlan
             if (raw is null)
             {
                 return false;
+            }
+
+            if (raw.GetType() == _serializesToItself && (raw is not double d || double.IsFinite(d)))
+            {
+                value = raw;
+                return true;
             }
 
             if (_type is ScalarType scalar)

@@ -146,6 +146,29 @@ public sealed class ExecutorCacheTests
         Assert.Equal("""{"data":{"items":[{"name":"a","later":null},{"name":"b","later":"done"},{"name":"c","later":null}]}}""", await run);
     }
 
+    [Fact]
+    public async Task Execute_LeavesOfOtherClrTypesOrNonFinite_AreCoercedOrRefusedAsBefore()
+    {
+        // Values of a scalar's own CLR type are taken as they are; everything else still goes through the scalar's coercion.
+        var schema = new SchemaBuilder()
+            .Object("Odd", o => o.ClrType<Odd>().Field("f", "Float").Field("i", "Int").Field("s", "String").Field("b", "Boolean").Field("id", "ID"))
+            .Object("Query", o => o.Field("odd", "[Odd!]!", f => f.Resolve(_ => new[]
+            {
+                new Odd(1.25, 3, "x", true, "id-1"),
+                new Odd(double.NaN, 4.0, 5, 1, 6),
+            })))
+            .Build();
+
+        var json = await RunAsync(new Executor(schema), "{ odd { f i s b id } }");
+
+        Assert.StartsWith("""{"errors":[{"message":"Float cannot represent non numeric value: NaN","locations":[{"line":1,"column":9}],"path":["odd",1,"f"]}]""", json, StringComparison.Ordinal);
+        Assert.EndsWith("""
+            "data":{"odd":[{"f":1.25,"i":3,"s":"x","b":true,"id":"id-1"},{"f":null,"i":4,"s":"5","b":true,"id":"6"}]}}
+            """, json, StringComparison.Ordinal);
+    }
+
+    private sealed record Odd(object F, object I, object S, object B, object Id);
+
     private sealed record ItemA(string Name, double Score, int? Rank);
 
     private sealed record ItemB(string Name, double Score)
