@@ -36,11 +36,11 @@ public sealed partial class Executor
         // property completes at once (SelectionPlan.Leaf): no task, context or path unless it fails.
         var values = new object?[plan.Count];
         ValueTask<(bool Include, object? Value)>[]? tasks = null;
-        var readsProperties = SelectionPlan.ReadsProperties(source);
+        var sourceType = SelectionPlan.ReadsProperties(source) ? source!.GetType() : null;
         for (var index = 0; index < values.Length; index++)
         {
             execution.CancellationToken.ThrowIfCancellationRequested();
-            if (readsProperties && plan.Leaves[index] is { } leaf && leaf.TryComplete(source!, out var value))
+            if (sourceType is not null && plan.Leaves[index] is { } leaf && leaf.TryComplete(source!, sourceType, out var value))
             {
                 values[index] = value;
                 continue;

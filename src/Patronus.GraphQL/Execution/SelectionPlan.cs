@@ -57,33 +57,41 @@ internal sealed class SelectionPlan
     {
         private readonly NamedType _type;
 
-        // The CLR type a specified scalar serializes to itself (String and ID: string, Int: int,
-        // Float: a finite double, Boolean: bool), for which Serialize is not called.
-        private readonly Type? _serializesToItself;
+        // Which CLR value a specified scalar serializes to itself (String and ID: a string, Int: an
+        // int, Float: a finite double, Boolean: a bool): for it Serialize is not called.
+        private readonly Own _own;
         private Getter? _last;
 
         public Leaf(FieldDefinition field)
         {
             Field = field;
             _type = (NamedType)(field.Type is NonNullType nonNull ? nonNull.OfType : field.Type);
-            _serializesToItself = _type == Scalars.String || _type == Scalars.ID ? typeof(string)
-                : _type == Scalars.Int ? typeof(int)
-                : _type == Scalars.Float ? typeof(double)
-                : _type == Scalars.Boolean ? typeof(bool)
-                : null;
+            _own = _type == Scalars.String || _type == Scalars.ID ? Own.String
+                : _type == Scalars.Int ? Own.Int
+                : _type == Scalars.Float ? Own.Double
+                : _type == Scalars.Boolean ? Own.Bool
+                : Own.None;
+        }
+
+        private enum Own
+        {
+            None,
+            String,
+            Int,
+            Double,
+            Bool,
         }
 
         public FieldDefinition Field { get; }
 
         /// <summary>
-        /// The serialized value of the field on <paramref name="source"/>; false for anything unusual
+        /// The serialized value of the field on <paramref name="source"/> (of CLR type <paramref name="type"/>); false for anything unusual
         /// (no such property, a throwing getter, null, a failed coercion), which the general path
         /// then reads again and reports as it always has.
         /// </summary>
-        public bool TryComplete(object source, out object? value)
+        public bool TryComplete(object source, Type type, out object? value)
         {
             value = null;
-            var type = source.GetType();
             var last = Volatile.Read(ref _last);
             if (last is null || last.Type != type)
             {
@@ -114,7 +122,14 @@ internal sealed class SelectionPlan
                 return false;
             }
 
-            if (raw.GetType() == _serializesToItself && (raw is not double d || double.IsFinite(d)))
+            if (_own switch
+            {
+                Own.String => raw is string,
+                Own.Double => raw is double d && double.IsFinite(d),
+                Own.Int => raw is int,
+                Own.Bool => raw is bool,
+                _ => false,
+            })
             {
                 value = raw;
                 return true;
