@@ -39,7 +39,7 @@ internal static class Program
                 return await Routing.KernelRoutesHarness.RunAsync(rest);
             case "micro":
                 BenchmarkSwitcher.FromTypes(
-                    [typeof(HealthStateBenchmarks), typeof(ProbeWindowBenchmarks), typeof(PathEvaluationBenchmarks), typeof(StampPacketBenchmarks), typeof(FailoverBenchmarks), typeof(ExportBenchmarks), typeof(TracingBenchmarks), typeof(HistoryRecorderBenchmarks), typeof(Lz4CodecBenchmarks), typeof(SdwanBenchmarks)])
+                    [typeof(HealthStateBenchmarks), typeof(ProbeWindowBenchmarks), typeof(PathEvaluationBenchmarks), typeof(StampPacketBenchmarks), typeof(FailoverBenchmarks), typeof(ExportBenchmarks), typeof(TracingBenchmarks), typeof(HistoryRecorderBenchmarks), typeof(Lz4CodecBenchmarks), typeof(SdwanBenchmarks), typeof(GraphQLBenchmarks)])
                     .Run(rest, MicroConfig.Create());
                 return 0;
             default:

@@ -6,7 +6,7 @@
 # load on each (default 5: JIT tiers, pools), R rounds (default 2), alternating:
 # wrk POSTs the query for S seconds with C connections, wrk GETs the REST twin the same way, and
 # both again with one connection (one client). Prints wrk's latency percentiles and a summary line
-# per run. Results: docs/performance.md, "GraphQL".
+# per run, with the serve's CPU time per request net of its idle rate. Results: docs/performance.md, "GraphQL".
 #
 #   bench/graphql/run.sh [--paths N] [--seconds S] [--connections C] [--threads T] [--rounds R] [--warmup W] [--port P]
 #
@@ -63,6 +63,7 @@ PASSWORD="Bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 printf '%s\n' "$PASSWORD" | "$BIN" users add loadgen --role viewer --password-stdin --config "$WORK/patronus.json" --data-dir "$WORK/data" >/dev/null
 "$BIN" serve --config "$WORK/patronus.json" --data-dir "$WORK/data" --urls "http://127.0.0.1:$PORT" >"$WORK/serve.log" 2>&1 &
 SERVE_PID=$!
+echo "serve PID $SERVE_PID (API 127.0.0.1:$PORT)"
 
 for _ in $(seq 1 300); do
   curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null && break
@@ -95,16 +96,30 @@ LUA
 REST_BYTES=$(curl -sf "http://127.0.0.1:$PORT/api/v1/metrics/health" -H "Authorization: Bearer $TOKEN" | wc -c)
 echo "REST twin: GET /api/v1/metrics/health, $REST_BYTES bytes"
 
-# One wrk run; the summary line: what, connections, req/s, p50, p99, load average before.
+# CPU time the serve process has used so far, in clock ticks (utime + stime, /proc/PID/stat).
+cpu_ticks() { sed 's/^.*) //' "/proc/$SERVE_PID/stat" | awk '{ print $12 + $13 }'; }
+TICK=$(getconf CLK_TCK)
+
+# One wrk run; the summary line: what, connections, req/s, p50, p99, the serve's CPU per request
+# (less sensitive to the box's other load than req/s: what it took, not how long it waited), load before.
+# CPU/req is the serve's CPU time during the run, less its idle rate (the 1,000 paths' probes,
+# measured before the runs), divided by the requests wrk completed.
 run() {
-  local name=$1 script=$2 url=$3 threads=$4 connections=$5 load out
+  local name=$1 script=$2 url=$3 threads=$4 connections=$5 load out t0 t1 c0 c1 requests cpu
   load=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "== $name: wrk -t$threads -c$connections -d${SECONDS_}s --latency (load before: $load)"
+  c0=$(cpu_ticks); t0=$(date +%s.%N)
   out=$(wrk -t"$threads" -c"$connections" -d"${SECONDS_}s" --latency -s "$script" "$url")
+  c1=$(cpu_ticks); t1=$(date +%s.%N)
   echo "$out"
-  SUMMARY+=$(printf '%-8s c=%-3s %10s req/s  p50 %-9s p99 %-9s load %s' "$name" "$connections" \
+  requests=$(awk '/requests in/ { print $1 }' <<<"$out")
+  cpu=$(awk -v c="$((c1 - c0))" -v tick="$TICK" -v idle="$IDLE_CORES" -v t0="$t0" -v t1="$t1" -v n="$requests" \
+    'BEGIN { printf "%.3f", (n > 0 ? (c / tick - idle * (t1 - t0)) * 1000 / n : 0) }')
+  echo "serve CPU: $(awk -v c="$((c1 - c0))" -v tick="$TICK" 'BEGIN { printf "%.2f", c / tick }') s in the run, $cpu ms per request net of idle"
+  SUMMARY+=$(printf '%-8s c=%-3s %10s req/s  p50 %-9s p99 %-9s cpu/req %-6s ms  load %s' "$name" "$connections" \
     "$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")" "$(awk '$1 == "50%" { print $2 }' <<<"$out")" \
-    "$(awk '$1 == "99%" { print $2 }' <<<"$out")" "$load")$'\n'
+    "$(awk '$1 == "99%" { print $2 }' <<<"$out")" "$cpu" "$load")$'\n'
+  RATES+="$name $connections $(awk '/^Requests\/sec/ { print $2 }' <<<"$out") $cpu"$'\n'
 }
 
 if [[ "$WARMUP" -gt 0 ]]; then
@@ -112,7 +127,12 @@ if [[ "$WARMUP" -gt 0 ]]; then
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$WORK/get.lua" "http://127.0.0.1:$PORT/api/v1/metrics/health" >/dev/null
 fi
 
-SUMMARY=""
+# The serve's own CPU with no requests (probing the paths), subtracted from each run's.
+c0=$(cpu_ticks); t0=$(date +%s.%N); sleep 5; c1=$(cpu_ticks); t1=$(date +%s.%N)
+IDLE_CORES=$(awk -v c="$((c1 - c0))" -v tick="$TICK" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.4f", c / tick / (t1 - t0) }')
+echo "serve idle: $IDLE_CORES cores (probing $PATHS paths, no requests)"
+
+SUMMARY="" RATES=""
 for round in $(seq 1 "$ROUNDS"); do
   run graphql "$WORK/post.lua" "http://127.0.0.1:$PORT/graphql" "$THREADS" "$CONNECTIONS"
   run rest "$WORK/get.lua" "http://127.0.0.1:$PORT/api/v1/metrics/health" "$THREADS" "$CONNECTIONS"
@@ -122,3 +142,6 @@ done
 echo "serve CPU: $(ps -o times= -p "$SERVE_PID") s total; RSS $(ps -o rss= -p "$SERVE_PID") KB"
 echo "== summary ($PATHS paths, ${SECONDS_}s per run)"
 printf '%s' "$SUMMARY"
+# Each GraphQL run against the REST run right after it (same connections, nearly the same load).
+awk '$1 == "graphql" { g[$2] = $3; gc[$2] = $4; next }
+     $1 == "rest" && ($2 in g) { printf "graphql/rest c=%-3s req/s %.0f %% (%s / %s); cpu/req %.2fx (%s / %s ms)\n", $2, 100 * g[$2] / $3, g[$2], $3, ($4 > 0 ? gc[$2] / $4 : 0), gc[$2], $4; delete g[$2] }' <<<"$RATES"

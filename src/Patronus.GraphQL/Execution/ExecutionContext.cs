@@ -42,13 +42,10 @@ internal sealed class ExecutionContext
     public CancellationToken CancellationToken { get; }
 
     /// <summary>
-    /// Subfields collected per (object type, merged field nodes): the same for every item of a list,
-    /// as @skip/@include read this operation's variables only. Resolvers may run on several threads.
+    /// Subfields collected and prepared per (object type, merged field nodes): the same for every
+    /// item of a list, as @skip/@include read this operation's variables only. Resolvers may run on several threads.
     /// </summary>
-    public ConcurrentDictionary<(ObjectType Type, IReadOnlyList<FieldNode> Nodes), OrderedDictionary<string, List<FieldNode>>> Subfields { get; } = new();
-
-    /// <summary>The response keys of each collected field set, in order, shared by the objects completed from it.</summary>
-    public ConcurrentDictionary<OrderedDictionary<string, List<FieldNode>>, string[]> FieldKeys { get; } = new(ReferenceEqualityComparer.Instance);
+    public ConcurrentDictionary<(ObjectType Type, IReadOnlyList<FieldNode> Nodes), SelectionPlan> Subfields { get; } = new();
 
     /// <summary>The same operation with an empty error list and another cancellation token.</summary>
     public ExecutionContext Renew(CancellationToken cancellationToken) =>

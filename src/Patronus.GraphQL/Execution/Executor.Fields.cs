@@ -16,47 +16,63 @@ public sealed partial class Executor
     // Marks a field of ExecuteFieldsAsync that runs as a task rather than completed at once.
     private static readonly object s_pending = new();
 
-    private static async ValueTask<IReadOnlyDictionary<string, object?>> ExecuteFieldsAsync(
+    /// <summary>
+    /// The fields of one object. Not async itself: when every field completes at once (the leaves of
+    /// a list's items) the map is returned without a state machine; the rest waits in <see cref="AwaitFieldsAsync"/>.
+    /// A cancellation may throw from here directly; every caller awaits the result in an async method.
+    /// With <paramref name="listIndex"/> (not -1), <paramref name="path"/> is the list's and the object's
+    /// own path is made only when a field needs it: the leaves of a list's items never do.
+    /// </summary>
+    private static ValueTask<IReadOnlyDictionary<string, object?>> ExecuteFieldsAsync(
         ExecutionContext execution,
         ObjectType type,
         object? source,
         ResponsePath? path,
-        OrderedDictionary<string, List<FieldNode>> fields)
+        SelectionPlan plan,
+        int listIndex = -1)
     {
         // Start every field before awaiting any, so independent resolvers run concurrently (§6.3.1).
-        // Each ValueTask is awaited exactly once below. A leaf read from the parent's property
-        // completes at once (TryCompleteLeaf): no task, context or path unless it fails.
-        var values = new object?[fields.Count];
+        // Each ValueTask is awaited exactly once, in AwaitFieldsAsync. A leaf read from the parent's
+        // property completes at once (SelectionPlan.Leaf): no task, context or path unless it fails.
+        var values = new object?[plan.Count];
         ValueTask<(bool Include, object? Value)>[]? tasks = null;
-        var index = 0;
-        foreach (var (key, nodes) in fields)
+        var sourceType = SelectionPlan.ReadsProperties(source) ? source!.GetType() : null;
+        for (var index = 0; index < values.Length; index++)
         {
             execution.CancellationToken.ThrowIfCancellationRequested();
-            if (TryCompleteLeaf(type, source, nodes, out var value))
+            if (sourceType is not null && plan.Leaves[index] is { } leaf && leaf.TryComplete(source!, sourceType, out var value))
             {
-                values[index++] = value;
+                values[index] = value;
                 continue;
             }
 
-            tasks ??= new ValueTask<(bool Include, object? Value)>[fields.Count];
+            tasks ??= new ValueTask<(bool Include, object? Value)>[values.Length];
             values[index] = s_pending;
 #pragma warning disable CA2012
-            tasks[index++] = ExecuteFieldAsync(execution, type, source, nodes, Child(path, key, type));
+            if (listIndex >= 0)
+            {
+                path = path!.Index(listIndex);
+                listIndex = -1;
+            }
+
+            tasks[index] = ExecuteFieldAsync(execution, type, source, plan.Nodes[index], Child(path, plan.Keys[index], type));
 #pragma warning restore CA2012
         }
 
-        // The field keys are shared by every object of the same selection; values move up in place
-        // of a field left out (one without a definition here).
-        var keys = FieldKeys(execution, fields);
-        if (tasks is null)
-        {
-            return new ResultMap(keys, values, values.Length);
-        }
+        // The field keys are shared by every object of the same selection.
+        return tasks is null
+            ? new ValueTask<IReadOnlyDictionary<string, object?>>(new ResultMap(plan.Keys, values, values.Length, plan.EncodedKeys))
+            : AwaitFieldsAsync(plan, values, tasks);
+    }
 
+    /// <summary>The fields of <see cref="ExecuteFieldsAsync"/> that did not complete at once; values move up in place of a field left out (one without a definition here).</summary>
+    private static async ValueTask<IReadOnlyDictionary<string, object?>> AwaitFieldsAsync(SelectionPlan plan, object?[] values, ValueTask<(bool Include, object? Value)>[] tasks)
+    {
+        var keys = plan.Keys;
         FieldErrorException? propagated = null;
         var count = 0;
         var shared = true;
-        for (index = 0; index < values.Length; index++)
+        for (var index = 0; index < values.Length; index++)
         {
             try
             {
@@ -79,58 +95,10 @@ public sealed partial class Executor
             }
         }
 
-        return propagated is null ? new ResultMap(keys, values, count) : throw propagated;
+        return propagated is null ? new ResultMap(keys, values, count, shared ? plan.EncodedKeys : null) : throw propagated;
     }
 
-    private static string[] FieldKeys(ExecutionContext execution, OrderedDictionary<string, List<FieldNode>> fields) =>
-        execution.FieldKeys.GetOrAdd(fields, static f => [.. f.Keys]);
-
-    /// <summary>
-    /// The fast path of the commonest field: no resolver, no arguments, a scalar or enum read from a
-    /// property of the parent that serializes to a value. Anything else (null, a failed coercion,
-    /// __typename, a dictionary parent) is false and takes <see cref="ExecuteFieldAsync"/>, which
-    /// reads the value again and reports its errors as before.
-    /// </summary>
-    private static bool TryCompleteLeaf(ObjectType type, object? source, List<FieldNode> nodes, out object? value)
-    {
-        value = null;
-        if (source is null or IDictionary or IReadOnlyDictionary<string, object?> or IDictionary<string, object?>
-            || type.GetField(nodes[0].Name.Value) is not { Resolver: null, Subscriber: null, Arguments.Count: 0 } field)
-        {
-            return false;
-        }
-
-        var leafType = field.Type is NonNullType nonNull ? nonNull.OfType : field.Type;
-        object? raw;
-#pragma warning disable CA1031 // a throwing getter (or an ambiguous name) is reported by ExecuteFieldAsync, which reads again
-        try
-        {
-            raw = leafType is ScalarType or EnumType ? Getter(source.GetType(), field.Name)?.Invoke(source) : null;
-        }
-        catch (Exception)
-        {
-            return false;
-        }
-#pragma warning restore CA1031
-
-        if (raw is null)
-        {
-            return false;
-        }
-
-        switch (leafType)
-        {
-            case ScalarType scalar:
-                var serialized = scalar.Serialize(raw);
-                value = serialized.Value;
-                return serialized.IsSuccess && value is not null;
-            default:
-                value = ((EnumType)leafType).FromInternal(raw)?.Name;
-                return value is not null;
-        }
-    }
-
-    private static Func<object, object?>? Getter(Type type, string name) =>
+    internal static Func<object, object?>? Getter(Type type, string name) =>
         s_getters.GetOrAdd((type, name), static key =>
             key.Item1.GetProperty(key.Item2, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase) is { CanRead: true } property
                 && property.GetIndexParameters().Length == 0 && property.GetMethod is { IsPublic: true }
@@ -306,23 +274,54 @@ public sealed partial class Executor
             throw new GraphQLException($"Expected Iterable, but did not find one for field \"{context.ParentType.Name}.{context.FieldDefinition.Name}\".");
         }
 
-        var tasks = new List<ValueTask<object?>>(items is ICollection collection ? collection.Count : 0);
+        // Items of an object type without IsTypeOf run their selection directly (one plan for the
+        // list) and are taken at once when they complete without waiting; the rest, and any item
+        // that waits or fails, go the general way (CompleteItemAsync and its error handling).
+        var itemType = list.OfType;
+        var objectType = (itemType is NonNullType nonNull ? nonNull.OfType : itemType) as ObjectType;
+        var plan = objectType is { IsTypeOf: null } ? Plan(execution, objectType, context.FieldNodes) : null;
+        var completed = new List<object?>(items is ICollection collection ? collection.Count : 0);
+        List<(int Index, ValueTask<object?> Task)>? pending = null;
         var index = 0;
         foreach (var item in items)
         {
             execution.CancellationToken.ThrowIfCancellationRequested();
-#pragma warning disable CA2012 // awaited exactly once below
-            tasks.Add(CompleteItemAsync(execution, list.OfType, context, path.Index(index++), item));
+            ValueTask<object?> task;
+            if (plan is not null && item is not (null or Exception))
+            {
+                var fields = ExecuteFieldsAsync(execution, objectType!, item, path, plan, index);
+                if (fields.IsCompletedSuccessfully)
+                {
+                    index++;
+                    completed.Add(fields.Result);
+                    continue;
+                }
+
+#pragma warning disable CA2012 // awaited exactly once, by AwaitItemAsync
+                task = AwaitItemAsync(execution, itemType, context, path.Index(index++), fields);
+            }
+            else
+            {
+                task = CompleteItemAsync(execution, itemType, context, path.Index(index++), item);
 #pragma warning restore CA2012
+            }
+
+            if (task.IsCompletedSuccessfully)
+            {
+                completed.Add(task.Result);
+                continue;
+            }
+
+            (pending ??= []).Add((completed.Count, task));
+            completed.Add(null);
         }
 
-        var completed = new List<object?>(tasks.Count);
         FieldErrorException? propagated = null;
-        foreach (var task in tasks)
+        foreach (var (at, task) in pending ?? [])
         {
             try
             {
-                completed.Add(await task.ConfigureAwait(false));
+                completed[at] = await task.ConfigureAwait(false);
             }
             catch (FieldErrorException e)
             {
@@ -333,6 +332,24 @@ public sealed partial class Executor
         return propagated is null ? completed : throw propagated;
     }
 
+    private static SelectionPlan Plan(ExecutionContext execution, ObjectType type, IReadOnlyList<FieldNode> nodes) =>
+        execution.Subfields.GetOrAdd((type, nodes), static (key, execution) =>
+            new SelectionPlan(key.Type, FieldCollector.CollectSubfields(execution, key.Type, key.Nodes)), execution);
+
+    /// <summary>An object item whose selection did not complete at once: awaited with <see cref="CompleteItemAsync"/>'s error handling.</summary>
+    private static async ValueTask<object?> AwaitItemAsync(ExecutionContext execution, GraphQLType itemType, ResolveContext context, ResponsePath path,
+        ValueTask<IReadOnlyDictionary<string, object?>> fields)
+    {
+        try
+        {
+            return await fields.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !execution.CancellationToken.IsCancellationRequested)
+        {
+            return ItemError(execution, itemType, context, path, e) is { } propagated ? throw propagated : null;
+        }
+    }
+
     private static async ValueTask<object?> CompleteItemAsync(ExecutionContext execution, GraphQLType itemType, ResolveContext context, ResponsePath path, object? item)
     {
         try
@@ -341,15 +358,24 @@ public sealed partial class Executor
         }
         catch (Exception e) when (e is not OperationCanceledException || !execution.CancellationToken.IsCancellationRequested)
         {
-            var error = e is FieldErrorException fieldError ? fieldError.Error : ToError(execution, e, [.. context.FieldNodes], path);
-            if (itemType is NonNullType)
-            {
-                throw e as FieldErrorException ?? new FieldErrorException(error);
-            }
-
-            execution.AddError(error);
-            return null;
+            return ItemError(execution, itemType, context, path, e) is { } propagated ? throw propagated : null;
         }
+    }
+
+    /// <summary>
+    /// A list item's error: the exception to throw when the item is non-null (its error travels up
+    /// to the nearest nullable field), else null once the error is recorded (the item is null).
+    /// </summary>
+    private static FieldErrorException? ItemError(ExecutionContext execution, GraphQLType itemType, ResolveContext context, ResponsePath path, Exception e)
+    {
+        var error = e is FieldErrorException fieldError ? fieldError.Error : ToError(execution, e, [.. context.FieldNodes], path);
+        if (itemType is NonNullType)
+        {
+            return e as FieldErrorException ?? new FieldErrorException(error);
+        }
+
+        execution.AddError(error);
+        return null;
     }
 
     private static async ValueTask<object?> CompleteObjectAsync(ExecutionContext execution, ObjectType type, ResolveContext context, ResponsePath path, object result)
@@ -359,9 +385,7 @@ public sealed partial class Executor
             throw new GraphQLException($"Expected value of type \"{type.Name}\" but got: {Inspect.Value(result)}.");
         }
 
-        var subfields = execution.Subfields.GetOrAdd((type, context.FieldNodes), static (key, execution) =>
-            FieldCollector.CollectSubfields(execution, key.Type, key.Nodes), execution);
-        return await ExecuteFieldsAsync(execution, type, result, path, subfields).ConfigureAwait(false);
+        return await ExecuteFieldsAsync(execution, type, result, path, Plan(execution, type, context.FieldNodes)).ConfigureAwait(false);
     }
 
     private static ObjectType ResolveRuntimeType(ExecutionContext execution, NamedType abstractType, ResolveContext context, object value)

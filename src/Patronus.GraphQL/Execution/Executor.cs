@@ -160,7 +160,7 @@ public sealed partial class Executor
         {
             data = execution.Operation.Operation == OperationType.Mutation
                 ? await ExecuteFieldsSeriallyAsync(execution, rootType, rootValue, null, fields).ConfigureAwait(false)
-                : await ExecuteFieldsAsync(execution, rootType, rootValue, null, fields).ConfigureAwait(false);
+                : await ExecuteFieldsAsync(execution, rootType, rootValue, null, new SelectionPlan(rootType, fields)).ConfigureAwait(false);
         }
         catch (FieldErrorException e)
         {

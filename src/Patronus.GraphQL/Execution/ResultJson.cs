@@ -104,27 +104,40 @@ public static class ResultJson
         ArgumentNullException.ThrowIfNull(writer);
         switch (value)
         {
+            // The commonest first: leaves (string, double) and the executor's objects.
             case null: writer.WriteNullValue(); break;
             case string s: writer.WriteStringValue(s); break;
+            case double d: writer.WriteNumberValue(d); break;
+            case ResultMap result:
+                writer.WriteStartObject();
+                if (result.EncodedKeys is { } encoded)
+                {
+                    // Keys encoded once per selection, not escaped and transcoded again for every object.
+                    for (var i = 0; i < result.Count; i++)
+                    {
+                        writer.WritePropertyName(encoded[i]);
+                        WriteValue(writer, result.ValueAt(i));
+                    }
+                }
+                else
+                {
+                    for (var i = 0; i < result.Count; i++)
+                    {
+                        writer.WritePropertyName(result.KeyAt(i));
+                        WriteValue(writer, result.ValueAt(i));
+                    }
+                }
+
+                writer.WriteEndObject();
+                break;
             case bool b: writer.WriteBooleanValue(b); break;
             case int i: writer.WriteNumberValue(i); break;
             case long l: writer.WriteNumberValue(l); break;
-            case double d: writer.WriteNumberValue(d); break;
             case float f: writer.WriteNumberValue(f); break;
             case decimal m: writer.WriteNumberValue(m); break;
             case short or byte or sbyte or ushort or uint: writer.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture)); break;
             case ulong ul: writer.WriteNumberValue(ul); break;
             case JsonElement element: element.WriteTo(writer); break;
-            case ResultMap result:
-                writer.WriteStartObject();
-                for (var i = 0; i < result.Count; i++)
-                {
-                    writer.WritePropertyName(result.KeyAt(i));
-                    WriteValue(writer, result.ValueAt(i));
-                }
-
-                writer.WriteEndObject();
-                break;
             case IEnumerable<KeyValuePair<string, object?>> map:
                 writer.WriteStartObject();
                 foreach (var (key, item) in map)

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
 
 namespace Patronus.GraphQL.Execution;
 
@@ -11,15 +12,23 @@ namespace Patronus.GraphQL.Execution;
 internal sealed class ResultMap : IReadOnlyDictionary<string, object?>
 {
     private readonly string[] _keys;
+    private readonly JsonEncodedText[]? _encodedKeys;
     private readonly object?[] _values;
 
-    /// <summary>The first <paramref name="count"/> keys and values (the arrays are the map's from now on).</summary>
-    public ResultMap(string[] keys, object?[] values, int count)
+    /// <summary>
+    /// The first <paramref name="count"/> keys and values (the arrays are the map's from now on);
+    /// <paramref name="encodedKeys"/>, when given, are the same keys as JSON property names, in the same order.
+    /// </summary>
+    public ResultMap(string[] keys, object?[] values, int count, JsonEncodedText[]? encodedKeys = null)
     {
         _keys = keys;
         _values = values;
+        _encodedKeys = encodedKeys;
         Count = count;
     }
+
+    /// <summary>The keys encoded once per selection for the JSON writer (null: write <see cref="KeyAt"/>).</summary>
+    public JsonEncodedText[]? EncodedKeys => _encodedKeys;
 
     public int Count { get; }
 

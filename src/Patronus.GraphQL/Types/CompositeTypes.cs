@@ -97,6 +97,7 @@ public sealed class EnumValueDefinition
 public sealed class EnumType : NamedType
 {
     private Dictionary<string, EnumValueDefinition> _byName = [];
+    private EnumValueDefinition[] _values = [];
 
     public EnumType(string name, string? description = null)
         : base(name, description)
@@ -112,7 +113,8 @@ public sealed class EnumType : NamedType
     /// <summary>The definition whose internal value equals <paramref name="value"/> (or whose name does, for strings).</summary>
     public EnumValueDefinition? FromInternal(object value)
     {
-        foreach (var v in Values)
+        // Once per enum leaf of a response: an array, not the list's boxed enumerator.
+        foreach (var v in _values)
         {
             if (Equals(v.Value, value))
             {
@@ -126,6 +128,7 @@ public sealed class EnumType : NamedType
     internal void SetValues(IReadOnlyList<EnumValueDefinition> values)
     {
         Values = values;
+        _values = [.. values];
         _byName = values.GroupBy(v => v.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
     }
 }

@@ -27,6 +27,8 @@ public static class Scalars
         "The `Float` scalar type represents signed double-precision fractional values as specified by [IEEE 754](https://en.wikipedia.org/wiki/IEEE_floating_point).",
         value => value switch
         {
+            // Once per Float leaf of a response: a finite double is its own result, not boxed again.
+            double d when double.IsFinite(d) => CoercionResult.Success(value),
             bool b => CoercionResult.Success(b ? 1.0 : 0.0),
             string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) => CoercionResult.Success(d),
             _ when ToDouble(value) is { } d && double.IsFinite(d) => CoercionResult.Success(d),
@@ -143,6 +145,11 @@ public static class Scalars
 
     private static CoercionResult SerializeInt(object value)
     {
+        if (value is int)
+        {
+            return CoercionResult.Success(value); // already the result: not boxed again
+        }
+
         double? number = value switch
         {
             bool b => b ? 1 : 0,
