@@ -9,6 +9,7 @@ namespace Patronus.Bench;
 /// <c>Patronus.Bench serve [options]</c>: a whole <c>patronus serve</c> at scale, issue 14's bar 1 (see <see cref="Serve.ServeHarness"/>).
 /// <c>Patronus.Bench reflector --listen ADDR:PORT</c>: a bare STAMP reflector process for the harness.
 /// <c>Patronus.Bench history-budget [options]</c>: fills a store with synthetic health history and prints its size per tier (see <see cref="History.HistoryBudgetHarness"/>).
+/// <c>Patronus.Bench bfd-sends [options]</c>: CPU per BFD packet sent per socket or batched through io_uring (see <see cref="Bfd.SendBatchHarness"/>).
 /// <c>Patronus.Bench micro [BenchmarkDotNet args]</c>: the micro-benchmarks (in process, iterated until the error is within 5 % of the mean; see <see cref="Micro.MicroConfig"/>).
 /// </summary>
 internal static class Program
@@ -35,6 +36,8 @@ internal static class Program
                 return await ReflectorHost.RunAsync(rest);
             case "history-budget":
                 return await History.HistoryBudgetHarness.RunAsync(rest);
+            case "bfd-sends":
+                return Bfd.SendBatchHarness.Run(rest);
             case "kernel-routes":
                 return await Routing.KernelRoutesHarness.RunAsync(rest);
             case "micro":
@@ -48,6 +51,7 @@ internal static class Program
                 await Console.Error.WriteLineAsync("       Patronus.Bench reflector --listen ADDR:PORT");
                 await Console.Error.WriteLineAsync("       Patronus.Bench history-budget [--store sqlite|postgres://…] [--paths N] [--hours-10s H] [--days-1m D] [--days-1h D] [--events-per-path-day E] [--days-events D] [--append-hours H] [--vacuum-every N]");
                 await Console.Error.WriteLineAsync("       Patronus.Bench micro [--filter *] [BenchmarkDotNet options]");
+                await Console.Error.WriteLineAsync("       Patronus.Bench bfd-sends [--sockets N] [--per-pass K] [--packets P] [--rounds R]");
                 await Console.Error.WriteLineAsync("       Patronus.Bench kernel-routes [--routes N]   (root: rtnetlink in a namespace of its own)");
                 return 2;
         }

@@ -67,6 +67,8 @@ public sealed partial class BfdService
                         }
                     }
 
+                    FlushSends(); // Finals answering the Polls just read
+
                     SpaceOut(PassRest(Stopwatch.GetElapsedTime(passStart), backlog));
                 }
 #pragma warning disable CA1031 // one bad pass must not stop the loop

@@ -178,7 +178,11 @@ public sealed partial class BfdService
             _byAddress.Remove((session.Peer, session.Local, session.Settings.Multihop));
         }
 
-        session.Sender?.Dispose();
+        if (session.Sender is { } sender)
+        {
+            Retire(sender);
+        }
+
         if (session.Listener is not null)
         {
             ReleaseListener(session.Listener);
@@ -288,25 +292,6 @@ public sealed partial class BfdService
         var name = BfdNames.DropReason(reason);
         _metrics.Dropped(name);
         LogDropped(_logger, name, inbound.Peer, inbound.Local);
-    }
-
-    private void Transmit(Session session, long now)
-    {
-        if (session.Sender is not { } sender || !session.Core!.TryBuildPacket(_transmitBuffer, now, out var length))
-        {
-            return;
-        }
-
-        if (sender.TrySend(_transmitBuffer.AsSpan(0, length), out var error))
-        {
-            session.Counters.OnSent();
-            _metrics.Sent();
-        }
-        else
-        {
-            _metrics.SendFailed();
-            LogSendFailed(_logger, session.PathId, sender.Peer, error);
-        }
     }
 
     /// <summary>Queues the session at its next deadline when that moved (earlier entries are skipped when they come up).</summary>

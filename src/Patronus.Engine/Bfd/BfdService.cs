@@ -87,6 +87,7 @@ public sealed partial class BfdService : EngineLoop, IEngineLoop, IPathLivenessS
     private readonly LinuxEpoll? _epoll;
     private readonly string? _epollError;
     private readonly LinuxReceiveBatch? _batch;
+    private readonly IoUringSendBatch<Session>? _sends;
     private readonly TaskCompletionSource _threadDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ImmutableDictionary<string, BfdSessionView> _views = ImmutableDictionary.Create<string, BfdSessionView>(StringComparer.Ordinal);
     private ChangeWatch? _topologyChanges;
@@ -98,6 +99,15 @@ public sealed partial class BfdService : EngineLoop, IEngineLoop, IPathLivenessS
     private volatile bool _stopping;
 
     public BfdService(TopologyService topology, BfdMetrics metrics, TimeProvider time, ILogger<BfdService> logger, Random? random = null)
+        : this(topology, metrics, time, logger, random, useIoUring: IoUringAllowed())
+    {
+    }
+
+    /// <summary>
+    /// The service, with <paramref name="useIoUring"/> false sending one <c>send</c> per packet
+    /// instead of one <c>io_uring_enter</c> per pass (tests of that path; serve reads <see cref="IoUringVariable"/>).
+    /// </summary>
+    internal BfdService(TopologyService topology, BfdMetrics metrics, TimeProvider time, ILogger<BfdService> logger, Random? random, bool useIoUring)
         : base(time)
     {
         _topology = topology;
@@ -109,6 +119,7 @@ public sealed partial class BfdService : EngineLoop, IEngineLoop, IPathLivenessS
         {
             _epoll = LinuxEpoll.TryCreate(EventBatch, out _epollError);
             _batch = new LinuxReceiveBatch(ReceiveBatch, BfdListener.MaxDatagram);
+            _sends = CreateSendBatch(useIoUring);
         }
         else
         {
@@ -165,6 +176,7 @@ public sealed partial class BfdService : EngineLoop, IEngineLoop, IPathLivenessS
         if (_thread is null || _threadDone.Task.IsCompleted)
         {
             _epoll?.Dispose();
+            _sends?.Dispose();
         }
     }
 
@@ -176,6 +188,7 @@ public sealed partial class BfdService : EngineLoop, IEngineLoop, IPathLivenessS
         _supervisorChanges = _topology.Changed.Watch();
         WakeOn(_supervisorChanges);
         _logWriter = Task.Run(WriteLogsAsync, CancellationToken.None);
+        LogSendMode();
         _thread = new Thread(Run) { IsBackground = true, Name = "bfd" };
         _thread.Start();
         return ValueTask.FromResult(true);
@@ -207,6 +220,7 @@ public sealed partial class BfdService : EngineLoop, IEngineLoop, IPathLivenessS
         _logQueue.Writer.TryComplete();
         await _logWriter.ConfigureAwait(false);
         _epoll?.Dispose();
+        _sends?.Dispose();
     }
 
     /// <summary>
@@ -250,6 +264,8 @@ public sealed partial class BfdService : EngineLoop, IEngineLoop, IPathLivenessS
 
             OnDue(session, now);
         }
+
+        FlushSends(); // the pass's packets, all sessions, in one system call
     }
 
     /// <summary>Tests: stop (or resume) reading every listener unless a Detection Time is about to expire, as a starved loop would.</summary>
@@ -262,7 +278,11 @@ public sealed partial class BfdService : EngineLoop, IEngineLoop, IPathLivenessS
     }
 
     /// <summary>Tests: apply a topology synchronously, as the loop does when it changes.</summary>
-    internal void ApplyTopologyForTest(TopologySnapshot topology, long now) => ApplyTopology(topology, now);
+    internal void ApplyTopologyForTest(TopologySnapshot topology, long now)
+    {
+        ApplyTopology(topology, now);
+        FlushSends();
+    }
 
     /// <summary>Tests: deliver a datagram as a listener would (its buffer must outlive the next <see cref="Iterate"/>).</summary>
     internal void DeliverForTest(BfdInbound packet)
@@ -297,5 +317,7 @@ public sealed partial class BfdService : EngineLoop, IEngineLoop, IPathLivenessS
         {
             CloseSession(session, now, sayGoodbye: true);
         }
+
+        FlushSends();
     }
 }

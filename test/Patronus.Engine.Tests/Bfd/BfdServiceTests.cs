@@ -47,9 +47,9 @@ public sealed class BfdServiceTests : IAsyncLifetime
     private static BfdPathSettings Bfd(string peer, int txMs = 50, BfdAuthSettings? auth = null, int multiplier = 5) =>
         new(peer, DesiredMinTxMs: txMs, RequiredMinRxMs: 50, DetectMultiplier: multiplier, Auth: auth);
 
-    private async Task<Node> StartAsync(string local, BfdPathSettings? bfd)
+    private async Task<Node> StartAsync(string local, BfdPathSettings? bfd, bool useIoUring = true)
     {
-        var node = await Node.StartAsync(local, bfd);
+        var node = await Node.StartAsync(local, bfd, useIoUring);
         _nodes.Add(node);
         return node;
     }
@@ -316,9 +316,22 @@ public sealed class BfdServiceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task PathRemoved_SaysGoodbye_PeerDownWithNeighborDiag()
+    public async Task SendsPerPacketOnOneSide_BatchedOnTheOther_BothUp_EveryPacketCounted()
     {
-        var a = await StartAsync(_a, Bfd(_b));
+        var a = await StartAsync(_a, Bfd(_b), useIoUring: false);
+        var b = await StartAsync(_b, Bfd(_a));
+
+        // 50 ms once Up: a second of packets each way, sent and received by both paths.
+        await WaitAsync(a, s => s.SessionState == BfdState.Up && s.Counters.Sent > 30 && s.Counters.Received > 20, "a up, sending per packet");
+        await WaitAsync(b, s => s.SessionState == BfdState.Up && s.Counters.Sent > 30 && s.Counters.Received > 20, "b up, sending batched");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task PathRemoved_SaysGoodbye_PeerDownWithNeighborDiag(bool useIoUring)
+    {
+        var a = await StartAsync(_a, Bfd(_b), useIoUring);
         var b = await StartAsync(_b, Bfd(_a));
         await WaitAsync(a, s => s.SessionState == BfdState.Up, "a up");
         await WaitAsync(b, s => s.SessionState == BfdState.Up, "b up");
@@ -458,18 +471,18 @@ public sealed class BfdServiceTests : IAsyncLifetime
         private readonly BfdMetrics _metrics = new();
         private readonly string _local;
 
-        private Node(DirectoryInfo dir, SqliteStore store, TopologyService topology, string local)
+        private Node(DirectoryInfo dir, SqliteStore store, TopologyService topology, string local, bool useIoUring)
         {
             _dir = dir;
             _store = store;
             _topology = topology;
             _local = local;
-            Service = new BfdService(topology, _metrics, TimeProvider.System, NullLogger<BfdService>.Instance);
+            Service = new BfdService(topology, _metrics, TimeProvider.System, NullLogger<BfdService>.Instance, random: null, useIoUring);
         }
 
         public BfdService Service { get; }
 
-        public static async Task<Node> StartAsync(string local, BfdPathSettings? bfd)
+        public static async Task<Node> StartAsync(string local, BfdPathSettings? bfd, bool useIoUring = true)
         {
             var dir = Directory.CreateTempSubdirectory("patronus-bfd-");
             Assert.True(StoreLocation.TryParse("sqlite:" + Path.Combine(dir.FullName, "t.db"), dir.FullName, out var location, out var error), error);
@@ -480,7 +493,7 @@ public sealed class BfdServiceTests : IAsyncLifetime
             Assert.True((await topology.WriteAsync((s, ct) => s.InsertSiteAsync(new Site("s", "s", null, ItemSource.Api), ct))).Succeeded);
             Assert.True((await topology.WriteAsync((s, ct) => s.InsertLinkAsync(new WanLink("l", "s", "l", null, local, null, 10, ItemSource.Api), ct))).Succeeded);
             Assert.True((await topology.WriteAsync((s, ct) => s.InsertPathAsync(PathWith(local, bfd), ct))).Succeeded);
-            var node = new Node(dir, store, topology, local);
+            var node = new Node(dir, store, topology, local, useIoUring);
             await node.Service.StartAsync(CancellationToken.None);
             return node;
         }

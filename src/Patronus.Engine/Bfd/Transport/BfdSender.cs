@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Patronus.Engine.Net;
 
 namespace Patronus.Engine.Bfd.Transport;
@@ -32,6 +33,7 @@ public sealed class BfdSender : IDisposable
         _socket = socket;
         _peer = peer.Serialize();
         _connected = connected;
+        Handle = socket.SafeHandle;
         Peer = peer;
         SourcePort = sourcePort;
     }
@@ -39,6 +41,16 @@ public sealed class BfdSender : IDisposable
     public IPEndPoint Peer { get; }
 
     public int SourcePort { get; }
+
+    /// <summary>
+    /// Whether the socket is connected to <see cref="Peer"/>: then a plain send reaches it, and
+    /// the loop batches this session's packets with the others' (<see cref="IoUringSendBatch{TState}"/>);
+    /// otherwise <see cref="TrySend"/> names the peer per packet.
+    /// </summary>
+    public bool Connected => _connected;
+
+    /// <summary>The socket's handle, for a batched send (which must be flushed before <see cref="Dispose"/>).</summary>
+    internal SafeHandle Handle { get; }
 
     /// <summary>
     /// Opens the socket. Null with <paramref name="failure"/> when the interface or address cannot
