@@ -80,14 +80,15 @@ public sealed partial class FailoverLabTests
     /// Waits (bounded) until a path's session is Up with the lab's timers in force on both sides: for
     /// its first second Up a session still runs the slow (1 s) rates of the handshake, until the
     /// Poll/Final that brings in 50 ms, and a cut then takes far longer than 150 ms to detect.
+    /// Bounded by <paramref name="within"/>, or by what is left of 20 s since serve started (the first Up).
     /// </summary>
-    private async Task WaitBfdUpAsync(Run run, string path)
+    private async Task WaitBfdUpAsync(Run run, string path, TimeSpan? within = null)
     {
         var detection = WanLab.BfdIntervalMs * WanLab.BfdMultiplier;
         var session = await run.Edge.WaitForAsync(BfdJson.SessionPath(path),
             s => BfdJson.State(s) == "up" && BfdJson.Timer(s, "detection_time_ms") == detection && BfdJson.Timer(s, "transmit_interval_ms") == WanLab.BfdIntervalMs &&
                  !s.GetProperty("timers").GetProperty("poll_active").GetBoolean(),
-            run.Edge.LeftOf(s_upBound), $"BFD {path} up at {WanLab.BfdIntervalMs} ms × {WanLab.BfdMultiplier}", TimeSpan.FromMilliseconds(100));
+            within ?? run.Edge.LeftOf(s_upBound), $"BFD {path} up at {WanLab.BfdIntervalMs} ms × {WanLab.BfdMultiplier}", TimeSpan.FromMilliseconds(100));
         output.WriteLine($"BFD {path} up at {WanLab.BfdIntervalMs} ms × {WanLab.BfdMultiplier} {run.Edge.Uptime.TotalSeconds:0.0} s after starting serve: {session.GetProperty("timers")}");
     }
 

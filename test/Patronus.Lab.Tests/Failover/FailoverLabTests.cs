@@ -202,8 +202,10 @@ public sealed partial class FailoverLabTests(ITestOutputHelper output)
         var scrape = await run.Edge.TryGetTextAsync("/metrics");
         Assert.Contains("patronus_bfd_session_peer_admin_down{path_id=\"p1\"} 1", scrape, StringComparison.Ordinal);
 
+        // Up again on its own bound: the 20 s since serve started were for the first Up, and a
+        // loaded box had spent them by now (the wait then had 0 s).
         await frr.ConfigurePeerAsync(peer, "no shutdown");
-        await WaitBfdUpAsync(run, "p1");
+        await WaitBfdUpAsync(run, "p1", TimeSpan.FromSeconds(10));
         // Longer than the 5 s failback delay: a failback (after a failover) would have come by now.
         await HoldsAsync(run, WanLab.FailbackDelay + TimeSpan.FromSeconds(1), "after the peer's no shutdown");
 
