@@ -42,8 +42,9 @@ internal static class ClusterSetup
         });
 
         // A graceful stop drains first (Health.ShutdownDrain): the host's shutdown budget grows by the longest drain.
+        // (DrainMax is set above whenever there is a drain, and the validator keeps it ≥ DrainDelay.)
         services.AddOptions<HostOptions>().PostConfigure<IOptions<ClusterOptions>>((host, cluster) =>
-            host.ShutdownTimeout += cluster.Value.DrainMax > cluster.Value.DrainDelay ? cluster.Value.DrainMax.Value : cluster.Value.DrainDelay ?? TimeSpan.Zero);
+            host.ShutdownTimeout += cluster.Value.DrainMax ?? TimeSpan.Zero);
     }
 
     /// <summary>
