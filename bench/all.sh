@@ -13,6 +13,8 @@
 # tunnel (12), tunnel-rtt (2), tunnel-fuzz (4), tunnel-sdwan (4), ha (4). All of them ≈ 2 h.
 # Needs root (namespaces, FRR, TUN), the apt packages ./test.sh installs, wireguard-go, iperf3,
 # stress-ng and wrk. Run on an otherwise idle machine: every figure is CPU- and scheduling-bound.
+# Not included: the PostgreSQL history budget (docs/storage.md: needs a PostgreSQL server, its
+# command is there).
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -43,7 +45,7 @@ done
 command_of() {
   case "$1" in
     probes) echo "dotnet $B probes --paths 10000 --seconds 60 --warmup 15 && dotnet $B probes --paths 10000 --seconds 60 --warmup 15 --far-ends 1 && dotnet $B probes --paths 10000 --seconds 60 --warmup 15 --reflectors 4" ;;
-    history) echo "dotnet $B probes --paths 10000 --seconds 60 --warmup 15 --sink count && dotnet $B probes --paths 10000 --seconds 60 --warmup 15 --sink sqlite && dotnet $B history-budget --paths 1000 --append-hours 2" ;;
+    history) echo "dotnet $B probes --paths 10000 --seconds 60 --warmup 15 --sink count && dotnet $B probes --paths 10000 --seconds 60 --warmup 15 --sink sqlite && dotnet $B history-budget --paths 1000 && dotnet $B history-budget --paths 1000 --append-hours 2" ;;
     serve) echo "dotnet $B serve --paths 10000 --seconds 60" ;;
     bfd) echo "bash bench/bfd/run.sh --patronus-bin artifacts/patronus --scenario both --duration $BFD_DURATION" ;;
     bfdhog) echo "bash bench/bfd/run.sh --patronus-bin artifacts/patronus --scenario patronus --duration 540 --hog" ;;
