@@ -57,6 +57,10 @@ public sealed partial class BfdService
         Volatile.Write(ref _views, _views.RemoveRange(_views.Keys.Where(id => !_byPath.ContainsKey(id))));
     }
 
+    /// <summary>True when <paramref name="topology"/> gives the path a session (as <see cref="ApplyTopology"/> decides).</summary>
+    private static bool HasSession(TopologySnapshot topology, string pathId) =>
+        topology.PathsById.TryGetValue(pathId, out var path) && path.Bfd is not null && topology.LinksById.ContainsKey(path.LinkId);
+
     private void Open(Session session, long now)
     {
         var local = IPAddress.Parse(session.Link.SourceAddress!);
@@ -133,6 +137,11 @@ public sealed partial class BfdService
 
     private void ApplyAdminOverride(string pathId, bool adminDown, long now)
     {
+        if (!_byPath.ContainsKey(pathId) && !HasSession(_topology.Current, pathId))
+        {
+            return; // the path lost its session after the command was accepted: nothing to hold
+        }
+
         _adminOverrides[pathId] = adminDown;
         if (_byPath.TryGetValue(pathId, out var session) && session.Core is not null)
         {

@@ -156,11 +156,12 @@ public sealed partial class BfdService : EngineLoop, IEngineLoop, IPathLivenessS
 
     /// <summary>
     /// Holds a path's session AdminDown (or releases it) at run time, whatever its source; not
-    /// persisted. False when the path has no BFD session.
+    /// persisted. False when the path has no BFD session. A session the topology has but the loop
+    /// has not opened yet (a path created a moment ago) takes the command too: it opens held.
     /// </summary>
     public bool SetAdminDownOverride(string pathId, bool adminDown)
     {
-        if (!Sessions.ContainsKey(pathId))
+        if (!Sessions.ContainsKey(pathId) && !HasSession(_topology.Current, pathId))
         {
             return false;
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.WebSockets;
@@ -131,7 +132,11 @@ public sealed class GraphQLSubscriptionTests(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.Created, path.StatusCode);
         }
 
+        // Until the BFD loop's next pass opens the session, GET answers 503 "not started yet" (the
+        // wait goes on through it): a loaded box made that window long enough for a 50 ms poll to see.
+        var created = Stopwatch.GetTimestamp();
         await server.WaitForJsonAsync("/api/v1/bfd/sessions/bfd-p", s => s.TryGetProperty("state", out _), TimeSpan.FromSeconds(10));
+        output.WriteLine($"session shown {Stopwatch.GetElapsedTime(created).TotalMilliseconds:0} ms after the path's 201");
         using (var down = await server.PostJsonAsync("/api/v1/bfd/sessions/bfd-p/admin-down", "{}"))
         {
             Assert.True(down.IsSuccessStatusCode, await down.Content.ReadAsStringAsync());

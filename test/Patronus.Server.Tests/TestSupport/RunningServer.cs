@@ -145,12 +145,31 @@ public sealed class RunningServer : IAsyncDisposable
         return await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
     }
 
-    /// <summary>Polls GET <paramref name="url"/> every 50 ms until <paramref name="condition"/> holds; fails with the last body after <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Polls GET <paramref name="url"/> every 50 ms until it answers with a body for which
+    /// <paramref name="condition"/> holds; fails with the last answer after <paramref name="timeout"/>.
+    /// A 503 is an answer to wait through, not a failure: it says "not yet" (e.g. a BFD session the loop
+    /// has not opened yet), and what the test waits for is the state after it. Any other error status fails at once.
+    /// </summary>
     public async Task<System.Text.Json.JsonElement> WaitForJsonAsync(string url, Func<System.Text.Json.JsonElement, bool> condition, TimeSpan timeout)
     {
         System.Text.Json.JsonElement last = default;
-        var met = await Poll.UntilAsync(async () => condition(last = await GetJsonAsync(url)), timeout, TimeSpan.FromMilliseconds(50));
-        Assert.True(met, $"GET {url}: condition not met within {timeout}: {last}");
+        var lastAnswer = "none";
+        var met = await Poll.UntilAsync(async () =>
+        {
+            using var response = await Client.GetAsync(url);
+            var body = await response.Content.ReadAsStringAsync();
+            lastAnswer = $"{(int)response.StatusCode} {body}";
+            if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
+            {
+                return false;
+            }
+
+            Assert.True(response.IsSuccessStatusCode, $"GET {url}: {lastAnswer}");
+            last = System.Text.Json.JsonDocument.Parse(body).RootElement.Clone();
+            return condition(last);
+        }, timeout, TimeSpan.FromMilliseconds(50));
+        Assert.True(met, $"GET {url}: condition not met within {timeout}: {lastAnswer}");
         return last;
     }
 
