@@ -14,6 +14,7 @@ public static class ExportRegistration
         services.AddSingleton<HttpMetrics>();
         services.AddSingleton<AuthMetrics>();
         services.AddSingleton<WebSocketMetrics>();
+        services.AddSingleton<ExportMetrics>();
 
         // Only this host's meters (the factory is the meters' scope: two servers in one test
         // process must not report each other's requests), and only ours: ASP.NET Core's and
@@ -33,7 +34,7 @@ public static class ExportRegistration
             new TrafficMetricsProducer(sp.GetRequiredService<Engine.Traffic.ITrafficSource>()),
             new TunnelMetricsProducer(sp.GetRequiredService<Engine.Tunnels.TunnelService>(), sp.GetRequiredService<Engine.Tunnels.Sdwan.TrafficClassifier>()),
             new ProcessMetricsProducer(),
-        ]));
+        ], sp.GetRequiredService<ExportMetrics>()));
         return services;
     }
 
@@ -49,6 +50,7 @@ public static class ExportRegistration
         // Instruments exist (and show in scrapes) from the start, not from their first use.
         services.GetRequiredService<WebSocketMetrics>();
         services.GetRequiredService<AuthMetrics>();
+        services.GetRequiredService<ExportMetrics>();
         services.GetRequiredService<Engine.Cluster.ClusterMetrics>();
         _ = services.GetRequiredService<IOptions<MetricsOptions>>().Value;
     }
