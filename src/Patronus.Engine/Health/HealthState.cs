@@ -6,8 +6,9 @@ namespace Patronus.Engine.Health;
 /// <summary>
 /// The current health of every monitored path. The monitor loop is the only writer; readers on
 /// any thread get immutable <see cref="PathHealthSnapshot"/>s without locks: each path has a
-/// holder whose snapshot reference is swapped atomically, and the set of holders is itself an
-/// immutable map replaced when the topology changes. Followers that act on the current health
+/// slot in a <see cref="PathHealthTable"/> whose snapshot reference is swapped atomically (with
+/// its numbers in a contiguous row beside it, for readers of every path), and the table is
+/// replaced as a whole when the set of paths changes. Followers that act on the current health
 /// (failover) wait on <see cref="Changed"/> and read <see cref="Get"/>; readers of every change (API
 /// subscriptions) <see cref="Subscribe"/>.
 /// </summary>
