@@ -10,6 +10,7 @@ namespace Patronus.Bench;
 /// <c>Patronus.Bench reflector --listen ADDR:PORT</c>: a bare STAMP reflector process for the harness.
 /// <c>Patronus.Bench history-budget [options]</c>: fills a store with synthetic health history and prints its size per tier (see <see cref="History.HistoryBudgetHarness"/>).
 /// <c>Patronus.Bench bfd-sends [options]</c>: CPU per BFD packet sent per socket or batched through io_uring (see <see cref="Bfd.SendBatchHarness"/>).
+/// <c>Patronus.Bench suspension-watch [options]</c>: CPU and allocation per runtime suspension of the suspension watch (see <see cref="Runtime.SuspensionWatchHarness"/>).
 /// <c>Patronus.Bench micro [BenchmarkDotNet args]</c>: the micro-benchmarks (in process, iterated until the error is within 5 % of the mean; see <see cref="Micro.MicroConfig"/>).
 /// </summary>
 internal static class Program
@@ -38,6 +39,8 @@ internal static class Program
                 return await History.HistoryBudgetHarness.RunAsync(rest);
             case "bfd-sends":
                 return Bfd.SendBatchHarness.Run(rest);
+            case "suspension-watch":
+                return await Runtime.SuspensionWatchHarness.RunAsync(rest);
             case "kernel-routes":
                 return await Routing.KernelRoutesHarness.RunAsync(rest);
             case "micro":
@@ -52,6 +55,7 @@ internal static class Program
                 await Console.Error.WriteLineAsync("       Patronus.Bench history-budget [--store sqlite|postgres://…] [--paths N] [--hours-10s H] [--days-1m D] [--days-1h D] [--events-per-path-day E] [--days-events D] [--append-hours H] [--vacuum-every N]");
                 await Console.Error.WriteLineAsync("       Patronus.Bench micro [--filter *] [BenchmarkDotNet options]");
                 await Console.Error.WriteLineAsync("       Patronus.Bench bfd-sends [--sockets N] [--per-pass K] [--packets P] [--rounds R]");
+                await Console.Error.WriteLineAsync("       Patronus.Bench suspension-watch [--collections N] [--rounds R]");
                 await Console.Error.WriteLineAsync("       Patronus.Bench kernel-routes [--routes N]   (root: rtnetlink in a namespace of its own)");
                 return 2;
         }

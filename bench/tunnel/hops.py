@@ -20,7 +20,7 @@ import re
 import statistics
 import sys
 
-SEND = {44, 46, 307}       # sendto, sendmsg, sendmmsg
+SEND = {44, 46, 307, 426}  # sendto, sendmsg, sendmmsg, io_uring_enter (the io_uring TUN reader submits its sends)
 WRITE = {1, 20}            # write, writev
 RECVMSG = 47
 

@@ -15,6 +15,7 @@ public static class ExportRegistration
         services.AddSingleton<AuthMetrics>();
         services.AddSingleton<WebSocketMetrics>();
         services.AddSingleton<ExportMetrics>();
+        services.AddSingleton<Observability.RuntimeSuspensionWatch>();
 
         // Only this host's meters (the factory is the meters' scope: two servers in one test
         // process must not report each other's requests), and only ours: ASP.NET Core's and
@@ -52,6 +53,10 @@ public static class ExportRegistration
         services.GetRequiredService<AuthMetrics>();
         services.GetRequiredService<ExportMetrics>();
         services.GetRequiredService<Engine.Cluster.ClusterMetrics>();
+
+        // Watching runtime suspensions from the start: a freeze in the first minute (tiered
+        // compilation's busiest time) is logged and counted like any later one.
+        services.GetRequiredService<Observability.RuntimeSuspensionWatch>();
         _ = services.GetRequiredService<IOptions<MetricsOptions>>().Value;
     }
 }

@@ -112,6 +112,36 @@ public sealed class MetricsEndpointTests
             l, StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// A forced collection shows in the scrape as a runtime suspension with reason gc (a histogram
+    /// in seconds plus the wait counter), and promtool accepts the families.
+    /// </summary>
+    [Fact]
+    public async Task Scrape_AfterGcCollect_RuntimeSuspensionFamilies_PromtoolClean()
+    {
+        await using var server = await RunningServer.StartAsync();
+        await ScrapeWhenPathsUpAsync(server);
+        string text = "";
+        for (var i = 0; i < 100; i++)
+        {
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+            text = await server.Client.GetStringAsync("/metrics");
+            if (text.Contains("patronus_runtime_suspension_duration_seconds_count{reason=\"gc\"}", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        var (samples, types) = PrometheusText.Parse(text);
+        Assert.Equal("histogram", types.GetValueOrDefault("patronus_runtime_suspension_duration_seconds"));
+        Assert.Equal("counter", types.GetValueOrDefault("patronus_runtime_suspension_wait_seconds_total"));
+        Assert.True(samples.Single(s => s.Name == "patronus_runtime_suspension_duration_seconds_count" && s.Label("reason") == "gc").Value >= 1);
+        Assert.True(samples.Single(s => s.Name == "patronus_runtime_suspension_duration_seconds_sum" && s.Label("reason") == "gc").Value > 0);
+        var (rc, output) = await RunAsync("promtool", "check metrics", text);
+        Assert.True(rc is 0 or 3, $"promtool check metrics: rc {rc}\n{output}");
+        Assert.DoesNotContain("patronus_runtime", output, StringComparison.Ordinal);
+    }
+
     /// <summary>Every metric deploy/ alerts on or graphs is a family a running server really writes (the earlier exporter's rules named metrics that did not exist).</summary>
     [Fact]
     public async Task DeployReferences_EveryMetricExistsInALiveScrape()
