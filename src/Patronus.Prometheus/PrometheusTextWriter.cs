@@ -35,7 +35,7 @@ public readonly record struct Label(string Name, string Value);
 /// them, promtool does not notice them, and finding them costs a set per scrape — the tests check
 /// every family the server writes instead.
 /// </summary>
-public sealed class PrometheusTextWriter
+public sealed partial class PrometheusTextWriter
 {
     /// <summary>The content type of this format.</summary>
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
@@ -128,15 +128,8 @@ public sealed class PrometheusTextWriter
         ArgumentOutOfRangeException.ThrowIfNegative(decimals);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(decimals, MaxFixedDecimals);
         StartSample(name, labels, null);
-        if (!double.IsFinite(value) || Math.Abs(value) >= 1e12)
-        {
-            Value(value);
-        }
-        else
-        {
-            Fixed(value, decimals);
-        }
-
+        var span = _output.GetSpan(MaxNumberLength);
+        _output.Advance(FormatRounded(span, value, decimals));
         Ascii("\n");
     }
 
@@ -355,30 +348,43 @@ public sealed class PrometheusTextWriter
 
     private void Value(double value)
     {
+        var span = _output.GetSpan(MaxNumberLength);
+        _output.Advance(FormatValue(span, value));
+    }
+
+    /// <summary>Longest number either formatter writes ("R" of a double: 24 characters at most).</summary>
+    private const int MaxNumberLength = 32;
+
+    /// <summary><paramref name="value"/> as the format writes it: shortest round trip, <c>NaN</c>, <c>+Inf</c>, <c>-Inf</c>.</summary>
+    private static int FormatValue(Span<byte> span, double value)
+    {
         if (double.IsNaN(value))
         {
-            Ascii("NaN");
+            "NaN"u8.CopyTo(span);
+            return 3;
         }
-        else if (double.IsInfinity(value))
+
+        if (double.IsInfinity(value))
         {
-            Ascii(value > 0 ? "+Inf" : "-Inf");
+            (value > 0 ? "+Inf"u8 : "-Inf"u8).CopyTo(span);
+            return 4;
         }
-        else
-        {
-            var span = _output.GetSpan(32);
-            value.TryFormat(span, out var written, "R", CultureInfo.InvariantCulture);
-            _output.Advance(written);
-        }
+
+        value.TryFormat(span, out var written, "R", CultureInfo.InvariantCulture);
+        return written;
     }
+
+    /// <summary>As <see cref="Sample(string, LabelSet, double, int)"/> writes a value: fixed point where finite and below 10^12.</summary>
+    private static int FormatRounded(Span<byte> span, double value, int decimals) =>
+        !double.IsFinite(value) || Math.Abs(value) >= 1e12 ? FormatValue(span, value) : FormatFixed(span, value, decimals);
 
     private static readonly long[] s_powers = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
 
     /// <summary><paramref name="value"/> (finite, |value| &lt; 10^12) to <paramref name="decimals"/> places, trailing zeros dropped.</summary>
-    private void Fixed(double value, int decimals)
+    private static int FormatFixed(Span<byte> span, double value, int decimals)
     {
         var scale = s_powers[decimals];
         var scaled = (long)Math.Round(Math.Abs(value) * scale, MidpointRounding.AwayFromZero);
-        var span = _output.GetSpan(32);
         var at = 0;
         if (value < 0 && scaled != 0)
         {
@@ -408,7 +414,7 @@ public sealed class PrometheusTextWriter
             at += digits;
         }
 
-        _output.Advance(at);
+        return at;
     }
 
     // Names, keywords and formatted numbers: ASCII by construction.

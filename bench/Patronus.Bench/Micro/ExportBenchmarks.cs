@@ -89,7 +89,7 @@ public class ExportBenchmarks
         _exporter = new PrometheusExporter(
         [
             collector,
-            new EngineMetricsProducer(() => health.All, () => _topology, () => _statuses, Array.Empty<IEngineLoop>(), now, TimeProvider.System),
+            new EngineMetricsProducer(() => health.Table, () => _topology, () => _statuses, Array.Empty<IEngineLoop>(), now, TimeProvider.System),
             new TrafficMetricsProducer(new FixedTraffic(_traffic)),
             new ProcessMetricsProducer(),
         ]);

@@ -72,7 +72,7 @@ internal static class ServeHarness
         // One line per scrape of the span (kept with --keep): when a slow scrape happened and what
         // serve's GC and CPU did around it, to line it up with serve.log.
         await using var csv = new StreamWriter(scrapeLog);
-        await csv.WriteLineAsync("utc,scrape_ms,serve_gc_pause_ms_total,serve_gen2_total,serve_cpu_s,serve_metrics_ms_total");
+        await csv.WriteLineAsync("utc,scrape_ms,serve_gc_pause_ms_total,serve_gen2_total,serve_cpu_s,serve_metrics_ms_total,render_ms_total,render_cpu_ms_total");
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
         {
             BaseAddress = new Uri(string.Create(s_inv, $"http://127.0.0.1:{port}")),
@@ -149,6 +149,7 @@ internal static class ServeHarness
         var body = new byte[8 * 1024 * 1024];
         var gcPauses = new List<double>();
         (double Sent, long At)? previous = null;
+        (double Wall, double Cpu, double Count)? renderFirst = null, renderLast = null;
         while (Stopwatch.GetElapsedTime(span) < TimeSpan.FromSeconds(o.Seconds))
         {
             Alive(serve);
@@ -174,8 +175,19 @@ internal static class ServeHarness
 
             previous = (sent, start);
             gcPauses.Add(MetricsText.Sum(last, "dotnet_gc_pause_seconds_total", "") * 1000);
+
+            // Serve's own render histograms (since the exporter has them): each scrape shows the
+            // renders before it, so the span's renders are the difference of the first and last.
+            if (last.Contains("patronus_metrics_render_cpu_time_seconds_count", StringComparison.Ordinal))
+            {
+                renderLast = (MetricsText.Sum(last, "patronus_metrics_render_duration_seconds_sum", ""),
+                    MetricsText.Sum(last, "patronus_metrics_render_cpu_time_seconds_sum", ""),
+                    MetricsText.Sum(last, "patronus_metrics_render_cpu_time_seconds_count", ""));
+                renderFirst ??= renderLast;
+            }
+
             await csv.WriteLineAsync(string.Create(s_inv,
-                $"{DateTimeOffset.UtcNow:HH:mm:ss.fff},{scrapes[^1]:F1},{gcPauses[^1]:F1},{MetricsText.Sum(last, "dotnet_gc_collections_total", "gen2"):F0},{ProcessCpu.Seconds(serve.Id):F2},{MetricsText.Sum(last, "patronus_http_request_duration_seconds_sum", "route=\"/metrics\"") * 1000:F1}"));
+                $"{DateTimeOffset.UtcNow:HH:mm:ss.fff},{scrapes[^1]:F1},{gcPauses[^1]:F1},{MetricsText.Sum(last, "dotnet_gc_collections_total", "gen2"):F0},{ProcessCpu.Seconds(serve.Id):F2},{MetricsText.Sum(last, "patronus_http_request_duration_seconds_sum", "route=\"/metrics\"") * 1000:F1},{renderLast?.Wall * 1000:F1},{renderLast?.Cpu * 1000:F1}"));
 
             rss.Add(ProcessCpu.RssMegabytes(serve.Id));
             next += interval;
@@ -184,6 +196,17 @@ internal static class ServeHarness
             {
                 await Task.Delay(wait);
             }
+        }
+
+        if (renderFirst is { } r0 && renderLast is { } r1 && r1.Count > r0.Count)
+        {
+            var n = r1.Count - r0.Count;
+            Console.WriteLine(string.Create(s_inv,
+                $"render inside serve ({n:F0} renders of the span): mean {(r1.Wall - r0.Wall) / n * 1000:F2} ms wall, {(r1.Cpu - r0.Cpu) / n * 1000:F2} ms thread CPU"));
+        }
+        else
+        {
+            Console.WriteLine("render inside serve: not exported by this build (patronus_metrics_render_*)");
         }
 
         var elapsed = Stopwatch.GetElapsedTime(span).TotalSeconds;

@@ -6,8 +6,9 @@ namespace Patronus.Engine.Health;
 /// <summary>
 /// The current health of every monitored path. The monitor loop is the only writer; readers on
 /// any thread get immutable <see cref="PathHealthSnapshot"/>s without locks: each path has a
-/// holder whose snapshot reference is swapped atomically, and the set of holders is itself an
-/// immutable map replaced when the topology changes. Followers that act on the current health
+/// slot in a <see cref="PathHealthTable"/> whose snapshot reference is swapped atomically (with
+/// its numbers in a contiguous row beside it, for readers of every path), and the table is
+/// replaced as a whole when the set of paths changes. Followers that act on the current health
 /// (failover) wait on <see cref="Changed"/> and read <see cref="Get"/>; readers of every change (API
 /// subscriptions) <see cref="Subscribe"/>.
 /// </summary>
@@ -18,29 +19,26 @@ public sealed class HealthState
     private const int SubscriberCapacity = 1024;
 
     private readonly Broadcast<PathHealthSnapshot> _changes = new(SubscriberCapacity);
-    private volatile Map _map = new([], new Dictionary<string, Holder>(StringComparer.Ordinal));
+    private volatile PathHealthTable _table = PathHealthTable.Empty;
 
     /// <summary>All paths' current health, in topology order.</summary>
-    public IReadOnlyList<PathHealthSnapshot> All
-    {
-        get
-        {
-            var holders = _map.Ordered;
-            var result = new PathHealthSnapshot[holders.Length];
-            for (var i = 0; i < holders.Length; i++)
-            {
-                result[i] = holders[i].Current;
-            }
+    public IReadOnlyList<PathHealthSnapshot> All => _table.Snapshots();
 
-            return result;
-        }
-    }
+    /// <summary>
+    /// The monitored paths with their numbers in one contiguous table (readers of every path at
+    /// once: the Prometheus scrape). Replaced by a new table when the set of paths changes.
+    /// </summary>
+    public PathHealthTable Table => _table;
 
-    public int Count => _map.Ordered.Length;
+    public int Count => _table.Count;
 
     /// <summary>The path's current health, or null when the path is not monitored.</summary>
-    public PathHealthSnapshot? Get(string pathId) =>
-        _map.ById.TryGetValue(pathId, out var holder) ? holder.Current : null;
+    public PathHealthSnapshot? Get(string pathId)
+    {
+        var table = _table;
+        var index = table.IndexOf(pathId);
+        return index < 0 ? null : table.Snapshot(index);
+    }
 
     /// <summary>Notified after every published change (of any path): take its next, then read <see cref="Get"/>.</summary>
     public ChangeSignal Changed { get; } = new();
@@ -55,17 +53,8 @@ public sealed class HealthState
     /// <summary>Monitor only: replaces the set of monitored paths, keeping the snapshots of paths that stay.</summary>
     internal void SetPaths(IEnumerable<PathHealthSnapshot> initial)
     {
-        var old = _map.ById;
-        var ordered = new List<Holder>();
-        var byId = new Dictionary<string, Holder>(StringComparer.Ordinal);
-        foreach (var snapshot in initial)
-        {
-            var holder = old.TryGetValue(snapshot.PathId, out var kept) ? kept : new Holder(snapshot);
-            ordered.Add(holder);
-            byId[snapshot.PathId] = holder;
-        }
-
-        _map = new Map([.. ordered], byId);
+        var old = _table;
+        _table = new PathHealthTable(initial.Select(s => old.IndexOf(s.PathId) is >= 0 and var i ? old.Snapshot(i) : s));
         Changed.Notify();
     }
 
@@ -76,28 +65,17 @@ public sealed class HealthState
     /// </summary>
     internal void Publish(PathHealthSnapshot snapshot, bool notify = true)
     {
-        if (_map.ById.TryGetValue(snapshot.PathId, out var holder))
+        var table = _table;
+        var index = table.IndexOf(snapshot.PathId);
+        if (index >= 0)
         {
-            holder.Current = snapshot;
+            table.Publish(index, snapshot);
         }
 
         _changes.Publish(snapshot);
         if (notify)
         {
             Changed.Notify();
-        }
-    }
-
-    private sealed record Map(Holder[] Ordered, IReadOnlyDictionary<string, Holder> ById);
-
-    private sealed class Holder(PathHealthSnapshot initial)
-    {
-        private PathHealthSnapshot _current = initial;
-
-        public PathHealthSnapshot Current
-        {
-            get => Volatile.Read(ref _current);
-            set => Volatile.Write(ref _current, value);
         }
     }
 }

@@ -15,7 +15,7 @@ namespace Patronus.Server.Export;
 /// configuration leaves the next scrape.
 /// </summary>
 internal sealed class EngineMetricsProducer(
-    Func<IReadOnlyList<PathHealthSnapshot>> health,
+    Func<PathHealthTable> health,
     Func<TopologySnapshot> topology,
     Func<IReadOnlyDictionary<long, FailoverPolicyStatus>> policies,
     IEnumerable<IEngineLoop> loops,
@@ -23,55 +23,60 @@ internal sealed class EngineMetricsProducer(
     TimeProvider time) : IMetricsProducer
 {
     public EngineMetricsProducer(HealthState health, TopologyService topology, FailoverService failover, IEnumerable<IEngineLoop> loops, ProcessInfo process, TimeProvider time)
-        : this(() => health.All, () => topology.Current, () => failover.Status, loops, process.StartedAt, time)
+        : this(() => health.Table, () => topology.Current, () => failover.Status, loops, process.StartedAt, time)
     {
     }
 
-    private static readonly string[] s_statuses = ["up", "degraded", "down"];
-    private static readonly LabelSet[] s_statusLabels = [.. s_statuses.Select(s => LabelSet.Create(new Label("status", s)))];
+    // The state set's states, in the order each path's three samples are written.
+    private static readonly LabelSet[] s_statusLabels = [.. new[] { "up", "degraded", "down" }.Select(s => LabelSet.Create(new Label("status", s)))];
 
-    // Each path's labels rendered once per topology (scrapes are one at a time: PrometheusExporter's
-    // lock), so 50,000 samples at 10,000 paths are a copy and a number each.
-    private TopologySnapshot? _labelsOf;
-    private Dictionary<string, LabelSet> _pathLabels = new(StringComparer.Ordinal);
+    // Every path's labels rendered once per set of paths and topology (scrapes are one at a time:
+    // PrometheusExporter's lock), back to back in one array; the numbers are copied from the
+    // health table's contiguous rows into columns kept across scrapes. A scrape at 10,000 paths
+    // then reads ~0.8 MB front to back and allocates nothing per path.
+    private PathHealthTable? _labelsOf;
+    private TopologySnapshot? _labelsTopology;
+    private LabelTable _pathLabels = LabelTable.Empty;
+    private double[] _latency = [];
+    private double[] _loss = [];
+    private double[] _jitter = [];
+    private double[] _score = [];
+    private PathStatus[] _status = [];
+    private byte[] _state = [];
+
+    /// <summary>Label tables built so far (one per change of the paths or the topology; tests).</summary>
+    internal int LabelBuilds { get; private set; }
 
     public void Collect(PrometheusTextWriter writer)
     {
         var snapshot = topology();
-        var paths = health();
-        if (!ReferenceEquals(snapshot, _labelsOf))
+        var table = health();
+        if (!ReferenceEquals(table, _labelsOf) || !ReferenceEquals(snapshot, _labelsTopology))
         {
-            _labelsOf = snapshot;
-            _pathLabels = new(StringComparer.Ordinal);
+            _pathLabels = PathLabels(table, snapshot);
+            (_labelsOf, _labelsTopology) = (table, snapshot);
+            LabelBuilds++;
         }
 
-        var labels = new LabelSet[paths.Count];
-        for (var i = 0; i < paths.Count; i++)
+        var n = table.Count;
+        if (_latency.Length < n)
         {
-            var id = paths[i].PathId;
-            if (!_pathLabels.TryGetValue(id, out var set))
-            {
-                var site = snapshot.PathsById.TryGetValue(id, out var path) ? snapshot.SiteOf(path) ?? string.Empty : string.Empty;
-                _pathLabels[id] = set = LabelSet.Create(new Label("path_id", id), new Label("site", site));
-            }
-
-            labels[i] = set;
+            (_latency, _loss, _jitter, _score, _status, _state) = (new double[n], new double[n], new double[n], new double[n], new PathStatus[n], new byte[n]);
         }
 
-        PathGauge(writer, "patronus_path_latency_ms", "Path latency (mean RTT over the measurement window) in milliseconds", paths, labels, h => h.LatencyMs);
-        PathGauge(writer, "patronus_path_packet_loss", "Path packet loss percentage (0-100) over the measurement window", paths, labels, h => h.PacketLossPct);
-        PathGauge(writer, "patronus_path_jitter_ms", "Path jitter (mean absolute difference of consecutive RTTs) in milliseconds", paths, labels, h => h.JitterMs);
-        PathGauge(writer, "patronus_path_health_score", "Path health score (0-100)", paths, labels, h => h.HealthScore);
+        table.CopyColumns(_latency, _loss, _jitter, _score, _status);
+        for (var i = 0; i < n; i++)
+        {
+            _state[i] = StateIndex(_status[i]);
+        }
+
+        PathGauge(writer, "patronus_path_latency_ms", "Path latency (mean RTT over the measurement window) in milliseconds", _pathLabels, _latency.AsSpan(0, n));
+        PathGauge(writer, "patronus_path_packet_loss", "Path packet loss percentage (0-100) over the measurement window", _pathLabels, _loss.AsSpan(0, n));
+        PathGauge(writer, "patronus_path_jitter_ms", "Path jitter (mean absolute difference of consecutive RTTs) in milliseconds", _pathLabels, _jitter.AsSpan(0, n));
+        PathGauge(writer, "patronus_path_health_score", "Path health score (0-100)", _pathLabels, _score.AsSpan(0, n));
 
         writer.Family("patronus_path_status", MetricType.Gauge, "Path status as a state set: 1 for the current status (up, degraded, down), 0 for the others");
-        for (var i = 0; i < paths.Count; i++)
-        {
-            var current = Api.PathHealthEndpoints.StatusText(paths[i].Status);
-            for (var s = 0; s < s_statuses.Length; s++)
-            {
-                writer.Sample("patronus_path_status", labels[i], s_statusLabels[s], s_statuses[s] == current ? 1 : 0);
-            }
-        }
+        writer.StateSet("patronus_path_status", _pathLabels, s_statusLabels, _state.AsSpan(0, n));
 
         Count(writer, "patronus_sites", "Configured sites", snapshot.Sites.Count);
         Count(writer, "patronus_links", "Configured WAN links", snapshot.Links.Count);
@@ -106,13 +111,31 @@ internal sealed class EngineMetricsProducer(
     /// </summary>
     internal const int PathDecimals = 3;
 
-    private static void PathGauge(PrometheusTextWriter writer, string name, string help, IReadOnlyList<PathHealthSnapshot> paths, LabelSet[] labels, Func<PathHealthSnapshot, double> value)
+    /// <summary>Each path's <c>path_id</c> and <c>site</c> labels, in the table's order.</summary>
+    internal static LabelTable PathLabels(PathHealthTable table, TopologySnapshot topology)
+    {
+        var builder = new LabelTable.Builder(table.Count);
+        foreach (var id in table.PathIds)
+        {
+            var site = topology.PathsById.TryGetValue(id, out var path) ? topology.SiteOf(path) ?? string.Empty : string.Empty;
+            builder.Add(new Label("path_id", id), new Label("site", site));
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>The index in <see cref="s_statusLabels"/> of <paramref name="status"/> (the API's status text).</summary>
+    private static byte StateIndex(PathStatus status) => status switch
+    {
+        PathStatus.Up => 0,
+        PathStatus.Degraded => 1,
+        _ => 2,
+    };
+
+    private static void PathGauge(PrometheusTextWriter writer, string name, string help, LabelTable labels, ReadOnlySpan<double> values)
     {
         writer.Family(name, MetricType.Gauge, help);
-        for (var i = 0; i < paths.Count; i++)
-        {
-            writer.Sample(name, labels[i], value(paths[i]), PathDecimals);
-        }
+        writer.Samples(name, labels, values, PathDecimals);
     }
 
     private static void Count(PrometheusTextWriter writer, string name, string help, int count)

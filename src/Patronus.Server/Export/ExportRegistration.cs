@@ -14,6 +14,7 @@ public static class ExportRegistration
         services.AddSingleton<HttpMetrics>();
         services.AddSingleton<AuthMetrics>();
         services.AddSingleton<WebSocketMetrics>();
+        services.AddSingleton<ExportMetrics>();
         services.AddSingleton<Observability.RuntimeSuspensionWatch>();
 
         // Only this host's meters (the factory is the meters' scope: two servers in one test
@@ -34,7 +35,7 @@ public static class ExportRegistration
             new TrafficMetricsProducer(sp.GetRequiredService<Engine.Traffic.ITrafficSource>()),
             new TunnelMetricsProducer(sp.GetRequiredService<Engine.Tunnels.TunnelService>(), sp.GetRequiredService<Engine.Tunnels.Sdwan.TrafficClassifier>()),
             new ProcessMetricsProducer(),
-        ]));
+        ], sp.GetRequiredService<ExportMetrics>()));
         return services;
     }
 
@@ -50,6 +51,7 @@ public static class ExportRegistration
         // Instruments exist (and show in scrapes) from the start, not from their first use.
         services.GetRequiredService<WebSocketMetrics>();
         services.GetRequiredService<AuthMetrics>();
+        services.GetRequiredService<ExportMetrics>();
         services.GetRequiredService<Engine.Cluster.ClusterMetrics>();
 
         // Watching runtime suspensions from the start: a freeze in the first minute (tiered

@@ -15,13 +15,15 @@ namespace Patronus.Server.Export;
 public sealed class PrometheusExporter
 {
     private readonly IReadOnlyList<IMetricsProducer> _producers;
+    private readonly ExportMetrics? _metrics;
     private readonly Lock _gate = new();
     private readonly ArrayPool<byte> _pool = ArrayPool<byte>.Create(maxArrayLength: 64 * 1024 * 1024, maxArraysPerBucket: 2);
     private int _lastLength = 64 * 1024;
 
-    internal PrometheusExporter(IEnumerable<IMetricsProducer> producers)
+    internal PrometheusExporter(IEnumerable<IMetricsProducer> producers, ExportMetrics? metrics = null)
     {
         _producers = [.. producers];
+        _metrics = metrics;
     }
 
     /// <summary>Renders a scrape into a pooled buffer; dispose the result to give the buffer back.</summary>
@@ -29,6 +31,7 @@ public sealed class PrometheusExporter
     {
         lock (_gate)
         {
+            var started = ExportMetrics.Start();
             var buffer = new PooledBufferWriter(_pool, _lastLength);
             try
             {
@@ -45,6 +48,7 @@ public sealed class PrometheusExporter
             }
 
             _lastLength = Math.Max(buffer.Written.Length, 1024);
+            _metrics?.Rendered(started);
             return new Scrape(buffer);
         }
     }

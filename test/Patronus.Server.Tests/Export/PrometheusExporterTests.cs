@@ -54,4 +54,37 @@ public sealed class PrometheusExporterTests
         Assert.True(scrape.Bytes.IsEmpty);
         Assert.Equal(exporter.Render(), exporter.Render());
     }
+
+    [Fact]
+    public void Render_RecordsItsWallAndThreadCpuTime_ShownFromTheNextScrape()
+    {
+        using var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddMetrics().BuildServiceProvider();
+        var factory = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(services);
+        using var collector = new MeterCollector(i => ReferenceEquals(i.Meter.Scope, factory));
+        using var metrics = new ExportMetrics(factory);
+        var exporter = new PrometheusExporter([collector, new Counting(20_000)], metrics);
+
+        var first = Encoding.UTF8.GetString(exporter.Render());
+        var second = Encoding.UTF8.GetString(exporter.Render());
+
+        Assert.DoesNotContain("patronus_metrics_render_duration_seconds_count 1\n", first, StringComparison.Ordinal);
+        Assert.Contains("patronus_metrics_render_duration_seconds_count 1\n", second, StringComparison.Ordinal);
+        var wall = Value(second, "patronus_metrics_render_duration_seconds_sum ");
+        Assert.True(wall > 0, second);
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.Contains("patronus_metrics_render_cpu_time_seconds_count 1\n", second, StringComparison.Ordinal);
+            var cpu = Value(second, "patronus_metrics_render_cpu_time_seconds_sum ");
+            // 20,000 samples cost some CPU; one thread cannot use more CPU than wall time (clock reads aside).
+            Assert.InRange(cpu, 1e-7, wall + 0.001);
+        }
+    }
+
+    private static double Value(string text, string prefix)
+    {
+        var at = text.IndexOf("\n" + prefix, StringComparison.Ordinal);
+        Assert.True(at >= 0, $"no '{prefix}' in the scrape");
+        var start = at + 1 + prefix.Length;
+        return double.Parse(text.AsSpan(start, text.IndexOf('\n', start) - start), System.Globalization.CultureInfo.InvariantCulture);
+    }
 }
