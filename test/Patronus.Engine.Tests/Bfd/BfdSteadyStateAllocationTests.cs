@@ -49,7 +49,7 @@ public sealed class BfdSteadyStateAllocationTests
 
             var allocated = peer.Run(TimeSpan.FromSeconds(10), measure: true);
 
-            Assert.Same(view, service.Sessions["p"]); // nothing changed: no new view was published
+            Assert.Same(view, service.Sessions["p"]); // nothing changed: the published view is the same object
             Assert.Equal(BfdState.Up, peer.Core.SessionState);
             Assert.InRange(view.Counters.Received - received, 150, 250); // ~20 a second, with jitter
             Assert.Equal(0, allocated);
