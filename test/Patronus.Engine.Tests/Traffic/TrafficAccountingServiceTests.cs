@@ -48,6 +48,27 @@ public sealed class TrafficAccountingServiceTests
     }
 
     [Fact]
+    public async Task Tick_NothingCounted_ReusesThePathsOfTheLastSnapshot_ACountedPathGetsANewEntryAlone()
+    {
+        await using var h = await TrafficHarness.StartAsync();
+        var first = await h.TickAsync();
+
+        // Nothing moved: a new snapshot (ReadAt advances) over the very same path entries.
+        var second = await h.TickAsync();
+        Assert.Equal(first.ReadAt!.Value.AddSeconds(1), second.ReadAt);
+        Assert.Same(first.Paths, second.Paths);
+
+        // p1 counted packets: its entry is new and right, p2's is the old one.
+        h.Nft.Count("path_p1", 5, 3 * 1028 + 2 * 72);
+        var third = await h.TickAsync();
+        Assert.NotSame(second.Paths, third.Paths);
+        Assert.Equal((3228UL, 5UL), (third.Paths["p1"].Bytes, third.Paths["p1"].Packets));
+        Assert.Equal(second.Paths["p1"] with { Bytes = 3228, Packets = 5 }, third.Paths["p1"]);
+        Assert.Same(second.Paths["p2"], third.Paths["p2"]);
+        Assert.Equal((0UL, 0UL), (second.Paths["p1"].Bytes, second.Paths["p1"].Packets)); // published snapshots never change
+    }
+
+    [Fact]
     public async Task PolicyAdded_RebuiltInPlace_NewCounterAtZeroOthersKeepCounting()
     {
         await using var h = await TrafficHarness.StartAsync();
