@@ -66,6 +66,9 @@ public sealed class NetLab : IAsyncDisposable
     /// <summary>Runs a command inside one of this lab's namespaces.</summary>
     public Task<CommandResult> ExecAsync(string ns, params string[] args) => Shell.RunAsync("ip", ["netns", "exec", Own(ns), .. args]);
 
+    /// <summary>Runs a command in a namespace of the lab with its own time limit (a command that runs for a set time itself, e.g. a 10 s iperf3 stream).</summary>
+    public Task<CommandResult> ExecAsync(string ns, TimeSpan timeout, params string[] args) => Shell.RunAsync("ip", ["netns", "exec", Own(ns), .. args], timeout);
+
     public Task<CommandResult> MustExecAsync(string ns, params string[] args) => Shell.MustRunAsync("ip", ["netns", "exec", Own(ns), .. args]);
 
     /// <summary>Runs an nft script (one transaction: all its commands apply atomically) in a namespace.</summary>

@@ -267,7 +267,9 @@ public sealed class TunnelSdwanLabTests(ITestOutputHelper output)
             $"iperf3 did not listen\n{lab.Diagnostics()}");
         async Task<long> Wan1TxPackets() => long.Parse((await lab.MustExecAsync(siteA, "cat", "/sys/class/net/wan1/statistics/tx_packets")).Stdout.Trim(), CultureInfo.InvariantCulture);
         var before = cutWan1AfterPackets is null ? 0 : await Wan1TxPackets();
-        var client = lab.ExecAsync(hostA, "iperf3", "-c", "10.241.24.2", "-p", port.ToString(CultureInfo.InvariantCulture), "-u", "-b", "128k", "-l", "160", "-t", "10", "--json");
+        // The stream lasts 10 s; the default 15 s limit left too little for iperf3's setup and final
+        // exchange on a loaded box (killed once in a full run at load ~15).
+        var client = lab.ExecAsync(hostA, TimeSpan.FromSeconds(40), "iperf3", "-c", "10.241.24.2", "-p", port.ToString(CultureInfo.InvariantCulture), "-u", "-b", "128k", "-l", "160", "-t", "10", "--json");
         if (cutWan1AfterPackets is { } packets)
         {
             await Poll.AssertAsync(async () => await Wan1TxPackets() - before >= packets, TimeSpan.FromSeconds(8),
