@@ -76,7 +76,9 @@ public sealed partial class PathHealthMonitorTests
         var monitor = CreateMonitor();
         monitor.ApplyTopologyForTest(Topology(Path("a"), Path("b")));
 
-        Run(monitor, TimeSpan.FromSeconds(1));
+        // A path's first probe is at a hash of its id in [0, 500 ms) (string hashes differ per
+        // process): 1 s plus two steps gives each path its second probe whatever the hash.
+        Run(monitor, TimeSpan.FromMilliseconds(1010));
 
         Assert.False(new HealthOptions().BatchSends);
         Assert.InRange(_net.Sent("10.240.0.1:862"), 4, 6);

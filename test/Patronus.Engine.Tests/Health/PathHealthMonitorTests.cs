@@ -81,7 +81,9 @@ public sealed partial class PathHealthMonitorTests : IDisposable
     {
         var monitor = CreateMonitor();
         monitor.ApplyTopologyForTest(Topology(Path("p")));
-        Run(monitor, TimeSpan.FromSeconds(5));
+        // The first probe is at a hash of the id in [0, 500 ms), which differs per process: two
+        // steps past 5 s give the tenth probe its turn whatever the hash.
+        Run(monitor, TimeSpan.FromMilliseconds(5010));
 
         var h = _state.Get("p")!;
         Assert.Equal(PathStatus.Up, h.Status);
