@@ -26,8 +26,15 @@ namespace Patronus.Server.Observability;
 /// Cost: the allocations <see cref="EventListener"/> makes per event (the event arguments and its
 /// boxed payload), ~10 events per collection; nothing on any other thread.
 /// </para>
+/// <para>
+/// One listener per process, created with the first watch and never disposed; each watch (one per
+/// host) subscribes to it and unsubscribes when disposed. Disposing an <see cref="EventListener"/>
+/// on the runtime's provider while another one is being disposed or its session dispatches
+/// deadlocked the runtime's EventPipe dispatcher (two test hosts stopping at once hung a full test
+/// run: both threads in <c>EventPipeEventDispatcher.SendCommand</c>), so the process never does it.
+/// </para>
 /// </remarks>
-internal sealed partial class RuntimeSuspensionWatch : EventListener
+internal sealed partial class RuntimeSuspensionWatch : IDisposable
 {
     public const string MeterName = "Patronus.Runtime";
 
@@ -38,29 +45,18 @@ internal sealed partial class RuntimeSuspensionWatch : EventListener
     /// </summary>
     public static readonly TimeSpan WarnAfter = TimeSpan.FromMilliseconds(50);
 
-    private const string RuntimeProvider = "Microsoft-Windows-DotNETRuntime";
-    private const EventKeywords GcKeyword = (EventKeywords)0x1;
+    private static readonly Lock s_subscribersGate = new();
+    private static volatile RuntimeSuspensionWatch[] s_subscribers = [];
+    private static ProcessListener? s_listener;
 
-    // Event ids of the runtime's GC events (ClrEtwAll.man).
-    private const int RestartEEEnd = 3;
-    private const int SuspendEEEnd = 8;
-    private const int SuspendEEBegin = 9;
-
-    private readonly Lock _gate = new();
-    private ILogger? _logger;
-    private Meter? _meter;
-    private Histogram<double>? _duration;
-    private Counter<double>? _wait;
-    private EventSource? _runtime;
-    private bool _ready;
-
-    // Owned by the runtime's dispatch thread (events of one session arrive on one thread in order).
-    private SuspensionTracker _tracker;
+    private readonly ILogger _logger;
+    private readonly Meter _meter;
+    private readonly Histogram<double> _duration;
+    private readonly Counter<double> _wait;
+    private long _count;
 
     public RuntimeSuspensionWatch(ILogger<RuntimeSuspensionWatch> logger, IMeterFactory meterFactory)
     {
-        // The base constructor has already reported the existing sources (OnEventSourceCreated
-        // runs before this body): the runtime's source is enabled below, once the instruments exist.
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentNullException.ThrowIfNull(meterFactory);
         _logger = logger;
@@ -69,79 +65,86 @@ internal sealed partial class RuntimeSuspensionWatch : EventListener
             "Time managed threads stood still in one runtime suspension, by reason (gc: a garbage collection; other: the runtime's own, e.g. tiered compilation; debugger)");
         _wait = _meter.CreateCounter<double>("patronus.runtime.suspension.wait", "ms",
             "Part of the suspensions spent waiting for every managed thread to reach a safe point, by reason");
-        EventSource? runtime;
-        lock (_gate)
+        lock (s_subscribersGate)
         {
-            _ready = true;
-            runtime = _runtime;
-        }
-
-        if (runtime is not null)
-        {
-            EnableEvents(runtime, EventLevel.Informational, GcKeyword);
+            s_subscribers = [.. s_subscribers, this];
+            // Created after the first subscriber exists, outside of any other listener's dispose.
+            s_listener ??= new ProcessListener();
         }
     }
 
-    /// <summary>Suspensions seen since start (all reasons); for tests and diagnostics.</summary>
-    public long Count => Volatile.Read(ref _tracker.Completed);
-
-    protected override void OnEventSourceCreated(EventSource eventSource)
-    {
-        if (eventSource.Name != RuntimeProvider)
-        {
-            return;
-        }
-
-        // Called from the base constructor (fields set in ours are still null) and later from
-        // whichever thread creates a source: enable only once the instruments exist.
-        lock (_gate)
-        {
-            _runtime = eventSource;
-            if (!_ready)
-            {
-                return;
-            }
-        }
-
-        EnableEvents(eventSource, EventLevel.Informational, GcKeyword);
-    }
-
-    protected override void OnEventWritten(EventWrittenEventArgs eventData)
-    {
-        switch (eventData.EventId)
-        {
-            case SuspendEEBegin:
-                var reason = eventData.Payload is [var first, ..] && first is uint code ? code : uint.MaxValue;
-                _tracker.Begin(reason, eventData.TimeStamp.Ticks);
-                break;
-            case SuspendEEEnd:
-                _tracker.Suspended(eventData.TimeStamp.Ticks);
-                break;
-            case RestartEEEnd:
-                if (_tracker.End(eventData.TimeStamp.Ticks) is { } suspension)
-                {
-                    Record(suspension);
-                }
-
-                break;
-        }
-    }
+    /// <summary>Suspensions recorded by this watch since it started (all reasons); for tests and diagnostics.</summary>
+    public long Count => Interlocked.Read(ref _count);
 
     /// <summary>Counts one suspension and warns when it was long (internal: tests feed it directly).</summary>
     internal void Record(RuntimeSuspension suspension)
     {
+        Interlocked.Increment(ref _count);
         var reason = new KeyValuePair<string, object?>("reason", suspension.ReasonName);
-        _duration?.Record(suspension.Duration.TotalMilliseconds, reason);
-        _wait?.Add(suspension.Wait.TotalMilliseconds, reason);
-        if (suspension.Duration > WarnAfter && _logger is { } logger)
+        _duration.Record(suspension.Duration.TotalMilliseconds, reason);
+        _wait.Add(suspension.Wait.TotalMilliseconds, reason);
+        if (suspension.Duration > WarnAfter)
         {
-            LogLongSuspension(logger, suspension.Duration.TotalMilliseconds, suspension.ReasonName, suspension.Reason, suspension.Wait.TotalMilliseconds);
+            LogLongSuspension(_logger, suspension.Duration.TotalMilliseconds, suspension.ReasonName, suspension.Reason, suspension.Wait.TotalMilliseconds);
         }
     }
 
-    public override void Dispose()
+    public void Dispose()
     {
-        base.Dispose();
-        _meter?.Dispose();
+        lock (s_subscribersGate)
+        {
+            s_subscribers = [.. s_subscribers.Where(w => !ReferenceEquals(w, this))];
+        }
+
+        _meter.Dispose();
+    }
+
+    /// <summary>The process's one listener on the runtime provider: pairs the events and hands each suspension to every subscribed watch.</summary>
+    private sealed class ProcessListener : EventListener
+    {
+        private const string RuntimeProvider = "Microsoft-Windows-DotNETRuntime";
+        private const EventKeywords GcKeyword = (EventKeywords)0x1;
+
+        // Event ids of the runtime's GC events (ClrEtwAll.man).
+        private const int RestartEEEnd = 3;
+        private const int SuspendEEEnd = 8;
+        private const int SuspendEEBegin = 9;
+
+        // Owned by the runtime's dispatch thread (events of one session arrive on one thread in order).
+        private SuspensionTracker _tracker;
+
+        protected override void OnEventSourceCreated(EventSource eventSource)
+        {
+            // Also called from the base constructor, before this class's fields are set: nothing
+            // here uses them.
+            if (eventSource.Name == RuntimeProvider)
+            {
+                EnableEvents(eventSource, EventLevel.Informational, GcKeyword);
+            }
+        }
+
+        protected override void OnEventWritten(EventWrittenEventArgs eventData)
+        {
+            switch (eventData.EventId)
+            {
+                case SuspendEEBegin:
+                    var reason = eventData.Payload is [var first, ..] && first is uint code ? code : uint.MaxValue;
+                    _tracker.Begin(reason, eventData.TimeStamp.Ticks);
+                    break;
+                case SuspendEEEnd:
+                    _tracker.Suspended(eventData.TimeStamp.Ticks);
+                    break;
+                case RestartEEEnd:
+                    if (_tracker.End(eventData.TimeStamp.Ticks) is { } suspension)
+                    {
+                        foreach (var watch in s_subscribers)
+                        {
+                            watch.Record(suspension);
+                        }
+                    }
+
+                    break;
+            }
+        }
     }
 }
