@@ -11,6 +11,7 @@ namespace Patronus.Bench;
 /// <c>Patronus.Bench history-budget [options]</c>: fills a store with synthetic health history and prints its size per tier (see <see cref="History.HistoryBudgetHarness"/>).
 /// <c>Patronus.Bench bfd-sends [options]</c>: CPU per BFD packet sent per socket or batched through io_uring (see <see cref="Bfd.SendBatchHarness"/>).
 /// <c>Patronus.Bench suspension-watch [options]</c>: CPU and allocation per runtime suspension of the suspension watch (see <see cref="Runtime.SuspensionWatchHarness"/>).
+/// <c>Patronus.Bench traffic-reads [options]</c>: one read of the accounting counters over netlink and through nft (see <see cref="Traffic.CounterReadHarness"/>).
 /// <c>Patronus.Bench micro [BenchmarkDotNet args]</c>: the micro-benchmarks (in process, iterated until the error is within 5 % of the mean; see <see cref="Micro.MicroConfig"/>).
 /// </summary>
 internal static class Program
@@ -43,6 +44,8 @@ internal static class Program
                 return await Runtime.SuspensionWatchHarness.RunAsync(rest);
             case "kernel-routes":
                 return await Routing.KernelRoutesHarness.RunAsync(rest);
+            case "traffic-reads":
+                return await Traffic.CounterReadHarness.RunAsync(rest);
             case "micro":
                 BenchmarkSwitcher.FromTypes(
                     [typeof(HealthStateBenchmarks), typeof(ProbeWindowBenchmarks), typeof(PathEvaluationBenchmarks), typeof(StampPacketBenchmarks), typeof(FailoverBenchmarks), typeof(ExportBenchmarks), typeof(TracingBenchmarks), typeof(HistoryRecorderBenchmarks), typeof(Lz4CodecBenchmarks), typeof(SdwanBenchmarks), typeof(GraphQLBenchmarks)])
@@ -57,6 +60,7 @@ internal static class Program
                 await Console.Error.WriteLineAsync("       Patronus.Bench bfd-sends [--sockets N] [--per-pass K] [--packets P] [--rounds R]");
                 await Console.Error.WriteLineAsync("       Patronus.Bench suspension-watch [--collections N] [--rounds R]");
                 await Console.Error.WriteLineAsync("       Patronus.Bench kernel-routes [--routes N]   (root: rtnetlink in a namespace of its own)");
+                await Console.Error.WriteLineAsync("       Patronus.Bench traffic-reads [--counters N] [--reads R]   (root: netlink vs nft counter reads in a namespace of its own)");
                 return 2;
         }
     }

@@ -51,6 +51,7 @@ internal sealed class AccountingRuleset
         Paths = paths;
         Flows = flows;
         Body = body;
+        CounterNames = [.. policies.Select(p => p.Counter), .. paths.Where(p => p.Counter is not null).Select(p => p.Counter!)];
     }
 
     /// <summary>The empty ruleset (no policies, no paths): the table and its chains only.</summary>
@@ -74,8 +75,7 @@ internal sealed class AccountingRuleset
     public string Body { get; }
 
     /// <summary>Names of every counter the body creates.</summary>
-    public IEnumerable<string> CounterNames =>
-        Policies.Select(p => p.Counter).Concat(Paths.Where(p => p.Counter is not null).Select(p => p.Counter!));
+    public IReadOnlyList<string> CounterNames { get; }
 
     /// <summary>Builds the ruleset for these policies and this topology.</summary>
     public static AccountingRuleset Build(IReadOnlyList<FailoverPolicy> policies, TopologySnapshot topology, bool flows)

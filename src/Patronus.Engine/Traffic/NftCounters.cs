@@ -20,6 +20,14 @@ internal static class NftCounters
     public static bool TryParse(string json, out Dictionary<string, NftCounter> counters, out string? error)
     {
         counters = new Dictionary<string, NftCounter>(StringComparer.Ordinal);
+        return TryParse(json, counters, out error);
+    }
+
+    /// <summary>The same, into <paramref name="counters"/> (cleared first; empty after a failure).</summary>
+    public static bool TryParse(string json, Dictionary<string, NftCounter> counters, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(counters);
+        counters.Clear();
         if (!TryParseCore(json, counters, out error))
         {
             counters.Clear();

@@ -53,6 +53,12 @@ public sealed partial class TrafficAccountingService
     [LoggerMessage(EventId = 6216, Level = LogLevel.Information, Message = "Traffic accounting table recreated ({Policies} policies, {Counted} paths counted); totals carried over")]
     private static partial void LogRecreated(ILogger logger, int policies, int counted);
 
+    [LoggerMessage(EventId = 6217, Level = LogLevel.Debug, Message = "Traffic counters are read through {Source}: {Why}")]
+    private static partial void LogCounterSource(ILogger logger, string source, string why);
+
+    [LoggerMessage(EventId = 6218, Level = LogLevel.Warning, Message = "Traffic counters are read through nft, one process per read: nfnetlink could not be opened ({Error})")]
+    private static partial void LogCounterFallback(ILogger logger, string error);
+
     [LoggerMessage(EventId = 6215, Level = LogLevel.Error, Message = "Traffic accounting loop iteration failed; continuing")]
     private static partial void LogLoopError(ILogger logger, Exception exception);
 }

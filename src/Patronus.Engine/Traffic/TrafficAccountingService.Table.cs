@@ -3,14 +3,15 @@ namespace Patronus.Engine.Traffic;
 /// <summary>The table's life (create, rebuild in place, recreate) and the reads; all on the loop.</summary>
 public sealed partial class TrafficAccountingService
 {
-    private static readonly string[] s_listCounters = ["-j", "list", "counters", "table", AccountingRuleset.Family, AccountingRuleset.Table];
     private static readonly string[] s_script = ["-f", "-"];
 
     private const string NotReadYet = "not read yet";
 
+    private readonly Dictionary<string, NftCounter> _raw = new(StringComparer.Ordinal); // the last read, refilled by each
+
     // What the kernel has: null = nothing of ours known to be installed (create next).
     private AccountingRuleset? _applied;
-    private IReadOnlyCollection<string> _kernelCounters = [];
+    private List<string> _kernelCounters = [];
     private bool _installAttempted;
     private string? _lastError;
     private string? _lastCreateError;
@@ -126,13 +127,14 @@ public sealed partial class TrafficAccountingService
     {
         var applied = _applied!;
         var started = Time.GetTimestamp();
-        var result = await _nft!.RunAsync(s_listCounters, null, cancellationToken).ConfigureAwait(false);
+        var reader = _reader!;
+        var read = await reader.ReadAsync(_raw, cancellationToken).ConfigureAwait(false);
         _metrics.Read(Time.GetElapsedTime(started));
-        if (!result.Succeeded)
+        if (read.Status != NftReadStatus.Read)
         {
-            _metrics.ReadFailed("nft");
-            ReadFailed($"nft: {result.Error}");
-            if (result.Stderr.Contains("No such file or directory", StringComparison.Ordinal))
+            _metrics.ReadFailed(read.Status == NftReadStatus.Malformed ? "malformed" : reader.Source);
+            ReadFailed(read.Error!);
+            if (read.Status == NftReadStatus.TableMissing)
             {
                 _applied = null; // the table is gone: recreate it, carrying the totals
             }
@@ -140,19 +142,19 @@ public sealed partial class TrafficAccountingService
             return false;
         }
 
-        if (!NftCounters.TryParse(result.Stdout, out var raw, out var error))
-        {
-            _metrics.ReadFailed("malformed");
-            ReadFailed($"malformed nft output: {error}");
-            return false;
-        }
-
         var resetsBefore = _counters.UnexpectedResets;
-        foreach (var name in applied.CounterNames)
+        var missing = 0;
+        var names = applied.CounterNames;
+        for (var i = 0; i < names.Count; i++)
         {
-            if (raw.TryGetValue(name, out var value))
+            var name = names[i];
+            if (_raw.TryGetValue(name, out var value))
             {
                 _counters.Observe(name, value);
+            }
+            else
+            {
+                missing++;
             }
         }
 
@@ -162,15 +164,38 @@ public sealed partial class TrafficAccountingService
             LogUnexpectedReset(_logger, _counters.UnexpectedResets - resetsBefore);
         }
 
-        _kernelCounters = raw.Keys.ToList();
-        var missing = applied.CounterNames.Where(n => !raw.ContainsKey(n)).ToList();
-        if (missing.Count > 0)
+        // What the kernel has, for the next in-place update's deletes: the same names as last time
+        // on every read but the one after a change, so the list is rebuilt only then.
+        if (!SameNames(_kernelCounters, _raw))
         {
-            LogTableChanged(_logger, string.Join(", ", missing));
+            _kernelCounters = _raw.Keys.ToList();
+        }
+
+        if (missing > 0)
+        {
+            LogTableChanged(_logger, string.Join(", ", applied.CounterNames.Where(n => !_raw.ContainsKey(n))));
             _applied = null;
         }
 
         _lastError = null;
+        return true;
+    }
+
+    private static bool SameNames(List<string> names, Dictionary<string, NftCounter> read)
+    {
+        if (names.Count != read.Count)
+        {
+            return false;
+        }
+
+        foreach (var name in names)
+        {
+            if (!read.ContainsKey(name))
+            {
+                return false;
+            }
+        }
+
         return true;
     }
 

@@ -28,6 +28,7 @@ public sealed partial class TrafficAccountingService : EngineLoop, ITrafficSourc
     private readonly Func<string, IEnumerable<string>> _readLines;
     private readonly TrafficCounterState _counters = new();
     private INftRunner? _nft;
+    private INftCounterReader? _reader;
     private TrafficSnapshot _current = TrafficSnapshot.Empty;
     private string? _unavailable = "starting: the counters have not been read yet";
     private PeriodicTimer? _timer;
@@ -43,9 +44,13 @@ public sealed partial class TrafficAccountingService : EngineLoop, ITrafficSourc
     {
     }
 
-    /// <summary>Tests: a fake <c>nft</c>, the privilege check's answer, and the conntrack file's lines.</summary>
+    /// <summary>
+    /// Tests: a fake <c>nft</c>, the privilege check's answer, the conntrack file's lines, and what
+    /// reads the counters (null: through <paramref name="nft"/> when given, else chosen at start;
+    /// owned by the service from here on, disposed with it).
+    /// </summary>
     internal TrafficAccountingService(FailoverPolicyService policies, TopologyService topology, IOptions<TrafficOptions> options, TrafficMetrics metrics,
-        TimeProvider time, ILogger logger, INftRunner? nft, bool privileged, Func<string, IEnumerable<string>>? readLines)
+        TimeProvider time, ILogger logger, INftRunner? nft, bool privileged, Func<string, IEnumerable<string>>? readLines, INftCounterReader? counterReader = null)
         : base(time)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -55,6 +60,7 @@ public sealed partial class TrafficAccountingService : EngineLoop, ITrafficSourc
         _metrics = metrics;
         _logger = logger;
         _nft = nft;
+        _reader = counterReader ?? (nft is null ? null : new NftJsonCounterReader(nft));
         _privileged = privileged;
         _readLines = readLines ?? File.ReadLines;
     }
@@ -189,7 +195,34 @@ public sealed partial class TrafficAccountingService : EngineLoop, ITrafficSourc
             _nft = new NftProcessRunner(path);
         }
 
+        _reader ??= ChooseReader();
         return null;
+    }
+
+    /// <summary>
+    /// Netlink, unless <c>Traffic:NftPath</c> names the program: whatever that runs (a wrapper, another
+    /// namespace's nft), the reads go through it as the writes do. Netlink that cannot be opened
+    /// falls back to nft, said once.
+    /// </summary>
+    private INftCounterReader ChooseReader()
+    {
+        if (_options.NftPath is not null)
+        {
+            LogCounterSource(_logger, "nft", "Traffic:NftPath is set");
+            return new NftJsonCounterReader(_nft!);
+        }
+
+        try
+        {
+            var reader = new NftNetlinkSource(NftNetlinkCounterReader.Open());
+            LogCounterSource(_logger, "netlink", "one dump request per read, no process");
+            return reader;
+        }
+        catch (IOException ex)
+        {
+            LogCounterFallback(_logger, ex.Message);
+            return new NftJsonCounterReader(_nft!);
+        }
     }
 
     private void SetUnavailable(string? reason)
@@ -205,9 +238,12 @@ public sealed partial class TrafficAccountingService : EngineLoop, ITrafficSourc
         _published.Notify();
     }
 
+    /// <summary>Also disposes the counter reader, the one given to the constructor included (the service owns it).</summary>
     public override void Dispose()
     {
         _timer?.Dispose();
+        _reader?.Dispose();
+        _reader = null;
         base.Dispose();
     }
 }

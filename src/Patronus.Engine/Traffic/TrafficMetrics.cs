@@ -20,13 +20,13 @@ public sealed class TrafficMetrics : IDisposable
     public TrafficMetrics(IMeterFactory? meterFactory = null)
     {
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
-        _readFailures = _meter.CreateCounter<long>("patronus.traffic.read.failures", "{read}", "Counter or conntrack reads that failed (nft error, malformed output), by reason");
+        _readFailures = _meter.CreateCounter<long>("patronus.traffic.read.failures", "{read}", "Counter or conntrack reads that failed (nft or netlink error, malformed answer), by reason");
         _rebuilds = _meter.CreateCounter<long>("patronus.traffic.rebuilds", "{rebuild}", "Accounting table rebuilds, by kind (create, update) and outcome");
         _resets = _meter.CreateCounter<long>("patronus.traffic.unexpected_resets", "{reset}", "Kernel counters found lower than at the previous read (reset by someone else)");
         _read = _meter.CreateHistogram<double>("patronus.traffic.read.duration", "ms", "Time to read the kernel's counters");
     }
 
-    /// <summary>A read failed; <paramref name="reason"/> is one of nft, malformed, conntrack.</summary>
+    /// <summary>A read failed; <paramref name="reason"/> is one of nft, netlink, malformed, conntrack.</summary>
     public void ReadFailed(string reason) => _readFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Rebuilt(string kind, bool succeeded) =>

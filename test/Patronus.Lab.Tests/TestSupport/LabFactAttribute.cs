@@ -18,3 +18,16 @@ public sealed class LabFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A lab theory: <see cref="LabFactAttribute"/>'s rule for tests with data.</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
+public sealed class LabTheoryAttribute : TheoryAttribute
+{
+    public LabTheoryAttribute()
+    {
+        if (Environment.GetEnvironmentVariable(LabFactAttribute.SkipVariable) == "1")
+        {
+            Skip = $"{LabFactAttribute.SkipVariable}=1: the lab (network namespaces, veth, nftables) needs root; unset {LabFactAttribute.SkipVariable} and run as root to run it";
+        }
+    }
+}

@@ -39,7 +39,12 @@ public sealed class InProcessAccounting : IAsyncDisposable
 
     public TrafficAccountingService Service { get; }
 
-    public static async Task<InProcessAccounting> StartAsync(NetLab lab, WanLab wan, ITestOutputHelper output, TimeSpan readInterval)
+    /// <summary>
+    /// Starts the service; its counter reads go through the nft wrapper (<paramref name="netlink"/>
+    /// false, as with <c>Traffic:NftPath</c> set) or over a netlink socket opened in the edge
+    /// namespace (as a serve living there reads them).
+    /// </summary>
+    public static async Task<InProcessAccounting> StartAsync(NetLab lab, WanLab wan, ITestOutputHelper output, TimeSpan readInterval, bool netlink = false)
     {
         var files = lab.CreateTempDirectory("acct");
         var nft = Path.Combine(files, "nft");
@@ -73,8 +78,12 @@ public sealed class InProcessAccounting : IAsyncDisposable
             FlowReadInterval = readInterval,
         };
         var metrics = new TrafficMetrics();
-        var service = new TrafficAccountingService(policies, topology, Options.Create(options), metrics, TimeProvider.System,
-            new FakeLogger<TrafficAccountingService>(OutputLogs(output)));
+        var logger = new FakeLogger<TrafficAccountingService>(OutputLogs(output));
+        var service = netlink
+            ? new TrafficAccountingService(policies, topology, Options.Create(options), metrics, TimeProvider.System, logger,
+                new NftProcessRunner(nft), privileged: true, readLines: null,
+                new NftNetlinkSource(NftNetlinkCounterReader.Open(networkNamespacePath: $"/run/netns/{wan.Edge}")))
+            : new TrafficAccountingService(policies, topology, Options.Create(options), metrics, TimeProvider.System, logger);
         var accounting = new InProcessAccounting(dir, store, metrics, topology, policies, service);
         await service.StartAsync(CancellationToken.None);
         return accounting;

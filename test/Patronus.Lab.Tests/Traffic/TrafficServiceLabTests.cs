@@ -21,13 +21,16 @@ public sealed class TrafficServiceLabTests(ITestOutputHelper output)
     /// <summary>Fast reads keep the test short; the product default is 1 s.</summary>
     private static readonly TimeSpan s_readInterval = TimeSpan.FromMilliseconds(200);
 
-    [LabFact]
-    public async Task Snapshot_PingsThroughEdge_ExactPerPolicyAndPath_AcrossRebuildAndRecreate()
+    /// <summary>Both ways of reading the counters: over netlink (serve's default) and through nft (<c>Traffic:NftPath</c> set).</summary>
+    [LabTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Snapshot_PingsThroughEdge_ExactPerPolicyAndPath_AcrossRebuildAndRecreate(bool netlink)
     {
         await using var lab = NetLab.Create(output);
         await using var wan = await WanLab.BuildAsync(lab, bfd: false);
         await lab.MustExecAsync(wan.Edge, "ip", "route", "replace", WanLab.Prefix, "via", "10.240.1.2", "dev", "wan1");
-        await using var acct = await InProcessAccounting.StartAsync(lab, wan, output, s_readInterval);
+        await using var acct = await InProcessAccounting.StartAsync(lab, wan, output, s_readInterval, netlink);
         var policy = acct.PolicyId("to-server");
         var counter = $"policy_{policy.ToString(CultureInfo.InvariantCulture)}";
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using Patronus.Engine.Net;
 
 namespace Patronus.Engine.Routing.Kernel;
 
@@ -15,14 +16,7 @@ namespace Patronus.Engine.Routing.Kernel;
 /// </summary>
 public sealed class NetlinkRouteSocket : IDisposable
 {
-    private const int AfNetlink = 16;
-    private const int SockRaw = 3;
-    private const int SockCloexec = 0x80000;
     private const int NetlinkRoute = 0;
-    private const int SolSocket = 1;
-    private const int SoRcvTimeo = 20;
-    private const int CloneNewNet = 0x40000000;
-    private const int EAgain = 11;
     private const int DumpBufferSize = 64 * 1024;
 
     private readonly SafeFileHandle _fd;
@@ -43,37 +37,7 @@ public sealed class NetlinkRouteSocket : IDisposable
             throw new PlatformNotSupportedException("kernel routes need Linux (rtnetlink)");
         }
 
-        if (networkNamespacePath is null)
-        {
-            return new NetlinkRouteSocket(CreateSocket());
-        }
-
-        // setns changes the calling thread only: do it on a thread of our own, create the socket
-        // there, and let the thread end (it never runs anything else).
-        NetlinkRouteSocket? result = null;
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                using var target = File.OpenHandle(networkNamespacePath);
-                if (SetNs(target, CloneNewNet) != 0)
-                {
-                    throw new IOException($"setns({networkNamespacePath}) failed: errno {Marshal.GetLastPInvokeError()}");
-                }
-
-                result = new NetlinkRouteSocket(CreateSocket());
-            }
-#pragma warning disable CA1031 // handed to the opening thread
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                failure = ex;
-            }
-        });
-        thread.Start();
-        thread.Join();
-        return result ?? throw new IOException($"cannot open an rtnetlink socket in {networkNamespacePath}", failure);
+        return new NetlinkRouteSocket(Netlink.OpenSocket(NetlinkRoute, networkNamespacePath));
     }
 
     /// <summary>Replaces (or creates) the route; 0 on success, else the kernel's errno.</summary>
@@ -93,9 +57,9 @@ public sealed class NetlinkRouteSocket : IDisposable
     {
         var sequence = ++_sequence;
         var length = RouteMessage.WriteDump(_send, sequence, family);
-        if (Send(_fd, _send, length, 0) < 0)
+        if (Netlink.Send(_fd, _send, length) is var sendError and not 0)
         {
-            return Marshal.GetLastPInvokeError();
+            return sendError;
         }
 
         // A dump comes in datagrams of up to 32 KiB (the kernel's largest dump skb); a larger
@@ -103,13 +67,13 @@ public sealed class NetlinkRouteSocket : IDisposable
         var buffer = _dump ??= new byte[DumpBufferSize];
         while (true)
         {
-            var n = Recv(_fd, buffer, buffer.Length, 0);
+            var n = Netlink.Receive(_fd, buffer);
             if (n < 0)
             {
-                return Marshal.GetLastPInvokeError();
+                return -n;
             }
 
-            if (RouteMessage.ReadDump(buffer.AsSpan(0, (int)n), sequence, protocol, routes, out var errno))
+            if (RouteMessage.ReadDump(buffer.AsSpan(0, n), sequence, protocol, routes, out var errno))
             {
                 return errno;
             }
@@ -123,21 +87,20 @@ public sealed class NetlinkRouteSocket : IDisposable
     {
         var sequence = ++_sequence;
         var length = RouteMessage.Write(_send, type, sequence, prefix, gateway, interfaceIndex, table, metric, protocol);
-        if (Send(_fd, _send, length, 0) < 0)
+        if (Netlink.Send(_fd, _send, length) is var sendError and not 0)
         {
-            return Marshal.GetLastPInvokeError();
+            return sendError;
         }
 
         while (true)
         {
-            var n = Recv(_fd, _receive, _receive.Length, 0);
+            var n = Netlink.Receive(_fd, _receive);
             if (n < 0)
             {
-                var errno = Marshal.GetLastPInvokeError();
-                return errno == EAgain ? EAgain : errno; // EAGAIN: no answer within the receive timeout
+                return -n; // EAGAIN (11): no answer within the receive timeout
             }
 
-            if (RouteMessage.TryReadAck(_receive.AsSpan(0, (int)n), sequence, out var result))
+            if (RouteMessage.TryReadAck(_receive.AsSpan(0, n), sequence, out var result))
             {
                 return result;
             }
@@ -146,49 +109,7 @@ public sealed class NetlinkRouteSocket : IDisposable
         }
     }
 
-    private static SafeFileHandle CreateSocket()
-    {
-        var fd = Socket(AfNetlink, SockRaw | SockCloexec, NetlinkRoute);
-        if (fd < 0)
-        {
-            throw new IOException($"socket(AF_NETLINK) failed: errno {Marshal.GetLastPInvokeError()}");
-        }
-
-        var handle = new SafeFileHandle(fd, ownsHandle: true);
-
-        // A kernel answer takes microseconds; a second without one means something is wrong, and
-        // the routing loop must not hang on it.
-        Span<long> timeout = [1, 0];
-        if (SetSockOpt(handle, SolSocket, SoRcvTimeo, ref MemoryMarshal.GetReference(MemoryMarshal.AsBytes(timeout)), 16) != 0)
-        {
-            handle.Dispose();
-            throw new IOException($"setsockopt(SO_RCVTIMEO) failed: errno {Marshal.GetLastPInvokeError()}");
-        }
-
-        return handle;
-    }
-
     public void Dispose() => _fd.Dispose();
-
-    [DllImport("libc", EntryPoint = "socket", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int Socket(int domain, int type, int protocol);
-
-    [DllImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int SetSockOpt(SafeFileHandle fd, int level, int name, ref byte value, int length);
-
-    [DllImport("libc", EntryPoint = "send", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern nint Send(SafeFileHandle fd, byte[] buffer, nint length, int flags);
-
-    [DllImport("libc", EntryPoint = "recv", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern nint Recv(SafeFileHandle fd, byte[] buffer, nint length, int flags);
-
-    [DllImport("libc", EntryPoint = "setns", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int SetNs(SafeFileHandle fd, int type);
 
     [DllImport("libc", EntryPoint = "if_nametoindex", CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using Patronus.Engine.Net;
 
 namespace Patronus.Engine.Routing.Kernel;
 
@@ -40,7 +41,7 @@ public static partial class RouteMessage
     {
         ArgumentNullException.ThrowIfNull(routes);
         errno = 0;
-        foreach (var message in new Messages(datagram))
+        foreach (var message in Netlink.ReadMessages(datagram))
         {
             if (message.Sequence != sequence)
             {

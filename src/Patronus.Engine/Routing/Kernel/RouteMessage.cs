@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using Patronus.Engine.Net;
 
 namespace Patronus.Engine.Routing.Kernel;
 
@@ -103,7 +104,7 @@ public static partial class RouteMessage
     public static bool TryReadAck(ReadOnlySpan<byte> datagram, uint sequence, out int errno)
     {
         errno = 0;
-        foreach (var message in new Messages(datagram))
+        foreach (var message in Netlink.ReadMessages(datagram))
         {
             if (message.Type == MessageError && message.Sequence == sequence && message.Body.Length >= 4)
             {
@@ -132,46 +133,5 @@ public static partial class RouteMessage
         BinaryPrimitives.WriteUInt16LittleEndian(buffer, (ushort)(4 + dataLength));
         BinaryPrimitives.WriteUInt16LittleEndian(buffer[2..], type);
         return (4 + dataLength + 3) & ~3;
-    }
-
-    /// <summary>
-    /// The netlink messages of one datagram, each aligned to 4 octets (NLMSG_ALIGN); ends at the
-    /// first one whose length is impossible, so a malformed datagram yields what precedes it.
-    /// </summary>
-    private ref struct Messages(ReadOnlySpan<byte> datagram)
-    {
-        private ReadOnlySpan<byte> _rest = datagram;
-
-        public Message Current { get; private set; }
-
-        public readonly Messages GetEnumerator() => this;
-
-        public bool MoveNext()
-        {
-            if (_rest.Length < HeaderSize)
-            {
-                return false;
-            }
-
-            var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(_rest);
-            if (length < HeaderSize || length > _rest.Length)
-            {
-                return false;
-            }
-
-            Current = new Message(BinaryPrimitives.ReadUInt16LittleEndian(_rest[4..]), BinaryPrimitives.ReadUInt32LittleEndian(_rest[8..]), _rest[HeaderSize..length]);
-            _rest = _rest[Math.Min(_rest.Length, (length + 3) & ~3)..];
-            return true;
-        }
-    }
-
-    /// <summary>One netlink message: nlmsg_type, nlmsg_seq and what follows the header.</summary>
-    private readonly ref struct Message(ushort type, uint sequence, ReadOnlySpan<byte> body)
-    {
-        public ushort Type { get; } = type;
-
-        public uint Sequence { get; } = sequence;
-
-        public ReadOnlySpan<byte> Body { get; } = body;
     }
 }
