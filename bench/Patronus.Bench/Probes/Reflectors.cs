@@ -251,7 +251,8 @@ internal sealed class Reflectors : IAsyncDisposable
         return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
-    private static ProcessStartInfo Self()
+    /// <summary>This program again: the apphost, or <c>dotnet</c> and the assembly.</summary>
+    internal static ProcessStartInfo Self()
     {
         var exe = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
         var start = new ProcessStartInfo(exe);

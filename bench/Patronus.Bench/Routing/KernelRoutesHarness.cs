@@ -67,7 +67,8 @@ internal static class KernelRoutesHarness
             $"  {what,-34} total {total.Elapsed.TotalMilliseconds,8:0.0} ms; per route median {perRoute[perRoute.Length / 2]:0.0} µs, p99 {perRoute[(int)(perRoute.Length * 0.99)]:0.0} µs, max {perRoute[^1]:0.0} µs"));
     }
 
-    private static async Task<string> RunAsync(string file, params string[] args)
+    /// <summary>Runs a tool to its end; its standard output, or an exception with its standard error.</summary>
+    internal static async Task<string> RunAsync(string file, params string[] args)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args)

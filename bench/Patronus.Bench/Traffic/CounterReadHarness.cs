@@ -19,8 +19,24 @@ internal static class CounterReadHarness
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var counters = Option(args, "--counters", 1000);
-        var reads = Option(args, "--reads", 200);
+        int counters, reads;
+        try
+        {
+            counters = Option(args, "--counters", 1000);
+            reads = Option(args, "--reads", 200);
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 2;
+        }
+
+        if (reads < 4)
+        {
+            await Console.Error.WriteLineAsync("traffic-reads: --reads must be at least 4 (four alternating rounds)");
+            return 2;
+        }
+
         if (args.Contains(Inside))
         {
             return Measure(counters, reads);
@@ -28,10 +44,10 @@ internal static class CounterReadHarness
 
         // The readers talk to the namespace they run in: run this harness again inside a fresh one.
         var ns = $"pbench-acct-{Environment.ProcessId}";
-        await Run("ip", "netns", "add", ns);
+        await Routing.KernelRoutesHarness.RunAsync("ip", "netns", "add", ns);
         try
         {
-            await Run("ip", "-n", ns, "link", "set", "lo", "up");
+            await Routing.KernelRoutesHarness.RunAsync("ip", "-n", ns, "link", "set", "lo", "up");
             var script = new StringBuilder($"add table inet {AccountingRuleset.Table}\n");
             script.Append(CultureInfo.InvariantCulture, $"add chain inet {AccountingRuleset.Table} postrouting {{ type filter hook postrouting priority 1000; policy accept; }}\n");
             for (var i = 0; i < counters; i++)
@@ -42,19 +58,24 @@ internal static class CounterReadHarness
 
             var file = Path.Combine(Path.GetTempPath(), $"{ns}.nft");
             await File.WriteAllTextAsync(file, script.ToString());
-            await Run("ip", "netns", "exec", ns, "nft", "-f", file);
-            File.Delete(file);
-            // This program again: the apphost, or `dotnet` and the assembly.
-            var exe = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
-            string[] self = Path.GetFileNameWithoutExtension(exe) == "dotnet" ? [exe, typeof(CounterReadHarness).Assembly.Location] : [exe];
-            var child = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", ns, .. self, "traffic-reads", "--counters",
+            try
+            {
+                await Routing.KernelRoutesHarness.RunAsync("ip", "netns", "exec", ns, "nft", "-f", file);
+            }
+            finally
+            {
+                File.Delete(file);
+            }
+
+            var self = Probes.Reflectors.Self();
+            var child = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", ns, self.FileName, .. self.ArgumentList, "traffic-reads", "--counters",
                 counters.ToString(CultureInfo.InvariantCulture), "--reads", reads.ToString(CultureInfo.InvariantCulture), Inside]))!;
             await child.WaitForExitAsync();
             return child.ExitCode;
         }
         finally
         {
-            await Run("ip", "netns", "del", ns);
+            await Routing.KernelRoutesHarness.RunAsync("ip", "netns", "del", ns);
         }
     }
 
@@ -62,7 +83,7 @@ internal static class CounterReadHarness
     {
         Console.WriteLine($"# traffic-reads: {counters} counters and rules, {reads} reads per reader, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
         var nftPath = NftProcessRunner.Find(null) ?? throw new InvalidOperationException("nft not found");
-        using var netlink = new NftNetlinkSource(NftNetlinkCounterReader.Open());
+        using var netlink = NftNetlinkCounterReader.Open();
         using var nft = new NftJsonCounterReader(new NftProcessRunner(nftPath));
         Console.WriteLine("reader    wall p50 ms  wall p99 ms  own CPU ms/read  child CPU ms/read  allocated KB/read");
         // Each reader fills one dictionary, kept from read to read as the service keeps its own.
@@ -127,18 +148,14 @@ internal static class CounterReadHarness
     private static int Option(string[] args, string name, int fallback)
     {
         var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
-    private static async Task Run(string file, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true })!;
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
+        if (i < 0)
         {
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)}: {error}");
+            return fallback;
         }
+
+        return i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0
+            ? value
+            : throw new ArgumentException($"traffic-reads: {name} takes a positive whole number, got '{(i + 1 < args.Length ? args[i + 1] : "nothing")}'");
     }
 
     private readonly record struct Sample(double WallMs, double OwnCpuMs, double ChildCpuMs, double AllocatedKb);

@@ -79,7 +79,7 @@ internal sealed class NftJsonCounterReader(INftRunner nft) : INftCounterReader
 /// rules are expressions, which nft compiles and this does not try to. Not thread-safe: one owner
 /// (the accounting loop).
 /// </summary>
-internal sealed class NftNetlinkCounterReader : IDisposable
+internal sealed class NftNetlinkCounterReader : INftCounterReader
 {
     private const int NetlinkNetfilter = 12;
     private const int NoSuchEntry = 2; // ENOENT
@@ -121,20 +121,24 @@ internal sealed class NftNetlinkCounterReader : IDisposable
         return new NftNetlinkCounterReader(Netlink.OpenSocket(NetlinkNetfilter, networkNamespacePath), table, networkNamespacePath);
     }
 
+    public string Source => "netlink";
+
+    /// <summary>Synchronous (a kernel answer takes microseconds; at worst the socket's 1 s timeout): see <see cref="Read"/>.</summary>
+    public ValueTask<NftRead> ReadAsync(Dictionary<string, NftCounter> counters, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Read(counters));
+
     /// <summary>
-    /// Reads every counter of the table into <paramref name="counters"/> (cleared first): null, or why
-    /// not. <paramref name="tableMissing"/> tells the one failure that has a remedy (create the table).
-    /// All or nothing: after a failure <paramref name="counters"/> is empty.
+    /// Reads every counter of the table into <paramref name="counters"/> (cleared first). All or
+    /// nothing: after anything but <see cref="NftReadStatus.Read"/> it is empty.
     /// </summary>
-    public string? Read(Dictionary<string, NftCounter> counters, out bool tableMissing)
+    public NftRead Read(Dictionary<string, NftCounter> counters)
     {
         ArgumentNullException.ThrowIfNull(counters);
         var (status, error) = ReadCore(counters);
-        tableMissing = status == NftReadStatus.TableMissing;
-        return error;
+        return status == NftReadStatus.Read ? NftRead.Success : new NftRead(status, error);
     }
 
-    internal (NftReadStatus Status, string? Error) ReadCore(Dictionary<string, NftCounter> counters)
+    private (NftReadStatus Status, string? Error) ReadCore(Dictionary<string, NftCounter> counters)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -257,18 +261,4 @@ internal sealed class NftNetlinkCounterReader : IDisposable
     }
 
     public void Dispose() => _socket.Dispose();
-}
-
-/// <summary>The netlink reader behind the loop's interface.</summary>
-internal sealed class NftNetlinkSource(NftNetlinkCounterReader reader) : INftCounterReader
-{
-    public string Source => "netlink";
-
-    public ValueTask<NftRead> ReadAsync(Dictionary<string, NftCounter> counters, CancellationToken cancellationToken)
-    {
-        var (status, error) = reader.ReadCore(counters);
-        return ValueTask.FromResult(new NftRead(status, error));
-    }
-
-    public void Dispose() => reader.Dispose();
 }

@@ -214,7 +214,7 @@ public sealed partial class TrafficAccountingService : EngineLoop, ITrafficSourc
 
         try
         {
-            var reader = new NftNetlinkSource(NftNetlinkCounterReader.Open());
+            var reader = NftNetlinkCounterReader.Open();
             LogCounterSource(_logger, "netlink", "one dump request per read, no process");
             return reader;
         }

@@ -82,7 +82,7 @@ public sealed class InProcessAccounting : IAsyncDisposable
         var service = netlink
             ? new TrafficAccountingService(policies, topology, Options.Create(options), metrics, TimeProvider.System, logger,
                 new NftProcessRunner(nft), privileged: true, readLines: null,
-                new NftNetlinkSource(NftNetlinkCounterReader.Open(networkNamespacePath: $"/run/netns/{wan.Edge}")))
+                NftNetlinkCounterReader.Open(networkNamespacePath: $"/run/netns/{wan.Edge}"))
             : new TrafficAccountingService(policies, topology, Options.Create(options), metrics, TimeProvider.System, logger);
         var accounting = new InProcessAccounting(dir, store, metrics, topology, policies, service);
         await service.StartAsync(CancellationToken.None);

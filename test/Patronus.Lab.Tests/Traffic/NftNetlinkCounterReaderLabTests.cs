@@ -24,14 +24,14 @@ public sealed class NftNetlinkCounterReaderLabTests(ITestOutputHelper output)
         var read = new Dictionary<string, NftCounter>(StringComparer.Ordinal) { ["stale"] = new(1, 1) };
 
         // 1. No table: told apart from an empty one, and nothing left in the dictionary.
-        var error = reader.Read(read, out var missing);
+        var (error, missing) = Read(reader, read);
         Assert.True(missing, error);
         Assert.Contains("does not exist", error, StringComparison.Ordinal);
         Assert.Empty(read);
 
         // 2. The table, no counters.
         await lab.MustExecAsync(ns, "nft", "add", "table", "inet", AcctCounters.Table);
-        error = reader.Read(read, out missing);
+        (error, missing) = Read(reader, read);
         Assert.Null(error);
         Assert.False(missing);
         Assert.Empty(read);
@@ -55,7 +55,7 @@ public sealed class NftNetlinkCounterReaderLabTests(ITestOutputHelper output)
         await lab.MustExecAsync(ns, "nft", "-f", file);
         await AcctCounters.PingAsync(lab, ns, "127.0.0.1", 5, 1000);
 
-        error = reader.Read(read, out missing);
+        (error, missing) = Read(reader, read);
         var oracle = (await AcctCounters.ReadAsync(lab, ns))!;
 
         Assert.Null(error);
@@ -71,15 +71,22 @@ public sealed class NftNetlinkCounterReaderLabTests(ITestOutputHelper output)
 
         // 4. Again after more traffic: the same socket, the names already known, the counts moved.
         await AcctCounters.PingAsync(lab, ns, "127.0.0.1", 3, 1000);
-        error = reader.Read(read, out _);
+        (error, _) = Read(reader, read);
         Assert.Null(error);
         Assert.Equal(new NftCounter(16, 16 * ipLength), read["path_c0000"]);
         Assert.Equal(new NftCounter(8, 8 * ipLength), read["path_c1499"]);
 
         // 5. The table deleted: missing again.
         await lab.MustExecAsync(ns, "nft", "delete", "table", "inet", AcctCounters.Table);
-        error = reader.Read(read, out missing);
+        (error, missing) = Read(reader, read);
         Assert.True(missing, error);
         Assert.Empty(read);
+    }
+
+    /// <summary>One read: why it failed (null: it did not), and whether the table is missing.</summary>
+    private static (string? Error, bool Missing) Read(NftNetlinkCounterReader reader, Dictionary<string, NftCounter> into)
+    {
+        var read = reader.Read(into);
+        return (read.Error, read.Status == NftReadStatus.TableMissing);
     }
 }
