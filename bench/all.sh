@@ -10,7 +10,7 @@
 #
 # Parts (≈ minutes on the 2-core box): probes (6), history (8), serve (2), bfd (21), bfdhog (10),
 # kernel-routes (1), failover-lab (5), micro (35), graphql (3), dashboard (4), fresh-clone (2),
-# tunnel (12), tunnel-rtt (2), tunnel-fuzz (4), tunnel-sdwan (4), ha (4). All of them ≈ 2 h.
+# tunnel (12), tunnel-rtt (5), tunnel-fuzz (4), tunnel-sdwan (4), ha (4). All of them ≈ 2 h.
 # Needs root (namespaces, FRR, TUN), the apt packages ./test.sh installs, wireguard-go, iperf3,
 # stress-ng and wrk. Run on an otherwise idle machine: every figure is CPU- and scheduling-bound.
 # Not included: the PostgreSQL history budget (docs/storage.md: needs a PostgreSQL server, its
@@ -56,7 +56,7 @@ command_of() {
     dashboard) echo "cd ui && npm run bench" ;;
     fresh-clone) echo "env -u UseSharedCompilation -u MSBUILDDISABLENODEREUSE -u DOTNET_CLI_USE_MSBUILD_SERVER node ui/bench/fresh-clone.mjs" ;;
     tunnel) echo "bash bench/tunnel/run.sh" ;;
-    tunnel-rtt) echo "bash bench/tunnel/rtt.sh --rounds 1 --pings 1000 --interval 0.01 && bash bench/tunnel/run.sh --small --ping-interval 0.001" ;;
+    tunnel-rtt) echo "bash bench/tunnel/rtt.sh --rounds 2 --pings 1000 --interval 0.01 artifacts/patronus/patronus wireguard-go floor2 floor1 && bash bench/tunnel/rtt.sh --rounds 1 --pings 3000 --interval 0.001 artifacts/patronus/patronus wireguard-go floor2 floor1" ;;
     tunnel-fuzz) echo "bash bench/tunnel/fuzz.sh" ;;
     tunnel-sdwan) echo "bash bench/tunnel/run.sh --sdwan" ;;
     ha) echo "dotnet test test/Patronus.Server.Tests -c Release --no-build --filter 'FullyQualifiedName~ClusterHaproxyTests' --logger 'console;verbosity=detailed'" ;;

@@ -9,7 +9,11 @@
 #
 # BIN: patronus executables to compare (default: this tree's Release build), each optionally with
 # environment variables for both of its processes before "::", e.g. a configuration override
-# PATRONUS__Tunnels__Mtu=1380::artifacts/patronus/patronus. --perf PREFIX: also
+# PATRONUS__Tunnels__Mtu=1380::artifacts/patronus/patronus. Three other names are builds too:
+# "wireguard-go" (the Debian build, the issue's reference), and "floor2" / "floor1", the floor of a
+# user-space tunnel on this box (floor.c: a TUN <-> UDP forwarder that does no work, with two
+# threads per side as Patronus, or one that also sends the kernel's immediate replies), pinned to
+# one CPU with "@N" ("floor1@0": both ends on CPU 0). --perf PREFIX: also
 # records scheduler and system-call tracepoints during the pings (perf record) and prints where
 # the round trip went, hop by hop (bench/tunnel/hops.py; tracing adds its own overhead to every
 # system call, so compare those figures with each other, not with the untraced p50).
@@ -35,9 +39,22 @@ LAB_PREFIX=pr LAB_NET=17
 . "$(dirname "$0")/lab.sh"
 [[ ${#BINS[@]} -eq 0 ]] && BINS=("$BIN")
 HERE=$(cd "$(dirname "$0")" && pwd)
+if [[ " ${BINS[*]}" == *" floor"* ]]; then
+  command -v gcc >/dev/null || { echo "the floor builds need gcc (apt install gcc)" >&2; exit 2; }
+  FLOOR=$DIR/floor; gcc -O2 -pthread -o "$FLOOR" "$HERE/floor.c"
+fi
 TCK=$(getconf CLK_TCK)
 
 up() { # [env::]bin ns side ifname keyfile port peerpub peer-endpoint address underlay -> pid in $UP_PID
+  case $1 in
+    wireguard-go) wg_up "$2" "$4" "$5" "$6" "$7" "$8" "$9" 10.250.17.0/24; return ;;
+    floor[12]|floor[12]@[0-9]*)
+      local layout=${1:5:1} cpu=; [[ $1 == *@* ]] && cpu=${1#*@}
+      ip netns exec "$2" "$FLOOR" "$layout" "$4" "$6" "${8%:*}" "${8#*:}" $cpu >"$DIR/floor-$3.log" 2>&1 & UP_PID=$!; PIDS+=("$UP_PID")
+      for _ in $(seq 50); do ip -n "$2" link show dev "$4" >/dev/null 2>&1 && break; sleep 0.1; done
+      ip -n "$2" addr add "$9/24" dev "$4"; ip -n "$2" link set "$4" up
+      return ;;
+  esac
   cat > "$DIR/patronus-$3.json" <<JSON
 {
   "Urls": "http://127.0.0.1:8080",
