@@ -51,9 +51,11 @@ up() { # [env::]bin ns side ifname keyfile port peerpub peer-endpoint address un
     floor[12]|floor[12]@[0-9]*)
       local layout=${1:5:1} cpu=; [[ $1 == *@* ]] && cpu=${1#*@}
       ip netns exec "$2" "$FLOOR" "$layout" "$4" "$6" "${8%:*}" "${8#*:}" $cpu >"$DIR/floor-$3.log" 2>&1 & UP_PID=$!; PIDS+=("$UP_PID")
-      for _ in $(seq 50); do ip -n "$2" link show dev "$4" >/dev/null 2>&1 && break; sleep 0.1; done
-      ip -n "$2" addr add "$9/24" dev "$4"; ip -n "$2" link set "$4" up
-      return ;;
+      for _ in $(seq 50); do
+        if ip -n "$2" link show dev "$4" >/dev/null 2>&1; then ip -n "$2" addr add "$9/24" dev "$4"; ip -n "$2" link set "$4" up; return; fi
+        sleep 0.1
+      done
+      echo "$1 on $3 did not come up:" >&2; cat "$DIR/floor-$3.log" >&2; exit 1 ;;
   esac
   cat > "$DIR/patronus-$3.json" <<JSON
 {

@@ -19,8 +19,17 @@ public sealed class ShutdownDrainTests
 
     private static readonly PathString Api = "/api/v1/sites";
 
+    /// <summary>
+    /// Runs a fake-time test off xUnit's synchronization context. On that context the drain's
+    /// continuation after a fake timer fires is queued to the thread pool instead of running inside
+    /// <c>Advance</c>; when the pool is slow (the full suite), the test advances on, the drain reads
+    /// the clock late and arms its next timer past the test's last <c>Advance</c>, and never ends
+    /// (a stalled pool reproduces it every time). Off the context it runs inside <c>Advance</c>.
+    /// </summary>
+    private static Task OnFakeTime(Func<Task> test) => Task.Run(test);
+
     [Fact]
-    public async Task StoppingAsync_RequestsStillArrivingAfterTheDelay_DrainGoesOnUntil250msWithoutOne()
+    public Task StoppingAsync_RequestsStillArrivingAfterTheDelay_DrainGoesOnUntil250msWithoutOne() => OnFakeTime(async () =>
     {
         var time = new FakeTimeProvider();
         var drain = Drain(TimeSpan.FromSeconds(2), time, TimeSpan.FromSeconds(5));
@@ -38,10 +47,10 @@ public sealed class ShutdownDrainTests
         Assert.False(stopping.IsCompleted);
         time.Advance(TimeSpan.FromMilliseconds(1));
         await stopping.WaitAsync(TimeSpan.FromSeconds(5));
-    }
+    });
 
     [Fact]
-    public async Task StoppingAsync_RequestsNeverStop_DrainEndsAtItsMaximum()
+    public Task StoppingAsync_RequestsNeverStop_DrainEndsAtItsMaximum() => OnFakeTime(async () =>
     {
         var time = new FakeTimeProvider();
         var drain = Drain(TimeSpan.FromSeconds(1), time, TimeSpan.FromSeconds(3));
@@ -56,10 +65,10 @@ public sealed class ShutdownDrainTests
         drain.RequestStarted(Api);
         time.Advance(TimeSpan.FromMilliseconds(10));
         await stopping.WaitAsync(TimeSpan.FromSeconds(5));
-    }
+    });
 
     [Fact]
-    public async Task StoppingAsync_OnlyHealthChecksDuringTheDelay_EndsAtTheDelay()
+    public Task StoppingAsync_OnlyHealthChecksDuringTheDelay_EndsAtTheDelay() => OnFakeTime(async () =>
     {
         var time = new FakeTimeProvider();
         var drain = Drain(TimeSpan.FromSeconds(2), time, TimeSpan.FromSeconds(5));
@@ -69,10 +78,10 @@ public sealed class ShutdownDrainTests
         drain.RequestStarted("/HEALTH");
         time.Advance(TimeSpan.FromMilliseconds(10));
         await stopping.WaitAsync(TimeSpan.FromSeconds(5));
-    }
+    });
 
     [Fact]
-    public async Task StoppingAsync_WithDelay_DrainingAtOnceAndDoneOnlyAfterTheDelay()
+    public Task StoppingAsync_WithDelay_DrainingAtOnceAndDoneOnlyAfterTheDelay() => OnFakeTime(async () =>
     {
         var time = new FakeTimeProvider();
         var drain = Drain(TimeSpan.FromSeconds(2), time);
@@ -85,10 +94,10 @@ public sealed class ShutdownDrainTests
         Assert.False(stopping.IsCompleted);
         time.Advance(TimeSpan.FromMilliseconds(1));
         await stopping.WaitAsync(TimeSpan.FromSeconds(5));
-    }
+    });
 
     [Fact]
-    public async Task StoppingAsync_NoDelayOrBudgetGone_DoneAtOnceStillDraining()
+    public Task StoppingAsync_NoDelayOrBudgetGone_DoneAtOnceStillDraining() => OnFakeTime(async () =>
     {
         var time = new FakeTimeProvider();
         var none = Drain(TimeSpan.Zero, time);
@@ -98,7 +107,7 @@ public sealed class ShutdownDrainTests
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
         await Drain(TimeSpan.FromSeconds(2), time).StoppingAsync(cancelled.Token).WaitAsync(TimeSpan.FromSeconds(5));
-    }
+    });
 
     [Fact]
     public async Task GracefulStop_ReadyTurns503AtOnceWhileTheApiStillAnswers_StopWaitsOutTheDrain()
