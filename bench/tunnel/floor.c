@@ -30,6 +30,18 @@
 #include <unistd.h>
 
 static int tun_fd, udp_fd;
+
+// A whole number in [min, max], or -1 with a message naming the argument.
+static long number(const char *name, const char *text, long min, long max)
+{
+    char *end;
+    long value = strtol(text, &end, 10);
+    if (*text == '\0' || *end != '\0' || value < min || value > max) {
+        fprintf(stderr, "%s takes a whole number from %ld to %ld, got '%s'\n", name, min, max, text);
+        return -1;
+    }
+    return value;
+}
 static struct sockaddr_in peer;
 
 static void *tun_to_udp(void *unused)
@@ -85,10 +97,22 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    long listen_port = number("LISTEN_PORT", argv[3], 1, 65535), peer_port = number("PEER_PORT", argv[5], 1, 65535);
+    long cpu = argc > 6 ? number("CPU", argv[6], 0, CPU_SETSIZE - 1) : 0;
+    if (listen_port < 0 || peer_port < 0 || cpu < 0)
+        return 2;
+
+    peer.sin_family = AF_INET;
+    peer.sin_port = htons((uint16_t)peer_port);
+    if (inet_pton(AF_INET, argv[4], &peer.sin_addr) != 1) {
+        fprintf(stderr, "not an IPv4 address: %s\n", argv[4]);
+        return 2;
+    }
+
     if (argc > 6) {
         cpu_set_t set;
         CPU_ZERO(&set);
-        CPU_SET(atoi(argv[6]), &set);
+        CPU_SET((int)cpu, &set);
         if (sched_setaffinity(0, sizeof set, &set) != 0) {
             perror("sched_setaffinity");
             return 1;
@@ -104,17 +128,10 @@ int main(int argc, char **argv)
     }
 
     udp_fd = socket(AF_INET, SOCK_DGRAM, 0);
-    struct sockaddr_in local = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[3])) };
+    struct sockaddr_in local = { .sin_family = AF_INET, .sin_port = htons((uint16_t)listen_port) };
     if (udp_fd < 0 || bind(udp_fd, (struct sockaddr *)&local, sizeof local) != 0) {
         perror("UDP socket");
         return 1;
-    }
-
-    peer.sin_family = AF_INET;
-    peer.sin_port = htons((uint16_t)atoi(argv[5]));
-    if (inet_pton(AF_INET, argv[4], &peer.sin_addr) != 1) {
-        fprintf(stderr, "not an IPv4 address: %s\n", argv[4]);
-        return 2;
     }
 
     if (argv[1][0] == '2') {

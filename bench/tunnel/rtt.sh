@@ -34,13 +34,27 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "--rounds takes a positive whole number, got '$ROUNDS'" >&2; exit 2; }
+[[ $PINGS =~ ^[1-9][0-9]*$ ]] || { echo "--pings takes a positive whole number, got '$PINGS'" >&2; exit 2; }
+[[ $INTERVAL =~ ^[0-9]*\.?[0-9]+$ ]] || { echo "--interval takes seconds (e.g. 0.01), got '$INTERVAL'" >&2; exit 2; }
+# Every build is checked before the lab is built (a typo would otherwise wait 30 s for a serve that never starts).
+for b in "${BINS[@]}"; do
+  if [[ $b == wireguard-go ]]; then
+    command -v wireguard-go >/dev/null || { echo "build wireguard-go: not installed (apt install wireguard-go wireguard-tools)" >&2; exit 2; }
+  elif [[ $b == floor* ]]; then
+    [[ $b =~ ^floor[12](@[0-9]+)?$ ]] || { echo "build $b: the floor builds are floor1, floor2, floor1@CPU, floor2@CPU" >&2; exit 2; }
+    command -v gcc >/dev/null || { echo "build $b: needs gcc (apt install gcc)" >&2; exit 2; }
+  elif [[ ! -x ${b#*::} ]]; then
+    echo "build $b: ${b#*::} is not an executable (a patronus binary, wireguard-go, floor1, floor2)" >&2; exit 2
+  fi
+done
+
 LAB_PREFIX=pr LAB_NET=17
 # shellcheck source=lab.sh
 . "$(dirname "$0")/lab.sh"
 [[ ${#BINS[@]} -eq 0 ]] && BINS=("$BIN")
 HERE=$(cd "$(dirname "$0")" && pwd)
 if [[ " ${BINS[*]}" == *" floor"* ]]; then
-  command -v gcc >/dev/null || { echo "the floor builds need gcc (apt install gcc)" >&2; exit 2; }
   FLOOR=$DIR/floor; gcc -O2 -pthread -o "$FLOOR" "$HERE/floor.c"
 fi
 TCK=$(getconf CLK_TCK)
@@ -48,7 +62,7 @@ TCK=$(getconf CLK_TCK)
 up() { # [env::]bin ns side ifname keyfile port peerpub peer-endpoint address underlay -> pid in $UP_PID
   case $1 in
     wireguard-go) wg_up "$2" "$4" "$5" "$6" "$7" "$8" "$9" 10.250.17.0/24; return ;;
-    floor[12]|floor[12]@[0-9]*)
+    floor*)
       local layout=${1:5:1} cpu=; [[ $1 == *@* ]] && cpu=${1#*@}
       ip netns exec "$2" "$FLOOR" "$layout" "$4" "$6" "${8%:*}" "${8#*:}" $cpu >"$DIR/floor-$3.log" 2>&1 & UP_PID=$!; PIDS+=("$UP_PID")
       for _ in $(seq 50); do
