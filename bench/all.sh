@@ -11,7 +11,7 @@
 # Parts (≈ minutes on the 2-core box): probes (6), history (8), serve (2), bfd (21), bfdhog (10),
 # kernel-routes (1), failover-lab (5), micro (35), graphql (3), dashboard (4), fresh-clone (2),
 # tunnel (12), tunnel-rtt (5), tunnel-fuzz (4), tunnel-sdwan (4), ha (4). All of them ≈ 2 h.
-# Needs root (namespaces, FRR, TUN), the apt packages ./test.sh installs, wireguard-go, iperf3,
+# Needs root (namespaces, FRR, TUN), the apt packages ./test.sh installs, wireguard-go, iperf3, gcc,
 # stress-ng and wrk. Run on an otherwise idle machine: every figure is CPU- and scheduling-bound.
 # Not included: the PostgreSQL history budget (docs/storage.md: needs a PostgreSQL server, its
 # command is there).
